@@ -1,0 +1,3 @@
+from kitdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""Which provider and model answer a request, and with which key.
+
+A model choice travels as a *model ref*: ``"<provider_id>::<model>"`` (the id
+of a ChatKit ``ModelOption``). A bare model name means "this model on the
+default provider". ``::`` is used because model names themselves contain ``/``
+(OpenRouter) and ``:`` (Ollama tags).
+
+The "environment" provider exists when ``OPENAI_API_KEY`` is set; it uses
+``OPENAI_BASE_URL`` when given (then it speaks Chat Completions, since an
+arbitrary base URL is rarely OpenAI itself) and is read-only.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
+from kitdesk.settings import Provider, Settings
+
+REF_SEPARATOR = "::"
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+FALLBACK_OPENAI_MODEL = "gpt-4.1-mini"
+
+WireApi = Literal["responses", "chat_completions"]
+
+
+class ProviderNotReady(Exception):
+    """No provider can answer; the message tells the person what to do."""
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    provider_id: str
+    provider_name: str
+    kind: str
+    base_url: str
+    api_key: str | None
+    model: str
+    api: WireApi
+    api_version: str | None = None
+
+    def __repr__(self) -> str:  # never print the key
+        return (
+            f"ResolvedModel(provider_id={self.provider_id!r}, model={self.model!r}, "
+            f"base_url={self.base_url!r}, api={self.api!r}, has_key={self.api_key is not None})"
+        )
+
+
+def make_ref(provider_id: str, model: str) -> str:
+    return f"{provider_id}{REF_SEPARATOR}{model}"
+
+
+def split_ref(ref: str) -> tuple[str | None, str]:
+    if REF_SEPARATOR in ref:
+        provider_id, model = ref.split(REF_SEPARATOR, 1)
+        return provider_id, model
+    return None, ref
+
+
+def environment_provider() -> Provider | None:
+    if not os.environ.get("OPENAI_API_KEY"):
+        return None
+    base_url = os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
+    is_openai = base_url.rstrip("/") == OPENAI_BASE_URL
+    return Provider(
+        id=ENV_PROVIDER_ID,
+        name="OpenAI (environment)" if is_openai else "Environment (OPENAI_BASE_URL)",
+        kind="openai" if is_openai else "custom",
+        base_url=base_url,
+        default_model=FALLBACK_OPENAI_MODEL if is_openai else None,
+    )
+
+
+def all_providers(settings: Settings) -> list[Provider]:
+    """Configured providers, plus the read-only environment provider when it exists."""
+    providers = list(settings.providers)
+    env = environment_provider()
+    if env is not None and settings.provider(ENV_PROVIDER_ID) is None:
+        providers.append(env)
+    return providers
+
+
+def default_provider(settings: Settings) -> Provider | None:
+    enabled = [p for p in all_providers(settings) if p.enabled]
+    if settings.default_provider:
+        chosen = next((p for p in enabled if p.id == settings.default_provider), None)
+        if chosen is not None:
+            return chosen
+    return enabled[0] if enabled else None
+
+
+class ProviderResolver:
+    """Turns a model ref (or nothing) into a concrete provider, model and key."""
+
+    def __init__(self, settings: Settings, keys: KeyStore) -> None:
+        self.settings = settings
+        self.keys = keys
+
+    def default_ref(self) -> str | None:
+        provider = default_provider(self.settings)
+        if provider is None:
+            return None
+        model = self.settings.default_model if provider.id == self.settings.default_provider else None
+        model = model or provider.default_model
+        return make_ref(provider.id, model) if model else None
+
+    def resolve(self, ref: str | None) -> ResolvedModel:
+        provider_id, model = split_ref(ref) if ref else (None, "")
+        providers = {p.id: p for p in all_providers(self.settings)}
+        if provider_id is not None:
+            provider = providers.get(provider_id)
+            if provider is None:
+                raise ProviderNotReady(
+                    f"The provider “{provider_id}” is no longer configured. "
+                    "Pick another model or add the provider in Settings."
+                )
+            if not provider.enabled:
+                raise ProviderNotReady(
+                    f"The provider “{provider.name}” is turned off. Turn it on in Settings "
+                    "or pick another model."
+                )
+        else:
+            provider = default_provider(self.settings)
+            if provider is None:
+                raise ProviderNotReady(
+                    "No model provider is set up yet. Open Settings to add an API key "
+                    "or a local server such as Ollama or LM Studio."
+                )
+        if not model:
+            if provider.id == self.settings.default_provider and self.settings.default_model:
+                model = self.settings.default_model
+            else:
+                model = provider.default_model or ""
+        if not model:
+            raise ProviderNotReady(
+                f"No model is chosen for “{provider.name}”. Pick one in the composer "
+                "or set a default model in Settings."
+            )
+        key = self.keys.get(provider.id)
+        if key is None and provider.needs_key:
+            raise ProviderNotReady(
+                f"There is no API key for “{provider.name}”. Add one in Settings."
+            )
+        return ResolvedModel(
+            provider_id=provider.id,
+            provider_name=provider.name,
+            kind=provider.kind,
+            base_url=provider.base_url,
+            api_key=key,
+            model=model,
+            api="responses" if provider.uses_responses_api else "chat_completions",
+            api_version=provider.api_version,
+        )
