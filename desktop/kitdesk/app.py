@@ -1,0 +1,85 @@
+"""The composition root: the one place that wires settings, keys, store,
+ChatKit server, HTTP routes and security together into a FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from kitdesk import __version__
+from kitdesk.api import ApiServices, build_api_router, install_error_handlers
+from kitdesk.chatkit_endpoint import INTERNAL_MESSAGE, build_chatkit_router
+from kitdesk.http_errors import error_response
+from kitdesk.keys import KeyStore
+from kitdesk.models_catalog import ModelsCatalog
+from kitdesk.paths import Paths
+from kitdesk.responder import KitdeskChatServer
+from kitdesk.security import SecurityMiddleware
+from kitdesk.settings import SettingsFile
+from kitdesk.store import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+WEBUI_DIR = Path(__file__).with_name("webui_dist")
+
+MISSING_UI_PAGE = """<!doctype html><meta charset=utf-8><title>Kitdesk</title>
+<p style="font:16px system-ui;margin:3em">Kitdesk's web UI has not been built.
+Run <code>make run</code> from the source folder, or reinstall Kitdesk.</p>"""
+
+
+def create_app(paths: Paths, token: str, port: int) -> FastAPI:
+    paths.create()
+    settings_file = SettingsFile(paths.settings_path)
+    keys = KeyStore()
+    store = SQLiteStore(paths.db_path, paths.attachments_dir)
+    chat_server = KitdeskChatServer(store, lambda: settings_file.settings, keys)
+    services = ApiServices(
+        paths=paths,
+        settings_file=settings_file,
+        keys=keys,
+        models=ModelsCatalog(paths.cache_dir, keys),
+        store=store,
+        version=__version__,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await store.close()
+
+    app = FastAPI(
+        title="Kitdesk",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.chat_server = chat_server
+    install_error_handlers(app)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "internal_error", INTERNAL_MESSAGE)
+
+    app.include_router(build_chatkit_router(chat_server))
+    app.include_router(build_api_router(services))
+
+    if (WEBUI_DIR / "index.html").exists():
+        app.mount("/", StaticFiles(directory=WEBUI_DIR, html=True), name="webui")
+    else:
+
+        @app.get("/", response_class=HTMLResponse)
+        async def missing_ui() -> str:
+            return MISSING_UI_PAGE
+
+    app.add_middleware(SecurityMiddleware, token=token, port=port)
+    return app

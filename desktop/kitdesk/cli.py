@@ -1,0 +1,98 @@
+"""Command line: ``kitdesk`` (the window), ``kitdesk serve``, ``--self-test``, ``--version``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from kitdesk import __version__
+from kitdesk.paths import Paths, resolve_paths
+
+log = logging.getLogger("kitdesk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kitdesk",
+        description="Kitdesk: a desktop AI chat client. Without a command it opens the window.",
+        epilog="KITDESK_HOME moves every data, config and log location under one folder. "
+        "OPENAI_API_KEY and OPENAI_BASE_URL add a read-only 'environment' provider.",
+    )
+    parser.add_argument("--version", action="version", version=f"kitdesk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check the installation without opening a window, then exit (0 when healthy)",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="keep all data, settings and logs under DIR"
+    )
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser(
+        "serve", help="run the chat server without a window and print its URL (with the token)"
+    )
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument(
+        "--data-dir", type=Path, metavar="DIR", dest="serve_data_dir", help=argparse.SUPPRESS
+    )
+    return parser
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    home = getattr(args, "serve_data_dir", None) or args.data_dir
+    return resolve_paths(home).create()
+
+
+def serve(paths: Paths, port: int) -> int:
+    from kitdesk.server import ServerStartError, start_server
+
+    if not 0 <= port <= 65535:
+        print(f"kitdesk: --port must be between 0 and 65535, not {port}", file=sys.stderr)
+        return 2
+    try:
+        running = start_server(paths, port)
+    except ServerStartError as exc:
+        print(f"kitdesk: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("received signal %s; shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(running.url, flush=True)
+    while not stop.wait(0.5):
+        if not running._thread.is_alive():  # the server died on its own
+            log.error("server thread ended unexpectedly")
+            return 1
+    clean = running.stop(timeout=5.0)
+    log.info("server stopped (%s)", "clean" if clean else "forced")
+    return 0 if clean else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    paths = _paths(args)
+    from kitdesk.logs import setup_logging
+
+    setup_logging(paths.log_file, console=args.command == "serve")
+    if args.self_test:
+        from kitdesk.selftest import run_self_test
+
+        return run_self_test()
+    if args.command == "serve":
+        return serve(paths, args.port)
+    from kitdesk.window import run_window
+
+    return run_window(paths)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,232 @@
+"""The local server's gatekeeper: token, Host and Origin checks, security headers.
+
+Kitdesk listens on loopback, but any web page the user visits can still try to
+reach it (CSRF, DNS rebinding). So every request must:
+
+- name us in ``Host`` exactly (``127.0.0.1:PORT`` or ``localhost:PORT``),
+  which defeats DNS rebinding;
+- carry no foreign ``Origin`` (there is no CORS: other origins get a 403);
+- prove it holds the per-launch token, either as ``Authorization: Bearer`` or
+  as the HttpOnly, SameSite=Strict cookie that the first page load trades the
+  ``?token=`` query parameter for (then redirects so the token leaves the URL).
+
+Written as plain ASGI middleware because streaming responses pass through it
+and BaseHTTPMiddleware adds per-chunk overhead.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Iterable
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+COOKIE_NAME = "kitdesk_token"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        # React sets style attributes (positions of the virtual list, theme vars).
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "media-src 'self' blob:",
+        "object-src 'none'",
+        "frame-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ]
+)
+
+COMMON_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+PAGE_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    return frozenset({f"127.0.0.1:{port}", f"localhost:{port}"})
+
+
+def allowed_origins(port: int) -> frozenset[str]:
+    return frozenset(f"http://{host}" for host in allowed_hosts(port))
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _cookie_token(scope: Scope) -> str | None:
+    raw = _header(scope, b"cookie")
+    if not raw:
+        return None
+    cookie: SimpleCookie = SimpleCookie()
+    try:
+        cookie.load(raw)
+    except Exception:  # a malformed cookie header is just "no token"
+        return None
+    morsel = cookie.get(COOKIE_NAME)
+    return morsel.value if morsel else None
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    raw = _header(scope, b"authorization")
+    if raw and raw[:7].lower() == "bearer ":
+        return raw[7:].strip()
+    return None
+
+
+def _json_error(status: int, code: str, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    return status, headers, body
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, *, token: str, port: int) -> None:
+        self.app = app
+        self._token = token.encode()
+        self.hosts = allowed_hosts(port)
+        self.origins = allowed_origins(port)
+
+    def _token_ok(self, candidate: str | None) -> bool:
+        return candidate is not None and hmac.compare_digest(candidate.encode(), self._token)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # no websockets here
+            await self._reply(send, *_json_error(404, "not_found", "Nothing here."))
+            return
+
+        host = _header(scope, b"host")
+        if host not in self.hosts:
+            await self._reply(
+                send,
+                *_json_error(
+                    421 if host else 400,
+                    "bad_host",
+                    "This request was not addressed to Kitdesk's local address, so it was refused.",
+                ),
+            )
+            return
+
+        origin = _header(scope, b"origin")
+        if origin is not None and origin not in self.origins:
+            await self._reply(
+                send,
+                *_json_error(
+                    403,
+                    "foreign_origin",
+                    "Requests from other websites are not allowed to reach Kitdesk.",
+                ),
+            )
+            return
+
+        path: str = scope["path"]
+        method: str = scope["method"]
+        query_token = None
+        if method == "GET" and path == "/" and scope.get("query_string"):
+            values = parse_qs(scope["query_string"].decode("latin-1")).get("token")
+            query_token = values[0] if values else None
+
+        if query_token is not None and self._token_ok(query_token):
+            # Trade the token for a cookie and drop it from the address bar.
+            cookie = (
+                f"{COOKIE_NAME}={query_token}; Path=/; HttpOnly; SameSite=Strict"
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [
+                        (b"location", b"/"),
+                        (b"set-cookie", cookie),
+                        (b"cache-control", b"no-store"),
+                        (b"content-length", b"0"),
+                        *COMMON_HEADERS,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        if not (self._token_ok(_bearer_token(scope)) or self._token_ok(_cookie_token(scope))):
+            if method == "GET" and path == "/":
+                await self._reply(send, 401, *_unauthorized_page())
+            else:
+                await self._reply(
+                    send,
+                    *_json_error(
+                        401,
+                        "unauthorized",
+                        "This request did not carry Kitdesk's launch token. "
+                        "Open Kitdesk from its window or from the link `kitdesk serve` printed.",
+                    ),
+                )
+            return
+
+        is_page = method == "GET" and not path.startswith(("/api/", "/chatkit"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {key.lower() for key, _ in headers}
+                extra: Iterable[tuple[bytes, bytes]] = (
+                    [*COMMON_HEADERS, *PAGE_HEADERS] if is_page else COMMON_HEADERS
+                )
+                headers.extend(h for h in extra if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    async def _reply(
+        send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*headers, *COMMON_HEADERS],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _unauthorized_page() -> tuple[list[tuple[bytes, bytes]], bytes]:
+    body = (
+        b"<!doctype html><meta charset=utf-8><title>Kitdesk</title>"
+        b"<p style='font:16px system-ui;margin:3em'>This page needs Kitdesk's launch link. "
+        b"Open Kitdesk from its window, or use the full link that "
+        b"<code>kitdesk serve</code> printed.</p>"
+    )
+    return (
+        [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+            *PAGE_HEADERS,
+        ],
+        body,
+    )
