@@ -14,7 +14,7 @@ from kitdesk.paths import Paths, resolve_paths
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-pytest_plugins = ["tests.upstream"]
+pytest_plugins = ["tests.upstream", "tests.live_server"]
 
 
 def require(condition: bool, reason: str) -> None:

@@ -1,0 +1,69 @@
+"""`kitdesk serve`: start to ready, and idle memory.
+
+Baseline in the same run: a bare `python -c pass` start, so the table shows
+how much of the start-up is Kitdesk's own. Targets: ready within 0.5 s,
+idle RSS at most 120 MB.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import httpx
+import psutil
+
+RUNS = 7
+
+
+def _start_kitdesk(home: str) -> tuple[float, float]:
+    env = {**os.environ, "KITDESK_HOME": home}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kitdesk", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        base, token = url.split("/?token=")
+        reply = httpx.get(f"{base}/api/health", headers={"Authorization": f"Bearer {token}"})
+        reply.raise_for_status()
+        ready = time.perf_counter() - started
+        time.sleep(1.0)  # let it settle to idle
+        rss = psutil.Process(proc.pid).memory_info().rss / 2**20
+        return ready, rss
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _bare_python() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as home:
+        _start_kitdesk(home)  # warm the file cache and create the database
+        results = [_start_kitdesk(home) for _ in range(RUNS)]
+    bare = statistics.median(_bare_python() for _ in range(RUNS))
+    ready = statistics.median(r[0] for r in results)
+    rss = statistics.median(r[1] for r in results)
+    print(f"{'measure':<34}{'value':>12}{'target':>12}")
+    print(f"{'bare python start (baseline)':<34}{bare * 1000:>10.0f}ms{'':>12}")
+    print(f"{'kitdesk serve start to ready':<34}{ready * 1000:>10.0f}ms{'<= 500ms':>12}")
+    print(f"{'  ratio to bare python':<34}{ready / bare:>11.1f}x{'':>12}")
+    print(f"{'idle RSS':<34}{rss:>10.0f}MB{'<= 120MB':>12}")
+
+
+if __name__ == "__main__":
+    main()

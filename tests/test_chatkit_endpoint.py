@@ -1,0 +1,212 @@
+"""POST /chatkit over real HTTP: every request type, and every kind of bad input
+answered with a readable 4xx (never a 500, never a truncated stream)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from chatkit.types import (
+    AssistantMessageItem,
+    ErrorEvent,
+    ThreadCreatedEvent,
+    ThreadItemDoneEvent,
+    UserMessageItem,
+)
+
+from tests.live_server import LiveServer
+from tests.upstream import Turn, Upstream
+
+
+@pytest.fixture
+def chat(live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch) -> LiveServer:
+    """A live server whose environment provider is the fake upstream."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-environment-key-0001")
+    monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
+    return live_server
+
+
+def user_input(text: str, **extra: object) -> dict[str, object]:
+    return {
+        "content": [{"type": "input_text", "text": text}],
+        "attachments": [],
+        "inference_options": {"model": "environment::gpt-test"},
+        **extra,
+    }
+
+
+def create_thread(chat: LiveServer, text: str = "Hello there") -> str:
+    events = chat.stream("threads.create", input=user_input(text))
+    created = next(e for e in events if isinstance(e, ThreadCreatedEvent))
+    return created.thread.id
+
+
+def error_of(reply) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    body = reply.json()
+    return body["error"]["code"], body["error"]["message"]
+
+
+# --- bad input -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body,code,fragment",
+    [
+        (b"{not json", "invalid_json", "not valid JSON"),
+        (b"", "invalid_json", "not valid JSON"),
+        (b"[1, 2]", "missing_type", '"type"'),
+        (b'{"params": {}}', "missing_type", '"type"'),
+        (b'{"type": "threads.explode", "params": {}}', "unknown_request_type", "threads.explode"),
+        (b'{"type": "threads.get_by_id", "params": {}}', "invalid_request", "thread_id"),
+        (b'{"type": "threads.get_by_id"}', "invalid_request", "params"),
+        (b'{"type": "threads.update", "params": {"thread_id": "x"}}', "invalid_request", "title"),
+        (b'{"type": "items.list", "params": {"thread_id": 5}}', "invalid_request", "thread_id"),
+    ],
+)
+def test_bad_requests_get_readable_400(
+    live_server: LiveServer, body: bytes, code: str, fragment: str
+) -> None:
+    reply = live_server.client.post(
+        "/chatkit", content=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 400
+    got_code, message = error_of(reply)
+    assert got_code == code
+    assert fragment in message
+    assert "Traceback" not in message
+
+
+@pytest.mark.parametrize(
+    "op,params",
+    [
+        ("threads.get_by_id", {"thread_id": "thr_missing"}),
+        ("items.list", {"thread_id": "thr_missing"}),
+        ("threads.update", {"thread_id": "thr_missing", "title": "New"}),
+        ("threads.delete", {"thread_id": "thr_missing"}),
+        ("attachments.delete", {"attachment_id": "atc_missing"}),
+    ],
+)
+def test_unknown_ids_get_404(live_server: LiveServer, op: str, params: dict[str, str]) -> None:
+    reply = live_server.chatkit(op, **params)
+    assert reply.status_code == 404, reply.text
+    code, message = error_of(reply)
+    assert code == "not_found"
+    assert "no longer exists" in message
+
+
+def test_streaming_op_on_missing_thread_ends_with_error_event(live_server: LiveServer) -> None:
+    events = live_server.stream("threads.add_user_message", thread_id="thr_missing", input=user_input("hi"))
+    assert isinstance(events[-1], ErrorEvent)
+    assert events[-1].message and "no longer exists" in events[-1].message
+
+
+def test_attachment_limits(live_server: LiveServer) -> None:
+    too_big = live_server.chatkit(
+        "attachments.create", name="huge.png", size=500 * 1024 * 1024, mime_type="image/png"
+    )
+    assert too_big.status_code == 413
+    assert "huge.png" in error_of(too_big)[1]
+    wrong_type = live_server.chatkit(
+        "attachments.create", name="evil.svg", size=100, mime_type="image/svg+xml"
+    )
+    assert wrong_type.status_code == 415
+    assert "image/svg+xml" in error_of(wrong_type)[1]
+
+
+def test_custom_actions_are_not_supported_yet(chat: LiveServer) -> None:
+    thread_id = create_thread(chat)
+    action = {"type": "demo.click", "payload": {}}
+    sync = chat.chatkit("threads.sync_custom_action", thread_id=thread_id, action=action)
+    assert 400 <= sync.status_code < 500 or sync.status_code == 501, sync.text
+    assert "not supported" in error_of(sync)[1]
+    events = chat.stream("threads.custom_action", thread_id=thread_id, action=action)
+    assert isinstance(events[-1], ErrorEvent)
+    assert events[-1].message and "not supported" in events[-1].message
+
+
+# --- every request type, as a client uses them -----------------------------
+
+
+def test_conversation_lifecycle_over_http(chat: LiveServer, upstream: Upstream) -> None:
+    upstream.script(Turn(text="First answer."), Turn(text="Second answer."), Turn(text="Retried."))
+    events = chat.stream("threads.create", input=user_input("Hello there"))
+    thread_id = next(e for e in events if isinstance(e, ThreadCreatedEvent)).thread.id
+    done = [e.item for e in events if isinstance(e, ThreadItemDoneEvent)]
+    assert any(isinstance(i, AssistantMessageItem) and i.content[0].text == "First answer." for i in done)
+
+    events = chat.stream("threads.add_user_message", thread_id=thread_id, input=user_input("More"))
+    done = [e.item for e in events if isinstance(e, ThreadItemDoneEvent)]
+    user_item = next(i for i in done if isinstance(i, UserMessageItem))
+    assert any(isinstance(i, AssistantMessageItem) and "Second" in i.content[0].text for i in done)
+
+    events = chat.stream("threads.retry_after_item", thread_id=thread_id, item_id=user_item.id)
+    assert any(
+        isinstance(e, ThreadItemDoneEvent)
+        and isinstance(e.item, AssistantMessageItem)
+        and e.item.content[0].text == "Retried."
+        for e in events
+    )
+
+    thread = chat.chatkit("threads.get_by_id", thread_id=thread_id).json()
+    texts = [
+        part["text"]
+        for item in thread["items"]["data"]
+        if item["type"] == "assistant_message"
+        for part in item["content"]
+    ]
+    assert texts == ["First answer.", "Retried."]  # retry replaced the second answer
+
+    items = chat.chatkit("items.list", thread_id=thread_id, limit=2, order="desc").json()
+    assert len(items["data"]) == 2 and items["has_more"] is True
+
+    listed = chat.chatkit("threads.list", limit=10).json()
+    assert [t["id"] for t in listed["data"]] == [thread_id]
+
+    renamed = chat.chatkit("threads.update", thread_id=thread_id, title="Renamed").json()
+    assert renamed["title"] == "Renamed"
+
+    assistant_id = next(i["id"] for i in thread["items"]["data"] if i["type"] == "assistant_message")
+    feedback = chat.chatkit("items.feedback", thread_id=thread_id, item_ids=[assistant_id], kind="positive")
+    assert feedback.status_code == 200
+    store = chat.running.app.state.services.store
+    import asyncio
+
+    assert asyncio.run(store.load_feedback(thread_id)) == {assistant_id: "positive"}
+
+    assert chat.chatkit("threads.delete", thread_id=thread_id).status_code == 200
+    assert chat.chatkit("threads.get_by_id", thread_id=thread_id).status_code == 404
+
+
+def test_attachment_upload_and_delete(chat: LiveServer) -> None:
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
+    created = chat.chatkit("attachments.create", name="dot.png", size=len(png), mime_type="image/png")
+    assert created.status_code == 200, created.text
+    attachment = created.json()
+    upload_url = attachment.get("upload_url") or attachment["upload_descriptor"]["url"]
+    uploaded = chat.client.post(upload_url, files={"file": ("dot.png", png, "image/png")})
+    assert uploaded.status_code == 200, uploaded.text
+    preview = chat.client.get(f"/api/attachments/{attachment['id']}/content")
+    assert preview.content == png
+    assert chat.chatkit("attachments.delete", attachment_id=attachment["id"]).status_code == 200
+    assert chat.client.get(f"/api/attachments/{attachment['id']}/content").status_code == 404
+
+
+def test_transcribe_through_provider(chat: LiveServer, upstream: Upstream) -> None:
+    reply = chat.chatkit(
+        "input.transcribe",
+        audio_base64=base64.b64encode(b"fake-webm-bytes").decode(),
+        mime_type="audio/webm;codecs=opus",
+    )
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["text"] == upstream.transcript
+
+
+def test_transcribe_without_provider_support_is_clear(chat: LiveServer, upstream: Upstream) -> None:
+    upstream.transcription_status = 404
+    reply = chat.chatkit(
+        "input.transcribe", audio_base64=base64.b64encode(b"x").decode(), mime_type="audio/webm"
+    )
+    assert 400 <= reply.status_code < 500, reply.text
+    assert "transcri" in error_of(reply)[1].lower()
