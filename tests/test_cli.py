@@ -1,0 +1,95 @@
+"""The `kitdesk` command as a user runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from kitdesk import __version__
+from tests.upstream import Upstream
+
+
+def _run(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kitdesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "KITDESK_HOME": str(home), **env},
+    )
+
+
+def test_version_and_help(tmp_path: Path) -> None:
+    version = _run("--version", home=tmp_path)
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"kitdesk {__version__}"
+    usage = _run("--help", home=tmp_path)
+    assert usage.returncode == 0
+    assert "serve" in usage.stdout and "KITDESK_HOME" in usage.stdout
+
+
+def test_serve_rejects_bad_port(tmp_path: Path) -> None:
+    result = _run("serve", "--port", "70000", home=tmp_path)
+    assert result.returncode == 2
+    assert "--port must be between 0 and 65535" in result.stderr
+
+
+def test_serve_prints_url_answers_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "KITDESK_HOME": str(home),
+        "OPENAI_API_KEY": "sk-cli-test-key-123456",
+        "OPENAI_BASE_URL": upstream.base_url,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kitdesk", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("http://127.0.0.1:") and "/?token=" in line
+        base, token = line.split("/?token=")
+        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        health = client.get("/api/health").json()
+        assert health["version"] == __version__
+        assert token not in client.get("/api/health").text
+        body = {
+            "type": "threads.create",
+            "params": {
+                "input": {
+                    "content": [{"type": "input_text", "text": "Remember me"}],
+                    "attachments": [],
+                    "inference_options": {},
+                }
+            },
+        }
+        with client.stream("POST", "/chatkit", json=body) as reply:
+            streamed = b"".join(reply.iter_bytes())
+        assert b"assistant_message" in streamed
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # The conversation survived the shutdown, in the documented place.
+    db = home / "data" / "kitdesk.db"
+    with sqlite3.connect(db) as conn:
+        texts = " ".join(row[0] for row in conn.execute("select data from items"))
+    assert "Remember me" in texts
+    log_text = (home / "logs" / "kitdesk.log").read_text()
+    assert token not in log_text
+    assert "sk-cli-test-key-123456" not in log_text
