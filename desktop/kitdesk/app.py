@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from kitdesk import __version__
 from kitdesk.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.chatkit_endpoint import INTERNAL_MESSAGE, build_chatkit_router
+from kitdesk.export import build_export_router
 from kitdesk.http_errors import error_response
 from kitdesk.keys import KeyStore
 from kitdesk.models_catalog import ModelsCatalog
@@ -72,6 +73,7 @@ def create_app(paths: Paths, token: str, port: int) -> FastAPI:
 
     app.include_router(build_chatkit_router(chat_server))
     app.include_router(build_api_router(services))
+    app.include_router(build_export_router(store))
 
     if (WEBUI_DIR / "index.html").exists():
         app.mount("/", StaticFiles(directory=WEBUI_DIR, html=True), name="webui")
