@@ -1,0 +1,128 @@
+"""The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
+
+Exactly four functions are exposed: open the data folder, open the log folder,
+save an export through the native save dialog, and copy text to the
+clipboard (for when ``navigator.clipboard`` is refused). They are registered
+one by one with ``Window.expose`` rather than handing pywebview an object as
+``js_api``: pywebview resolves a js_api call by walking any dotted attribute
+path the page names, private ones included, so an object would expose far more
+than its public methods. ``expose`` looks names up in an exact dictionary.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path, PurePath
+from typing import Protocol
+
+from kitdesk.paths import Paths
+
+log = logging.getLogger(__name__)
+
+EXPOSED = ("open_data_folder", "open_log_folder", "save_export", "copy_to_clipboard")
+MAX_EXPORT_CHARS = (
+    200_000_000  # an export is a thread or a whole archive as text; refuse absurd sizes
+)
+MAX_CLIPBOARD_CHARS = 10_000_000
+
+
+class NativeWindow(Protocol):
+    """The part of ``webview.Window`` the bridge needs (a protocol, so tests can pass their own)."""
+
+    def create_file_dialog(
+        self,
+        dialog_type: int = ...,
+        directory: str = ...,
+        allow_multiple: bool = ...,
+        save_filename: str = ...,
+        file_types: tuple[str, ...] = ...,
+    ) -> object: ...
+
+
+def open_in_file_manager(folder: Path) -> None:
+    """Show a folder in the platform's file manager (never blocks the caller)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":
+        os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606 - our own folder
+    elif sys.platform == "darwin":
+        subprocess.Popen(["open", str(folder)])
+    else:
+        subprocess.Popen(
+            ["xdg-open", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+
+def safe_export_name(filename: object) -> str:
+    """A plain file name for the save dialog: no folders, no control characters, never empty."""
+    name = PurePath(str(filename or "")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
+    return name[:120] or "kitdesk-export.txt"
+
+
+class Bridge:
+    """Implements the exposed functions; everything it holds stays in underscored attributes."""
+
+    def __init__(
+        self,
+        paths: Paths,
+        window: NativeWindow,
+        set_clipboard: Callable[[str], None],
+        open_folder: Callable[[Path], None] = open_in_file_manager,
+    ) -> None:
+        self._paths = paths
+        self._window = window
+        self._set_clipboard = set_clipboard
+        self._open_folder = open_folder
+        self._dialog_lock = threading.Lock()  # one save dialog at a time
+
+    def open_data_folder(self) -> bool:
+        """Open the folder holding the database and attachments."""
+        self._open_folder(self._paths.data_dir)
+        return True
+
+    def open_log_folder(self) -> bool:
+        """Open the folder holding the log files."""
+        self._open_folder(self._paths.log_dir)
+        return True
+
+    def save_export(self, filename: str, content: str) -> str | None:
+        """Ask where to save ``content``; return the saved path, or None if the user cancelled."""
+        if not isinstance(content, str):
+            raise TypeError("the export content must be text")
+        if len(content) > MAX_EXPORT_CHARS:
+            raise ValueError("the export is too large to save")
+        import webview  # deferred: the bridge is importable without a GUI stack
+
+        with self._dialog_lock:
+            chosen = self._window.create_file_dialog(
+                webview.FileDialog.SAVE,
+                directory=str(Path.home()),
+                save_filename=safe_export_name(filename),
+            )
+        if not chosen:
+            return None
+        target = Path(chosen if isinstance(chosen, str) else next(iter(chosen)))  # type: ignore[arg-type]
+        tmp = target.with_name(f".{target.name}.part")
+        tmp.write_text(content, encoding="utf-8", newline="")
+        os.replace(tmp, target)
+        log.info("export saved (%d characters)", len(content))
+        return str(target)
+
+    def copy_to_clipboard(self, text: str) -> bool:
+        """Put ``text`` on the system clipboard."""
+        if not isinstance(text, str):
+            raise TypeError("only text can be copied")
+        if len(text) > MAX_CLIPBOARD_CHARS:
+            raise ValueError("the text is too large to copy")
+        self._set_clipboard(text)
+        return True
+
+
+def exposed_functions(bridge: Bridge) -> list[Callable[..., object]]:
+    """The bound methods to pass to ``Window.expose``, in ``EXPOSED`` order."""
+    return [getattr(bridge, name) for name in EXPOSED]
