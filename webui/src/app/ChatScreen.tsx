@@ -1,0 +1,110 @@
+import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-react";
+import type { ChatKitOptions, ModelOption, StartScreenPrompt, SupportedLocale } from "@openai/chatkit";
+import { useEffect, useMemo, useRef } from "react";
+import { appFetch } from "./api";
+import { ACCENT, type ColorScheme } from "./theme";
+
+const LAST_THREAD_KEY = "kitdesk.lastThread";
+const MB = 1024 * 1024;
+
+const PROMPTS: StartScreenPrompt[] = [
+  { label: "Explain a concept", prompt: "Explain how public-key cryptography works, with a simple analogy.", icon: "lightbulb" },
+  { label: "Write some code", prompt: "Write a Python function that deduplicates a list while keeping order.", icon: "square-code" },
+  { label: "Summarize a document", prompt: "Summarize the attached document in five bullet points.", icon: "document" },
+  { label: "Plan something", prompt: "Help me plan a relaxed three-day trip to Lisbon.", icon: "map-pin" },
+];
+
+// What the composer accepts: images, plain text and PDF (the model sees text and images).
+const ACCEPT: Record<string, string[]> = {
+  "image/*": [".png", ".jpg", ".jpeg", ".gif", ".webp"],
+  "text/*": [".txt", ".md", ".csv", ".json", ".py", ".ts", ".js", ".html", ".css", ".xml", ".yaml", ".yml", ".log"],
+  "application/pdf": [".pdf"],
+};
+
+const LOCALES = new Set<string>(["en", "de", "fr", "es", "it", "ja", "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "zh"]);
+
+function pickLocale(language: string): SupportedLocale {
+  const base = language.split("-")[0]?.toLowerCase() ?? "en";
+  return (LOCALES.has(base) ? base : "en") as SupportedLocale;
+}
+
+function lastThread(): string | null {
+  try {
+    return localStorage.getItem(LAST_THREAD_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function rememberThread(threadId: string | null): void {
+  try {
+    if (threadId) localStorage.setItem(LAST_THREAD_KEY, threadId);
+    else localStorage.removeItem(LAST_THREAD_KEY);
+  } catch {
+    // Storage can be unavailable (private mode); the thread is simply not restored.
+  }
+}
+
+export type ChatEvents = {
+  onResponseStart: () => void;
+  onResponseEnd: () => void;
+  onError: (message: string) => void;
+  onReady: () => void;
+};
+
+type ChatScreenProps = {
+  scheme: ColorScheme;
+  models: ModelOption[];
+  onOpenSettings: () => void;
+  events: ChatEvents;
+  /** Receives the ChatKit control so shortcuts can call the element's methods. */
+  onControl: (chatkit: UseChatKitReturn) => void;
+};
+
+/** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
+export function ChatScreen({ scheme, models, onOpenSettings, events, onControl }: ChatScreenProps) {
+  const initialThread = useRef(lastThread()).current;
+
+  const options = useMemo(
+    (): ChatKitOptions => ({
+      api: { url: "/chatkit", domainKey: "local", fetch: appFetch },
+      initialThread,
+      locale: pickLocale(navigator.language),
+      theme: {
+        colorScheme: scheme,
+        radius: "round",
+        density: "normal",
+        typography: { baseSize: 15 },
+        color: { accent: { primary: ACCENT, level: 1 } },
+      },
+      header: {
+        enabled: true,
+        title: { enabled: true },
+        rightAction: { icon: "settings-cog", onClick: onOpenSettings },
+      },
+      history: { enabled: true, showDelete: true, showRename: true },
+      startScreen: { greeting: "What can I help with?", prompts: PROMPTS },
+      composer: {
+        placeholder: "Message Kitdesk",
+        attachments: { enabled: true, accept: ACCEPT, maxSize: 20 * MB, maxCount: 10 },
+        models,
+      },
+      threadItemActions: { feedback: true, retry: true },
+      disclaimer: { text: "Answers can be wrong. Check anything important." },
+    }),
+    [scheme, models, onOpenSettings, initialThread],
+  );
+
+  const chatkit = useChatKit({
+    ...options,
+    onThreadChange: ({ threadId }) => rememberThread(threadId),
+    onResponseStart: () => events.onResponseStart(),
+    onResponseEnd: () => events.onResponseEnd(),
+    onError: ({ error }) => events.onError(error instanceof Error ? error.message : String(error)),
+    onReady: () => events.onReady(),
+  });
+
+  useEffect(() => onControl(chatkit), [chatkit, onControl]);
+
+  return <ChatKit control={chatkit.control} className="kd-chatkit" data-testid="chatkit" />;
+}

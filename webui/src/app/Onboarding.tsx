@@ -1,0 +1,288 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import {
+  api,
+  describeConnection,
+  messageOf,
+  needsKey,
+  providerIdFor,
+  type AppInfo,
+  type ConnectionResult,
+  type Provider,
+  type ProviderKind,
+} from "./api";
+import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
+import { makeDefaultProvider, saveProvider } from "./providerSetup";
+
+type Choice = "openai" | "other" | "local";
+
+const CHOICES: { id: Choice; title: string; detail: string }[] = [
+  { id: "openai", title: "OpenAI API key", detail: "Use your key from platform.openai.com." },
+  { id: "other", title: "Another provider", detail: "OpenRouter, Azure OpenAI or any OpenAI-compatible service." },
+  { id: "local", title: "Local server", detail: "Ollama, LM Studio, llama.cpp or vLLM on this computer." },
+];
+
+const OTHER_KINDS: ProviderKind[] = ["openrouter", "azure", "custom"];
+const LOCAL_KINDS: ProviderKind[] = ["ollama", "lmstudio", "custom"];
+
+type TestState = { state: "idle" } | { state: "testing" } | { state: "done"; result: ConnectionResult };
+
+export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void }) {
+  const [choice, setChoice] = useState<Choice>("openai");
+  const [presets, setPresets] = useState(FALLBACK_PRESETS);
+  const [kind, setKind] = useState<ProviderKind>("openai");
+  const [name, setName] = useState("");
+  const [baseUrl, setBaseUrl] = useState(FALLBACK_PRESETS.openai.base_url);
+  const [apiVersion, setApiVersion] = useState("");
+  const [hasKeyText, setHasKeyText] = useState(false);
+  const keyInput = useRef<HTMLInputElement>(null);
+  const [test, setTest] = useState<TestState>({ state: "idle" });
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ids = useId();
+
+  useEffect(() => {
+    api.presets().then(
+      (list) => setPresets(mergePresets(list)),
+      () => undefined, // the built-in presets are the same; nothing to tell the person
+    );
+  }, []);
+
+  const selectKind = (next: ProviderKind) => {
+    setKind(next);
+    setBaseUrl(presets[next].base_url);
+    setApiVersion(presets[next].api_version ?? "");
+    setName(next === "custom" ? "" : presets[next].name);
+    setTest({ state: "idle" });
+    setError(null);
+  };
+
+  const selectChoice = (next: Choice) => {
+    setChoice(next);
+    selectKind(next === "openai" ? "openai" : next === "other" ? "openrouter" : "ollama");
+  };
+
+  // Keep the base URL in step with the presets once they arrive.
+  useEffect(() => {
+    setBaseUrl((current) => (current === FALLBACK_PRESETS[kind].base_url ? presets[kind].base_url : current));
+  }, [presets]);
+
+  const keyRequired = needsKey(kind);
+  const showKey = choice !== "local";
+  const keyringBlocked = showKey && !info.keyring.usable;
+
+  const runTest = async () => {
+    setTest({ state: "testing" });
+    setError(null);
+    const key = keyInput.current?.value.trim() || undefined;
+    try {
+      const result = await api.testConnection({
+        kind,
+        base_url: baseUrl.trim(),
+        ...(key ? { key } : {}),
+        ...(kind === "azure" ? { api_version: apiVersion.trim() || null } : {}),
+      });
+      setTest({ state: "done", result });
+    } catch (e) {
+      setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
+    }
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const key = keyInput.current?.value.trim() ?? "";
+    if (keyRequired && !key) {
+      setError(`Enter your ${KIND_LABELS[kind]} API key.`);
+      keyInput.current?.focus();
+      return;
+    }
+    setSaving(true);
+    setError(null);
+    try {
+      const existing = await api.providers();
+      const displayName = name.trim() || presets[kind].name;
+      const id =
+        kind === "custom"
+          ? providerIdFor(displayName, existing.map((p) => p.id))
+          : existing.some((p) => p.id === kind)
+            ? kind
+            : providerIdFor(kind, existing.map((p) => p.id));
+      const provider: Provider = {
+        ...presets[kind],
+        id,
+        name: displayName,
+        kind,
+        base_url: baseUrl.trim(),
+        api_version: kind === "azure" ? apiVersion.trim() || null : null,
+        enabled: true,
+      };
+      await saveProvider(provider, key || null, existing);
+      if (keyInput.current) keyInput.current.value = "";
+      setHasKeyText(false);
+      await makeDefaultProvider(id, provider.default_model);
+      onDone();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const kindsForChoice = choice === "other" ? OTHER_KINDS : choice === "local" ? LOCAL_KINDS : [];
+
+  return (
+    <main className="kd-onboarding">
+      <form className="kd-onboarding-card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
+        <div className="kd-brand" aria-hidden="true">
+          <LogoMark />
+        </div>
+        <h1 id={`${ids}-title`}>Welcome to Kitdesk</h1>
+        <p className="kd-lede">Choose where your answers come from. You can add more providers later in Settings.</p>
+
+        <fieldset className="kd-choices">
+          <legend className="kd-visually-hidden">Provider</legend>
+          {CHOICES.map((c) => (
+            <label key={c.id} className={`kd-choice ${choice === c.id ? "is-selected" : ""}`}>
+              <input
+                type="radio"
+                name="choice"
+                value={c.id}
+                checked={choice === c.id}
+                onChange={() => selectChoice(c.id)}
+              />
+              <span className="kd-choice-title">{c.title}</span>
+              <span className="kd-choice-detail">{c.detail}</span>
+            </label>
+          ))}
+        </fieldset>
+
+        <div className="kd-form-grid">
+          {kindsForChoice.length > 0 && (
+            <label className="kd-field">
+              <span>{choice === "local" ? "Server" : "Provider"}</span>
+              <select value={kind} onChange={(e) => selectKind(e.target.value as ProviderKind)}>
+                {kindsForChoice.map((k) => (
+                  <option key={k} value={k}>
+                    {k === "custom" && choice === "local" ? "Other (llama.cpp, vLLM…)" : KIND_LABELS[k]}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {kind === "custom" && (
+            <label className="kd-field">
+              <span>Name</span>
+              <input value={name} onChange={(e) => setName(e.target.value)} placeholder="My server" maxLength={100} />
+            </label>
+          )}
+          {choice !== "openai" && (
+            <label className="kd-field">
+              <span>Base URL</span>
+              <input
+                value={baseUrl}
+                onChange={(e) => {
+                  setBaseUrl(e.target.value);
+                  setTest({ state: "idle" });
+                }}
+                inputMode="url"
+                spellCheck={false}
+                autoComplete="off"
+                required
+              />
+            </label>
+          )}
+          {kind === "azure" && (
+            <label className="kd-field">
+              <span>API version</span>
+              <input value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />
+            </label>
+          )}
+          {showKey && (
+            <label className="kd-field">
+              <span>
+                API key{!keyRequired && <span className="kd-muted"> (optional)</span>}
+              </span>
+              <input
+                ref={keyInput}
+                type="password"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={kind === "openai" ? "sk-…" : "Paste your key"}
+                onChange={(e) => {
+                  setHasKeyText(e.target.value.trim() !== "");
+                  setTest({ state: "idle" });
+                }}
+                disabled={keyringBlocked}
+              />
+              <small className="kd-hint">Stored in your system keyring. Kitdesk never shows it again.</small>
+            </label>
+          )}
+        </div>
+
+        {keyringBlocked && (
+          <p className="kd-notice kd-notice-warn" role="alert">
+            {info.keyring.message ?? "No usable system keyring was found, so Kitdesk cannot store API keys."}
+          </p>
+        )}
+
+        <div className="kd-test-row">
+          <button
+            type="button"
+            className="kd-button"
+            onClick={runTest}
+            disabled={test.state === "testing" || (keyRequired && !hasKeyText) || !baseUrl.trim()}
+          >
+            {test.state === "testing" ? "Testing…" : "Test connection"}
+          </button>
+          <TestResult test={test} />
+        </div>
+
+        {error && (
+          <p className="kd-notice kd-notice-error" role="alert">
+            {error}
+          </p>
+        )}
+
+        <div className="kd-actions">
+          <button type="button" className="kd-button kd-button-quiet" onClick={onDone}>
+            Set up later
+          </button>
+          <button type="submit" className="kd-button kd-button-primary" disabled={saving || keyringBlocked}>
+            {saving ? "Saving…" : "Continue"}
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}
+
+export function TestResult({ test }: { test: TestState }) {
+  return (
+    <p className="kd-test-result" role="status" aria-live="polite">
+      {test.state === "testing" && <span className="kd-muted">Connecting…</span>}
+      {test.state === "done" && (
+        <span className={test.result.ok ? "kd-ok" : "kd-bad"}>
+          <span aria-hidden="true">{test.result.ok ? "✓ " : "✕ "}</span>
+          {describeConnection(test.result)}
+        </span>
+      )}
+    </p>
+  );
+}
+
+export function LogoMark({ size = 40 }: { size?: number }) {
+  return (
+    <svg width={size} height={size} viewBox="0 0 40 40" aria-hidden="true">
+      <rect width="40" height="40" rx="11" fill="var(--kd-accent)" />
+      <path
+        d="M12 13.5c0-1.4 1.1-2.5 2.5-2.5h11c1.4 0 2.5 1.1 2.5 2.5v8c0 1.4-1.1 2.5-2.5 2.5H19l-4.6 3.8c-.5.4-1.4.1-1.4-.6V24h-.5A2.5 2.5 0 0 1 10 21.5"
+        fill="none"
+        stroke="#fff"
+        strokeWidth="2.2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}
+
+export type { TestState };

@@ -1,0 +1,733 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import {
+  api,
+  describeKey,
+  messageOf,
+  needsKey,
+  providerIdFor,
+  type AppInfo,
+  type ModelList,
+  type Provider,
+  type ProviderKind,
+  type ProviderView,
+  type Settings as SettingsData,
+  type ThemeSetting,
+} from "./api";
+import { Modal } from "./Modal";
+import { TestResult, type TestState } from "./Onboarding";
+import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
+import { saveProvider } from "./providerSetup";
+import { shortcutTable } from "./shortcuts";
+
+export type SectionId = "providers" | "models" | "chat" | "appearance" | "data" | "about";
+
+const SECTIONS: { id: SectionId; label: string }[] = [
+  { id: "providers", label: "Providers" },
+  { id: "models", label: "Models" },
+  { id: "chat", label: "Chat" },
+  { id: "appearance", label: "Appearance" },
+  { id: "data", label: "Data" },
+  { id: "about", label: "About" },
+];
+
+type SettingsProps = {
+  info: AppInfo;
+  onClose: () => void;
+  /** Something the chat depends on changed (providers, models, theme). */
+  onChanged: () => void;
+  initialSection?: SectionId;
+};
+
+export function SettingsDialog({ info, onClose, onChanged, initialSection = "providers" }: SettingsProps) {
+  const [section, setSection] = useState<SectionId>(initialSection);
+  const [settings, setSettings] = useState<SettingsData | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      setSettings(await api.settings());
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(messageOf(e));
+    }
+  }, []);
+  useEffect(() => void reload(), [reload]);
+
+  /** Saves a change to the plain settings, keeping everything else as the server has it. */
+  const update = useCallback(
+    async (change: Partial<SettingsData>) => {
+      const current = await api.settings();
+      const saved = await api.saveSettings({ ...current, ...change });
+      setSettings(saved ?? { ...current, ...change });
+      onChanged();
+    },
+    [onChanged],
+  );
+
+  return (
+    <Modal title="Settings" onClose={onClose} className="kd-settings">
+      <div className="kd-settings-body">
+        <nav className="kd-settings-nav" aria-label="Settings sections">
+          {SECTIONS.map((s) => (
+            <button
+              key={s.id}
+              type="button"
+              className="kd-nav-item"
+              aria-current={section === s.id ? "page" : undefined}
+              onClick={() => setSection(s.id)}
+            >
+              {s.label}
+            </button>
+          ))}
+        </nav>
+        <section className="kd-settings-section" aria-labelledby={`settings-${section}`}>
+          <h3 id={`settings-${section}`}>{SECTIONS.find((s) => s.id === section)?.label}</h3>
+          {loadError && (
+            <p className="kd-notice kd-notice-error" role="alert">
+              {loadError}
+            </p>
+          )}
+          {section === "providers" && <ProvidersSection info={info} onChanged={onChanged} />}
+          {section === "models" && settings && <ModelsSection settings={settings} update={update} />}
+          {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
+          {section === "appearance" && settings && <AppearanceSection settings={settings} update={update} />}
+          {section === "data" && <DataSection info={info} />}
+          {section === "about" && <AboutSection info={info} />}
+        </section>
+      </div>
+    </Modal>
+  );
+}
+
+// ---------------------------------------------------------------- Providers
+
+function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () => void }) {
+  const [providers, setProviders] = useState<ProviderView[] | null>(null);
+  const [models, setModels] = useState<ModelList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+
+  const reload = useCallback(async () => {
+    try {
+      setProviders(await api.providers());
+      setError(null);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+    api.models().then(setModels, () => undefined);
+  }, []);
+  useEffect(() => void reload(), [reload]);
+
+  const changed = useCallback(async () => {
+    await reload();
+    onChanged();
+  }, [reload, onChanged]);
+
+  return (
+    <div className="kd-stack">
+      {!info.keyring.usable && (
+        <p className="kd-notice kd-notice-warn" role="note">
+          {info.keyring.message ?? "No usable system keyring was found, so Kitdesk cannot store API keys."}
+        </p>
+      )}
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+      {providers?.length === 0 && !adding && <p className="kd-muted">No providers yet. Add one to start chatting.</p>}
+      <ul className="kd-provider-list" aria-label="Providers">
+        {providers?.map((p) => (
+          <li key={p.id}>
+            <ProviderCard
+              provider={p}
+              modelCount={models ? models.models.filter((m) => m.id.startsWith(`${p.id}::`)).length : null}
+              keyringUsable={info.keyring.usable}
+              onChanged={changed}
+            />
+          </li>
+        ))}
+      </ul>
+      {adding ? (
+        <ProviderForm
+          existing={providers ?? []}
+          keyringUsable={info.keyring.usable}
+          onCancel={() => setAdding(false)}
+          onSaved={async () => {
+            setAdding(false);
+            await changed();
+          }}
+        />
+      ) : (
+        <div>
+          <button type="button" className="kd-button" onClick={() => setAdding(true)}>
+            Add provider
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ProviderCard({
+  provider,
+  modelCount,
+  keyringUsable,
+  onChanged,
+}: {
+  provider: ProviderView;
+  modelCount: number | null;
+  keyringUsable: boolean;
+  onChanged: () => Promise<void>;
+}) {
+  const [test, setTest] = useState<TestState>({ state: "idle" });
+  const [mode, setMode] = useState<"view" | "edit" | "key" | "confirm-remove">("view");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const keyInput = useRef<HTMLInputElement>(null);
+
+  const act = async (work: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+      await onChanged();
+      return true;
+    } catch (e) {
+      setError(messageOf(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const runTest = async () => {
+    setTest({ state: "testing" });
+    try {
+      setTest({ state: "done", result: await api.testProvider(provider.id) });
+    } catch (e) {
+      setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
+    }
+  };
+
+  const saveKey = async (event: FormEvent) => {
+    event.preventDefault();
+    const key = keyInput.current?.value.trim() ?? "";
+    if (!key) {
+      setError("Paste the key first.");
+      return;
+    }
+    const ok = await act(() => api.setKey(provider.id, key));
+    if (keyInput.current) keyInput.current.value = "";
+    if (ok) {
+      setMode("view");
+      setTest({ state: "idle" });
+    }
+  };
+
+  const headingId = `provider-${provider.id}`;
+  return (
+    <article className={`kd-card ${provider.enabled ? "" : "is-disabled"}`} aria-labelledby={headingId}>
+      <div className="kd-card-head">
+        <div className="kd-card-title">
+          <h4 id={headingId}>{provider.name}</h4>
+          <span className="kd-badge">{KIND_LABELS[provider.kind] ?? provider.kind}</span>
+        </div>
+        {!provider.read_only && (
+          <label className="kd-switch">
+            <input
+              type="checkbox"
+              role="switch"
+              checked={provider.enabled}
+              disabled={busy}
+              onChange={(e) => void act(() => api.updateProvider({ ...provider, enabled: e.target.checked }))}
+            />
+            <span>{provider.enabled ? "Enabled" : "Off"}</span>
+          </label>
+        )}
+      </div>
+      <dl className="kd-card-facts">
+        <div>
+          <dt>Base URL</dt>
+          <dd className="kd-mono">{provider.base_url}</dd>
+        </div>
+        <div>
+          <dt>Key</dt>
+          <dd data-testid="key-status">{describeKey(provider)}</dd>
+        </div>
+        <div>
+          <dt>Models</dt>
+          <dd>
+            {modelCount === null ? "…" : modelCount === 0 ? "None found" : `${modelCount} found`}
+          </dd>
+        </div>
+      </dl>
+
+      {mode === "edit" && (
+        <ProviderForm
+          existing={[]}
+          editing={provider}
+          keyringUsable={keyringUsable}
+          onCancel={() => setMode("view")}
+          onSaved={async () => {
+            setMode("view");
+            await onChanged();
+          }}
+        />
+      )}
+      {mode === "key" && (
+        <form className="kd-inline-form" onSubmit={saveKey}>
+          <label className="kd-field">
+            <span>{provider.key.has_key ? "New API key" : "API key"}</span>
+            <input ref={keyInput} type="password" autoComplete="off" spellCheck={false} autoFocus />
+          </label>
+          <div className="kd-actions">
+            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")}>
+              Cancel
+            </button>
+            <button type="submit" className="kd-button kd-button-primary" disabled={busy}>
+              Save key
+            </button>
+          </div>
+        </form>
+      )}
+      {mode === "confirm-remove" && (
+        <div className="kd-confirm" role="alertdialog" aria-label={`Remove ${provider.name}?`}>
+          <p>
+            Remove <strong>{provider.name}</strong>? Its stored key is deleted too. Your chats stay.
+          </p>
+          <div className="kd-actions">
+            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")}>
+              Keep it
+            </button>
+            <button
+              type="button"
+              className="kd-button kd-button-danger"
+              disabled={busy}
+              onClick={() => void act(() => api.removeProvider(provider.id))}
+            >
+              Remove provider
+            </button>
+          </div>
+        </div>
+      )}
+
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+
+      {mode === "view" && (
+        <div className="kd-card-actions">
+          <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>
+            {test.state === "testing" ? "Testing…" : "Test connection"}
+          </button>
+          {!provider.read_only && (
+            <>
+              <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("edit")}>
+                Edit
+              </button>
+              {keyringUsable && (
+                <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("key")}>
+                  {provider.key.has_key ? "Replace key" : "Set key"}
+                </button>
+              )}
+              {provider.key.has_key && provider.key.source === "keyring" && (
+                <button
+                  type="button"
+                  className="kd-button kd-button-quiet"
+                  disabled={busy}
+                  onClick={() => void act(() => api.removeKey(provider.id))}
+                >
+                  Remove key
+                </button>
+              )}
+              <button type="button" className="kd-button kd-button-quiet kd-danger-text" onClick={() => setMode("confirm-remove")}>
+                Remove
+              </button>
+            </>
+          )}
+          <TestResult test={test} />
+        </div>
+      )}
+    </article>
+  );
+}
+
+function ProviderForm({
+  existing,
+  editing,
+  keyringUsable,
+  onCancel,
+  onSaved,
+}: {
+  existing: ProviderView[];
+  editing?: ProviderView;
+  keyringUsable: boolean;
+  onCancel: () => void;
+  onSaved: () => Promise<void>;
+}) {
+  const [presets, setPresets] = useState(FALLBACK_PRESETS);
+  const [kind, setKind] = useState<ProviderKind>(editing?.kind ?? "openai");
+  const [name, setName] = useState(editing?.name ?? FALLBACK_PRESETS.openai.name);
+  const [baseUrl, setBaseUrl] = useState(editing?.base_url ?? FALLBACK_PRESETS.openai.base_url);
+  const [apiVersion, setApiVersion] = useState(editing?.api_version ?? "");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const keyInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (editing) return;
+    api.presets().then((list) => setPresets(mergePresets(list)), () => undefined);
+  }, [editing]);
+
+  const pickKind = (next: ProviderKind) => {
+    setKind(next);
+    setName(next === "custom" ? "" : presets[next].name);
+    setBaseUrl(presets[next].base_url);
+    setApiVersion(presets[next].api_version ?? "");
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const key = keyInput.current?.value.trim() ?? "";
+    const displayName = name.trim() || KIND_LABELS[kind];
+    const provider: Provider = editing
+      ? { ...editing, name: displayName, base_url: baseUrl.trim(), api_version: kind === "azure" ? apiVersion.trim() || null : null }
+      : {
+          ...presets[kind],
+          id: providerIdFor(kind === "custom" ? displayName : kind, existing.map((p) => p.id)),
+          kind,
+          name: displayName,
+          base_url: baseUrl.trim(),
+          api_version: kind === "azure" ? apiVersion.trim() || null : null,
+          enabled: true,
+        };
+    setBusy(true);
+    setError(null);
+    try {
+      if (editing) {
+        await api.updateProvider(provider);
+      } else {
+        await saveProvider(provider, key || null, existing);
+      }
+      if (keyInput.current) keyInput.current.value = "";
+      await onSaved();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="kd-inline-form" onSubmit={submit} aria-label={editing ? `Edit ${editing.name}` : "Add provider"}>
+      <div className="kd-form-grid">
+        {!editing && (
+          <label className="kd-field">
+            <span>Kind</span>
+            <select value={kind} onChange={(e) => pickKind(e.target.value as ProviderKind)}>
+              {(Object.keys(KIND_LABELS) as ProviderKind[]).map((k) => (
+                <option key={k} value={k}>
+                  {KIND_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <label className="kd-field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
+        </label>
+        <label className="kd-field">
+          <span>Base URL</span>
+          <input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} spellCheck={false} required />
+        </label>
+        {kind === "azure" && (
+          <label className="kd-field">
+            <span>API version</span>
+            <input value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />
+          </label>
+        )}
+        {!editing && keyringUsable && (
+          <label className="kd-field">
+            <span>
+              API key{!needsKey(kind) && <span className="kd-muted"> (optional)</span>}
+            </span>
+            <input ref={keyInput} type="password" autoComplete="off" spellCheck={false} />
+          </label>
+        )}
+      </div>
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="kd-actions">
+        <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="kd-button kd-button-primary" disabled={busy}>
+          {editing ? "Save" : "Add provider"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+// ---------------------------------------------------------------- Models
+
+type Update = (change: Partial<SettingsData>) => Promise<void>;
+
+function useSaveState() {
+  const [state, setState] = useState<{ kind: "idle" | "saving" | "saved" } | { kind: "error"; message: string }>({
+    kind: "idle",
+  });
+  const run = async (work: () => Promise<void>) => {
+    setState({ kind: "saving" });
+    try {
+      await work();
+      setState({ kind: "saved" });
+    } catch (e) {
+      setState({ kind: "error", message: messageOf(e) });
+    }
+  };
+  const view: ReactNode = (
+    <span className="kd-save-state" role="status" aria-live="polite">
+      {state.kind === "saving" && "Saving…"}
+      {state.kind === "saved" && "Saved"}
+      {state.kind === "error" && <span className="kd-bad">{state.message}</span>}
+    </span>
+  );
+  return { run, view };
+}
+
+function ModelsSection({ settings, update }: { settings: SettingsData; update: Update }) {
+  const [list, setList] = useState<ModelList | null>(null);
+  const [loading, setLoading] = useState(false);
+  const save = useSaveState();
+
+  const load = useCallback(async (refresh: boolean) => {
+    setLoading(true);
+    try {
+      setList(await api.models(refresh));
+    } catch (e) {
+      setList({ models: [], errors: [messageOf(e)] });
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+  useEffect(() => void load(false), [load]);
+
+  const current =
+    settings.default_provider && settings.default_model ? `${settings.default_provider}::${settings.default_model}` : "";
+  const groups = new Map<string, { id: string; label: string }[]>();
+  for (const m of list?.models ?? []) {
+    const provider = m.id.includes("::") ? m.id.split("::")[0]! : "";
+    const label = m.description ? `${m.label}` : m.label;
+    groups.set(provider, [...(groups.get(provider) ?? []), { id: m.id, label }]);
+  }
+  const providerNames = new Map(settings.providers.map((p) => [p.id, p.name]));
+  const known = list?.models.some((m) => m.id === current) ?? false;
+
+  return (
+    <div className="kd-stack">
+      <label className="kd-field">
+        <span>Default model</span>
+        <select
+          value={current}
+          disabled={!list || list.models.length === 0}
+          onChange={(e) => {
+            const ref = e.target.value;
+            const [provider, ...rest] = ref.split("::");
+            void save.run(() => update({ default_provider: provider ?? null, default_model: rest.join("::") || null }));
+          }}
+        >
+          {!known && <option value={current}>{current ? current.replace("::", " · ") : "Choose a model"}</option>}
+          {[...groups.entries()].map(([provider, models]) => (
+            <optgroup key={provider} label={providerNames.get(provider) ?? (provider || "Models")}>
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+        <small className="kd-hint">New chats start with this model. Pick another for one message in the composer.</small>
+      </label>
+      <div className="kd-row">
+        <button type="button" className="kd-button" onClick={() => void load(true)} disabled={loading}>
+          {loading ? "Refreshing…" : "Refresh model list"}
+        </button>
+        {save.view}
+      </div>
+      {list?.errors.map((message) => (
+        <p key={message} className="kd-notice kd-notice-warn">
+          {message}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+// ---------------------------------------------------------------- Chat
+
+function ChatSection({ settings, update }: { settings: SettingsData; update: Update }) {
+  const [prompt, setPrompt] = useState(settings.system_prompt);
+  const [useTemperature, setUseTemperature] = useState(settings.temperature !== null);
+  const [temperature, setTemperature] = useState(settings.temperature ?? 1);
+  const save = useSaveState();
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void save.run(() => update({ system_prompt: prompt, temperature: useTemperature ? temperature : null }));
+  };
+
+  return (
+    <form className="kd-stack" onSubmit={submit}>
+      <label className="kd-field">
+        <span>System prompt</span>
+        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={6} maxLength={20000} />
+        <small className="kd-hint">Sent at the start of every chat.</small>
+      </label>
+      <fieldset className="kd-field">
+        <legend>Temperature</legend>
+        <label className="kd-check">
+          <input type="checkbox" checked={useTemperature} onChange={(e) => setUseTemperature(e.target.checked)} />
+          <span>Set a temperature (otherwise the provider's default)</span>
+        </label>
+        <div className="kd-row">
+          <input
+            type="range"
+            min={0}
+            max={2}
+            step={0.1}
+            value={temperature}
+            disabled={!useTemperature}
+            aria-label="Temperature"
+            onChange={(e) => setTemperature(Number(e.target.value))}
+          />
+          <output className="kd-mono">{useTemperature ? temperature.toFixed(1) : "default"}</output>
+        </div>
+        <small className="kd-hint">Lower is more focused, higher more varied.</small>
+      </fieldset>
+      <div className="kd-row">
+        <button type="submit" className="kd-button kd-button-primary">
+          Save
+        </button>
+        {save.view}
+      </div>
+    </form>
+  );
+}
+
+// ---------------------------------------------------------------- Appearance
+
+function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
+  const save = useSaveState();
+  const options: { value: ThemeSetting; label: string }[] = [
+    { value: "system", label: "Match the system" },
+    { value: "light", label: "Light" },
+    { value: "dark", label: "Dark" },
+  ];
+  return (
+    <fieldset className="kd-stack kd-field">
+      <legend>Theme</legend>
+      <div className="kd-segmented">
+        {options.map((o) => (
+          <label key={o.value} className={settings.theme === o.value ? "is-selected" : ""}>
+            <input
+              type="radio"
+              name="theme"
+              value={o.value}
+              checked={settings.theme === o.value}
+              onChange={() => void save.run(() => update({ theme: o.value }))}
+            />
+            <span>{o.label}</span>
+          </label>
+        ))}
+      </div>
+      {save.view}
+    </fieldset>
+  );
+}
+
+// ---------------------------------------------------------------- Data and About
+
+type DesktopBridge = { open_data_folder?: () => Promise<unknown>; open_log_folder?: () => Promise<unknown> };
+
+function desktopBridge(): DesktopBridge | null {
+  const bridge = (window as unknown as { pywebview?: { api?: DesktopBridge } }).pywebview?.api;
+  return bridge ?? null;
+}
+
+function DataSection({ info }: { info: AppInfo }) {
+  const bridge = desktopBridge();
+  const [error, setError] = useState<string | null>(null);
+  const open = (fn: (() => Promise<unknown>) | undefined) => {
+    if (!fn) return;
+    setError(null);
+    fn.call(bridge).catch((e: unknown) => setError(messageOf(e)));
+  };
+  return (
+    <div className="kd-stack">
+      <div className="kd-field">
+        <span>Data folder</span>
+        <code className="kd-path">{info.data_dir}</code>
+        <small className="kd-hint">Your chats (a SQLite database) and attachments live here.</small>
+        {bridge?.open_data_folder && (
+          <div>
+            <button type="button" className="kd-button" onClick={() => open(bridge.open_data_folder)}>
+              Open data folder
+            </button>
+          </div>
+        )}
+      </div>
+      <div className="kd-field">
+        <span>Log folder</span>
+        <code className="kd-path">{info.log_dir}</code>
+        {bridge?.open_log_folder && (
+          <div>
+            <button type="button" className="kd-button" onClick={() => open(bridge.open_log_folder)}>
+              Open log folder
+            </button>
+          </div>
+        )}
+      </div>
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function AboutSection({ info }: { info: AppInfo }) {
+  return (
+    <div className="kd-stack">
+      <p>
+        <strong>Kitdesk</strong> <span data-testid="app-version">{info.version}</span>
+      </p>
+      <p className="kd-muted">
+        A desktop chat app for OpenAI and OpenAI-compatible models. Your chats stay on this computer; keys stay in
+        the system keyring.
+      </p>
+      <h4>Keyboard shortcuts</h4>
+      <table className="kd-shortcuts">
+        <tbody>
+          {shortcutTable().map((s) => (
+            <tr key={s.action}>
+              <th scope="row">{s.label}</th>
+              <td>
+                <kbd>{s.keys}</kbd>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

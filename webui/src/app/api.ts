@@ -1,0 +1,268 @@
+// The Kitdesk HTTP API as the app sees it: typed calls, one error type whose
+// message is written for a person. The page is served by Kitdesk itself with an
+// HttpOnly auth cookie, so same-origin requests carry it; no token lives in JS.
+
+export type ThemeSetting = "system" | "light" | "dark";
+export type ProviderKind = "openai" | "azure" | "openrouter" | "ollama" | "lmstudio" | "custom";
+export type KeySource = "keyring" | "environment" | "none";
+
+export type AppInfo = {
+  version: string;
+  data_dir: string;
+  log_dir: string;
+  needs_onboarding: boolean;
+  default_model: string | null;
+  theme: ThemeSetting;
+  keyring: { usable: boolean; message: string | null };
+  settings_recovered_from: string | null;
+};
+
+export type Provider = {
+  id: string;
+  name: string;
+  kind: ProviderKind;
+  base_url: string;
+  enabled: boolean;
+  default_model: string | null;
+  api_version: string | null;
+};
+
+/** A provider as listed by the API: its settings plus what we may know about its key. */
+export type ProviderView = Provider & {
+  key: { has_key: boolean; source: KeySource };
+  read_only: boolean;
+};
+
+export type Settings = {
+  providers: Provider[];
+  default_provider: string | null;
+  default_model: string | null;
+  system_prompt: string;
+  temperature: number | null;
+  theme: ThemeSetting;
+  auto_title: boolean;
+  [extra: string]: unknown;
+};
+
+export type ConnectionResult = { ok: boolean; message: string; model_count: number | null };
+
+export type ModelOption = {
+  id: string;
+  label: string;
+  description?: string;
+  disabled?: boolean;
+  default?: boolean;
+};
+
+export type ModelList = { models: ModelOption[]; errors: string[] };
+
+export type SearchHit = { thread_id: string; title: string | null; snippet: string };
+
+/** An error worth showing: `message` is a sentence for a person. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+
+  constructor(code: string, message: string, status: number) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** Thrown when the request never reached the server (it stopped, or the network is down). */
+export class ServerUnreachable extends Error {
+  constructor() {
+    super("Kitdesk's local server is not answering.");
+    this.name = "ServerUnreachable";
+  }
+}
+
+type Listener = (reachable: boolean) => void;
+const reachabilityListeners = new Set<Listener>();
+
+/** Called with false when a request fails at the network level, true when one succeeds again. */
+export function onReachability(listener: Listener): () => void {
+  reachabilityListeners.add(listener);
+  return () => reachabilityListeners.delete(listener);
+}
+
+function report(reachable: boolean): void {
+  for (const listener of reachabilityListeners) listener(reachable);
+}
+
+/**
+ * fetch with the app's cookie and reachability tracking. Also handed to the
+ * ChatKit element (`api.fetch`) so a dead server is noticed wherever it shows.
+ */
+export const appFetch: typeof fetch = async (input, init) => {
+  let response: Response;
+  try {
+    response = await fetch(input, { credentials: "same-origin", ...init });
+  } catch (error) {
+    // An abort is the user pressing Stop, not a dead server.
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    report(false);
+    throw error;
+  }
+  report(true);
+  return response;
+};
+
+/** Turns an error body `{"error": {"code", "message"}}` (or anything else) into an ApiError. */
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = `The server answered ${response.status} ${response.statusText}`.trim() + ".";
+  try {
+    const body: unknown = await response.json();
+    const error = isRecord(body) ? body.error : undefined;
+    if (isRecord(error)) {
+      if (typeof error.code === "string") code = error.code;
+      if (typeof error.message === "string" && error.message) message = error.message;
+    } else if (isRecord(body) && typeof body.detail === "string") {
+      message = body.detail;
+    }
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new ApiError(code, message, response.status);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await appFetch(path, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch {
+    throw new ServerUnreachable();
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function normalizeProvider(raw: unknown): ProviderView {
+  const p = isRecord(raw) ? raw : {};
+  const keyRaw = isRecord(p.key) ? p.key : isRecord(p.key_status) ? p.key_status : p;
+  const source = keyRaw.source ?? keyRaw.key_source;
+  const hasKey = Boolean(keyRaw.has_key);
+  const id = String(p.id ?? "");
+  return {
+    id,
+    name: String(p.name ?? id),
+    kind: (p.kind as ProviderKind | undefined) ?? "custom",
+    base_url: String(p.base_url ?? ""),
+    enabled: p.enabled !== false,
+    default_model: typeof p.default_model === "string" ? p.default_model : null,
+    api_version: typeof p.api_version === "string" ? p.api_version : null,
+    key: {
+      has_key: hasKey,
+      source: source === "keyring" || source === "environment" ? source : hasKey ? "keyring" : "none",
+    },
+    read_only: Boolean(p.read_only) || id === "environment",
+  };
+}
+
+function listOf(body: unknown, field: string): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (isRecord(body)) {
+    const inner = body[field];
+    if (Array.isArray(inner)) return inner;
+    if (isRecord(inner)) return Object.values(inner);
+    return Object.values(body).filter(isRecord);
+  }
+  return [];
+}
+
+function errorsOf(raw: unknown): string[] {
+  if (Array.isArray(raw)) {
+    return raw.map((e) => (isRecord(e) ? String(e.message ?? JSON.stringify(e)) : String(e)));
+  }
+  if (isRecord(raw)) {
+    return Object.entries(raw).map(([k, v]) => (isRecord(v) ? String(v.message ?? k) : `${k}: ${String(v)}`));
+  }
+  return [];
+}
+
+export const api = {
+  app: () => request<AppInfo>("GET", "/api/app"),
+  health: () => request<unknown>("GET", "/api/health"),
+
+  settings: () => request<Settings>("GET", "/api/settings"),
+  saveSettings: (settings: Partial<Settings>) => request<Settings>("PUT", "/api/settings", settings),
+
+  providers: async (): Promise<ProviderView[]> =>
+    listOf(await request<unknown>("GET", "/api/providers"), "providers").map(normalizeProvider),
+  presets: async (): Promise<Provider[]> =>
+    listOf(await request<unknown>("GET", "/api/providers/presets"), "presets").map(normalizeProvider),
+  addProvider: async (provider: Provider) =>
+    normalizeProvider(await request<unknown>("POST", "/api/providers", provider)),
+  updateProvider: async (provider: Provider) =>
+    normalizeProvider(
+      await request<unknown>("PUT", `/api/providers/${encodeURIComponent(provider.id)}`, provider),
+    ),
+  removeProvider: (id: string) => request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}`),
+  setKey: (id: string, key: string) =>
+    request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}/key`, { key }),
+  removeKey: (id: string) => request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}/key`),
+  testProvider: (id: string) =>
+    request<ConnectionResult>("POST", `/api/providers/${encodeURIComponent(id)}/test`),
+  testConnection: (params: { kind: ProviderKind; base_url: string; key?: string; api_version?: string | null }) =>
+    request<ConnectionResult>("POST", "/api/providers/test", params),
+
+  models: async (refresh = false): Promise<ModelList> => {
+    const body = await request<unknown>("GET", refresh ? "/api/models?refresh=1" : "/api/models");
+    const models = listOf(body, "models").filter(isRecord) as ModelOption[];
+    return { models, errors: errorsOf(isRecord(body) ? body.errors : undefined) };
+  },
+};
+
+/** A provider id from a name: lowercase, dashes, unique among `taken`. */
+export function providerIdFor(name: string, taken: Iterable<string>): string {
+  const base =
+    name
+      .toLowerCase()
+      .normalize("NFKD")
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 48) || "provider";
+  const used = new Set(taken);
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n++) {
+    const candidate = `${base}-${n}`;
+    if (!used.has(candidate)) return candidate;
+  }
+}
+
+/** The human summary of a connection test. */
+export function describeConnection(result: ConnectionResult): string {
+  if (!result.ok) return result.message || "The connection failed.";
+  if (result.model_count === null || result.model_count === undefined) return result.message || "Connected.";
+  const n = result.model_count;
+  return `Connected: ${n} model${n === 1 ? "" : "s"}`;
+}
+
+/** The words a provider card uses for its key. */
+export function describeKey(provider: ProviderView): string {
+  if (provider.key.source === "environment") return "Using OPENAI_API_KEY";
+  if (provider.key.has_key) return "Key stored in the system keyring";
+  return "No key";
+}
+
+export function needsKey(kind: ProviderKind): boolean {
+  return kind === "openai" || kind === "azure" || kind === "openrouter";
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

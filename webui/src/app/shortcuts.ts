@@ -1,0 +1,59 @@
+// The app's keyboard shortcuts: one table used both to act and to list them in
+// the help panel, so the two never disagree.
+
+export type ShortcutAction = "newChat" | "search" | "settings" | "stop" | "focusComposer" | "help";
+
+export type Shortcut = { action: ShortcutAction; keys: string; label: string };
+
+/** True on macOS, where the primary modifier is Cmd. */
+export function isMac(platform: string = navigator.platform): boolean {
+  return /mac|iphone|ipad/i.test(platform);
+}
+
+export function shortcutTable(mac: boolean = isMac()): Shortcut[] {
+  const mod = mac ? "⌘" : "Ctrl";
+  return [
+    { action: "newChat", keys: `${mod} N`, label: "New chat" },
+    { action: "search", keys: `${mod} K`, label: "Search chats" },
+    { action: "settings", keys: `${mod} ,`, label: "Open settings" },
+    { action: "focusComposer", keys: "/", label: "Focus the message box" },
+    { action: "stop", keys: "Esc", label: "Stop the answer" },
+    { action: "help", keys: `${mod} /  or  ?`, label: "Show keyboard shortcuts" },
+  ];
+}
+
+type KeyLike = Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey" | "shiftKey">;
+
+/**
+ * Which action a key press asks for. `typing` is true when focus is in a text
+ * field: then the bare keys (`/`, `?`) belong to the field, not to us.
+ */
+export function matchShortcut(event: KeyLike, typing: boolean, mac: boolean = isMac()): ShortcutAction | null {
+  const primary = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
+  if (primary && !event.altKey) {
+    const key = event.key.toLowerCase();
+    if (key === "n" && !event.shiftKey) return "newChat";
+    if (key === "k" && !event.shiftKey) return "search";
+    if (key === ",") return "settings";
+    if (key === "/") return "help";
+    return null;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return null;
+  if (event.key === "Escape") return "stop";
+  if (typing) return null;
+  if (event.key === "/") return "focusComposer";
+  if (event.key === "?") return "help";
+  return null;
+}
+
+/** Whether the element that has focus (looking through shadow roots) takes text. */
+export function isTypingTarget(event: Event): boolean {
+  const target = event.composedPath()[0];
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  if (target instanceof HTMLInputElement) {
+    return !["button", "checkbox", "radio", "submit", "reset", "range", "color", "file"].includes(target.type);
+  }
+  return false;
+}
