@@ -5,10 +5,14 @@ through the HTTP API: the UI can set, replace or delete a key and learn only
 whether one exists and where it comes from. ``OPENAI_API_KEY`` is honoured
 read-only for the built-in "environment" provider. With no usable keyring
 backend we say so and never fall back to plaintext.
+
+This is the only module that reads or writes secrets. Nothing here logs a key
+or puts one in an exception message.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from typing import Literal
@@ -17,8 +21,12 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+log = logging.getLogger(__name__)
+
 SERVICE = "kitdesk"
 ENV_PROVIDER_ID = "environment"
+# Real keys are 40-200 characters; Azure AD tokens reach a few thousand.
+MAX_KEY_LENGTH = 4096
 
 KeySource = Literal["keyring", "environment", "none"]
 
@@ -27,19 +35,46 @@ NO_KEYRING_HELP = (
     "On Linux install and unlock a Secret Service (GNOME Keyring or KWallet); "
     "or set the OPENAI_API_KEY environment variable before starting Kitdesk."
 )
+LOCKED_KEYRING_HELP = (
+    "The system keyring is locked, so Kitdesk cannot read or store API keys. "
+    "Unlock it (on Linux, log in to your desktop session or open Passwords and Keys) "
+    "and try again."
+)
+ENV_KEY_IS_READ_ONLY = (
+    "The environment provider's key comes from the OPENAI_API_KEY environment variable; "
+    "change it there and restart Kitdesk."
+)
 
 
 class KeyringUnavailable(Exception):
     """The keyring cannot store secrets; the message says how to fix it."""
 
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(NO_KEYRING_HELP if detail is None else f"{NO_KEYRING_HELP} ({detail})")
+    def __init__(self, message: str = NO_KEYRING_HELP) -> None:
+        super().__init__(message)
+
+
+class InvalidKey(ValueError):
+    """The text given as a key cannot be one; the message says why (never echoing it)."""
+
+
+class ReadOnlyKey(ValueError):
+    """The key comes from the environment and cannot be changed from the app."""
+
+    def __init__(self) -> None:
+        super().__init__(ENV_KEY_IS_READ_ONLY)
 
 
 @dataclass(frozen=True)
 class KeyStatus:
     has_key: bool
     source: KeySource
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    backend: str
+    usable: bool
+    message: str | None  # how to fix it, when not usable
 
 
 def backend_name() -> str:
@@ -54,9 +89,41 @@ def backend_is_usable() -> bool:
     if module.startswith(("keyring.backends.fail", "keyring.backends.null")):
         return False
     try:
+        # Secret Service answers this by asking D-Bus; it raises when absent.
         return backend.priority > 0  # type: ignore[operator]
     except Exception:
         return False
+
+
+def keyring_status() -> KeyringStatus:
+    usable = backend_is_usable()
+    return KeyringStatus(
+        backend=backend_name(), usable=usable, message=None if usable else NO_KEYRING_HELP
+    )
+
+
+def normalize_key(raw: str) -> str:
+    """Trim a pasted key and reject text that cannot be a key."""
+    key = raw.strip()
+    if not key:
+        raise InvalidKey("The API key is empty. Paste the key from your provider's dashboard.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidKey(
+            f"That is too long to be an API key (more than {MAX_KEY_LENGTH:,} characters). "
+            "Paste only the key."
+        )
+    if any(ch in key for ch in "\r\n"):
+        raise InvalidKey("The API key must be on one line. Paste only the key.")
+    if any(ch.isspace() or not ch.isprintable() for ch in key):
+        raise InvalidKey("The API key contains spaces or invisible characters. Paste only the key.")
+    return key
+
+
+def _unavailable(exc: keyring.errors.KeyringError) -> KeyringUnavailable:
+    if isinstance(exc, keyring.errors.KeyringLocked):
+        return KeyringUnavailable(LOCKED_KEYRING_HELP)
+    log.warning("keyring error: %s", type(exc).__name__)
+    return KeyringUnavailable()
 
 
 class KeyStore:
@@ -72,7 +139,8 @@ class KeyStore:
             return None
         try:
             return keyring.get_password(self.service, provider_id)
-        except keyring.errors.KeyringError:
+        except keyring.errors.KeyringError as exc:
+            log.warning("could not read a key from the keyring: %s", type(exc).__name__)
             return None
 
     def status(self, provider_id: str) -> KeyStatus:
@@ -83,19 +151,21 @@ class KeyStore:
         return KeyStatus(has_key=present, source="keyring" if present else "none")
 
     def set(self, provider_id: str, key: str) -> None:
+        """Store (or replace) a key; raises InvalidKey, ReadOnlyKey or KeyringUnavailable."""
         if provider_id == ENV_PROVIDER_ID:
-            raise ValueError("The environment provider's key comes from OPENAI_API_KEY.")
+            raise ReadOnlyKey()
+        key = normalize_key(key)
         if not backend_is_usable():
             raise KeyringUnavailable()
         try:
             keyring.set_password(self.service, provider_id, key)
         except keyring.errors.KeyringError as exc:
-            raise KeyringUnavailable(type(exc).__name__) from None
+            raise _unavailable(exc) from None
 
     def delete(self, provider_id: str) -> bool:
         """Remove the key; False when there was none."""
         if provider_id == ENV_PROVIDER_ID:
-            raise ValueError("The environment provider's key comes from OPENAI_API_KEY.")
+            raise ReadOnlyKey()
         if not backend_is_usable():
             raise KeyringUnavailable()
         try:
@@ -103,5 +173,5 @@ class KeyStore:
         except keyring.errors.PasswordDeleteError:
             return False
         except keyring.errors.KeyringError as exc:
-            raise KeyringUnavailable(type(exc).__name__) from None
+            raise _unavailable(exc) from None
         return True

@@ -98,12 +98,35 @@ class ProviderResolver:
         self.settings = settings
         self.keys = keys
 
+    def model_for(self, provider: Provider) -> str | None:
+        """The model a provider answers with when none is named."""
+        if provider.id == self.settings.default_provider and self.settings.default_model:
+            return self.settings.default_model
+        return provider.default_model
+
+    def is_ready(self, provider: Provider) -> bool:
+        """Enabled, with a model to use, and with a key when the provider needs one."""
+        if not provider.enabled or not self.model_for(provider):
+            return False
+        return not provider.needs_key or self.keys.get(provider.id) is not None
+
+    def ready_providers(self) -> list[Provider]:
+        return [p for p in all_providers(self.settings) if self.is_ready(p)]
+
+    def default_provider(self) -> Provider | None:
+        """The chosen default when enabled; else the first provider that can answer;
+        else the first enabled one (so the error names something to fix)."""
+        chosen = default_provider(self.settings)
+        if chosen is not None and chosen.id == self.settings.default_provider:
+            return chosen
+        ready = self.ready_providers()
+        return ready[0] if ready else chosen
+
     def default_ref(self) -> str | None:
-        provider = default_provider(self.settings)
+        provider = self.default_provider()
         if provider is None:
             return None
-        model = self.settings.default_model if provider.id == self.settings.default_provider else None
-        model = model or provider.default_model
+        model = self.model_for(provider)
         return make_ref(provider.id, model) if model else None
 
     def resolve(self, ref: str | None) -> ResolvedModel:
@@ -122,17 +145,13 @@ class ProviderResolver:
                     "or pick another model."
                 )
         else:
-            provider = default_provider(self.settings)
+            provider = self.default_provider()
             if provider is None:
                 raise ProviderNotReady(
                     "No model provider is set up yet. Open Settings to add an API key "
                     "or a local server such as Ollama or LM Studio."
                 )
-        if not model:
-            if provider.id == self.settings.default_provider and self.settings.default_model:
-                model = self.settings.default_model
-            else:
-                model = provider.default_model or ""
+        model = model or self.model_for(provider) or ""
         if not model:
             raise ProviderNotReady(
                 f"No model is chosen for “{provider.name}”. Pick one in the composer "

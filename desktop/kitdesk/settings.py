@@ -1,21 +1,24 @@
 """User settings: a pydantic-validated JSON file in the config dir.
 
-Writes are atomic (temp file + rename) and keep the previous version as
+Writes are atomic (temp file + fsync + rename) and keep the previous version as
 ``settings.json.bak``. A file that fails to parse or validate is set aside as
-``settings.json.corrupt-<timestamp>`` and reported, and defaults are used, so
-the app always starts. Keys never live here: see ``keys.py``.
+``settings.json.corrupt-<timestamp>`` and reported; the last good copy
+(``.bak``) is used when it is valid, defaults otherwise, so the app always
+starts and loses as little as possible. Keys never live here: see ``keys.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -23,6 +26,9 @@ log = logging.getLogger(__name__)
 
 ProviderKind = Literal["openai", "azure", "openrouter", "ollama", "lmstudio", "custom"]
 Theme = Literal["system", "light", "dark"]
+
+MIN_TEMPERATURE = 0.0
+MAX_TEMPERATURE = 2.0
 
 
 class Provider(BaseModel):
@@ -35,13 +41,30 @@ class Provider(BaseModel):
     # Azure OpenAI needs an api-version query parameter; others ignore it.
     api_version: str | None = Field(default=None, max_length=40)
 
+    @field_validator("name")
+    @classmethod
+    def _trimmed_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
+        if not value.startswith(("http://", "https://")) or len(value) <= len("https://"):
             raise ValueError("the base URL must start with http:// or https://")
+        if any(ch.isspace() for ch in value):
+            raise ValueError("the base URL must not contain spaces")
         return value
+
+    @field_validator("default_model", "api_version")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.strip() or None
 
     @property
     def uses_responses_api(self) -> bool:
@@ -93,10 +116,25 @@ class Settings(BaseModel):
     default_provider: str | None = None
     default_model: str | None = Field(default=None, max_length=200)
     system_prompt: str = Field(default="You are a helpful assistant.", max_length=20_000)
-    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    temperature: float | None = None
     theme: Theme = "system"
     auto_title: bool = True
     window: dict[str, int | bool] = Field(default_factory=dict)
+
+    @field_validator("temperature")
+    @classmethod
+    def _temperature_range(cls, value: float | None) -> float | None:
+        # A custom check (not ge/le) so the message reads as one sentence.
+        if value is not None and not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:
+            raise ValueError(f"must be between {MIN_TEMPERATURE:g} and {MAX_TEMPERATURE:g}")
+        return value
+
+    @field_validator("default_provider", "default_model")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.strip() or None
 
     @field_validator("providers")
     @classmethod
@@ -113,11 +151,17 @@ class Settings(BaseModel):
 
 
 class SettingsFile:
-    """Loads and saves ``Settings``; remembers whether the last load had to recover."""
+    """Loads and saves ``Settings``; remembers whether the last load had to recover.
+
+    The server thread and the window thread both save (settings vs. window
+    geometry), so read-modify-write goes through ``update`` under one lock.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.backup_path = path.with_name(path.name + ".bak")
         self.recovered_from: Path | None = None
+        self._lock = threading.RLock()
         self._settings = self._load()
 
     @property
@@ -130,19 +174,53 @@ class SettingsFile:
         try:
             return Settings.model_validate_json(self.path.read_bytes())
         except (ValidationError, ValueError, OSError) as exc:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-            try:
-                os.replace(self.path, aside)
-                self.recovered_from = aside
-            except OSError:
-                log.exception("could not move the unreadable settings file aside")
-            log.warning("settings file was unreadable (%s); moved to %s", type(exc).__name__, aside)
+            self.recovered_from = self._set_aside(exc)
+        if self.recovered_from is None:
+            # The bad file is still in place: overwriting it now would also
+            # replace the good .bak, so run on defaults and leave both alone.
             return Settings()
+        backup = self._read_backup()
+        if backup is not None:
+            log.warning("using the previous settings file %s", self.backup_path)
+            with contextlib.suppress(OSError):
+                # Restore it as the live file so the next start needs no recovery.
+                self._write(backup)
+            return backup
+        return Settings()
+
+    def _set_aside(self, exc: Exception) -> Path | None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        try:
+            os.replace(self.path, aside)
+        except OSError:
+            log.exception("could not move the unreadable settings file aside")
+            return None
+        log.warning("settings file was unreadable (%s); moved to %s", type(exc).__name__, aside)
+        return aside
+
+    def _read_backup(self) -> Settings | None:
+        try:
+            return Settings.model_validate_json(self.backup_path.read_bytes())
+        except (ValidationError, ValueError, OSError):
+            return None
 
     def save(self, settings: Settings) -> Settings:
         """Validate and write atomically, keeping the previous file as .bak."""
         settings = Settings.model_validate(settings.model_dump())
+        with self._lock:
+            self._write(settings)
+            self._settings = settings
+        return settings
+
+    def update(self, **changes: Any) -> Settings:
+        """Apply field changes to the current settings, validate, save; raises ValidationError."""
+        with self._lock:
+            merged = self._settings.model_dump()
+            merged.update(changes)
+            return self.save(Settings.model_validate(merged))
+
+    def _write(self, settings: Settings) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(settings.model_dump(mode="json"), indent=2).encode()
         fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
@@ -153,10 +231,20 @@ class SettingsFile:
                 os.fsync(handle.fileno())
             if self.path.exists():
                 # Copy, not move: the live file must exist at every instant.
-                shutil.copy2(self.path, self.path.with_name(self.path.name + ".bak"))
+                shutil.copy2(self.path, self.backup_path)
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self._settings = settings
-        return settings
+        _fsync_dir(self.path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable; not supported on Windows, where it is a no-op."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
