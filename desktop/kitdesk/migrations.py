@@ -200,6 +200,9 @@ def backup_database(db: sqlite3.Connection, backups_dir: Path, version: int) -> 
     copy = sqlite3.connect(target)
     try:
         db.backup(copy)
+        # The copy inherits WAL mode from the page header; a backup should be one
+        # self-contained file that opens anywhere, read-only media included.
+        copy.execute("PRAGMA journal_mode = DELETE")
     finally:
         copy.close()
     return target

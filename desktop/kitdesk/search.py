@@ -21,6 +21,8 @@ MARK_START = "\ue000"
 MARK_END = "\ue001"
 ELLIPSIS = "…"
 SNIPPET_TOKENS = 12
+# More terms than this narrow nothing further and only cost time; ignore the rest.
+MAX_QUERY_TERMS = 16
 
 # A token as the unicode61 tokenizer sees it: runs of letters and digits. Every
 # other character separates tokens, so dropping it from the query loses nothing
@@ -64,7 +66,7 @@ def match_expression(query: str) -> str | None:
     matches as a prefix so results appear while the person is still typing.
     Returns None when the query has no searchable characters.
     """
-    terms = _TOKEN.findall(query)
+    terms = _TOKEN.findall(query)[:MAX_QUERY_TERMS]
     if not terms:
         return None
     quoted = [f'"{term}"' for term in terms]
