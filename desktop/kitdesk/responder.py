@@ -1,0 +1,424 @@
+"""The ChatKit server subclass that answers: history in, streamed answer out.
+
+For each turn ``respond()`` picks the model (the composer's choice, else the
+thread's last model, else the default), loads the whole thread, converts it
+(``model_input``) and streams the answer from the provider through the Agents
+SDK: the Responses API for OpenAI, Chat Completions for every other provider.
+Failures become one readable ``error`` event (``upstream_errors``); a stream
+cut mid-answer keeps the partial answer, marked. After the first exchange the
+thread gets a title (``titles``).
+
+Agents SDK tracing is switched off at import: nothing but the provider is
+ever contacted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import agents
+import openai
+from agents import (
+    Agent,
+    ModelSettings,
+    OpenAIChatCompletionsModel,
+    OpenAIResponsesModel,
+    RunConfig,
+    Runner,
+    TResponseInputItem,
+)
+from chatkit.actions import Action
+from chatkit.agents import AgentContext, stream_agent_response
+from chatkit.errors import CustomStreamError
+from chatkit.server import ChatKitServer
+from chatkit.types import (
+    AssistantMessageContent,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    AudioInput,
+    FeedbackKind,
+    SyncCustomActionResponse,
+    ThreadItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    TranscriptionResult,
+    UserMessageItem,
+    UserMessageTextContent,
+    WidgetItem,
+)
+from openai import AsyncOpenAI
+from openai.types.shared import Reasoning
+
+from kitdesk.context import RequestContext
+from kitdesk.http_errors import UserFacingError
+from kitdesk.keys import KeyStore
+from kitdesk.model_input import ModelInputConverter
+from kitdesk.providers import ProviderNotReady, ProviderResolver, ResolvedModel, make_ref
+from kitdesk.settings import Settings
+from kitdesk.store import SQLiteStore
+from kitdesk.titles import is_reasoning_model, make_title
+from kitdesk.upstream_errors import cut_off_note, describe_upstream_error
+
+log = logging.getLogger(__name__)
+
+# No trace of any conversation leaves the machine.
+agents.set_tracing_disabled(True)
+
+HISTORY_PAGE_SIZE = 200
+CONNECT_TIMEOUT_SECONDS = 10.0
+# Between two bytes of a streamed answer; reasoning models can think for a while.
+READ_TIMEOUT_SECONDS = 120.0
+MAX_RETRIES = 1
+# Local servers (Ollama, LM Studio, llama.cpp) want no key, but the openai
+# client insists on one; this placeholder is what they receive.
+NO_KEY_PLACEHOLDER = "no-key"
+THREAD_MODEL_KEY = "model"
+
+ACTION_NOT_SUPPORTED = "Kitdesk does not support custom actions yet."
+
+
+class ActionNotSupported(UserFacingError):
+    """A custom action reached the server; nothing in Kitdesk defines one yet."""
+
+    status = 501
+    code = "not_supported"
+
+    def __init__(self, message: str = ACTION_NOT_SUPPORTED) -> None:
+        super().__init__(message)
+
+
+class TranscriptionUnavailable(UserFacingError):
+    """Dictation cannot work with the current provider; the message says why."""
+
+    status = 422
+    code = "transcription_unavailable"
+
+
+def transcription_model(model: ResolvedModel) -> str:
+    return "gpt-4o-mini-transcribe" if model.kind == "openai" else "whisper-1"
+
+
+class ClientCache:
+    """One AsyncOpenAI client (and its connection pool) per provider endpoint and key."""
+
+    def __init__(self, timeout: openai.Timeout, max_retries: int) -> None:
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._clients: dict[tuple[str, str, str | None], AsyncOpenAI] = {}
+
+    def get(self, model: ResolvedModel) -> AsyncOpenAI:
+        key = model.api_key or NO_KEY_PLACEHOLDER
+        cache_key = (model.base_url, key, model.api_version)
+        client = self._clients.get(cache_key)
+        if client is None:
+            headers: dict[str, str] = {}
+            query: dict[str, object] = {}
+            if model.kind == "azure":
+                # Azure OpenAI's v1 endpoint takes the key as "api-key" and, for
+                # preview features, an api-version query parameter.
+                headers["api-key"] = key
+            if model.api_version:
+                query["api-version"] = model.api_version
+            client = AsyncOpenAI(
+                base_url=model.base_url,
+                api_key=key,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                default_headers=headers or None,
+                default_query=query or None,
+            )
+            self._clients[cache_key] = client
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.close()
+
+
+class AssistantIds:
+    """Gives each streamed assistant message a store id and remembers its text.
+
+    Providers' message ids are not ours to trust: through Chat Completions the
+    Agents SDK names every message ``__fake_id__``, so without remapping each
+    turn would overwrite the last. The text is kept so a cut stream can still
+    save what arrived.
+    """
+
+    def __init__(self, new_id: Callable[[], str]) -> None:
+        self._new_id = new_id
+        self._ids: dict[str, str] = {}
+        self.open: dict[str, AssistantMessageItem] = {}
+        self.text: dict[str, list[str]] = {}
+
+    def remap(self, event: ThreadStreamEvent) -> ThreadStreamEvent:
+        match event:
+            case ThreadItemAddedEvent(item=AssistantMessageItem() as item):
+                store_id = self._ids.setdefault(item.id, self._new_id())
+                item.id = store_id
+                self.open[store_id] = item
+                self.text[store_id] = [part.text for part in item.content]
+            case ThreadItemUpdatedEvent():
+                store_id = self._ids.get(event.item_id)
+                if store_id is not None:
+                    event.item_id = store_id
+                    if isinstance(event.update, AssistantMessageContentPartTextDelta):
+                        self.text[store_id].append(event.update.delta)
+            case ThreadItemDoneEvent(item=AssistantMessageItem() as item):
+                store_id = self._ids.pop(item.id, None) or self._new_id()
+                item.id = store_id
+                self.open.pop(store_id, None)
+                self.text.pop(store_id, None)
+            case _:
+                pass
+        return event
+
+    def partial_text(self) -> str:
+        return "".join("".join(parts) for parts in self.text.values())
+
+    def close_partial(self, note: str) -> list[ThreadItemDoneEvent]:
+        """Done events that save each unfinished message with the text that arrived, marked."""
+        events: list[ThreadItemDoneEvent] = []
+        for store_id, item in self.open.items():
+            text = "".join(self.text.get(store_id, []))
+            if not text.strip():
+                continue
+            content = [AssistantMessageContent(text=text + note, annotations=[])]
+            events.append(ThreadItemDoneEvent(item=item.model_copy(update={"content": content})))
+        self.open.clear()
+        self.text.clear()
+        return events
+
+
+def user_text(item: UserMessageItem) -> str:
+    return "".join(part.text for part in item.content if isinstance(part, UserMessageTextContent))
+
+
+class KitdeskChatServer(ChatKitServer[RequestContext]):
+    """Answers ChatKit requests with the provider and model the person chose."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        settings: Callable[[], Settings],
+        keys: KeyStore,
+        *,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        max_retries: int = MAX_RETRIES,
+    ) -> None:
+        super().__init__(store, attachment_store=store)
+        self.sqlite_store = store
+        self.settings = settings
+        self.keys = keys
+        self.clients = ClientCache(
+            openai.Timeout(read_timeout, connect=connect_timeout), max_retries
+        )
+
+    async def aclose(self) -> None:
+        """Close the provider connection pools (at shutdown)."""
+        await self.clients.aclose()
+
+    # ---- choosing the model --------------------------------------------------
+
+    def model_ref(
+        self, thread: ThreadMetadata, message: UserMessageItem | None, resolver: ProviderResolver
+    ) -> str | None:
+        """The composer's choice, else the thread's last model, else the default."""
+        if message is not None and message.inference_options and message.inference_options.model:
+            return message.inference_options.model
+        last = thread.metadata.get(THREAD_MODEL_KEY)
+        if isinstance(last, str) and last:
+            return last
+        return resolver.default_ref()
+
+    def resolve(self, thread: ThreadMetadata, message: UserMessageItem | None) -> ResolvedModel:
+        resolver = ProviderResolver(self.settings(), self.keys)
+        try:
+            return resolver.resolve(self.model_ref(thread, message, resolver))
+        except ProviderNotReady as exc:
+            raise CustomStreamError(str(exc), allow_retry=True) from None
+
+    # ---- history ---------------------------------------------------------------
+
+    async def load_history(self, thread_id: str, context: RequestContext) -> list[ThreadItem]:
+        """Every item of the thread, oldest first, read in keyset pages."""
+        items: list[ThreadItem] = []
+        after: str | None = None
+        while True:
+            page = await self.store.load_thread_items(
+                thread_id, after, HISTORY_PAGE_SIZE, "asc", context
+            )
+            items.extend(page.data)
+            if not page.has_more or page.after is None:
+                return items
+            after = page.after
+
+    async def model_input(
+        self, items: list[ThreadItem], model: ResolvedModel
+    ) -> list[TResponseInputItem]:
+        converter = ModelInputConverter(model.api, self.sqlite_store.read_attachment_bytes)
+        return await converter.to_agent_input(items)
+
+    # ---- answering -------------------------------------------------------------
+
+    async def respond(
+        self,
+        thread: ThreadMetadata,
+        input_user_message: UserMessageItem | None,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        settings = self.settings()
+        model = self.resolve(thread, input_user_message)
+        # Remembered so the next turn (and the UI) use the same model.
+        thread.metadata[THREAD_MODEL_KEY] = make_ref(model.provider_id, model.model)
+        history = await self.load_history(thread.id, context)
+        model_input = await self.model_input(history, model)
+
+        ids = AssistantIds(lambda: self.store.generate_item_id("message", thread, context))
+        started = time.perf_counter()
+        answer: list[str] = []
+        try:
+            async for event in self.agent_events(thread, context, model, model_input, settings):
+                event = ids.remap(event)
+                if isinstance(event, ThreadItemDoneEvent) and isinstance(
+                    event.item, AssistantMessageItem
+                ):
+                    answer.extend(part.text for part in event.item.content)
+                yield event
+        except CustomStreamError:
+            raise
+        except Exception as exc:
+            partial = bool(ids.partial_text().strip())
+            log.warning(
+                "answer from %s (%s) failed: %s%s",
+                model.provider_id,
+                model.model,
+                type(exc).__name__,
+                f" {exc.status_code}" if isinstance(exc, openai.APIStatusError) else "",
+            )
+            for done in ids.close_partial(cut_off_note(model)):
+                yield done
+            raise describe_upstream_error(exc, model, partial=partial) from None
+        log.info(
+            "answer from %s (%s): %d chars in %.2f s",
+            model.provider_id,
+            model.model,
+            sum(map(len, answer)),
+            time.perf_counter() - started,
+        )
+        if settings.auto_title and not thread.title and answer:
+            first_user = next((i for i in history if isinstance(i, UserMessageItem)), None)
+            if first_user is not None:
+                thread.title = await make_title(
+                    self.clients.get(model), model, user_text(first_user), "".join(answer)
+                )
+
+    def agent(self, model: ResolvedModel, settings: Settings) -> Agent[AgentContext]:
+        client = self.clients.get(model)
+        if model.api == "responses":
+            llm: Any = OpenAIResponsesModel(model=model.model, openai_client=client)
+            reasoning = Reasoning(summary="auto") if is_reasoning_model(model.model) else None
+            model_settings = ModelSettings(
+                temperature=settings.temperature, store=False, reasoning=reasoning
+            )
+        else:
+            llm = OpenAIChatCompletionsModel(model=model.model, openai_client=client)
+            model_settings = ModelSettings(temperature=settings.temperature)
+        return Agent[AgentContext](
+            name="Kitdesk",
+            instructions=settings.system_prompt or None,
+            model=llm,
+            model_settings=model_settings,
+        )
+
+    async def agent_events(
+        self,
+        thread: ThreadMetadata,
+        context: RequestContext,
+        model: ResolvedModel,
+        model_input: list[TResponseInputItem],
+        settings: Settings,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
+        result = Runner.run_streamed(
+            self.agent(model, settings),
+            model_input,
+            context=agent_context,
+            run_config=RunConfig(tracing_disabled=True, trace_include_sensitive_data=False),
+        )
+        try:
+            async for event in stream_agent_response(agent_context, result):
+                yield event
+        finally:
+            # On cancel or error, stop reading from the provider right away.
+            result.cancel()
+
+    # ---- the other requests ----------------------------------------------------
+
+    async def add_feedback(
+        self,
+        thread_id: str,
+        item_ids: list[str],
+        feedback: FeedbackKind,
+        context: RequestContext,
+    ) -> None:
+        await self.sqlite_store.save_feedback(thread_id, item_ids, feedback)
+
+    async def transcribe(
+        self, audio_input: AudioInput, context: RequestContext
+    ) -> TranscriptionResult:
+        resolver = ProviderResolver(self.settings(), self.keys)
+        try:
+            model = resolver.resolve(None)
+        except ProviderNotReady as exc:
+            raise TranscriptionUnavailable(str(exc)) from None
+        extension = audio_input.media_type.rsplit("/", 1)[-1] or "webm"
+        try:
+            result = await self.clients.get(model).audio.transcriptions.create(
+                model=transcription_model(model),
+                file=(f"dictation.{extension}", audio_input.data, audio_input.media_type),
+            )
+        except openai.APIStatusError as exc:
+            if exc.status_code in (404, 405, 501):
+                raise TranscriptionUnavailable(
+                    f"{model.provider_name} does not offer speech-to-text, so dictation "
+                    "is not available with it. Type your message instead, or make a provider "
+                    "with transcription (such as OpenAI) the default in Settings."
+                ) from None
+            raise TranscriptionUnavailable(
+                "Dictation failed: " + describe_upstream_error(exc, model).message,
+                status=502,
+            ) from None
+        except openai.APIConnectionError as exc:
+            raise TranscriptionUnavailable(
+                "Dictation failed: " + describe_upstream_error(exc, model).message,
+                status=502,
+            ) from None
+        return TranscriptionResult(text=result.text.strip())
+
+    async def action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        # Raised inside the stream, so ChatKit turns it into a readable error event.
+        raise CustomStreamError(ACTION_NOT_SUPPORTED, allow_retry=False)
+        yield  # an async generator, as ChatKit expects  # pragma: no cover
+
+    async def sync_action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: RequestContext,
+    ) -> SyncCustomActionResponse:
+        raise ActionNotSupported()
