@@ -1,0 +1,124 @@
+/**
+ * Every string the element shows, by key. English is complete; other locales
+ * may override any subset and fall back to English for the rest.
+ */
+export const en = {
+  "chat.title": "Chat",
+  "header.newChat": "New chat",
+  "header.openHistory": "Show history",
+  "header.closeHistory": "Hide history",
+  "header.newThreadTitle": "New chat",
+  "header.untitled": "Untitled chat",
+  "header.renameThread": "Rename chat",
+  "history.title": "History",
+  "history.search": "Search chats",
+  "history.searchLabel": "Search chats",
+  "history.clearSearch": "Clear search",
+  "history.empty": "No chats yet. Your conversations will appear here.",
+  "history.noResults": "No chats match “{query}”.",
+  "history.loading": "Loading chats…",
+  "history.loadMore": "Load more",
+  "history.today": "Today",
+  "history.yesterday": "Yesterday",
+  "history.previous7": "Previous 7 days",
+  "history.previous30": "Previous 30 days",
+  "history.rename": "Rename",
+  "history.delete": "Delete",
+  "history.confirmDelete": "Delete this chat?",
+  "history.confirmDeleteYes": "Delete",
+  "history.confirmDeleteNo": "Cancel",
+  "history.more": "More actions for {title}",
+  "history.renameLabel": "New title",
+  "history.errorLoad": "Could not load your chats.",
+  "history.retry": "Try again",
+  "history.label": "Chat history",
+  "start.greeting": "What can I help with today?",
+  "start.suggestions": "Suggestions",
+  "composer.placeholder": "Message the AI",
+  "composer.label": "Message",
+  "composer.send": "Send message",
+  "composer.stop": "Stop generating",
+  "composer.attach": "Attach files",
+  "composer.removeAttachment": "Remove {name}",
+  "composer.uploading": "Uploading {name}",
+  "composer.uploadFailed": "Upload failed",
+  "composer.model": "Model",
+  "composer.chooseModel": "Choose model: {model}",
+  "composer.tools": "Tools",
+  "composer.clearTool": "Remove tool {tool}",
+  "composer.lockedThread": "This chat is locked.",
+  "composer.closedThread": "This chat is closed.",
+  "composer.dropFiles": "Drop files to attach",
+  "composer.tooMany": "You can attach at most {count} files.",
+  "composer.tooLarge": "{name} is larger than {size}.",
+  "composer.badType": "{name} is not a supported file type.",
+  "composer.attachmentsDisabled": "Attachments are not enabled.",
+  "composer.replyingTo": "Replying to",
+  "composer.clearReply": "Remove quoted text",
+  "composer.hint": "Enter to send, Shift+Enter for a new line",
+  "message.you": "You",
+  "message.assistant": "Assistant",
+  "message.copy": "Copy",
+  "message.copied": "Copied",
+  "message.copyCode": "Copy",
+  "message.codeFallback": "text",
+  "message.retry": "Retry",
+  "message.goodResponse": "Good response",
+  "message.badResponse": "Bad response",
+  "message.feedbackThanks": "Thanks for the feedback",
+  "message.sources": "Sources",
+  "message.attachment": "Attachment",
+  "message.generating": "Generating…",
+  "message.generatedImage": "Generated image",
+  "message.imageLoading": "Creating image…",
+  "message.toolCall": "Ran {name}",
+  "message.toolCallPending": "Running {name}…",
+  "message.reasoning": "Reasoning",
+  "message.thoughtFor": "Thought for {duration}",
+  "message.workflow": "Steps",
+  "message.stopped": "Stopped",
+  "message.answerReady": "Answer ready: {text}",
+  "thread.loading": "Loading chat…",
+  "thread.loadOlder": "Loading earlier messages…",
+  "thread.jumpToLatest": "Jump to latest",
+  "thread.errorLoad": "Could not open this chat.",
+  "thread.log": "Conversation",
+  "error.generic": "Something went wrong while answering.",
+  "error.retry": "Retry",
+  "error.dismiss": "Dismiss",
+  "error.network": "Could not reach the chat server.",
+  "notice.dismiss": "Dismiss notice",
+  "time.seconds": "{n} seconds",
+  "time.second": "1 second",
+  "time.minutes": "{n} minutes",
+  "time.minute": "1 minute",
+  "size.bytes": "{n} B",
+  "size.kb": "{n} KB",
+  "size.mb": "{n} MB",
+  "widget.action": "Action",
+} as const;
+
+export type LocaleKey = keyof typeof en;
+export type LocaleTable = Partial<Record<LocaleKey, string>>;
+
+const TABLES: Record<string, LocaleTable> = { en };
+
+export type Translate = (key: LocaleKey, vars?: Record<string, string | number>) => string;
+
+export function makeTranslator(locale: string | undefined): Translate {
+  const lang = (locale ?? (typeof navigator !== "undefined" ? navigator.language : "en")) || "en";
+  const table = TABLES[lang] ?? TABLES[lang.split("-")[0] ?? "en"] ?? en;
+  return (key, vars) => {
+    let text: string = table[key] ?? en[key] ?? key;
+    if (vars) {
+      for (const [name, value] of Object.entries(vars)) text = text.split(`{${name}}`).join(String(value));
+    }
+    return text;
+  };
+}
+
+export function formatBytes(bytes: number, t: Translate): string {
+  if (bytes < 1024) return t("size.bytes", { n: bytes });
+  if (bytes < 1024 * 1024) return t("size.kb", { n: Math.round(bytes / 102.4) / 10 });
+  return t("size.mb", { n: Math.round(bytes / (1024 * 102.4)) / 10 });
+}

@@ -1,0 +1,104 @@
+/**
+ * Markdown -> sanitized HTML, block by block.
+ *
+ * A streaming answer is re-lexed on each animation frame (cheap), but only
+ * blocks whose source changed are rendered, highlighted and sanitized again:
+ * finished blocks come from a cache keyed by their raw source. Raw HTML in
+ * model output is shown as text, never interpreted, and the result still goes
+ * through DOMPurify as a second fence.
+ */
+import { Marked, Renderer, type Token, type Tokens, type TokensList } from "marked";
+import { highlightCode } from "./highlight";
+import { escapeHtml, sanitizeHtml, type SanitizeContext } from "./sanitize";
+
+export interface MarkdownLabels {
+  copyCode: string;
+  codeLanguageFallback: string;
+}
+
+export interface RenderedBlock {
+  key: string;
+  html: string;
+}
+
+const LANG_NAME = /^[\w+#.-]{1,32}$/;
+
+function createMarked(labels: MarkdownLabels): Marked {
+  const renderer = new Renderer();
+  renderer.html = ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text);
+  renderer.code = ({ text, lang }: Tokens.Code) => {
+    const name = (lang ?? "").trim().split(/\s+/)[0] ?? "";
+    const safeLang = LANG_NAME.test(name) ? name.toLowerCase() : "";
+    const body = highlightCode(text.replace(/\n$/, ""), safeLang);
+    const label = escapeHtml(safeLang || labels.codeLanguageFallback);
+    const langClass = safeLang ? ` language-${escapeHtml(safeLang)}` : "";
+    return (
+      `<div class="ck-code"><div class="ck-code-head"><span class="ck-code-lang">${label}</span>` +
+      `<button type="button" class="ck-copy" data-ck-copy="" aria-label="${escapeHtml(labels.copyCode)}">` +
+      `${escapeHtml(labels.copyCode)}</button></div>` +
+      `<pre><code class="hljs${langClass}">${body}</code></pre></div>`
+    );
+  };
+  renderer.table = function (token: Tokens.Table) {
+    // Wide tables scroll inside their own box instead of widening the column.
+    return `<div class="ck-table">${Renderer.prototype.table.call(this, token)}</div>`;
+  };
+  return new Marked({ gfm: true, breaks: false, renderer });
+}
+
+export class IncrementalMarkdown {
+  private readonly marked: Marked;
+  private cache = new Map<string, string>();
+  private nextCache = new Map<string, string>();
+
+  constructor(labels: MarkdownLabels, private readonly ctx: SanitizeContext = {}) {
+    this.marked = createMarked(labels);
+  }
+
+  private renderToken(token: Token, links: TokensList["links"]): string {
+    const list = [token] as unknown as TokensList;
+    list.links = links;
+    return sanitizeHtml(this.marked.parser(list), this.ctx);
+  }
+
+  /**
+   * Render `text` as a list of blocks. Calls with a growing prefix of the
+   * same text reuse every block that did not change.
+   */
+  render(text: string): RenderedBlock[] {
+    const tokens = this.marked.lexer(text);
+    const links = tokens.links;
+    const hasLinks = Object.keys(links).length > 0;
+    const linkKey = hasLinks ? JSON.stringify(links) : "";
+    const blocks: RenderedBlock[] = [];
+    const seen = new Map<string, number>();
+    for (const token of tokens) {
+      if (token.type === "space" || token.type === "def") continue;
+      const key = linkKey ? `${token.raw}\u0000${linkKey}` : token.raw;
+      let html = this.cache.get(key) ?? this.nextCache.get(key);
+      if (html === undefined) html = this.renderToken(token, links);
+      this.nextCache.set(key, html);
+      // Keys must be unique for React even when two blocks share a source.
+      const n = seen.get(token.raw) ?? 0;
+      seen.set(token.raw, n + 1);
+      blocks.push({ key: `${blocks.length}`, html });
+      void n;
+    }
+    // Keep only what this render used: the cache never outgrows one message.
+    this.cache = this.nextCache;
+    this.nextCache = new Map();
+    return blocks;
+  }
+
+  /** Whole-document HTML (the same blocks, joined). */
+  renderHtml(text: string): string {
+    return this.render(text)
+      .map((block) => block.html)
+      .join("");
+  }
+}
+
+/** One-shot rendering for short, finished texts (notices, widget Markdown). */
+export function renderMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
+  return new IncrementalMarkdown(labels, ctx).renderHtml(text);
+}

@@ -1,0 +1,920 @@
+/**
+ * The element's brain, free of any DOM or React: it owns the options, the
+ * open thread, the history list, the composer and every protocol call, and
+ * publishes immutable snapshots (for useSyncExternalStore) plus chatkit.*
+ * events through the `emit` callback the element gives it.
+ */
+import type { Attachment as PublicAttachment, ChatKitOptions, UserMessageContent as PublicContent } from "@openai/chatkit";
+import { ChatKitClient, ChatKitRequestError, isAbortError, type ApiConfig } from "../protocol/client";
+import type {
+  Attachment,
+  FeedbackKind,
+  Page,
+  StreamingOp,
+  Thread,
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  UserMessageContent,
+  UserMessageInput,
+  UserMessageItem,
+} from "../protocol/types";
+import {
+  PENDING_PREFIX,
+  applyEvents,
+  assistantText,
+  dropItemsAfter,
+  emptyThreadView,
+  isVisibleItem,
+  lastUserMessageId,
+  prependOlder,
+  settle,
+  type ThreadView,
+} from "./thread";
+
+export type EmitFn = (name: string, detail?: unknown) => void;
+
+export interface SearchResult {
+  thread_id: string;
+  title: string | null;
+  /** HTML with <mark>, produced and escaped by the server; sanitized again before use. */
+  snippet: string | null;
+  updated_at?: string | null;
+}
+
+export interface ComposerAttachment {
+  localId: string;
+  name: string;
+  size: number;
+  mimeType: string;
+  status: "uploading" | "done" | "error";
+  error?: string;
+  previewUrl?: string | null;
+  attachment?: Attachment;
+}
+
+export interface HistoryState {
+  open: boolean;
+  threads: ThreadMetadata[];
+  after: string | null;
+  hasMore: boolean;
+  loading: boolean;
+  loaded: boolean;
+  error: string | null;
+}
+
+export interface SearchState {
+  query: string;
+  results: SearchResult[] | null;
+  loading: boolean;
+  /** "server" when the Kitdesk search API answered, "local" for a title filter. */
+  source: "server" | "local" | null;
+}
+
+export interface ComposerState {
+  text: string;
+  attachments: ComposerAttachment[];
+  modelId: string | null;
+  toolId: string | null;
+  reply: string | null;
+  error: string | null;
+  /** Bumped to ask the UI to focus the composer. */
+  focusToken: number;
+}
+
+export interface ChatState {
+  options: ChatKitOptions | null;
+  view: ThreadView;
+  loadingThread: boolean;
+  threadError: string | null;
+  responding: boolean;
+  history: HistoryState;
+  search: SearchState;
+  composer: ComposerState;
+  feedback: Readonly<Record<string, FeedbackKind>>;
+  announcement: string;
+  /** Failed send that never reached the server; Retry resends it. */
+  unsentInput: { op: StreamingOp; params: Record<string, unknown> } | null;
+}
+
+const THREAD_PAGE = 30;
+const ITEM_PAGE = 40;
+const DEFAULT_MAX_SIZE = 100 * 1024 * 1024;
+const DEFAULT_MAX_COUNT = 10;
+
+function initialState(): ChatState {
+  return {
+    options: null,
+    view: emptyThreadView(),
+    loadingThread: false,
+    threadError: null,
+    responding: false,
+    history: { open: false, threads: [], after: null, hasMore: false, loading: false, loaded: false, error: null },
+    search: { query: "", results: null, loading: false, source: null },
+    composer: { text: "", attachments: [], modelId: null, toolId: null, reply: null, error: null, focusToken: 0 },
+    feedback: {},
+    announcement: "",
+    unsentInput: null,
+  };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ChatKitRequestError) return error.message;
+  if (error instanceof Error && error.message) return error.message;
+  return "Something went wrong.";
+}
+
+function mimeMatches(pattern: string, mime: string): boolean {
+  if (pattern === "*" || pattern === "" || pattern === "*/*") return true;
+  if (pattern.endsWith("/*")) return mime.startsWith(pattern.slice(0, -1));
+  return pattern.toLowerCase() === mime.toLowerCase();
+}
+
+export function maxSizeFor(mime: string, maxSize: number | Record<string, number> | undefined): number {
+  if (typeof maxSize === "number") return maxSize;
+  if (!maxSize) return DEFAULT_MAX_SIZE;
+  let fallback = DEFAULT_MAX_SIZE;
+  for (const [pattern, size] of Object.entries(maxSize)) {
+    if (pattern === "*" || pattern === "") fallback = size;
+    else if (mimeMatches(pattern, mime)) return size;
+  }
+  return fallback;
+}
+
+export function fileAccepted(file: { name: string; type: string }, accept: Record<string, string[]> | undefined): boolean {
+  if (!accept || Object.keys(accept).length === 0) return true;
+  const name = file.name.toLowerCase();
+  for (const [mime, extensions] of Object.entries(accept)) {
+    if (file.type && mimeMatches(mime, file.type)) return true;
+    if (extensions.some((ext) => name.endsWith(ext.toLowerCase()))) return true;
+  }
+  return false;
+}
+
+let localCounter = 0;
+function localId(prefix: string): string {
+  localCounter += 1;
+  return `${prefix}${Date.now().toString(36)}_${localCounter}`;
+}
+
+type Scheduler = (callback: () => void) => void;
+
+const defaultScheduler: Scheduler = (callback) => {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    callback();
+  };
+  // rAF batches to the frame; the timeout keeps streams moving in hidden windows.
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
+  setTimeout(run, 100);
+};
+
+export interface ControllerDeps {
+  emit: EmitFn;
+  /** Overrides batching (tests run flushes synchronously). */
+  schedule?: Scheduler;
+  translate?: (key: "message.answerReady", vars: { text: string }) => string;
+}
+
+export class ChatController {
+  private state: ChatState = initialState();
+  private readonly listeners = new Set<() => void>();
+  readonly client: ChatKitClient;
+  private readonly emit: EmitFn;
+  private readonly schedule: Scheduler;
+  private readonly translate: ControllerDeps["translate"];
+
+  private queue: ThreadStreamEvent[] = [];
+  private flushScheduled = false;
+  private streamAbort: AbortController | null = null;
+  private streamToken = 0;
+  private pendingToolCall: Extract<ThreadItem, { type: "client_tool_call" }> | null = null;
+  private searchTimer: ReturnType<typeof setTimeout> | null = null;
+  private searchAbort: AbortController | null = null;
+  private searchApiMissing = false;
+  private threadLoadToken = 0;
+  private olderLoading = false;
+  private readonly uploads = new Map<string, AbortController>();
+
+  constructor(deps: ControllerDeps) {
+    this.emit = deps.emit;
+    this.schedule = deps.schedule ?? defaultScheduler;
+    this.translate = deps.translate;
+    this.client = new ChatKitClient(() => this.apiConfig());
+  }
+
+  // ---- store plumbing ----
+
+  getState = (): ChatState => this.state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private set(patch: Partial<ChatState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  private setView(view: ThreadView): void {
+    if (view !== this.state.view) this.set({ view });
+  }
+
+  private setComposer(patch: Partial<ComposerState>): void {
+    this.set({ composer: { ...this.state.composer, ...patch } });
+  }
+
+  private setHistory(patch: Partial<HistoryState>): void {
+    this.set({ history: { ...this.state.history, ...patch } });
+  }
+
+  private apiConfig(): ApiConfig {
+    const api = this.state.options?.api;
+    if (!api || !("url" in api)) {
+      throw new ChatKitRequestError("This ChatKit element needs options.api.url (a custom backend).");
+    }
+    return { url: api.url, fetch: api.fetch };
+  }
+
+  private log(name: string, data?: Record<string, unknown>): void {
+    this.emit("chatkit.log", { name, data });
+  }
+
+  private reportError(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(messageOf(error));
+    this.emit("chatkit.error", { error: err });
+  }
+
+  // ---- options ----
+
+  setOptions(options: ChatKitOptions): void {
+    const first = this.state.options === null;
+    const models = options.composer?.models ?? [];
+    let modelId = this.state.composer.modelId;
+    if (!modelId || !models.some((m) => m.id === modelId && !m.disabled)) {
+      modelId = (models.find((m) => m.default && !m.disabled) ?? models.find((m) => !m.disabled))?.id ?? null;
+    }
+    let toolId = this.state.composer.toolId;
+    if (toolId && !(options.composer?.tools ?? []).some((tool) => tool.id === toolId)) toolId = null;
+    this.set({ options, composer: { ...this.state.composer, modelId, toolId } });
+    if (first) {
+      if (options.initialThread) void this.setThreadId(options.initialThread);
+      if (options.history?.enabled !== false) void this.loadThreads(true);
+    }
+  }
+
+  // ---- threads ----
+
+  /** Stop listening to the running stream; the server still finishes and saves it. */
+  private detachStream(): void {
+    if (!this.state.responding) return;
+    this.streamToken += 1;
+    this.queue = [];
+    this.set({ responding: false });
+    this.emit("chatkit.response.end");
+  }
+
+  async setThreadId(threadId: string | null): Promise<void> {
+    const current = this.state.view.thread?.id ?? null;
+    if (threadId === current && !this.state.threadError) return;
+    this.detachStream();
+    const token = ++this.threadLoadToken;
+    if (threadId === null) {
+      this.set({ view: emptyThreadView(), threadError: null, loadingThread: false, unsentInput: null });
+      this.emit("chatkit.thread.change", { threadId: null });
+      return;
+    }
+    this.emit("chatkit.thread.load.start", { threadId });
+    this.set({ loadingThread: true, threadError: null, view: emptyThreadView({ id: threadId, created_at: "" }), unsentInput: null });
+    try {
+      const view = await this.fetchThread(threadId);
+      if (token !== this.threadLoadToken) return;
+      this.set({ view, loadingThread: false });
+      this.emit("chatkit.thread.change", { threadId });
+    } catch (error) {
+      if (token !== this.threadLoadToken) return;
+      this.set({ loadingThread: false, threadError: messageOf(error) });
+      this.reportError(error);
+    } finally {
+      if (token === this.threadLoadToken) this.emit("chatkit.thread.load.end", { threadId });
+    }
+  }
+
+  /** threads.get_by_id gives the first 20 items only: the latest come from items.list. */
+  private async fetchThread(threadId: string): Promise<ThreadView> {
+    const thread = await this.client.request<Thread>("threads.get_by_id", { thread_id: threadId });
+    const { items: firstPage, ...meta } = thread;
+    let view = emptyThreadView(meta);
+    if (!firstPage.has_more) {
+      view.items = firstPage.data.filter(isVisibleItem);
+      return view;
+    }
+    const page = await this.client.request<Page<ThreadItem>>("items.list", {
+      thread_id: threadId,
+      order: "desc",
+      limit: ITEM_PAGE,
+    });
+    view = prependOlder(view, [...page.data].reverse(), page.after ?? null, page.has_more);
+    return view;
+  }
+
+  async loadOlder(): Promise<boolean> {
+    const view = this.state.view;
+    if (!view.thread || !view.hasOlder || !view.olderCursor || this.olderLoading) return false;
+    this.olderLoading = true;
+    const threadId = view.thread.id;
+    try {
+      const page = await this.client.request<Page<ThreadItem>>("items.list", {
+        thread_id: threadId,
+        order: "desc",
+        limit: ITEM_PAGE,
+        after: view.olderCursor,
+      });
+      if (this.state.view.thread?.id !== threadId) return false;
+      this.setView(prependOlder(this.state.view, [...page.data].reverse(), page.after ?? null, page.has_more));
+      return true;
+    } catch (error) {
+      this.reportError(error);
+      return false;
+    } finally {
+      this.olderLoading = false;
+    }
+  }
+
+  async fetchUpdates(): Promise<void> {
+    const id = this.state.view.thread?.id;
+    const refreshHistory = this.loadThreads(true);
+    if (id && !this.state.responding && this.state.view.thread?.created_at) {
+      try {
+        const view = await this.fetchThread(id);
+        if (this.state.view.thread?.id === id && !this.state.responding) this.set({ view });
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+    await refreshHistory;
+  }
+
+  // ---- history ----
+
+  async loadThreads(reset: boolean): Promise<void> {
+    const history = this.state.history;
+    if (history.loading && !reset) return;
+    if (!reset && !history.hasMore) return;
+    this.setHistory({ loading: true, error: null });
+    try {
+      const page = await this.client.request<Page<ThreadMetadata>>("threads.list", {
+        limit: THREAD_PAGE,
+        order: "desc",
+        ...(reset || !history.after ? {} : { after: history.after }),
+      });
+      const incoming = page.data.map((thread) => {
+        const { items: _items, ...meta } = thread as ThreadMetadata & { items?: unknown };
+        void _items;
+        return meta;
+      });
+      const base = reset ? [] : this.state.history.threads;
+      const known = new Set(base.map((t) => t.id));
+      this.setHistory({
+        threads: [...base, ...incoming.filter((t) => !known.has(t.id))],
+        after: page.after ?? null,
+        hasMore: page.has_more,
+        loading: false,
+        loaded: true,
+      });
+    } catch (error) {
+      this.setHistory({ loading: false, error: messageOf(error) });
+      this.reportError(error);
+    }
+  }
+
+  showHistory(): void {
+    if (this.state.history.open) return;
+    this.setHistory({ open: true });
+    this.emit("chatkit.history.open");
+    if (!this.state.history.loaded && !this.state.history.loading) void this.loadThreads(true);
+  }
+
+  hideHistory(): void {
+    if (!this.state.history.open) return;
+    this.setHistory({ open: false });
+    this.emit("chatkit.history.close");
+  }
+
+  private upsertHistory(meta: ThreadMetadata, moveToTop: boolean): void {
+    const { items: _items, ...clean } = meta as ThreadMetadata & { items?: unknown };
+    void _items;
+    const threads = this.state.history.threads;
+    const index = threads.findIndex((t) => t.id === clean.id);
+    let next: ThreadMetadata[];
+    if (index < 0) next = [clean, ...threads];
+    else if (moveToTop) next = [{ ...threads[index]!, ...clean }, ...threads.filter((t) => t.id !== clean.id)];
+    else next = threads.map((t) => (t.id === clean.id ? { ...t, ...clean } : t));
+    this.setHistory({ threads: next });
+  }
+
+  async renameThread(threadId: string, title: string): Promise<void> {
+    const clean = title.trim();
+    if (!clean) return;
+    const previous = this.state.history.threads.find((t) => t.id === threadId)?.title ?? null;
+    this.applyTitle(threadId, clean);
+    try {
+      const thread = await this.client.request<Thread>("threads.update", { thread_id: threadId, title: clean });
+      this.applyTitle(threadId, thread.title ?? clean);
+      this.log("thread.rename", { threadId });
+    } catch (error) {
+      this.applyTitle(threadId, previous);
+      this.reportError(error);
+    }
+  }
+
+  private applyTitle(threadId: string, title: string | null): void {
+    this.setHistory({ threads: this.state.history.threads.map((t) => (t.id === threadId ? { ...t, title } : t)) });
+    const thread = this.state.view.thread;
+    if (thread?.id === threadId) this.setView({ ...this.state.view, thread: { ...thread, title } });
+    const results = this.state.search.results;
+    if (results)
+      this.set({
+        search: { ...this.state.search, results: results.map((r) => (r.thread_id === threadId ? { ...r, title } : r)) },
+      });
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    try {
+      await this.client.request("threads.delete", { thread_id: threadId });
+    } catch (error) {
+      this.reportError(error);
+      return;
+    }
+    this.setHistory({ threads: this.state.history.threads.filter((t) => t.id !== threadId) });
+    const results = this.state.search.results;
+    if (results) this.set({ search: { ...this.state.search, results: results.filter((r) => r.thread_id !== threadId) } });
+    this.log("thread.delete", { threadId });
+    if (this.state.view.thread?.id === threadId) await this.setThreadId(null);
+  }
+
+  setSearchQuery(query: string): void {
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    this.searchAbort?.abort();
+    if (!query.trim()) {
+      this.set({ search: { query, results: null, loading: false, source: null } });
+      return;
+    }
+    this.set({ search: { ...this.state.search, query, loading: true } });
+    this.searchTimer = setTimeout(() => void this.runSearch(query), 180);
+  }
+
+  private localSearch(query: string): SearchResult[] {
+    const needle = query.trim().toLowerCase();
+    return this.state.history.threads
+      .filter((t) => (t.title ?? "").toLowerCase().includes(needle))
+      .map((t) => ({ thread_id: t.id, title: t.title ?? null, snippet: null, updated_at: t.updated_at ?? t.created_at }));
+  }
+
+  private async runSearch(query: string): Promise<void> {
+    let results: SearchResult[] | null = null;
+    let source: SearchState["source"] = "local";
+    if (!this.searchApiMissing) {
+      const abort = new AbortController();
+      this.searchAbort = abort;
+      try {
+        const url = this.client.resolve(`/api/search?q=${encodeURIComponent(query.trim())}`);
+        const body = await this.client.getJson<{ results?: SearchResult[] }>(url, abort.signal);
+        if (Array.isArray(body.results)) {
+          results = body.results;
+          source = "server";
+        }
+      } catch (error) {
+        if (isAbortError(error)) return;
+        if (error instanceof ChatKitRequestError && (error.status === 404 || error.status === 405)) this.searchApiMissing = true;
+      }
+    }
+    if (this.state.search.query !== query) return;
+    if (results === null) results = this.localSearch(query);
+    this.set({ search: { query, results, loading: false, source } });
+  }
+
+  // ---- streaming ----
+
+  private enqueue(token: number, event: ThreadStreamEvent): void {
+    if (token !== this.streamToken) return;
+    this.queue.push(event);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      this.schedule(() => this.flush());
+    }
+  }
+
+  /** Apply queued events in one batch: one state change per frame. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const events = this.queue;
+    this.queue = [];
+    const view = applyEvents(this.state.view, events);
+    this.setView(view);
+    for (const event of events) this.sideEffect(event);
+  }
+
+  private sideEffect(event: ThreadStreamEvent): void {
+    switch (event.type) {
+      case "thread.created":
+        this.upsertHistory(event.thread, true);
+        this.emit("chatkit.thread.change", { threadId: event.thread.id });
+        return;
+      case "thread.updated":
+        this.upsertHistory(event.thread, false);
+        return;
+      case "thread.item.done":
+        if (event.item.type === "client_tool_call" && event.item.status === "pending") this.pendingToolCall = event.item;
+        return;
+      case "client_effect":
+        this.emit("chatkit.effect", { name: event.name, data: event.data });
+        return;
+      case "error":
+        this.emit("chatkit.error", { error: new Error(event.message || "The server reported an error.") });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async runStream(op: StreamingOp, params: Record<string, unknown>): Promise<void> {
+    const token = ++this.streamToken;
+    const abort = new AbortController();
+    this.streamAbort = abort;
+    this.pendingToolCall = null;
+    this.set({ responding: true, unsentInput: null, view: { ...this.state.view, error: null, progress: null } });
+    this.emit("chatkit.response.start");
+    this.log("response.start", { op });
+    let reachedServer = false;
+    let aborted = false;
+    try {
+      await this.client.stream(
+        op,
+        params,
+        (event) => {
+          reachedServer = true;
+          this.enqueue(token, event);
+        },
+        abort.signal,
+      );
+    } catch (error) {
+      if (isAbortError(error)) {
+        aborted = true;
+      } else if (token === this.streamToken) {
+        this.flush();
+        this.setView({ ...this.state.view, error: { message: messageOf(error), allowRetry: true } });
+        if (!reachedServer) this.set({ unsentInput: { op, params } });
+        this.reportError(error);
+      }
+    }
+    if (this.streamAbort === abort) this.streamAbort = null;
+    if (token !== this.streamToken) {
+      // Detached (the user moved to another thread): the history may have changed.
+      void this.loadThreads(true);
+      return;
+    }
+    this.flush();
+    this.setView(settle(this.state.view));
+    this.set({ responding: false });
+    this.announceLastAnswer();
+    this.emit("chatkit.response.end");
+    this.log(aborted ? "response.cancelled" : "response.end", { op });
+    const toolCall = this.pendingToolCall;
+    this.pendingToolCall = null;
+    if (toolCall && !aborted) await this.runClientTool(toolCall);
+  }
+
+  private announceLastAnswer(): void {
+    const items = this.state.view.items;
+    for (let i = items.length - 1; i >= 0; i -= 1) {
+      const item = items[i]!;
+      if (item.type === "user_message") break;
+      if (item.type === "assistant_message") {
+        const text = assistantText(item).replace(/\s+/g, " ").trim().slice(0, 300);
+        if (text) this.set({ announcement: this.translate ? this.translate("message.answerReady", { text }) : text });
+        return;
+      }
+    }
+  }
+
+  private async runClientTool(call: Extract<ThreadItem, { type: "client_tool_call" }>): Promise<void> {
+    const threadId = this.state.view.thread?.id;
+    if (!threadId) return;
+    const handler = this.state.options?.onClientTool;
+    let result: unknown;
+    try {
+      if (!handler) throw new Error(`No client tool handler for "${call.name}".`);
+      result = await handler({ name: call.name, params: call.arguments ?? {} });
+    } catch (error) {
+      result = { error: messageOf(error) };
+      this.reportError(error);
+    }
+    this.log("client_tool.output", { name: call.name });
+    await this.runStream("threads.add_client_tool_output", { thread_id: threadId, result: result ?? {} });
+  }
+
+  /** Stop the current answer: abort the request; the partial answer stays. */
+  cancel(): void {
+    if (!this.state.responding || !this.streamAbort) return;
+    this.streamAbort.abort();
+  }
+
+  // ---- sending ----
+
+  composerBlockedReason(): "locked" | "closed" | null {
+    const status = this.state.view.thread?.status?.type;
+    return status === "locked" || status === "closed" ? status : null;
+  }
+
+  async sendUserMessage(params: {
+    text?: string;
+    content?: PublicContent[];
+    reply?: string;
+    attachments?: PublicAttachment[];
+    newThread?: boolean;
+    toolChoice?: { id: string };
+    model?: string;
+  }): Promise<void> {
+    if (this.state.responding) {
+      throw new Error("A response is still streaming; wait for it or stop it first.");
+    }
+    if (params.newThread) await this.setThreadId(null);
+    const content: UserMessageContent[] = params.content
+      ? (params.content as UserMessageContent[])
+      : [{ type: "input_text", text: params.text ?? "" }];
+    const input: UserMessageInput = {
+      content,
+      attachments: (params.attachments ?? []).map((a) => a.id),
+      quoted_text: params.reply ?? null,
+      inference_options: {
+        model: params.model ?? this.state.composer.modelId ?? null,
+        tool_choice: params.toolChoice ?? (this.state.composer.toolId ? { id: this.state.composer.toolId } : null),
+      },
+    };
+    await this.submit(input, (params.attachments ?? []) as Attachment[]);
+  }
+
+  private async submit(input: UserMessageInput, attachments: Attachment[]): Promise<void> {
+    const view = this.state.view;
+    const thread = view.thread;
+    const pending: UserMessageItem = {
+      id: `${PENDING_PREFIX}${localId("m")}`,
+      type: "user_message",
+      thread_id: thread?.id ?? "",
+      created_at: new Date().toISOString(),
+      content: input.content,
+      attachments,
+      quoted_text: input.quoted_text ?? null,
+      inference_options: input.inference_options,
+    };
+    this.setView({ ...view, items: [...view.items.filter((i) => !i.id.startsWith(PENDING_PREFIX)), pending], error: null, notices: [] });
+    this.log("message.send", { model: input.inference_options.model ?? null });
+    if (thread && thread.created_at) {
+      await this.runStream("threads.add_user_message", { thread_id: thread.id, input });
+    } else {
+      await this.runStream("threads.create", { input });
+    }
+  }
+
+  /** Send what the composer holds. Returns false when there is nothing to send. */
+  async submitComposer(): Promise<boolean> {
+    const composer = this.state.composer;
+    const text = composer.text.trim();
+    const ready = composer.attachments.filter((a) => a.status === "done" && a.attachment);
+    if (this.state.responding || this.composerBlockedReason()) return false;
+    if (composer.attachments.some((a) => a.status === "uploading")) return false;
+    if (!text && ready.length === 0) return false;
+    const tools = this.state.options?.composer?.tools ?? [];
+    const tool = tools.find((t) => t.id === composer.toolId);
+    const input: UserMessageInput = {
+      content: [{ type: "input_text", text: composer.text.replace(/\s+$/, "") }],
+      attachments: ready.map((a) => a.attachment!.id),
+      quoted_text: composer.reply,
+      inference_options: {
+        model: composer.modelId,
+        tool_choice: composer.toolId ? { id: composer.toolId } : null,
+      },
+    };
+    const keepTool = tool?.persistent ? composer.toolId : null;
+    this.setComposer({ text: "", attachments: [], reply: null, error: null, toolId: keepTool });
+    if (keepTool !== composer.toolId) this.emit("chatkit.tool.change", { toolId: keepTool });
+    await this.submit(input, ready.map((a) => a.attachment!));
+    return true;
+  }
+
+  async retry(itemId?: string): Promise<void> {
+    if (this.state.responding) return;
+    const unsent = this.state.unsentInput;
+    if (unsent && !itemId) {
+      this.setView({ ...this.state.view, error: null });
+      await this.runStream(unsent.op, unsent.params);
+      return;
+    }
+    const threadId = this.state.view.thread?.id;
+    const target = itemId ?? lastUserMessageId(this.state.view);
+    if (!threadId || !target) return;
+    this.setView(dropItemsAfter(this.state.view, target));
+    this.log("message.retry", { itemId: target });
+    await this.runStream("threads.retry_after_item", { thread_id: threadId, item_id: target });
+  }
+
+  async sendCustomAction(action: { type: string; payload?: Record<string, unknown> }, itemId?: string): Promise<void> {
+    const threadId = this.state.view.thread?.id;
+    if (!threadId || !this.state.view.thread?.created_at) throw new Error("There is no open thread to send the action to.");
+    if (this.state.responding) throw new Error("A response is still streaming.");
+    this.log("widget.action", { type: action.type });
+    await this.runStream("threads.custom_action", { thread_id: threadId, item_id: itemId ?? null, action });
+  }
+
+  async sendFeedback(itemIds: string[], kind: FeedbackKind): Promise<void> {
+    const threadId = this.state.view.thread?.id;
+    if (!threadId || itemIds.length === 0) return;
+    const previous = this.state.feedback;
+    const next = { ...previous };
+    for (const id of itemIds) next[id] = kind;
+    this.set({ feedback: next });
+    try {
+      await this.client.request("items.feedback", { thread_id: threadId, item_ids: itemIds, kind });
+      this.log("message.feedback", { kind });
+    } catch (error) {
+      this.set({ feedback: previous });
+      this.reportError(error);
+    }
+  }
+
+  dismissError(): void {
+    this.setView({ ...this.state.view, error: null });
+    this.set({ unsentInput: null });
+  }
+
+  dismissNotice(id: string): void {
+    this.setView({ ...this.state.view, notices: this.state.view.notices.filter((n) => n.id !== id) });
+  }
+
+  // ---- composer ----
+
+  setComposerText(text: string): void {
+    this.setComposer({ text });
+  }
+
+  focusComposer(): void {
+    this.setComposer({ focusToken: this.state.composer.focusToken + 1 });
+  }
+
+  selectModel(modelId: string): void {
+    this.setComposer({ modelId });
+    this.log("composer.model", { modelId });
+  }
+
+  selectTool(toolId: string | null): void {
+    if (toolId === this.state.composer.toolId) return;
+    this.setComposer({ toolId });
+    this.emit("chatkit.tool.change", { toolId });
+  }
+
+  clearReply(): void {
+    this.setComposer({ reply: null });
+  }
+
+  async setComposerValue(params: {
+    text?: string;
+    content?: PublicContent[];
+    reply?: string;
+    attachments?: PublicAttachment[];
+    files?: File[];
+    selectedToolId?: string | null;
+    selectedModelId?: string;
+  }): Promise<void> {
+    const patch: Partial<ComposerState> = {};
+    if (params.text !== undefined) patch.text = params.text;
+    else if (params.content) patch.text = params.content.map((c) => c.text).join("");
+    if (params.reply !== undefined) patch.reply = params.reply || null;
+    if (params.attachments) {
+      patch.attachments = params.attachments.map((a) => ({
+        localId: localId("a"),
+        name: a.name,
+        size: 0,
+        mimeType: a.mime_type,
+        status: "done" as const,
+        previewUrl: a.type === "image" ? a.preview_url : null,
+        attachment: a as Attachment,
+      }));
+    }
+    if (params.selectedModelId !== undefined) patch.modelId = params.selectedModelId;
+    this.setComposer(patch);
+    if (params.selectedToolId !== undefined) this.selectTool(params.selectedToolId);
+    if (params.files?.length) await this.addFiles(params.files);
+  }
+
+  /** Validate and upload files; returns the human errors for rejected ones. */
+  async addFiles(files: File[], t?: (key: string, vars: Record<string, string | number>) => string): Promise<string[]> {
+    const say = t ?? ((key: string, vars: Record<string, string | number>) => `${key} ${JSON.stringify(vars)}`);
+    const config = this.state.options?.composer?.attachments;
+    const errors: string[] = [];
+    if (!config?.enabled) {
+      errors.push(say("composer.attachmentsDisabled", {}));
+      this.setComposer({ error: errors[0] ?? null });
+      return errors;
+    }
+    const maxCount = config.maxCount ?? DEFAULT_MAX_COUNT;
+    const accepted: File[] = [];
+    for (const file of files) {
+      const count = this.state.composer.attachments.filter((a) => a.status !== "error").length + accepted.length;
+      if (count >= maxCount) {
+        errors.push(say("composer.tooMany", { count: maxCount }));
+        break;
+      }
+      if (!fileAccepted(file, config.accept)) {
+        errors.push(say("composer.badType", { name: file.name }));
+        continue;
+      }
+      const limit = maxSizeFor(file.type, config.maxSize);
+      if (file.size > limit) {
+        errors.push(say("composer.tooLarge", { name: file.name, size: `${Math.round(limit / 1024 / 102.4) / 10} MB` }));
+        continue;
+      }
+      accepted.push(file);
+    }
+    this.setComposer({ error: errors[0] ?? null });
+    await Promise.all(accepted.map((file) => this.upload(file)));
+    return errors;
+  }
+
+  private patchAttachment(id: string, patch: Partial<ComposerAttachment>): void {
+    this.setComposer({
+      attachments: this.state.composer.attachments.map((a) => (a.localId === id ? { ...a, ...patch } : a)),
+    });
+  }
+
+  private async upload(file: File): Promise<void> {
+    const id = localId("a");
+    const isImage = file.type.startsWith("image/");
+    const previewUrl = isImage && typeof URL.createObjectURL === "function" ? URL.createObjectURL(file) : null;
+    const chip: ComposerAttachment = {
+      localId: id,
+      name: file.name,
+      size: file.size,
+      mimeType: file.type || "application/octet-stream",
+      status: "uploading",
+      previewUrl,
+    };
+    this.setComposer({ attachments: [...this.state.composer.attachments, chip] });
+    const abort = new AbortController();
+    this.uploads.set(id, abort);
+    try {
+      const api = this.state.options?.api;
+      const strategy = api && "url" in api ? api.uploadStrategy : undefined;
+      let attachment: Attachment;
+      if (strategy?.type === "direct") {
+        attachment = (await this.client.upload(strategy.uploadUrl, file, "POST", {}, abort.signal)) as Attachment;
+      } else {
+        attachment = await this.client.request<Attachment>(
+          "attachments.create",
+          { name: file.name, size: file.size, mime_type: chip.mimeType },
+          abort.signal,
+        );
+        const descriptor = attachment.upload_descriptor;
+        const target = descriptor?.url ?? attachment.upload_url;
+        if (target) {
+          const uploaded = await this.client.upload(target, file, descriptor?.method ?? "POST", descriptor?.headers ?? {}, abort.signal);
+          if (uploaded && typeof uploaded === "object" && "id" in uploaded && "type" in uploaded) {
+            attachment = uploaded as Attachment;
+          }
+        }
+      }
+      if (!this.uploads.has(id)) return;
+      this.patchAttachment(id, { status: "done", attachment });
+      this.log("attachment.uploaded", { mimeType: chip.mimeType });
+    } catch (error) {
+      if (isAbortError(error)) return;
+      this.patchAttachment(id, { status: "error", error: messageOf(error) });
+      this.reportError(error);
+    } finally {
+      this.uploads.delete(id);
+    }
+  }
+
+  removeAttachment(id: string): void {
+    const chip = this.state.composer.attachments.find((a) => a.localId === id);
+    if (!chip) return;
+    this.uploads.get(id)?.abort();
+    this.uploads.delete(id);
+    if (chip.previewUrl?.startsWith("blob:")) URL.revokeObjectURL(chip.previewUrl);
+    this.setComposer({ attachments: this.state.composer.attachments.filter((a) => a.localId !== id) });
+    if (chip.attachment && chip.status === "done") {
+      void this.client.request("attachments.delete", { attachment_id: chip.attachment.id }).catch(() => undefined);
+    }
+  }
+
+  destroy(): void {
+    this.detachStream();
+    this.streamAbort?.abort();
+    for (const abort of this.uploads.values()) abort.abort();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The history sidebar: threads grouped by recency, paged in as the list
+ * scrolls, renamed inline, deleted after confirmation, and searched (full
+ * text through the server when it offers /api/search, titles otherwise).
+ */
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactElement } from "react";
+import type { ThreadMetadata } from "../protocol/types";
+import { sanitizeHtml } from "../render/sanitize";
+import type { SearchResult } from "../state/controller";
+import type { Translate } from "../locale";
+import { useChatState, useEnv } from "./context";
+import { Icon } from "./icons";
+
+interface Row {
+  id: string;
+  title: string | null;
+  snippet?: string | null;
+  date: string;
+}
+
+export function groupLabel(dateText: string, now: Date, t: Translate, locale?: string): string {
+  const date = new Date(dateText);
+  if (Number.isNaN(date.getTime())) return t("history.previous30");
+  const startOfDay = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((startOfDay(now) - startOfDay(date)) / 86_400_000);
+  if (days <= 0) return t("history.today");
+  if (days === 1) return t("history.yesterday");
+  if (days < 7) return t("history.previous7");
+  if (days < 30) return t("history.previous30");
+  const sameYear = date.getFullYear() === now.getFullYear();
+  return date.toLocaleDateString(locale, sameYear ? { month: "long" } : { month: "long", year: "numeric" });
+}
+
+export function groupRows<T extends { date: string }>(rows: T[], t: Translate, now = new Date(), locale?: string): { label: string; rows: T[] }[] {
+  const groups: { label: string; rows: T[] }[] = [];
+  for (const row of rows) {
+    const label = groupLabel(row.date, now, t, locale);
+    const last = groups[groups.length - 1];
+    if (last && last.label === label) last.rows.push(row);
+    else groups.push({ label, rows: [row] });
+  }
+  return groups;
+}
+
+function threadRow(thread: ThreadMetadata): Row {
+  return { id: thread.id, title: thread.title ?? null, date: thread.updated_at ?? thread.created_at };
+}
+
+function resultRow(result: SearchResult): Row {
+  return { id: result.thread_id, title: result.title, snippet: result.snippet, date: result.updated_at ?? "" };
+}
+
+function HistoryRow({ row, active }: { row: Row; active: boolean }): ReactElement {
+  const { t, controller } = useEnv();
+  const options = useChatState((s) => s.options);
+  const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
+  const [draft, setDraft] = useState(row.title ?? "");
+  const inputRef = useRef<HTMLInputElement | null>(null);
+  const title = row.title || t("header.untitled");
+  const showRename = options?.history?.showRename !== false;
+  const showDelete = options?.history?.showDelete !== false;
+
+  useEffect(() => {
+    if (mode === "rename") {
+      inputRef.current?.focus();
+      inputRef.current?.select();
+    }
+  }, [mode]);
+
+  const commit = () => {
+    setMode("view");
+    if (draft.trim() && draft.trim() !== (row.title ?? "")) void controller.renameThread(row.id, draft);
+  };
+
+  const onRenameKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      commit();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      setMode("view");
+    }
+  };
+
+  if (mode === "rename") {
+    return (
+      <li className="ck-hrow ck-hrow-edit">
+        <input
+          ref={inputRef}
+          className="ck-rename"
+          value={draft}
+          aria-label={t("history.renameLabel")}
+          maxLength={200}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={onRenameKey}
+          onBlur={commit}
+        />
+      </li>
+    );
+  }
+  if (mode === "confirm") {
+    return (
+      <li className="ck-hrow ck-hrow-confirm" role="group" aria-label={t("history.confirmDelete")}>
+        <span className="ck-confirm-text">{t("history.confirmDelete")}</span>
+        <button
+          type="button"
+          className="ck-btn ck-btn-danger ck-btn-xs"
+          onClick={() => {
+            setMode("view");
+            void controller.deleteThread(row.id);
+          }}
+        >
+          {t("history.confirmDeleteYes")}
+        </button>
+        <button type="button" className="ck-btn ck-btn-ghost ck-btn-xs" autoFocus onClick={() => setMode("view")}>
+          {t("history.confirmDeleteNo")}
+        </button>
+      </li>
+    );
+  }
+  return (
+    <li className={`ck-hrow${active ? " ck-active" : ""}`}>
+      <button
+        type="button"
+        className="ck-hrow-main"
+        aria-current={active ? "page" : undefined}
+        onClick={() => void controller.setThreadId(row.id)}
+        onKeyDown={(event) => {
+          if (event.key === "F2" && showRename) {
+            event.preventDefault();
+            setDraft(row.title ?? "");
+            setMode("rename");
+          } else if (event.key === "Delete" && showDelete) {
+            event.preventDefault();
+            setMode("confirm");
+          }
+        }}
+        onContextMenu={(event) => {
+          if (!showRename) return;
+          event.preventDefault();
+          setDraft(row.title ?? "");
+          setMode("rename");
+        }}
+      >
+        <span className="ck-hrow-title">{title}</span>
+        {row.snippet ? (
+          // The server escapes the text and adds <mark>; sanitize anyway.
+          <span className="ck-hrow-snippet" dangerouslySetInnerHTML={{ __html: sanitizeHtml(row.snippet) }} />
+        ) : null}
+      </button>
+      <span className="ck-hrow-actions">
+        {showRename ? (
+          <button
+            type="button"
+            className="ck-icon-btn ck-xs"
+            aria-label={`${t("history.rename")}: ${title}`}
+            title={t("history.rename")}
+            onClick={() => {
+              setDraft(row.title ?? "");
+              setMode("rename");
+            }}
+          >
+            <Icon name="pencil" size={14} />
+          </button>
+        ) : null}
+        {showDelete ? (
+          <button type="button" className="ck-icon-btn ck-xs" aria-label={`${t("history.delete")}: ${title}`} title={t("history.delete")} onClick={() => setMode("confirm")}>
+            <Icon name="trash" size={14} />
+          </button>
+        ) : null}
+      </span>
+    </li>
+  );
+}
+
+export function History({ overlay }: { overlay: boolean }): ReactElement {
+  const { t, controller } = useEnv();
+  const history = useChatState((s) => s.history);
+  const search = useChatState((s) => s.search);
+  const activeId = useChatState((s) => s.view.thread?.id ?? null);
+  const options = useChatState((s) => s.options);
+  const listRef = useRef<HTMLDivElement | null>(null);
+  const searchRef = useRef<HTMLInputElement | null>(null);
+  const searching = search.query.trim().length > 0;
+  const rows: Row[] = searching ? (search.results ?? []).map(resultRow) : history.threads.map(threadRow);
+  const groups = searching ? [{ label: "", rows }] : groupRows(rows, t, new Date(), options?.locale);
+
+  const onScroll = () => {
+    const el = listRef.current;
+    if (!el || searching) return;
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < 200 && history.hasMore && !history.loading) void controller.loadThreads(false);
+  };
+
+  useEffect(() => {
+    // Fill the sidebar when a page does not reach its bottom.
+    const el = listRef.current;
+    if (el && !searching && history.hasMore && !history.loading && el.scrollHeight <= el.clientHeight + 10) void controller.loadThreads(false);
+  }, [history.threads.length, history.hasMore, history.loading, searching, controller]);
+
+  return (
+    <nav className={`ck-history${overlay ? " ck-overlay" : ""}`} aria-label={t("history.label")}>
+      <div className="ck-search">
+        <Icon name="search" size={16} />
+        <input
+          ref={searchRef}
+          type="search"
+          value={search.query}
+          placeholder={t("history.search")}
+          aria-label={t("history.searchLabel")}
+          onChange={(event) => controller.setSearchQuery(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === "Escape" && search.query) {
+              event.preventDefault();
+              event.stopPropagation();
+              controller.setSearchQuery("");
+            }
+          }}
+        />
+        {search.query ? (
+          <button type="button" className="ck-icon-btn ck-xs" aria-label={t("history.clearSearch")} onClick={() => controller.setSearchQuery("")}>
+            <Icon name="close" size={12} />
+          </button>
+        ) : null}
+      </div>
+      <div ref={listRef} className="ck-history-list" onScroll={onScroll}>
+        {groups.map((group) =>
+          group.rows.length ? (
+            <section key={group.label || "results"} className="ck-hgroup" aria-label={group.label || t("history.search")}>
+              {group.label ? <h4 className="ck-hgroup-label">{group.label}</h4> : null}
+              <ul>
+                {group.rows.map((row) => (
+                  <HistoryRow key={row.id} row={row} active={row.id === activeId} />
+                ))}
+              </ul>
+            </section>
+          ) : null,
+        )}
+        {searching && !search.loading && rows.length === 0 ? <p className="ck-history-empty">{t("history.noResults", { query: search.query })}</p> : null}
+        {!searching && history.loaded && rows.length === 0 && !history.error ? <p className="ck-history-empty">{t("history.empty")}</p> : null}
+        {history.loading || (searching && search.loading) ? (
+          <p className="ck-history-empty" role="status">
+            <span className="ck-spinner" aria-hidden="true" /> {t("history.loading")}
+          </p>
+        ) : null}
+        {history.error ? (
+          <div className="ck-history-empty" role="alert">
+            <p>{t("history.errorLoad")}</p>
+            <button type="button" className="ck-btn ck-btn-secondary ck-btn-xs" onClick={() => void controller.loadThreads(true)}>
+              {t("history.retry")}
+            </button>
+          </div>
+        ) : null}
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * Renders markdown as sanitized HTML blocks. Each block is memoized by its
+ * HTML, so while an answer streams only the growing last block touches the
+ * DOM. Copy buttons in code blocks are handled by one delegated listener.
+ */
+import { memo, useCallback, useMemo, type MouseEvent, type ReactElement } from "react";
+import { IncrementalMarkdown } from "../render/markdown";
+import { copyText, useEnv } from "./context";
+
+const Block = memo(function Block({ html }: { html: string }): ReactElement {
+  return <div className="ck-md-block" dangerouslySetInnerHTML={{ __html: html }} />;
+});
+
+export function Markdown({
+  text,
+  streaming = false,
+  imageDomains,
+  className,
+}: {
+  text: string;
+  streaming?: boolean;
+  imageDomains?: readonly string[] | null;
+  className?: string;
+}): ReactElement {
+  const { t, host } = useEnv();
+  const domainsKey = (imageDomains ?? []).join(",");
+  const engine = useMemo(
+    () =>
+      new IncrementalMarkdown(
+        { copyCode: t("message.copyCode"), codeLanguageFallback: t("message.codeFallback") },
+        { allowedImageDomains: domainsKey ? domainsKey.split(",") : [] },
+      ),
+    [t, domainsKey],
+  );
+  const blocks = useMemo(() => engine.render(text), [engine, text]);
+  const onClick = useCallback(
+    (event: MouseEvent<HTMLDivElement>) => {
+      const target = event.target as Element;
+      const button = target.closest("button[data-ck-copy]");
+      if (button) {
+        const code = button.closest(".ck-code")?.querySelector("pre code")?.textContent ?? "";
+        void copyText(code).then((ok) => {
+          if (!ok) return;
+          button.textContent = t("message.copied");
+          button.classList.add("ck-copied");
+          setTimeout(() => {
+            button.textContent = t("message.copyCode");
+            button.classList.remove("ck-copied");
+          }, 1500);
+        });
+        return;
+      }
+      const link = target.closest("a[href]");
+      if (link) {
+        // Links open outside the app (target=_blank); tell the host first so a
+        // desktop shell can route it to the system browser.
+        host.dispatchEvent(
+          new CustomEvent("chatkit.log", { detail: { name: "link.open", data: { href: link.getAttribute("href") } } }),
+        );
+      }
+    },
+    [t, host],
+  );
+  return (
+    <div className={`ck-md${streaming ? " ck-streaming" : ""}${className ? ` ${className}` : ""}`} onClick={onClick}>
+      {blocks.map((block) => (
+        <Block key={block.key} html={block.html} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,387 @@
+/**
+ * The conversation: a virtualized list of items (only what is on screen is in
+ * the DOM, so 5,000 messages scroll like 50), older pages loaded when the
+ * reader nears the top, auto-scroll that follows a streaming answer only
+ * while the reader is at the bottom, and a "jump to latest" control.
+ */
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
+import type { FeedbackKind, ThreadItem } from "../protocol/types";
+import { assistantText, type ThreadView } from "../state/thread";
+import type { WidgetAction, WidgetEnv } from "../widgets/Widget";
+import { copyText, useChatState, useEnv } from "./context";
+import { Icon } from "./icons";
+import {
+  AssistantMessage,
+  GeneratedImageView,
+  TaskItemView,
+  ToolCallView,
+  TypingDots,
+  UserMessage,
+  WidgetItemView,
+  WorkflowView,
+} from "./items";
+import { Markdown } from "./Markdown";
+
+const BOTTOM_SLACK = 48;
+
+interface Turn {
+  /** Index of the last assistant-side item of each turn -> the turn's assistant items. */
+  ends: Map<number, ThreadItem[]>;
+}
+
+function computeTurns(items: ThreadItem[]): Turn {
+  const ends = new Map<number, ThreadItem[]>();
+  let current: ThreadItem[] = [];
+  let lastIndex = -1;
+  items.forEach((item, index) => {
+    if (item.type === "user_message") {
+      if (current.length) ends.set(lastIndex, current);
+      current = [];
+    } else if (item.type !== "end_of_turn" && item.type !== "client_tool_call") {
+      current.push(item);
+      lastIndex = index;
+    }
+  });
+  if (current.length) ends.set(lastIndex, current);
+  return { ends };
+}
+
+function TurnActions({
+  turn,
+  isLatest,
+  streaming,
+}: {
+  turn: ThreadItem[];
+  isLatest: boolean;
+  streaming: boolean;
+}): ReactElement | null {
+  const { t, controller } = useEnv();
+  const options = useChatState((s) => s.options);
+  const feedback = useChatState((s) => s.feedback);
+  const responding = useChatState((s) => s.responding);
+  const [copied, setCopied] = useState(false);
+  const messages = turn.filter((item) => item.type === "assistant_message" || item.type === "widget");
+  if (messages.length === 0 || streaming) return null;
+  const text = messages.map(assistantText).filter(Boolean).join("\n\n");
+  const ids = turn.filter((item) => item.type === "assistant_message").map((item) => item.id);
+  const current: FeedbackKind | undefined = ids.length ? feedback[ids[0]!] : undefined;
+  const showFeedback = Boolean(options?.threadItemActions?.feedback) && ids.length > 0;
+  const showRetry = Boolean(options?.threadItemActions?.retry);
+  const view = controller.getState().view;
+  const onRetry = () => {
+    const first = turn[0];
+    const index = first ? view.items.findIndex((item) => item.id === first.id) : -1;
+    for (let i = index; i >= 0; i -= 1) {
+      const item = view.items[i]!;
+      if (item.type === "user_message") {
+        void controller.retry(item.id);
+        return;
+      }
+    }
+  };
+  return (
+    <div className={`ck-actions${isLatest ? " ck-actions-latest" : ""}`} role="toolbar" aria-label={t("message.assistant")}>
+      {text ? (
+        <button
+          type="button"
+          className="ck-icon-btn ck-sm"
+          aria-label={copied ? t("message.copied") : t("message.copy")}
+          title={copied ? t("message.copied") : t("message.copy")}
+          onClick={() =>
+            void copyText(text).then((ok) => {
+              if (!ok) return;
+              setCopied(true);
+              setTimeout(() => setCopied(false), 1500);
+            })
+          }
+        >
+          <Icon name={copied ? "check" : "copy"} size={16} />
+        </button>
+      ) : null}
+      {showFeedback ? (
+        <>
+          <button
+            type="button"
+            className={`ck-icon-btn ck-sm${current === "positive" ? " ck-on" : ""}`}
+            aria-label={t("message.goodResponse")}
+            title={t("message.goodResponse")}
+            aria-pressed={current === "positive"}
+            onClick={() => void controller.sendFeedback(ids, "positive")}
+          >
+            <Icon name="thumbs-up" size={16} />
+          </button>
+          <button
+            type="button"
+            className={`ck-icon-btn ck-sm${current === "negative" ? " ck-on" : ""}`}
+            aria-label={t("message.badResponse")}
+            title={t("message.badResponse")}
+            aria-pressed={current === "negative"}
+            onClick={() => void controller.sendFeedback(ids, "negative")}
+          >
+            <Icon name="thumbs-down" size={16} />
+          </button>
+        </>
+      ) : null}
+      {showRetry ? (
+        <button type="button" className="ck-icon-btn ck-sm" aria-label={t("message.retry")} title={t("message.retry")} disabled={responding} onClick={onRetry}>
+          <Icon name="reload" size={16} />
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+const ItemView = memo(function ItemView({
+  item,
+  streaming,
+  imageDomains,
+  widgetEnv,
+}: {
+  item: ThreadItem;
+  streaming: boolean;
+  imageDomains: readonly string[] | null;
+  widgetEnv: WidgetEnv;
+}): ReactElement | null {
+  switch (item.type) {
+    case "user_message":
+      return <UserMessage item={item} />;
+    case "assistant_message":
+      return <AssistantMessage item={item} streaming={streaming} imageDomains={imageDomains} />;
+    case "workflow":
+      return <WorkflowView item={item} streaming={streaming} />;
+    case "task":
+      return <TaskItemView item={item} />;
+    case "client_tool_call":
+      return <ToolCallView item={item} />;
+    case "generated_image":
+      return <GeneratedImageView item={item} />;
+    case "widget":
+      return <WidgetItemView item={item} env={widgetEnv} />;
+    default:
+      return null;
+  }
+});
+
+function Footer({ view, responding }: { view: ThreadView; responding: boolean }): ReactElement {
+  const { t, controller } = useEnv();
+  const last = view.items[view.items.length - 1];
+  const waiting = responding && (!last || last.type === "user_message" || last.type === "end_of_turn") && !view.progress;
+  return (
+    <div className="ck-footer">
+      {view.progress ? (
+        <div className="ck-progress" role="status">
+          <span className="ck-spinner" aria-hidden="true" />
+          <span className="ck-shimmer">{view.progress.text}</span>
+        </div>
+      ) : null}
+      {waiting ? <TypingDots /> : null}
+      {view.notices.map((notice) => (
+        <div key={notice.id} className={`ck-notice ck-notice-${notice.level}`} role={notice.level === "danger" ? "alert" : "status"}>
+          <Icon name={notice.level === "info" ? "info" : "alert"} size={18} />
+          <div className="ck-notice-body">
+            {notice.title ? <strong>{notice.title}</strong> : null}
+            <Markdown text={notice.message} />
+          </div>
+          <button type="button" className="ck-icon-btn ck-sm" aria-label={t("notice.dismiss")} onClick={() => controller.dismissNotice(notice.id)}>
+            <Icon name="close" size={14} />
+          </button>
+        </div>
+      ))}
+      {view.error ? (
+        <div className="ck-error" role="alert">
+          <Icon name="alert" size={18} />
+          <p>{view.error.message}</p>
+          <div className="ck-error-actions">
+            {view.error.allowRetry ? (
+              <button type="button" className="ck-btn ck-btn-secondary" disabled={responding} onClick={() => void controller.retry()}>
+                <Icon name="reload" size={15} />
+                {t("error.retry")}
+              </button>
+            ) : null}
+            <button type="button" className="ck-btn ck-btn-ghost" onClick={() => controller.dismissError()}>
+              {t("error.dismiss")}
+            </button>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactElement {
+  const { t, controller } = useEnv();
+  const view = useChatState((s) => s.view);
+  const responding = useChatState((s) => s.responding);
+  const options = useChatState((s) => s.options);
+  const scrollRef = useRef<HTMLDivElement | null>(null);
+  const contentRef = useRef<HTMLDivElement | null>(null);
+  const stick = useRef(true);
+  const [showJump, setShowJump] = useState(false);
+  const [olderLoading, setOlderLoading] = useState(false);
+  const anchor = useRef<{ height: number; top: number; firstId: string } | null>(null);
+  const items = view.items;
+  const turns = useMemo(() => computeTurns(items), [items]);
+  const imageDomains = view.thread?.allowed_image_domains ?? null;
+  const autoScroll = options?.thread?.autoScroll !== false;
+
+  const widgetEnv = useMemo<WidgetEnv>(
+    () => ({
+      scheme,
+      imageDomains,
+      busy: responding,
+      onAction: (action: WidgetAction, formValues?: Record<string, unknown>, itemId?: string) => {
+        const payload = formValues ? { ...(action.payload ?? {}), ...formValues } : action.payload;
+        const full = { type: action.type, ...(payload ? { payload } : {}) };
+        const widgetItem = controller.getState().view.items.find((item) => item.id === itemId);
+        if (action.handler === "client" && options?.widgets?.onAction) {
+          if (widgetItem && widgetItem.type === "widget") void options.widgets.onAction(full, { id: widgetItem.id, widget: widgetItem.widget });
+          return;
+        }
+        void controller.sendCustomAction(full, widgetItem?.id).catch(() => undefined);
+      },
+    }),
+    [scheme, imageDomains, responding, controller, options],
+  );
+
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 96,
+    overscan: 6,
+    paddingStart: 24,
+    getItemKey: (index) => items[index]?.id ?? index,
+  });
+
+  const scrollToBottom = useCallback(() => {
+    const el = scrollRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, []);
+
+  // New thread opened: start at the latest message.
+  const threadId = view.thread?.id ?? null;
+  useLayoutEffect(() => {
+    stick.current = true;
+    setShowJump(false);
+    if (items.length) virtualizer.scrollToIndex(items.length - 1, { align: "end" });
+    scrollToBottom();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [threadId]);
+
+  // A message sent by the reader always brings them to the bottom.
+  const lastItem = items[items.length - 1];
+  useLayoutEffect(() => {
+    if (lastItem?.type === "user_message") {
+      stick.current = true;
+      setShowJump(false);
+      scrollToBottom();
+    }
+  }, [lastItem?.id, lastItem?.type, scrollToBottom]);
+
+  // Older items were prepended: keep the reader's place.
+  const firstId = items[0]?.id ?? "";
+  useLayoutEffect(() => {
+    const saved = anchor.current;
+    const el = scrollRef.current;
+    if (!saved || !el || saved.firstId === firstId) return;
+    anchor.current = null;
+    el.scrollTop = saved.top + (el.scrollHeight - saved.height);
+  }, [firstId]);
+
+  // Follow content growth while stuck to the bottom.
+  useEffect(() => {
+    const content = contentRef.current;
+    if (!content || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current && (autoScroll || !responding)) scrollToBottom();
+    });
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, [scrollToBottom, autoScroll, responding]);
+
+  const maybeLoadOlder = useCallback(() => {
+    const el = scrollRef.current;
+    if (!el || !view.hasOlder || olderLoading) return;
+    if (el.scrollTop > 400) return;
+    anchor.current = { height: el.scrollHeight, top: el.scrollTop, firstId };
+    setOlderLoading(true);
+    void controller.loadOlder().finally(() => setOlderLoading(false));
+  }, [controller, view.hasOlder, olderLoading, firstId]);
+
+  const onScroll = useCallback(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
+    stick.current = atBottom;
+    setShowJump(!atBottom);
+    maybeLoadOlder();
+  }, [maybeLoadOlder]);
+
+  useEffect(() => {
+    // A short thread may not fill the screen: page older items right away.
+    maybeLoadOlder();
+  }, [maybeLoadOlder, items.length]);
+
+  const jump = () => {
+    stick.current = true;
+    setShowJump(false);
+    virtualizer.scrollToIndex(items.length - 1, { align: "end" });
+    requestAnimationFrame(scrollToBottom);
+  };
+
+  const virtualItems = virtualizer.getVirtualItems();
+  const latestTurnEnd = Math.max(-1, ...Array.from(turns.ends.keys()));
+
+  return (
+    <div className="ck-thread">
+      <div
+        ref={scrollRef}
+        className="ck-scroll"
+        onScroll={onScroll}
+        onWheel={(e) => {
+          if (e.deltaY < 0) stick.current = false;
+        }}
+        tabIndex={0}
+        role="region"
+        aria-label={t("thread.log")}
+      >
+        <div ref={contentRef} className="ck-column">
+          {olderLoading ? (
+            <div className="ck-older" role="status">
+              <span className="ck-spinner" aria-hidden="true" />
+              {t("thread.loadOlder")}
+            </div>
+          ) : null}
+          <div className="ck-list" style={{ height: virtualizer.getTotalSize() }}>
+            <div className="ck-list-inner" style={{ transform: `translateY(${virtualItems[0]?.start ?? 0}px)` }}>
+              {virtualItems.map((row) => {
+                const item = items[row.index]!;
+                const turn = turns.ends.get(row.index);
+                const streaming = view.streamingIds.has(item.id);
+                return (
+                  <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className={`ck-row ck-row-${item.type}`}>
+                    <ItemView item={item} streaming={streaming} imageDomains={imageDomains} widgetEnv={widgetEnv} />
+                    {turn ? (
+                      <TurnActions
+                        turn={turn}
+                        isLatest={row.index === latestTurnEnd}
+                        streaming={responding && row.index === latestTurnEnd}
+                      />
+                    ) : null}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+          <Footer view={view} responding={responding} />
+        </div>
+      </div>
+      {showJump && items.length > 0 ? (
+        <button type="button" className="ck-jump" onClick={jump} aria-label={t("thread.jumpToLatest")}>
+          <Icon name="arrow-down" size={16} />
+          <span>{t("thread.jumpToLatest")}</span>
+        </button>
+      ) : null}
+    </div>
+  );
+}

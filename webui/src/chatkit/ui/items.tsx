@@ -1,0 +1,233 @@
+/**
+ * One component per thread item type. Each is memoized on its item object:
+ * the reducer keeps untouched items identical, so only the streaming item
+ * re-renders while an answer arrives.
+ */
+import { memo, useMemo, useState, type ReactElement } from "react";
+import type {
+  AssistantMessageItem,
+  ClientToolCallItem,
+  GeneratedImageItem,
+  Source,
+  Task,
+  TaskItem,
+  ThreadItem,
+  UserMessageItem,
+  WidgetItem,
+  WorkflowItem,
+} from "../protocol/types";
+import { isAllowedImageSource } from "../render/sanitize";
+import { WidgetRoot, type WidgetEnv } from "../widgets/Widget";
+import { useEnv } from "./context";
+import { Icon } from "./icons";
+import { Markdown } from "./Markdown";
+
+export const UserMessage = memo(function UserMessage({ item }: { item: UserMessageItem }): ReactElement {
+  const { t } = useEnv();
+  const text = item.content.map((part) => (part.type === "input_tag" ? `@${part.text}` : part.text)).join("");
+  return (
+    <div className="ck-user">
+      <h3 className="ck-sr-only">{t("message.you")}</h3>
+      {item.quoted_text ? (
+        <blockquote className="ck-quote">
+          <Icon name="quote" size={12} />
+          <span>{item.quoted_text}</span>
+        </blockquote>
+      ) : null}
+      {item.attachments && item.attachments.length > 0 ? (
+        <div className="ck-user-attachments">
+          {item.attachments.map((attachment) =>
+            attachment.type === "image" && isAllowedImageSource(attachment.preview_url) ? (
+              <img key={attachment.id} className="ck-user-image" src={attachment.preview_url} alt={attachment.name} loading="lazy" />
+            ) : (
+              <span key={attachment.id} className="ck-file-chip">
+                <Icon name="file" size={16} />
+                <span className="ck-file-name">{attachment.name}</span>
+              </span>
+            ),
+          )}
+        </div>
+      ) : null}
+      {text ? <div className="ck-bubble">{text}</div> : null}
+    </div>
+  );
+});
+
+function Sources({ sources }: { sources: Source[] }): ReactElement | null {
+  const { t } = useEnv();
+  if (sources.length === 0) return null;
+  return (
+    <div className="ck-sources" role="group" aria-label={t("message.sources")}>
+      {sources.map((source, index) => {
+        const label = source.title || (source.type === "url" ? source.url : source.type === "file" ? source.filename : source.label ?? "");
+        if (source.type === "url" && /^https?:\/\//i.test(source.url)) {
+          let host = "";
+          try {
+            host = new URL(source.url).hostname.replace(/^www\./, "");
+          } catch {
+            host = "";
+          }
+          return (
+            <a key={index} className="ck-source" href={source.url} target="_blank" rel="noopener noreferrer" title={source.description ?? source.url}>
+              <span className="ck-source-n">{index + 1}</span>
+              <span className="ck-source-title">{label}</span>
+              {host ? <span className="ck-source-host">{host}</span> : null}
+            </a>
+          );
+        }
+        return (
+          <span key={index} className="ck-source" title={source.description ?? undefined}>
+            <span className="ck-source-n">{index + 1}</span>
+            <span className="ck-source-title">{label}</span>
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
+export const AssistantMessage = memo(function AssistantMessage({
+  item,
+  streaming,
+  imageDomains,
+}: {
+  item: AssistantMessageItem;
+  streaming: boolean;
+  imageDomains: readonly string[] | null;
+}): ReactElement {
+  const { t } = useEnv();
+  const text = item.content.map((part) => part.text).join("\n\n");
+  const seen = new Set<string>();
+  const sources: Source[] = [];
+  for (const part of item.content) {
+    for (const annotation of part.annotations ?? []) {
+      const key = JSON.stringify(annotation.source);
+      if (!seen.has(key)) {
+        seen.add(key);
+        sources.push(annotation.source);
+      }
+    }
+  }
+  return (
+    <div className="ck-assistant" aria-busy={streaming || undefined}>
+      <h3 className="ck-sr-only">{t("message.assistant")}</h3>
+      {text ? <Markdown text={text} streaming={streaming} imageDomains={imageDomains} /> : streaming ? <TypingDots /> : null}
+      <Sources sources={sources} />
+    </div>
+  );
+});
+
+export function TypingDots(): ReactElement {
+  const { t } = useEnv();
+  return (
+    <div className="ck-typing" role="status" aria-label={t("message.generating")}>
+      <span />
+      <span />
+      <span />
+    </div>
+  );
+}
+
+function formatDuration(seconds: number, t: ReturnType<typeof useEnv>["t"]): string {
+  if (seconds < 60) return seconds === 1 ? t("time.second") : t("time.seconds", { n: seconds });
+  const minutes = Math.round(seconds / 60);
+  return minutes === 1 ? t("time.minute") : t("time.minutes", { n: minutes });
+}
+
+function TaskView({ task }: { task: Task }): ReactElement {
+  const status = task.status_indicator ?? "none";
+  const title =
+    task.type === "web_search" ? (task.title ?? task.title_query ?? (task.queries ?? []).join(", ")) : (task.title ?? "");
+  return (
+    <div className={`ck-task ck-task-${status}`}>
+      <span className="ck-task-mark" aria-hidden="true">
+        {status === "loading" ? <span className="ck-spinner" /> : status === "complete" ? <Icon name="check" size={14} /> : <Icon name={task.type === "web_search" ? "globe" : task.type === "file" ? "file" : task.type === "image" ? "image" : task.type === "custom" && task.icon ? task.icon : "dot"} size={14} />}
+      </span>
+      <div className="ck-task-body">
+        {title ? <div className="ck-task-title">{title}</div> : null}
+        {task.type === "thought" || task.type === "custom" ? (task.content ? <Markdown text={task.content} className="ck-task-content" /> : null) : null}
+        {task.type === "web_search" && task.sources?.length ? <Sources sources={task.sources} /> : null}
+        {task.type === "file" && task.sources?.length ? <Sources sources={task.sources} /> : null}
+      </div>
+    </div>
+  );
+}
+
+export const WorkflowView = memo(function WorkflowView({ item, streaming }: { item: WorkflowItem; streaming: boolean }): ReactElement {
+  const { t } = useEnv();
+  const workflow = item.workflow;
+  const [open, setOpen] = useState<boolean | null>(null);
+  const expanded = open ?? (workflow.expanded || streaming);
+  const summary = workflow.summary;
+  let label: string;
+  if (summary && "title" in summary) label = summary.title;
+  else if (summary && "duration" in summary) label = t("message.thoughtFor", { duration: formatDuration(summary.duration, t) });
+  else label = workflow.type === "reasoning" ? t("message.reasoning") : t("message.workflow");
+  return (
+    <div className={`ck-workflow${streaming ? " ck-workflow-live" : ""}`}>
+      <button type="button" className="ck-disclosure" aria-expanded={expanded} onClick={() => setOpen(!expanded)}>
+        {streaming ? <span className="ck-spinner" aria-hidden="true" /> : <Icon name={workflow.type === "reasoning" ? "lightbulb" : "sparkle"} size={15} />}
+        <span className={streaming ? "ck-shimmer" : undefined}>{label}</span>
+        <Icon name={expanded ? "chevron-down" : "chevron-right"} size={15} />
+      </button>
+      {expanded ? (
+        <div className="ck-workflow-tasks">
+          {workflow.tasks.map((task, index) => (
+            <TaskView key={index} task={task} />
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+});
+
+export const TaskItemView = memo(function TaskItemView({ item }: { item: TaskItem }): ReactElement {
+  return (
+    <div className="ck-workflow">
+      <TaskView task={item.task} />
+    </div>
+  );
+});
+
+export const ToolCallView = memo(function ToolCallView({ item }: { item: ClientToolCallItem }): ReactElement {
+  const { t } = useEnv();
+  const pending = item.status === "pending";
+  return (
+    <div className="ck-toolcall" role="status">
+      {pending ? <span className="ck-spinner" aria-hidden="true" /> : <Icon name="wrench" size={14} />}
+      <span>{pending ? t("message.toolCallPending", { name: item.name }) : t("message.toolCall", { name: item.name })}</span>
+    </div>
+  );
+});
+
+export const GeneratedImageView = memo(function GeneratedImageView({ item }: { item: GeneratedImageItem }): ReactElement {
+  const { t } = useEnv();
+  const url = item.image?.url ?? "";
+  // Generated images arrive as data: URLs or from our own origin.
+  if (!url || !isAllowedImageSource(url)) {
+    return (
+      <div className="ck-genimage ck-genimage-pending" role="status">
+        <span className="ck-spinner" aria-hidden="true" />
+        <span>{t("message.imageLoading")}</span>
+        {typeof item.progress === "number" ? <span>{Math.round(item.progress * 100)}%</span> : null}
+      </div>
+    );
+  }
+  return (
+    <figure className="ck-genimage">
+      <img src={url} alt={t("message.generatedImage")} loading="lazy" />
+    </figure>
+  );
+});
+
+export const WidgetItemView = memo(function WidgetItemView({ item, env }: { item: WidgetItem; env: WidgetEnv }): ReactElement {
+  const itemEnv = useMemo<WidgetEnv>(
+    () => ({ ...env, onAction: (action, formValues) => env.onAction(action, formValues, item.id) }),
+    [env, item.id],
+  );
+  return <WidgetRoot widget={item.widget} env={itemEnv} />;
+});
+
+export function isAssistantSide(item: ThreadItem): boolean {
+  return item.type !== "user_message";
+}
