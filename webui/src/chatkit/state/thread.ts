@@ -128,7 +128,8 @@ function upsertItem(draft: Draft, item: ThreadItem): void {
   } else {
     draft.items.push(item);
   }
-  draft.cloned.add(item.id);
+  // The event's object is stored as is; a later update in the batch copies it first.
+  draft.cloned.delete(item.id);
 }
 
 export const PENDING_PREFIX = "__pending__";
@@ -279,7 +280,7 @@ function applyEvent(draft: Draft, event: ThreadStreamEvent): void {
       const index = indexOfItem(draft.items, event.item.id);
       if (index >= 0) {
         draft.items[index] = event.item;
-        draft.cloned.add(event.item.id);
+        draft.cloned.delete(event.item.id);
       } else {
         upsertItem(draft, event.item);
       }
