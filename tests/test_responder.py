@@ -6,12 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 from chatkit.types import (
+    AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     ThreadItemUpdatedEvent,
     ThreadUpdatedEvent,
     UserMessageItem,
 )
 from kitdesk.paths import Paths
+from kitdesk.responder import Engine
 
 from tests.responder_harness import (
     API_KEY,
@@ -31,11 +33,12 @@ def kitdesk(kitdesk_home: Paths, upstream: Upstream) -> Iterator[Kitdesk]:
     yield from kitdesk_fixture(kitdesk_home, upstream)
 
 
+@pytest.mark.parametrize("engine", ["relay", "agents"])
 @pytest.mark.parametrize("kind", sorted(PROVIDER_KINDS))
 def test_every_provider_path_over_three_turns(
-    kitdesk_home: Paths, upstream: Upstream, kind: str
+    kitdesk_home: Paths, upstream: Upstream, kind: str, engine: Engine
 ) -> None:
-    app = start_kitdesk(kitdesk_home, upstream, kind=kind)
+    app = start_kitdesk(kitdesk_home, upstream, kind=kind, engine=engine)
     try:
         first = app.send("hello one")
         thread_id = first.thread_id
@@ -95,7 +98,7 @@ def test_deltas_are_streamed_to_the_client(kitdesk: Kitdesk) -> None:
         e.update.delta
         for e in answer.events
         if isinstance(e, ThreadItemUpdatedEvent)
-        and e.update.type == "assistant_message.content_part.text_delta"
+        and isinstance(e.update, AssistantMessageContentPartTextDelta)
     ]
     assert deltas == ["Hel", "lo", " there"]
     assert answer.text == "Hello there"

@@ -14,10 +14,11 @@ ever contacted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Literal
 
 import agents
 import openai
@@ -39,6 +40,7 @@ from chatkit.types import (
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     AudioInput,
+    ClientToolCallItem,
     FeedbackKind,
     SyncCustomActionResponse,
     ThreadItem,
@@ -60,6 +62,7 @@ from kitdesk.http_errors import UserFacingError
 from kitdesk.keys import KeyStore
 from kitdesk.model_input import ModelInputConverter
 from kitdesk.providers import ProviderNotReady, ProviderResolver, ResolvedModel, make_ref
+from kitdesk.relay import AnswerBuilder, stream_chat, stream_responses
 from kitdesk.settings import Settings
 from kitdesk.store import SQLiteStore
 from kitdesk.titles import is_reasoning_model, make_title
@@ -74,11 +77,16 @@ HISTORY_PAGE_SIZE = 200
 CONNECT_TIMEOUT_SECONDS = 10.0
 # Between two bytes of a streamed answer; reasoning models can think for a while.
 READ_TIMEOUT_SECONDS = 120.0
-MAX_RETRIES = 1
+# No silent retries: the openai client would otherwise sleep up to a minute on a
+# 429's Retry-After before failing. Errors surface at once, with a retry button.
+MAX_RETRIES = 0
 # Local servers (Ollama, LM Studio, llama.cpp) want no key, but the openai
 # client insists on one; this placeholder is what they receive.
 NO_KEY_PLACEHOLDER = "no-key"
 THREAD_MODEL_KEY = "model"
+
+# "auto": the lean relay for plain text, the Agents SDK when tools are involved.
+Engine = Literal["auto", "agents", "relay"]
 
 ACTION_NOT_SUPPORTED = "Kitdesk does not support custom actions yet."
 
@@ -151,7 +159,8 @@ class AssistantIds:
     save what arrived.
     """
 
-    def __init__(self, new_id: Callable[[], str]) -> None:
+    def __init__(self, new_id: Callable[[], str] | None) -> None:
+        # None: the ids are already the store's; only track the text.
         self._new_id = new_id
         self._ids: dict[str, str] = {}
         self.open: dict[str, AssistantMessageItem] = {}
@@ -160,19 +169,23 @@ class AssistantIds:
     def remap(self, event: ThreadStreamEvent) -> ThreadStreamEvent:
         match event:
             case ThreadItemAddedEvent(item=AssistantMessageItem() as item):
-                store_id = self._ids.setdefault(item.id, self._new_id())
-                item.id = store_id
+                if self._new_id is not None:
+                    item.id = self._ids.setdefault(item.id, self._new_id())
+                store_id = item.id
                 self.open[store_id] = item
                 self.text[store_id] = [part.text for part in item.content]
             case ThreadItemUpdatedEvent():
-                store_id = self._ids.get(event.item_id)
-                if store_id is not None:
-                    event.item_id = store_id
-                    if isinstance(event.update, AssistantMessageContentPartTextDelta):
-                        self.text[store_id].append(event.update.delta)
+                store_id = self._ids.get(event.item_id, event.item_id)
+                event.item_id = store_id
+                parts = self.text.get(store_id)
+                if parts is not None and isinstance(
+                    event.update, AssistantMessageContentPartTextDelta
+                ):
+                    parts.append(event.update.delta)
             case ThreadItemDoneEvent(item=AssistantMessageItem() as item):
-                store_id = self._ids.pop(item.id, None) or self._new_id()
-                item.id = store_id
+                if self._new_id is not None:
+                    item.id = self._ids.pop(item.id, None) or self._new_id()
+                store_id = item.id
                 self.open.pop(store_id, None)
                 self.text.pop(store_id, None)
             case _:
@@ -212,11 +225,14 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         read_timeout: float = READ_TIMEOUT_SECONDS,
         connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
         max_retries: int = MAX_RETRIES,
+        engine: Engine = "auto",
     ) -> None:
         super().__init__(store, attachment_store=store)
         self.sqlite_store = store
         self.settings = settings
         self.keys = keys
+        self.engine: Engine = engine
+        self._background: set[asyncio.Task[None]] = set()
         self.clients = ClientCache(
             openai.Timeout(read_timeout, connect=connect_timeout), max_retries
         )
@@ -268,6 +284,12 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
 
     # ---- answering -------------------------------------------------------------
 
+    def uses_agents_sdk(self, history: list[ThreadItem]) -> bool:
+        """Tool calls need the Agents SDK; plain text turns take the lean relay."""
+        if self.engine != "auto":
+            return self.engine == "agents"
+        return any(isinstance(item, ClientToolCallItem) for item in history)
+
     async def respond(
         self,
         thread: ThreadMetadata,
@@ -276,16 +298,19 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
     ) -> AsyncIterator[ThreadStreamEvent]:
         settings = self.settings()
         model = self.resolve(thread, input_user_message)
-        # Remembered so the next turn (and the UI) use the same model.
-        thread.metadata[THREAD_MODEL_KEY] = make_ref(model.provider_id, model.model)
         history = await self.load_history(thread.id, context)
         model_input = await self.model_input(history, model)
 
-        ids = AssistantIds(lambda: self.store.generate_item_id("message", thread, context))
+        if self.uses_agents_sdk(history):
+            ids = AssistantIds(lambda: self.store.generate_item_id("message", thread, context))
+            events = self.agent_events(thread, context, model, model_input, settings)
+        else:
+            ids = AssistantIds(None)  # the relay already uses store ids
+            events = self.relay_events(thread, context, model, model_input, settings)
         started = time.perf_counter()
         answer: list[str] = []
         try:
-            async for event in self.agent_events(thread, context, model, model_input, settings):
+            async for event in events:
                 event = ids.remap(event)
                 if isinstance(event, ThreadItemDoneEvent) and isinstance(
                     event.item, AssistantMessageItem
@@ -293,8 +318,10 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
                     answer.extend(part.text for part in event.item.content)
                 yield event
         except CustomStreamError:
+            self.remember_model(thread, model)
             raise
         except Exception as exc:
+            self.remember_model(thread, model)
             partial = bool(ids.partial_text().strip())
             log.warning(
                 "answer from %s (%s) failed: %s%s",
@@ -306,6 +333,9 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
             for done in ids.close_partial(cut_off_note(model)):
                 yield done
             raise describe_upstream_error(exc, model, partial=partial) from None
+        # Saved with the thread after the answer, not before: a save ahead of the
+        # first delta would delay it.
+        self.remember_model(thread, model)
         log.info(
             "answer from %s (%s): %d chars in %.2f s",
             model.provider_id,
@@ -319,6 +349,47 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
                 thread.title = await make_title(
                     self.clients.get(model), model, user_text(first_user), "".join(answer)
                 )
+
+    @staticmethod
+    def remember_model(thread: ThreadMetadata, model: ResolvedModel) -> None:
+        """The next turn (and the UI) default to the model that answered this one."""
+        thread.metadata[THREAD_MODEL_KEY] = make_ref(model.provider_id, model.model)
+
+    async def relay_events(
+        self,
+        thread: ThreadMetadata,
+        context: RequestContext,
+        model: ResolvedModel,
+        model_input: list[TResponseInputItem],
+        settings: Settings,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        answer = AnswerBuilder(
+            thread.id, lambda kind: self.store.generate_item_id(kind, thread, context)
+        )
+        client = self.clients.get(model)
+        instructions = settings.system_prompt or None
+        if model.api == "responses":
+            batches = stream_responses(
+                client,
+                model,
+                model_input,
+                instructions=instructions,
+                temperature=settings.temperature,
+                reasoning=is_reasoning_model(model.model),
+                answer=answer,
+            )
+        else:
+            batches = stream_chat(
+                client,
+                model,
+                model_input,
+                instructions=instructions,
+                temperature=settings.temperature,
+                answer=answer,
+            )
+        async for batch in batches:
+            for event in batch:
+                yield event
 
     def agent(self, model: ResolvedModel, settings: Settings) -> Agent[AgentContext]:
         client = self.clients.get(model)
@@ -359,6 +430,25 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         finally:
             # On cancel or error, stop reading from the provider right away.
             result.cancel()
+
+    async def handle_stream_cancelled(
+        self,
+        thread: ThreadMetadata,
+        pending_items: list[ThreadItem],
+        context: RequestContext,
+    ) -> None:
+        """Save the partial answer and the "user cancelled" note, even while cancelled.
+
+        Starlette runs the stream inside an anyio cancel scope, which cancels
+        every await after the client disconnects: the SDK's second save (the
+        hidden note) never ran. A separate task is outside that scope.
+        """
+        task = asyncio.ensure_future(
+            super().handle_stream_cancelled(thread, pending_items, context)
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        await asyncio.shield(task)
 
     # ---- the other requests ----------------------------------------------------
 

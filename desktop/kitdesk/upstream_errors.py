@@ -18,6 +18,7 @@ import openai
 from chatkit.errors import CustomStreamError
 
 from kitdesk.providers import ResolvedModel
+from kitdesk.relay import ProviderStreamError, StreamEndedEarly
 
 MAX_QUOTED_CHARS = 300
 
@@ -112,6 +113,21 @@ def describe_upstream_error(
         )
     if isinstance(error, openai.APIStatusError):
         return _describe_status(error, model)
+    if isinstance(error, ProviderStreamError):
+        detail = _quote(error.provider_message, model.api_key)
+        return CustomStreamError(
+            f"{name} reported an error while answering: {detail}"
+            + (" The partial answer was kept." if partial else "")
+            + " Try again in a moment.",
+            allow_retry=True,
+        )
+    if isinstance(error, StreamEndedEarly):
+        return CustomStreamError(
+            f"{name} ended the answer before it was complete"
+            + ("; the partial answer was kept" if partial else "")
+            + ". Try again to get a full answer.",
+            allow_retry=True,
+        )
     if isinstance(error, json.JSONDecodeError | openai.APIResponseValidationError):
         return CustomStreamError(
             f"{name} sent a reply Kitdesk could not read"
