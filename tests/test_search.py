@@ -20,7 +20,7 @@ from chatkit.types import (
 )
 from kitdesk.context import RequestContext
 from kitdesk.paths import Paths
-from kitdesk.search import MARK_END, MARK_START, match_expression, snippet_html
+from kitdesk.search import match_expression, parse_query, snippet_html
 from kitdesk.store import SQLiteStore
 
 CTX = RequestContext(origin="http://127.0.0.1:8123")
@@ -198,11 +198,20 @@ async def test_snippet_escapes_everything_but_the_mark(store: SQLiteStore) -> No
     )
 
 
-async def test_text_cannot_forge_highlight_markers(store: SQLiteStore) -> None:
+async def test_long_message_snippet_is_cut_around_the_match(store: SQLiteStore) -> None:
     await new_thread(store, "thr_a")
-    await say(store, "thr_a", "u1", f"before {MARK_START}forged{MARK_END} target after")
-    [hit] = await store.search("target")
-    assert hit.snippet == "before forged <mark>target</mark> after"
+    words = [f"w{index}" for index in range(60)]
+    words[30] = "needle"
+    await say(store, "thr_a", "u1", "\n".join(words))
+    [hit] = await store.search("needle")
+    assert hit.snippet == "…w28 w29 <mark>needle</mark> w31 w32 w33 w34 w35 w36 w37 w38 w39…"
+
+
+async def test_snippet_marks_folded_matches(store: SQLiteStore) -> None:
+    await new_thread(store, "thr_a")
+    await say(store, "thr_a", "u1", "Un café crème à Zürich")
+    [hit] = await store.search("CAFE crem")
+    assert hit.snippet == "Un <mark>café</mark> <mark>crème</mark> à Zürich"
 
 
 async def test_title_matches_and_follows_renames(store: SQLiteStore) -> None:
@@ -287,11 +296,19 @@ async def test_results_ordered_by_activity_one_per_thread_and_limited(
 
 def test_match_expression_quotes_every_term() -> None:
     assert match_expression("hello world") == '"hello" "world"*'
-    assert match_expression('NEAR("a" b') == '"NEAR" "a" "b"*'
-    assert match_expression("don't") == '"don" "t"*'
+    assert match_expression('NEAR("a" bc') == '"NEAR" "a" "bc"*'
+    # A one-letter last term is a word, not a prefix of half the index.
+    assert match_expression("don't") == '"don" "t"'
     assert match_expression("-- ** ") is None
     assert match_expression("") is None
+    assert (
+        match_expression(" ".join(f"w{index}" for index in range(40)))
+        == " ".join(f'"w{index}"' for index in range(15)) + ' "w15"*'
+    )
 
 
 def test_snippet_html_only_marks_are_markup() -> None:
-    assert snippet_html(f"a<{MARK_START}b{MARK_END}>&") == "a&lt;<mark>b</mark>&gt;&amp;"
+    query = parse_query("b")
+    assert query is not None
+    assert snippet_html("a<b>&", query) == "a&lt;<mark>b</mark>&gt;&amp;"
+    assert snippet_html("<mark>x</mark>", query) == "&lt;mark&gt;x&lt;/mark&gt;"

@@ -62,16 +62,7 @@ from pydantic import AnyUrl, TypeAdapter
 
 from kitdesk.context import RequestContext
 from kitdesk.migrations import LATEST_VERSION, SchemaError, migrate, schema_version
-from kitdesk.search import (
-    ELLIPSIS,
-    MARK_END,
-    MARK_START,
-    SNIPPET_TOKENS,
-    SearchHit,
-    match_expression,
-    searchable_text,
-    snippet_html,
-)
+from kitdesk.search import SearchHit, SearchQuery, parse_query, searchable_text, snippet_html
 
 __all__ = [
     "ALLOWED_MIME_TYPES",
@@ -107,7 +98,7 @@ MAX_ATTACHMENTS_PER_MESSAGE = 10
 _BUSY_TIMEOUT_MS = 5000
 # How many matching messages search reads, newest first, looking for distinct
 # threads; bounds the cost of a word that occurs everywhere.
-_SEARCH_SCAN_LIMIT = 2000
+_SEARCH_SCAN_LIMIT = 5000
 # Attachment ids become file names: only these characters, ever.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
@@ -628,12 +619,12 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
 
     async def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Threads whose messages or title match ``query``, most recently active first."""
-        expression = match_expression(query)
-        if expression is None or limit <= 0:
+        parsed = parse_query(query)
+        if parsed is None or limit <= 0:
             return []
-        return await self._run(lambda: self._search(expression, limit))
+        return await self._run(lambda: self._search(parsed, limit))
 
-    def _search(self, expression: str, limit: int) -> list[SearchHit]:
+    def _search(self, query: SearchQuery, limit: int) -> list[SearchHit]:
         db = self._conn()
         # Newest matching message per thread. FTS5 walks rowids (= item seq,
         # i.e. time order) backwards cheaply, so stop once enough threads are found.
@@ -642,7 +633,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             "SELECT items.thread_id, items_fts.rowid FROM items_fts "
             "JOIN items ON items.seq = items_fts.rowid "
             "WHERE items_fts MATCH ? ORDER BY items_fts.rowid DESC LIMIT ?",
-            (expression, _SEARCH_SCAN_LIMIT),
+            (query.expression, _SEARCH_SCAN_LIMIT),
         )
         for thread_id, seq in rows:
             message_hits.setdefault(thread_id, seq)
@@ -653,7 +644,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         title_rows = db.execute(
             "SELECT threads.id FROM threads_fts JOIN threads ON threads.seq = threads_fts.rowid "
             "WHERE threads_fts MATCH ? ORDER BY threads_fts.rowid DESC LIMIT ?",
-            (expression, limit),
+            (query.expression, limit),
         ).fetchall()
         thread_ids = set(message_hits) | {row[0] for row in title_rows}
         if not thread_ids:
@@ -665,28 +656,25 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             "ORDER BY updated_at DESC, id DESC LIMIT ?",
             (json.dumps(sorted(thread_ids)), limit),
         ).fetchall()
-
+        texts = dict(
+            db.execute(
+                "SELECT seq, search_text FROM items WHERE seq IN (SELECT value FROM json_each(?))",
+                (json.dumps([message_hits[row[0]] for row in threads if row[0] in message_hits]),),
+            ).fetchall()
+        )
         hits: list[SearchHit] = []
         for thread_id, title, updated_at in threads:
             seq = message_hits.get(thread_id)
             if seq is not None:
-                raw = db.execute(
-                    "SELECT snippet(items_fts, 0, ?, ?, ?, ?) FROM items_fts "
-                    "WHERE items_fts MATCH ? AND rowid = ?",
-                    (MARK_START, MARK_END, ELLIPSIS, SNIPPET_TOKENS, expression, seq),
-                ).fetchone()
+                snippet = snippet_html(texts.get(seq) or "", query)
             else:
-                raw = db.execute(
-                    "SELECT highlight(threads_fts, 0, ?, ?) FROM threads_fts "
-                    "JOIN threads ON threads.seq = threads_fts.rowid "
-                    "WHERE threads_fts MATCH ? AND threads.id = ?",
-                    (MARK_START, MARK_END, expression, thread_id),
-                ).fetchone()
+                # A title-only hit: the title is the snippet, whole.
+                snippet = snippet_html(title or "", query, words=None)
             hits.append(
                 SearchHit(
                     thread_id=thread_id,
                     title=title,
-                    snippet=snippet_html(raw[0] if raw and raw[0] else ""),
+                    snippet=snippet,
                     updated_at=_from_us(updated_at),
                 )
             )
