@@ -46,5 +46,5 @@ def test_export_of_missing_thread_is_404(live_server: LiveServer) -> None:
 
 def test_export_rejects_unknown_format(live_server: LiveServer) -> None:
     reply = live_server.client.get("/api/threads/thr_nope/export", params={"format": "pdf"})
-    assert reply.status_code == 400
+    assert reply.status_code == 422
     assert "format" in reply.json()["error"]["message"]
