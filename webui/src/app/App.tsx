@@ -2,7 +2,7 @@ import type { UseChatKitReturn } from "@openai/chatkit-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, messageOf, ServerUnreachable, type AppInfo, type ModelOption } from "./api";
 import { ChatScreen, type ChatEvents } from "./ChatScreen";
-import { useConnection } from "./connection";
+import { useConnection, type Connection } from "./connection";
 import { LogoMark, Onboarding } from "./Onboarding";
 import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
@@ -97,8 +97,11 @@ export function App() {
       if (!action) return;
       const modalOpen = document.querySelector("dialog[open]") !== null;
       if (action === "stop") {
-        // Escape closes a dialog first (the dialog handles that itself).
-        if (!modalOpen && responding.current && stopResponse(chatkit.current?.ref.current ?? null)) {
+        // A dialog takes Escape to close itself, and the element stops an answer
+        // itself when focus is inside it; this covers focus anywhere else.
+        const element = chatkit.current?.ref.current ?? null;
+        const inElement = element !== null && event.composedPath().includes(element);
+        if (!modalOpen && !inElement && responding.current && stopResponse(element)) {
           event.preventDefault();
         }
         return;
@@ -131,22 +134,14 @@ export function App() {
     return () => window.removeEventListener("keydown", onKey);
   }, [phase.name, openSettings]);
 
+  const modalOpen = settingsOpen || helpOpen;
+  const offlineNotice = connection.reachable ? null : (
+    <OfflineNotice connection={connection} fullscreen={phase.name === "loading" && !modalOpen} />
+  );
+
   return (
     <div className="kd-app" data-phase={phase.name}>
-      {!connection.reachable && (
-        <div className={`kd-offline ${phase.name === "loading" ? "is-fullscreen" : ""}`} role="alert">
-          <div className="kd-offline-inner">
-            <strong>Kitdesk's local server is not answering.</strong>
-            <span>
-              Your chats are safe on disk.{" "}
-              {connection.retryIn === null ? "Reconnecting…" : `Trying again in ${connection.retryIn} s.`}
-            </span>
-            <button type="button" className="kd-button" onClick={connection.retryNow}>
-              Retry now
-            </button>
-          </div>
-        </div>
-      )}
+      {!modalOpen && offlineNotice}
 
       {info?.settings_recovered_from && !recoveredDismissed && (
         <div className="kd-banner" role="status">
@@ -193,9 +188,14 @@ export function App() {
       )}
 
       {settingsOpen && info && (
-        <SettingsDialog info={info} onClose={() => setSettingsOpen(false)} onChanged={() => void refresh()} />
+        <SettingsDialog
+          info={info}
+          onClose={() => setSettingsOpen(false)}
+          onChanged={() => void refresh()}
+          notice={offlineNotice}
+        />
       )}
-      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
+      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} notice={offlineNotice} />}
     </div>
   );
 }
@@ -204,4 +204,22 @@ export function App() {
 function markDefault(models: ModelOption[], defaultRef: string | null): ModelOption[] {
   if (models.some((m) => m.default) || !defaultRef) return models;
   return models.map((m) => (m.id === defaultRef ? { ...m, default: true } : m));
+}
+
+/** The local server does not answer: say so, count down to the next try, offer Retry. */
+function OfflineNotice({ connection, fullscreen }: { connection: Connection; fullscreen: boolean }) {
+  return (
+    <div className={`kd-offline ${fullscreen ? "is-fullscreen" : ""}`} role="alert">
+      <div className="kd-offline-inner">
+        <strong>Kitdesk's local server is not answering.</strong>
+        <span>
+          Your chats are safe on disk.{" "}
+          {connection.retryIn === null ? "Reconnecting…" : `Trying again in ${connection.retryIn} s.`}
+        </span>
+        <button type="button" className="kd-button" onClick={connection.retryNow}>
+          Retry now
+        </button>
+      </div>
+    </div>
+  );
 }

@@ -5,15 +5,15 @@ type ModalProps = {
   onClose: () => void;
   children: ReactNode;
   className?: string;
-  /** Shown beside the title, e.g. a keyboard hint. */
-  aside?: ReactNode;
+  /** Shown above the content, e.g. the reconnect notice (the page behind a modal is inert). */
+  notice?: ReactNode;
 };
 
 /**
  * A native modal <dialog>: the browser traps focus, makes the rest of the page
  * inert and closes on Escape; we only mirror its closing into React state.
  */
-export function Modal({ title, onClose, children, className, aside }: ModalProps) {
+export function Modal({ title, onClose, children, className, notice }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const close = useRef(onClose);
   close.current = onClose;
@@ -49,11 +49,11 @@ export function Modal({ title, onClose, children, className, aside }: ModalProps
       <div className="kd-modal-inner">
         <header className="kd-modal-header">
           <h2 id={titleId}>{title}</h2>
-          {aside}
           <button type="button" className="kd-icon-button" aria-label="Close" title="Close" onClick={() => close.current()}>
             <CloseIcon />
           </button>
         </header>
+        {notice}
         {children}
       </div>
     </dialog>

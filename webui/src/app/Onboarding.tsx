@@ -4,21 +4,21 @@ import {
   describeConnection,
   messageOf,
   needsKey,
-  providerIdFor,
   type AppInfo,
   type ConnectionResult,
-  type Provider,
+  type ProviderCreate,
   type ProviderKind,
 } from "./api";
+import { Field } from "./Field";
 import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
-import { makeDefaultProvider, saveProvider } from "./providerSetup";
+import { addProvider, makeDefaultProvider } from "./providerSetup";
 
 type Choice = "openai" | "other" | "local";
 
 const CHOICES: { id: Choice; title: string; detail: string }[] = [
-  { id: "openai", title: "OpenAI API key", detail: "Use your key from platform.openai.com." },
-  { id: "other", title: "Another provider", detail: "OpenRouter, Azure OpenAI or any OpenAI-compatible service." },
-  { id: "local", title: "Local server", detail: "Ollama, LM Studio, llama.cpp or vLLM on this computer." },
+  { id: "openai", title: "OpenAI API key", detail: "A key from platform.openai.com." },
+  { id: "other", title: "Another provider", detail: "OpenRouter, Azure or any compatible API." },
+  { id: "local", title: "Local server", detail: "Ollama, LM Studio, llama.cpp, vLLM." },
 ];
 
 const OTHER_KINDS: ProviderKind[] = ["openrouter", "azure", "custom"];
@@ -98,27 +98,17 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
     setSaving(true);
     setError(null);
     try {
-      const existing = await api.providers();
-      const displayName = name.trim() || presets[kind].name;
-      const id =
-        kind === "custom"
-          ? providerIdFor(displayName, existing.map((p) => p.id))
-          : existing.some((p) => p.id === kind)
-            ? kind
-            : providerIdFor(kind, existing.map((p) => p.id));
-      const provider: Provider = {
-        ...presets[kind],
-        id,
-        name: displayName,
+      const provider: ProviderCreate = {
         kind,
+        name: name.trim() || presets[kind].name,
         base_url: baseUrl.trim(),
         api_version: kind === "azure" ? apiVersion.trim() || null : null,
         enabled: true,
       };
-      await saveProvider(provider, key || null, existing);
+      const saved = await addProvider(provider, key || null);
       if (keyInput.current) keyInput.current.value = "";
       setHasKeyText(false);
-      await makeDefaultProvider(id, provider.default_model);
+      await makeDefaultProvider(saved.id, saved.default_model);
       onDone();
     } catch (e) {
       setError(messageOf(e));
@@ -157,64 +147,69 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
 
         <div className="kd-form-grid">
           {kindsForChoice.length > 0 && (
-            <label className="kd-field">
-              <span>{choice === "local" ? "Server" : "Provider"}</span>
-              <select value={kind} onChange={(e) => selectKind(e.target.value as ProviderKind)}>
-                {kindsForChoice.map((k) => (
-                  <option key={k} value={k}>
-                    {k === "custom" && choice === "local" ? "Other (llama.cpp, vLLM…)" : KIND_LABELS[k]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <Field label={choice === "local" ? "Server" : "Provider"}>
+              {(props) => (
+                <select {...props} value={kind} onChange={(e) => selectKind(e.target.value as ProviderKind)}>
+                  {kindsForChoice.map((k) => (
+                    <option key={k} value={k}>
+                      {k === "custom" && choice === "local" ? "Other (llama.cpp, vLLM…)" : KIND_LABELS[k]}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
           )}
           {kind === "custom" && (
-            <label className="kd-field">
-              <span>Name</span>
-              <input value={name} onChange={(e) => setName(e.target.value)} placeholder="My server" maxLength={100} />
-            </label>
+            <Field label="Name">
+              {(props) => (
+                <input {...props} value={name} onChange={(e) => setName(e.target.value)} placeholder="My server" maxLength={100} />
+              )}
+            </Field>
           )}
           {choice !== "openai" && (
-            <label className="kd-field">
-              <span>Base URL</span>
-              <input
-                value={baseUrl}
-                onChange={(e) => {
-                  setBaseUrl(e.target.value);
-                  setTest({ state: "idle" });
-                }}
-                inputMode="url"
-                spellCheck={false}
-                autoComplete="off"
-                required
-              />
-            </label>
+            <Field label="Base URL">
+              {(props) => (
+                <input
+                  {...props}
+                  value={baseUrl}
+                  onChange={(e) => {
+                    setBaseUrl(e.target.value);
+                    setTest({ state: "idle" });
+                  }}
+                  inputMode="url"
+                  spellCheck={false}
+                  autoComplete="off"
+                  required
+                />
+              )}
+            </Field>
           )}
           {kind === "azure" && (
-            <label className="kd-field">
-              <span>API version</span>
-              <input value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />
-            </label>
+            <Field label="API version">
+              {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
+            </Field>
           )}
           {showKey && (
-            <label className="kd-field">
-              <span>
-                API key{!keyRequired && <span className="kd-muted"> (optional)</span>}
-              </span>
-              <input
-                ref={keyInput}
-                type="password"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder={kind === "openai" ? "sk-…" : "Paste your key"}
-                onChange={(e) => {
-                  setHasKeyText(e.target.value.trim() !== "");
-                  setTest({ state: "idle" });
-                }}
-                disabled={keyringBlocked}
-              />
-              <small className="kd-hint">Stored in your system keyring. Kitdesk never shows it again.</small>
-            </label>
+            <Field
+              label={keyRequired ? "API key" : "API key (optional)"}
+              hint="Stored in your system keyring. Kitdesk never shows it again."
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  ref={keyInput}
+                  type="password"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder={kind === "openai" ? "sk-…" : "Paste your key"}
+                  onChange={(e) => {
+                    setHasKeyText(e.target.value.trim() !== "");
+                    setTest({ state: "idle" });
+                  }}
+                  disabled={keyringBlocked}
+                />
+              )}
+            </Field>
           )}
         </div>
 
@@ -274,11 +269,10 @@ export function LogoMark({ size = 40 }: { size?: number }) {
     <svg width={size} height={size} viewBox="0 0 40 40" aria-hidden="true">
       <rect width="40" height="40" rx="11" fill="var(--kd-accent)" />
       <path
-        d="M12 13.5c0-1.4 1.1-2.5 2.5-2.5h11c1.4 0 2.5 1.1 2.5 2.5v8c0 1.4-1.1 2.5-2.5 2.5H19l-4.6 3.8c-.5.4-1.4.1-1.4-.6V24h-.5A2.5 2.5 0 0 1 10 21.5"
+        d="M12.5 11.5h15a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3H20l-5 4v-4h-2.5a3 3 0 0 1-3-3v-8a3 3 0 0 1 3-3z"
         fill="none"
         stroke="#fff"
         strokeWidth="2.2"
-        strokeLinecap="round"
         strokeLinejoin="round"
       />
     </svg>

@@ -2,21 +2,23 @@ import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNod
 import {
   api,
   describeKey,
+  inlineError,
   messageOf,
   needsKey,
-  providerIdFor,
   type AppInfo,
   type ModelList,
-  type Provider,
+  type ProviderCreate,
   type ProviderKind,
   type ProviderView,
   type Settings as SettingsData,
+  type SettingsPatch,
   type ThemeSetting,
 } from "./api";
+import { Field } from "./Field";
 import { Modal } from "./Modal";
 import { TestResult, type TestState } from "./Onboarding";
 import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
-import { saveProvider } from "./providerSetup";
+import { addProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
 
 export type SectionId = "providers" | "models" | "chat" | "appearance" | "data" | "about";
@@ -36,9 +38,10 @@ type SettingsProps = {
   /** Something the chat depends on changed (providers, models, theme). */
   onChanged: () => void;
   initialSection?: SectionId;
+  notice?: ReactNode;
 };
 
-export function SettingsDialog({ info, onClose, onChanged, initialSection = "providers" }: SettingsProps) {
+export function SettingsDialog({ info, onClose, onChanged, initialSection = "providers", notice }: SettingsProps) {
   const [section, setSection] = useState<SectionId>(initialSection);
   const [settings, setSettings] = useState<SettingsData | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -48,24 +51,22 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
       setSettings(await api.settings());
       setLoadError(null);
     } catch (e) {
-      setLoadError(messageOf(e));
+      setLoadError(inlineError(e));
     }
   }, []);
   useEffect(() => void reload(), [reload]);
 
   /** Saves a change to the plain settings, keeping everything else as the server has it. */
   const update = useCallback(
-    async (change: Partial<SettingsData>) => {
-      const current = await api.settings();
-      const saved = await api.saveSettings({ ...current, ...change });
-      setSettings(saved ?? { ...current, ...change });
+    async (change: SettingsPatch) => {
+      setSettings(await api.saveSettings(change));
       onChanged();
     },
     [onChanged],
   );
 
   return (
-    <Modal title="Settings" onClose={onClose} className="kd-settings">
+    <Modal title="Settings" onClose={onClose} className="kd-settings" notice={notice}>
       <div className="kd-settings-body">
         <nav className="kd-settings-nav" aria-label="Settings sections">
           {SECTIONS.map((s) => (
@@ -112,7 +113,7 @@ function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () =>
       setProviders(await api.providers());
       setError(null);
     } catch (e) {
-      setError(messageOf(e));
+      setError(inlineError(e));
     }
     api.models().then(setModels, () => undefined);
   }, []);
@@ -150,7 +151,6 @@ function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () =>
       </ul>
       {adding ? (
         <ProviderForm
-          existing={providers ?? []}
           keyringUsable={info.keyring.usable}
           onCancel={() => setAdding(false)}
           onSaved={async () => {
@@ -184,6 +184,9 @@ function ProviderCard({
   const [mode, setMode] = useState<"view" | "edit" | "key" | "confirm-remove">("view");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Shown at once; put back if the server refuses.
+  const [enabled, setEnabled] = useState(provider.enabled);
+  useEffect(() => setEnabled(provider.enabled), [provider.enabled]);
   const keyInput = useRef<HTMLInputElement>(null);
 
   const act = async (work: () => Promise<unknown>) => {
@@ -194,7 +197,7 @@ function ProviderCard({
       await onChanged();
       return true;
     } catch (e) {
-      setError(messageOf(e));
+      setError(inlineError(e));
       return false;
     } finally {
       setBusy(false);
@@ -227,7 +230,7 @@ function ProviderCard({
 
   const headingId = `provider-${provider.id}`;
   return (
-    <article className={`kd-card ${provider.enabled ? "" : "is-disabled"}`} aria-labelledby={headingId}>
+    <article className={`kd-card ${enabled ? "" : "is-disabled"}`} aria-labelledby={headingId}>
       <div className="kd-card-head">
         <div className="kd-card-title">
           <h4 id={headingId}>{provider.name}</h4>
@@ -238,11 +241,15 @@ function ProviderCard({
             <input
               type="checkbox"
               role="switch"
-              checked={provider.enabled}
+              checked={enabled}
               disabled={busy}
-              onChange={(e) => void act(() => api.updateProvider({ ...provider, enabled: e.target.checked }))}
+              onChange={(e) => {
+                const next = e.target.checked;
+                setEnabled(next);
+                void act(() => api.updateProvider(provider.id, { enabled: next })).then((ok) => ok || setEnabled(!next));
+              }}
             />
-            <span>{provider.enabled ? "Enabled" : "Off"}</span>
+            <span>{enabled ? "Enabled" : "Off"}</span>
           </label>
         )}
       </div>
@@ -265,7 +272,6 @@ function ProviderCard({
 
       {mode === "edit" && (
         <ProviderForm
-          existing={[]}
           editing={provider}
           keyringUsable={keyringUsable}
           onCancel={() => setMode("view")}
@@ -277,10 +283,9 @@ function ProviderCard({
       )}
       {mode === "key" && (
         <form className="kd-inline-form" onSubmit={saveKey}>
-          <label className="kd-field">
-            <span>{provider.key.has_key ? "New API key" : "API key"}</span>
-            <input ref={keyInput} type="password" autoComplete="off" spellCheck={false} autoFocus />
-          </label>
+          <Field label={provider.key.has_key ? "New API key" : "API key"}>
+            {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} autoFocus />}
+          </Field>
           <div className="kd-actions">
             <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")}>
               Cancel
@@ -356,13 +361,11 @@ function ProviderCard({
 }
 
 function ProviderForm({
-  existing,
   editing,
   keyringUsable,
   onCancel,
   onSaved,
 }: {
-  existing: ProviderView[];
   editing?: ProviderView;
   keyringUsable: boolean;
   onCancel: () => void;
@@ -393,24 +396,19 @@ function ProviderForm({
     event.preventDefault();
     const key = keyInput.current?.value.trim() ?? "";
     const displayName = name.trim() || KIND_LABELS[kind];
-    const provider: Provider = editing
-      ? { ...editing, name: displayName, base_url: baseUrl.trim(), api_version: kind === "azure" ? apiVersion.trim() || null : null }
-      : {
-          ...presets[kind],
-          id: providerIdFor(kind === "custom" ? displayName : kind, existing.map((p) => p.id)),
-          kind,
-          name: displayName,
-          base_url: baseUrl.trim(),
-          api_version: kind === "azure" ? apiVersion.trim() || null : null,
-          enabled: true,
-        };
     setBusy(true);
     setError(null);
     try {
+      const fields = {
+        name: displayName,
+        base_url: baseUrl.trim(),
+        api_version: kind === "azure" ? apiVersion.trim() || null : null,
+      };
       if (editing) {
-        await api.updateProvider(provider);
+        await api.updateProvider(editing.id, fields);
       } else {
-        await saveProvider(provider, key || null, existing);
+        const provider: ProviderCreate = { kind, ...fields, enabled: true };
+        await addProvider(provider, key || null);
       }
       if (keyInput.current) keyInput.current.value = "";
       await onSaved();
@@ -425,38 +423,35 @@ function ProviderForm({
     <form className="kd-inline-form" onSubmit={submit} aria-label={editing ? `Edit ${editing.name}` : "Add provider"}>
       <div className="kd-form-grid">
         {!editing && (
-          <label className="kd-field">
-            <span>Kind</span>
-            <select value={kind} onChange={(e) => pickKind(e.target.value as ProviderKind)}>
-              {(Object.keys(KIND_LABELS) as ProviderKind[]).map((k) => (
-                <option key={k} value={k}>
-                  {KIND_LABELS[k]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Kind">
+            {(props) => (
+              <select {...props} value={kind} onChange={(e) => pickKind(e.target.value as ProviderKind)}>
+                {(Object.keys(KIND_LABELS) as ProviderKind[]).map((k) => (
+                  <option key={k} value={k}>
+                    {KIND_LABELS[k]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         )}
-        <label className="kd-field">
-          <span>Name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
-        </label>
-        <label className="kd-field">
-          <span>Base URL</span>
-          <input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} spellCheck={false} required />
-        </label>
+        <Field label="Name">
+          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />}
+        </Field>
+        <Field label="Base URL">
+          {(props) => (
+            <input {...props} value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} spellCheck={false} required />
+          )}
+        </Field>
         {kind === "azure" && (
-          <label className="kd-field">
-            <span>API version</span>
-            <input value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />
-          </label>
+          <Field label="API version">
+            {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
+          </Field>
         )}
         {!editing && keyringUsable && (
-          <label className="kd-field">
-            <span>
-              API key{!needsKey(kind) && <span className="kd-muted"> (optional)</span>}
-            </span>
-            <input ref={keyInput} type="password" autoComplete="off" spellCheck={false} />
-          </label>
+          <Field label={needsKey(kind) ? "API key" : "API key (optional)"}>
+            {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} />}
+          </Field>
         )}
       </div>
       {error && (
@@ -478,7 +473,7 @@ function ProviderForm({
 
 // ---------------------------------------------------------------- Models
 
-type Update = (change: Partial<SettingsData>) => Promise<void>;
+type Update = (change: SettingsPatch) => Promise<void>;
 
 function useSaveState() {
   const [state, setState] = useState<{ kind: "idle" | "saving" | "saved" } | { kind: "error"; message: string }>({
@@ -533,15 +528,15 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
 
   return (
     <div className="kd-stack">
-      <label className="kd-field">
-        <span>Default model</span>
+      <Field label="Default model" hint="New chats start with this model. Pick another for one message in the composer.">
+        {(props) => (
         <select
+          {...props}
           value={current}
           disabled={!list || list.models.length === 0}
           onChange={(e) => {
             const ref = e.target.value;
-            const [provider, ...rest] = ref.split("::");
-            void save.run(() => update({ default_provider: provider ?? null, default_model: rest.join("::") || null }));
+            void save.run(() => update({ default_model: ref }));
           }}
         >
           {!known && <option value={current}>{current ? current.replace("::", " · ") : "Choose a model"}</option>}
@@ -555,8 +550,8 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
             </optgroup>
           ))}
         </select>
-        <small className="kd-hint">New chats start with this model. Pick another for one message in the composer.</small>
-      </label>
+        )}
+      </Field>
       <div className="kd-row">
         <button type="button" className="kd-button" onClick={() => void load(true)} disabled={loading}>
           {loading ? "Refreshing…" : "Refresh model list"}
@@ -587,11 +582,9 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 
   return (
     <form className="kd-stack" onSubmit={submit}>
-      <label className="kd-field">
-        <span>System prompt</span>
-        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={6} maxLength={20000} />
-        <small className="kd-hint">Sent at the start of every chat.</small>
-      </label>
+      <Field label="System prompt" hint="Sent at the start of every chat.">
+        {(props) => <textarea {...props} value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={6} maxLength={20000} />}
+      </Field>
       <fieldset className="kd-field">
         <legend>Temperature</legend>
         <label className="kd-check">
@@ -627,6 +620,7 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
   const save = useSaveState();
+  const [theme, setTheme] = useState(settings.theme);
   const options: { value: ThemeSetting; label: string }[] = [
     { value: "system", label: "Match the system" },
     { value: "light", label: "Light" },
@@ -637,13 +631,16 @@ function AppearanceSection({ settings, update }: { settings: SettingsData; updat
       <legend>Theme</legend>
       <div className="kd-segmented">
         {options.map((o) => (
-          <label key={o.value} className={settings.theme === o.value ? "is-selected" : ""}>
+          <label key={o.value} className={theme === o.value ? "is-selected" : ""}>
             <input
               type="radio"
               name="theme"
               value={o.value}
-              checked={settings.theme === o.value}
-              onChange={() => void save.run(() => update({ theme: o.value }))}
+              checked={theme === o.value}
+              onChange={() => {
+                setTheme(o.value);
+                void save.run(() => update({ theme: o.value }));
+              }}
             />
             <span>{o.label}</span>
           </label>

@@ -1,9 +1,10 @@
+import type { ReactNode } from "react";
 import { Modal } from "./Modal";
 import { shortcutTable } from "./shortcuts";
 
-export function ShortcutHelp({ onClose }: { onClose: () => void }) {
+export function ShortcutHelp({ onClose, notice }: { onClose: () => void; notice?: ReactNode }) {
   return (
-    <Modal title="Keyboard shortcuts" onClose={onClose} className="kd-help">
+    <Modal title="Keyboard shortcuts" onClose={onClose} className="kd-help" notice={notice}>
       <table className="kd-shortcuts">
         <tbody>
           {shortcutTable().map((s) => (

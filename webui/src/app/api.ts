@@ -33,6 +33,24 @@ export type ProviderView = Provider & {
   read_only: boolean;
 };
 
+/** What POST /api/providers takes: the server picks the id from the kind. */
+export type ProviderCreate = {
+  kind: ProviderKind;
+  name?: string;
+  base_url?: string;
+  default_model?: string | null;
+  api_version?: string | null;
+  enabled?: boolean;
+};
+
+/** What PUT /api/providers/{id} takes. */
+export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enabled" | "default_model" | "api_version">>;
+
+/** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
+export type SettingsPatch = Partial<
+  Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
+>;
+
 export type Settings = {
   providers: Provider[];
   default_provider: string | null;
@@ -198,25 +216,29 @@ export const api = {
   health: () => request<unknown>("GET", "/api/health"),
 
   settings: () => request<Settings>("GET", "/api/settings"),
-  saveSettings: (settings: Partial<Settings>) => request<Settings>("PUT", "/api/settings", settings),
+  saveSettings: (patch: SettingsPatch) => request<Settings>("PUT", "/api/settings", patch),
 
   providers: async (): Promise<ProviderView[]> =>
     listOf(await request<unknown>("GET", "/api/providers"), "providers").map(normalizeProvider),
   presets: async (): Promise<Provider[]> =>
     listOf(await request<unknown>("GET", "/api/providers/presets"), "presets").map(normalizeProvider),
-  addProvider: async (provider: Provider) =>
+  addProvider: async (provider: ProviderCreate) =>
     normalizeProvider(await request<unknown>("POST", "/api/providers", provider)),
-  updateProvider: async (provider: Provider) =>
-    normalizeProvider(
-      await request<unknown>("PUT", `/api/providers/${encodeURIComponent(provider.id)}`, provider),
-    ),
+  updateProvider: async (id: string, patch: ProviderPatch) =>
+    normalizeProvider(await request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}`, patch)),
   removeProvider: (id: string) => request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}`),
   setKey: (id: string, key: string) =>
     request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}/key`, { key }),
   removeKey: (id: string) => request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}/key`),
   testProvider: (id: string) =>
     request<ConnectionResult>("POST", `/api/providers/${encodeURIComponent(id)}/test`),
-  testConnection: (params: { kind: ProviderKind; base_url: string; key?: string; api_version?: string | null }) =>
+  testConnection: (params: {
+    kind: ProviderKind;
+    base_url?: string;
+    key?: string;
+    api_version?: string | null;
+    provider_id?: string;
+  }) =>
     request<ConnectionResult>("POST", "/api/providers/test", params),
 
   models: async (refresh = false): Promise<ModelList> => {
@@ -225,23 +247,6 @@ export const api = {
     return { models, errors: errorsOf(isRecord(body) ? body.errors : undefined) };
   },
 };
-
-/** A provider id from a name: lowercase, dashes, unique among `taken`. */
-export function providerIdFor(name: string, taken: Iterable<string>): string {
-  const base =
-    name
-      .toLowerCase()
-      .normalize("NFKD")
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-+|-+$/g, "")
-      .slice(0, 48) || "provider";
-  const used = new Set(taken);
-  if (!used.has(base)) return base;
-  for (let n = 2; ; n++) {
-    const candidate = `${base}-${n}`;
-    if (!used.has(candidate)) return candidate;
-  }
-}
 
 /** The human summary of a connection test. */
 export function describeConnection(result: ConnectionResult): string {
@@ -260,6 +265,11 @@ export function describeKey(provider: ProviderView): string {
 
 export function needsKey(kind: ProviderKind): boolean {
   return kind === "openai" || kind === "azure" || kind === "openrouter";
+}
+
+/** The message to show inline, or null when the reconnect notice already says it. */
+export function inlineError(error: unknown): string | null {
+  return error instanceof ServerUnreachable ? null : messageOf(error);
 }
 
 export function messageOf(error: unknown): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeConnection, describeKey, errorFromResponse, providerIdFor, type ProviderView } from "./api";
+import { describeConnection, describeKey, errorFromResponse, type ProviderView } from "./api";
 import { reconnectDelay } from "./backoff";
 import { matchShortcut } from "./shortcuts";
 import { resolveScheme } from "./theme";
@@ -37,12 +37,6 @@ describe("matchShortcut", () => {
 describe("helpers", () => {
   it("backs off 1, 2, 4, 8 then 15 seconds", () => {
     expect([0, 1, 2, 3, 4, 9].map(reconnectDelay)).toEqual([1, 2, 4, 8, 15, 15]);
-  });
-
-  it("makes unique provider ids", () => {
-    expect(providerIdFor("My Local Server!", [])).toBe("my-local-server");
-    expect(providerIdFor("openai", ["openai", "openai-2"])).toBe("openai-3");
-    expect(providerIdFor("???", [])).toBe("provider");
   });
 
   it("words connection results for a person", () => {

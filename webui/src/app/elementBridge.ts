@@ -18,9 +18,16 @@ export function stopResponse(element: HTMLElement | null): boolean {
   return true;
 }
 
-/** Moves focus to the history panel's search field, if it has one. */
-export function focusHistorySearch(element: HTMLElement | null): void {
-  const scope = root(element);
-  const field = scope?.querySelector<HTMLInputElement>('input[type="search"], input[aria-label^="Search"]');
-  field?.focus();
+/**
+ * Moves focus to the history panel's search field. The panel renders on a
+ * later frame after showHistory(), so look for a few frames.
+ */
+export function focusHistorySearch(element: HTMLElement | null, frames = 10): void {
+  const field = root(element)?.querySelector<HTMLInputElement>('input[type="search"], input[aria-label^="Search"]');
+  if (field) {
+    field.focus();
+    field.select();
+  } else if (frames > 0) {
+    requestAnimationFrame(() => focusHistorySearch(element, frames - 1));
+  }
 }

@@ -1,0 +1,104 @@
+"""First run in the real browser: pick a provider, test it, continue to the chat."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import UPSTREAM_KEY, KitdeskServer, PageErrors, screenshot
+from tests.upstream import Upstream
+
+pytestmark = pytest.mark.browser
+
+
+def test_onboarding_with_a_key_reaches_the_chat_and_keeps_the_key_out_of_the_page(
+    page: Page, kitdesk_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    upstream.require_key = UPSTREAM_KEY
+    page.goto(kitdesk_server.url)
+    expect(page.get_by_role("heading", name="Welcome to Kitdesk")).to_be_visible()
+    screenshot(page, "onboarding")
+
+    page.get_by_role("radio", name=re.compile(r"^Another provider")).check()
+    page.get_by_label("Provider", exact=True).select_option("custom")
+    page.get_by_label("Name").fill("Test upstream")
+    page.get_by_label("Base URL").fill(upstream.base_url)
+    key_field = page.get_by_label(re.compile(r"^API key"))
+
+    # A wrong key: the provider's refusal, in words.
+    key_field.fill("sk-wrong-key-000000000000")
+    page.get_by_role("button", name="Test connection").click()
+    result = page.get_by_role("status").filter(has_text=re.compile(r"\S"))
+    expect(result).to_contain_text(re.compile(r"key", re.IGNORECASE))
+    expect(result.locator(".kd-bad")).to_be_visible()
+
+    key_field.fill(UPSTREAM_KEY)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_role("status")).to_contain_text("Connected: 2 models")
+    screenshot(page, "onboarding-connected")
+
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("openai-chatkit")).to_be_attached()
+    expect(page.get_by_role("heading", name="Welcome to Kitdesk")).to_have_count(0)
+
+    providers = kitdesk_server.api("GET", "/api/providers")
+    [provider] = [p for p in providers if p["name"] == "Test upstream"]
+    assert provider["key"] == {"has_key": True, "source": "keyring"}
+    assert provider["base_url"] == upstream.base_url
+    settings = kitdesk_server.api("GET", "/api/settings")
+    assert settings["default_provider"] == provider["id"]
+    assert settings["default_model"] in upstream.models
+    app = kitdesk_server.api("GET", "/api/app")
+    assert app["needs_onboarding"] is False
+
+    # The key went to the keyring only: not the page, its storage, or the settings file.
+    assert UPSTREAM_KEY not in page.content()
+    stored = page.evaluate("() => JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})")
+    assert UPSTREAM_KEY not in stored
+    settings_files = list(kitdesk_server.home.rglob("settings.json*"))
+    assert settings_files
+    for path in settings_files:
+        assert UPSTREAM_KEY not in path.read_text()
+    assert any(r.headers.get("authorization") == f"Bearer {UPSTREAM_KEY}" for r in upstream.requests)
+    assert page_errors.errors == []
+
+
+def test_onboarding_with_a_local_server_needs_no_key(
+    page: Page, kitdesk_server: KitdeskServer, upstream: Upstream
+) -> None:
+    page.goto(kitdesk_server.url)
+    page.get_by_role("radio", name=re.compile(r"^Local server")).check()
+    expect(page.get_by_label(re.compile(r"^API key"))).to_have_count(0)
+    page.get_by_label("Server", exact=True).select_option("lmstudio")
+    base_url = page.get_by_label("Base URL")
+    expect(base_url).to_have_value("http://127.0.0.1:1234/v1")
+    base_url.fill(upstream.base_url)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_role("status")).to_contain_text("Connected: 2 models")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("openai-chatkit")).to_be_attached()
+
+    [provider] = kitdesk_server.api("GET", "/api/providers")
+    assert provider["kind"] == "lmstudio"
+    assert provider["key"]["has_key"] is False
+
+
+def test_onboarding_reports_an_unreachable_server_and_a_bad_url(
+    page: Page, kitdesk_server: KitdeskServer
+) -> None:
+    page.goto(kitdesk_server.url)
+    page.get_by_role("radio", name=re.compile(r"^Local server")).check()
+    base_url = page.get_by_label("Base URL")
+    # Port 9 (discard) on loopback has nothing listening.
+    base_url.fill("http://127.0.0.1:9/v1")
+    page.get_by_role("button", name="Test connection").click()
+    failure = page.locator(".kd-test-result .kd-bad")
+    expect(failure).to_be_visible()
+    assert "Traceback" not in failure.inner_text()
+
+    base_url.fill("ftp://example.com")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("http://")
+    assert kitdesk_server.api("GET", "/api/providers") == []
