@@ -86,7 +86,7 @@ class KitdeskServer:
         return reply.json() if reply.content else None
 
     def add_upstream_provider(self, upstream: Upstream, *, model: str = "gpt-test") -> str:
-        """Sets up the fake upstream as the default provider through the HTTP API, as onboarding would."""
+        """Makes the fake upstream the default provider through the HTTP API, as onboarding does."""
         provider = self.api(
             "POST",
             "/api/providers",
@@ -161,8 +161,9 @@ def kitdesk_server(tmp_path: Path) -> Iterator[KitdeskServer]:
     """A fresh ``kitdesk serve`` with no provider (onboarding shows)."""
     require(WEBUI_INDEX.exists(), "the web UI is not built (make webui)")
     require(
-        shutil.which("dbus-run-session") is not None and shutil.which("gnome-keyring-daemon") is not None,
-        "dbus-run-session and gnome-keyring-daemon are needed (apt-get install dbus-x11 gnome-keyring)",
+        shutil.which("dbus-run-session") is not None
+        and shutil.which("gnome-keyring-daemon") is not None,
+        "dbus-run-session and gnome-keyring-daemon are needed (apt-get install gnome-keyring)",
     )
     server = _start_server(tmp_path / "home", {})
     try:
@@ -181,9 +182,14 @@ def ready_server(kitdesk_server: KitdeskServer, upstream: Upstream) -> KitdeskSe
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    require(os.path.exists(CHROMIUM), f"Debian's Chromium is needed at {CHROMIUM} (apt-get install chromium)")
+    require(
+        os.path.exists(CHROMIUM),
+        f"Debian's Chromium is needed at {CHROMIUM} (apt-get install chromium)",
+    )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 

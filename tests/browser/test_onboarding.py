@@ -55,13 +55,17 @@ def test_onboarding_with_a_key_reaches_the_chat_and_keeps_the_key_out_of_the_pag
 
     # The key went to the keyring only: not the page, its storage, or the settings file.
     assert UPSTREAM_KEY not in page.content()
-    stored = page.evaluate("() => JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})")
+    stored = page.evaluate(
+        "() => JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})"
+    )
     assert UPSTREAM_KEY not in stored
     settings_files = list(kitdesk_server.home.rglob("settings.json*"))
     assert settings_files
     for path in settings_files:
         assert UPSTREAM_KEY not in path.read_text()
-    assert any(r.headers.get("authorization") == f"Bearer {UPSTREAM_KEY}" for r in upstream.requests)
+    assert any(
+        r.headers.get("authorization") == f"Bearer {UPSTREAM_KEY}" for r in upstream.requests
+    )
     assert page_errors.errors == []
 
 

@@ -20,7 +20,9 @@ def open_settings(page: Page) -> None:
 
 
 def section(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Settings sections").get_by_role("button", name=name).click()
+    page.get_by_role("navigation", name="Settings sections").get_by_role(
+        "button", name=name
+    ).click()
 
 
 def test_provider_cards_test_keys_add_and_remove(
@@ -97,7 +99,10 @@ def test_models_chat_appearance_data_about(
     picker.select_option(f"{provider['id']}::gpt-test-mini")
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
     settings = ready_server.api("GET", "/api/settings")
-    assert (settings["default_provider"], settings["default_model"]) == (provider["id"], "gpt-test-mini")
+    assert (settings["default_provider"], settings["default_model"]) == (
+        provider["id"],
+        "gpt-test-mini",
+    )
 
     section(page, "Chat")
     page.get_by_label("System prompt").fill("You answer like a pirate.")
@@ -155,7 +160,13 @@ def test_shortcut_help_lists_the_shortcuts(page: Page, ready_server: KitdeskServ
     page.keyboard.press("Control+Slash")
     help_panel = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(help_panel).to_be_visible()
-    for label in ("New chat", "Search chats", "Open settings", "Focus the message box", "Stop the answer"):
+    for label in (
+        "New chat",
+        "Search chats",
+        "Open settings",
+        "Focus the message box",
+        "Stop the answer",
+    ):
         expect(help_panel.get_by_role("rowheader", name=label)).to_be_visible()
     screenshot(page, "shortcut-help")
     page.keyboard.press("Escape")
@@ -164,7 +175,9 @@ def test_shortcut_help_lists_the_shortcuts(page: Page, ready_server: KitdeskServ
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
 
 
-def test_unreachable_server_is_reported_and_reconnects(page: Page, ready_server: KitdeskServer) -> None:
+def test_unreachable_server_is_reported_and_reconnects(
+    page: Page, ready_server: KitdeskServer
+) -> None:
     page.goto(ready_server.url)
     expect(page.locator("openai-chatkit")).to_be_attached()
 
@@ -184,7 +197,9 @@ def test_unreachable_server_is_reported_and_reconnects(page: Page, ready_server:
     expect(banner).to_have_count(0)
 
 
-def test_unreachable_at_start_shows_a_full_screen_notice(page: Page, ready_server: KitdeskServer) -> None:
+def test_unreachable_at_start_shows_a_full_screen_notice(
+    page: Page, ready_server: KitdeskServer
+) -> None:
     page.goto(ready_server.url)  # trade the token for the cookie
     page.route("**/api/**", lambda route: route.abort("connectionrefused"))
     page.reload()
