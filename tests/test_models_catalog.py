@@ -315,6 +315,7 @@ async def test_keyless_providers_never_receive_the_environment_key(
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", RIGHT_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
+    monkeypatch.setenv("OPENAI_DEFAULT_MODEL", "gpt-test")
     await add_provider(api, kind="ollama", base_url=upstream.base_url)
     listing = await get_models(api)
     assert {m["id"] for m in listing["models"]} == {

@@ -135,6 +135,7 @@ def test_not_ready_messages(
 
 
 def test_environment_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_DEFAULT_MODEL", raising=False)
     assert environment_provider() is None
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     env = environment_provider()
@@ -158,7 +159,14 @@ def test_environment_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (custom.kind, custom.base_url, custom.default_model) == (
         "custom",
         "http://127.0.0.1:8080/v1",
-        None,
+        "gpt-4.1-mini",
+    )
+    monkeypatch.setenv("OPENAI_DEFAULT_MODEL", "llama3.2:3b")
+    resolved = ProviderResolver(Settings(), KeyStore()).resolve(None)
+    assert (resolved.provider_id, resolved.model, resolved.api) == (
+        "environment",
+        "llama3.2:3b",
+        "chat_completions",
     )
     # Listed after the configured providers.
     settings = Settings(providers=[preset("ollama")])

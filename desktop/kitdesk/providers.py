@@ -7,7 +7,10 @@ default provider". ``::`` is used because model names themselves contain ``/``
 
 The "environment" provider exists when ``OPENAI_API_KEY`` is set; it uses
 ``OPENAI_BASE_URL`` when given (then it speaks Chat Completions, since an
-arbitrary base URL is rarely OpenAI itself) and is read-only.
+arbitrary base URL is rarely OpenAI itself) and is read-only. Its model is
+``OPENAI_DEFAULT_MODEL`` (the Agents SDK's own variable) or an OpenAI default,
+so a key in the environment is enough to chat; OpenAI-compatible gateways
+mostly accept OpenAI's model names, and the composer offers the real list.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def environment_provider() -> Provider | None:
         name="OpenAI (environment)" if is_openai else "Environment (OPENAI_BASE_URL)",
         kind="openai" if is_openai else "custom",
         base_url=base_url,
-        default_model=FALLBACK_OPENAI_MODEL if is_openai else None,
+        default_model=os.environ.get("OPENAI_DEFAULT_MODEL", "").strip() or FALLBACK_OPENAI_MODEL,
     )
 
 
