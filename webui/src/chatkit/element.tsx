@@ -14,8 +14,7 @@ import { ChatController } from "./state/controller";
 import styles from "./styles.css?inline";
 import { App } from "./ui/App";
 import { ChatEnvContext, type ChatEnv } from "./ui/context";
-
-const HISTORY_KEY = "kitdesk.chatkit.historyOpen";
+import { readHistoryPreference } from "./ui/preferences";
 
 let sharedSheet: CSSStyleSheet | null = null;
 
@@ -31,23 +30,6 @@ function adoptStyles(shadow: ShadowRoot): void {
     const style = document.createElement("style");
     style.textContent = styles;
     shadow.appendChild(style);
-  }
-}
-
-function readHistoryPreference(): boolean | null {
-  try {
-    const value = localStorage.getItem(HISTORY_KEY);
-    return value === null ? null : value === "1";
-  } catch {
-    return null;
-  }
-}
-
-function writeHistoryPreference(open: boolean): void {
-  try {
-    localStorage.setItem(HISTORY_KEY, open ? "1" : "0");
-  } catch {
-    // Storage may be unavailable (private mode, sandbox): not worth an error.
   }
 }
 
@@ -68,8 +50,6 @@ export class KitdeskChatKitElement extends HTMLElement implements OpenAIChatKit 
       emit: (name, detail) => this.dispatchEvent(new CustomEvent(name, { detail })),
       translate: (key, vars) => this.translateFn(key, vars),
     });
-    this.addEventListener("chatkit.history.open", () => writeHistoryPreference(true));
-    this.addEventListener("chatkit.history.close", () => writeHistoryPreference(false));
   }
 
   connectedCallback(): void {

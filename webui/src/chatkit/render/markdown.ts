@@ -71,18 +71,14 @@ export class IncrementalMarkdown {
     const hasLinks = Object.keys(links).length > 0;
     const linkKey = hasLinks ? JSON.stringify(links) : "";
     const blocks: RenderedBlock[] = [];
-    const seen = new Map<string, number>();
     for (const token of tokens) {
       if (token.type === "space" || token.type === "def") continue;
       const key = linkKey ? `${token.raw}\u0000${linkKey}` : token.raw;
       let html = this.cache.get(key) ?? this.nextCache.get(key);
       if (html === undefined) html = this.renderToken(token, links);
       this.nextCache.set(key, html);
-      // Keys must be unique for React even when two blocks share a source.
-      const n = seen.get(token.raw) ?? 0;
-      seen.set(token.raw, n + 1);
+      // Blocks only ever grow at the end, so the position is a stable key.
       blocks.push({ key: `${blocks.length}`, html });
-      void n;
     }
     // Keep only what this render used: the cache never outgrows one message.
     this.cache = this.nextCache;
@@ -96,9 +92,48 @@ export class IncrementalMarkdown {
       .map((block) => block.html)
       .join("");
   }
+
+  /**
+   * A finished text in one pass: one parse and one sanitizer call (DOMPurify
+   * has a fixed cost per call). Same HTML as joining `render` blocks.
+   */
+  renderWhole(text: string): string {
+    const tokens = this.marked.lexer(text);
+    const kept = tokens.filter((token) => token.type !== "space" && token.type !== "def") as unknown as TokensList;
+    kept.links = tokens.links;
+    return sanitizeHtml(this.marked.parser(kept), this.ctx);
+  }
+}
+
+/**
+ * Finished messages render once: a small LRU keyed by labels, allowed image
+ * domains and text, so rows re-mounted by the virtual list cost nothing.
+ */
+const FINISHED_LIMIT = 400;
+const finished = new Map<string, string>();
+const engines = new Map<string, IncrementalMarkdown>();
+
+export function renderFinishedMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
+  const ctxKey = `${labels.copyCode}\u0001${labels.codeLanguageFallback}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
+  const key = `${ctxKey}\u0002${text}`;
+  const hit = finished.get(key);
+  if (hit !== undefined) {
+    finished.delete(key);
+    finished.set(key, hit);
+    return hit;
+  }
+  let engine = engines.get(ctxKey);
+  if (!engine) {
+    engine = new IncrementalMarkdown(labels, ctx);
+    engines.set(ctxKey, engine);
+  }
+  const html = engine.renderWhole(text);
+  finished.set(key, html);
+  if (finished.size > FINISHED_LIMIT) finished.delete(finished.keys().next().value as string);
+  return html;
 }
 
 /** One-shot rendering for short, finished texts (notices, widget Markdown). */
 export function renderMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
-  return new IncrementalMarkdown(labels, ctx).renderHtml(text);
+  return renderFinishedMarkdown(text, labels, ctx);
 }

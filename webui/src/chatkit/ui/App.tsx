@@ -10,6 +10,7 @@ import { useChatState, useEnv } from "./context";
 import { Composer } from "./Composer";
 import { History } from "./History";
 import { Icon } from "./icons";
+import { writeHistoryPreference } from "./preferences";
 import { ThreadPane } from "./Thread";
 
 const NARROW = 760;
@@ -185,6 +186,17 @@ export function App({ onRendered }: { onRendered: () => void }): ReactElement {
   useEffect(() => {
     if (options) onRendered();
   }, [options, onRendered]);
+
+  // Narrow windows show history as an overlay, closed by default; the
+  // remembered preference only tracks wide windows.
+  useEffect(() => {
+    if (narrow) controller.hideHistory();
+  }, [narrow, controller]);
+  const wasOpen = useRef(historyOpen);
+  useEffect(() => {
+    if (!narrow && wasOpen.current !== historyOpen) writeHistoryPreference(historyOpen);
+    wasOpen.current = historyOpen;
+  }, [historyOpen, narrow]);
 
   const historyEnabled = options?.history?.enabled !== false;
   const showStart = !hasThread && itemCount === 0;

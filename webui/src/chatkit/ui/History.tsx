@@ -42,15 +42,35 @@ export function groupRows<T extends { date: string }>(rows: T[], t: Translate, n
   return groups;
 }
 
-function threadRow(thread: ThreadMetadata): Row {
-  return { id: thread.id, title: thread.title ?? null, date: thread.updated_at ?? thread.created_at };
+/**
+ * The list comes ordered by recent activity, but the wire format only
+ * carries created_at. A thread's last activity is at least the newest
+ * created_at of every thread listed after it, so that running maximum (or a
+ * real updated_at, when a server sends one) dates each row, and groups stay
+ * in order.
+ */
+export function activityDates(threads: readonly ThreadMetadata[]): string[] {
+  const dates = new Array<string>(threads.length);
+  let newest = 0;
+  for (let i = threads.length - 1; i >= 0; i -= 1) {
+    const thread = threads[i]!;
+    const own = Date.parse(thread.updated_at ?? thread.created_at);
+    if (!Number.isNaN(own)) newest = Math.max(newest, own);
+    dates[i] = newest ? new Date(newest).toISOString() : thread.created_at;
+  }
+  return dates;
+}
+
+function threadRows(threads: readonly ThreadMetadata[]): Row[] {
+  const dates = activityDates(threads);
+  return threads.map((thread, i) => ({ id: thread.id, title: thread.title ?? null, date: dates[i]! }));
 }
 
 function resultRow(result: SearchResult): Row {
   return { id: result.thread_id, title: result.title, snippet: result.snippet, date: result.updated_at ?? "" };
 }
 
-function HistoryRow({ row, active }: { row: Row; active: boolean }): ReactElement {
+function HistoryRow({ row, active, overlay }: { row: Row; active: boolean; overlay: boolean }): ReactElement {
   const { t, controller } = useEnv();
   const options = useChatState((s) => s.options);
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
@@ -125,7 +145,10 @@ function HistoryRow({ row, active }: { row: Row; active: boolean }): ReactElemen
         type="button"
         className="ck-hrow-main"
         aria-current={active ? "page" : undefined}
-        onClick={() => void controller.setThreadId(row.id)}
+        onClick={() => {
+          void controller.setThreadId(row.id);
+          if (overlay) controller.hideHistory();
+        }}
         onKeyDown={(event) => {
           if (event.key === "F2" && showRename) {
             event.preventDefault();
@@ -183,7 +206,7 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
   const listRef = useRef<HTMLDivElement | null>(null);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const searching = search.query.trim().length > 0;
-  const rows: Row[] = searching ? (search.results ?? []).map(resultRow) : history.threads.map(threadRow);
+  const rows: Row[] = searching ? (search.results ?? []).map(resultRow) : threadRows(history.threads);
   const groups = searching ? [{ label: "", rows }] : groupRows(rows, t, new Date(), options?.locale);
 
   const onScroll = () => {
@@ -230,7 +253,7 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
               {group.label ? <h4 className="ck-hgroup-label">{group.label}</h4> : null}
               <ul>
                 {group.rows.map((row) => (
-                  <HistoryRow key={row.id} row={row} active={row.id === activeId} />
+                  <HistoryRow key={row.id} row={row} active={row.id === activeId} overlay={overlay} />
                 ))}
               </ul>
             </section>

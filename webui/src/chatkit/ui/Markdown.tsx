@@ -4,7 +4,7 @@
  * DOM. Copy buttons in code blocks are handled by one delegated listener.
  */
 import { memo, useCallback, useMemo, type MouseEvent, type ReactElement } from "react";
-import { IncrementalMarkdown } from "../render/markdown";
+import { IncrementalMarkdown, renderFinishedMarkdown, type RenderedBlock } from "../render/markdown";
 import { copyText, useEnv } from "./context";
 
 const Block = memo(function Block({ html }: { html: string }): ReactElement {
@@ -24,15 +24,15 @@ export function Markdown({
 }): ReactElement {
   const { t, host } = useEnv();
   const domainsKey = (imageDomains ?? []).join(",");
-  const engine = useMemo(
-    () =>
-      new IncrementalMarkdown(
-        { copyCode: t("message.copyCode"), codeLanguageFallback: t("message.codeFallback") },
-        { allowedImageDomains: domainsKey ? domainsKey.split(",") : [] },
-      ),
-    [t, domainsKey],
+  const labels = useMemo(() => ({ copyCode: t("message.copyCode"), codeLanguageFallback: t("message.codeFallback") }), [t]);
+  const ctx = useMemo(() => ({ allowedImageDomains: domainsKey ? domainsKey.split(",") : [] }), [domainsKey]);
+  // Streaming text re-renders only its changed blocks; finished text renders
+  // once (cached across remounts by the virtual list).
+  const engine = useMemo(() => (streaming ? new IncrementalMarkdown(labels, ctx) : null), [streaming, labels, ctx]);
+  const blocks = useMemo<RenderedBlock[]>(
+    () => (engine ? engine.render(text) : [{ key: "all", html: renderFinishedMarkdown(text, labels, ctx) }]),
+    [engine, text, labels, ctx],
   );
-  const blocks = useMemo(() => engine.render(text), [engine, text]);
   const onClick = useCallback(
     (event: MouseEvent<HTMLDivElement>) => {
       const target = event.target as Element;

@@ -308,12 +308,17 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
     void controller.loadOlder().finally(() => setOlderLoading(false));
   }, [controller, view.hasOlder, olderLoading, firstId]);
 
+  const lastTop = useRef(0);
   const onScroll = useCallback(() => {
     const el = scrollRef.current;
     if (!el) return;
-    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
-    stick.current = atBottom;
-    setShowJump(!atBottom);
+    const top = el.scrollTop;
+    const atBottom = el.scrollHeight - top - el.clientHeight < BOTTOM_SLACK;
+    // Only the reader scrolling up unsticks; content growing below must not.
+    if (atBottom) stick.current = true;
+    else if (top < lastTop.current - 2) stick.current = false;
+    lastTop.current = top;
+    setShowJump(!atBottom && !stick.current);
     maybeLoadOlder();
   }, [maybeLoadOlder]);
 

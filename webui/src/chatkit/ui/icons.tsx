@@ -13,6 +13,7 @@ const PATHS: Record<string, string[]> = {
   "arrow-up": ["m5 12 7-7 7 7", "M12 19V5"],
   "arrow-down": ["M12 5v14", "m19 12-7 7-7-7"],
   stop: ["M7 7h10v10H7z"],
+
   paperclip: ["m21.4 11.05-9.19 9.19a6 6 0 0 1-8.49-8.49l8.57-8.57A4 4 0 1 1 18 8.84l-8.59 8.57a2 2 0 0 1-2.83-2.83l8.49-8.48"],
   copy: ["M8 8h12v12H8z", "M4 16V4h12"],
   check: ["M20 6 9 17l-5-5"],
@@ -61,6 +62,8 @@ const PATHS: Record<string, string[]> = {
   keys: ["M2.59 18.41A2 2 0 0 0 2 19.83V22h3v-2h2v-2h2l1.41-1.41a6.5 6.5 0 1 0-4-4Z", "M16.5 7.5h.01"],
 };
 
+const FILLED = new Set(["stop", "play"]);
+
 /** ChatKit/header icon names mapped to the nearest drawing we ship. */
 const ALIASES: Record<string, string> = {
   write: "compose", "write-alt": "compose", "write-alt2": "compose", "notebook-pencil": "compose",
@@ -103,7 +106,7 @@ export function Icon({ name, size = 18, className }: { name: string; size?: numb
       focusable="false"
     >
       {paths.map((d) => (
-        <path key={d} d={d} />
+        <path key={d} d={d} fill={FILLED.has(key) ? "currentColor" : undefined} />
       ))}
     </svg>
   );
