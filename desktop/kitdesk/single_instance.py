@@ -64,14 +64,8 @@ def _write_private(path: Path, data: bytes) -> None:
         raise
 
 
-def _read_line(conn: socket.socket) -> bytes:
-    data = b""
-    while not data.endswith(b"\n") and len(data) < _MAX_LINE:
-        chunk = conn.recv(_MAX_LINE - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data.strip()
+def _read_line(reader: IO[bytes]) -> bytes:
+    return reader.readline(_MAX_LINE).strip()
 
 
 class InstanceLock:
@@ -117,11 +111,11 @@ class InstanceLock:
                 conn, _ = listener.accept()
             except OSError:
                 return  # closed by release()
-            with conn:
+            with conn, conn.makefile("rb") as reader:
                 try:
                     conn.settimeout(2.0)
-                    secret = _read_line(conn)
-                    request = _read_line(conn)
+                    secret = _read_line(reader)
+                    request = _read_line(reader)
                     if not hmac.compare_digest(secret, self._secret.encode()):
                         log.warning("ignored an instance request without the right secret")
                         continue
@@ -152,9 +146,12 @@ def ask_running_instance_to_show(data_dir: Path, wait: float = 10.0) -> bool:
     while True:
         try:
             info = json.loads((data_dir / INFO_NAME).read_bytes())
-            with socket.create_connection(("127.0.0.1", int(info["port"])), timeout=2.0) as conn:
+            with (
+                socket.create_connection(("127.0.0.1", int(info["port"])), timeout=2.0) as conn,
+                conn.makefile("rb") as reader,
+            ):
                 conn.sendall(str(info["secret"]).encode() + b"\n" + REQUEST_SHOW + b"\n")
-                if _read_line(conn) == REPLY_OK:
+                if _read_line(reader) == REPLY_OK:
                     return True
         except (OSError, ValueError, KeyError, TypeError):
             pass

@@ -20,9 +20,11 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
+import time
 import traceback
 import webbrowser
 from collections.abc import Callable
@@ -249,7 +251,7 @@ def _read_qt_geometry(window: webview.Window, geometry: WindowGeometry) -> None:
     else:
         geometry.width, geometry.height = native.width(), native.height()
         frame = native.frameGeometry()  # move() places the frame, so store the frame's corner
-        screen = native.screen().geometry()
+        screen = native.screen  # pywebview keeps the QRect it places windows from here
         geometry.x, geometry.y = frame.x() - screen.x(), frame.y() - screen.y()
 
 
@@ -318,6 +320,49 @@ def _watch_navigation(window: webview.Window, guard: NavigationGuard, app_url: s
             window.load_url(app_url)
 
     window.events.loaded += check
+
+
+# --------------------------------------------------------------------------- bridge under our CSP
+
+# The app's Content-Security-Policy has no 'unsafe-eval'. pywebview 6.2 builds
+# each exposed function with ``new Function(...)`` and hands results back with
+# ``eval(...)``, both refused under that policy, so the bridge would silently
+# never answer. We build the functions as closures instead and return results
+# with run_js (a script injected as-is, which the policy does not restrict).
+_NEW_FUNCTION = re.compile(r"new Function\(\s*sanitize_params\(params\),\s*funcBody\s*\)")
+_CLOSURE_FUNCTION = """(function (name) {
+  return function () {
+    var id = (Math.random() + "").substring(2);
+    var promise = new Promise(function (resolve, reject) {
+      window.pywebview._checkValue(name, resolve, reject, id);
+    });
+    window.pywebview._jsApiCallback(name, Array.prototype.slice.call(arguments), id);
+    return promise;
+  };
+})(funcName)"""
+
+
+def make_bridge_csp_safe(window: webview.Window) -> None:
+    """Let ``window.pywebview.api`` work on a page whose CSP forbids eval."""
+    import webview.util as webview_util
+
+    original = webview_util.load_js_files
+    if not getattr(original, "_kitdesk_csp_safe", False):
+
+        def load_js_files(target: webview.Window, platform: str) -> tuple[str, str]:
+            js_code, finish_script = original(target, platform)
+            js_code, count = _NEW_FUNCTION.subn(_CLOSURE_FUNCTION, js_code)
+            if count != 1:
+                log.warning("pywebview's api.js changed; the JS bridge may not work under the CSP")
+            return js_code, finish_script
+
+        load_js_files._kitdesk_csp_safe = True  # type: ignore[attr-defined]
+        webview_util.load_js_files = load_js_files
+
+    def evaluate_without_eval(script: str, callback: object = None) -> object:
+        return window.run_js(script)
+
+    window.evaluate_js = evaluate_without_eval  # type: ignore[method-assign]
 
 
 # --------------------------------------------------------------------------- main-thread helpers
@@ -425,10 +470,10 @@ class ServerStarter:
             raise RuntimeError(f"the local server did not start ({type(self._error).__name__})")
         return self._server
 
-    def stop(self, timeout: float) -> None:
+    def stop(self, timeout: float) -> bool:
+        """Stop the server (it closes the store); False if it had to be forced."""
         self._done.wait()
-        if self._server is not None:
-            self._server.stop(timeout)
+        return self._server.stop(timeout) if self._server is not None else True
 
 
 # --------------------------------------------------------------------------- entry point
@@ -494,11 +539,13 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
     )
     assert window is not None
     bridge = Bridge(paths, window, clipboard_setter(window, gui))
+    make_bridge_csp_safe(window)
     window.expose(*exposed_functions(bridge))
     tracker = GeometryTracker(geometry)
     tracker.connect(window)
 
     def on_closing() -> None:
+        log.info("window closing")
         if gui == "qt":
             _read_qt_geometry(window, geometry)
         try:
@@ -531,11 +578,15 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
             private_mode=True,
         )
     finally:
+        log.info("window closed; stopping the server")
+        stopping = time.perf_counter()
         try:
-            starter.stop(SERVER_STOP_TIMEOUT)
+            if not starter.stop(SERVER_STOP_TIMEOUT):
+                failure.append("server stop")
         except Exception:
             log.exception("the server did not stop cleanly")
             failure.append("server stop")
+        log.info("server stopped in %.2f s", time.perf_counter() - stopping)
     return 1 if failure else 0
 
 

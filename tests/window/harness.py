@@ -1,0 +1,177 @@
+"""Launch the real Kitdesk window in its own process and drive it over the DevTools protocol.
+
+Each launch runs under ``dbus-run-session`` (so no bus or keyring daemon
+outlives it) on a given Xvfb display, with Qt WebEngine's remote debugging
+bound to a free loopback port. ``cdp.Page`` attaches to that port: what it
+types and clicks goes through the window's own web engine. Used by the window
+tests, the packaging test and the launch benchmark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from tests.window import cdp
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSER = "textarea.ck-input"
+KEYRING_PASSWORD = "kitdesk-test"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_env(display: str) -> dict[str, str]:
+    """An almost empty environment: what a desktop session would give a launched app."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/root"),
+        "LANG": "C.UTF-8",
+        "DISPLAY": display,
+        # Qt WebEngine refuses to run as root with its sandbox on (CI runs as root).
+        "QTWEBENGINE_DISABLE_SANDBOX": "1",
+    }
+    return env
+
+
+def with_keyring(command: list[str], state_dir: Path, env: dict[str, str]) -> list[str]:
+    """Run ``command`` with an unlocked gnome-keyring Secret Service on the session bus."""
+    for name in ("data", "run", "cache", "config"):
+        (state_dir / name).mkdir(parents=True, exist_ok=True)
+    (state_dir / "run").chmod(0o700)
+    env["XDG_DATA_HOME"] = str(state_dir / "data")
+    env["XDG_RUNTIME_DIR"] = str(state_dir / "run")
+    env["XDG_CACHE_HOME"] = str(state_dir / "cache")
+    env["XDG_CONFIG_HOME"] = str(state_dir / "config")
+    script = (
+        f"printf %s {KEYRING_PASSWORD} | gnome-keyring-daemon --unlock --components=secrets "
+        '>/dev/null && exec "$@"'
+    )
+    return ["sh", "-c", script, "sh", *command]
+
+
+@dataclass
+class App:
+    """One launched Kitdesk process tree (dbus-run-session -> kitdesk -> QtWebEngine)."""
+
+    proc: subprocess.Popen[bytes]
+    home: Path
+    display: str
+    cdp_port: int
+    log_path: Path
+    started_at: float = field(default_factory=time.perf_counter)
+
+    def kitdesk(self) -> psutil.Process:
+        """The Kitdesk process itself (a child of dbus-run-session)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for child in psutil.Process(self.proc.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    cmd = " ".join(child.cmdline())
+                    if "kitdesk" in cmd and "dbus" not in cmd and "keyring" not in cmd:
+                        return child
+            time.sleep(0.05)
+        raise RuntimeError("the kitdesk process was not found")
+
+    def tree(self) -> list[psutil.Process]:
+        """Kitdesk and every process it started (QtWebEngine's zygote, GPU, renderers)."""
+        app = self.kitdesk()
+        return [app, *app.children(recursive=True)]
+
+    def wait(self, timeout: float) -> int:
+        return self.proc.wait(timeout)
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """Last resort for a test that failed: end the whole process group."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+def launch(
+    command: list[str],
+    *,
+    home: Path,
+    display: str,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    log_path: Path,
+    keyring_dir: Path | None = None,
+) -> App:
+    """Start ``command`` (a kitdesk invocation) in a private D-Bus session, debuggable over CDP."""
+    cdp_port = free_port()
+    full_env = dict(env)
+    full_env["KITDESK_HOME"] = str(home)
+    full_env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{cdp_port}"
+    inner = list(command)
+    if keyring_dir is not None:
+        inner = with_keyring(inner, keyring_dir, full_env)
+    dbus = shutil.which("dbus-run-session") or "dbus-run-session"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(
+            [dbus, "--", *inner],
+            env=full_env,
+            cwd=cwd or home.parent,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return App(proc=proc, home=home, display=display, cdp_port=cdp_port, log_path=log_path)
+
+
+def dev_command() -> list[str]:
+    """Kitdesk from the source tree, as `make run` starts it."""
+    return [sys.executable, "-m", "kitdesk"]
+
+
+def attach(app: App, timeout: float = 60.0) -> cdp.Page:
+    """Connect to the page the window shows once it is the app (not the blank loading page)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if app.proc.poll() is not None:
+            raise RuntimeError(f"kitdesk exited ({app.proc.returncode}):\n{app.output()[-3000:]}")
+        try:
+            return cdp.Page.attach(app.cdp_port, "http://127.0.0.1:", timeout=0.5)
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise
+
+
+def wait_interactive(page: cdp.Page, timeout: float = 60.0) -> None:
+    """The composer is on screen and accepts typing."""
+    visible = page.query(COMPOSER, ".offsetParent !== null && !el.disabled")
+    try:
+        page.wait_for(visible, timeout, "an enabled composer")
+    except TimeoutError as exc:
+        try:
+            shown = page.text()[:1500]
+        except Exception as text_error:
+            shown = f"(page text unavailable: {text_error})"
+        raise TimeoutError(f"{exc}; the page shows:\n{shown}") from None
+
+
+def send_message(page: cdp.Page, text: str) -> None:
+    """Click into the composer, type and press Enter, as a person would."""
+    page.click(COMPOSER)
+    page.type_text(text)
+    page.press_enter()
