@@ -4,13 +4,9 @@ ChatKit server, HTTP routes and security together into a FastAPI app."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import Response
 
 from kitdesk import __version__
 from kitdesk.api import ApiServices, build_api_router, install_error_handlers
@@ -21,20 +17,17 @@ from kitdesk.keys import KeyStore
 from kitdesk.models_catalog import ModelsCatalog
 from kitdesk.paths import Paths
 from kitdesk.responder import KitdeskChatServer
-from kitdesk.security import SecurityMiddleware
 from kitdesk.settings import SettingsFile
 from kitdesk.store import SQLiteStore
 
 log = logging.getLogger(__name__)
 
-WEBUI_DIR = Path(__file__).with_name("webui_dist")
 
-MISSING_UI_PAGE = """<!doctype html><meta charset=utf-8><title>Kitdesk</title>
-<p style="font:16px system-ui;margin:3em">Kitdesk's web UI has not been built.
-Run <code>make run</code> from the source folder, or reinstall Kitdesk.</p>"""
+def create_app(paths: Paths) -> FastAPI:
+    """The full application, without the security gate (``server.py`` puts it in front).
 
-
-def create_app(paths: Paths, token: str, port: int) -> FastAPI:
+    ``app.state.close()`` finishes pending writes; the server awaits it on shutdown.
+    """
     paths.create()
     settings_file = SettingsFile(paths.settings_path)
     keys = KeyStore()
@@ -49,21 +42,16 @@ def create_app(paths: Paths, token: str, port: int) -> FastAPI:
         version=__version__,
     )
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await store.close()
-
     app = FastAPI(
         title="Kitdesk",
         version=__version__,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        lifespan=lifespan,
     )
     app.state.services = services
     app.state.chat_server = chat_server
+    app.state.close = store.close
     install_error_handlers(app)
 
     @app.exception_handler(Exception)
@@ -75,13 +63,4 @@ def create_app(paths: Paths, token: str, port: int) -> FastAPI:
     app.include_router(build_api_router(services))
     app.include_router(build_export_router(store))
 
-    if (WEBUI_DIR / "index.html").exists():
-        app.mount("/", StaticFiles(directory=WEBUI_DIR, html=True), name="webui")
-    else:
-
-        @app.get("/", response_class=HTMLResponse)
-        async def missing_ui() -> str:
-            return MISSING_UI_PAGE
-
-    app.add_middleware(SecurityMiddleware, token=token, port=port)
     return app

@@ -36,9 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="run the chat server without a window and print its URL (with the token)"
     )
-    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     serve.add_argument(
-        "--data-dir", type=Path, metavar="DIR", dest="serve_data_dir", help=argparse.SUPPRESS
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)"
+    )
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        dest="serve_data_dir",
+        help="keep all data, settings and logs under DIR",
     )
     return parser
 
@@ -69,7 +75,11 @@ def serve(paths: Paths, port: int) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     print(running.url, flush=True)
     while not stop.wait(0.5):
-        if not running._thread.is_alive():  # the server died on its own
+        if running._deferred.built.done() and running._deferred.built.exception():
+            print(f"kitdesk: {running._deferred.built.exception()!r}; see the log", file=sys.stderr)
+            running.stop()
+            return 1
+        if not running.is_alive():  # the server died on its own
             log.error("server thread ended unexpectedly")
             return 1
     clean = running.stop(timeout=5.0)

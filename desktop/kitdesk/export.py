@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Literal
 
 from chatkit.store import NotFoundError, Store
@@ -54,7 +54,7 @@ def _user_text(item: UserMessageItem) -> str:
     return text
 
 
-def to_markdown(thread: ThreadMetadata, items: list[ThreadItem]) -> str:
+def to_markdown(thread: ThreadMetadata, items: Sequence[ThreadItem]) -> str:
     lines = [f"# {thread.title or 'Untitled conversation'}", ""]
     lines.append(f"_Exported from Kitdesk. Started {thread.created_at:%Y-%m-%d %H:%M}._")
     for item in items:

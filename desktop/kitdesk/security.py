@@ -90,7 +90,9 @@ def _bearer_token(scope: Scope) -> str | None:
     return None
 
 
-def _json_error(status: int, code: str, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def _json_error(
+    status: int, code: str, message: str
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     body = json.dumps({"error": {"code": code, "message": message}}).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -151,9 +153,7 @@ class SecurityMiddleware:
 
         if query_token is not None and self._token_ok(query_token):
             # Trade the token for a cookie and drop it from the address bar.
-            cookie = (
-                f"{COOKIE_NAME}={query_token}; Path=/; HttpOnly; SameSite=Strict"
-            ).encode()
+            cookie = (f"{COOKIE_NAME}={query_token}; Path=/; HttpOnly; SameSite=Strict").encode()
             await send(
                 {
                     "type": "http.response.start",

@@ -1,4 +1,10 @@
-"""Runs the FastAPI app under uvicorn on a loopback port, in a background thread.
+"""Runs Kitdesk's server under uvicorn on a loopback port, in a background thread.
+
+Start-up is split so the window never waits on imports it does not need: the
+socket, the security gate and the static web UI (uvicorn + Starlette only)
+come up at once, while the full application (FastAPI, the ChatKit and Agents
+SDKs, the store) is built in a second thread. Requests other than the UI's
+files wait for that build; none fails because of it.
 
 The listening socket is created here, before the app, so the port (needed by
 the Host check) is known up front, and with IPPROTO_TCP so uvicorn sets
@@ -8,22 +14,32 @@ to the first bytes of every stream).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import json
 import logging
 import secrets
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from kitdesk.logs import register_secret
 from kitdesk.paths import Paths
+from kitdesk.security import SecurityMiddleware
+from kitdesk.webui import build_ui_app, is_ui_request
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+BUILD_FAILED_MESSAGE = "Kitdesk could not start its chat service. The details are in its log file."
 
 
 class ServerStartError(RuntimeError):
@@ -46,14 +62,86 @@ def bind_loopback(port: int = 0) -> socket.socket:
     return sock
 
 
-@dataclass
+class DeferredApp:
+    """Serves the UI's files at once and hands every other request to the full
+    app as soon as ``build`` (run in its own thread) has produced it."""
+
+    def __init__(self, build: Callable[[], FastAPI]) -> None:
+        self._ui = build_ui_app()
+        self.built: concurrent.futures.Future[FastAPI] = concurrent.futures.Future()
+        self._thread = threading.Thread(
+            target=self._build, args=(build,), name="kitdesk-build", daemon=True
+        )
+        self._thread.start()
+
+    def _build(self, build: Callable[[], FastAPI]) -> None:
+        try:
+            self.built.set_result(build())
+        except BaseException as exc:
+            log.exception("building the application failed")
+            self.built.set_exception(exc)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] == "http" and is_ui_request(scope["method"], scope["path"]):
+            await self._ui(scope, receive, send)
+            return
+        try:
+            app = await asyncio.wrap_future(self.built)
+        except Exception:
+            body = json.dumps(
+                {"error": {"code": "not_started", "message": BUILD_FAILED_MESSAGE}}
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _close(self) -> None:
+        """Finish pending writes (waits for a build still under way)."""
+        try:
+            app = await asyncio.wait_for(asyncio.wrap_future(self.built), timeout=30)
+        except Exception:
+            return
+        close: Callable[[], Awaitable[Any]] = app.state.close
+        await close()
+
+
 class RunningServer:
-    port: int
-    token: str
-    app: FastAPI
-    _server: uvicorn.Server = field(repr=False)
-    _thread: threading.Thread = field(repr=False)
-    _sock: socket.socket = field(repr=False)
+    def __init__(
+        self,
+        *,
+        port: int,
+        token: str,
+        deferred: DeferredApp,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        sock: socket.socket,
+    ) -> None:
+        self.port = port
+        self.token = token
+        self._deferred = deferred
+        self._server = server
+        self._thread = thread
+        self._sock = sock
 
     @property
     def base_url(self) -> str:
@@ -64,6 +152,23 @@ class RunningServer:
         """The launch link: the first load trades the token for a cookie."""
         return f"{self.base_url}/?token={self.token}"
 
+    @property
+    def app(self) -> FastAPI:
+        """The full application (waits for it to be built)."""
+        return self._deferred.built.result()
+
+    def wait_until_built(self, timeout: float | None = None) -> None:
+        """Raise ServerStartError if the full application could not be built."""
+        try:
+            self._deferred.built.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise ServerStartError("Kitdesk's chat service did not start in time.") from None
+        except Exception as exc:
+            raise ServerStartError(f"{BUILD_FAILED_MESSAGE} ({type(exc).__name__})") from None
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def __repr__(self) -> str:  # keep the token out of reprs and logs
         return f"RunningServer(base_url={self.base_url!r})"
 
@@ -72,7 +177,7 @@ class RunningServer:
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Ask uvicorn to finish: open streams get a short grace period, then the
-        lifespan shutdown closes the store. True when it stopped in time."""
+        shutdown finishes pending writes. True when it stopped in time."""
         self._server.should_exit = True
         self._thread.join(timeout)
         stopped = not self._thread.is_alive()
@@ -84,18 +189,26 @@ class RunningServer:
 
 
 def start_server(
-    paths: Paths, port: int = 0, *, token: str | None = None, ready_timeout: float = 20.0
+    paths: Paths, port: int = 0, *, token: str | None = None, ready_timeout: float = 30.0
 ) -> RunningServer:
-    """Start Kitdesk's server in a daemon thread and return once it accepts connections."""
-    from kitdesk.app import create_app  # imported here so `kitdesk --version` stays fast
+    """Start Kitdesk's server in a daemon thread; return once it accepts connections.
 
+    The UI is served from then on; ``RunningServer.app`` / ``wait_until_built``
+    wait for the full application.
+    """
     token = token or new_token()
     register_secret(token)
     sock = bind_loopback(port)
     actual_port = sock.getsockname()[1]
-    app = create_app(paths, token=token, port=actual_port)
+
+    def build() -> FastAPI:
+        from kitdesk.app import create_app  # the heavy imports happen here, off the critical path
+
+        return create_app(paths)
+
+    deferred = DeferredApp(build)
     config = uvicorn.Config(
-        app,
+        SecurityMiddleware(deferred, token=token, port=actual_port),
         log_config=None,  # windowed builds have no stdout; logging goes to our file
         access_log=False,
         lifespan="on",
@@ -103,7 +216,7 @@ def start_server(
         ws="none",
     )
     server = uvicorn.Server(config)
-    # Running in a worker thread, uvicorn leaves signals alone: the window or
+    # In a worker thread uvicorn leaves signals alone: the window or
     # `kitdesk serve` decides when to stop.
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="kitdesk-server", daemon=True
@@ -117,8 +230,8 @@ def start_server(
         if time.monotonic() > deadline:
             server.should_exit = True
             raise ServerStartError("Kitdesk's server did not become ready in time.")
-        time.sleep(0.005)
-    log.info("server ready on %s:%s", LOOPBACK, actual_port)
+        time.sleep(0.002)
+    log.info("server listening on %s:%s", LOOPBACK, actual_port)
     return RunningServer(
-        port=actual_port, token=token, app=app, _server=server, _thread=thread, _sock=sock
+        port=actual_port, token=token, deferred=deferred, server=server, thread=thread, sock=sock
     )
