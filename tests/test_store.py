@@ -30,9 +30,10 @@ from chatkit.types import (
     UserMessageItem,
     UserMessageTextContent,
 )
+from kitdesk import store as store_module
 from kitdesk.context import RequestContext
 from kitdesk.paths import Paths
-from kitdesk.store import DuplicateItemError, SQLiteStore, StoreClosedError
+from kitdesk.store import MAX_PAGE_SIZE, DuplicateItemError, SQLiteStore, StoreClosedError
 
 CTX = RequestContext(origin="http://127.0.0.1:8123")
 
@@ -305,6 +306,45 @@ async def test_first_twenty_items_ascending_like_get_by_id(store: SQLiteStore) -
     assert page.has_more is True and page.after == ids[19]
 
 
+async def test_page_size_is_capped(store: SQLiteStore) -> None:
+    await store.save_thread(make_thread("thr_a"), CTX)
+    await store.save_thread(make_thread("thr_b"), CTX)
+    threads = await store.load_threads(0, None, "desc", CTX)
+    assert len(threads.data) == 1 and threads.has_more
+    ids = [f"m{index}" for index in range(MAX_PAGE_SIZE + 5)]
+    for item_id in ids:
+        await store.add_thread_item("thr_a", user_message("thr_a", item_id), CTX)
+    page = await store.load_thread_items("thr_a", None, 10**9, "asc", CTX)
+    assert [item.id for item in page.data] == ids[:MAX_PAGE_SIZE]
+    assert page.has_more is True
+    rest = await store.load_thread_items("thr_a", page.after, 10**9, "asc", CTX)
+    assert [item.id for item in rest.data] == ids[MAX_PAGE_SIZE:]
+
+
+@pytest.mark.parametrize(
+    ("queries", "index"),
+    [
+        (store_module._THREADS_FIRST, "threads_by_activity"),
+        (store_module._THREADS_AFTER, "threads_by_activity"),
+        (store_module._ITEMS_FIRST, "items_by_thread"),
+        (store_module._ITEMS_AFTER, "items_by_thread"),
+    ],
+)
+async def test_pages_are_index_ranges_not_scans(
+    store: SQLiteStore, queries: dict[bool, str], index: str
+) -> None:
+    """Keyset paging: each page query walks an index in order: no sort, no OFFSET, no scan."""
+    with sqlite3.connect(store.db_path) as raw:
+        for query in queries.values():
+            assert "OFFSET" not in query
+            plan = " ".join(
+                row[3]
+                for row in raw.execute(f"EXPLAIN QUERY PLAN {query}", (1,) * query.count("?"))
+            )
+            assert f"USING INDEX {index}" in plan
+            assert "TEMP B-TREE" not in plan
+
+
 # ---- delete thread, cascades ---------------------------------------------------
 
 
@@ -483,6 +523,19 @@ async def test_data_survives_reopen_and_file_is_wal(kitdesk_home: Paths) -> None
             assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         await reopened.close()
+
+
+async def test_check_reports_a_missing_database(kitdesk_home: Paths) -> None:
+    store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    try:
+        assert store.check() == "ok"
+        moved = kitdesk_home.db_path.with_name("moved.db")
+        kitdesk_home.db_path.rename(moved)
+        assert store.check().startswith("error: ")
+        moved.rename(kitdesk_home.db_path)
+        assert store.check() == "ok"
+    finally:
+        await store.close()
 
 
 async def test_close_finishes_queued_writes(kitdesk_home: Paths) -> None:

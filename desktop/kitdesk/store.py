@@ -95,7 +95,11 @@ ALLOWED_MIME_TYPES = frozenset(
 )
 MAX_ATTACHMENTS_PER_MESSAGE = 10
 
+# The most rows one page returns, whatever the client asks; it pages on for more.
+MAX_PAGE_SIZE = 500
 _BUSY_TIMEOUT_MS = 5000
+# Write transactions between background WAL checkpoints (a few MB of WAL at most).
+_CHECKPOINT_EVERY_WRITES = 200
 # How many matching messages search reads, newest first, looking for distinct
 # threads; bounds the cost of a word that occurs everywhere.
 _SEARCH_SCAN_LIMIT = 5000
@@ -165,11 +169,20 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         self._db: sqlite3.Connection | None = None
         self._closed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kitdesk-store")
+        # Commits only append to the WAL (synchronous=NORMAL: no fsync). Copying
+        # the WAL back into the database (a checkpoint) fsyncs and can take tens
+        # of milliseconds, so it runs on its own thread and connection and no
+        # write ever waits for it.
+        self._checkpointer = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="kitdesk-checkpoint"
+        )
+        self._checkpoint_db: sqlite3.Connection | None = None
+        self._writes_since_checkpoint = 0
+        self._checkpoint_pending = False
         try:
             self._executor.submit(self._open).result()
         except BaseException:
-            self._executor.submit(self._close_connection).result()
-            self._executor.shutdown(wait=True)
+            self._shutdown()
             raise
 
     # ---- the worker thread -------------------------------------------------
@@ -187,6 +200,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA temp_store = MEMORY")
+            db.execute("PRAGMA wal_autocheckpoint = 0")  # see _checkpoint
             self.last_backup = migrate(db, self.backups_dir)
         except sqlite3.DatabaseError as error:
             raise SchemaError(
@@ -221,7 +235,41 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+        self._writes_since_checkpoint += 1
+        if self._writes_since_checkpoint >= _CHECKPOINT_EVERY_WRITES and not self._closed:
+            self._request_checkpoint()
         return result
+
+    def _request_checkpoint(self) -> None:
+        if self._checkpoint_pending:
+            return
+        self._checkpoint_pending = True
+        self._writes_since_checkpoint = 0
+        try:
+            self._checkpointer.submit(self._checkpoint)
+        except RuntimeError:  # shutting down: closing the last connection checkpoints
+            self._checkpoint_pending = False
+
+    def _checkpoint(self) -> None:
+        """Copy committed WAL pages into the database file (on the checkpoint thread)."""
+        try:
+            if self._checkpoint_db is None:
+                self._checkpoint_db = sqlite3.connect(
+                    self.db_path, isolation_level=None, check_same_thread=False
+                )
+                self._checkpoint_db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            # PASSIVE never blocks the writer or readers; what it cannot copy
+            # now (pages a reader still sees) is copied next time.
+            self._checkpoint_db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as error:
+            log.warning("WAL checkpoint failed (will retry later): %s", error)
+        finally:
+            self._checkpoint_pending = False
+
+    def _close_checkpoint_connection(self) -> None:
+        if self._checkpoint_db is not None:
+            self._checkpoint_db.close()
+            self._checkpoint_db = None
 
     async def _run(self, work: Callable[[], T]) -> T:
         """A read on the worker thread; cancelling the caller drops it."""
@@ -311,7 +359,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
     ) -> Page[ThreadMetadata]:
         """A page of threads by last activity ("desc": newest first); ``after`` is a thread id."""
         descending = order != "asc"
-        limit = max(1, int(limit))
+        limit = min(max(1, int(limit)), MAX_PAGE_SIZE)
 
         def work() -> Page[ThreadMetadata]:
             db = self._conn()
@@ -361,7 +409,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
     ) -> Page[ThreadItem]:
         """A page of items in insertion order ("asc") or reverse; ``after`` is an item id."""
         descending = order == "desc"
-        limit = max(1, int(limit))
+        limit = min(max(1, int(limit)), MAX_PAGE_SIZE)
 
         def work() -> Page[ThreadItem]:
             db = self._conn()
@@ -716,7 +764,11 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         self._shutdown()
 
     def _shutdown(self) -> None:
-        # The executor runs jobs in order, so this runs after every queued write.
+        # Jobs run in order: this waits for every queued write.
+        self._executor.submit(lambda: None).result()
+        self._checkpointer.submit(self._close_checkpoint_connection).result()
+        self._checkpointer.shutdown(wait=True)
+        # Closed last, the writer's connection checkpoints and removes the WAL.
         self._executor.submit(self._close_connection).result()
         self._executor.shutdown(wait=True)
 

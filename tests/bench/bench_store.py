@@ -45,7 +45,7 @@ LONG_THREAD = "thr_long"
 LONG_THREAD_ITEMS = 10_000
 ITEMS_PER_THREAD = 10
 # Bump when the generated data changes, so stale caches are rebuilt.
-DATA_VERSION = 2
+DATA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -87,21 +87,24 @@ def _vocabulary(rng: random.Random) -> list[str]:
 
 
 class _TextSource:
-    """Zipf-like word choice: a few words everywhere, most words rare."""
+    """Zipf-like word choice: a few words everywhere, most words rare.
+
+    Sentences are random slices of one long Zipf-distributed word stream,
+    which keeps generating a million of them to seconds.
+    """
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.words = _vocabulary(self.rng)
-        self.weights = [1.0 / (rank + 1) for rank in range(len(self.words))]
-        self._pool: list[str] = []
+        words = _vocabulary(self.rng)
+        weights = [1.0 / (rank + 1) for rank in range(len(words))]
+        self.stream = self.rng.choices(words, weights, k=1_000_000)
 
     def word(self) -> str:
-        if not self._pool:
-            self._pool = self.rng.choices(self.words, self.weights, k=100_000)
-        return self._pool.pop()
+        return self.stream[self.rng.randrange(len(self.stream))]
 
     def sentence(self) -> str:
-        return " ".join(self.word() for _ in range(self.rng.randint(8, 40)))
+        start = self.rng.randrange(len(self.stream) - 40)
+        return " ".join(self.stream[start : start + self.rng.randint(8, 40)])
 
 
 # ---- building the databases ------------------------------------------------------
@@ -144,7 +147,14 @@ def _build(path: Path, size: Size) -> None:
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
     db.execute("PRAGMA cache_size = -200000")
+    # Bulk-load the full-text indexes after the rows (three times faster than
+    # row by row through the triggers), then put the triggers back.
+    triggers = db.execute(
+        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_fts_insert'"
+    ).fetchall()
     db.execute("BEGIN")
+    db.execute("DROP TRIGGER items_fts_insert")
+    db.execute("DROP TRIGGER threads_fts_insert")
     started_us = 1_760_000_000_000_000
     thread_ids = [f"thr_{index:08d}" for index in range(size.threads)] + [LONG_THREAD]
     thread_rows = []
@@ -191,6 +201,13 @@ def _build(path: Path, size: Size) -> None:
         for thread_id in thread_ids[:-1]:
             db.executemany(insert, item_rows(thread_id, turn, 2))
     db.executemany(insert, item_rows(LONG_THREAD, 0, LONG_THREAD_ITEMS))
+    db.execute(
+        "INSERT INTO items_fts (rowid, search_text) "
+        "SELECT seq, search_text FROM items WHERE search_text IS NOT NULL"
+    )
+    db.execute("INSERT INTO threads_fts (rowid, title) SELECT seq, title FROM threads")
+    for (sql,) in triggers:
+        db.execute(sql)
     db.execute("COMMIT")
     db.execute("ANALYZE")
     db.execute("PRAGMA journal_mode = WAL")
