@@ -244,6 +244,7 @@ async def test_unknown_api_route_is_a_json_404(api: ApiHarness) -> None:
 async def test_presets_cover_every_kind(api: ApiHarness) -> None:
     presets = (await api.client.get("/api/providers/presets")).json()
     by_kind = {preset["kind"]: preset for preset in presets}
+    assert all(preset["id"] == preset["kind"] for preset in presets)
     assert set(by_kind) == {"openai", "azure", "openrouter", "ollama", "lmstudio", "custom"}
     assert by_kind["openai"]["needs_key"] is True
     assert by_kind["openai"]["api"] == "responses"

@@ -5,9 +5,13 @@ refresh), and the messages a person sees when a provider cannot be reached."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
+import threading
 from collections.abc import AsyncIterator, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from kitdesk.keys import KeyStore
@@ -270,6 +274,49 @@ async def test_a_wrong_base_url_path_is_explained(api: ApiHarness, upstream: Ups
             "OpenAI-compatible servers usually end in /v1.",
         }
     ]
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A plain static web server (not an API): what a mistyped base URL often reaches."""
+    root = tmp_path / "site"
+    root.mkdir()
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietFiles, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["<!doctype html><title>LM Studio</title>", '{"data": [{"name": "x"}]}', "[1, 2, 3]", ""],
+    ids=["html", "no-ids", "array", "empty"],
+)
+async def test_a_server_that_is_not_an_openai_api_is_named(
+    api: ApiHarness, file_server: tuple[str, Path], body: str
+) -> None:
+    address, root = file_server
+    (root / "v1").mkdir()
+    (root / "v1" / "models").write_text(body)
+    base_url = f"{address}/v1"
+    response = await api.client.post(
+        "/api/providers/test", json={"kind": "custom", "base_url": base_url}
+    )
+    assert response.json() == {
+        "ok": False,
+        "message": f"The server at {base_url} did not answer like an OpenAI-compatible API.",
+        "model_count": None,
+    }
 
 
 async def test_openai_lists_only_chat_models(api: ApiHarness, upstream: Upstream) -> None:

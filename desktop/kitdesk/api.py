@@ -310,16 +310,14 @@ def _settings_json(settings: Settings) -> dict[str, Any]:
 
 
 def _preset_json(kind: ProviderKind) -> dict[str, Any]:
+    """A preset looks like a provider (its id is the kind) plus what the form needs to know."""
     preset = PRESETS[kind]
-    return {
-        "kind": kind,
-        "name": preset.name,
-        "base_url": preset.base_url,
-        "default_model": preset.default_model,
-        "api_version": preset.api_version,
-        "needs_key": preset.needs_key,
-        "api": "responses" if preset.uses_responses_api else "chat_completions",
-    }
+    data = preset.model_dump(mode="json")
+    data.update(
+        needs_key=preset.needs_key,
+        api="responses" if preset.uses_responses_api else "chat_completions",
+    )
+    return data
 
 
 # -- the router -----------------------------------------------------------------

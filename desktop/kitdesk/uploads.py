@@ -173,11 +173,17 @@ def sniff_type(data: bytes) -> str | None:
     return None
 
 
-def _is_utf8_text(data: bytes) -> bool:
+def _is_utf8_text(data: bytes, step: int = 1 << 20) -> bool:
+    """Valid UTF-8 with no NUL bytes; decoded a slice at a time so a 20 MB file
+    never becomes a 20-80 MB string."""
     if b"\x00" in data:
         return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        codecs.decode(data, "utf-8")
+        for start in range(0, len(view), step):
+            decoder.decode(view[start : start + step])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
