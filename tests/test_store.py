@@ -501,6 +501,37 @@ async def test_orphan_files_are_swept_on_open(kitdesk_home: Paths) -> None:
         await reopened.close()
 
 
+async def test_unsent_uploads_are_pruned_after_a_day(kitdesk_home: Paths) -> None:
+    store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    await store.save_thread(make_thread("thr_a"), CTX)
+    ids = {}
+    for name in ("old_unsent", "old_sent", "new_unsent"):
+        attachment = await store.create_attachment(
+            AttachmentCreateParams(name=f"{name}.txt", size=1, mime_type="text/plain"), CTX
+        )
+        await store.write_attachment_file(attachment.id, name.encode())
+        ids[name] = attachment.id
+    sent = await store.load_attachment(ids["old_sent"], CTX)
+    await store.save_attachment(sent.model_copy(update={"thread_id": "thr_a"}), CTX)
+    await store.close()
+    with sqlite3.connect(kitdesk_home.db_path) as raw:
+        two_days_ago = int((datetime.now().timestamp() - 2 * 86400) * 1_000_000)
+        raw.execute(
+            "UPDATE attachments SET created_at = ? WHERE id IN (?, ?)",
+            (two_days_ago, ids["old_unsent"], ids["old_sent"]),
+        )
+
+    reopened = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    try:
+        with pytest.raises(NotFoundError):
+            await reopened.load_attachment(ids["old_unsent"], CTX)
+        assert reopened.attachment_file_path(ids["old_unsent"]) is None
+        assert await reopened.read_attachment_bytes(ids["old_sent"]) == b"old_sent"
+        assert await reopened.read_attachment_bytes(ids["new_unsent"]) == b"new_unsent"
+    finally:
+        await reopened.close()
+
+
 # ---- lifecycle -----------------------------------------------------------------
 
 

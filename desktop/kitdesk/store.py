@@ -20,12 +20,15 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
 - ``attachments`` holds the attachment JSON; the bytes are files named by id
   under ``attachments_dir``. Rows cascade with their thread; the store removes
   the files after the delete commits, and sweeps files without a row at start
-  (left behind if the process died between the two).
+  (left behind if the process died between the two). Uploads never sent in a
+  message are forgotten at the first start a day later.
 - ``feedback`` holds thumbs up/down per item and cascades with the item.
 
 Every write is one transaction. SQLite runs on one dedicated worker thread
 with one connection (WAL, synchronous=NORMAL, foreign keys on), so the event
 loop never blocks on disk and writes are serialized without lock contention.
+WAL checkpoints (the only step that fsyncs) run on a second thread with their
+own connection, so a commit never waits for the disk.
 A write that has been submitted completes even if the awaiting task is
 cancelled (a client disconnecting must not lose the partial answer).
 """
@@ -98,6 +101,8 @@ MAX_ATTACHMENTS_PER_MESSAGE = 10
 # The most rows one page returns, whatever the client asks; it pages on for more.
 MAX_PAGE_SIZE = 500
 _BUSY_TIMEOUT_MS = 5000
+# Uploads not sent in a message within this time are deleted at the next start.
+_UNSENT_ATTACHMENT_MAX_AGE_US = 24 * 3600 * 1_000_000
 # Write transactions between background WAL checkpoints (a few MB of WAL at most).
 _CHECKPOINT_EVERY_WRITES = 200
 # How many matching messages search reads, newest first, looking for distinct
@@ -208,6 +213,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
                 "If the file is damaged, move it aside and start again; "
                 f"earlier copies may be in {self.backups_dir}."
             ) from error
+        self._prune_unsent_attachments()
         self._sweep_orphan_files()
 
     def _close_connection(self) -> None:
@@ -283,6 +289,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         if self._closed:
             raise StoreClosedError("the store is closed")
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._write, work)
+        future.add_done_callback(_note_failed_write)
         return await asyncio.shield(future)
 
     # ---- ids -----------------------------------------------------------------
@@ -656,6 +663,15 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             if _SAFE_ID.match(attachment_id):
                 (self.attachments_dir / attachment_id).unlink(missing_ok=True)
 
+    def _prune_unsent_attachments(self) -> None:
+        """Forget uploads never sent in a message (the composer that held them is long gone)."""
+        cutoff = _now_us() - _UNSENT_ATTACHMENT_MAX_AGE_US
+        self._write(
+            lambda db: db.execute(
+                "DELETE FROM attachments WHERE thread_id IS NULL AND created_at < ?", (cutoff,)
+            )
+        )
+
     def _sweep_orphan_files(self) -> None:
         """Remove files with no attachment row (a crash between a delete's commit and unlink)."""
         known = {row[0] for row in self._conn().execute("SELECT id FROM attachments")}
@@ -771,6 +787,13 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         # Closed last, the writer's connection checkpoints and removes the WAL.
         self._executor.submit(self._close_connection).result()
         self._executor.shutdown(wait=True)
+
+
+def _note_failed_write(future: asyncio.Future[Any]) -> None:
+    # Retrieve the outcome so a write whose caller was cancelled (and so never
+    # awaits it) is logged rather than reported as "exception never retrieved".
+    if not future.cancelled() and (error := future.exception()) is not None:
+        log.debug("store write failed: %r", error)
 
 
 def _require_thread(db: sqlite3.Connection, thread_id: str) -> None:
