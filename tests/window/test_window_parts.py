@@ -1,0 +1,161 @@
+"""The window's pieces that need no display: geometry memory, navigation policy,
+the CSP-safe bridge script, crash logging and the backend choice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import webview
+import webview.util
+from kitdesk.logs import register_secret
+from kitdesk.window import (
+    CRASH_FILE,
+    DEFAULT_SIZE,
+    MIN_SIZE,
+    GeometryTracker,
+    NavigationGuard,
+    WindowGeometry,
+    choose_gui,
+    install_crash_logging,
+    make_bridge_csp_safe,
+)
+
+
+def test_geometry_round_trips_through_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "window.json"
+    WindowGeometry(width=1000, height=700, x=-20, y=35, maximized=True).save(path)
+    assert WindowGeometry.load(path) == WindowGeometry(1000, 700, -20, 35, True)
+    assert list(path.parent.iterdir()) == [path]  # the temp file was renamed into place
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", WindowGeometry()),
+        ("not json", WindowGeometry()),
+        ("[1, 2]", WindowGeometry()),
+        ('{"width": 10, "height": 20}', WindowGeometry(MIN_SIZE[0], MIN_SIZE[1])),
+        ('{"width": "wide", "height": true, "maximized": "yes"}', WindowGeometry()),
+        ('{"width": 800, "height": 600, "x": 99999, "y": 0}', WindowGeometry(800, 600)),
+        ('{"width": 800, "height": 600, "x": 10}', WindowGeometry(800, 600)),
+    ],
+)
+def test_damaged_or_odd_geometry_falls_back_to_sane_values(
+    tmp_path: Path, content: str, expected: WindowGeometry
+) -> None:
+    path = tmp_path / "window.json"
+    path.write_text(content)
+    assert WindowGeometry.load(path) == expected
+    assert WindowGeometry.load(tmp_path / "missing.json") == WindowGeometry(*DEFAULT_SIZE)
+
+
+def test_the_tracker_keeps_the_normal_geometry_while_maximized() -> None:
+    tracker = GeometryTracker(WindowGeometry())
+    tracker.on_resized(900, 650)
+    tracker.on_moved(40, 30)
+    tracker.on_maximized()
+    tracker.on_resized(1280, 800)  # the maximized size must not replace the normal one
+    tracker.on_moved(0, 0)
+    assert tracker.geometry == WindowGeometry(900, 650, 40, 30, True)
+    tracker.on_restored()
+    tracker.on_minimized()
+    tracker.on_resized(0, 0)
+    assert tracker.geometry == WindowGeometry(900, 650, 40, 30, False)
+
+
+def test_navigation_stays_on_the_app_origin() -> None:
+    opened: list[str] = []
+    guard = NavigationGuard(open_external=opened.append)
+    # Before the server answers only the blank loading page may show.
+    assert guard.allows("data:text/html,<p>")
+    assert not guard.allows("http://127.0.0.1:8123/")
+    guard.set_app_url("http://127.0.0.1:8123")
+    assert guard.allows("http://127.0.0.1:8123/?token=abc")
+    assert guard.allows("http://127.0.0.1:8123/api/health")
+    for foreign in (
+        "http://127.0.0.1:8124/",
+        "http://localhost:8123/",
+        "https://127.0.0.1:8123/",
+        "https://example.com/",
+        "data:text/html,<p>",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+    ):
+        assert not guard.allows(foreign), foreign
+
+
+def test_only_web_and_mail_links_go_to_the_system() -> None:
+    opened: list[str] = []
+    guard = NavigationGuard(open_external=opened.append)
+    assert guard.open_outside("https://example.com/docs")
+    assert guard.open_outside("mailto:someone@example.com")
+    assert not guard.open_outside("file:///etc/passwd")
+    assert not guard.open_outside("javascript:alert(1)")
+    assert not guard.open_outside("smb://server/share")
+    assert opened == ["https://example.com/docs", "mailto:someone@example.com"]
+
+
+def test_the_bridge_script_needs_no_eval() -> None:
+    window = webview.create_window("csp-test", html="<p></p>")
+    assert window is not None
+    try:
+        make_bridge_csp_safe(window)
+        make_bridge_csp_safe(window)  # idempotent: the loader is wrapped once
+        window.js_api_endpoint = None  # set by pywebview when a GUI initialises the window
+        js_code, _ = webview.util.load_js_files(window, "qtwebengine")
+    finally:
+        webview.windows.remove(window)
+    assert "new Function" not in js_code
+    assert "eval(" not in js_code
+    assert "window.pywebview._jsApiCallback(name, Array.prototype.slice.call(arguments), id)" in (
+        js_code
+    )
+
+
+def test_uncaught_thread_errors_land_in_the_crash_log_without_secrets(tmp_path: Path) -> None:
+    token = "launch-token-0123456789"
+    register_secret(token)
+    previous = threading.excepthook
+    crash_file = install_crash_logging(tmp_path)
+    try:
+
+        def fail() -> None:
+            raise RuntimeError(f"boom with {token} and sk-abcdefghijklmnop1234")
+
+        worker = threading.Thread(target=fail, name="worker-x")
+        worker.start()
+        worker.join()
+    finally:
+        threading.excepthook = previous
+        import faulthandler
+        import sys
+
+        faulthandler.disable()
+        sys.excepthook = sys.__excepthook__
+        crash_file.close()
+    text = (tmp_path / CRASH_FILE).read_text()
+    assert "uncaught exception (worker-x)" in text
+    assert "RuntimeError: boom with [redacted]" in text
+    assert token not in text
+    assert "sk-abcdefghijklmnop1234" not in text
+
+
+def test_kitdesk_gui_forces_a_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KITDESK_GUI", "GTK")
+    assert choose_gui() == "gtk"
+
+
+def test_linux_prefers_qt_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("PyQt6.QtWebEngineWidgets")
+    monkeypatch.delenv("KITDESK_GUI", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert choose_gui() == "qt"
+
+
+def test_geometry_file_is_plain_json(tmp_path: Path) -> None:
+    path = tmp_path / "window.json"
+    WindowGeometry(width=800, height=600).save(path)
+    assert json.loads(path.read_text()) == {"width": 800, "height": 600, "maximized": False}
