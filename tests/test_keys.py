@@ -143,3 +143,64 @@ def test_a_locked_keyring_says_so() -> None:
         assert keys.get("openai") is None
     finally:
         keyring.set_keyring(previous)
+
+
+class CountingKeyring(MemoryKeyring):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
+@pytest.fixture
+def counting_keyring() -> Iterator[CountingKeyring]:
+    previous = keyring.get_keyring()
+    backend = CountingKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_found_keys_are_remembered_for_a_while(counting_keyring: CountingKeyring) -> None:
+    now = [100.0]
+    keys = KeyStore(memory_seconds=300, clock=lambda: now[0])
+    counting_keyring.secrets[(SERVICE, "openai")] = KEY
+    assert keys.get("openai") == KEY
+    now[0] += 299
+    assert keys.get("openai") == KEY
+    assert counting_keyring.reads == 1
+    # A change made outside Kitdesk is seen once the memory expires.
+    counting_keyring.secrets[(SERVICE, "openai")] = "sk-changed-elsewhere"
+    now[0] += 2
+    assert keys.get("openai") == "sk-changed-elsewhere"
+    assert counting_keyring.reads == 2
+
+
+def test_writes_through_kitdesk_are_seen_at_once(counting_keyring: CountingKeyring) -> None:
+    keys = KeyStore(clock=lambda: 0.0)
+    keys.set("openai", KEY)
+    assert keys.get("openai") == KEY
+    assert counting_keyring.reads == 0
+    keys.set("openai", "sk-second")
+    assert keys.get("openai") == "sk-second"
+    keys.delete("openai")
+    assert keys.get("openai") is None
+
+
+def test_a_missing_key_is_not_remembered(counting_keyring: CountingKeyring) -> None:
+    keys = KeyStore(clock=lambda: 0.0)
+    assert keys.get("openai") is None
+    counting_keyring.secrets[(SERVICE, "openai")] = KEY  # added with secret-tool, say
+    assert keys.get("openai") == KEY
+
+
+def test_remembered_keys_are_not_used_once_the_keyring_is_unusable(
+    counting_keyring: CountingKeyring,
+) -> None:
+    keys = KeyStore()
+    keys.set("openai", KEY)
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert keys.get("openai") is None

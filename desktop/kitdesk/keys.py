@@ -8,12 +8,21 @@ backend we say so and never fall back to plaintext.
 
 This is the only module that reads or writes secrets. Nothing here logs a key
 or puts one in an exception message.
+
+Reading a secret from the Secret Service costs a D-Bus session and a key
+exchange (about 25 ms here), and every chat turn needs the key, so keys that
+were found are remembered in memory for a few minutes. Writes go through this
+class and update that memory at once; a change made outside Kitdesk (in
+Seahorse, say) is seen when the entry expires.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +36,7 @@ SERVICE = "kitdesk"
 ENV_PROVIDER_ID = "environment"
 # Real keys are 40-200 characters; Azure AD tokens reach a few thousand.
 MAX_KEY_LENGTH = 4096
+KEY_MEMORY_SECONDS = 300.0
 
 KeySource = Literal["keyring", "environment", "none"]
 
@@ -129,19 +139,52 @@ def _unavailable(exc: keyring.errors.KeyringError) -> KeyringUnavailable:
 class KeyStore:
     """Reads and writes provider keys; the only module that touches secrets."""
 
-    def __init__(self, service: str = SERVICE) -> None:
+    def __init__(
+        self,
+        service: str = SERVICE,
+        *,
+        memory_seconds: float = KEY_MEMORY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.service = service
+        self._memory_seconds = memory_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._found: dict[str, tuple[float, str]] = {}  # provider id -> (when read, key)
+        # Bumped by every write, so a slow read that raced a write is not remembered.
+        self._generation = 0
 
     def get(self, provider_id: str) -> str | None:
         if provider_id == ENV_PROVIDER_ID:
             return os.environ.get("OPENAI_API_KEY") or None
         if not backend_is_usable():
             return None
+        with self._lock:
+            found = self._found.get(provider_id)
+            generation = self._generation
+        if found is not None and 0 <= self._clock() - found[0] < self._memory_seconds:
+            return found[1]
         try:
-            return keyring.get_password(self.service, provider_id)
+            key = keyring.get_password(self.service, provider_id)
         except keyring.errors.KeyringError as exc:
             log.warning("could not read a key from the keyring: %s", type(exc).__name__)
             return None
+        with self._lock:
+            if generation == self._generation:
+                if key:
+                    self._found[provider_id] = (self._clock(), key)
+                else:
+                    # Not remembered: a key added outside Kitdesk shows up at once.
+                    self._found.pop(provider_id, None)
+        return key or None
+
+    def _remember(self, provider_id: str, key: str | None) -> None:
+        with self._lock:
+            self._generation += 1
+            if key is None:
+                self._found.pop(provider_id, None)
+            else:
+                self._found[provider_id] = (self._clock(), key)
 
     def status(self, provider_id: str) -> KeyStatus:
         if provider_id == ENV_PROVIDER_ID:
@@ -157,10 +200,12 @@ class KeyStore:
         key = normalize_key(key)
         if not backend_is_usable():
             raise KeyringUnavailable()
+        self._remember(provider_id, None)
         try:
             keyring.set_password(self.service, provider_id, key)
         except keyring.errors.KeyringError as exc:
             raise _unavailable(exc) from None
+        self._remember(provider_id, key)
 
     def delete(self, provider_id: str) -> bool:
         """Remove the key; False when there was none."""
@@ -168,6 +213,7 @@ class KeyStore:
             raise ReadOnlyKey()
         if not backend_is_usable():
             raise KeyringUnavailable()
+        self._remember(provider_id, None)
         try:
             keyring.delete_password(self.service, provider_id)
         except keyring.errors.PasswordDeleteError:
