@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -567,6 +568,22 @@ async def test_check_reports_a_missing_database(kitdesk_home: Paths) -> None:
         assert store.check() == "ok"
     finally:
         await store.close()
+
+
+async def test_sql_never_runs_on_the_event_loop_thread(store: SQLiteStore) -> None:
+    statement_threads: set[int] = set()
+    await store._run(  # the worker's own connection, observed from inside
+        lambda: store._conn().set_trace_callback(
+            lambda _: statement_threads.add(threading.get_ident())
+        )
+    )
+    await store.save_thread(make_thread("thr_a", "Traced"), CTX)
+    await add_items(store, "thr_a", 3)
+    await store.load_thread_items("thr_a", None, 2, "desc", CTX)
+    await store.search("traced")
+    await store.delete_thread("thr_a", CTX)
+    assert statement_threads
+    assert threading.get_ident() not in statement_threads
 
 
 async def test_close_finishes_queued_writes(kitdesk_home: Paths) -> None:

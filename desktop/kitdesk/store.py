@@ -9,9 +9,10 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   ``(updated_at, id)`` newest first; an index on exactly that pair makes every
   page an index range scan, the cursor being the last thread id returned.
 - ``items`` keeps each ThreadItem as JSON and an AUTOINCREMENT ``seq`` that is
-  the insertion order. Pages are keyset ranges on ``(thread_id, seq)``
-  (``seq > (SELECT seq ... WHERE id = ?)``), never OFFSET, so a page deep in a
-  long thread costs the same as the first. Item ids are unique per thread,
+  the insertion order. Pages are keyset ranges on ``(thread_id, seq)``: the
+  cursor item's seq is looked up by id, then ``seq > ?`` (or ``<``) walks the
+  index; never OFFSET, so a page deep in a long thread costs the same as the
+  first. Item ids are unique per thread,
   not globally: SDK-generated ids are short and some providers reuse them.
 - ``items.search_text`` is the message text (what the user typed, what the
   assistant answered); ``items_fts`` and ``threads_fts`` are FTS5 indexes over
