@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ChatKitOptions } from "@openai/chatkit";
 import type { ThreadItem, ThreadStreamEvent } from "../protocol/types";
 import { answerEvents, assistantItem, chunk, fakeFetch, NOW, sseBytes, thread, userItem} from "../test/fixtures";
-import { ChatController, fileAccepted, maxSizeFor } from "./controller";
+import { ChatController, fileAccepted, markdownToSpeech, maxSizeFor } from "./controller";
 
 const T = "thr_1";
 
@@ -306,5 +306,13 @@ describe("attachment limits", () => {
     expect(fileAccepted({ name: "doc.pdf", type: "" }, accept)).toBe(true);
     expect(fileAccepted({ name: "a.exe", type: "application/x-msdownload" }, accept)).toBe(false);
     expect(fileAccepted({ name: "anything", type: "" }, undefined)).toBe(true);
+  });
+});
+
+describe("markdownToSpeech", () => {
+  it("keeps the words and drops the markup", () => {
+    expect(markdownToSpeech("# Title\n\nHi **there**, see [the docs](https://x.y) and `code`.\n\n- one\n- _two_")).toBe(
+      "Title Hi there, see the docs and code. one two",
+    );
   });
 });

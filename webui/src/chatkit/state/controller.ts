@@ -151,6 +151,20 @@ export function fileAccepted(file: { name: string; type: string }, accept: Recor
   return false;
 }
 
+/** Markdown reduced to the words a screen reader should say. */
+export function markdownToSpeech(markdown: string): string {
+  return markdown
+    .replace(/^```.*$/gm, " ")
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
+    .replace(/^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+/gm, "")
+    .replace(/(\*\*|__|~~|`)/g, "")
+    .replace(/(^|\W)[*_](\S[^*_]*?)[*_](?=\W|$)/g, "$1$2")
+    .replace(/\|/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 let localCounter = 0;
 function localId(prefix: string): string {
   localCounter += 1;
@@ -595,7 +609,7 @@ export class ChatController {
       const item = items[i]!;
       if (item.type === "user_message") break;
       if (item.type === "assistant_message") {
-        const text = assistantText(item).replace(/\s+/g, " ").trim().slice(0, 300);
+        const text = markdownToSpeech(assistantText(item)).slice(0, 300);
         if (text) this.set({ announcement: this.translate ? this.translate("message.answerReady", { text }) : text });
         return;
       }

@@ -146,3 +146,30 @@ export function fakeFetch(handler: (request: RecordedRequest) => Reply) {
   };
   return { fetch: fetchImpl as typeof fetch, requests };
 }
+
+/**
+ * jsdom does no layout, so every box measures 0x0 and the virtual list sees
+ * an empty viewport. Give the scroll viewport and rows plausible sizes.
+ */
+export function installLayoutShim(): () => void {
+  const proto = HTMLElement.prototype;
+  const saved = (["clientHeight", "clientWidth", "offsetHeight", "offsetWidth"] as const).map(
+    (name) => [name, Object.getOwnPropertyDescriptor(proto, name)] as const,
+  );
+  const size = (el: HTMLElement, axis: "h" | "w"): number => {
+    const cls = el.getAttribute("class") ?? "";
+    if (cls.includes("ck-scroll")) return axis === "h" ? 900 : 720;
+    if (cls.includes("ck-row")) return axis === "h" ? 80 : 720;
+    return 0;
+  };
+  Object.defineProperty(proto, "clientHeight", { configurable: true, get(this: HTMLElement) { return size(this, "h"); } });
+  Object.defineProperty(proto, "offsetHeight", { configurable: true, get(this: HTMLElement) { return size(this, "h"); } });
+  Object.defineProperty(proto, "clientWidth", { configurable: true, get(this: HTMLElement) { return size(this, "w"); } });
+  Object.defineProperty(proto, "offsetWidth", { configurable: true, get(this: HTMLElement) { return size(this, "w"); } });
+  return () => {
+    for (const [name, descriptor] of saved) {
+      if (descriptor) Object.defineProperty(proto, name, descriptor);
+      else delete (proto as unknown as Record<string, unknown>)[name];
+    }
+  };
+}

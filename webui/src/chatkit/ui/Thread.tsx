@@ -250,6 +250,9 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
     estimateSize: () => 96,
     overscan: 6,
     paddingStart: 24,
+    // Until the viewport is measured (or where nothing measures it, as in
+    // jsdom), assume a typical window so the latest items still render.
+    initialRect: { width: 720, height: 900 },
     getItemKey: (index) => items[index]?.id ?? index,
   });
 

@@ -1,0 +1,101 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { KitdeskChatKitElement, registerChatKitElement } from "../index";
+import { answerEvents, fakeFetch, installLayoutShim, NOW, sseBytes, thread, userItem } from "../test/fixtures";
+import type { WidgetItem } from "../protocol/types";
+import { widgetColor } from "./Widget";
+
+function until<T>(check: () => T | null | undefined | false, timeout = 3000): Promise<T> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      const value = check();
+      if (value) return resolve(value);
+      if (Date.now() - start > timeout) return reject(new Error("timed out"));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+let restoreLayout: () => void = () => undefined;
+beforeAll(() => {
+  restoreLayout = installLayoutShim();
+});
+afterAll(() => restoreLayout());
+afterEach(() => {
+  document.body.innerHTML = "";
+});
+
+const T = "thr_w";
+const WIDGET: WidgetItem = {
+  type: "widget",
+  id: "wd_1",
+  thread_id: T,
+  created_at: NOW,
+  widget: {
+    type: "Card",
+    children: [
+      { type: "Row", gap: 2, children: [{ type: "Icon", name: "star" }, { type: "Title", value: "Flight <b>AB12</b>" }, { type: "Spacer" }, { type: "Badge", label: "On time", color: "success" }] },
+      { type: "Col", children: [{ type: "Text", value: "Departs 09:40" }, { type: "Caption", value: "Gate 12", color: "javascript:alert(1)" }] },
+      { type: "Box", children: [{ type: "Markdown", value: "**Bold** <img src=x onerror=alert(1)>" }] },
+      { type: "Divider" },
+      { type: "Image", src: "https://tracker.example/p.png", alt: "map" },
+      { type: "Image", src: "/api/attachments/a/content", alt: "local" },
+      { type: "Button", label: "Check in", onClickAction: { type: "check_in", payload: { flight: "AB12" } } },
+    ],
+  },
+};
+const LIST: WidgetItem = {
+  type: "widget",
+  id: "wd_2",
+  thread_id: T,
+  created_at: NOW,
+  widget: { type: "ListView", children: [{ type: "ListViewItem", onClickAction: { type: "pick", payload: { n: 1 } }, children: [{ type: "Text", value: "Option one" }] }] },
+};
+
+describe("widgets", () => {
+  it("render as text, block foreign images, and send actions as threads.custom_action", async () => {
+    registerChatKitElement();
+    const { fetch, requests } = fakeFetch((r) => {
+      if (r.type === "threads.list") return { json: { data: [], has_more: false } };
+      if (r.type === "threads.get_by_id") return { json: { ...thread(T, "Trip"), items: { data: [userItem("u1", T, "flight?"), WIDGET, LIST], has_more: false } } };
+      return { sse: [sseBytes(answerEvents(T, "a1", ["Checked in."]))] };
+    });
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    el.setOptions({ api: { url: "/chatkit", domainKey: "local", fetch }, initialThread: T });
+    const shadow = el.shadowRoot!;
+    const card = await until(() => shadow.querySelector(".ck-w-card"));
+    expect(card.querySelector(".ck-w-title")!.textContent).toBe("Flight <b>AB12</b>");
+    expect(card.querySelector("b")).toBeNull();
+    expect(card.querySelector(".ck-w-badge")!.textContent).toBe("On time");
+    expect((card.querySelector(".ck-w-caption") as HTMLElement).style.color).toBe("");
+    expect(card.querySelector(".ck-w-markdown strong")!.textContent).toBe("Bold");
+    expect(card.querySelector(".ck-w-markdown img")).toBeNull();
+    const images = Array.from(card.querySelectorAll("img")).map((img) => img.getAttribute("src"));
+    expect(images).toEqual(["/api/attachments/a/content"]);
+    expect(card.querySelector(".ck-img-blocked")!.textContent).toBe("[map]");
+    expect(card.querySelector(".ck-w-divider")).not.toBeNull();
+    expect(card.querySelector(".ck-w-icon svg")).not.toBeNull();
+
+    (Array.from(card.querySelectorAll("button")).find((b) => b.textContent === "Check in") as HTMLButtonElement).click();
+    await until(() => requests.find((r) => r.type === "threads.custom_action"));
+    expect(requests.find((r) => r.type === "threads.custom_action")!.params).toEqual({
+      thread_id: T,
+      item_id: "wd_1",
+      action: { type: "check_in", payload: { flight: "AB12" } },
+    });
+    await until(() => !shadow.querySelector(".ck-w-list-item:disabled") && shadow.querySelector(".ck-w-list-item"));
+    (shadow.querySelector(".ck-w-list-item") as HTMLButtonElement).click();
+    await until(() => requests.filter((r) => r.type === "threads.custom_action").length === 2);
+    expect(requests.filter((r) => r.type === "threads.custom_action")[1]!.params).toEqual({ thread_id: T, item_id: "wd_2", action: { type: "pick", payload: { n: 1 } } });
+  });
+
+  it("accepts only theme tokens and plain colour values", () => {
+    expect(widgetColor("secondary", "light")).toBe("var(--ck-muted)");
+    expect(widgetColor("#ff0000", "light")).toBe("#ff0000");
+    expect(widgetColor({ light: "#000", dark: "#fff" }, "dark")).toBe("#fff");
+    expect(widgetColor("url(https://x)", "light")).toBeUndefined();
+    expect(widgetColor("red;background:url(x)", "light")).toBeUndefined();
+  });
+});
