@@ -59,4 +59,5 @@ async def api_harness(paths: Paths, **catalog_options: Any) -> AsyncIterator[Api
         async with httpx.AsyncClient(transport=transport, base_url=TEST_ORIGIN) as client:
             yield ApiHarness(client=client, services=services)
     finally:
+        await services.models.aclose()
         await store.close()

@@ -165,6 +165,7 @@ async def test_ttl_expiry_refetches(kitdesk_home: Paths, upstream: Upstream) -> 
     now[0] += 2
     await catalog.list_models(settings)
     assert len(model_requests(upstream)) == 2
+    await catalog.aclose()
 
 
 async def test_concurrent_requests_share_one_fetch(kitdesk_home: Paths, upstream: Upstream) -> None:
@@ -175,6 +176,7 @@ async def test_concurrent_requests_share_one_fetch(kitdesk_home: Paths, upstream
     results = await asyncio.gather(*(catalog.list_models(settings) for _ in range(5)))
     assert all(r.models == results[0].models for r in results)
     assert len(model_requests(upstream)) == 1
+    await catalog.aclose()
 
 
 async def test_a_rejected_key_is_reported_without_leaking_it(

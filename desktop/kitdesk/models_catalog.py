@@ -109,8 +109,13 @@ def openai_client(
     kind: str = "custom",
     api_version: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    http_client: openai.DefaultAsyncHttpxClient | None = None,
 ) -> openai.AsyncOpenAI:
-    """An AsyncOpenAI client for one provider that never falls back to environment variables."""
+    """An AsyncOpenAI client for one provider that never falls back to environment variables.
+
+    Pass a shared ``http_client``: building one loads the CA bundle, which
+    costs about 70 ms, against about 1 ms for the client around it.
+    """
     default_query = {"api-version": api_version} if kind == "azure" and api_version else None
     return openai.AsyncOpenAI(
         api_key=key or NO_KEY,
@@ -120,6 +125,7 @@ def openai_client(
         timeout=timeout,
         max_retries=0,
         default_query=default_query,
+        http_client=http_client,
     )
 
 
@@ -184,6 +190,7 @@ class ModelsCatalog:
         self._entries: dict[str, _Entry] | None = None  # loaded from disk on first use
         self._inflight: dict[str, asyncio.Task[_Entry]] = {}
         self._dirty = False  # the disk copy lags the memory one
+        self._http: tuple[asyncio.AbstractEventLoop, openai.DefaultAsyncHttpxClient] | None = None
 
     # -- public ---------------------------------------------------------------
 
@@ -226,6 +233,20 @@ class ModelsCatalog:
         return ConnectionResult(
             ok=True, message=f"Connected: {plural(count, 'model')}", model_count=count
         )
+
+    async def aclose(self) -> None:
+        """Close the shared HTTP connections (at app shutdown)."""
+        if self._http is not None:
+            _loop, client = self._http
+            self._http = None
+            await client.aclose()
+
+    def _http_client(self) -> openai.DefaultAsyncHttpxClient:
+        """One connection pool for all fetches, tied to the running event loop."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http[0] is not loop or self._http[1].is_closed:
+            self._http = (loop, openai.DefaultAsyncHttpxClient())
+        return self._http[1]
 
     def invalidate(self, provider_id: str | None = None) -> None:
         """Forget cached lists (one provider's, or all) after its settings or key change."""
@@ -322,12 +343,13 @@ class ModelsCatalog:
             kind=provider.kind,
             api_version=provider.api_version,
             timeout=self.timeout,
+            http_client=self._http_client(),
         )
         try:
-            async with client:
-                # The client's timeout covers each phase; this caps the whole call.
-                page = await asyncio.wait_for(client.models.list(), self.timeout + 1)
-                ids = [model.id for model in page.data]
+            # The client's timeout covers each phase; this caps the whole call.
+            # (No ``async with``: that would close the shared pool.)
+            page = await asyncio.wait_for(client.models.list(), self.timeout + 1)
+            ids = [model.id for model in page.data]
         except Exception as exc:
             log.info("listing models of provider %s failed: %s", provider.id, type(exc).__name__)
             message = describe_failure(
