@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -468,3 +469,24 @@ async def test_connection_test_errors(api: ApiHarness) -> None:
     )
     assert bad_key.status_code == 422
     assert api.error(bad_key)["code"] == "invalid_key"
+
+
+async def test_keys_never_reach_the_logs_even_at_debug_level(
+    api: ApiHarness, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, including openai, httpx and httpcore
+    upstream.require_key = RIGHT_KEY
+    await add_provider(api, kind="openrouter", base_url=upstream.base_url)
+    await api.client.put("/api/providers/openrouter/key", json={"key": WRONG_KEY})
+    assert (await get_models(api))["errors"][0]["message"] == REJECTED
+    await api.client.put("/api/providers/openrouter/key", json={"key": RIGHT_KEY})
+    assert (await get_models(api, refresh=True))["errors"] == []
+    await api.client.post(
+        "/api/providers/test",
+        json={"kind": "openai", "base_url": upstream.base_url, "key": WRONG_KEY},
+    )
+    await api.client.put("/api/providers/openrouter/key", json={"key": "bad\nkey"})
+    # The openai client logged its requests: the check below is not vacuous.
+    assert any(r.name.startswith("openai") for r in caplog.records)
+    assert RIGHT_KEY not in caplog.text
+    assert WRONG_KEY not in caplog.text
