@@ -572,11 +572,13 @@ async def test_check_reports_a_missing_database(kitdesk_home: Paths) -> None:
 
 async def test_sql_never_runs_on_the_event_loop_thread(store: SQLiteStore) -> None:
     statement_threads: set[int] = set()
-    await store._run(  # the worker's own connection, observed from inside
-        lambda: store._conn().set_trace_callback(
-            lambda _: statement_threads.add(threading.get_ident())
-        )
-    )
+
+    def observe(db: sqlite3.Connection) -> None:
+        db.set_trace_callback(lambda _: statement_threads.add(threading.get_ident()))
+
+    # The store's own reader and writer connections, observed from inside.
+    await store._run(observe)
+    await store._run_write(observe)
     await store.save_thread(make_thread("thr_a", "Traced"), CTX)
     await add_items(store, "thr_a", 3)
     await store.load_thread_items("thr_a", None, 2, "desc", CTX)
@@ -584,6 +586,35 @@ async def test_sql_never_runs_on_the_event_loop_thread(store: SQLiteStore) -> No
     await store.delete_thread("thr_a", CTX)
     assert statement_threads
     assert threading.get_ident() not in statement_threads
+
+
+async def test_reads_do_not_wait_for_a_long_write(store: SQLiteStore) -> None:
+    await store.save_thread(make_thread("thr_big"), CTX)
+    await store.save_thread(make_thread("thr_small", "Still listed"), CTX)
+    rows = [
+        (
+            "thr_big",
+            f"m{index}",
+            "user_message",
+            user_message("thr_big", f"m{index}").model_dump_json(),
+            f"words number {index} in a very long conversation",
+        )
+        for index in range(5000)
+    ]
+    await store._run_write(  # test set-up: one bulk transaction instead of 5,000
+        lambda db: db.executemany(
+            "INSERT INTO items (thread_id, id, type, data, search_text) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+    )
+    deleting = asyncio.ensure_future(store.delete_thread("thr_big", CTX))
+    await asyncio.sleep(0)
+    page = await store.load_threads(10, None, "desc", CTX)
+    # The listing answered from the reader while the writer was still deleting.
+    assert not deleting.done()
+    assert {thread.id for thread in page.data} >= {"thr_small"}
+    await deleting
+    assert [t.id for t in (await store.load_threads(10, None, "desc", CTX)).data] == ["thr_small"]
 
 
 async def test_close_finishes_queued_writes(kitdesk_home: Paths) -> None:
@@ -611,7 +642,8 @@ async def test_cancelled_write_still_lands(store: SQLiteStore) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    # The next call queues behind the cancelled write on the same worker.
+    # Writes run in order: once this later one is done, the cancelled one is too.
+    await store.save_thread(make_thread("thr_b"), CTX)
     item = await store.load_item("thr_a", "partial", CTX)
     assert item.id == "partial"
 

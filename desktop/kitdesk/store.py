@@ -25,11 +25,12 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   message are forgotten at the first start a day later.
 - ``feedback`` holds thumbs up/down per item and cascades with the item.
 
-Every write is one transaction. SQLite runs on one dedicated worker thread
-with one connection (WAL, synchronous=NORMAL, foreign keys on), so the event
-loop never blocks on disk and writes are serialized without lock contention.
-WAL checkpoints (the only step that fsyncs) run on a second thread with their
-own connection, so a commit never waits for the disk.
+Every write is one transaction. SQLite never runs on the event loop: writes
+go to one dedicated thread with one connection (WAL, synchronous=NORMAL,
+foreign keys on), so they are serialized without lock contention; reads go to
+a second thread with its own connection and see a consistent snapshot without
+waiting for writes; WAL checkpoints (the only step that fsyncs) run on a third,
+so a commit never waits for the disk.
 A write that has been submitted completes even if the awaiting task is
 cancelled (a client disconnecting must not lose the partial answer).
 """
@@ -183,6 +184,10 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             max_workers=1, thread_name_prefix="kitdesk-checkpoint"
         )
         self._checkpoint_db: sqlite3.Connection | None = None
+        # Reads run on their own thread and connection: WAL lets them proceed
+        # while a long write (deleting a big thread) holds the writer.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kitdesk-read")
+        self._reader_db: sqlite3.Connection | None = None
         self._writes_since_checkpoint = 0
         self._checkpoint_pending = False
         try:
@@ -278,11 +283,30 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             self._checkpoint_db.close()
             self._checkpoint_db = None
 
-    async def _run(self, work: Callable[[], T]) -> T:
-        """A read on the worker thread; cancelling the caller drops it."""
+    def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one read transaction (a consistent snapshot) on the reader thread."""
+        if self._reader_db is None:
+            db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA query_only = ON")
+            self._reader_db = db
+        db = self._reader_db
+        db.execute("BEGIN")
+        try:
+            return work(db)
+        finally:
+            db.execute("COMMIT")
+
+    def _close_reader_connection(self) -> None:
+        if self._reader_db is not None:
+            self._reader_db.close()
+            self._reader_db = None
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """A read on the reader thread; cancelling the caller drops it."""
         if self._closed:
             raise StoreClosedError("the store is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, work)
 
     async def _run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """A write on the worker thread; once submitted it completes even if the caller is
@@ -322,8 +346,8 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
     async def load_thread(self, thread_id: str, context: RequestContext) -> ThreadMetadata:
         """Load a thread's metadata by id."""
 
-        def work() -> ThreadMetadata:
-            row = self._conn().execute("SELECT data FROM threads WHERE id = ?", (thread_id,))
+        def work(db: sqlite3.Connection) -> ThreadMetadata:
+            row = db.execute("SELECT data FROM threads WHERE id = ?", (thread_id,))
             found = row.fetchone()
             if found is None:
                 raise NotFoundError(f"Thread {thread_id} was not found")
@@ -369,8 +393,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         descending = order != "asc"
         limit = min(max(1, int(limit)), MAX_PAGE_SIZE)
 
-        def work() -> Page[ThreadMetadata]:
-            db = self._conn()
+        def work(db: sqlite3.Connection) -> Page[ThreadMetadata]:
             if after is None:
                 rows = db.execute(_THREADS_FIRST[descending], (limit + 1,)).fetchall()
             else:
@@ -419,8 +442,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         descending = order == "desc"
         limit = min(max(1, int(limit)), MAX_PAGE_SIZE)
 
-        def work() -> Page[ThreadItem]:
-            db = self._conn()
+        def work(db: sqlite3.Connection) -> Page[ThreadItem]:
             if after is None:
                 rows = db.execute(_ITEMS_FIRST[descending], (thread_id, limit + 1)).fetchall()
             else:
@@ -487,8 +509,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
     async def load_item(self, thread_id: str, item_id: str, context: RequestContext) -> ThreadItem:
         """Load one item of a thread."""
 
-        def work() -> ThreadItem:
-            db = self._conn()
+        def work(db: sqlite3.Connection) -> ThreadItem:
             found = db.execute(
                 "SELECT data FROM items WHERE thread_id = ? AND id = ?", (thread_id, item_id)
             ).fetchone()
@@ -543,8 +564,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
     async def load_feedback(self, thread_id: str) -> dict[str, FeedbackKind]:
         """The feedback given on a thread's items, by item id."""
 
-        def work() -> dict[str, FeedbackKind]:
-            db = self._conn()
+        def work(db: sqlite3.Connection) -> dict[str, FeedbackKind]:
             _require_thread(db, thread_id)
             rows = db.execute(
                 "SELECT item_id, kind FROM feedback WHERE thread_id = ?", (thread_id,)
@@ -604,12 +624,10 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
     async def load_attachment(self, attachment_id: str, context: RequestContext) -> Attachment:
         """Load attachment metadata by id."""
 
-        def work() -> Attachment:
-            found = (
-                self._conn()
-                .execute("SELECT data FROM attachments WHERE id = ?", (attachment_id,))
-                .fetchone()
-            )
+        def work(db: sqlite3.Connection) -> Attachment:
+            found = db.execute(
+                "SELECT data FROM attachments WHERE id = ?", (attachment_id,)
+            ).fetchone()
             if found is None:
                 raise NotFoundError(f"Attachment {attachment_id} was not found")
             return _attachment_adapter.validate_json(found[0])
@@ -687,63 +705,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         parsed = parse_query(query)
         if parsed is None or limit <= 0:
             return []
-        return await self._run(lambda: self._search(parsed, limit))
-
-    def _search(self, query: SearchQuery, limit: int) -> list[SearchHit]:
-        db = self._conn()
-        # Newest matching message per thread. FTS5 walks rowids (= item seq,
-        # i.e. time order) backwards cheaply, so stop once enough threads are found.
-        message_hits: dict[str, int] = {}
-        rows = db.execute(
-            "SELECT items.thread_id, items_fts.rowid FROM items_fts "
-            "JOIN items ON items.seq = items_fts.rowid "
-            "WHERE items_fts MATCH ? ORDER BY items_fts.rowid DESC LIMIT ?",
-            (query.expression, _SEARCH_SCAN_LIMIT),
-        )
-        for thread_id, seq in rows:
-            message_hits.setdefault(thread_id, seq)
-            if len(message_hits) >= limit:
-                break
-        rows.close()
-
-        title_rows = db.execute(
-            "SELECT threads.id FROM threads_fts JOIN threads ON threads.seq = threads_fts.rowid "
-            "WHERE threads_fts MATCH ? ORDER BY threads_fts.rowid DESC LIMIT ?",
-            (query.expression, limit),
-        ).fetchall()
-        thread_ids = set(message_hits) | {row[0] for row in title_rows}
-        if not thread_ids:
-            return []
-
-        threads = db.execute(
-            "SELECT id, title, updated_at FROM threads "
-            "WHERE id IN (SELECT value FROM json_each(?)) "
-            "ORDER BY updated_at DESC, id DESC LIMIT ?",
-            (json.dumps(sorted(thread_ids)), limit),
-        ).fetchall()
-        texts = dict(
-            db.execute(
-                "SELECT seq, search_text FROM items WHERE seq IN (SELECT value FROM json_each(?))",
-                (json.dumps([message_hits[row[0]] for row in threads if row[0] in message_hits]),),
-            ).fetchall()
-        )
-        hits: list[SearchHit] = []
-        for thread_id, title, updated_at in threads:
-            seq = message_hits.get(thread_id)
-            if seq is not None:
-                snippet = snippet_html(texts.get(seq) or "", query)
-            else:
-                # A title-only hit: the title is the snippet, whole.
-                snippet = snippet_html(title or "", query, words=None)
-            hits.append(
-                SearchHit(
-                    thread_id=thread_id,
-                    title=title,
-                    snippet=snippet,
-                    updated_at=_from_us(updated_at),
-                )
-            )
-        return hits
+        return await self._run(lambda db: _search(db, parsed, limit))
 
     # ---- lifecycle -----------------------------------------------------------
 
@@ -781,13 +743,71 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         self._shutdown()
 
     def _shutdown(self) -> None:
-        # Jobs run in order: this waits for every queued write.
+        # Jobs run in order: these wait for every queued read and write.
+        self._reader.submit(self._close_reader_connection).result()
+        self._reader.shutdown(wait=True)
         self._executor.submit(lambda: None).result()
         self._checkpointer.submit(self._close_checkpoint_connection).result()
         self._checkpointer.shutdown(wait=True)
         # Closed last, the writer's connection checkpoints and removes the WAL.
         self._executor.submit(self._close_connection).result()
         self._executor.shutdown(wait=True)
+
+
+def _search(db: sqlite3.Connection, query: SearchQuery, limit: int) -> list[SearchHit]:
+    # Newest matching message per thread. FTS5 walks rowids (= item seq,
+    # i.e. time order) backwards cheaply, so stop once enough threads are found.
+    message_hits: dict[str, int] = {}
+    rows = db.execute(
+        "SELECT items.thread_id, items_fts.rowid FROM items_fts "
+        "JOIN items ON items.seq = items_fts.rowid "
+        "WHERE items_fts MATCH ? ORDER BY items_fts.rowid DESC LIMIT ?",
+        (query.expression, _SEARCH_SCAN_LIMIT),
+    )
+    for thread_id, seq in rows:
+        message_hits.setdefault(thread_id, seq)
+        if len(message_hits) >= limit:
+            break
+    rows.close()
+
+    title_rows = db.execute(
+        "SELECT threads.id FROM threads_fts JOIN threads ON threads.seq = threads_fts.rowid "
+        "WHERE threads_fts MATCH ? ORDER BY threads_fts.rowid DESC LIMIT ?",
+        (query.expression, limit),
+    ).fetchall()
+    thread_ids = set(message_hits) | {row[0] for row in title_rows}
+    if not thread_ids:
+        return []
+
+    threads = db.execute(
+        "SELECT id, title, updated_at FROM threads "
+        "WHERE id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY updated_at DESC, id DESC LIMIT ?",
+        (json.dumps(sorted(thread_ids)), limit),
+    ).fetchall()
+    texts = dict(
+        db.execute(
+            "SELECT seq, search_text FROM items WHERE seq IN (SELECT value FROM json_each(?))",
+            (json.dumps([message_hits[row[0]] for row in threads if row[0] in message_hits]),),
+        ).fetchall()
+    )
+    hits: list[SearchHit] = []
+    for thread_id, title, updated_at in threads:
+        seq = message_hits.get(thread_id)
+        if seq is not None:
+            snippet = snippet_html(texts.get(seq) or "", query)
+        else:
+            # A title-only hit: the title is the snippet, whole.
+            snippet = snippet_html(title or "", query, words=None)
+        hits.append(
+            SearchHit(
+                thread_id=thread_id,
+                title=title,
+                snippet=snippet,
+                updated_at=_from_us(updated_at),
+            )
+        )
+    return hits
 
 
 def _note_failed_write(future: asyncio.Future[Any]) -> None:
