@@ -149,6 +149,9 @@ async def test_health_reports_store_and_keyring_backend(
         "store": "ok",
         "keyring": "tests.conftest.MemoryKeyring",
     }
+    await api.services.store.close()
+    closed = (await api.client.get("/api/health")).json()
+    assert (closed["status"], closed["store"]) == ("degraded", "closed")
 
 
 # -- settings -------------------------------------------------------------------------

@@ -359,11 +359,12 @@ def build_api_router(services: ApiServices) -> APIRouter:
 
     @router.get("/health")
     def health() -> dict[str, Any]:
+        store_status = store.check()
         return {
-            "status": "ok",
+            "status": "ok" if store_status == "ok" else "degraded",
             "version": services.version,
             "data_dir": str(services.paths.data_dir),
-            "store": store.check(),
+            "store": store_status,
             "keyring": backend_name(),
         }
 
