@@ -123,7 +123,8 @@ export function App() {
       setHelpOpen(false);
       const control = chatkit.current;
       if (action === "newChat") {
-        void control.setThreadId(null).then(() => control.focusComposer());
+        // The new thread renders on the next frame; focus its composer after that.
+        void control.setThreadId(null).then(() => requestAnimationFrame(() => void control.focusComposer()));
       } else if (action === "search") {
         void control.showHistory().then(() => focusHistorySearch(control.ref.current));
       } else if (action === "focusComposer") {

@@ -1,0 +1,82 @@
+"""How the browser tests reach into the chat: by role and accessible name where
+the element gives one (Playwright's locators pierce its open shadow root)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import KitdeskServer
+
+
+def composer(page: Page) -> Locator:
+    return page.get_by_role("textbox", name="Message", exact=True)
+
+
+def send(page: Page, text: str) -> None:
+    box = composer(page)
+    box.fill(text)
+    box.press("Enter")
+
+
+def user_messages(page: Page) -> Locator:
+    return page.locator("openai-chatkit .ck-user .ck-bubble")
+
+
+def assistant_messages(page: Page) -> Locator:
+    return page.locator("openai-chatkit .ck-assistant")
+
+
+def stop_button(page: Page) -> Locator:
+    return page.get_by_role("button", name="Stop generating")
+
+
+def send_button(page: Page) -> Locator:
+    return page.get_by_role("button", name="Send message")
+
+
+def wait_until_answered(page: Page, count: int) -> None:
+    """Waits for `count` assistant messages and the end of streaming."""
+    expect(assistant_messages(page)).to_have_count(count)
+    expect(stop_button(page)).to_have_count(0)
+    expect(page.locator("openai-chatkit .ck-assistant[aria-busy]")).to_have_count(0)
+
+
+def open_chat(page: Page, server: KitdeskServer) -> None:
+    page.goto(server.url)
+    expect(composer(page)).to_be_visible()
+
+
+def threads(server: KitdeskServer) -> list[dict[str, Any]]:
+    """The stored threads, newest first, through the ChatKit protocol."""
+    body = server.api("POST", "/chatkit", {"type": "threads.list", "params": {"limit": 50}})
+    return body["data"]
+
+
+def thread_items(server: KitdeskServer, thread_id: str) -> list[dict[str, Any]]:
+    body = server.api(
+        "POST", "/chatkit", {"type": "items.list", "params": {"thread_id": thread_id, "limit": 100}}
+    )
+    return body["data"]
+
+
+def item_text(item: dict[str, Any]) -> str:
+    return "".join(part.get("text", "") for part in item.get("content", []))
+
+
+# The accessible label of the focused element, looking through shadow roots.
+FOCUSED_LABEL = """() => {
+  let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  return el ? (el.getAttribute('aria-label') || el.textContent || el.tagName) : '';
+}"""
+
+
+def focused_label(page: Page) -> str:
+    return page.evaluate(FOCUSED_LABEL)
+
+
+def wait_focused(page: Page, label: str) -> None:
+    """Waits until the element labelled `label` has focus (inside the element's shadow root too)."""
+    page.wait_for_function(f"(label) => ({FOCUSED_LABEL})() === label", arg=label)

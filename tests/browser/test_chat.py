@@ -1,0 +1,272 @@
+"""Chatting in the real browser: send, stream, stop, retry, history, models,
+attachments, reload, dark theme and a keyboard-only pass."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.chat import (
+    assistant_messages,
+    composer,
+    focused_label,
+    item_text,
+    open_chat,
+    send,
+    send_button,
+    stop_button,
+    thread_items,
+    threads,
+    user_messages,
+    wait_focused,
+    wait_until_answered,
+)
+from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
+from tests.upstream import Turn, Upstream
+
+pytestmark = pytest.mark.browser
+
+STORY = [f"word{n} " for n in range(60)]
+
+
+def test_send_stream_stop_and_the_partial_answer_survives_a_reload(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    open_chat(page, ready_server)
+    upstream.script(Turn(chunks=STORY, delay_between=0.15))
+    send(page, "Tell me a long story")
+    expect(user_messages(page)).to_have_text(["Tell me a long story"])
+
+    # It streams: the first words show while Stop is offered.
+    answer = assistant_messages(page).last
+    expect(answer).to_contain_text("word3")
+    expect(stop_button(page)).to_be_visible()
+    screenshot(page, "chat-streaming")
+    shown_before_stop = answer.inner_text()
+    assert "word59" not in shown_before_stop
+
+    stop_button(page).click()
+    expect(send_button(page)).to_be_visible()
+    expect(stop_button(page)).to_have_count(0)
+    partial = answer.inner_text()
+    assert "word0" in partial and "word59" not in partial
+
+    page.reload()
+    expect(user_messages(page)).to_have_text(["Tell me a long story"])
+    reloaded = assistant_messages(page).last
+    expect(reloaded).to_contain_text("word3")
+    assert "word59" not in reloaded.inner_text()
+    [thread] = threads(ready_server)
+    stored = [
+        i for i in thread_items(ready_server, thread["id"]) if i["type"] == "assistant_message"
+    ]
+    assert stored and "word0" in item_text(stored[-1]) and "word59" not in item_text(stored[-1])
+    assert page_errors.errors == []
+
+
+def test_retry_replaces_the_answer(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream
+) -> None:
+    open_chat(page, ready_server)
+    upstream.script(Turn(text="A first answer."), Turn(text="A second, better answer."))
+    send(page, "Say something")
+    wait_until_answered(page, 1)
+    expect(assistant_messages(page)).to_have_text([re.compile("A first answer.")])
+
+    page.get_by_role("button", name="Retry").last.click()
+    expect(assistant_messages(page)).to_have_text([re.compile("A second, better answer.")])
+    wait_until_answered(page, 1)
+    assert len(upstream.chat_requests) == 2
+    [thread] = threads(ready_server)
+    answers = [
+        i for i in thread_items(ready_server, thread["id"]) if i["type"] == "assistant_message"
+    ]
+    assert [item_text(a) for a in answers] == ["A second, better answer."]
+
+
+def test_history_rename_search_and_delete(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    open_chat(page, ready_server)
+    send(page, "Apples are crunchy and red")
+    wait_until_answered(page, 1)
+    page.keyboard.press("Control+n")
+    expect(user_messages(page)).to_have_count(0)
+    send(page, "Bananas are soft and yellow")
+    wait_until_answered(page, 1)
+
+    history = page.get_by_role("navigation", name="Chat history")
+    expect(history.get_by_text("Apples Are Crunchy And")).to_be_visible()
+    expect(history.get_by_text("Bananas Are Soft And")).to_be_visible()
+    screenshot(page, "chat-history")
+
+    # Rename through the row's action (shown on hover).
+    history.get_by_text("Apples Are Crunchy And").hover()
+    history.get_by_role("button", name="Rename: Apples Are Crunchy And").click()
+    title_box = history.get_by_role("textbox", name="New title")
+    title_box.fill("Fruit notes")
+    title_box.press("Enter")
+    expect(history.get_by_text("Fruit notes")).to_be_visible()
+    assert {t["title"] for t in threads(ready_server)} == {"Fruit notes", "Bananas Are Soft And"}
+
+    # Full-text search finds words in messages, not just titles, and marks them.
+    search = history.get_by_role("searchbox", name="Search chats")
+    search.fill("yellow")
+    expect(history.locator("mark")).to_contain_text(re.compile("yellow", re.IGNORECASE))
+    expect(history.get_by_text("Fruit notes")).to_have_count(0)
+    history.get_by_role("button", name="Clear search").click()
+
+    # Delete after confirming; gone after a reload too.
+    history.get_by_text("Bananas Are Soft And").hover()
+    history.get_by_role("button", name="Delete: Bananas Are Soft And").click()
+    history.get_by_role("group", name="Delete this chat?").get_by_role(
+        "button", name="Delete"
+    ).click()
+    expect(history.get_by_text("Bananas Are Soft And")).to_have_count(0)
+    page.reload()
+    expect(
+        page.get_by_role("navigation", name="Chat history").get_by_text("Fruit notes")
+    ).to_be_visible()
+    assert [t["title"] for t in threads(ready_server)] == ["Fruit notes"]
+    assert page_errors.errors == []
+
+
+def test_model_picked_in_the_composer_reaches_the_upstream(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream
+) -> None:
+    open_chat(page, ready_server)
+    picker = page.get_by_role("button", name=re.compile(r"^Choose model"))
+    expect(picker).to_contain_text("gpt-test")
+    picker.click()
+    page.get_by_role("menuitemradio", name=re.compile("gpt-test-mini")).click()
+    expect(picker).to_contain_text("gpt-test-mini")
+    send(page, "Which model are you?")
+    wait_until_answered(page, 1)
+    assert [r.model for r in upstream.chat_requests] == ["gpt-test-mini"]
+
+
+# A 2x2 red PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEUlEQVR4nGP4z8DAwMDAwMAAAB8AAf/e5PHZAAAAAElFTkSuQmCC"
+)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for inner in value.values():
+            yield from _strings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner)
+
+
+def test_attached_image_reaches_the_upstream_as_an_image(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, tmp_path: Path
+) -> None:
+    image = tmp_path / "red-square.png"
+    image.write_bytes(PNG)
+    open_chat(page, ready_server)
+    page.locator("openai-chatkit input[type=file]").set_input_files(str(image))
+    expect(page.get_by_role("button", name="Remove red-square.png")).to_be_visible()
+    expect(page.get_by_role("progressbar")).to_have_count(0)
+    send(page, "What colour is this?")
+    wait_until_answered(page, 1)
+    expect(page.locator("openai-chatkit .ck-user img")).to_have_attribute("alt", "red-square.png")
+    screenshot(page, "chat-attachment")
+
+    [request] = upstream.chat_requests
+    images = [s for s in _strings(request.json) if s.startswith("data:image/png;base64,")]
+    assert len(images) == 1
+    assert base64.b64decode(images[0].split(",", 1)[1]) == PNG
+
+
+def test_history_is_intact_after_a_reload(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream
+) -> None:
+    open_chat(page, ready_server)
+    for n in range(3):
+        send(page, f"Question number {n}")
+        wait_until_answered(page, n + 1)
+    page.reload()
+    expect(user_messages(page)).to_have_text([f"Question number {n}" for n in range(3)])
+    expect(assistant_messages(page)).to_have_text(
+        [re.compile(f"Echo: Question number {n}") for n in range(3)]
+    )
+    history = page.get_by_role("navigation", name="Chat history")
+    expect(history.get_by_text("Question Number 0")).to_be_visible()
+
+
+def test_dark_theme(page: Page, ready_server: KitdeskServer, upstream: Upstream) -> None:
+    ready_server.api("PUT", "/api/settings", {"theme": "dark"})
+    open_chat(page, ready_server)
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.locator("openai-chatkit [data-color-scheme]")).to_have_attribute(
+        "data-color-scheme", "dark"
+    )
+    upstream.script(
+        Turn(
+            text="Here is some code:\n\n"
+            "```python\ndef greet(name):\n    return f'Hi {name}'\n```\n\n"
+            "| Planet | Moons |\n|---|---|\n| Earth | 1 |\n| Mars | 2 |\n"
+        )
+    )
+    send(page, "Show me code and a table")
+    wait_until_answered(page, 1)
+    expect(assistant_messages(page).locator("table")).to_be_visible()
+    screenshot(page, "chat-dark")
+
+
+def test_keyboard_only(page: Page, ready_server: KitdeskServer, upstream: Upstream) -> None:
+    open_chat(page, ready_server)
+    page.locator("body").click(position={"x": 640, "y": 300})
+    # Tab order reaches the composer.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if focused_label(page) == "Message":
+            break
+    else:
+        pytest.fail("Tab never reached the message box")
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Enter")
+    wait_until_answered(page, 1)
+    expect(user_messages(page)).to_have_text(["Typed without a mouse"])
+
+    # Ctrl+N: a new chat with the composer focused.
+    page.keyboard.press("Control+n")
+    expect(user_messages(page)).to_have_count(0)
+    wait_focused(page, "Message")
+
+    # Ctrl+K: the history search.
+    page.keyboard.press("Control+k")
+    wait_focused(page, "Search chats")
+    page.keyboard.press("Escape")
+
+    # "/" from outside a text field focuses the composer.
+    page.get_by_role("button", name="Attach files").focus()
+    wait_focused(page, "Attach files")
+    page.keyboard.press("/")
+    wait_focused(page, "Message")
+    expect(composer(page)).to_have_value("")
+
+    # Esc stops an answer.
+    upstream.script(Turn(chunks=STORY, delay_between=0.15))
+    page.keyboard.type("Another long one")
+    page.keyboard.press("Enter")
+    expect(assistant_messages(page).last).to_contain_text("word2")
+    page.keyboard.press("Escape")
+    expect(stop_button(page)).to_have_count(0)
+    assert "word59" not in assistant_messages(page).last.inner_text()
+
+    # Ctrl+, settings, Escape closes and focus returns.
+    page.keyboard.press("Control+Comma")
+    expect(page.get_by_role("dialog", name="Settings")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Settings")).to_have_count(0)
