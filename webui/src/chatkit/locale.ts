@@ -96,6 +96,23 @@ export const en = {
   "size.kb": "{n} KB",
   "size.mb": "{n} MB",
   "widget.action": "Action",
+  "icon.settings": "Settings",
+  "icon.history": "History",
+  "icon.share": "Share",
+  "icon.home": "Home",
+  "icon.theme": "Switch theme",
+  "icon.close": "Close",
+  "icon.compose": "New chat",
+  "icon.star": "Favorite",
+  "icon.bug": "Report a problem",
+  "icon.menu": "Menu",
+  "icon.more": "More",
+  "icon.sidebar": "Toggle sidebar",
+  "icon.back": "Back",
+  "icon.expand": "Expand",
+  "icon.collapse": "Collapse",
+  "icon.grid": "Apps",
+  "icon.book": "Library",
 } as const;
 
 export type LocaleKey = keyof typeof en;
@@ -115,6 +132,32 @@ export function makeTranslator(locale: string | undefined): Translate {
     }
     return text;
   };
+}
+
+/** A person-readable name for a header action, which the options give only as an icon. */
+export function iconLabel(icon: string, t: Translate): string {
+  const rules: [RegExp, LocaleKey][] = [
+    [/settings/, "icon.settings"],
+    [/history/, "icon.history"],
+    [/share/, "icon.share"],
+    [/^home/, "icon.home"],
+    [/-mode$/, "icon.theme"],
+    [/^close$/, "icon.close"],
+    [/^compose$|chat-temporary/, "icon.compose"],
+    [/^star/, "icon.star"],
+    [/^bug$/, "icon.bug"],
+    [/menu|hamburger/, "icon.menu"],
+    [/^dots/, "icon.more"],
+    [/sidebar/, "icon.sidebar"],
+    [/^back/, "icon.back"],
+    [/^expand|^open-/, "icon.expand"],
+    [/^collapse/, "icon.collapse"],
+    [/chevron/, "icon.back"],
+    [/^grid$/, "icon.grid"],
+    [/^book/, "icon.book"],
+  ];
+  const rule = rules.find(([pattern]) => pattern.test(icon));
+  return rule ? t(rule[1]) : icon.replace(/[-_]/g, " ");
 }
 
 export function formatBytes(bytes: number, t: Translate): string {

@@ -88,6 +88,12 @@ describe("sanitizeHtml", () => {
     expect(blocked.textContent).toBe("[chart]");
   });
 
+  it("keeps <mark> from search snippets", () => {
+    const el = dom(sanitizeHtml("a <mark>pasta</mark> recipe <mark onclick=x>b</mark>"));
+    expect(Array.from(el.querySelectorAll("mark")).map((m) => m.textContent)).toEqual(["pasta", "b"]);
+    assertInert(el.innerHTML);
+  });
+
   it("filters class names to our own prefixes", () => {
     const el = dom(sanitizeHtml('<span class="hljs-keyword evil-overlay">x</span>')).querySelector("span")!;
     expect(el.className).toBe("hljs-keyword");

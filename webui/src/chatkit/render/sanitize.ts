@@ -9,7 +9,7 @@ import DOMPurify from "dompurify";
 
 const ALLOWED_TAGS = [
   "a", "b", "blockquote", "br", "button", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-  "hr", "i", "img", "input", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
+  "hr", "i", "img", "input", "kbd", "li", "mark", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
   "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 ];
 

@@ -5,6 +5,7 @@
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type ReactElement } from "react";
 import type { UserMessageContent } from "@openai/chatkit";
+import { iconLabel } from "../locale";
 import { loadFontSources, requestedScheme, themeVariables, type Scheme } from "../theme";
 import { useChatState, useEnv } from "./context";
 import { Composer } from "./Composer";
@@ -61,7 +62,7 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
           </button>
         ) : null}
         {header?.leftAction ? (
-          <button type="button" className="ck-icon-btn" aria-label={header.leftAction.icon} title={header.leftAction.icon} onClick={() => header.leftAction?.onClick()}>
+          <button type="button" className="ck-icon-btn" aria-label={iconLabel(header.leftAction.icon, t)} title={iconLabel(header.leftAction.icon, t)} onClick={() => header.leftAction?.onClick()}>
             <Icon name={header.leftAction.icon} />
           </button>
         ) : null}
@@ -104,7 +105,7 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
       </div>
       <div className="ck-header-side ck-header-right">
         {header?.rightAction ? (
-          <button type="button" className="ck-icon-btn" aria-label={header.rightAction.icon} title={header.rightAction.icon} onClick={() => header.rightAction?.onClick()}>
+          <button type="button" className="ck-icon-btn" aria-label={iconLabel(header.rightAction.icon, t)} title={iconLabel(header.rightAction.icon, t)} onClick={() => header.rightAction?.onClick()}>
             <Icon name={header.rightAction.icon} />
           </button>
         ) : null}
