@@ -714,6 +714,8 @@ async def test_too_large_upload_is_413_and_stops_reading_early(api: ApiHarness) 
     }
     assert sent <= MAX_ATTACHMENT_BYTES + 2 * len(chunk)
     assert api.services.store.attachment_file_path(attachment_id) is None
+    # The spooled part is gone too.
+    assert list((api.services.paths.cache_dir / "uploads").iterdir()) == []
 
 
 async def test_declared_oversize_upload_is_refused_before_reading(api: ApiHarness) -> None:
@@ -738,6 +740,7 @@ async def test_an_upload_exactly_at_the_limit_is_accepted(api: ApiHarness) -> No
     assert response.status_code == 200
     path = api.services.store.attachment_file_path(attachment_id)
     assert path is not None and path.stat().st_size == MAX_ATTACHMENT_BYTES
+    assert list((api.services.paths.cache_dir / "uploads").iterdir()) == []
 
 
 async def test_upload_errors(api: ApiHarness) -> None:

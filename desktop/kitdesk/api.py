@@ -44,7 +44,7 @@ from kitdesk.paths import Paths
 from kitdesk.providers import ProviderResolver, all_providers, split_ref
 from kitdesk.settings import PRESETS, Provider, ProviderKind, Settings, SettingsFile, Theme
 from kitdesk.store import ALLOWED_MIME_TYPES, SQLiteStore
-from kitdesk.uploads import checked_type, read_file_field
+from kitdesk.uploads import checked_type, receive_file
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +329,7 @@ def build_api_router(services: ApiServices) -> APIRouter:
     keys = services.keys
     models = services.models
     store = services.store
+    upload_spool_dir = services.paths.cache_dir / "uploads"
 
     def resolver() -> ProviderResolver:
         return ProviderResolver(settings_file.settings, keys)
@@ -575,13 +576,14 @@ def build_api_router(services: ApiServices) -> APIRouter:
                 status=409,
                 code="already_uploaded",
             )
-        upload = await read_file_field(request)
-        actual = checked_type(
-            recorded=attachment.mime_type,
-            declared=upload.content_type,
-            data=upload.data,
-            name=attachment.name,
-        )
+        async with receive_file(request, upload_spool_dir) as upload:
+            actual = checked_type(
+                recorded=attachment.mime_type,
+                declared=upload.content_type,
+                upload=upload,
+                name=attachment.name,
+            )
+            data = await asyncio.to_thread(upload.read_all)
         if actual != attachment.mime_type:
             # The bytes decide (a JPEG saved as .png): the model and the
             # browser are then told the truth.
@@ -589,7 +591,7 @@ def build_api_router(services: ApiServices) -> APIRouter:
                 attachment.model_copy(update={"mime_type": actual}), context
             )
         try:
-            done = await store.write_attachment_file(attachment_id, upload.data)
+            done = await store.write_attachment_file(attachment_id, data)
         except NotFoundError:
             raise AttachmentNotFound() from None  # deleted while uploading
         return done.model_dump(mode="json")

@@ -1,8 +1,9 @@
 """Receiving an attachment's bytes: streaming multipart parsing and content checks.
 
-The body is parsed as it arrives (python-multipart's streaming parser), so an
-upload larger than the limit is refused as soon as it crosses it, without
-buffering more than the limit. The type a browser declares comes from the file
+The body is parsed as it arrives (python-multipart's streaming parser) and
+the file spooled to a temporary file, so an upload larger than the limit is
+refused as soon as it crosses it and memory never holds more than one chunk
+until the checked file is handed to the store. The type a browser declares comes from the file
 name, so it is checked against the bytes: images and PDFs by their magic
 numbers, text by decoding it. SVG and HTML are never accepted: served from our
 origin they could run script.
@@ -10,8 +11,14 @@ origin they could run script.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -23,6 +30,7 @@ from kitdesk.store import ALLOWED_MIME_TYPES, MAX_ATTACHMENT_BYTES
 FILE_FIELD = "file"
 # Room for the multipart framing and a few small form fields around the file.
 MAX_OVERHEAD_BYTES = 64 * 1024
+HEAD_BYTES = 16  # enough for every magic number we check
 
 IMAGE_LABELS = {
     "image/png": "PNG",
@@ -48,11 +56,21 @@ class BadUpload(UserFacingError):
     code = "bad_upload"
 
 
-@dataclass(frozen=True)
+@dataclass
 class UploadedFile:
-    data: bytes
+    """A received file, spooled to an anonymous temporary file as it arrived."""
+
+    spool: BinaryIO
+    size: int
+    head: bytes  # the first bytes, for the magic-number check
+    is_utf8_text: bool  # valid UTF-8 without NUL bytes, checked while streaming
     filename: str | None
     content_type: str  # as declared in the part header, lower-case, without parameters
+
+    def read_all(self) -> bytes:
+        """The whole file, as one bytes object (the store takes bytes)."""
+        self.spool.seek(0)
+        return self.spool.read()
 
 
 def limit_text(limit: int = MAX_ATTACHMENT_BYTES) -> str:
@@ -70,14 +88,19 @@ def base_type(content_type: str | bytes | None) -> str:
 
 
 class _FormReader:
-    """Collects the first ``file`` part of a multipart body, within the limits."""
+    """Spools the first ``file`` part of a multipart body to disk, within the limits."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, spool: BinaryIO) -> None:
         self.limit = limit
-        self.file = bytearray()
+        self.spool = spool
+        self.size = 0
+        self.head = b""
         self.filename: str | None = None
         self.content_type = ""
         self.found = False
+        self.has_nul = False
+        self.utf8_valid = True
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._capturing = False
         self._other_bytes = 0
         self._headers: dict[str, str] = {}
@@ -120,17 +143,44 @@ class _FormReader:
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         size = end - start
         if self._capturing:
-            if len(self.file) + size > self.limit:
+            if self.size + size > self.limit:
                 raise too_large(self.limit)
-            self.file += data[start:end]
+            chunk = memoryview(data)[start:end]
+            self.spool.write(chunk)
+            self.size += size
+            if len(self.head) < HEAD_BYTES:
+                self.head += bytes(chunk[: HEAD_BYTES - len(self.head)])
+            self._check_text(data, start, end)
         else:
             self._other_bytes += size
             if self._other_bytes > MAX_OVERHEAD_BYTES:
                 raise BadUpload("The upload has unexpected form fields besides the file.")
 
+    def _check_text(self, data: bytes, start: int, end: int) -> None:
+        # Decoded as it streams (the output is dropped), so no 20 MB string is built.
+        if not self.utf8_valid:
+            return
+        self.has_nul = self.has_nul or data.find(b"\x00", start, end) != -1
+        try:
+            self._utf8.decode(memoryview(data)[start:end])
+        except UnicodeDecodeError:
+            self.utf8_valid = False
 
-async def read_file_field(request: Request, limit: int = MAX_ATTACHMENT_BYTES) -> UploadedFile:
-    """The ``file`` field of a multipart/form-data request, refused once it passes ``limit``."""
+    def text_ok(self) -> bool:
+        if self.utf8_valid:
+            try:
+                self._utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.utf8_valid = False
+        return self.utf8_valid and not self.has_nul
+
+
+@asynccontextmanager
+async def receive_file(
+    request: Request, spool_dir: Path, limit: int = MAX_ATTACHMENT_BYTES
+) -> AsyncIterator[UploadedFile]:
+    """The ``file`` field of a multipart/form-data request, spooled to a temporary
+    file in ``spool_dir`` (removed afterwards) and refused once it passes ``limit``."""
     content_type, params = parse_options_header(request.headers.get("content-type"))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -141,21 +191,29 @@ async def read_file_field(request: Request, limit: int = MAX_ATTACHMENT_BYTES) -
     if declared_length.isdigit() and int(declared_length) > limit + MAX_OVERHEAD_BYTES:
         raise too_large(limit)  # refused before reading a byte
 
-    reader = _FormReader(limit)
-    try:
-        parser = MultipartParser(boundary, reader.callbacks())  # type: ignore[arg-type]
-        async for chunk in request.stream():
-            parser.write(chunk)
-        parser.finalize()
-    except FormParserError:
-        raise BadUpload("The upload is not valid multipart form data.") from None
-    except ClientDisconnect:
-        raise BadUpload("The upload was interrupted before it finished.") from None
-    if not reader.found:
-        raise BadUpload(f"The upload has no file in the form field “{FILE_FIELD}”.")
-    return UploadedFile(
-        data=bytes(reader.file), filename=reader.filename, content_type=reader.content_type
-    )
+    await asyncio.to_thread(spool_dir.mkdir, parents=True, exist_ok=True)
+    # Anonymous: the file has no name to leak and vanishes when closed, even on a crash.
+    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+        reader = _FormReader(limit, spool)
+        try:
+            parser = MultipartParser(boundary, reader.callbacks())  # type: ignore[arg-type]
+            async for chunk in request.stream():
+                parser.write(chunk)
+            parser.finalize()
+        except FormParserError:
+            raise BadUpload("The upload is not valid multipart form data.") from None
+        except ClientDisconnect:
+            raise BadUpload("The upload was interrupted before it finished.") from None
+        if not reader.found:
+            raise BadUpload(f"The upload has no file in the form field “{FILE_FIELD}”.")
+        yield UploadedFile(
+            spool=spool,
+            size=reader.size,
+            head=reader.head,
+            is_utf8_text=reader.text_ok(),
+            filename=reader.filename,
+            content_type=reader.content_type,
+        )
 
 
 def sniff_type(data: bytes) -> str | None:
@@ -173,23 +231,7 @@ def sniff_type(data: bytes) -> str | None:
     return None
 
 
-def _is_utf8_text(data: bytes, step: int = 1 << 20) -> bool:
-    """Valid UTF-8 with no NUL bytes; decoded a slice at a time so a 20 MB file
-    never becomes a 20-80 MB string."""
-    if b"\x00" in data:
-        return False
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(view), step):
-            decoder.decode(view[start : start + step])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def checked_type(*, recorded: str, declared: str, data: bytes, name: str) -> str:
+def checked_type(*, recorded: str, declared: str, upload: UploadedFile, name: str) -> str:
     """The MIME type the bytes really are, or UnsupportedUpload with a sentence saying why.
 
     ``recorded`` is the type given when the attachment was created,
@@ -207,9 +249,9 @@ def checked_type(*, recorded: str, declared: str, data: bytes, name: str) -> str
                 f"Kitdesk can attach {ALLOWED_DESCRIPTION}; "
                 f"“{name}” is {claimed or 'of an unknown type'}."
             )
-    if not data:
+    if upload.size == 0:
         raise UnsupportedUpload(f"“{name}” is empty.")
-    actual = sniff_type(data)
+    actual = sniff_type(upload.head)
     if recorded.startswith("image/") or declared.startswith("image/"):
         if actual not in IMAGE_LABELS or not (recorded.startswith("image/")):
             raise UnsupportedUpload(
@@ -222,6 +264,6 @@ def checked_type(*, recorded: str, declared: str, data: bytes, name: str) -> str
             raise UnsupportedUpload(f"“{name}” is not a PDF document.")
         return recorded
     # Text of some kind (plain, markdown, CSV, JSON).
-    if actual is not None or not _is_utf8_text(data):
+    if actual is not None or not upload.is_utf8_text:
         raise UnsupportedUpload(f"“{name}” is not a UTF-8 text file.")
     return recorded
