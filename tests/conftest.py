@@ -9,7 +9,6 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
-
 from kitdesk.paths import Paths, resolve_paths
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -27,7 +26,10 @@ def require(condition: bool, reason: str) -> None:
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend that keeps secrets in a dict (the real-Secret-Service suite uses gnome-keyring)."""
+    """A real keyring backend keeping secrets in a dict.
+
+    The suite in test_keyring_secret_service.py uses a real gnome-keyring instead.
+    """
 
     priority = 1  # type: ignore[assignment]
 

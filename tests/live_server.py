@@ -10,10 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from chatkit.types import ThreadStreamEvent
-from pydantic import TypeAdapter
-
 from kitdesk.paths import Paths
 from kitdesk.server import RunningServer, start_server
+from pydantic import TypeAdapter
 
 EVENT_ADAPTER: TypeAdapter[ThreadStreamEvent] = TypeAdapter(ThreadStreamEvent)
 

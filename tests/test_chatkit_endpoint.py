@@ -19,7 +19,9 @@ from tests.upstream import Turn, Upstream
 
 
 @pytest.fixture
-def chat(live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch) -> LiveServer:
+def chat(
+    live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> LiveServer:
     """A live server whose environment provider is the fake upstream."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-environment-key-0001")
     monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
@@ -95,7 +97,9 @@ def test_unknown_ids_get_404(live_server: LiveServer, op: str, params: dict[str,
 
 
 def test_streaming_op_on_missing_thread_ends_with_error_event(live_server: LiveServer) -> None:
-    events = live_server.stream("threads.add_user_message", thread_id="thr_missing", input=user_input("hi"))
+    events = live_server.stream(
+        "threads.add_user_message", thread_id="thr_missing", input=user_input("hi")
+    )
     assert isinstance(events[-1], ErrorEvent)
     assert events[-1].message and "no longer exists" in events[-1].message
 
@@ -132,7 +136,9 @@ def test_conversation_lifecycle_over_http(chat: LiveServer, upstream: Upstream) 
     events = chat.stream("threads.create", input=user_input("Hello there"))
     thread_id = next(e for e in events if isinstance(e, ThreadCreatedEvent)).thread.id
     done = [e.item for e in events if isinstance(e, ThreadItemDoneEvent)]
-    assert any(isinstance(i, AssistantMessageItem) and i.content[0].text == "First answer." for i in done)
+    assert any(
+        isinstance(i, AssistantMessageItem) and i.content[0].text == "First answer." for i in done
+    )
 
     events = chat.stream("threads.add_user_message", thread_id=thread_id, input=user_input("More"))
     done = [e.item for e in events if isinstance(e, ThreadItemDoneEvent)]
@@ -165,8 +171,12 @@ def test_conversation_lifecycle_over_http(chat: LiveServer, upstream: Upstream) 
     renamed = chat.chatkit("threads.update", thread_id=thread_id, title="Renamed").json()
     assert renamed["title"] == "Renamed"
 
-    assistant_id = next(i["id"] for i in thread["items"]["data"] if i["type"] == "assistant_message")
-    feedback = chat.chatkit("items.feedback", thread_id=thread_id, item_ids=[assistant_id], kind="positive")
+    assistant_id = next(
+        i["id"] for i in thread["items"]["data"] if i["type"] == "assistant_message"
+    )
+    feedback = chat.chatkit(
+        "items.feedback", thread_id=thread_id, item_ids=[assistant_id], kind="positive"
+    )
     assert feedback.status_code == 200
     store = chat.running.app.state.services.store
     import asyncio
@@ -181,7 +191,9 @@ def test_attachment_upload_and_delete(chat: LiveServer) -> None:
     png = base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     )
-    created = chat.chatkit("attachments.create", name="dot.png", size=len(png), mime_type="image/png")
+    created = chat.chatkit(
+        "attachments.create", name="dot.png", size=len(png), mime_type="image/png"
+    )
     assert created.status_code == 200, created.text
     attachment = created.json()
     upload_url = attachment.get("upload_url") or attachment["upload_descriptor"]["url"]

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import httpx
-
 from kitdesk import __version__
+
 from tests.upstream import Upstream
 
 
@@ -62,7 +62,9 @@ def test_serve_prints_url_answers_and_stops_cleanly_on_sigterm(
         line = proc.stdout.readline().strip()
         assert line.startswith("http://127.0.0.1:") and "/?token=" in line
         base, token = line.split("/?token=")
-        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        client = httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
         health = client.get("/api/health").json()
         assert health["version"] == __version__
         assert token not in client.get("/api/health").text

@@ -10,7 +10,9 @@ from tests.upstream import Turn, Upstream
 
 
 @pytest.fixture
-def chat(live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch) -> LiveServer:
+def chat(
+    live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> LiveServer:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-environment-key-0001")
     monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
     return live_server

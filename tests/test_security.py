@@ -6,9 +6,9 @@ import socket
 
 import httpx
 import pytest
-
 from kitdesk.paths import Paths
 from kitdesk.security import COOKIE_NAME
+
 from tests.live_server import LiveServer
 
 ROUTES = [
@@ -69,7 +69,9 @@ def test_gate_matrix(live_server: LiveServer, method: str, path: str) -> None:
                 elif token in ("none", "wrong"):
                     assert reply.status_code == 401, case
                 else:
-                    assert reply.status_code == 200, f"{case}: {reply.status_code} {reply.text[:200]}"
+                    assert reply.status_code == 200, (
+                        f"{case}: {reply.status_code} {reply.text[:200]}"
+                    )
                 assert "access-control-allow-origin" not in reply.headers, case
                 assert reply.headers["x-content-type-options"] == "nosniff", case
                 assert reply.headers["referrer-policy"] == "no-referrer", case

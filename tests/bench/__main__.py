@@ -26,7 +26,8 @@ BENCHMARKS = {
 def machine() -> str:
     import os
 
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    python = platform.python_version()
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {python}"
 
 
 def main(argv: list[str]) -> int:
