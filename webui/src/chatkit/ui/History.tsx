@@ -70,7 +70,19 @@ function resultRow(result: SearchResult): Row {
   return { id: result.thread_id, title: result.title, snippet: result.snippet, date: result.updated_at ?? "" };
 }
 
-function HistoryRow({ row, active, overlay }: { row: Row; active: boolean; overlay: boolean }): ReactElement {
+function HistoryRow({
+  row,
+  active,
+  overlay,
+  tabbable,
+  onRowFocus,
+}: {
+  row: Row;
+  active: boolean;
+  overlay: boolean;
+  tabbable: boolean;
+  onRowFocus: (id: string) => void;
+}): ReactElement {
   const { t, controller } = useEnv();
   const options = useChatState((s) => s.options);
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
@@ -144,6 +156,9 @@ function HistoryRow({ row, active, overlay }: { row: Row; active: boolean; overl
       <button
         type="button"
         className="ck-hrow-main"
+        data-row-id={row.id}
+        tabIndex={tabbable ? 0 : -1}
+        onFocus={() => onRowFocus(row.id)}
         aria-current={active ? "page" : undefined}
         onClick={() => {
           void controller.setThreadId(row.id);
@@ -157,6 +172,15 @@ function HistoryRow({ row, active, overlay }: { row: Row; active: boolean; overl
           } else if (event.key === "Delete" && showDelete) {
             event.preventDefault();
             setMode("confirm");
+          } else if (["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) {
+            // One tab stop for the whole list; arrows move between chats.
+            event.preventDefault();
+            const list = event.currentTarget.closest(".ck-history-list");
+            const rows = list ? Array.from(list.querySelectorAll<HTMLButtonElement>(".ck-hrow-main")) : [];
+            const index = rows.indexOf(event.currentTarget);
+            const next =
+              event.key === "Home" ? 0 : event.key === "End" ? rows.length - 1 : index + (event.key === "ArrowDown" ? 1 : -1);
+            rows[Math.max(0, Math.min(rows.length - 1, next))]?.focus();
           }
         }}
         onContextMenu={(event) => {
@@ -177,6 +201,7 @@ function HistoryRow({ row, active, overlay }: { row: Row; active: boolean; overl
           <button
             type="button"
             className="ck-icon-btn ck-xs"
+            tabIndex={tabbable ? 0 : -1}
             aria-label={`${t("history.rename")}: ${title}`}
             title={t("history.rename")}
             onClick={() => {
@@ -188,7 +213,7 @@ function HistoryRow({ row, active, overlay }: { row: Row; active: boolean; overl
           </button>
         ) : null}
         {showDelete ? (
-          <button type="button" className="ck-icon-btn ck-xs" aria-label={`${t("history.delete")}: ${title}`} title={t("history.delete")} onClick={() => setMode("confirm")}>
+          <button type="button" className="ck-icon-btn ck-xs" tabIndex={tabbable ? 0 : -1} aria-label={`${t("history.delete")}: ${title}`} title={t("history.delete")} onClick={() => setMode("confirm")}>
             <Icon name="trash" size={14} />
           </button>
         ) : null}
@@ -206,8 +231,10 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
   const listRef = useRef<HTMLDivElement | null>(null);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const searching = search.query.trim().length > 0;
+  const [rovingId, setRovingId] = useState<string | null>(null);
   const rows: Row[] = searching ? (search.results ?? []).map(resultRow) : threadRows(history.threads);
   const groups = searching ? [{ label: "", rows }] : groupRows(rows, t, new Date(), options?.locale);
+  const tabStop = rows.some((r) => r.id === rovingId) ? rovingId : rows.some((r) => r.id === activeId) ? activeId : (rows[0]?.id ?? null);
 
   const onScroll = () => {
     const el = listRef.current;
@@ -253,7 +280,7 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
               {group.label ? <h4 className="ck-hgroup-label">{group.label}</h4> : null}
               <ul>
                 {group.rows.map((row) => (
-                  <HistoryRow key={row.id} row={row} active={row.id === activeId} overlay={overlay} />
+                  <HistoryRow key={row.id} row={row} active={row.id === activeId} overlay={overlay} tabbable={row.id === tabStop} onRowFocus={setRovingId} />
                 ))}
               </ul>
             </section>
