@@ -187,7 +187,8 @@ class ModelsCatalog:
         self.error_ttl = error_ttl
         self.timeout = timeout
         self._clock = clock
-        self._entries: dict[str, _Entry] | None = None  # loaded from disk on first use
+        # Read at start-up (a few kB), never from the event loop.
+        self._entries: dict[str, _Entry] = self._load_disk()
         self._inflight: dict[str, asyncio.Task[_Entry]] = {}
         self._dirty = False  # the disk copy lags the memory one
         self._http: tuple[asyncio.AbstractEventLoop, openai.DefaultAsyncHttpxClient] | None = None
@@ -365,8 +366,6 @@ class ModelsCatalog:
     # -- the disk cache ---------------------------------------------------------
 
     def _cache(self) -> dict[str, _Entry]:
-        if self._entries is None:
-            self._entries = self._load_disk()
         return self._entries
 
     def _load_disk(self) -> dict[str, _Entry]:
