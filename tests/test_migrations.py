@@ -23,6 +23,8 @@ from kitdesk.migrations import LATEST_VERSION, SchemaError
 from kitdesk.paths import Paths
 from kitdesk.store import SQLiteStore
 
+from tests.test_search import assert_index_matches_content
+
 CTX = RequestContext(origin="http://127.0.0.1:8123")
 
 # The version-1 schema exactly as released. Frozen here on purpose: if someone
@@ -165,6 +167,7 @@ async def test_upgrade_from_v1_backs_up_then_migrates_with_data(kitdesk_home: Pa
     with sqlite3.connect(kitdesk_home.db_path) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (LATEST_VERSION,)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert_index_matches_content(kitdesk_home.db_path)
 
     # The backup is a complete, openable version-1 database.
     with sqlite3.connect(f"{backup.as_uri()}?mode=ro", uri=True) as copy:

@@ -4,8 +4,10 @@ person might type (or paste) that must never become an FTS syntax error."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from chatkit.types import (
@@ -61,6 +63,40 @@ async def answer(store: SQLiteStore, thread_id: str, item_id: str, text: str) ->
 
 async def found(store: SQLiteStore, query: str) -> list[str]:
     return [hit.thread_id for hit in await store.search(query)]
+
+
+def assert_index_matches_content(db_path: Path) -> None:
+    """The FTS indexes hold exactly the words of the rows they point at.
+
+    Builds reference indexes from the current rows and compares every
+    (word, row, position) entry, so a trigger that missed an insert, update
+    or delete shows up as a difference.
+    """
+    tokenize = "tokenize = 'unicode61 remove_diacritics 2'"
+    with sqlite3.connect(db_path) as db:
+        for table, column, source in (
+            ("items_fts", "search_text", "SELECT seq, search_text FROM items"),
+            ("threads_fts", "title", "SELECT seq, title FROM threads"),
+        ):
+            db.execute(f"CREATE VIRTUAL TABLE temp.ref_{table} USING fts5({column}, {tokenize})")
+            db.execute(
+                f"INSERT INTO temp.ref_{table} (rowid, {column}) "
+                f"SELECT * FROM ({source}) WHERE {column} IS NOT NULL"
+            )
+            db.execute(
+                f"CREATE VIRTUAL TABLE temp.v_{table} USING fts5vocab(main, {table}, instance)"
+            )
+            db.execute(
+                f"CREATE VIRTUAL TABLE temp.v_ref_{table} "
+                f"USING fts5vocab(temp, ref_{table}, instance)"
+            )
+            indexed = db.execute(
+                f"SELECT term, doc, offset FROM temp.v_{table} ORDER BY 1, 2, 3"
+            ).fetchall()
+            expected = db.execute(
+                f"SELECT term, doc, offset FROM temp.v_ref_{table} ORDER BY 1, 2, 3"
+            ).fetchall()
+            assert indexed == expected, f"{table} is out of step with its rows"
 
 
 async def test_finds_user_and_assistant_text(store: SQLiteStore) -> None:
@@ -247,6 +283,41 @@ async def test_index_follows_replace_and_delete(store: SQLiteStore) -> None:
     assert await found(store, "edited") == ["thr_a"]
     await store.delete_thread_item("thr_a", "u1", CTX)
     assert await found(store, "edited") == []
+
+
+async def test_index_stays_in_step_through_every_write_path(store: SQLiteStore) -> None:
+    await new_thread(store, "thr_a", "First title")
+    await new_thread(store, "thr_b", None)
+    await new_thread(store, "thr_c", "Gone soon")
+    for index in range(6):
+        await say(store, "thr_a", f"u{index}", f"question {index} about café prices")
+        await answer(store, "thr_b", f"a{index}", f"answer {index} with Ünïcödé and more")
+        await say(store, "thr_c", f"c{index}", f"doomed words {index}")
+    await store.save_item(
+        "thr_a",
+        AssistantMessageItem(
+            id="u2",
+            thread_id="thr_a",
+            created_at=WHEN,
+            content=[AssistantMessageContent(text="rewritten entirely")],
+        ),
+        CTX,
+    )
+    await store.save_item(
+        "thr_a",
+        SDKHiddenContextItem(id="u3", thread_id="thr_a", created_at=WHEN, content="now hidden"),
+        CTX,
+    )
+    await store.delete_thread_item("thr_b", "a4", CTX)
+    await new_thread(store, "thr_a", "Second title")
+    await new_thread(store, "thr_b", "Now titled")
+    await new_thread(store, "thr_c", None)
+    await new_thread(store, "thr_c", "Titled again")
+    await store.delete_thread("thr_c", CTX)
+    assert_index_matches_content(store.db_path)
+    assert await found(store, "rewritten") == ["thr_a"]
+    assert await found(store, "hidden") == []
+    assert await found(store, "doomed") == []
 
 
 async def test_thread_delete_removes_its_hits(store: SQLiteStore) -> None:

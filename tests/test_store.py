@@ -36,6 +36,8 @@ from kitdesk.context import RequestContext
 from kitdesk.paths import Paths
 from kitdesk.store import MAX_PAGE_SIZE, DuplicateItemError, SQLiteStore, StoreClosedError
 
+from tests.test_search import assert_index_matches_content
+
 CTX = RequestContext(origin="http://127.0.0.1:8123")
 
 
@@ -748,7 +750,8 @@ async def test_sigkill_mid_write_leaves_a_consistent_database(kitdesk_home: Path
 
     with sqlite3.connect(kitdesk_home.db_path) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert raw.execute("INSERT INTO items_fts(items_fts) VALUES ('integrity-check')")
+        raw.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
+    assert_index_matches_content(kitdesk_home.db_path)
     reopened = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
     try:
         assert await all_pages(reopened, "thr_before", "asc", 20) == before

@@ -45,7 +45,7 @@ LONG_THREAD = "thr_long"
 LONG_THREAD_ITEMS = 10_000
 ITEMS_PER_THREAD = 10
 # Bump when the generated data changes, so stale caches are rebuilt.
-DATA_VERSION = 3
+DATA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,10 @@ def _fill(template: str, **values: str) -> str:
 
 
 def _build(path: Path, size: Size) -> None:
-    """Create the schema through SQLiteStore, then bulk-insert in one transaction."""
+    """Create the schema through SQLiteStore, bulk-insert the many threads in one
+    transaction, then add the long thread message by message through the store,
+    as the app does (one transaction each), so the newest part of the
+    full-text index has the many small segments of real use."""
     asyncio.run(SQLiteStore(path, path.parent / "attachments").close())
     text = _TextSource(seed=size.threads)
     thread_template, user_template, assistant_template = _templates()
@@ -156,7 +159,7 @@ def _build(path: Path, size: Size) -> None:
     db.execute("DROP TRIGGER items_fts_insert")
     db.execute("DROP TRIGGER threads_fts_insert")
     started_us = 1_760_000_000_000_000
-    thread_ids = [f"thr_{index:08d}" for index in range(size.threads)] + [LONG_THREAD]
+    thread_ids = [f"thr_{index:08d}" for index in range(size.threads)]
     thread_rows = []
     for index, thread_id in enumerate(thread_ids):
         title = " ".join(text.word() for _ in range(text.rng.randint(2, 6))).capitalize()
@@ -198,9 +201,8 @@ def _build(path: Path, size: Size) -> None:
     insert = "INSERT INTO items (thread_id, id, type, data, search_text) VALUES (?, ?, ?, ?, ?)"
     # Turn by turn across all threads, as conversations interleave in real use.
     for turn in range(0, ITEMS_PER_THREAD, 2):
-        for thread_id in thread_ids[:-1]:
+        for thread_id in thread_ids:
             db.executemany(insert, item_rows(thread_id, turn, 2))
-    db.executemany(insert, item_rows(LONG_THREAD, 0, LONG_THREAD_ITEMS))
     db.execute(
         "INSERT INTO items_fts (rowid, search_text) "
         "SELECT seq, search_text FROM items WHERE search_text IS NOT NULL"
@@ -212,6 +214,38 @@ def _build(path: Path, size: Size) -> None:
     db.execute("ANALYZE")
     db.execute("PRAGMA journal_mode = WAL")
     db.close()
+    asyncio.run(_add_long_thread(path, text))
+
+
+async def _add_long_thread(path: Path, text: _TextSource) -> None:
+    store = SQLiteStore(path, path.parent / "attachments")
+    when = datetime(2026, 1, 1, 12, 0, 0)
+    try:
+        await store.save_thread(
+            ThreadMetadata(id=LONG_THREAD, title="A long one", created_at=when), CTX
+        )
+        for index in range(LONG_THREAD_ITEMS):
+            item_id = f"msg_{index:06d}"
+            body = text.sentence()
+            item = (
+                UserMessageItem(
+                    id=item_id,
+                    thread_id=LONG_THREAD,
+                    created_at=when,
+                    content=[UserMessageTextContent(text=body)],
+                    inference_options=InferenceOptions(model="openai::gpt-4.1-mini"),
+                )
+                if index % 2 == 0
+                else AssistantMessageItem(
+                    id=item_id,
+                    thread_id=LONG_THREAD,
+                    created_at=when,
+                    content=[AssistantMessageContent(text=body)],
+                )
+            )
+            await store.add_thread_item(LONG_THREAD, item, CTX)
+    finally:
+        await store.close()
 
 
 def _database(size: Size) -> Path:
