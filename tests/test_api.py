@@ -33,6 +33,8 @@ from kitdesk.store import MAX_ATTACHMENT_BYTES
 
 from tests.api_harness import TEST_ORIGIN, TEST_VERSION, ApiHarness, api_harness
 from tests.conftest import MemoryKeyring
+from tests.live_server import LiveServer
+from tests.upstream import Upstream
 
 SECRET = "sk-test-Zq8vW2kLmN4pR6tY0uI3oP5aS7dF9gH1"
 CTX = RequestContext(origin=TEST_ORIGIN)
@@ -798,3 +800,78 @@ async def test_provider_model_in_settings_is_not_a_secret(api: ApiHarness) -> No
     provider = Provider.model_validate(settings["providers"][0])
     assert provider.default_model == "m1"
     assert "key" not in settings["providers"][0]
+
+
+# -- through the whole app ---------------------------------------------------------------
+
+
+def test_onboarding_to_first_answer_through_the_real_server(
+    live_server: LiveServer, upstream: Upstream, memory_keyring: MemoryKeyring
+) -> None:
+    """Add a provider, store its key, pick a model from its list and chat: the key
+    travels keyring -> responder -> provider and never back out."""
+    client = live_server.client
+    upstream.require_key = SECRET
+    seen = []
+
+    test = client.post(
+        "/api/providers/test",
+        json={"kind": "openrouter", "base_url": upstream.base_url, "key": SECRET},
+    )
+    assert test.json()["ok"] is True
+    created = client.post(
+        "/api/providers", json={"kind": "openrouter", "base_url": upstream.base_url}
+    )
+    assert created.status_code == 201
+    assert client.get("/api/app").json()["needs_onboarding"] is True
+    seen.append(client.put("/api/providers/openrouter/key", json={"key": SECRET}))
+    assert memory_keyring.secrets[(SERVICE, "openrouter")] == SECRET
+
+    models = client.get("/api/models").json()
+    assert models["errors"] == []
+    assert "openrouter::gpt-test" in [m["id"] for m in models["models"]]
+    seen.append(client.put("/api/settings", json={"default_model": "openrouter::gpt-test"}))
+    info = client.get("/api/app").json()
+    assert (info["needs_onboarding"], info["default_model"]) == (False, "openrouter::gpt-test")
+
+    with client.stream(
+        "POST",
+        "/chatkit",
+        json={
+            "type": "threads.create",
+            "params": {
+                "input": {
+                    "content": [{"type": "input_text", "text": "Hello"}],
+                    "attachments": [],
+                    "inference_options": {},
+                }
+            },
+        },
+    ) as reply:
+        body = b"".join(reply.iter_bytes())
+    assert b"Echo: Hello" in body
+    chat = upstream.chat_requests[-1]
+    assert chat.model == "gpt-test"
+    assert chat.headers["authorization"] == f"Bearer {SECRET}"
+
+    for path in ("/api/providers", "/api/settings", "/api/app", "/api/health", "/api/models"):
+        seen.append(client.get(path))
+    assert SECRET.encode() not in body
+    for response in seen:
+        assert response.status_code == 200
+        assert SECRET not in response.text
+
+
+def test_errors_keep_their_shape_through_the_real_server(live_server: LiveServer) -> None:
+    client = live_server.client
+    bad = client.put("/api/settings", json={"temperature": 7})
+    assert bad.status_code == 422
+    assert bad.json() == {
+        "error": {"code": "invalid_settings", "message": "temperature: must be between 0 and 2."}
+    }
+    missing = client.get("/api/providers/nope/test")
+    assert missing.status_code == 405
+    assert missing.json()["error"]["code"] == "method_not_allowed"
+    gone = client.delete("/api/providers/nope")
+    assert gone.status_code == 404
+    assert gone.json()["error"]["code"] == "provider_not_found"
