@@ -2,7 +2,9 @@
 
 Builds (once, cached in the temp folder) a small store of 1,000 threads with
 10,000 messages and a large one of 100,000 threads with 1,000,000 messages;
-each also holds one 10,000-message thread. Through the real async store API it
+each also holds one 10,000-message thread, added last, message by message
+through the store (so it is the most recent thread and the newest part of the
+full-text index is as fragmented as in real use). Through the real async store API it
 times: the first page of ``threads.list``, a page deep inside the
 10,000-message thread, full-text search (a mix of common, rare, two-word and
 partly typed queries), and, for the per-call overhead that the relay pays on
@@ -17,8 +19,10 @@ large/small p50 at most 2 for list and page.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -36,8 +40,8 @@ from chatkit.types import (
     UserMessageItem,
     UserMessageTextContent,
 )
+from kitdesk import migrations
 from kitdesk.context import RequestContext
-from kitdesk.migrations import LATEST_VERSION
 from kitdesk.store import SQLiteStore
 
 CTX = RequestContext(origin="http://127.0.0.1:1")
@@ -249,11 +253,16 @@ async def _add_long_thread(path: Path, text: _TextSource) -> None:
 
 
 def _database(size: Size) -> Path:
+    # Keyed by the schema's source too, so a changed migration is never measured stale.
+    schema = hashlib.sha256(Path(migrations.__file__).read_bytes()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / (
-        f"kitdesk-bench-store-s{LATEST_VERSION}-d{DATA_VERSION}-{size.threads}"
+        f"kitdesk-bench-store-{schema}-d{DATA_VERSION}-{size.threads}"
     )
     path = folder / "kitdesk.db"
     done = folder / "complete"
+    for stale in folder.parent.glob(f"kitdesk-bench-store-*-{size.threads}"):
+        if stale != folder:  # built for another schema: about 1 GB each at the large size
+            shutil.rmtree(stale, ignore_errors=True)
     if not done.exists():
         for leftover in folder.glob("*"):
             if leftover.is_file():
