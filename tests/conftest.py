@@ -8,6 +8,7 @@ from pathlib import Path
 
 import keyring
 import keyring.backend
+import keyring.errors
 import pytest
 from kitdesk.paths import Paths, resolve_paths
 
