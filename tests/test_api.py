@@ -875,3 +875,25 @@ def test_errors_keep_their_shape_through_the_real_server(live_server: LiveServer
     gone = client.delete("/api/providers/nope")
     assert gone.status_code == 404
     assert gone.json()["error"]["code"] == "provider_not_found"
+
+
+async def test_the_azure_template_url_must_be_filled_in(api: ApiHarness) -> None:
+    template = await api.client.post("/api/providers", json={"kind": "azure"})
+    assert template.status_code == 422
+    assert api.error(template) == {
+        "code": "invalid_provider",
+        "message": "base_url: replace YOUR-RESOURCE with the name of your Azure OpenAI resource.",
+    }
+    filled = await api.client.post(
+        "/api/providers",
+        json={"kind": "azure", "base_url": "https://contoso.openai.azure.com/openai/v1"},
+    )
+    assert filled.status_code == 201
+    assert (filled.json()["id"], filled.json()["api_version"], filled.json()["needs_key"]) == (
+        "azure",
+        "preview",
+        True,
+    )
+    unsaved = await api.client.post("/api/providers/test", json={"kind": "azure", "key": SECRET})
+    assert unsaved.status_code == 422
+    assert "YOUR-RESOURCE" in api.error(unsaved)["message"]

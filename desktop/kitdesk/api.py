@@ -48,6 +48,7 @@ from kitdesk.uploads import checked_type, receive_file
 
 log = logging.getLogger(__name__)
 
+AZURE_PLACEHOLDER = "YOUR-RESOURCE"
 MAX_SEARCH_QUERY = 500
 MAX_SEARCH_LIMIT = 100
 # Nothing inside an attachment may run or load anything in our origin.
@@ -268,6 +269,21 @@ def _any_provider(settings: Settings, provider_id: str) -> Provider:
     return provider
 
 
+def _validated_provider(fields: dict[str, Any]) -> Provider:
+    try:
+        provider = Provider.model_validate(fields)
+    except ValidationError as exc:
+        raise _invalid(exc, "invalid_provider") from None
+    if AZURE_PLACEHOLDER in provider.base_url:
+        # The Azure preset's URL is a template; it cannot work until filled in.
+        raise UserFacingError(
+            f"base_url: replace {AZURE_PLACEHOLDER} with the name of your Azure OpenAI resource.",
+            status=422,
+            code="invalid_provider",
+        )
+    return provider
+
+
 def _new_provider_id(settings: Settings, base: str) -> str:
     taken = {p.id for p in settings.providers} | {ENV_PROVIDER_ID}
     if base not in taken:
@@ -424,10 +440,7 @@ def build_api_router(services: ApiServices) -> APIRouter:
         fields["id"] = _new_provider_id(settings, preset.id)
         if body.name is None:
             fields["name"] = _new_provider_name(settings, preset.name)
-        try:
-            provider = Provider.model_validate(fields)
-        except ValidationError as exc:
-            raise _invalid(exc, "invalid_provider") from None
+        provider = _validated_provider(fields)
         changes: dict[str, Any] = {"providers": [*settings.providers, provider]}
         if settings.default_provider is None:
             changes["default_provider"] = provider.id
@@ -448,10 +461,10 @@ def build_api_router(services: ApiServices) -> APIRouter:
     def update_provider(provider_id: str, patch: ProviderPatch) -> dict[str, Any]:
         settings = settings_file.settings
         provider = _saved_provider(settings, provider_id)
+        updated = _validated_provider(
+            {**provider.model_dump(), **patch.model_dump(exclude_unset=True)}
+        )
         try:
-            updated = Provider.model_validate(
-                {**provider.model_dump(), **patch.model_dump(exclude_unset=True)}
-            )
             providers = [updated if p.id == provider_id else p for p in settings.providers]
             saved = settings_file.update(providers=providers)
         except ValidationError as exc:
@@ -515,10 +528,7 @@ def build_api_router(services: ApiServices) -> APIRouter:
         preset = PRESETS[body.kind]
         fields = preset.model_dump()
         fields.update(body.model_dump(include={"base_url", "api_version"}, exclude_none=True))
-        try:
-            provider = Provider.model_validate(fields)
-        except ValidationError as exc:
-            raise _invalid(exc, "invalid_provider") from None
+        provider = _validated_provider(fields)
         key: str | None = None
         if body.key is not None:
             try:
