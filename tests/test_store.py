@@ -25,7 +25,9 @@ from chatkit.types import (
     FileAttachment,
     ImageAttachment,
     InferenceOptions,
+    Page,
     SDKHiddenContextItem,
+    Thread,
     ThreadItem,
     ThreadMetadata,
     UserMessageItem,
@@ -105,6 +107,20 @@ async def test_thread_round_trip_keeps_every_field(store: SQLiteStore) -> None:
     )
     await store.save_thread(thread, CTX)
     assert await store.load_thread("thr_a", CTX) == thread
+
+
+async def test_saving_a_full_thread_stores_only_its_metadata(store: SQLiteStore) -> None:
+    full = Thread(
+        id="thr_a",
+        title="With items",
+        created_at=datetime(2026, 1, 1),
+        items=Page(data=[user_message("thr_a", "m1")]),
+    )
+    await store.save_thread(full, CTX)
+    loaded = await store.load_thread("thr_a", CTX)
+    assert type(loaded) is ThreadMetadata
+    assert loaded == ThreadMetadata(id="thr_a", title="With items", created_at=datetime(2026, 1, 1))
+    assert (await store.load_thread_items("thr_a", None, 20, "asc", CTX)).data == []
 
 
 async def test_save_thread_updates_in_place(store: SQLiteStore) -> None:

@@ -25,6 +25,12 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   message are forgotten at the first start a day later.
 - ``feedback`` holds thumbs up/down per item and cascades with the item.
 
+Search returns threads, most recently active first, each with the newest
+message that matched (or its title). FTS5 walks matches newest first by rowid,
+which is cheap; the walk stops once enough distinct threads are found, or
+after a bounded number of matches, so a word found everywhere costs the same
+as a rare one.
+
 Every write is one transaction. SQLite never runs on the event loop: writes
 go to one dedicated thread with one connection (WAL, synchronous=NORMAL,
 foreign keys on), so they are serialized without lock contention; reads go to
