@@ -180,7 +180,7 @@ function Footer({ view, responding }: { view: ThreadView; responding: boolean })
         <div key={notice.id} className={`ck-notice ck-notice-${notice.level}`} role={notice.level === "danger" ? "alert" : "status"}>
           <Icon name={notice.level === "info" ? "info" : "alert"} size={18} />
           <div className="ck-notice-body">
-            {notice.title ? <strong>{notice.title}</strong> : null}
+            {notice.title ? <span className="ck-notice-title">{notice.title}</span> : null}
             <Markdown text={notice.message} />
           </div>
           <button type="button" className="ck-icon-btn ck-sm" aria-label={t("notice.dismiss")} onClick={() => controller.dismissNotice(notice.id)}>

@@ -30,7 +30,6 @@ export const UserMessage = memo(function UserMessage({ item }: { item: UserMessa
       <h3 className="ck-sr-only">{t("message.you")}</h3>
       {item.quoted_text ? (
         <blockquote className="ck-quote">
-          <Icon name="quote" size={12} />
           <span>{item.quoted_text}</span>
         </blockquote>
       ) : null}
