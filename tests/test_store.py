@@ -468,7 +468,7 @@ async def test_create_file_attachment_and_upload(store: SQLiteStore) -> None:
     assert leftovers == []
 
 
-async def test_delete_attachment_removes_row_and_file_and_is_repeatable(
+async def test_delete_attachment_removes_row_and_file_once(
     store: SQLiteStore,
 ) -> None:
     attachment = await store.create_attachment(
@@ -483,6 +483,11 @@ async def test_delete_attachment_removes_row_and_file_and_is_repeatable(
     assert not path.exists()
     with pytest.raises(NotFoundError):
         await store.load_attachment(attachment.id, CTX)
+    # A later request for the same id finds nothing.
+    with pytest.raises(NotFoundError, match=attachment.id):
+        await store.delete_attachment(attachment.id, CTX)
+    with pytest.raises(NotFoundError, match="atc_never"):
+        await store.delete_attachment("atc_never", CTX)
 
 
 async def test_attachment_ids_cannot_escape_the_folder(store: SQLiteStore) -> None:

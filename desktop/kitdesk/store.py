@@ -109,6 +109,8 @@ MAX_ATTACHMENTS_PER_MESSAGE = 10
 # The most rows one page returns, whatever the client asks; it pages on for more.
 MAX_PAGE_SIZE = 500
 _BUSY_TIMEOUT_MS = 5000
+# How many just-deleted attachment ids delete_attachment remembers.
+_JUST_DELETED_MEMORY = 256
 # Uploads not sent in a message within this time are deleted at the next start.
 _UNSENT_ATTACHMENT_MAX_AGE_US = 24 * 3600 * 1_000_000
 # Write transactions between background WAL checkpoints (a few MB of WAL at most).
@@ -181,6 +183,8 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         self.last_backup: Path | None = None
         self._db: sqlite3.Connection | None = None
         self._closed = False
+        # Attachment ids deleted moments ago (see delete_attachment), oldest first.
+        self._just_deleted_attachments: dict[str, bool] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kitdesk-store")
         # Commits only append to the WAL (synchronous=NORMAL: no fsync). Copying
         # the WAL back into the database (a checkpoint) fsyncs and can take tens
@@ -641,17 +645,25 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         return await self._run(work)
 
     async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
-        """Delete an attachment's row and file; deleting one that is gone is not an error.
+        """Delete an attachment's row and file; NotFoundError when there is no such attachment.
 
-        The SDK calls this twice per request (once as AttachmentStore, once as
-        Store), and both are this method.
+        ChatKitServer handles ``attachments.delete`` by calling this twice, once
+        as the AttachmentStore and once as the Store, and here both are this one
+        method: so the repeat call for an id deleted a moment ago succeeds quietly.
         """
+        if self._just_deleted_attachments.pop(attachment_id, False):
+            return
 
-        def work(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM attachments WHERE id = ?", (attachment_id,))
+        def work(db: sqlite3.Connection) -> int:
+            return db.execute("DELETE FROM attachments WHERE id = ?", (attachment_id,)).rowcount
 
-        await self._run_write(work)
+        deleted = await self._run_write(work)
         await asyncio.to_thread(self._remove_files, [attachment_id])
+        if deleted == 0:
+            raise NotFoundError(f"Attachment {attachment_id[:100]} was not found")
+        self._just_deleted_attachments[attachment_id] = True
+        while len(self._just_deleted_attachments) > _JUST_DELETED_MEMORY:
+            self._just_deleted_attachments.pop(next(iter(self._just_deleted_attachments)))
 
     async def write_attachment_file(self, attachment_id: str, data: bytes) -> Attachment:
         """Store an attachment's bytes and mark its upload complete; returns the new metadata."""
