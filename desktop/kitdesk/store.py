@@ -202,6 +202,8 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         self._checkpoint_pending = False
         try:
             self._executor.submit(self._open).result()
+            # Open the reader now (after migrations) so the first read is not slower.
+            self._reader.submit(self._read, lambda db: None).result()
         except BaseException:
             self._shutdown()
             raise
