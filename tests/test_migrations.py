@@ -239,3 +239,15 @@ async def test_garbage_file_is_refused_with_a_readable_message(kitdesk_home: Pat
     with pytest.raises(SchemaError, match="cannot open its database") as raised:
         SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
     assert str(kitdesk_home.backups_dir) in str(raised.value)
+
+
+async def test_upgrade_refused_when_the_backup_cannot_be_written(kitdesk_home: Paths) -> None:
+    build_v1_database(kitdesk_home.db_path)
+    kitdesk_home.backups_dir.write_text("a file where the backups folder should be")
+    with pytest.raises(SchemaError, match="could not write the copy") as raised:
+        SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    assert "Nothing was changed" in str(raised.value)
+    with sqlite3.connect(kitdesk_home.db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_schema")}
+        assert "items_fts" not in tables

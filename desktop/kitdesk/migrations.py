@@ -206,8 +206,11 @@ def backup_database(db: sqlite3.Connection, backups_dir: Path, version: int) -> 
         # The copy inherits WAL mode from the page header; a backup should be one
         # self-contained file that opens anywhere, read-only media included.
         copy.execute("PRAGMA journal_mode = DELETE")
-    finally:
+    except BaseException:
         copy.close()
+        target.unlink(missing_ok=True)  # never leave a half copy that looks like a backup
+        raise
+    copy.close()
     return target
 
 
@@ -231,7 +234,16 @@ def migrate(db: sqlite3.Connection, backups_dir: Path) -> Path | None:
             "This file is not a Kitdesk database (it already holds other tables). "
             "Move it aside or choose another data folder."
         )
-    backup = backup_database(db, backups_dir, version) if has_content else None
+    backup = None
+    if has_content:
+        try:
+            backup = backup_database(db, backups_dir, version)
+        except (OSError, sqlite3.Error) as error:
+            raise SchemaError(
+                f"Kitdesk must back up its database before upgrading it, and could not "
+                f"write the copy to {backups_dir}: {error}. Nothing was changed; free some "
+                "disk space or fix the folder's permissions, then start Kitdesk again."
+            ) from error
     if backup is not None:
         log.info("backed up schema version %s to %s before migrating", version, backup)
 

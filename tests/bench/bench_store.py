@@ -40,7 +40,6 @@ from chatkit.types import (
     UserMessageItem,
     UserMessageTextContent,
 )
-from kitdesk import migrations
 from kitdesk.context import RequestContext
 from kitdesk.store import SQLiteStore
 
@@ -252,9 +251,20 @@ async def _add_long_thread(path: Path, text: _TextSource) -> None:
         await store.close()
 
 
+def _schema_fingerprint() -> str:
+    """A hash of the schema a new store gets, so a changed migration never reuses a cache."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "schema.db"
+        asyncio.run(SQLiteStore(path, Path(scratch) / "attachments").close())
+        with sqlite3.connect(path) as db:
+            rows = db.execute("SELECT type, name, sql FROM sqlite_schema ORDER BY name").fetchall()
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        db.close()
+    return hashlib.sha256(repr((version, rows)).encode()).hexdigest()[:12]
+
+
 def _database(size: Size) -> Path:
-    # Keyed by the schema's source too, so a changed migration is never measured stale.
-    schema = hashlib.sha256(Path(migrations.__file__).read_bytes()).hexdigest()[:12]
+    schema = _schema_fingerprint()
     folder = Path(tempfile.gettempdir()) / (
         f"kitdesk-bench-store-{schema}-d{DATA_VERSION}-{size.threads}"
     )
