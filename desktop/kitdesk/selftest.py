@@ -14,6 +14,7 @@ import re
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -72,6 +73,9 @@ def check_server(paths: Paths) -> str:
         with urllib.request.urlopen(request, timeout=HEALTH_TIMEOUT) as response:  # noqa: S310
             status = response.status
             body = response.read(2000).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(2000).decode("utf-8", "replace")
+        raise CheckFailed(f"the health route answered {exc.code}: {detail}") from None
     except OSError as exc:
         raise CheckFailed(f"the health route did not answer: {exc}") from None
     finally:

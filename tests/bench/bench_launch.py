@@ -1,0 +1,138 @@
+"""Launch benchmark: the real window under Xvfb, from the source tree and the frozen bundle.
+
+For each variant: one cold-ish launch to warm the page cache, then RUNS warm
+launches, each measuring
+- window: process start until the X window "Kitdesk" exists;
+- interactive: process start until the composer is on screen and enabled;
+- idle PSS: summed proportional set size of Kitdesk and every process it
+  started (Qt WebEngine's zygote, GPU and renderer processes), 3 s after the UI
+  became interactive;
+- close: WM_DELETE_WINDOW sent until the process has exited.
+Plus the size of the Linux bundle in build/dist/kitdesk when it was built.
+
+Targets (issue 4): interactive <= 1.0 s warm; idle PSS <= 350 MB; bundle <= 400 MB.
+
+    python -m tests.bench launch
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from tests.upstream import Upstream
+from tests.window import harness, x11
+
+RUNS = 3
+IDLE_SECONDS = 3.0
+BUNDLE = harness.REPO / "build" / "dist" / "kitdesk"
+
+
+@dataclass
+class Launch:
+    window: float
+    interactive: float
+    pss_mb: float
+    processes: int
+    close: float
+
+
+def _pss_mb(processes: list[psutil.Process]) -> float:
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_full_info().pss
+    return total / 1e6
+
+
+def measure_once(command: list[str], display: str, upstream: Upstream, root: Path) -> Launch:
+    home = Path(tempfile.mkdtemp(dir=root))
+    env = harness.base_env(display) | {
+        "OPENAI_API_KEY": "bench-key",
+        "OPENAI_BASE_URL": upstream.base_url,
+    }
+    started = time.perf_counter()
+    app = harness.launch(
+        command, home=home / "home", display=display, env=env, log_path=home / "out.log"
+    )
+    try:
+        window = x11.wait_for_window(display, "Kitdesk", timeout=120)
+        window_at = time.perf_counter() - started
+        page = harness.attach(app, timeout=120)
+        harness.wait_interactive(page, timeout=120)
+        interactive_at = time.perf_counter() - started
+        page.close()
+        time.sleep(IDLE_SECONDS)
+        tree = app.tree()
+        pss = _pss_mb(tree)
+        closing = time.perf_counter()
+        with x11.Display(display) as dpy:
+            dpy.request_close(window.window)
+        code = app.wait(60)
+        closed_in = time.perf_counter() - closing
+        if code != 0:
+            raise RuntimeError(f"kitdesk exited with {code}:\n{app.output()[-2000:]}")
+        return Launch(window_at, interactive_at, pss, len(tree), closed_in)
+    finally:
+        app.kill()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def bundle_size() -> int | None:
+    if not (BUNDLE / "kitdesk").is_file():
+        return None
+    return sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def main() -> None:
+    variants = {"source (python -m kitdesk)": harness.dev_command()}
+    if (BUNDLE / "kitdesk").is_file():
+        variants["bundle (build/dist/kitdesk)"] = [str(BUNDLE / "kitdesk")]
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    with (
+        Upstream() as upstream,
+        x11.xvfb() as display,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        for name, command in variants.items():
+            first = measure_once(command, display, upstream, Path(tmp))
+            runs = [measure_once(command, display, upstream, Path(tmp)) for _ in range(RUNS)]
+            rows.append(
+                (
+                    name,
+                    f"{first.interactive:.2f}",
+                    f"{statistics.median(r.window for r in runs):.2f}",
+                    f"{statistics.median(r.interactive for r in runs):.2f}",
+                    f"{statistics.median(r.pss_mb for r in runs):.0f} ({runs[-1].processes})",
+                    f"{max(r.close for r in runs):.2f}",
+                )
+            )
+    header = (
+        "variant",
+        "first launch s",
+        f"window s (median of {RUNS})",
+        "interactive s",
+        "idle PSS MB (procs)",
+        "close->exit s (max)",
+    )
+    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
+    for line in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+    size = bundle_size()
+    print(
+        f"\nLinux bundle size: {size / 1e6:.0f} MB ({size / 2**20:.0f} MiB)"
+        if size is not None
+        else "\nLinux bundle size: not built (make bundle)"
+    )
+    print("targets: interactive <= 1.0 s warm, idle PSS <= 350 MB, bundle <= 400 MB")
+
+
+if __name__ == "__main__":
+    main()
