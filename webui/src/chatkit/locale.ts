@@ -49,7 +49,7 @@ export const en = {
   "composer.lockedThread": "This chat is locked.",
   "composer.closedThread": "This chat is closed.",
   "composer.dropFiles": "Drop files to attach",
-  "composer.tooMany": "You can attach at most {count} files.",
+  "composer.tooMany": "Too many files: the limit is {count} per message.",
   "composer.tooLarge": "{name} is larger than {size}.",
   "composer.badType": "{name} is not a supported file type.",
   "composer.attachmentsDisabled": "Attachments are not enabled.",

@@ -62,6 +62,20 @@ describe("ChatController", () => {
     expect(input.inference_options.model).toBe("p::small");
   });
 
+  it("falls back to a new chat when the initial thread no longer exists", async () => {
+    const { controller, events } = setup(
+      (r) => {
+        if (r.type === "threads.get_by_id") return { json: { error: { code: "not_found", message: "That conversation no longer exists." } }, status: 404 };
+        throw new Error(r.type);
+      },
+      { initialThread: "thr_gone" },
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(controller.getState().threadError).toBeNull();
+    expect(controller.getState().view.thread).toBeNull();
+    expect(events.filter((e) => e.name === "chatkit.thread.change").at(-1)!.detail).toEqual({ threadId: null });
+  });
+
   it("opens a long thread at its latest items and pages older ones with items.list", async () => {
     const all = Array.from({ length: 100 }, (_, i) => (i % 2 ? assistantItem(`i${i}`, T, `a${i}`) : userItem(`i${i}`, T, `u${i}`)));
     const { controller, requests } = setup((r) => {
@@ -279,8 +293,8 @@ describe("ChatController", () => {
       { composer: { attachments: { enabled: true, maxCount: 1, maxSize: { "image/*": 1000, "*": 10 }, accept: { "image/*": [".png"] } } } },
     );
     const png = new File([new Uint8Array(100)], "cat.png", { type: "image/png" });
-    const errors = await controller.addFiles([png, new File(["x"], "notes.txt", { type: "text/plain" })], (k) => k);
-    expect(errors).toEqual(["composer.tooMany"]);
+    const errors = await controller.addFiles([png, new File(["x"], "notes.txt", { type: "text/plain" })]);
+    expect(errors).toEqual(["Too many files: the limit is 1 per message."]);
     const chips = controller.getState().composer.attachments;
     expect(chips.map((c) => [c.name, c.status])).toEqual([["cat.png", "done"]]);
     const upload = requests.find((r) => r.url.endsWith("/upload"))!;
@@ -294,6 +308,24 @@ describe("ChatController", () => {
 });
 
 describe("attachment limits", () => {
+  it("refuses files over the size limit or of the wrong type, in words, without uploading", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ json: {} }));
+    const controller = new ChatController({ emit: () => undefined, schedule: (cb) => cb() });
+    controller.setOptions({
+      api: { url: "/chatkit", domainKey: "local", fetch },
+      history: { enabled: false },
+      composer: { attachments: { enabled: true, maxSize: 1024, accept: { "image/*": [".png"] } } },
+    });
+    const errors = await controller.addFiles([
+      new File([new Uint8Array(2048)], "big.png", { type: "image/png" }),
+      new File(["x"], "run.exe", { type: "application/x-msdownload" }),
+    ]);
+    expect(errors).toEqual(["big.png is larger than 1 KB.", "run.exe is not a supported file type."]);
+    expect(controller.getState().composer.error).toBe("big.png is larger than 1 KB.");
+    expect(controller.getState().composer.attachments).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+
   it("picks per-type size limits with a fallback", () => {
     expect(maxSizeFor("image/png", { "image/*": 5, "*": 2 })).toBe(5);
     expect(maxSizeFor("text/plain", { "image/*": 5, "*": 2 })).toBe(2);

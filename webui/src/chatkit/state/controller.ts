@@ -5,6 +5,7 @@
  * events through the `emit` callback the element gives it.
  */
 import type { Attachment as PublicAttachment, ChatKitOptions, UserMessageContent as PublicContent } from "@openai/chatkit";
+import { formatBytes, makeTranslator, type Translate } from "../locale";
 import { ChatKitClient, ChatKitRequestError, isAbortError, type ApiConfig } from "../protocol/client";
 import type {
   Attachment,
@@ -189,7 +190,8 @@ export interface ControllerDeps {
   emit: EmitFn;
   /** Overrides batching (tests run flushes synchronously). */
   schedule?: Scheduler;
-  translate?: (key: "message.answerReady", vars: { text: string }) => string;
+  /** Strings for people (composer errors, announcements); English by default. */
+  translate?: Translate;
 }
 
 export class ChatController {
@@ -198,7 +200,7 @@ export class ChatController {
   readonly client: ChatKitClient;
   private readonly emit: EmitFn;
   private readonly schedule: Scheduler;
-  private readonly translate: ControllerDeps["translate"];
+  private readonly translate: Translate;
 
   private queue: ThreadStreamEvent[] = [];
   private flushScheduled = false;
@@ -209,13 +211,14 @@ export class ChatController {
   private searchAbort: AbortController | null = null;
   private searchApiMissing = false;
   private threadLoadToken = 0;
+  private threadErrorStatus: number | undefined;
   private olderLoading = false;
   private readonly uploads = new Map<string, AbortController>();
 
   constructor(deps: ControllerDeps) {
     this.emit = deps.emit;
     this.schedule = deps.schedule ?? defaultScheduler;
-    this.translate = deps.translate;
+    this.translate = deps.translate ?? makeTranslator("en");
     this.client = new ChatKitClient(() => this.apiConfig());
   }
 
@@ -275,7 +278,7 @@ export class ChatController {
     if (toolId && !(options.composer?.tools ?? []).some((tool) => tool.id === toolId)) toolId = null;
     this.set({ options, composer: { ...this.state.composer, modelId, toolId } });
     if (first) {
-      if (options.initialThread) void this.setThreadId(options.initialThread);
+      if (options.initialThread) void this.openInitialThread(options.initialThread);
       if (options.history?.enabled !== false) void this.loadThreads(true);
     }
   }
@@ -310,10 +313,20 @@ export class ChatController {
       this.emit("chatkit.thread.change", { threadId });
     } catch (error) {
       if (token !== this.threadLoadToken) return;
+      this.threadErrorStatus = error instanceof ChatKitRequestError ? error.status : undefined;
       this.set({ loadingThread: false, threadError: messageOf(error) });
       this.reportError(error);
     } finally {
       if (token === this.threadLoadToken) this.emit("chatkit.thread.load.end", { threadId });
+    }
+  }
+
+  /** A remembered thread that no longer exists opens the new-chat screen instead of an error. */
+  private async openInitialThread(threadId: string): Promise<void> {
+    await this.setThreadId(threadId);
+    if (this.state.threadError && this.threadErrorStatus === 404 && this.state.view.thread?.id === threadId) {
+      this.log("thread.initial_missing", { threadId });
+      await this.setThreadId(null);
     }
   }
 
@@ -610,7 +623,7 @@ export class ChatController {
       if (item.type === "user_message") break;
       if (item.type === "assistant_message") {
         const text = markdownToSpeech(assistantText(item)).slice(0, 300);
-        if (text) this.set({ announcement: this.translate ? this.translate("message.answerReady", { text }) : text });
+        if (text) this.set({ announcement: this.translate("message.answerReady", { text }) });
         return;
       }
     }
@@ -826,8 +839,8 @@ export class ChatController {
   }
 
   /** Validate and upload files; returns the human errors for rejected ones. */
-  async addFiles(files: File[], t?: (key: string, vars: Record<string, string | number>) => string): Promise<string[]> {
-    const say = t ?? ((key: string, vars: Record<string, string | number>) => `${key} ${JSON.stringify(vars)}`);
+  async addFiles(files: File[]): Promise<string[]> {
+    const say = this.translate;
     const config = this.state.options?.composer?.attachments;
     const errors: string[] = [];
     if (!config?.enabled) {
@@ -849,7 +862,7 @@ export class ChatController {
       }
       const limit = maxSizeFor(file.type, config.maxSize);
       if (file.size > limit) {
-        errors.push(say("composer.tooLarge", { name: file.name, size: `${Math.round(limit / 1024 / 102.4) / 10} MB` }));
+        errors.push(say("composer.tooLarge", { name: file.name, size: formatBytes(limit, say) }));
         continue;
       }
       accepted.push(file);

@@ -5,7 +5,7 @@
  * streams.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactElement } from "react";
-import { formatBytes, type LocaleKey } from "../locale";
+import { formatBytes } from "../locale";
 import type { ComposerAttachment } from "../state/controller";
 import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
@@ -78,9 +78,8 @@ export function Composer(): ReactElement {
     if (composer.focusToken) textareaRef.current?.focus();
   }, [composer.focusToken]);
 
-  const say = (key: string, vars: Record<string, string | number>) => t(key as LocaleKey, vars);
   const addFiles = (files: File[]) => {
-    if (files.length) void controller.addFiles(files, say);
+    if (files.length) void controller.addFiles(files);
   };
 
   const submit = () => {

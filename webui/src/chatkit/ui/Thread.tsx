@@ -68,8 +68,8 @@ function TurnActions({
   const current: FeedbackKind | undefined = ids.length ? feedback[ids[0]!] : undefined;
   const showFeedback = Boolean(options?.threadItemActions?.feedback) && ids.length > 0;
   const showRetry = Boolean(options?.threadItemActions?.retry);
-  const view = controller.getState().view;
   const onRetry = () => {
+    const view = controller.getState().view;
     const first = turn[0];
     const index = first ? view.items.findIndex((item) => item.id === first.id) : -1;
     for (let i = index; i >= 0; i -= 1) {
