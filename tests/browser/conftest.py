@@ -141,6 +141,10 @@ def _start_server(home: Path, env_extra: dict[str, str]) -> KitdeskServer:
     server = KitdeskServer(url=url, home=home, process=process, output=output)
     # Keep draining its log so the pipe never fills and blocks the server.
     threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True).start()
+    # The page is served at once while the rest of the app loads in the background
+    # (seconds on a busy 2-core machine); the tests start once the API answers.
+    with server.client() as client:
+        client.get("/api/health", timeout=120).raise_for_status()
     return server
 
 
