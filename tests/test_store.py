@@ -640,6 +640,16 @@ async def test_reads_do_not_wait_for_a_long_write(store: SQLiteStore) -> None:
     assert [t.id for t in (await store.load_threads(10, None, "desc", CTX)).data] == ["thr_small"]
 
 
+def test_close_sync_without_an_event_loop(kitdesk_home: Paths) -> None:
+    store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    assert store.check() == "ok"
+    store.close_sync()
+    store.close_sync()
+    assert store.check() == "closed"
+    # Closed cleanly: the last connection folded the WAL into the file and removed it.
+    assert not kitdesk_home.db_path.with_name("kitdesk.db-wal").exists()
+
+
 async def test_close_finishes_queued_writes(kitdesk_home: Paths) -> None:
     store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
     await store.save_thread(make_thread("thr_a"), CTX)
