@@ -251,3 +251,17 @@ async def test_upgrade_refused_when_the_backup_cannot_be_written(kitdesk_home: P
         assert db.execute("PRAGMA user_version").fetchone() == (1,)
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_schema")}
         assert "items_fts" not in tables
+
+
+async def test_database_locked_by_another_program_is_explained(kitdesk_home: Paths) -> None:
+    store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    await store.close()
+    holder = sqlite3.connect(kitdesk_home.db_path, isolation_level=None, timeout=0)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(SchemaError, match="busy in another program"):
+            SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir, busy_timeout_ms=50)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

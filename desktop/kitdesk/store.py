@@ -174,9 +174,16 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
     """chatkit Store and AttachmentStore over one SQLite database file."""
 
     def __init__(
-        self, db_path: Path, attachments_dir: Path, *, backups_dir: Path | None = None
+        self,
+        db_path: Path,
+        attachments_dir: Path,
+        *,
+        backups_dir: Path | None = None,
+        busy_timeout_ms: int = _BUSY_TIMEOUT_MS,
     ) -> None:
         self.db_path = Path(db_path)
+        # How long to wait for a lock another process holds before failing.
+        self._busy_timeout_ms = int(busy_timeout_ms)
         self.attachments_dir = Path(attachments_dir)
         self.backups_dir = backups_dir or self.db_path.parent / "backups"
         # Set when opening migrated an existing file: where the copy went.
@@ -208,7 +215,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             self._shutdown()
             raise
 
-    # ---- the worker thread -------------------------------------------------
+    # ---- threads and connections ---------------------------------------------
 
     def _open(self) -> None:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +223,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
         self._db = db
         try:
-            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 log.warning("SQLite refused WAL mode (got %s) for %s", mode, self.db_path)
@@ -225,6 +232,15 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
             db.execute("PRAGMA temp_store = MEMORY")
             db.execute("PRAGMA wal_autocheckpoint = 0")  # see _checkpoint
             self.last_backup = migrate(db, self.backups_dir)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise SchemaError(
+                    f"Kitdesk cannot open its database {self.db_path}: {error}."
+                ) from error
+            raise SchemaError(
+                f"Kitdesk's database {self.db_path} is busy in another program "
+                "(is Kitdesk already running?). Close it and try again."
+            ) from error
         except sqlite3.DatabaseError as error:
             raise SchemaError(
                 f"Kitdesk cannot open its database {self.db_path}: {error}. "
@@ -281,7 +297,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
                 self._checkpoint_db = sqlite3.connect(
                     self.db_path, isolation_level=None, check_same_thread=False
                 )
-                self._checkpoint_db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+                self._checkpoint_db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             # PASSIVE never blocks the writer or readers; what it cannot copy
             # now (pages a reader still sees) is copied next time.
             self._checkpoint_db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -299,7 +315,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
         """Run ``work`` in one read transaction (a consistent snapshot) on the reader thread."""
         if self._reader_db is None:
             db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             db.execute("PRAGMA query_only = ON")
             self._reader_db = db
         db = self._reader_db
