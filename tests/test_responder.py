@@ -19,6 +19,7 @@ from tests.responder_harness import (
     API_KEY,
     PROVIDER_KINDS,
     SYSTEM_PROMPT,
+    Answer,
     Kitdesk,
     kitdesk_fixture,
     provider_for,
@@ -91,17 +92,36 @@ def test_stored_thread_alternates_user_and_assistant(kitdesk: Kitdesk) -> None:
     assert [a.content[0].text for a in answers] == ["Echo: one", "Echo: two"]
 
 
-def test_deltas_are_streamed_to_the_client(kitdesk: Kitdesk) -> None:
-    kitdesk.upstream.script(Turn(chunks=["Hel", "lo", " there"]))
-    answer = kitdesk.send("hi")
-    deltas = [
+def text_deltas(answer: Answer) -> list[str]:
+    return [
         e.update.delta
         for e in answer.events
         if isinstance(e, ThreadItemUpdatedEvent)
         and isinstance(e.update, AssistantMessageContentPartTextDelta)
     ]
-    assert deltas == ["Hel", "lo", " there"]
+
+
+def test_deltas_are_streamed_to_the_client_as_they_come(kitdesk: Kitdesk) -> None:
+    kitdesk.upstream.script(Turn(chunks=["Hel", "lo", " there"], delay_between=0.05))
+    answer = kitdesk.send("hi")
+    assert text_deltas(answer) == ["Hel", "lo", " there"]
     assert answer.text == "Hello there"
+
+
+@pytest.mark.parametrize("kind", ["openai", "ollama"])
+def test_a_burst_of_deltas_is_relayed_in_fewer_events(
+    kitdesk_home: Paths, upstream: Upstream, kind: str
+) -> None:
+    words = [f"w{i} " for i in range(500)]
+    app = start_kitdesk(kitdesk_home, upstream, kind=kind)
+    try:
+        upstream.script(Turn(chunks=words))  # sent back to back, many per socket write
+        answer = app.send("go")
+    finally:
+        app.close()
+    deltas = text_deltas(answer)
+    assert "".join(deltas) == "".join(words) == answer.text
+    assert len(deltas) < len(words)
 
 
 async def test_model_choice_composer_then_thread_then_default(

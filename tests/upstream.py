@@ -79,6 +79,12 @@ from starlette.routing import Route
 TITLE_MARKER = "short title"
 DEFAULT_MODELS = ("gpt-test", "gpt-test-mini")
 DEFAULT_TRANSCRIPT = "Hello from the microphone"
+# Without delays, deltas go out in writes of up to this many SSE events, as a
+# fast provider's do through TCP; each event is still its own SSE frame.
+BURST_FRAMES = 32
+# Placeholders in a pre-serialised delta event (see ResponsesStream.events).
+DELTA_MARK = "@@kitdesk-delta@@"
+SEQUENCE_MARK = "@@kitdesk-sequence@@"
 
 
 @dataclass
@@ -575,16 +581,31 @@ class ResponsesStream:
                 type="response.output_text.delta",
             )
         )
+        # One typed event, serialised once; each delta only fills in its fields.
+        template["sequence_number"] = SEQUENCE_MARK
+        template["delta"] = DELTA_MARK
+        frame_template = f"event: {template['type']}\ndata: {json.dumps(template)}\n\n"
         sent: list[str] = []
+        pending: list[bytes] = []
         for index, delta in enumerate(turn.deltas()):
             if turn.disconnect_after is not None and index >= turn.disconnect_after:
+                yield b"".join(pending)
                 raise UpstreamDisconnect
             if turn.malformed and index == 1:
-                yield b"event: response.output_text.delta\ndata: {not json\n\n"
+                pending.append(b"event: response.output_text.delta\ndata: {not json\n\n")
             if turn.delay_between and index:
+                yield b"".join(pending)
+                pending.clear()
                 await asyncio.sleep(turn.delay_between)
             sent.append(delta)
-            yield self._frame({**template, "delta": delta})
+            frame = frame_template.replace(f'"{SEQUENCE_MARK}"', str(self.sequence), 1)
+            self.sequence += 1
+            pending.append(frame.replace(f'"{DELTA_MARK}"', json.dumps(delta), 1).encode())
+            if len(pending) >= BURST_FRAMES:
+                yield b"".join(pending)
+                pending.clear()
+        if pending:
+            yield b"".join(pending)
         text = "".join(sent)
         yield self._frame(
             ResponseTextDoneEvent(
@@ -742,16 +763,25 @@ class ChatStream:
                 chunk["choices"][0]["delta"] = {turn.reasoning_field: delta}
                 yield self._frame({**chunk, **usage_field})
         template = {**self._chunk(ChoiceDelta(content="")), **usage_field}
-        choice_template = template["choices"][0]
+        template["choices"][0]["delta"] = {"content": DELTA_MARK}
+        frame_template = f"data: {json.dumps(template)}\n\n"
+        pending: list[bytes] = []
         for index, delta in enumerate(turn.deltas()):
             if turn.disconnect_after is not None and index >= turn.disconnect_after:
+                yield b"".join(pending)
                 raise UpstreamDisconnect
             if turn.malformed and index == 1:
-                yield b"data: {not json\n\n"
+                pending.append(b"data: {not json\n\n")
             if turn.delay_between and index:
+                yield b"".join(pending)
+                pending.clear()
                 await asyncio.sleep(turn.delay_between)
-            choice = {**choice_template, "delta": {"content": delta}}
-            yield self._frame({**template, "choices": [choice]})
+            pending.append(frame_template.replace(f'"{DELTA_MARK}"', json.dumps(delta), 1).encode())
+            if len(pending) >= BURST_FRAMES:
+                yield b"".join(pending)
+                pending.clear()
+        if pending:
+            yield b"".join(pending)
         yield self._frame({**self._chunk(ChoiceDelta(), finish="stop"), **usage_field})
         if include_usage:
             usage = CompletionUsage(completion_tokens=5, prompt_tokens=10, total_tokens=15)

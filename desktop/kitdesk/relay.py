@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import openai
 from agents import TResponseInputItem
@@ -57,6 +57,13 @@ NewId = Callable[[StoreItemType], str]
 # Where OpenAI-compatible servers put reasoning text in a Chat Completions delta:
 # vLLM / DeepSeek use reasoning_content, Ollama / OpenRouter use reasoning.
 CHAT_REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+# UNTRANSFORMED: the history goes in ``extra_body`` (merged into the JSON as
+# is) rather than as ``input=`` / ``messages=``. The openai client walks typed
+# parameters against their TypedDict annotations before sending: measured here
+# at about 0.25 ms per message, 55 ms for a 200-message thread, on every turn.
+# Our items are already in wire form.
 
 
 class ProviderStreamError(Exception):
@@ -244,7 +251,8 @@ async def stream_responses(
     """One Responses API answer, as lists of ChatKit events (one list per socket read)."""
     async with client.responses.with_streaming_response.create(
         model=model.model,
-        input=cast(Any, items),
+        input=[],
+        extra_body={"input": items},  # see UNTRANSFORMED
         instructions=instructions if instructions else omit,
         temperature=temperature if temperature is not None else omit,
         reasoning=Reasoning(summary="auto") if reasoning else omit,
@@ -293,7 +301,8 @@ async def stream_chat(
     messages = chat_messages(items, instructions)
     async with client.chat.completions.with_streaming_response.create(
         model=model.model,
-        messages=cast(Any, messages),
+        messages=[],
+        extra_body={"messages": messages},  # see UNTRANSFORMED
         temperature=temperature if temperature is not None else omit,
         stream=True,
     ) as response:
@@ -302,9 +311,11 @@ async def stream_chat(
         async for payloads in _read_payloads(response):
             events: list[ThreadStreamEvent] = []
             for payload in payloads:
-                if payload == b"[DONE]":
+                if payload == b"[DONE]" or done:
+                    # Read on to the end of the body (nothing follows) so the
+                    # connection goes back to the pool instead of being closed.
                     done = True
-                    break
+                    continue
                 data = json.loads(payload)
                 if "error" in data and not data.get("choices"):
                     error = data["error"]
@@ -323,8 +334,6 @@ async def stream_chat(
                         finished = True
             if events:
                 yield _merge_deltas(events)
-            if done:
-                break
         if not (done or finished):
             raise StreamEndedEarly
         if closing := answer.finish():

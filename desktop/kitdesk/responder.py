@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
@@ -34,12 +35,13 @@ from agents import (
 from chatkit.actions import Action
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
-from chatkit.server import ChatKitServer
+from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     AudioInput,
+    ChatKitReq,
     ClientToolCallItem,
     FeedbackKind,
     SyncCustomActionResponse,
@@ -53,9 +55,11 @@ from chatkit.types import (
     UserMessageItem,
     UserMessageTextContent,
     WidgetItem,
+    is_streaming_req,
 )
 from openai import AsyncOpenAI
 from openai.types.shared import Reasoning
+from pydantic import TypeAdapter
 
 from kitdesk.context import RequestContext
 from kitdesk.http_errors import UserFacingError
@@ -69,6 +73,8 @@ from kitdesk.titles import is_reasoning_model, make_title
 from kitdesk.upstream_errors import cut_off_note, describe_upstream_error
 
 log = logging.getLogger(__name__)
+
+_REQUEST_ADAPTER: TypeAdapter[ChatKitReq] = TypeAdapter(ChatKitReq)
 
 # No trace of any conversation leaves the machine.
 agents.set_tracing_disabled(True)
@@ -87,6 +93,18 @@ THREAD_MODEL_KEY = "model"
 
 # "auto": the lean relay for plain text, the Agents SDK when tools are involved.
 Engine = Literal["auto", "agents", "relay"]
+
+ENGINES: tuple[Engine, ...] = ("auto", "agents", "relay")
+
+
+def engine_from_environment() -> Engine:
+    """KITDESK_ENGINE=agents|relay forces one path (benchmarks, or to work around a provider)."""
+    value = os.environ.get("KITDESK_ENGINE", "auto").strip().lower()
+    for engine in ENGINES:
+        if engine == value:
+            return engine
+    return "auto"
+
 
 ACTION_NOT_SUPPORTED = "Kitdesk does not support custom actions yet."
 
@@ -225,13 +243,13 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         read_timeout: float = READ_TIMEOUT_SECONDS,
         connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
         max_retries: int = MAX_RETRIES,
-        engine: Engine = "auto",
+        engine: Engine | None = None,
     ) -> None:
         super().__init__(store, attachment_store=store)
         self.sqlite_store = store
         self.settings = settings
         self.keys = keys
-        self.engine: Engine = engine
+        self.engine: Engine = engine or engine_from_environment()
         self._background: set[asyncio.Task[None]] = set()
         self.clients = ClientCache(
             openai.Timeout(read_timeout, connect=connect_timeout), max_retries
@@ -240,6 +258,27 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
     async def aclose(self) -> None:
         """Close the provider connection pools (at shutdown)."""
         await self.clients.aclose()
+
+    # ---- requests ----------------------------------------------------------------
+
+    async def process(
+        self, request: str | bytes | bytearray, context: RequestContext
+    ) -> StreamingResult | NonStreamingResult:
+        """As ChatKit's, with the request adapter built once.
+
+        chatkit 1.6.5 builds ``TypeAdapter(ChatKitReq)`` on every request: a
+        schema build of a few milliseconds before the first byte of each answer.
+        """
+        return await self.process_request(_REQUEST_ADAPTER.validate_json(request), context)
+
+    async def process_request(
+        self, request: ChatKitReq, context: RequestContext
+    ) -> StreamingResult | NonStreamingResult:
+        """Route an already-validated request (the endpoint validates it once, up front)."""
+        log.debug("chatkit request %s", request.type)
+        if is_streaming_req(request):
+            return StreamingResult(self._process_streaming(request, context))
+        return NonStreamingResult(await self._process_non_streaming(request, context))
 
     # ---- choosing the model --------------------------------------------------
 
