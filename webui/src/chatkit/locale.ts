@@ -59,6 +59,7 @@ export const en = {
   "message.you": "You",
   "message.assistant": "Assistant",
   "message.copy": "Copy",
+  "message.actions": "Message actions",
   "message.copied": "Copied",
   "message.copyCode": "Copy",
   "message.codeFallback": "text",

@@ -23,13 +23,17 @@ export interface RenderedBlock {
 
 const LANG_NAME = /^[\w+#.-]{1,32}$/;
 
-function createMarked(labels: MarkdownLabels): Marked {
+/** A growing code block longer than this is highlighted once it is complete. */
+const LIVE_HIGHLIGHT_LIMIT = 4000;
+
+function createMarked(labels: MarkdownLabels, highlight = true): Marked {
   const renderer = new Renderer();
   renderer.html = ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text);
   renderer.code = ({ text, lang }: Tokens.Code) => {
     const name = (lang ?? "").trim().split(/\s+/)[0] ?? "";
     const safeLang = LANG_NAME.test(name) ? name.toLowerCase() : "";
-    const body = highlightCode(text.replace(/\n$/, ""), safeLang);
+    const code = text.replace(/\n$/, "");
+    const body = highlight ? highlightCode(code, safeLang) : escapeHtml(code);
     const label = escapeHtml(safeLang || labels.codeLanguageFallback);
     const langClass = safeLang ? ` language-${escapeHtml(safeLang)}` : "";
     return (
@@ -48,34 +52,40 @@ function createMarked(labels: MarkdownLabels): Marked {
 
 export class IncrementalMarkdown {
   private readonly marked: Marked;
+  private readonly plainMarked: Marked;
   private cache = new Map<string, string>();
   private nextCache = new Map<string, string>();
 
   constructor(labels: MarkdownLabels, private readonly ctx: SanitizeContext = {}) {
     this.marked = createMarked(labels);
+    this.plainMarked = createMarked(labels, false);
   }
 
-  private renderToken(token: Token, links: TokensList["links"]): string {
+  private renderToken(token: Token, links: TokensList["links"], marked: Marked = this.marked): string {
     const list = [token] as unknown as TokensList;
     list.links = links;
-    return sanitizeHtml(this.marked.parser(list), this.ctx);
+    return sanitizeHtml(marked.parser(list), this.ctx);
   }
 
   /**
    * Render `text` as a list of blocks. Calls with a growing prefix of the
    * same text reuse every block that did not change.
    */
-  render(text: string): RenderedBlock[] {
+  render(text: string, live = false): RenderedBlock[] {
     const tokens = this.marked.lexer(text);
     const links = tokens.links;
     const hasLinks = Object.keys(links).length > 0;
     const linkKey = hasLinks ? JSON.stringify(links) : "";
     const blocks: RenderedBlock[] = [];
-    for (const token of tokens) {
+    const last = tokens.length - 1;
+    for (const [index, token] of tokens.entries()) {
       if (token.type === "space" || token.type === "def") continue;
-      const key = linkKey ? `${token.raw}\u0000${linkKey}` : token.raw;
+      // While streaming, re-highlighting a long growing code block every
+      // frame would cost more than a frame: show it plain until it is done.
+      const plain = live && index === last && token.type === "code" && token.text.length > LIVE_HIGHLIGHT_LIMIT;
+      const key = `${plain ? "\u0001" : ""}${linkKey ? `${token.raw}\u0000${linkKey}` : token.raw}`;
       let html = this.cache.get(key) ?? this.nextCache.get(key);
-      if (html === undefined) html = this.renderToken(token, links);
+      if (html === undefined) html = this.renderToken(token, links, plain ? this.plainMarked : this.marked);
       this.nextCache.set(key, html);
       // Blocks only ever grow at the end, so the position is a stable key.
       blocks.push({ key: `${blocks.length}`, html });

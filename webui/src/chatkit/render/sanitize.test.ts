@@ -185,6 +185,16 @@ describe("markdown rendering", () => {
     }
   }, 30_000);
 
+  it("shows a long code block plain while it grows and highlighted once done", () => {
+    const long = "```python\n" + "x = 1\n".repeat(800);
+    const md = new IncrementalMarkdown(LABELS);
+    const growing = dom(md.render(long, true).map((b) => b.html).join(""));
+    expect(growing.querySelector(".hljs-number")).toBeNull();
+    expect(growing.querySelector("pre code")!.textContent).toBe("x = 1\n".repeat(800).trimEnd());
+    const done = dom(md.render(long + "```\n\nAfter.", true).map((b) => b.html).join(""));
+    expect(done.querySelector(".hljs-number")).not.toBeNull();
+  });
+
   it("reuses unchanged blocks while the last one grows", () => {
     const md = new IncrementalMarkdown(LABELS);
     const first = md.render("Para one.\n\nPara tw");

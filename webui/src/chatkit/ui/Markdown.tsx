@@ -30,7 +30,7 @@ export function Markdown({
   // once (cached across remounts by the virtual list).
   const engine = useMemo(() => (streaming ? new IncrementalMarkdown(labels, ctx) : null), [streaming, labels, ctx]);
   const blocks = useMemo<RenderedBlock[]>(
-    () => (engine ? engine.render(text) : [{ key: "all", html: renderFinishedMarkdown(text, labels, ctx) }]),
+    () => (engine ? engine.render(text, true) : [{ key: "all", html: renderFinishedMarkdown(text, labels, ctx) }]),
     [engine, text, labels, ctx],
   );
   const onClick = useCallback(

@@ -81,7 +81,7 @@ function TurnActions({
     }
   };
   return (
-    <div className={`ck-actions${isLatest ? " ck-actions-latest" : ""}`} role="toolbar" aria-label={t("message.assistant")}>
+    <div className={`ck-actions${isLatest ? " ck-actions-latest" : ""}`} role="toolbar" aria-label={t("message.actions")}>
       {text ? (
         <button
           type="button"
