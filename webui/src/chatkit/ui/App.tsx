@@ -34,6 +34,8 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
   const thread = useChatState((s) => s.view.thread);
   const historyOpen = useChatState((s) => s.history.open);
   const responding = useChatState((s) => s.responding);
+  const items = useChatState((s) => s.view.items);
+  const composerModel = useChatState((s) => s.composer.modelId);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState("");
   const header = options?.header;
@@ -42,6 +44,17 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
   const titleEnabled = header?.title?.enabled !== false;
   const title = header?.title?.text ?? (thread?.created_at ? thread.title || t("header.untitled") : t("header.newThreadTitle"));
   const canRename = !header?.title?.text && Boolean(thread?.created_at) && options?.history?.showRename !== false;
+  // The model in use: the one the last message went to, else the composer's pick.
+  const models = options?.composer?.models ?? [];
+  let modelId: string | null = composerModel;
+  for (let i = items.length - 1; i >= 0; i -= 1) {
+    const item = items[i]!;
+    if (item.type === "user_message") {
+      modelId = item.inference_options?.model ?? modelId;
+      break;
+    }
+  }
+  const modelLabel = thread?.created_at ? models.find((m) => m.id === modelId)?.label : undefined;
   const commit = () => {
     setEditing(false);
     if (thread && draft.trim() && draft.trim() !== thread.title) void controller.renameThread(thread.id, draft);
@@ -102,6 +115,7 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
             <h2 className="ck-title">{title}</h2>
           )
         ) : null}
+        {modelLabel && !editing ? <div className="ck-header-model">{modelLabel}</div> : null}
       </div>
       <div className="ck-header-side ck-header-right">
         {header?.rightAction ? (
