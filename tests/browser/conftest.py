@@ -103,7 +103,8 @@ class KitdeskServer:
         return provider_id
 
 
-def _start_server(home: Path, env_extra: dict[str, str]) -> KitdeskServer:
+def start_server(home: Path, env_extra: dict[str, str]) -> KitdeskServer:
+    """Starts `kitdesk serve` with KITDESK_HOME=home (plus env_extra) and waits for its API."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -148,7 +149,7 @@ def _start_server(home: Path, env_extra: dict[str, str]) -> KitdeskServer:
     return server
 
 
-def _stop_server(server: KitdeskServer) -> None:
+def stop_server(server: KitdeskServer) -> None:
     try:
         os.killpg(server.process.pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -160,20 +161,24 @@ def _stop_server(server: KitdeskServer) -> None:
         server.process.wait(timeout=5)
 
 
-@pytest.fixture
-def kitdesk_server(tmp_path: Path) -> Iterator[KitdeskServer]:
-    """A fresh ``kitdesk serve`` with no provider (onboarding shows)."""
+def require_server_parts() -> None:
     require(WEBUI_INDEX.exists(), "the web UI is not built (make webui)")
     require(
         shutil.which("dbus-run-session") is not None
         and shutil.which("gnome-keyring-daemon") is not None,
         "dbus-run-session and gnome-keyring-daemon are needed (apt-get install gnome-keyring)",
     )
-    server = _start_server(tmp_path / "home", {})
+
+
+@pytest.fixture
+def kitdesk_server(tmp_path: Path) -> Iterator[KitdeskServer]:
+    """A fresh ``kitdesk serve`` with no provider (onboarding shows)."""
+    require_server_parts()
+    server = start_server(tmp_path / "home", {})
     try:
         yield server
     finally:
-        _stop_server(server)
+        stop_server(server)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,10 +153,28 @@ def test_model_picked_in_the_composer_reaches_the_upstream(
     assert [r.model for r in upstream.chat_requests] == ["gpt-test-mini"]
 
 
-# A 2x2 red PNG.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEUlEQVR4nGP4z8DAwMDAwMAAAB8AAf/e5PHZAAAAAElFTkSuQmCC"
-)
+def _png(width: int, height: int) -> bytes:
+    """A real PNG: a red-to-blue gradient (big enough to see in the screenshot)."""
+    rows = b"".join(
+        b"\x00"
+        + bytes(c for x in range(width) for c in (255 - x * 255 // width, 40, x * 255 // width))
+        for _ in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png(96, 64)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -171,15 +191,15 @@ def _strings(value: Any) -> Iterator[str]:
 def test_attached_image_reaches_the_upstream_as_an_image(
     page: Page, ready_server: KitdeskServer, upstream: Upstream, tmp_path: Path
 ) -> None:
-    image = tmp_path / "red-square.png"
+    image = tmp_path / "gradient.png"
     image.write_bytes(PNG)
     open_chat(page, ready_server)
     page.locator("openai-chatkit input[type=file]").set_input_files(str(image))
-    expect(page.get_by_role("button", name="Remove red-square.png")).to_be_visible()
+    expect(page.get_by_role("button", name="Remove gradient.png")).to_be_visible()
     expect(page.get_by_role("progressbar")).to_have_count(0)
     send(page, "What colour is this?")
     wait_until_answered(page, 1)
-    expect(page.locator("openai-chatkit .ck-user img")).to_have_attribute("alt", "red-square.png")
+    expect(page.locator("openai-chatkit .ck-user img")).to_have_attribute("alt", "gradient.png")
     screenshot(page, "chat-attachment")
 
     [request] = upstream.chat_requests

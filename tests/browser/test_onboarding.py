@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import UPSTREAM_KEY, KitdeskServer, PageErrors, screenshot
+from tests.browser.conftest import (
+    UPSTREAM_KEY,
+    KitdeskServer,
+    PageErrors,
+    require_server_parts,
+    screenshot,
+    start_server,
+    stop_server,
+)
 from tests.upstream import Upstream
 
 pytestmark = pytest.mark.browser
@@ -106,3 +115,28 @@ def test_onboarding_reports_an_unreachable_server_and_a_bad_url(
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("http://")
     assert kitdesk_server.api("GET", "/api/providers") == []
+
+
+def test_with_openai_api_key_set_the_chat_opens_directly(
+    page: Page, tmp_path: Path, upstream: Upstream
+) -> None:
+    require_server_parts()
+    upstream.require_key = UPSTREAM_KEY
+    server = start_server(
+        tmp_path / "home", {"OPENAI_API_KEY": UPSTREAM_KEY, "OPENAI_BASE_URL": upstream.base_url}
+    )
+    try:
+        page.goto(server.url)
+        expect(page.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="Welcome to Kitdesk")).to_have_count(0)
+        page.locator("body").click(position={"x": 1, "y": 1})
+        page.keyboard.press("Control+Comma")
+        card = page.get_by_role("article", name=re.compile("Environment"))
+        expect(card.get_by_test_id("key-status")).to_have_text("Using OPENAI_API_KEY")
+        # Read-only: no edit, key or remove controls.
+        expect(card.get_by_role("button", name="Edit")).to_have_count(0)
+        expect(card.get_by_role("button", name=re.compile("key"))).to_have_count(0)
+        card.get_by_role("button", name="Test connection").click()
+        expect(card.get_by_role("status")).to_contain_text("Connected: 2 models")
+    finally:
+        stop_server(server)
