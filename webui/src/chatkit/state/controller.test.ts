@@ -76,6 +76,32 @@ describe("ChatController", () => {
     expect(events.filter((e) => e.name === "chatkit.thread.change").at(-1)!.detail).toEqual({ threadId: null });
   });
 
+  it("sends the selected tool as tool_choice, reports tool.change and keeps only persistent tools", async () => {
+    const { controller, requests, events } = setup(() => ({ sse: [sseBytes([{ type: "thread.created", thread: thread(T) }])] }), {
+      composer: {
+        tools: [
+          { id: "search", label: "Search the web", icon: "globe" },
+          { id: "canvas", label: "Canvas", icon: "write", persistent: true },
+        ],
+      },
+    });
+    controller.selectTool("search");
+    controller.setComposerText("find it");
+    await controller.submitComposer();
+    const first = (requests[0]!.params as { input: { inference_options: { tool_choice: unknown } } }).input;
+    expect(first.inference_options.tool_choice).toEqual({ id: "search" });
+    expect(controller.getState().composer.toolId).toBeNull();
+    controller.selectTool("canvas");
+    controller.setComposerText("draw");
+    await controller.submitComposer();
+    expect(controller.getState().composer.toolId).toBe("canvas");
+    expect(events.filter((e) => e.name === "chatkit.tool.change").map((e) => e.detail)).toEqual([
+      { toolId: "search" },
+      { toolId: null },
+      { toolId: "canvas" },
+    ]);
+  });
+
   it("opens a long thread at its latest items and pages older ones with items.list", async () => {
     const all = Array.from({ length: 100 }, (_, i) => (i % 2 ? assistantItem(`i${i}`, T, `a${i}`) : userItem(`i${i}`, T, `u${i}`)));
     const { controller, requests } = setup((r) => {
