@@ -102,8 +102,14 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         for name, command in variants.items():
-            first = measure_once(command, display, upstream, Path(tmp))
-            runs = [measure_once(command, display, upstream, Path(tmp)) for _ in range(RUNS)]
+            try:
+                first = measure_once(command, display, upstream, Path(tmp))
+                runs = [measure_once(command, display, upstream, Path(tmp)) for _ in range(RUNS)]
+            except Exception as exc:  # one broken variant must not hide the other's figures
+                rows.append(
+                    (name, f"FAILED: {type(exc).__name__}: {str(exc)[:80]}", "", "", "", "")
+                )
+                continue
             rows.append(
                 (
                     name,
