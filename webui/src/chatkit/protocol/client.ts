@@ -190,7 +190,7 @@ export class ChatKitClient {
           result = await reader.read();
         } catch (error) {
           if (isAbortError(error) || signal?.aborted) throw makeAbortError();
-          throw new ChatKitRequestError("The connection to the chat server was lost mid-answer.", undefined, "network");
+          throw new ChatKitRequestError("The connection to the chat server was lost mid-answer.", undefined, "connection_lost");
         }
         if (result.done) break;
         for (const event of decoder.push(result.value)) onEvent(event);

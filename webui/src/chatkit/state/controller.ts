@@ -119,8 +119,12 @@ function initialState(): ChatState {
   };
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof ChatKitRequestError) return error.message;
+function messageOf(error: unknown, t?: Translate): string {
+  if (error instanceof ChatKitRequestError) {
+    if (t && error.code === "network") return t("error.network");
+    if (t && error.code === "connection_lost") return t("error.connectionLost");
+    return error.message;
+  }
   if (error instanceof Error && error.message) return error.message;
   return "Something went wrong.";
 }
@@ -314,7 +318,7 @@ export class ChatController {
     } catch (error) {
       if (token !== this.threadLoadToken) return;
       this.threadErrorStatus = error instanceof ChatKitRequestError ? error.status : undefined;
-      this.set({ loadingThread: false, threadError: messageOf(error) });
+      this.set({ loadingThread: false, threadError: messageOf(error, this.translate) });
       this.reportError(error);
     } finally {
       if (token === this.threadLoadToken) this.emit("chatkit.thread.load.end", { threadId });
@@ -413,7 +417,7 @@ export class ChatController {
         loaded: true,
       });
     } catch (error) {
-      this.setHistory({ loading: false, error: messageOf(error) });
+      this.setHistory({ loading: false, error: messageOf(error, this.translate) });
       this.reportError(error);
     }
   }
@@ -594,7 +598,7 @@ export class ChatController {
         aborted = true;
       } else if (token === this.streamToken) {
         this.flush();
-        this.setView({ ...this.state.view, error: { message: messageOf(error), allowRetry: true } });
+        this.setView({ ...this.state.view, error: { message: messageOf(error, this.translate), allowRetry: true } });
         if (!reachedServer) this.set({ unsentInput: { op, params } });
         this.reportError(error);
       }
@@ -919,7 +923,7 @@ export class ChatController {
       this.log("attachment.uploaded", { mimeType: chip.mimeType });
     } catch (error) {
       if (isAbortError(error)) return;
-      this.patchAttachment(id, { status: "error", error: messageOf(error) });
+      this.patchAttachment(id, { status: "error", error: messageOf(error, this.translate) });
       this.reportError(error);
     } finally {
       this.uploads.delete(id);

@@ -226,7 +226,3 @@ export const WidgetItemView = memo(function WidgetItemView({ item, env }: { item
   );
   return <WidgetRoot widget={item.widget} env={itemEnv} />;
 });
-
-export function isAssistantSide(item: ThreadItem): boolean {
-  return item.type !== "user_message";
-}
