@@ -82,6 +82,34 @@ def test_upstream_errors_become_readable_events(
     assert "Traceback" not in message and API_KEY not in message
 
 
+@pytest.mark.parametrize("kind", ["openai", "ollama"])
+def test_a_refusal_is_shown_as_the_answer(
+    kitdesk_home: Paths, upstream: Upstream, kind: str
+) -> None:
+    app = start_kitdesk(kitdesk_home, upstream, kind=kind)
+    try:
+        upstream.script(Turn(text="I can't help with that.", refusal=True))
+        answer = app.send("something bad")
+    finally:
+        app.close()
+    assert not answer.errors
+    assert answer.text == "I can't help with that."
+
+
+@pytest.mark.parametrize("kind", ["openai", "ollama"])
+def test_an_empty_answer_is_reported(kitdesk_home: Paths, upstream: Upstream, kind: str) -> None:
+    app = start_kitdesk(kitdesk_home, upstream, kind=kind)
+    try:
+        upstream.script(Turn(chunks=[]))
+        answer = app.send("hello")
+    finally:
+        app.close()
+    message, retry = only_error(answer)
+    assert message.startswith(f"Test {kind} sent back an empty answer.")
+    assert retry
+    assert all(title is None for title in answer.titles)  # no title from a failed exchange
+
+
 def test_rate_limit_with_http_date(kitdesk: Kitdesk) -> None:
     kitdesk.upstream.script(Turn(status=429, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"))
     message, retry = only_error(kitdesk.send("hello"))

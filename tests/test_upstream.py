@@ -46,6 +46,19 @@ async def test_responses_stream_is_typed_and_complete(upstream: Upstream) -> Non
     assert recorded.headers["authorization"] == "Bearer test-key"
 
 
+async def test_refusals(upstream: Upstream) -> None:
+    upstream.script(Turn(text="I can't help with that.", refusal=True))
+    stream = await client(upstream).responses.create(model="gpt-test", input="x", stream=True)
+    refused = [e.delta async for e in stream if e.type == "response.refusal.delta"]
+    assert "".join(refused) == "I can't help with that."
+    upstream.script(Turn(text="No.", refusal=True))
+    chunks = await client(upstream).chat.completions.create(
+        model="gpt-test", messages=[{"role": "user", "content": "x"}], stream=True
+    )
+    refusal = [c.choices[0].delta.refusal async for c in chunks if c.choices]
+    assert "".join(r for r in refusal if r) == "No."
+
+
 async def test_responses_sequence_numbers_increase(upstream: Upstream) -> None:
     stream = await client(upstream).responses.create(model="gpt-test", input="x", stream=True)
     numbers = [event.sequence_number async for event in stream]

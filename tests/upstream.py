@@ -55,12 +55,15 @@ from openai.types.responses import (
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
     ResponseOutputMessage,
+    ResponseOutputRefusal,
     ResponseOutputText,
     ResponseReasoningItem,
     ResponseReasoningSummaryPartAddedEvent,
     ResponseReasoningSummaryPartDoneEvent,
     ResponseReasoningSummaryTextDeltaEvent,
     ResponseReasoningSummaryTextDoneEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseRefusalDoneEvent,
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
     ResponseUsage,
@@ -105,6 +108,7 @@ class Turn:
     error_message: str = "Scripted upstream error"
     disconnect_after: int | None = None  # drop the connection after N text deltas
     malformed: bool = False  # send an SSE event whose data is not JSON
+    refusal: bool = False  # the text is a refusal (refusal deltas / content part)
 
     def deltas(self) -> list[str]:
         if self.chunks is not None:
@@ -493,12 +497,13 @@ class ResponsesStream:
         output.append(self._message(text, complete))
         return output
 
+    def _part(self, text: str) -> ResponseOutputText | ResponseOutputRefusal:
+        if self.turn.refusal:
+            return ResponseOutputRefusal(refusal=text, type="refusal")
+        return ResponseOutputText(annotations=[], text=text, type="output_text")
+
     def _message(self, text: str | None, complete: bool) -> ResponseOutputMessage:
-        content = (
-            []
-            if text is None
-            else [ResponseOutputText(annotations=[], text=text, type="output_text")]
-        )
+        content = [] if text is None else [self._part(text)]
         return ResponseOutputMessage(
             id=self.message_id,
             content=content,  # type: ignore[arg-type]
@@ -559,7 +564,7 @@ class ResponsesStream:
                 type="response.output_item.added",
             )
         )
-        empty_part = ResponseOutputText(annotations=[], text="", type="output_text")
+        empty_part = self._part("")
         yield self._frame(
             ResponseContentPartAddedEvent(
                 content_index=0,
@@ -570,17 +575,29 @@ class ResponsesStream:
                 type="response.content_part.added",
             )
         )
-        template = _dump(
-            ResponseTextDeltaEvent(
-                content_index=0,
-                delta="",
-                item_id=self.message_id,
-                logprobs=[],
-                output_index=output_index,
-                sequence_number=0,
-                type="response.output_text.delta",
+        if turn.refusal:
+            template = _dump(
+                ResponseRefusalDeltaEvent(
+                    content_index=0,
+                    delta="",
+                    item_id=self.message_id,
+                    output_index=output_index,
+                    sequence_number=0,
+                    type="response.refusal.delta",
+                )
             )
-        )
+        else:
+            template = _dump(
+                ResponseTextDeltaEvent(
+                    content_index=0,
+                    delta="",
+                    item_id=self.message_id,
+                    logprobs=[],
+                    output_index=output_index,
+                    sequence_number=0,
+                    type="response.output_text.delta",
+                )
+            )
         # One typed event, serialised once; each delta only fills in its fields.
         template["sequence_number"] = SEQUENCE_MARK
         template["delta"] = DELTA_MARK
@@ -607,8 +624,17 @@ class ResponsesStream:
         if pending:
             yield b"".join(pending)
         text = "".join(sent)
-        yield self._frame(
-            ResponseTextDoneEvent(
+        if turn.refusal:
+            done: BaseModel = ResponseRefusalDoneEvent(
+                content_index=0,
+                item_id=self.message_id,
+                output_index=output_index,
+                refusal=text,
+                sequence_number=0,
+                type="response.refusal.done",
+            )
+        else:
+            done = ResponseTextDoneEvent(
                 content_index=0,
                 item_id=self.message_id,
                 logprobs=[],
@@ -617,13 +643,13 @@ class ResponsesStream:
                 text=text,
                 type="response.output_text.done",
             )
-        )
+        yield self._frame(done)
         yield self._frame(
             ResponseContentPartDoneEvent(
                 content_index=0,
                 item_id=self.message_id,
                 output_index=output_index,
-                part=ResponseOutputText(annotations=[], text=text, type="output_text"),
+                part=self._part(text),
                 sequence_number=0,
                 type="response.content_part.done",
             )
@@ -743,7 +769,11 @@ class ChatStream:
                 CompletionChoice(
                     finish_reason="stop",
                     index=0,
-                    message=ChatCompletionMessage(role="assistant", content=self.turn.text_joined),
+                    message=ChatCompletionMessage(
+                        role="assistant",
+                        content=None if self.turn.refusal else self.turn.text_joined,
+                        refusal=self.turn.text_joined if self.turn.refusal else None,
+                    ),
                 )
             ],
             created=self.created,
@@ -763,7 +793,7 @@ class ChatStream:
                 chunk["choices"][0]["delta"] = {turn.reasoning_field: delta}
                 yield self._frame({**chunk, **usage_field})
         template = {**self._chunk(ChoiceDelta(content="")), **usage_field}
-        template["choices"][0]["delta"] = {"content": DELTA_MARK}
+        template["choices"][0]["delta"] = {"refusal" if turn.refusal else "content": DELTA_MARK}
         frame_template = f"data: {json.dumps(template)}\n\n"
         pending: list[bytes] = []
         for index, delta in enumerate(turn.deltas()):

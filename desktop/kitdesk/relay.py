@@ -265,7 +265,8 @@ async def stream_responses(
             for payload in payloads:
                 data = json.loads(payload)
                 kind = data.get("type")
-                if kind == "response.output_text.delta":
+                if kind in ("response.output_text.delta", "response.refusal.delta"):
+                    # A refusal is the model's answer too; show it as text.
                     answer.text_delta(data["delta"], events)
                 elif kind == "response.reasoning_summary_text.delta":
                     key = (data.get("item_id"), data.get("summary_index"))
@@ -327,8 +328,8 @@ async def stream_chat(
                         reasoning = delta.get(field)
                         if reasoning and isinstance(reasoning, str):
                             answer.reasoning_delta(reasoning, field, events)
-                    content = delta.get("content")
-                    if content:
+                    content = delta.get("content") or delta.get("refusal")
+                    if content and isinstance(content, str):
                         answer.text_delta(content, events)
                     if choice.get("finish_reason"):
                         finished = True

@@ -375,6 +375,13 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         # Saved with the thread after the answer, not before: a save ahead of the
         # first delta would delay it.
         self.remember_model(thread, model)
+        if not "".join(answer).strip():
+            log.warning("answer from %s (%s) was empty", model.provider_id, model.model)
+            raise CustomStreamError(
+                f"{model.provider_name} sent back an empty answer. Try again, or pick "
+                "another model.",
+                allow_retry=True,
+            )
         log.info(
             "answer from %s (%s): %d chars in %.2f s",
             model.provider_id,

@@ -209,6 +209,7 @@ class Result:
     direct_rate: float
     kitdesk_rate: float
     cpu_ms_per_1000: float
+    cpu_ms_per_turn: float
 
 
 def measure(base_url: str, engine: str) -> Result:
@@ -226,10 +227,13 @@ def measure(base_url: str, engine: str) -> Result:
             direct_first_delta(direct, "warm up")
         through: list[float] = []
         plain: list[float] = []
+        cpu_before = kitdesk.cpu_seconds()
         for index in range(LATENCY_SAMPLES):  # interleaved, so drift hits both alike
             through.append(kitdesk_first_delta(client, f"hello number {index}"))
             plain.append(direct_first_delta(direct, f"hello number {index}"))
         added = [k - d for k, d in zip(through, plain, strict=True)]
+        # Load-independent companion to the added latency: Kitdesk's CPU per new-thread turn.
+        cpu_per_turn = (kitdesk.cpu_seconds() - cpu_before) / LATENCY_SAMPLES
 
         words = " ".join(f"w{i}" for i in range(THROUGHPUT_DELTAS - 1))
         expected = f"Echo: {words}"
@@ -258,6 +262,7 @@ def measure(base_url: str, engine: str) -> Result:
         direct_rate=THROUGHPUT_DELTAS / statistics.median(direct_times),
         kitdesk_rate=THROUGHPUT_DELTAS / statistics.median(kitdesk_times),
         cpu_ms_per_1000=cpu * 1000 / (THROUGHPUT_RUNS * THROUGHPUT_DELTAS / 1000),
+        cpu_ms_per_turn=cpu_per_turn * 1000,
     )
 
 
@@ -265,7 +270,8 @@ def print_table(results: list[Result]) -> None:
     print(TARGETS)
     header = (
         f"{'path':<8} {'first delta p50/p99 (ms)':>26} {'added p50/p99 (ms)':>20} "
-        f"{'direct deltas/s':>16} {'Kitdesk deltas/s':>17} {'ratio':>6} {'CPU ms/1000':>12}"
+        f"{'direct deltas/s':>16} {'Kitdesk deltas/s':>17} {'ratio':>6} {'CPU ms/1000':>12} "
+        f"{'CPU ms/turn':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -278,8 +284,10 @@ def print_table(results: list[Result]) -> None:
         print(
             f"{r.engine:<8} {first:>26} {added:>20} {r.direct_rate:>16,.0f} "
             f"{r.kitdesk_rate:>17,.0f} {r.kitdesk_rate / r.direct_rate:>6.2f} "
-            f"{r.cpu_ms_per_1000:>12.1f}"
+            f"{r.cpu_ms_per_1000:>12.1f} {r.cpu_ms_per_turn:>12.2f}"
         )
+    load = os.getloadavg()[0]
+    print(f"(load average during the run: {load:.1f} on {os.cpu_count()} cores)")
 
 
 def main() -> None:
