@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -57,6 +58,22 @@ def test_attachments_reach_the_responses_api(kitdesk: Kitdesk) -> None:
     assert "notes.txt" in parts[2]["text"] and "line one\nline two" in parts[2]["text"]
     assert parts[3]["type"] == "input_file" and parts[3]["filename"] == "paper.pdf"
     assert parts[3]["file_data"] == "data:application/pdf;base64," + base64.b64encode(PDF).decode()
+
+
+def test_a_mention_tag_reaches_the_model(kitdesk: Kitdesk) -> None:
+    message = {
+        "content": [
+            {"type": "input_text", "text": "tell me about "},
+            {"type": "input_tag", "id": "t1", "text": "Lisbon", "data": {"kind": "city"}},
+        ],
+        "attachments": [],
+        "inference_options": {},
+    }
+    answer = kitdesk.stream("threads.create", input=message)
+    assert not answer.errors
+    sent = kitdesk.upstream.chat_requests[0].json["input"]
+    assert sent[0]["content"][0]["text"] == "tell me about @Lisbon"
+    assert "Lisbon" in json.dumps(sent[1:])
 
 
 def test_attachments_reach_chat_completions(kitdesk_home: Paths, upstream: Upstream) -> None:

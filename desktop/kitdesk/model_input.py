@@ -18,6 +18,7 @@ calls and their outputs) with Kitdesk's choices on top:
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
@@ -25,7 +26,7 @@ from typing import Any, cast
 from agents import TResponseInputItem
 from chatkit.agents import ThreadItemConverter
 from chatkit.store import NotFoundError
-from chatkit.types import AssistantMessageItem, Attachment
+from chatkit.types import AssistantMessageItem, Attachment, UserMessageTagContent
 from openai.types.responses import ResponseInputContentParam
 
 from kitdesk.providers import WireApi
@@ -96,6 +97,11 @@ class ModelInputConverter(ThreadItemConverter):
             f"[The user attached “{attachment.name}” ({mime}), a file type that cannot be "
             "sent to the model.]"
         )
+
+    async def tag_to_message_content(self, tag: UserMessageTagContent) -> ResponseInputContentParam:
+        # Kitdesk defines no entities yet; a tag still tells the model what was meant.
+        details = f" ({json.dumps(tag.data, ensure_ascii=False)[:500]})" if tag.data else ""
+        return _text_part(f"@{tag.text}: {tag.group or 'a mention'}{details}")
 
     async def assistant_message_to_input(
         self, item: AssistantMessageItem

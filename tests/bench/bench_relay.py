@@ -16,7 +16,25 @@ the difference is Kitdesk's own work.
   (persisted), and the Kitdesk server process's CPU time per 1,000 deltas.
 
 ``KITDESK_ENGINE=agents`` in Kitdesk's environment measures the Agents SDK
-path instead of the lean relay; the table shows both.
+path instead of the lean relay; the table shows both (``BENCH_ENGINES=relay``
+for one).
+
+What profiling (py-spy on the ``kitdesk serve`` process) found, and what was done:
+- Agents SDK path: 190-275 ms of CPU per 1,000 deltas, about 1,000-2,000
+  deltas/s: a pydantic event per provider delta in the openai client, the
+  Agents SDK, chatkit's converter and ChatKit's server, each serialised.
+  -> ``kitdesk.relay``: raw SSE bytes, every socket read's deltas merged into
+  one ChatKit event (15-17 ms CPU per 1,000 deltas here).
+- chatkit 1.6.5 rebuilt ``TypeAdapter(ChatKitReq)`` on every request (a third
+  of a turn's CPU) -> built once in ``KitdeskChatServer.process``.
+- The openai client transforms typed params against their TypedDicts: about
+  0.25 ms per history message (55 ms at 200 messages) -> history sent through
+  ``extra_body`` as is.
+- Breaking out of a stream at ``[DONE]`` closed the upstream connection, so
+  every turn paid a new TCP connection -> read to the end, connection pooled.
+- Left: per turn, ChatKit's store writes before ``respond()`` (user message,
+  new thread), one write per SSE event through the middleware stack, and
+  httpx2's INFO request log line (not silenced by kitdesk.logs).
 """
 
 from __future__ import annotations
