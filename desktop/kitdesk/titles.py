@@ -22,7 +22,8 @@ MAX_TITLE_CHARS = 60
 FALLBACK_WORDS = 6
 FALLBACK_CHARS = 50
 DEFAULT_TITLE = "New chat"
-TITLE_TIMEOUT_SECONDS = 15.0
+# The title arrives in the same stream, after the answer: keep the wait short.
+TITLE_TIMEOUT_SECONDS = 10.0
 # Sent to the model; the test upstream recognises title requests by "short title".
 TITLE_INSTRUCTIONS = (
     "Write a short title for this conversation: at most six words, in the "
