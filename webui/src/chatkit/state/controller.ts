@@ -334,22 +334,27 @@ export class ChatController {
     }
   }
 
-  /** threads.get_by_id gives the first 20 items only: the latest come from items.list. */
+  /**
+   * threads.get_by_id gives the first 20 items only, so the latest come from
+   * items.list (newest first). Both requests go out together: one round trip.
+   */
   private async fetchThread(threadId: string): Promise<ThreadView> {
+    const latest = this.client
+      .request<Page<ThreadItem>>("items.list", { thread_id: threadId, order: "desc", limit: ITEM_PAGE })
+      .then(
+        (page) => ({ page, error: null as unknown }),
+        (error: unknown) => ({ page: null, error }),
+      );
     const thread = await this.client.request<Thread>("threads.get_by_id", { thread_id: threadId });
     const { items: firstPage, ...meta } = thread;
-    let view = emptyThreadView(meta);
+    const view = emptyThreadView(meta);
     if (!firstPage.has_more) {
       view.items = firstPage.data.filter(isVisibleItem);
       return view;
     }
-    const page = await this.client.request<Page<ThreadItem>>("items.list", {
-      thread_id: threadId,
-      order: "desc",
-      limit: ITEM_PAGE,
-    });
-    view = prependOlder(view, [...page.data].reverse(), page.after ?? null, page.has_more);
-    return view;
+    const { page, error } = await latest;
+    if (!page) throw error;
+    return prependOlder(view, [...page.data].reverse(), page.after ?? null, page.has_more);
   }
 
   async loadOlder(): Promise<boolean> {
