@@ -103,8 +103,11 @@ class KitdeskServer:
         return provider_id
 
 
-def start_server(home: Path, env_extra: dict[str, str]) -> KitdeskServer:
-    """Starts `kitdesk serve` with KITDESK_HOME=home (plus env_extra) and waits for its API."""
+def start_server(home: Path, env_extra: dict[str, str], *, keyring: bool = True) -> KitdeskServer:
+    """Starts `kitdesk serve` with KITDESK_HOME=home (plus env_extra) and waits for its API.
+
+    Without `keyring` there is no D-Bus at all, as on a desktop with no Secret Service.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
@@ -119,8 +122,11 @@ def start_server(home: Path, env_extra: dict[str, str]) -> KitdeskServer:
         **env_extra,
     )
     (home / "xdg-run").mkdir(parents=True, exist_ok=True, mode=0o700)
+    command = [sys.executable, "-m", "kitdesk", "serve", "--port", "0"]
+    if keyring:
+        command = ["dbus-run-session", "--", "sh", "-c", KEYRING_SHELL, sys.executable]
     process = subprocess.Popen(
-        ["dbus-run-session", "--", "sh", "-c", KEYRING_SHELL, sys.executable],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -90,3 +90,20 @@ def test_element_events_reach_the_app(
     page.locator("body").click(position={"x": 1, "y": 1})
     page.keyboard.press("Control+n")
     page.wait_for_function("localStorage.getItem('kitdesk.lastThread') === null")
+
+
+def test_models_and_default_follow_the_settings(page: Page, ready_server: KitdeskServer) -> None:
+    open_chat(page, ready_server)
+    picker = page.get_by_role("button", name=re.compile(r"^Choose model"))
+    expect(picker).to_contain_text("gpt-test")
+    page.locator("body").click(position={"x": 1, "y": 1})
+    page.keyboard.press("Control+Comma")
+    page.get_by_role("navigation", name="Settings sections").get_by_role(
+        "button", name="Models"
+    ).click()
+    [provider] = ready_server.api("GET", "/api/providers")
+    page.get_by_label("Default model").select_option(f"{provider['id']}::gpt-test-mini")
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    page.keyboard.press("Escape")
+    # composer.models was refreshed from /api/models and passed on with the new default.
+    expect(picker).to_contain_text("gpt-test-mini")

@@ -290,3 +290,33 @@ def test_keyboard_only(page: Page, ready_server: KitdeskServer, upstream: Upstre
     expect(page.get_by_role("dialog", name="Settings")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog", name="Settings")).to_have_count(0)
+
+
+def test_a_dropped_answer_shows_in_words_and_retry_recovers(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    open_chat(page, ready_server)
+    upstream.script(
+        Turn(text="This answer will be cut off before it ends.", disconnect_after=3),
+        Turn(text="Recovered answer."),
+    )
+    send(page, "Please fail once")
+    error = page.locator("openai-chatkit").get_by_role("alert")
+    expect(error).to_contain_text("Test upstream")
+    assert "Traceback" not in error.inner_text()
+    screenshot(page, "chat-error")
+    error.get_by_role("button", name="Retry").click()
+    expect(assistant_messages(page).last).to_contain_text("Recovered answer.")
+    expect(error).to_have_count(0)
+    assert page_errors.errors == []
+
+
+def test_a_refused_request_shows_the_provider_reason(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream
+) -> None:
+    open_chat(page, ready_server)
+    upstream.script(Turn(status=400, error_message="This model does not support that."))
+    send(page, "Please fail")
+    error = page.locator("openai-chatkit").get_by_role("alert")
+    expect(error).to_contain_text("This model does not support that.")
+    expect(error).to_contain_text("Test upstream")

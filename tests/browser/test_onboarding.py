@@ -140,3 +140,26 @@ def test_with_openai_api_key_set_the_chat_opens_directly(
         expect(card.get_by_role("status")).to_contain_text("Connected: 2 models")
     finally:
         stop_server(server)
+
+
+def test_without_a_keyring_onboarding_says_so_and_offers_a_local_server(
+    page: Page, tmp_path: Path, upstream: Upstream
+) -> None:
+    require_server_parts()
+    server = start_server(tmp_path / "home", {}, keyring=False)
+    try:
+        assert server.api("GET", "/api/app")["keyring"]["usable"] is False
+        page.goto(server.url)
+        warning = page.get_by_role("alert").filter(has_text="keyring")
+        expect(warning).to_contain_text("OPENAI_API_KEY")
+        expect(page.get_by_role("textbox", name="API key")).to_be_disabled()
+        expect(page.get_by_role("button", name="Continue")).to_be_disabled()
+        screenshot(page, "onboarding-no-keyring")
+        # A local server needs no key, so it still works.
+        page.get_by_role("radio", name=re.compile(r"^Local server")).check()
+        expect(warning).to_have_count(0)
+        page.get_by_label("Base URL").fill(upstream.base_url)
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
+    finally:
+        stop_server(server)

@@ -106,5 +106,15 @@ export function ChatScreen({ scheme, models, onOpenSettings, events, onControl }
 
   useEffect(() => onControl(chatkit), [chatkit, onControl]);
 
+  // A new default model chosen in Settings applies to the composer now, not
+  // only to the next start (the element picks `default` once).
+  const defaultModel = models.find((m) => m.default)?.id ?? null;
+  const shownDefault = useRef(defaultModel);
+  useEffect(() => {
+    if (defaultModel === shownDefault.current) return;
+    shownDefault.current = defaultModel;
+    if (defaultModel) void chatkit.setComposerValue({ selectedModelId: defaultModel });
+  }, [defaultModel, chatkit]);
+
   return <ChatKit control={chatkit.control} className="kd-chatkit" data-testid="chatkit" />;
 }

@@ -68,7 +68,9 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
 
   const keyRequired = needsKey(kind);
   const showKey = choice !== "local";
+  // Without a keyring no key can be stored: the key field is off, and kinds that need one cannot continue.
   const keyringBlocked = showKey && !info.keyring.usable;
+  const cannotContinue = keyringBlocked && keyRequired;
 
   const runTest = async () => {
     setTest({ state: "testing" });
@@ -241,7 +243,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
           <button type="button" className="kd-button kd-button-quiet" onClick={onDone}>
             Set up later
           </button>
-          <button type="submit" className="kd-button kd-button-primary" disabled={saving || keyringBlocked}>
+          <button type="submit" className="kd-button kd-button-primary" disabled={saving || cannotContinue}>
             {saving ? "Saving…" : "Continue"}
           </button>
         </div>

@@ -1,14 +1,22 @@
 // The two shortcuts the ChatKit element API has no method for (stop, focus the
-// history search) reach into the element's own controls by their accessible
-// names, so they keep working with any element that labels its buttons.
+// history search). Our element has a method for stopping; otherwise these
+// reach into the element's own controls by their accessible names.
 
 function root(element: HTMLElement | null): ParentNode | null {
   if (!element) return null;
   return element.shadowRoot ?? element;
 }
 
-/** Presses the element's Stop button when one is showing. True when it did. */
+/**
+ * Stops the answer being streamed. Kitdesk's element has `cancelResponse()`
+ * for this; any other gets its Stop button pressed. True when it did either.
+ */
 export function stopResponse(element: HTMLElement | null): boolean {
+  const cancel = (element as (HTMLElement & { cancelResponse?: unknown }) | null)?.cancelResponse;
+  if (element && typeof cancel === "function") {
+    cancel.call(element);
+    return true;
+  }
   const scope = root(element);
   const button = scope?.querySelector<HTMLButtonElement>(
     'button[aria-label="Stop"], button[aria-label^="Stop "], button[data-action="stop"]',
