@@ -23,6 +23,8 @@ export function Modal({ title, onClose, children, className, notice }: ModalProp
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
+    // showModal() focuses the first focusable (the close button); start where the content asks.
+    dialog.querySelector<HTMLElement>("[data-autofocus]")?.focus();
     const onCancel = (event: Event) => {
       event.preventDefault();
       close.current();

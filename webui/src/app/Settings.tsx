@@ -75,7 +75,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
               type="button"
               className="kd-nav-item"
               aria-current={section === s.id ? "page" : undefined}
-              autoFocus={s.id === initialSection}
+              data-autofocus={s.id === initialSection ? true : undefined}
               onClick={() => setSection(s.id)}
             >
               {s.label}
