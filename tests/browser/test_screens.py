@@ -3,6 +3,8 @@ a name, all text meets WCAG AA contrast, and screenshots for a person to judge."
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -64,7 +66,9 @@ def open_settings_section(page: Page, name: str) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_onboarding_screen(browser: Browser, kitdesk_server: KitdeskServer, scheme: str) -> None:
+def test_onboarding_screen(
+    browser: Browser, kitdesk_server: KitdeskServer, scheme: Literal["light", "dark"]
+) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
     try:
         page = context.new_page()
