@@ -118,6 +118,12 @@ def test_hostile_answer_and_title_never_execute(
         button.click()
     _assert_nothing_ran(page, dialogs)
 
+    # Search snippets are HTML from the server (matches in <mark>): still inert.
+    history.get_by_role("searchbox", name="Search chats").fill("onerror")
+    expect(history.locator("mark").first).to_be_visible()
+    _assert_nothing_ran(page, dialogs)
+    history.get_by_role("button", name="Clear search").click()
+
     # The stored history renders through the same path after a reload.
     page.reload()
     expect(assistant_messages(page).last).to_contain_text("Plain ending.")
