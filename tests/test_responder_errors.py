@@ -176,6 +176,26 @@ def test_stream_cut_mid_answer_keeps_the_partial_answer(kitdesk: Kitdesk) -> Non
     assert history[2][0] == "assistant" and history[2][1].startswith("one two three")
 
 
+@pytest.mark.parametrize("kind", ["openai", "openrouter"])
+def test_provider_error_mid_stream_keeps_the_partial_answer(
+    kitdesk_home: Paths, upstream: Upstream, kind: str
+) -> None:
+    app = start_kitdesk(kitdesk_home, upstream, kind=kind)
+    try:
+        upstream.script(
+            Turn(text="alpha beta gamma delta", fail_after=2, error_message="Overloaded")
+        )
+        answer = app.send("go")
+        stored = [i for i in app.items(answer.thread_id) if isinstance(i, AssistantMessageItem)]
+    finally:
+        app.close()
+    message, retry = only_error(answer)
+    assert message.startswith(f"Test {kind} reported an error while answering: Overloaded")
+    assert "partial answer was kept" in message and retry
+    assert len(stored) == 1 and stored[0].content[0].text.startswith("alpha beta ")
+    assert "The answer was cut off before Test" in stored[0].content[0].text
+
+
 def test_cancel_keeps_the_partial_answer(kitdesk: Kitdesk) -> None:
     kitdesk.upstream.script(Turn(chunks=[f"w{i} " for i in range(200)], delay_between=0.02))
     body = {

@@ -51,6 +51,8 @@ from openai.types.responses import (
     ResponseContentPartAddedEvent,
     ResponseContentPartDoneEvent,
     ResponseCreatedEvent,
+    ResponseError,
+    ResponseFailedEvent,
     ResponseInProgressEvent,
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
@@ -109,6 +111,10 @@ class Turn:
     disconnect_after: int | None = None  # drop the connection after N text deltas
     malformed: bool = False  # send an SSE event whose data is not JSON
     refusal: bool = False  # the text is a refusal (refusal deltas / content part)
+    # After N text deltas, report an error inside the stream (Responses
+    # "response.failed"; Chat Completions an {"error": ...} chunk, as OpenRouter
+    # sends) and end the body.
+    fail_after: int | None = None
 
     def deltas(self) -> list[str]:
         if self.chunks is not None:
@@ -526,6 +532,11 @@ class ResponsesStream:
             usage=_usage() if usage else None,
         )
 
+    def _failed_event(self) -> ResponseFailedEvent:
+        response = self._response("failed", [], usage=False)
+        response.error = ResponseError(code="server_error", message=self.turn.error_message)
+        return ResponseFailedEvent(response=response, sequence_number=0, type="response.failed")
+
     def final_response(self) -> Response:
         return self._response("completed", self._output(self.turn.text_joined, True), usage=True)
 
@@ -608,6 +619,10 @@ class ResponsesStream:
             if turn.disconnect_after is not None and index >= turn.disconnect_after:
                 yield b"".join(pending)
                 raise UpstreamDisconnect
+            if turn.fail_after is not None and index >= turn.fail_after:
+                yield b"".join(pending)
+                yield self._frame(self._failed_event())
+                return
             if turn.malformed and index == 1:
                 pending.append(b"event: response.output_text.delta\ndata: {not json\n\n")
             if turn.delay_between and index:
@@ -800,6 +815,11 @@ class ChatStream:
             if turn.disconnect_after is not None and index >= turn.disconnect_after:
                 yield b"".join(pending)
                 raise UpstreamDisconnect
+            if turn.fail_after is not None and index >= turn.fail_after:
+                yield b"".join(pending)
+                error = {"message": turn.error_message, "code": 502}
+                yield self._frame({"error": error})
+                return
             if turn.malformed and index == 1:
                 pending.append(b"data: {not json\n\n")
             if turn.delay_between and index:

@@ -11,7 +11,7 @@ its tail.
 Here the ``openai`` client still makes the request (auth, base URL, Azure
 query, status errors as typed ``openai`` exceptions), but the body is read as
 raw bytes. Every read returns whatever the socket has, often many SSE events;
-all text deltas found in one read are merged into one ChatKit delta event.
+all text deltas found in one read become one ChatKit delta event.
 A slow stream is relayed delta by delta (nothing is held back to wait for
 more), a fast one in fewer, larger events: the client sees the same text.
 
@@ -109,6 +109,7 @@ class AnswerBuilder:
         self.new_id = new_id
         self.message: AssistantMessageItem | None = None
         self.text: list[str] = []
+        self.pending: list[str] = []
         self.workflow: WorkflowItem | None = None
         self.thought: ThoughtTask | None = None
         self.thought_key: object = None
@@ -133,16 +134,26 @@ class AnswerBuilder:
         return self.message
 
     def text_delta(self, delta: str, events: list[ThreadStreamEvent]) -> None:
-        message = self.message or self._start_message(events)
+        """Queue text; ``flush`` turns everything queued since the last flush into one event."""
+        if self.message is None:
+            self._start_message(events)
         self.text.append(delta)
+        self.pending.append(delta)
+
+    def flush(self, events: list[ThreadStreamEvent]) -> None:
+        if not self.pending or self.message is None:
+            return
+        delta = "".join(self.pending)
+        self.pending.clear()
         events.append(
             ThreadItemUpdatedEvent(
-                item_id=message.id,
+                item_id=self.message.id,
                 update=AssistantMessageContentPartTextDelta(content_index=0, delta=delta),
             )
         )
 
     def reasoning_delta(self, delta: str, key: object, events: list[ThreadStreamEvent]) -> None:
+        self.flush(events)
         if self.workflow is None:
             self.workflow = WorkflowItem(
                 id=self.new_id("workflow"),
@@ -181,7 +192,9 @@ class AnswerBuilder:
         return [ThreadItemDoneEvent(item=workflow)]
 
     def finish(self) -> list[ThreadStreamEvent]:
-        events = self._end_workflow()
+        events: list[ThreadStreamEvent] = []
+        self.flush(events)
+        events.extend(self._end_workflow())
         message = self.message
         if message is None:
             return events
@@ -195,24 +208,6 @@ class AnswerBuilder:
         events.append(ThreadItemDoneEvent(item=message.model_copy(update={"content": [content]})))
         self.message = None
         return events
-
-
-def _merge_deltas(events: list[ThreadStreamEvent]) -> list[ThreadStreamEvent]:
-    """Merge consecutive text deltas of one read into a single event."""
-    merged: list[ThreadStreamEvent] = []
-    for event in events:
-        previous = merged[-1] if merged else None
-        if (
-            isinstance(event, ThreadItemUpdatedEvent)
-            and isinstance(event.update, AssistantMessageContentPartTextDelta)
-            and isinstance(previous, ThreadItemUpdatedEvent)
-            and isinstance(previous.update, AssistantMessageContentPartTextDelta)
-            and previous.item_id == event.item_id
-        ):
-            previous.update.delta += event.update.delta
-        else:
-            merged.append(event)
-    return merged
 
 
 def _as_connection_error(exc: Exception, request: Any) -> openai.OpenAIError:
@@ -260,6 +255,7 @@ async def stream_responses(
         stream=True,
     ) as response:
         completed = False
+        failure: ProviderStreamError | None = None
         async for payloads in _read_payloads(response):
             events: list[ThreadStreamEvent] = []
             for payload in payloads:
@@ -278,11 +274,16 @@ async def stream_responses(
                     completed = True
                 elif kind == "response.failed":
                     error = (data.get("response") or {}).get("error") or {}
-                    raise ProviderStreamError(str(error.get("message") or "the answer failed"))
+                    failure = ProviderStreamError(str(error.get("message") or "the answer failed"))
+                    break
                 elif kind == "error":
-                    raise ProviderStreamError(str(data.get("message") or "unknown error"))
+                    failure = ProviderStreamError(str(data.get("message") or "unknown error"))
+                    break
+            answer.flush(events)
             if events:
-                yield _merge_deltas(events)
+                yield events
+            if failure is not None:
+                raise failure
         if not completed:
             raise StreamEndedEarly
         if finished := answer.finish():
@@ -309,6 +310,7 @@ async def stream_chat(
     ) as response:
         done = False
         finished = False
+        failure: ProviderStreamError | None = None
         async for payloads in _read_payloads(response):
             events: list[ThreadStreamEvent] = []
             for payload in payloads:
@@ -321,7 +323,8 @@ async def stream_chat(
                 if "error" in data and not data.get("choices"):
                     error = data["error"]
                     message = error.get("message") if isinstance(error, dict) else str(error)
-                    raise ProviderStreamError(str(message or "unknown error"))
+                    failure = ProviderStreamError(str(message or "unknown error"))
+                    break
                 for choice in data.get("choices") or ():
                     delta = choice.get("delta") or {}
                     for field in CHAT_REASONING_FIELDS:
@@ -333,8 +336,11 @@ async def stream_chat(
                         answer.text_delta(content, events)
                     if choice.get("finish_reason"):
                         finished = True
+            answer.flush(events)
             if events:
-                yield _merge_deltas(events)
+                yield events  # what arrived before a failure is kept
+            if failure is not None:
+                raise failure
         if not (done or finished):
             raise StreamEndedEarly
         if closing := answer.finish():

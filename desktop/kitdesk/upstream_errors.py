@@ -82,7 +82,7 @@ def _error_code(error: openai.APIStatusError) -> str:
 
 def cut_off_note(model: ResolvedModel) -> str:
     """Appended to a partial answer whose stream was cut, so the transcript shows it."""
-    return f"\n\n*[The answer was cut off: the connection to {model.provider_name} dropped.]*"
+    return f"\n\n*[The answer was cut off before {model.provider_name} finished it.]*"
 
 
 def describe_upstream_error(
