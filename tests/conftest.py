@@ -56,6 +56,7 @@ def kitdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     monkeypatch.setenv("KITDESK_HOME", str(home))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_DEFAULT_MODEL", raising=False)
     return resolve_paths().create()
 
 

@@ -95,3 +95,17 @@ def test_serve_prints_url_answers_and_stops_cleanly_on_sigterm(
     log_text = (home / "logs" / "kitdesk.log").read_text()
     assert token not in log_text
     assert "sk-cli-test-key-123456" not in log_text
+
+
+def test_serve_with_a_damaged_database_explains_and_keeps_the_file(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    db = home / "data" / "kitdesk.db"
+    db.parent.mkdir(parents=True)
+    garbage = b"this is not a database" * 100
+    db.write_bytes(garbage)
+    result = _run("serve", "--port", "0", home=home)
+    assert result.returncode == 1
+    assert "kitdesk: " in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "database" in result.stderr.lower()
+    assert db.read_bytes() == garbage  # nothing was overwritten

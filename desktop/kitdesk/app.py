@@ -4,6 +4,7 @@ ChatKit server, HTTP routes and security together into a FastAPI app."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -17,8 +18,9 @@ from kitdesk.keys import KeyStore
 from kitdesk.models_catalog import ModelsCatalog
 from kitdesk.paths import Paths
 from kitdesk.responder import KitdeskChatServer
+from kitdesk.server import StartupProblem
 from kitdesk.settings import SettingsFile
-from kitdesk.store import SQLiteStore
+from kitdesk.store import SchemaError, SQLiteStore, StoreClosedError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,10 @@ def create_app(paths: Paths) -> FastAPI:
     paths.create()
     settings_file = SettingsFile(paths.settings_path)
     keys = KeyStore()
-    store = SQLiteStore(paths.db_path, paths.attachments_dir)
+    try:
+        store = SQLiteStore(paths.db_path, paths.attachments_dir, backups_dir=paths.backups_dir)
+    except SchemaError as exc:  # newer, foreign, damaged or locked database: say which
+        raise StartupProblem(str(exc)) from exc
     chat_server = KitdeskChatServer(store, lambda: settings_file.settings, keys)
     services = ApiServices(
         paths=paths,
@@ -51,8 +56,23 @@ def create_app(paths: Paths) -> FastAPI:
     )
     app.state.services = services
     app.state.chat_server = chat_server
-    app.state.close = store.close
+
+    async def close() -> None:
+        await services.models.aclose()
+        await store.close()
+
+    app.state.close = close
     install_error_handlers(app)
+
+    @app.exception_handler(StoreClosedError)
+    @app.exception_handler(sqlite3.OperationalError)
+    async def storage_unavailable(_: Request, exc: Exception) -> Response:
+        log.warning("storage unavailable: %s", exc)
+        return error_response(
+            503,
+            "storage_unavailable",
+            "Kitdesk's database is busy or closing. Try again in a moment.",
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> Response:

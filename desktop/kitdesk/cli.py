@@ -75,10 +75,13 @@ def serve(paths: Paths, port: int) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     print(running.url, flush=True)
     while not stop.wait(0.5):
-        if running._deferred.built.done() and running._deferred.built.exception():
-            print(f"kitdesk: {running._deferred.built.exception()!r}; see the log", file=sys.stderr)
-            running.stop()
-            return 1
+        if running._deferred.built.done():
+            try:
+                running.wait_until_built(0)
+            except ServerStartError as exc:
+                print(f"kitdesk: {exc}", file=sys.stderr)
+                running.stop()
+                return 1
         if not running.is_alive():  # the server died on its own
             log.error("server thread ended unexpectedly")
             return 1

@@ -43,6 +43,15 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class BriefFormatter(logging.Formatter):
+    """For the terminal: the message alone; tracebacks stay in the log file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        brief = logging.makeLogRecord(record.__dict__)
+        brief.exc_info, brief.exc_text, brief.stack_info = None, None, None
+        return super().format(brief)
+
+
 def setup_logging(log_file: Path, *, console: bool = False, level: int = logging.INFO) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
@@ -57,9 +66,12 @@ def setup_logging(log_file: Path, *, console: bool = False, level: int = logging
         )
     ]
     if console and sys.stderr is not None:
-        handlers.append(logging.StreamHandler(sys.stderr))
+        terminal = logging.StreamHandler(sys.stderr)
+        terminal.setFormatter(BriefFormatter("%(levelname)s %(name)s: %(message)s"))
+        handlers.append(terminal)
     for handler in handlers:
-        handler.setFormatter(formatter)
+        if handler.formatter is None:
+            handler.setFormatter(formatter)
         handler.addFilter(RedactingFilter())
         handler._kitdesk = True  # type: ignore[attr-defined]
         root.addHandler(handler)

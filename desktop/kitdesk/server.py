@@ -46,6 +46,10 @@ class ServerStartError(RuntimeError):
     pass
 
 
+class StartupProblem(Exception):
+    """The application cannot start for a reason a person can act on (the message says which)."""
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -90,10 +94,9 @@ class DeferredApp:
             return
         try:
             app = await asyncio.wrap_future(self.built)
-        except Exception:
-            body = json.dumps(
-                {"error": {"code": "not_started", "message": BUILD_FAILED_MESSAGE}}
-            ).encode()
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, StartupProblem) else BUILD_FAILED_MESSAGE
+            body = json.dumps({"error": {"code": "not_started", "message": message}}).encode()
             await send(
                 {
                     "type": "http.response.start",
@@ -163,6 +166,8 @@ class RunningServer:
             self._deferred.built.result(timeout)
         except concurrent.futures.TimeoutError:
             raise ServerStartError("Kitdesk's chat service did not start in time.") from None
+        except StartupProblem as exc:
+            raise ServerStartError(str(exc)) from None
         except Exception as exc:
             raise ServerStartError(f"{BUILD_FAILED_MESSAGE} ({type(exc).__name__})") from None
 
