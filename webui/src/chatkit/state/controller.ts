@@ -178,14 +178,26 @@ function localId(prefix: string): string {
 
 type Scheduler = (callback: () => void) => void;
 
+/**
+ * Batches stream events into one state change per frame, at most ~30 per
+ * second: text still flows smoothly and rendering work halves at 60 Hz.
+ */
+const MIN_FLUSH_INTERVAL_MS = 32;
+let lastFlush = 0;
 const defaultScheduler: Scheduler = (callback) => {
   let done = false;
   const run = () => {
     if (done) return;
+    const wait = lastFlush + MIN_FLUSH_INTERVAL_MS - performance.now();
+    if (wait > 1) {
+      setTimeout(run, wait);
+      return;
+    }
     done = true;
+    lastFlush = performance.now();
     callback();
   };
-  // rAF batches to the frame; the timeout keeps streams moving in hidden windows.
+  // rAF aligns with the frame; the timeout keeps streams moving in hidden windows.
   if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
   setTimeout(run, 100);
 };
