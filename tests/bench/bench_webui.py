@@ -135,7 +135,10 @@ def _start_server(home: Path) -> tuple[subprocess.Popen[str], str]:
 
 def _configure(url: str, upstream: Upstream) -> None:
     base, token = url.split("/?token=")
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        # The app finishes loading in the background; wait for it before measuring anything.
+        client.get("/api/health").raise_for_status()
         reply = client.post(
             "/api/providers",
             json={"kind": "custom", "name": "Bench upstream", "base_url": upstream.base_url},

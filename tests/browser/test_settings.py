@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from kitdesk.paths import resolve_paths
 from playwright.sync_api import Page, Route, expect
 
-from tests.browser.conftest import UPSTREAM_KEY, KitdeskServer, PageErrors, screenshot
+from tests.browser.conftest import (
+    UPSTREAM_KEY,
+    KitdeskServer,
+    PageErrors,
+    require_server_parts,
+    screenshot,
+    start_server,
+    stop_server,
+)
 from tests.upstream import Upstream
 
 pytestmark = pytest.mark.browser
@@ -210,3 +220,21 @@ def test_unreachable_at_start_shows_a_full_screen_notice(
     # The backoff poll finds the server again by itself.
     expect(notice).to_have_count(0, timeout=15_000)
     expect(page.locator("openai-chatkit")).to_be_attached()
+
+
+def test_an_unreadable_settings_file_is_reported(page: Page, tmp_path: Path) -> None:
+    require_server_parts()
+    home = tmp_path / "home"
+    settings_path = resolve_paths(home).create().settings_path
+    settings_path.write_text("{ this is not json")
+    server = start_server(home, {})
+    try:
+        page.goto(server.url)
+        banner = page.get_by_role("status").filter(has_text="could not be read")
+        expect(banner).to_contain_text(".corrupt-")
+        page.get_by_role("button", name="Dismiss").click()
+        expect(banner).to_have_count(0)
+        # It starts with defaults, so onboarding shows.
+        expect(page.get_by_role("heading", name="Welcome to Kitdesk")).to_be_visible()
+    finally:
+        stop_server(server)

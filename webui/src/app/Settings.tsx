@@ -515,6 +515,11 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
     }
   }, []);
   useEffect(() => void load(false), [load]);
+  // Names for the groups, the read-only environment provider included.
+  const [providers, setProviders] = useState<ProviderView[] | null>(null);
+  useEffect(() => {
+    api.providers().then(setProviders, () => undefined);
+  }, []);
 
   const current =
     settings.default_provider && settings.default_model ? `${settings.default_provider}::${settings.default_model}` : "";
@@ -524,7 +529,7 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
     const label = m.description ? `${m.label}` : m.label;
     groups.set(provider, [...(groups.get(provider) ?? []), { id: m.id, label }]);
   }
-  const providerNames = new Map(settings.providers.map((p) => [p.id, p.name]));
+  const providerNames = new Map((providers ?? settings.providers).map((p) => [p.id, p.name]));
   const known = list?.models.some((m) => m.id === current) ?? false;
 
   return (
