@@ -100,6 +100,45 @@ describe("<openai-chatkit>", () => {
     expect(input.content).toEqual([{ type: "input_text", text: "line one" }]);
   });
 
+  it("answers a structured input with threads.add_structured_input", async () => {
+    registerChatKitElement();
+    const T = "thr_si";
+    const question = {
+      type: "structured_input" as const,
+      id: "si_1",
+      thread_id: T,
+      created_at: "2026-11-26T08:00:00",
+      status: "pending" as const,
+      inputs: [
+        { type: "multiple_choice" as const, id: "q1", question: "Which size?", options: [{ value: "Small" }, { value: "Large" }] },
+        { type: "freeform" as const, id: "q2", question: "Anything else?" },
+      ],
+    };
+    const { fetch, requests } = fakeFetch((r) => {
+      if (r.type === "threads.list") return { json: { data: [], has_more: false } };
+      if (r.type === "threads.get_by_id") return { json: { ...thread(T), items: { data: [userItem("u1", T, "order"), question], has_more: false } } };
+      if (r.type === "items.list") return { json: { data: [], has_more: false } };
+      return { sse: [sseBytes([{ type: "thread.item.replaced", item: { ...question, status: "answered" } }, ...answerEvents(T, "a1", ["Ordered."])])] };
+    });
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    el.setOptions({ api: { url: "/chatkit", domainKey: "local", fetch }, initialThread: T });
+    const shadow = el.shadowRoot!;
+    const form = await until(() => shadow.querySelector(".ck-sinput"));
+    expect(Array.from(form.querySelectorAll("legend")).map((l) => l.textContent)).toEqual(["Which size?", "Anything else?"]);
+    (Array.from(form.querySelectorAll("button")).find((b) => b.textContent === "Large") as HTMLButtonElement).click();
+    await until(() => form.querySelector("button[aria-pressed=true]"));
+    (Array.from(form.querySelectorAll("button")).find((b) => b.textContent === "Send answers") as HTMLButtonElement).click();
+    const sent = await until(() => requests.find((r) => r.type === "threads.add_structured_input"));
+    expect(sent.params).toEqual({
+      thread_id: T,
+      item_id: "si_1",
+      input: { status: "answered", answers: { q1: { values: ["Large"] }, q2: { values: [], skipped: true } } },
+    });
+    await until(() => shadow.querySelector(".ck-assistant"));
+    expect(shadow.querySelector(".ck-sinput .ck-sinput-actions")).toBeNull();
+  });
+
   it("exposes the OpenAIChatKit methods", () => {
     registerChatKitElement();
     const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;

@@ -215,10 +215,24 @@ export interface TaskItem extends ItemBase {
 export interface EndOfTurnItem extends ItemBase {
   type: "end_of_turn";
 }
+export interface StructuredInputAnswer {
+  values: string[];
+  skipped?: boolean;
+}
+export type StructuredInput =
+  | {
+      type: "multiple_choice";
+      id: string;
+      question: string;
+      answer?: StructuredInputAnswer | null;
+      options: { value: string }[];
+      multiple?: boolean;
+    }
+  | { type: "freeform"; id: string; question: string; answer?: StructuredInputAnswer | null; description?: string | null };
 export interface StructuredInputItem extends ItemBase {
   type: "structured_input";
   status: "pending" | "answered" | "skipped";
-  inputs: unknown[];
+  inputs: StructuredInput[];
 }
 export interface HiddenItem extends ItemBase {
   type: "hidden_context_item" | "sdk_hidden_context";

@@ -124,7 +124,7 @@ const finished = new Map<string, string>();
 const engines = new Map<string, IncrementalMarkdown>();
 
 export function renderFinishedMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
-  const ctxKey = `${labels.copyCode}\u0001${labels.codeLanguageFallback}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
+  const ctxKey = `${labels.copyCode}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
   const key = `${ctxKey}\u0002${text}`;
   const hit = finished.get(key);
   if (hit !== undefined) {

@@ -25,6 +25,8 @@ const CLASS_TOKEN = /^(?:hljs[\w-]*|language-[\w+#.-]+|ck-[\w-]+)$/;
 export interface SanitizeContext {
   /** Extra hosts images may come from (thread.allowed_image_domains). */
   allowedImageDomains?: readonly string[] | null;
+  /** Shown in place of a blocked image without alt text. */
+  blockedImageLabel?: string;
 }
 
 let current: SanitizeContext = {};
@@ -94,7 +96,7 @@ purifier.addHook("afterSanitizeAttributes", (node) => {
       const alt = el.getAttribute("alt") ?? "";
       const span = el.ownerDocument.createElement("span");
       span.className = "ck-img-blocked";
-      span.textContent = alt ? `[${alt}]` : "[image]";
+      span.textContent = `[${alt || current.blockedImageLabel || "image"}]`;
       el.replaceWith(span);
       return;
     }

@@ -779,6 +779,22 @@ export class ChatController {
     await this.runStream("threads.custom_action", { thread_id: threadId, item_id: itemId ?? null, action });
   }
 
+  /** Answer (or skip) a structured_input item; the server replaces it and continues. */
+  async submitStructuredInput(
+    itemId: string,
+    answers: Record<string, { values: string[]; skipped?: boolean }>,
+    status: "answered" | "skipped" = "answered",
+  ): Promise<void> {
+    const threadId = this.state.view.thread?.id;
+    if (!threadId || this.state.responding) return;
+    this.log("structured_input.submit", { status });
+    await this.runStream("threads.add_structured_input", {
+      thread_id: threadId,
+      item_id: itemId,
+      input: { status, answers },
+    });
+  }
+
   async sendFeedback(itemIds: string[], kind: FeedbackKind): Promise<void> {
     const threadId = this.state.view.thread?.id;
     if (!threadId || itemIds.length === 0) return;

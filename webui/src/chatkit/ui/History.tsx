@@ -243,6 +243,11 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
   };
 
   useEffect(() => {
+    // An overlay takes focus while open (Escape or a pick closes it).
+    if (overlay) searchRef.current?.focus();
+  }, [overlay]);
+
+  useEffect(() => {
     // Fill the sidebar when a page does not reach its bottom.
     const el = listRef.current;
     if (el && !searching && history.hasMore && !history.loading && el.scrollHeight <= el.clientHeight + 10) void controller.loadThreads(false);

@@ -25,7 +25,11 @@ export function Markdown({
   const { t, host } = useEnv();
   const domainsKey = (imageDomains ?? []).join(",");
   const labels = useMemo(() => ({ copyCode: t("message.copyCode"), codeLanguageFallback: t("message.codeFallback") }), [t]);
-  const ctx = useMemo(() => ({ allowedImageDomains: domainsKey ? domainsKey.split(",") : [] }), [domainsKey]);
+  const blockedImageLabel = t("message.imageBlocked");
+  const ctx = useMemo(
+    () => ({ allowedImageDomains: domainsKey ? domainsKey.split(",") : [], blockedImageLabel }),
+    [domainsKey, blockedImageLabel],
+  );
   // Streaming text re-renders only its changed blocks; finished text renders
   // once (cached across remounts by the virtual list).
   const engine = useMemo(() => (streaming ? new IncrementalMarkdown(labels, ctx) : null), [streaming, labels, ctx]);

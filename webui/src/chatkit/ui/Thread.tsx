@@ -14,6 +14,7 @@ import { Icon } from "./icons";
 import {
   AssistantMessage,
   GeneratedImageView,
+  StructuredInputView,
   TaskItemView,
   ToolCallView,
   TypingDots,
@@ -158,6 +159,8 @@ const ItemView = memo(function ItemView({
       return <GeneratedImageView item={item} />;
     case "widget":
       return <WidgetItemView item={item} env={widgetEnv} />;
+    case "structured_input":
+      return <StructuredInputView item={item} busy={widgetEnv.busy} />;
     default:
       return null;
   }
@@ -230,6 +233,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
       scheme,
       imageDomains,
       busy: responding,
+      blockedImageLabel: t("message.imageBlocked"),
       onAction: (action: WidgetAction, formValues?: Record<string, unknown>, itemId?: string) => {
         const payload = formValues ? { ...(action.payload ?? {}), ...formValues } : action.payload;
         const full = { type: action.type, ...(payload ? { payload } : {}) };
@@ -241,7 +245,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
         void controller.sendCustomAction(full, widgetItem?.id).catch(() => undefined);
       },
     }),
-    [scheme, imageDomains, responding, controller, options],
+    [scheme, imageDomains, responding, controller, options, t],
   );
 
   const virtualizer = useVirtualizer({

@@ -8,6 +8,7 @@ import type {
   AssistantMessageItem,
   ClientToolCallItem,
   GeneratedImageItem,
+  StructuredInputItem,
   Source,
   Task,
   TaskItem,
@@ -225,4 +226,88 @@ export const WidgetItemView = memo(function WidgetItemView({ item, env }: { item
     [env, item.id],
   );
   return <WidgetRoot widget={item.widget} env={itemEnv} />;
+});
+
+/** Questions the assistant asks back: choices and free text, answered in place. */
+export const StructuredInputView = memo(function StructuredInputView({
+  item,
+  busy,
+}: {
+  item: StructuredInputItem;
+  busy: boolean;
+}): ReactElement {
+  const { t, controller } = useEnv();
+  const pending = item.status === "pending";
+  const [values, setValues] = useState<Record<string, string[]>>({});
+  const toggle = (id: string, value: string, multiple: boolean) =>
+    setValues((current) => {
+      const chosen = current[id] ?? [];
+      const next = chosen.includes(value) ? chosen.filter((v) => v !== value) : multiple ? [...chosen, value] : [value];
+      return { ...current, [id]: next };
+    });
+  const submit = (status: "answered" | "skipped") => {
+    const answers: Record<string, { values: string[]; skipped?: boolean }> = {};
+    for (const input of item.inputs) {
+      const chosen = (values[input.id] ?? []).map((v) => v.trim()).filter(Boolean);
+      answers[input.id] = status === "skipped" || chosen.length === 0 ? { values: [], skipped: true } : { values: chosen };
+    }
+    void controller.submitStructuredInput(item.id, answers, status);
+  };
+  return (
+    <form
+      className="ck-sinput"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit("answered");
+      }}
+    >
+      {item.inputs.map((input) => {
+        const answered = input.answer;
+        return (
+          <fieldset key={input.id} className="ck-sinput-q" disabled={!pending || busy}>
+            <legend>{input.question}</legend>
+            {input.type === "freeform" && input.description ? <p className="ck-muted">{input.description}</p> : null}
+            {!pending ? (
+              <p className="ck-sinput-answer">{answered?.skipped || !answered ? t("input.skipped") : answered.values.join(", ")}</p>
+            ) : input.type === "multiple_choice" ? (
+              <div className="ck-sinput-options">
+                {input.options.map((option) => {
+                  const on = (values[input.id] ?? []).includes(option.value);
+                  return (
+                    <button
+                      key={option.value}
+                      type="button"
+                      className={`ck-pill${on ? " ck-on" : ""}`}
+                      aria-pressed={on}
+                      onClick={() => toggle(input.id, option.value, Boolean(input.multiple))}
+                    >
+                      {option.value}
+                    </button>
+                  );
+                })}
+              </div>
+            ) : (
+              <textarea
+                className="ck-w-input"
+                rows={2}
+                aria-label={input.question || t("input.yourAnswer")}
+                value={(values[input.id] ?? [""])[0]}
+                onChange={(event) => setValues((current) => ({ ...current, [input.id]: [event.target.value] }))}
+              />
+            )}
+          </fieldset>
+        );
+      })}
+      {pending ? (
+        <div className="ck-sinput-actions">
+          <button type="button" className="ck-btn ck-btn-ghost" disabled={busy} onClick={() => submit("skipped")}>
+            {t("input.skip")}
+          </button>
+          <button type="submit" className="ck-btn" disabled={busy}>
+            {t("input.submit")}
+          </button>
+        </div>
+      ) : null}
+    </form>
+  );
 });

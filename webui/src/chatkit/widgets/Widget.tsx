@@ -18,6 +18,7 @@ export interface WidgetEnv {
   imageDomains: readonly string[] | null;
   busy: boolean;
   scheme: "light" | "dark";
+  blockedImageLabel: string;
 }
 
 type AnyNode = { type: string; key?: string; id?: string; [k: string]: unknown };
@@ -295,7 +296,7 @@ export function WidgetNode({ node, env }: { node: AnyNode; env: WidgetEnv }): Re
     case "Image": {
       const src = String(node.src ?? "");
       if (!isAllowedImageSource(src, { allowedImageDomains: env.imageDomains })) {
-        return <span className="ck-img-blocked">{node.alt ? `[${String(node.alt)}]` : "[image]"}</span>;
+        return <span className="ck-img-blocked">{`[${String(node.alt || env.blockedImageLabel)}]`}</span>;
       }
       const style = boxStyle(node, scheme, "column");
       delete style.display;
