@@ -58,6 +58,7 @@ def create_app(paths: Paths) -> FastAPI:
     app.state.chat_server = chat_server
 
     async def close() -> None:
+        await chat_server.aclose()
         await services.models.aclose()
         await store.close()
 

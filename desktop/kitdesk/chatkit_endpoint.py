@@ -13,7 +13,7 @@ import logging
 import typing
 from collections.abc import AsyncIterator
 
-from chatkit.server import ChatKitServer, StreamingResult
+from chatkit.server import StreamingResult
 from chatkit.store import NotFoundError
 from chatkit.types import (
     AttachmentsCreateReq,
@@ -30,6 +30,7 @@ from pydantic import TypeAdapter, ValidationError
 from kitdesk.context import RequestContext
 from kitdesk.http_errors import UserFacingError, describe_validation_error, error_response
 from kitdesk.providers import ProviderNotReady
+from kitdesk.responder import KitdeskChatServer
 from kitdesk.store import ALLOWED_MIME_TYPES, MAX_ATTACHMENT_BYTES
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _check_attachment(params: AttachmentsCreateReq) -> Response | None:
     return None
 
 
-def build_chatkit_router(server: ChatKitServer[RequestContext]) -> APIRouter:
+def build_chatkit_router(server: KitdeskChatServer) -> APIRouter:
     router = APIRouter()
 
     @router.post("/chatkit")
@@ -134,7 +135,7 @@ def build_chatkit_router(server: ChatKitServer[RequestContext]) -> APIRouter:
 
         context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
         try:
-            result = await server.process(body, context)
+            result = await server.process_request(parsed, context)
         except NotFoundError:
             return error_response(404, "not_found", NOT_FOUND_MESSAGE)
         except (UserFacingError, ProviderNotReady) as exc:

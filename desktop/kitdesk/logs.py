@@ -78,5 +78,5 @@ def setup_logging(log_file: Path, *, console: bool = False, level: int = logging
     root.setLevel(level)
     # Request lines carry the ?token= of the first load; we never want them.
     logging.getLogger("uvicorn.access").disabled = True
-    for noisy in ("httpx", "httpcore", "openai", "openai.agents"):
+    for noisy in ("httpx", "httpcore", "httpx2", "httpcore2", "openai", "openai.agents"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

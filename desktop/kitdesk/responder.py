@@ -168,6 +168,11 @@ class ClientCache:
             await client.close()
 
 
+def cancel(task: asyncio.Task[str] | None) -> None:
+    if task is not None:
+        task.cancel()
+
+
 class AssistantIds:
     """Gives each streamed assistant message a store id and remembers its text.
 
@@ -340,6 +345,9 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         history = await self.load_history(thread.id, context)
         model_input = await self.model_input(history, model)
 
+        # The title is asked for alongside the answer (from the user's words alone),
+        # so the stream can end as soon as the answer does.
+        title_task = self.start_title(thread, history, model, settings)
         if self.uses_agents_sdk(history):
             ids = AssistantIds(lambda: self.store.generate_item_id("message", thread, context))
             events = self.agent_events(thread, context, model, model_input, settings)
@@ -358,8 +366,12 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
                 yield event
         except CustomStreamError:
             self.remember_model(thread, model)
+            cancel(title_task)
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            cancel(title_task)
+            if not isinstance(exc, Exception):  # cancelled by the client: nothing to describe
+                raise
             self.remember_model(thread, model)
             partial = bool(ids.partial_text().strip())
             log.warning(
@@ -376,6 +388,7 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         # first delta would delay it.
         self.remember_model(thread, model)
         if not "".join(answer).strip():
+            cancel(title_task)
             log.warning("answer from %s (%s) was empty", model.provider_id, model.model)
             raise CustomStreamError(
                 f"{model.provider_name} sent back an empty answer. Try again, or pick "
@@ -389,12 +402,25 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
             sum(map(len, answer)),
             time.perf_counter() - started,
         )
-        if settings.auto_title and not thread.title and answer:
-            first_user = next((i for i in history if isinstance(i, UserMessageItem)), None)
-            if first_user is not None:
-                thread.title = await make_title(
-                    self.clients.get(model), model, user_text(first_user), "".join(answer)
-                )
+        if title_task is not None:
+            thread.title = await title_task
+
+    def start_title(
+        self,
+        thread: ThreadMetadata,
+        history: list[ThreadItem],
+        model: ResolvedModel,
+        settings: Settings,
+    ) -> asyncio.Task[str] | None:
+        """Name the thread after its first exchange (when titles are on and it has none)."""
+        if not settings.auto_title or thread.title:
+            return None
+        users = [item for item in history if isinstance(item, UserMessageItem)]
+        if len(users) != 1:
+            return None
+        return asyncio.create_task(
+            make_title(self.clients.get(model), model, user_text(users[0]), "")
+        )
 
     @staticmethod
     def remember_model(thread: ThreadMetadata, model: ResolvedModel) -> None:
