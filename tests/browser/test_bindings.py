@@ -107,3 +107,13 @@ def test_models_and_default_follow_the_settings(page: Page, ready_server: Kitdes
     page.keyboard.press("Escape")
     # composer.models was refreshed from /api/models and passed on with the new default.
     expect(picker).to_contain_text("gpt-test-mini")
+
+
+def test_a_remembered_thread_that_is_gone_opens_a_new_chat(
+    page: Page, ready_server: KitdeskServer
+) -> None:
+    page.add_init_script("localStorage.setItem('kitdesk.lastThread', 'thr_deleted_elsewhere')")
+    open_chat(page, ready_server)
+    expect(page.get_by_text("What can I help with?")).to_be_visible()
+    expect(page.locator("openai-chatkit").get_by_role("alert")).to_have_count(0)
+    page.wait_for_function("localStorage.getItem('kitdesk.lastThread') === null")
