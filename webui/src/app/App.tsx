@@ -8,7 +8,7 @@ import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
-import { useColorScheme } from "./theme";
+import { rememberedTheme, useColorScheme } from "./theme";
 
 type Phase = { name: "loading" } | { name: "failed"; message: string } | { name: "onboarding" } | { name: "chat" };
 
@@ -22,7 +22,7 @@ export function App() {
   const [recoveredDismissed, setRecoveredDismissed] = useState(false);
   const chatkit = useRef<UseChatKitReturn | null>(null);
   const responding = useRef(false);
-  const scheme = useColorScheme(info?.theme ?? "system");
+  const scheme = useColorScheme(info?.theme ?? rememberedTheme());
 
   const loadModels = useCallback(async (refresh = false) => {
     try {
