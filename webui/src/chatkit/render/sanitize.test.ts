@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IncrementalMarkdown, renderMarkdown } from "./markdown";
 import { isAllowedImageSource, isSafeLink, sanitizeHtml } from "./sanitize";
-
-const LABELS = { copyCode: "Copy", codeLanguageFallback: "text" };
 
 /** Parse HTML into a detached container so assertions look at real DOM. */
 function dom(html: string): HTMLElement {
@@ -97,110 +94,5 @@ describe("sanitizeHtml", () => {
   it("filters class names to our own prefixes", () => {
     const el = dom(sanitizeHtml('<span class="hljs-keyword evil-overlay">x</span>')).querySelector("span")!;
     expect(el.className).toBe("hljs-keyword");
-  });
-});
-
-describe("markdown rendering of hostile model output", () => {
-  const MARKDOWN_ATTACKS = [
-    "Hello <script>alert(1)</script> world",
-    "[click](javascript:alert(1))",
-    "[click](JAVASCRIPT:alert(1))",
-    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "![img](https://tracker.example/p.gif)",
-    '![img](x" onerror="alert(1))',
-    "<img src=x onerror=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<iframe src=https://evil.example></iframe>",
-    "```html\n<script>alert(1)</script>\n```",
-    "```\"><img src=x onerror=alert(1)>\ncode\n```",
-    "<a href='javascript:alert(1)'>raw link</a>",
-    "[ref]\n\n[ref]: javascript:alert(1)",
-    "<https://ok.example>",
-    "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | [x](javascript:alert(1)) |",
-  ];
-
-  it.each(MARKDOWN_ATTACKS)("renders %j inert", (text) => {
-    const html = renderMarkdown(text, LABELS);
-    assertInert(html);
-  });
-
-  it("shows raw HTML from the model as text", () => {
-    const root = dom(renderMarkdown("Hello <b onclick=x>bold</b>", LABELS));
-    expect(root.querySelector("b")).toBeNull();
-    expect(root.textContent).toContain("<b onclick=x>bold</b>");
-  });
-});
-
-describe("markdown rendering", () => {
-  it("renders GFM tables, task lists and fenced code with a language label and copy button", () => {
-    const text = "| h1 | h2 |\n|----|----|\n| a | b |\n\n- [x] done\n- [ ] todo\n\n```python\ndef f():\n    return 1\n```";
-    const root = dom(renderMarkdown(text, LABELS));
-    expect(Array.from(root.querySelectorAll("th")).map((th) => th.textContent)).toEqual(["h1", "h2"]);
-    expect(root.querySelectorAll('input[type="checkbox"][disabled]')).toHaveLength(2);
-    const code = root.querySelector(".ck-code")!;
-    expect(code.querySelector(".ck-code-lang")!.textContent).toBe("python");
-    expect(code.querySelector("button[data-ck-copy]")!.textContent).toBe("Copy");
-    expect(code.querySelector("pre code")!.textContent).toBe("def f():\n    return 1");
-    expect(code.querySelector(".hljs-keyword")!.textContent).toBe("def");
-  });
-
-  it("labels unknown languages and leaves their code unhighlighted but escaped", () => {
-    const root = dom(renderMarkdown("```\n<b>x</b>\n```", LABELS));
-    expect(root.querySelector(".ck-code-lang")!.textContent).toBe("text");
-    expect(root.querySelector("pre code")!.textContent).toBe("<b>x</b>");
-    expect(root.querySelector("pre b")).toBeNull();
-  });
-
-  it("renders incrementally to exactly what a one-shot render gives, for every prefix", () => {
-    const text = [
-      "# Title",
-      "",
-      "Some *emphasis* and `code` and a [link](https://example.com).",
-      "",
-      "1. first",
-      "2. second",
-      "",
-      "   continued",
-      "",
-      "```ts",
-      "const x: number = 1;",
-      "```",
-      "",
-      "| a | b |",
-      "|---|---|",
-      "| 1 | 2 |",
-      "",
-      "> quote",
-      "",
-      "Final paragraph with émoji 🎉 and [ref][r].",
-      "",
-      "[r]: https://example.org",
-    ].join("\n");
-    const streaming = new IncrementalMarkdown(LABELS);
-    // Every 5th prefix (jsdom's DOM is slow) plus the complete text.
-    const ends = [...Array.from({ length: Math.floor(text.length / 5) }, (_, k) => (k + 1) * 5), text.length];
-    for (const end of ends) {
-      const prefix = text.slice(0, end);
-      expect(streaming.renderHtml(prefix), `prefix ${end}`).toBe(new IncrementalMarkdown(LABELS).renderHtml(prefix));
-    }
-  }, 30_000);
-
-  it("shows a long code block plain while it grows and highlighted once done", () => {
-    const long = "```python\n" + "x = 1\n".repeat(800);
-    const md = new IncrementalMarkdown(LABELS);
-    const growing = dom(md.render(long, true).map((b) => b.html).join(""));
-    expect(growing.querySelector(".hljs-number")).toBeNull();
-    expect(growing.querySelector("pre code")!.textContent).toBe("x = 1\n".repeat(800).trimEnd());
-    const done = dom(md.render(long + "```\n\nAfter.", true).map((b) => b.html).join(""));
-    expect(done.querySelector(".hljs-number")).not.toBeNull();
-  });
-
-  it("reuses unchanged blocks while the last one grows", () => {
-    const md = new IncrementalMarkdown(LABELS);
-    const first = md.render("Para one.\n\nPara tw");
-    const second = md.render("Para one.\n\nPara two is longer");
-    expect(second[0]!.html).toBe(first[0]!.html);
-    expect(second[1]!.html).toBe("<p>Para two is longer</p>\n");
-    expect(second.map((b) => b.key)).toEqual(first.map((b) => b.key));
   });
 });

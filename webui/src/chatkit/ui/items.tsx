@@ -12,7 +12,6 @@ import type {
   Source,
   Task,
   TaskItem,
-  ThreadItem,
   UserMessageItem,
   WidgetItem,
   WorkflowItem,
