@@ -163,3 +163,16 @@ def test_without_a_keyring_onboarding_says_so_and_offers_a_local_server(
         expect(page.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
     finally:
         stop_server(server)
+
+
+def test_set_up_later_then_sending_says_what_to_do(
+    page: Page, kitdesk_server: KitdeskServer
+) -> None:
+    page.goto(kitdesk_server.url)
+    page.get_by_role("button", name="Set up later").click()
+    box = page.get_by_role("textbox", name="Message", exact=True)
+    box.fill("Hello?")
+    box.press("Enter")
+    error = page.locator("openai-chatkit").get_by_role("alert")
+    expect(error).to_contain_text("Settings")
+    assert "Traceback" not in error.inner_text()
