@@ -32,6 +32,10 @@ import {
   settle,
   type ThreadView,
 } from "./thread";
+import { DEFAULT_MAX_COUNT, fileAccepted, maxSizeFor } from "./attachments";
+import { markdownToSpeech } from "./speech";
+
+export { fileAccepted, maxSizeFor, markdownToSpeech };
 
 export type EmitFn = (name: string, detail?: unknown) => void;
 
@@ -100,8 +104,6 @@ export interface ChatState {
 
 const THREAD_PAGE = 30;
 const ITEM_PAGE = 40;
-const DEFAULT_MAX_SIZE = 100 * 1024 * 1024;
-const DEFAULT_MAX_COUNT = 10;
 
 function initialState(): ChatState {
   return {
@@ -127,47 +129,6 @@ function messageOf(error: unknown, t?: Translate): string {
   }
   if (error instanceof Error && error.message) return error.message;
   return "Something went wrong.";
-}
-
-function mimeMatches(pattern: string, mime: string): boolean {
-  if (pattern === "*" || pattern === "" || pattern === "*/*") return true;
-  if (pattern.endsWith("/*")) return mime.startsWith(pattern.slice(0, -1));
-  return pattern.toLowerCase() === mime.toLowerCase();
-}
-
-export function maxSizeFor(mime: string, maxSize: number | Record<string, number> | undefined): number {
-  if (typeof maxSize === "number") return maxSize;
-  if (!maxSize) return DEFAULT_MAX_SIZE;
-  let fallback = DEFAULT_MAX_SIZE;
-  for (const [pattern, size] of Object.entries(maxSize)) {
-    if (pattern === "*" || pattern === "") fallback = size;
-    else if (mimeMatches(pattern, mime)) return size;
-  }
-  return fallback;
-}
-
-export function fileAccepted(file: { name: string; type: string }, accept: Record<string, string[]> | undefined): boolean {
-  if (!accept || Object.keys(accept).length === 0) return true;
-  const name = file.name.toLowerCase();
-  for (const [mime, extensions] of Object.entries(accept)) {
-    if (file.type && mimeMatches(mime, file.type)) return true;
-    if (extensions.some((ext) => name.endsWith(ext.toLowerCase()))) return true;
-  }
-  return false;
-}
-
-/** Markdown reduced to the words a screen reader should say. */
-export function markdownToSpeech(markdown: string): string {
-  return markdown
-    .replace(/^```.*$/gm, " ")
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
-    .replace(/^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+/gm, "")
-    .replace(/(\*\*|__|~~|`)/g, "")
-    .replace(/(^|\W)[*_](\S[^*_]*?)[*_](?=\W|$)/g, "$1$2")
-    .replace(/\|/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
 }
 
 let localCounter = 0;
