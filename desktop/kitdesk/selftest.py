@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kitdesk.paths import Paths, resolve_paths
 
-HEALTH_TIMEOUT = 10.0
+HEALTH_TIMEOUT = 60.0  # the route waits for the app build, slow on a cold first start
 _ASSET_REF = re.compile(r"""(?:src|href)\s*=\s*["']([^"'#?]+)""")
 
 
