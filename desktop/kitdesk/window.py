@@ -467,6 +467,10 @@ class ServerStarter:
     def wait(self) -> RunningServer:
         self._done.wait()
         if self._server is None:
+            from kitdesk.server import ServerStartError
+
+            if isinstance(self._error, ServerStartError):  # its message is written for a person
+                raise RuntimeError(str(self._error))
             raise RuntimeError(f"the local server did not start ({type(self._error).__name__})")
         return self._server
 
