@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import html
 import importlib.util
 import json
 import logging
@@ -566,7 +567,11 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
             server = starter.wait()
         except RuntimeError as exc:
             failure.append(str(exc))
-            window.load_html(ERROR_HTML.format(message=exc, log_dir=paths.log_dir))
+            window.load_html(
+                ERROR_HTML.format(
+                    message=html.escape(str(exc)), log_dir=html.escape(str(paths.log_dir))
+                )
+            )
             return
         guard.set_app_url(server.base_url)
         if gui != "qt":
