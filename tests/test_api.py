@@ -375,6 +375,25 @@ async def test_environment_provider_is_listed_read_only(
     assert (await api.client.delete("/api/providers/environment/key")).status_code == 409
 
 
+async def test_adding_a_provider_keeps_a_working_environment_default(
+    api: ApiHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    created = await api.client.post(
+        "/api/providers", json={"kind": "custom", "base_url": "http://127.0.0.1:9/v1"}
+    )
+    assert created.status_code == 201
+    listed = {p["id"]: p for p in (await api.client.get("/api/providers")).json()}
+    assert listed["environment"]["is_default"] is True
+    assert listed[created.json()["id"]]["is_default"] is False
+    assert api.services.settings_file.settings.default_provider is None
+
+
+async def test_first_provider_becomes_the_default(api: ApiHarness) -> None:
+    created = await api.client.post("/api/providers", json={"kind": "ollama"})
+    assert api.services.settings_file.settings.default_provider == created.json()["id"]
+
+
 # -- keys ---------------------------------------------------------------------------------
 
 

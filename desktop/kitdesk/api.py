@@ -442,7 +442,12 @@ def build_api_router(services: ApiServices) -> APIRouter:
             fields["name"] = _new_provider_name(settings, preset.name)
         provider = _validated_provider(fields)
         changes: dict[str, Any] = {"providers": [*settings.providers, provider]}
-        if settings.default_provider is None:
+        if (
+            settings.default_provider is None
+            and not ProviderResolver(settings, keys).is_ready_any()
+        ):
+            # The first provider that could answer becomes the default; one that
+            # already answers (e.g. OPENAI_API_KEY) keeps that role.
             changes["default_provider"] = provider.id
         try:
             saved = settings_file.update(**changes)

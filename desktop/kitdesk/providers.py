@@ -116,6 +116,9 @@ class ProviderResolver:
     def ready_providers(self) -> list[Provider]:
         return [p for p in all_providers(self.settings) if self.is_ready(p)]
 
+    def is_ready_any(self) -> bool:
+        return any(self.is_ready(p) for p in all_providers(self.settings))
+
     def default_provider(self) -> Provider | None:
         """The chosen default when enabled; else the first provider that can answer;
         else the first enabled one (so the error names something to fix)."""
