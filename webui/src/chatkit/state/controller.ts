@@ -5,7 +5,7 @@
  * events through the `emit` callback the element gives it.
  */
 import type { Attachment as PublicAttachment, ChatKitOptions, UserMessageContent as PublicContent } from "@openai/chatkit";
-import { formatBytes, makeTranslator, type Translate } from "../locale";
+import { makeTranslator, type Translate } from "../locale";
 import { ChatKitClient, ChatKitRequestError, isAbortError, type ApiConfig } from "../protocol/client";
 import type {
   Attachment,
@@ -32,10 +32,13 @@ import {
   settle,
   type ThreadView,
 } from "./thread";
-import { DEFAULT_MAX_COUNT, fileAccepted, maxSizeFor } from "./attachments";
+import { fileAccepted, maxSizeFor } from "./attachments";
+import { messageOf } from "./errors";
+import { ComposerUploads, type ComposerAttachment } from "./uploads";
 import { markdownToSpeech } from "./speech";
 
 export { fileAccepted, maxSizeFor, markdownToSpeech };
+export type { ComposerAttachment };
 
 export type EmitFn = (name: string, detail?: unknown) => void;
 
@@ -47,16 +50,6 @@ export interface SearchResult {
   updated_at?: string | null;
 }
 
-export interface ComposerAttachment {
-  localId: string;
-  name: string;
-  size: number;
-  mimeType: string;
-  status: "uploading" | "done" | "error";
-  error?: string;
-  previewUrl?: string | null;
-  attachment?: Attachment;
-}
 
 export interface HistoryState {
   open: boolean;
@@ -121,15 +114,6 @@ function initialState(): ChatState {
   };
 }
 
-function messageOf(error: unknown, t?: Translate): string {
-  if (error instanceof ChatKitRequestError) {
-    if (t && error.code === "network") return t("error.network");
-    if (t && error.code === "connection_lost") return t("error.connectionLost");
-    return error.message;
-  }
-  if (error instanceof Error && error.message) return error.message;
-  return "Something went wrong.";
-}
 
 let localCounter = 0;
 function localId(prefix: string): string {
@@ -190,13 +174,23 @@ export class ChatController {
   private threadLoadToken = 0;
   private threadErrorStatus: number | undefined;
   private olderLoading = false;
-  private readonly uploads = new Map<string, AbortController>();
+  private readonly uploads: ComposerUploads;
 
   constructor(deps: ControllerDeps) {
     this.emit = deps.emit;
     this.schedule = deps.schedule ?? defaultScheduler;
     this.translate = deps.translate ?? makeTranslator("en");
     this.client = new ChatKitClient(() => this.apiConfig());
+    this.uploads = new ComposerUploads({
+      client: this.client,
+      options: () => this.state.options,
+      attachments: () => this.state.composer.attachments,
+      update: (attachments, error) =>
+        this.setComposer(error === undefined ? { attachments } : { attachments, error }),
+      translate: this.translate,
+      log: (name, data) => this.log(name, data),
+      reportError: (error) => this.reportError(error),
+    });
   }
 
   // ---- store plumbing ----
@@ -837,109 +831,18 @@ export class ChatController {
   }
 
   /** Validate and upload files; returns the human errors for rejected ones. */
-  async addFiles(files: File[]): Promise<string[]> {
-    const say = this.translate;
-    const config = this.state.options?.composer?.attachments;
-    const errors: string[] = [];
-    if (!config?.enabled) {
-      errors.push(say("composer.attachmentsDisabled", {}));
-      this.setComposer({ error: errors[0] ?? null });
-      return errors;
-    }
-    const maxCount = config.maxCount ?? DEFAULT_MAX_COUNT;
-    const accepted: File[] = [];
-    for (const file of files) {
-      const count = this.state.composer.attachments.filter((a) => a.status !== "error").length + accepted.length;
-      if (count >= maxCount) {
-        errors.push(say("composer.tooMany", { count: maxCount }));
-        break;
-      }
-      if (!fileAccepted(file, config.accept)) {
-        errors.push(say("composer.badType", { name: file.name }));
-        continue;
-      }
-      const limit = maxSizeFor(file.type, config.maxSize);
-      if (file.size > limit) {
-        errors.push(say("composer.tooLarge", { name: file.name, size: formatBytes(limit, say) }));
-        continue;
-      }
-      accepted.push(file);
-    }
-    this.setComposer({ error: errors[0] ?? null });
-    await Promise.all(accepted.map((file) => this.upload(file)));
-    return errors;
-  }
-
-  private patchAttachment(id: string, patch: Partial<ComposerAttachment>): void {
-    this.setComposer({
-      attachments: this.state.composer.attachments.map((a) => (a.localId === id ? { ...a, ...patch } : a)),
-    });
-  }
-
-  private async upload(file: File): Promise<void> {
-    const id = localId("a");
-    const isImage = file.type.startsWith("image/");
-    const previewUrl = isImage && typeof URL.createObjectURL === "function" ? URL.createObjectURL(file) : null;
-    const chip: ComposerAttachment = {
-      localId: id,
-      name: file.name,
-      size: file.size,
-      mimeType: file.type || "application/octet-stream",
-      status: "uploading",
-      previewUrl,
-    };
-    this.setComposer({ attachments: [...this.state.composer.attachments, chip] });
-    const abort = new AbortController();
-    this.uploads.set(id, abort);
-    try {
-      const api = this.state.options?.api;
-      const strategy = api && "url" in api ? api.uploadStrategy : undefined;
-      let attachment: Attachment;
-      if (strategy?.type === "direct") {
-        attachment = (await this.client.upload(strategy.uploadUrl, file, "POST", {}, abort.signal)) as Attachment;
-      } else {
-        attachment = await this.client.request<Attachment>(
-          "attachments.create",
-          { name: file.name, size: file.size, mime_type: chip.mimeType },
-          abort.signal,
-        );
-        const descriptor = attachment.upload_descriptor;
-        const target = descriptor?.url ?? attachment.upload_url;
-        if (target) {
-          const uploaded = await this.client.upload(target, file, descriptor?.method ?? "POST", descriptor?.headers ?? {}, abort.signal);
-          if (uploaded && typeof uploaded === "object" && "id" in uploaded && "type" in uploaded) {
-            attachment = uploaded as Attachment;
-          }
-        }
-      }
-      if (!this.uploads.has(id)) return;
-      this.patchAttachment(id, { status: "done", attachment });
-      this.log("attachment.uploaded", { mimeType: chip.mimeType });
-    } catch (error) {
-      if (isAbortError(error)) return;
-      this.patchAttachment(id, { status: "error", error: messageOf(error, this.translate) });
-      this.reportError(error);
-    } finally {
-      this.uploads.delete(id);
-    }
+  addFiles(files: File[]): Promise<string[]> {
+    return this.uploads.add(files);
   }
 
   removeAttachment(id: string): void {
-    const chip = this.state.composer.attachments.find((a) => a.localId === id);
-    if (!chip) return;
-    this.uploads.get(id)?.abort();
-    this.uploads.delete(id);
-    if (chip.previewUrl?.startsWith("blob:")) URL.revokeObjectURL(chip.previewUrl);
-    this.setComposer({ attachments: this.state.composer.attachments.filter((a) => a.localId !== id) });
-    if (chip.attachment && chip.status === "done") {
-      void this.client.request("attachments.delete", { attachment_id: chip.attachment.id }).catch(() => undefined);
-    }
+    this.uploads.remove(id);
   }
 
   destroy(): void {
     this.detachStream();
     this.streamAbort?.abort();
-    for (const abort of this.uploads.values()) abort.abort();
+    this.uploads.abortAll();
     this.listeners.clear();
   }
 }
