@@ -63,6 +63,14 @@ def error_of(reply) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         (b'{"type": "threads.get_by_id"}', "invalid_request", "params"),
         (b'{"type": "threads.update", "params": {"thread_id": "x"}}', "invalid_request", "title"),
         (b'{"type": "items.list", "params": {"thread_id": 5}}', "invalid_request", "thread_id"),
+        (b"[" * 5000 + b"]" * 5000, "invalid_json", "not valid JSON"),
+        (b'{"a":' * 3000 + b"1" + b"}" * 3000, "invalid_json", "not valid JSON"),
+        (b'{"type": "threads.list", "params": {"limit": -5}}', "invalid_request", "limit"),
+        (
+            b'{"type": "items.list", "params": {"thread_id": "t", "limit": 0}}',
+            "invalid_request",
+            "limit",
+        ),
     ],
 )
 def test_bad_requests_get_readable_400(
@@ -102,6 +110,37 @@ def test_streaming_op_on_missing_thread_ends_with_error_event(live_server: LiveS
     )
     assert isinstance(events[-1], ErrorEvent)
     assert events[-1].message and "no longer exists" in events[-1].message
+
+
+@pytest.mark.parametrize(
+    "message,status,code",
+    [
+        ({"content": [], "attachments": []}, 400, "empty_message"),
+        (
+            {"content": [{"type": "input_text", "text": "   "}], "attachments": []},
+            400,
+            "empty_message",
+        ),
+        (
+            {"content": [{"type": "input_text", "text": "x" * 1_000_001}], "attachments": []},
+            413,
+            "message_too_long",
+        ),
+        (
+            {"content": [{"type": "input_text", "text": "see file"}], "attachments": ["atc_nope"]},
+            400,
+            "unknown_attachment",
+        ),
+    ],
+)
+def test_bad_messages_are_refused_before_a_thread_is_created(
+    live_server: LiveServer, message: dict[str, object], status: int, code: str
+) -> None:
+    message = {"inference_options": {}, **message}
+    reply = live_server.chatkit("threads.create", input=message)
+    assert reply.status_code == status, reply.text
+    assert error_of(reply)[0] == code
+    assert live_server.chatkit("threads.list").json()["data"] == []
 
 
 def test_attachment_limits(live_server: LiveServer) -> None:

@@ -21,7 +21,10 @@ from chatkit.types import (
     ErrorEvent,
     NonStreamingReq,
     StreamingReq,
+    ThreadsAddUserMessageReq,
+    ThreadsCreateReq,
     ThreadsSyncCustomActionReq,
+    UserMessageInput,
 )
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -31,11 +34,18 @@ from kitdesk.context import RequestContext
 from kitdesk.http_errors import UserFacingError, describe_validation_error, error_response
 from kitdesk.providers import ProviderNotReady
 from kitdesk.responder import KitdeskChatServer
-from kitdesk.store import ALLOWED_MIME_TYPES, MAX_ATTACHMENT_BYTES
+from kitdesk.store import (
+    ALLOWED_MIME_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS_PER_MESSAGE,
+    MAX_PAGE_SIZE,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # room for base64 audio in input.transcribe
+# About 250k tokens: more than any model's context is pointless and only bloats the store.
+MAX_MESSAGE_CHARS = 1_000_000
 
 _REQUEST_ADAPTER: TypeAdapter[ChatKitReq] = TypeAdapter(ChatKitReq)
 
@@ -100,6 +110,48 @@ def _check_attachment(params: AttachmentsCreateReq) -> Response | None:
     return None
 
 
+def _check_limits(request: ChatKitReq) -> Response | None:
+    limit = getattr(request.params, "limit", None)
+    if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
+        return error_response(
+            400, "invalid_request", f"params.limit: must be between 1 and {MAX_PAGE_SIZE}"
+        )
+    return None
+
+
+async def _check_message(message: UserMessageInput, server: KitdeskChatServer) -> Response | None:
+    """Refuse an empty or oversized message, or one naming unknown attachments, before a
+    thread is created or anything is stored."""
+    text = "".join(getattr(part, "text", "") for part in message.content)
+    if not text.strip() and not message.attachments:
+        return error_response(400, "empty_message", "The message is empty. Type something first.")
+    if len(text) + len(message.quoted_text or "") > MAX_MESSAGE_CHARS:
+        return error_response(
+            413,
+            "message_too_long",
+            f"The message is longer than {MAX_MESSAGE_CHARS:,} characters. "
+            "Attach long text as a file instead.",
+        )
+    if len(message.attachments) > MAX_ATTACHMENTS_PER_MESSAGE:
+        return error_response(
+            400,
+            "too_many_attachments",
+            f"A message can carry at most {MAX_ATTACHMENTS_PER_MESSAGE} attachments.",
+        )
+    context = RequestContext(origin="")
+    for attachment_id in message.attachments:
+        try:
+            await server.store.load_attachment(attachment_id, context)
+        except NotFoundError:
+            return error_response(
+                400,
+                "unknown_attachment",
+                "One of the attachments is no longer available. "
+                "Remove it and attach the file again.",
+            )
+    return None
+
+
 def build_chatkit_router(server: KitdeskChatServer) -> APIRouter:
     router = APIRouter()
 
@@ -110,7 +162,7 @@ def build_chatkit_router(server: KitdeskChatServer) -> APIRouter:
             return error_response(413, "request_too_large", "The request is too large.")
         try:
             raw = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
             return error_response(400, "invalid_json", "The request body is not valid JSON.")
         if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
             return error_response(
@@ -131,6 +183,12 @@ def build_chatkit_router(server: KitdeskChatServer) -> APIRouter:
             return error_response(400, "invalid_request", describe_validation_error(exc))
 
         if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):
+            return refusal
+        if refusal := _check_limits(parsed):
+            return refusal
+        if isinstance(parsed, ThreadsCreateReq | ThreadsAddUserMessageReq) and (
+            refusal := await _check_message(parsed.params.input, server)
+        ):
             return refusal
 
         context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
