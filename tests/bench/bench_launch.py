@@ -4,6 +4,8 @@ For each variant: one cold-ish launch to warm the page cache, then RUNS warm
 launches, each measuring
 - window: process start until the X window "Kitdesk" exists;
 - interactive: process start until the composer is on screen and enabled;
+- CPU to interactive: user + system CPU seconds the process tree used until
+  then (wall times on a busy 2-core machine mostly measure the other load);
 - idle PSS: summed proportional set size of Kitdesk and every process it
   started (Qt WebEngine's zygote, GPU and renderer processes), 3 s after the UI
   became interactive;
@@ -39,9 +41,20 @@ BUNDLE = harness.REPO / "build" / "dist" / "kitdesk"
 class Launch:
     window: float
     interactive: float
+    cpu: float
     pss_mb: float
     processes: int
     close: float
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU time used so far: a figure other load on the machine barely moves."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def _pss_mb(processes: list[psutil.Process]) -> float:
@@ -68,6 +81,7 @@ def measure_once(command: list[str], display: str, upstream: Upstream, root: Pat
         page = harness.attach(app, timeout=120)
         harness.wait_interactive(page, timeout=120)
         interactive_at = time.perf_counter() - started
+        cpu = _cpu_seconds(app.tree())
         page.close()
         time.sleep(IDLE_SECONDS)
         tree = app.tree()
@@ -79,7 +93,7 @@ def measure_once(command: list[str], display: str, upstream: Upstream, root: Pat
         closed_in = time.perf_counter() - closing
         if code != 0:
             raise RuntimeError(f"kitdesk exited with {code}:\n{app.output()[-2000:]}")
-        return Launch(window_at, interactive_at, pss, len(tree), closed_in)
+        return Launch(window_at, interactive_at, cpu, pss, len(tree), closed_in)
     finally:
         app.kill()
         shutil.rmtree(home, ignore_errors=True)
@@ -95,7 +109,7 @@ def main() -> None:
     variants = {"source (python -m kitdesk)": harness.dev_command()}
     if (BUNDLE / "kitdesk").is_file():
         variants["bundle (build/dist/kitdesk)"] = [str(BUNDLE / "kitdesk")]
-    rows: list[tuple[str, str, str, str, str, str]] = []
+    rows: list[tuple[str, ...]] = []
     with (
         Upstream() as upstream,
         x11.xvfb() as display,
@@ -106,9 +120,8 @@ def main() -> None:
                 first = measure_once(command, display, upstream, Path(tmp))
                 runs = [measure_once(command, display, upstream, Path(tmp)) for _ in range(RUNS)]
             except Exception as exc:  # one broken variant must not hide the other's figures
-                rows.append(
-                    (name, f"FAILED: {type(exc).__name__}: {str(exc)[:80]}", "", "", "", "")
-                )
+                failure = f"FAILED: {type(exc).__name__}: {str(exc)[:80]}"
+                rows.append((name, failure, "", "", "", "", ""))
                 continue
             rows.append(
                 (
@@ -116,6 +129,7 @@ def main() -> None:
                     f"{first.interactive:.2f}",
                     f"{statistics.median(r.window for r in runs):.2f}",
                     f"{statistics.median(r.interactive for r in runs):.2f}",
+                    f"{statistics.median(r.cpu for r in runs):.2f}",
                     f"{statistics.median(r.pss_mb for r in runs):.0f} ({runs[-1].processes})",
                     f"{max(r.close for r in runs):.2f}",
                 )
@@ -125,6 +139,7 @@ def main() -> None:
         "first launch s",
         f"window s (median of {RUNS})",
         "interactive s",
+        "CPU s to interactive",
         "idle PSS MB (procs)",
         "close->exit s (max)",
     )
