@@ -195,7 +195,7 @@ def ready_server(kitdesk_server: KitdeskServer, upstream: Upstream) -> KitdeskSe
     return kitdesk_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # a live sync Playwright blocks asyncio tests that run after it
 def browser() -> Iterator[Browser]:
     require(
         os.path.exists(CHROMIUM),
