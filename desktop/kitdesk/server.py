@@ -76,6 +76,10 @@ class DeferredApp:
         self._thread = threading.Thread(
             target=self._build, args=(build,), name="kitdesk-build", daemon=True
         )
+
+    def start_building(self) -> None:
+        """Begin the build; called once the socket is served, because the build's
+        imports hold the GIL and would otherwise slow uvicorn's start-up by half."""
         self._thread.start()
 
     def _build(self, build: Callable[[], FastAPI]) -> None:
@@ -120,6 +124,8 @@ class DeferredApp:
 
     async def _close(self) -> None:
         """Finish pending writes (waits for a build still under way)."""
+        if self._thread.ident is None:  # never started: nothing was opened
+            return
         try:
             app = await asyncio.wait_for(asyncio.wrap_future(self.built), timeout=30)
         except Exception:
@@ -236,6 +242,7 @@ def start_server(
             server.should_exit = True
             raise ServerStartError("Kitdesk's server did not become ready in time.")
         time.sleep(0.002)
+    deferred.start_building()
     log.info("server listening on %s:%s", LOOPBACK, actual_port)
     return RunningServer(
         port=actual_port, token=token, deferred=deferred, server=server, thread=thread, sock=sock
