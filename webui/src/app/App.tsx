@@ -26,8 +26,9 @@ export function App() {
 
   const loadModels = useCallback(async (refresh = false) => {
     try {
+      // The server flags the default model, so the composer starts on it.
       const list = await api.models(refresh);
-      setModels(markDefault(list.models, (await api.app()).default_model));
+      setModels(list.models);
       setModelErrors(list.errors);
     } catch (e) {
       if (!(e instanceof ServerUnreachable)) setModelErrors([messageOf(e)]);
@@ -82,7 +83,6 @@ export function App() {
       onError: () => {
         responding.current = false;
       },
-      onReady: () => undefined,
     }),
     [],
   );
@@ -199,12 +199,6 @@ export function App() {
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} notice={offlineNotice} />}
     </div>
   );
-}
-
-/** Flags the default model when the server did not, so the composer starts on it. */
-function markDefault(models: ModelOption[], defaultRef: string | null): ModelOption[] {
-  if (models.some((m) => m.default) || !defaultRef) return models;
-  return models.map((m) => (m.id === defaultRef ? { ...m, default: true } : m));
 }
 
 /** The local server does not answer: say so, count down to the next try, offer Retry. */

@@ -49,7 +49,6 @@ export type ChatEvents = {
   onResponseStart: () => void;
   onResponseEnd: () => void;
   onError: (message: string) => void;
-  onReady: () => void;
 };
 
 type ChatScreenProps = {
@@ -101,7 +100,6 @@ export function ChatScreen({ scheme, models, onOpenSettings, events, onControl }
     onResponseStart: () => events.onResponseStart(),
     onResponseEnd: () => events.onResponseEnd(),
     onError: ({ error }) => events.onError(error instanceof Error ? error.message : String(error)),
-    onReady: () => events.onReady(),
   });
 
   useEffect(() => onControl(chatkit), [chatkit, onControl]);

@@ -74,8 +74,6 @@ export type ModelOption = {
 
 export type ModelList = { models: ModelOption[]; errors: string[] };
 
-export type SearchHit = { thread_id: string; title: string | null; snippet: string };
-
 /** An error worth showing: `message` is a sentence for a person. */
 export class ApiError extends Error {
   readonly code: string;
