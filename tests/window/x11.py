@@ -46,9 +46,23 @@ class _XEvent(ctypes.Union):
     _fields_ = [("xclient", _XClientMessageEvent), ("pad", ctypes.c_long * 24)]
 
 
+# Windows come and go while we walk the tree (Qt creates and drops helper windows);
+# Xlib's default handler would exit the process on the resulting BadWindow, so
+# errors are ignored: the call that hit one just finds nothing.
+_ERROR_HANDLER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_ignore_errors = _ERROR_HANDLER(lambda display, event: 0)
+_loaded: ctypes.CDLL | None = None
+
+
 def _xlib() -> ctypes.CDLL:
+    global _loaded
+    if _loaded is not None:
+        return _loaded
     name = ctypes.util.find_library("X11") or "libX11.so.6"
     lib = ctypes.CDLL(name)
+    lib.XSetErrorHandler.argtypes = [_ERROR_HANDLER]
+    lib.XSetErrorHandler.restype = ctypes.c_void_p
+    lib.XSetErrorHandler(_ignore_errors)
     lib.XOpenDisplay.restype = ctypes.c_void_p
     lib.XOpenDisplay.argtypes = [ctypes.c_char_p]
     lib.XCloseDisplay.argtypes = [ctypes.c_void_p]
@@ -84,6 +98,7 @@ def _xlib() -> ctypes.CDLL:
         ctypes.c_uint,
     ]
     lib.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    _loaded = lib
     return lib
 
 
