@@ -224,24 +224,27 @@ def test_history_is_intact_after_a_reload(
     expect(history.get_by_text("Question Number 0")).to_be_visible()
 
 
-def test_dark_theme(page: Page, ready_server: KitdeskServer, upstream: Upstream) -> None:
-    ready_server.api("PUT", "/api/settings", {"theme": "dark"})
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_theme(page: Page, ready_server: KitdeskServer, upstream: Upstream, scheme: str) -> None:
+    ready_server.api("PUT", "/api/settings", {"theme": scheme})
     open_chat(page, ready_server)
-    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.locator("html")).to_have_attribute("data-theme", scheme)
     expect(page.locator("openai-chatkit [data-color-scheme]")).to_have_attribute(
-        "data-color-scheme", "dark"
+        "data-color-scheme", scheme
     )
     upstream.script(
         Turn(
-            text="Here is some code:\n\n"
+            text="Here is a small function and the numbers you asked for.\n\n"
             "```python\ndef greet(name):\n    return f'Hi {name}'\n```\n\n"
-            "| Planet | Moons |\n|---|---|\n| Earth | 1 |\n| Mars | 2 |\n"
+            "| Planet | Moons |\n|---|---|\n| Earth | 1 |\n| Mars | 2 |\n\n"
+            "Ask if you want **more** detail."
         )
     )
     send(page, "Show me code and a table")
     wait_until_answered(page, 1)
     expect(assistant_messages(page).locator("table")).to_be_visible()
-    screenshot(page, "chat-dark")
+    expect(assistant_messages(page).locator("pre code")).to_contain_text("def greet")
+    screenshot(page, f"chat-{scheme}")
 
 
 def test_keyboard_only(page: Page, ready_server: KitdeskServer, upstream: Upstream) -> None:
