@@ -261,3 +261,25 @@ def test_transcribe_without_provider_support_is_clear(chat: LiveServer, upstream
     )
     assert 400 <= reply.status_code < 500, reply.text
     assert "transcri" in error_of(reply)[1].lower()
+
+
+def test_thread_responses_carry_model_and_activity_but_nothing_else(
+    chat: LiveServer, upstream: Upstream
+) -> None:
+    thread_id = create_thread(chat, "Which model answers?")
+    store = chat.running.app.state.services.store
+    import asyncio
+
+    from kitdesk.context import RequestContext
+
+    context = RequestContext(origin="")
+    thread = asyncio.run(store.load_thread(thread_id, context))
+    thread.metadata["internal"] = "server-side only"
+    asyncio.run(store.save_thread(thread, context))
+
+    listed = chat.chatkit("threads.list").json()["data"][0]
+    assert listed["metadata"]["model"] == "environment::gpt-test"
+    assert listed["metadata"]["updated_at"].startswith("20")
+    assert "internal" not in listed["metadata"]
+    fetched = chat.chatkit("threads.get_by_id", thread_id=thread_id).json()
+    assert fetched["metadata"] == {"model": "environment::gpt-test"}

@@ -127,16 +127,19 @@ _metadata_adapter: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 T = TypeVar("T")
 
+# Set on threads returned by load_threads: when the thread last had activity.
+ACTIVITY_KEY = "updated_at"
+
 # Page queries, keyed by "descending". Keyset cursors: (updated_at, id) for
 # threads, seq for items; each is a range scan on an index, never an OFFSET.
 _THREADS_FIRST = {
-    True: "SELECT id, data FROM threads ORDER BY updated_at DESC, id DESC LIMIT ?",
-    False: "SELECT id, data FROM threads ORDER BY updated_at ASC, id ASC LIMIT ?",
+    True: "SELECT id, data, updated_at FROM threads ORDER BY updated_at DESC, id DESC LIMIT ?",
+    False: "SELECT id, data, updated_at FROM threads ORDER BY updated_at ASC, id ASC LIMIT ?",
 }
 _THREADS_AFTER = {
-    True: "SELECT id, data FROM threads WHERE (updated_at, id) < (?, ?) "
+    True: "SELECT id, data, updated_at FROM threads WHERE (updated_at, id) < (?, ?) "
     "ORDER BY updated_at DESC, id DESC LIMIT ?",
-    False: "SELECT id, data FROM threads WHERE (updated_at, id) > (?, ?) "
+    False: "SELECT id, data, updated_at FROM threads WHERE (updated_at, id) > (?, ?) "
     "ORDER BY updated_at ASC, id ASC LIMIT ?",
 }
 _ITEMS_FIRST = {
@@ -163,6 +166,13 @@ def _now_us() -> int:
 
 def _from_us(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1_000_000, UTC)
+
+
+def _listed_thread(data: str, updated_at: int) -> ThreadMetadata:
+    """A thread as the history lists it, carrying its last activity for the UI's grouping."""
+    thread = ThreadMetadata.model_validate_json(data)
+    thread.metadata[ACTIVITY_KEY] = _from_us(updated_at).isoformat()
+    return thread
 
 
 def _thread_json(thread: ThreadMetadata) -> str:
@@ -435,7 +445,7 @@ class SQLiteStore(Store[RequestContext], AttachmentStore[RequestContext]):
                 ).fetchall()
             page = rows[:limit]
             return Page(
-                data=[ThreadMetadata.model_validate_json(data) for _, data in page],
+                data=[_listed_thread(data, updated_at) for _, data, updated_at in page],
                 has_more=len(rows) > limit,
                 after=page[-1][0] if page else None,
             )

@@ -31,6 +31,7 @@ TITLE_INSTRUCTIONS = (
 )
 _EXCERPT_CHARS = 2000
 _PREFIX = re.compile(r"^(title|titre|titel|título)\s*:\s*", re.IGNORECASE)
+_MARKDOWN = re.compile(r"\*+|`+|__|~~")
 _REASONING_MODEL = re.compile(r"(^|/)(o\d|gpt-5)", re.IGNORECASE)
 
 
@@ -53,6 +54,7 @@ def sanitize_title(raw: str | None) -> str | None:
     line = next((ln for ln in raw.splitlines() if ln.strip()), "")
     line = line.strip().lstrip("#*>- ").strip()
     line = _PREFIX.sub("", line)
+    line = _MARKDOWN.sub("", line)  # "What Is **Kitdesk**" -> "What Is Kitdesk"
     line = line.strip("\"'“”‘’«»`*_ ")
     line = " ".join(line.split()).rstrip(".!。")
     if not line:
