@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ from kitdesk.model_input import ModelInputConverter
 from kitdesk.providers import ProviderNotReady, ProviderResolver, ResolvedModel, make_ref
 from kitdesk.relay import AnswerBuilder, stream_chat, stream_responses
 from kitdesk.settings import Settings
-from kitdesk.store import SQLiteStore
+from kitdesk.store import ACTIVITY_KEY, SQLiteStore
 from kitdesk.titles import is_reasoning_model, make_title
 from kitdesk.upstream_errors import cut_off_note, describe_upstream_error
 
@@ -97,6 +98,8 @@ MAX_RETRIES = 0
 # client insists on one; this placeholder is what they receive.
 NO_KEY_PLACEHOLDER = "no-key"
 THREAD_MODEL_KEY = "model"
+# Thread metadata keys included in thread responses (the rest stays server-side).
+PUBLIC_METADATA = (THREAD_MODEL_KEY, ACTIVITY_KEY)
 
 # "auto": the lean relay for plain text, the Agents SDK when tools are involved.
 Engine = Literal["auto", "agents", "relay"]
@@ -137,6 +140,20 @@ def transcription_model(model: ResolvedModel) -> str:
     return "gpt-4o-mini-transcribe" if model.kind == "openai" else "whisper-1"
 
 
+class ProviderClient(AsyncOpenAI):
+    """The openai client, with an idempotency key that costs no system call.
+
+    The client draws each request's key from ``uuid.uuid4()``, i.e. ``os.urandom``,
+    which releases the GIL: with the store's threads busy at the start of a turn,
+    getting it back cost the event loop up to milliseconds before the provider
+    request was sent (py-spy, tests/bench/bench_relay.py). The key only pairs a
+    request with its own retries (Kitdesk makes none), so it need not be secret.
+    """
+
+    def _idempotency_key(self) -> str:
+        return f"stainless-python-retry-{random.getrandbits(128):032x}"
+
+
 class ClientCache:
     """One AsyncOpenAI client (and its connection pool) per provider endpoint and key."""
 
@@ -158,7 +175,7 @@ class ClientCache:
                 headers["api-key"] = key
             if model.api_version:
                 query["api-version"] = model.api_version
-            client = AsyncOpenAI(
+            client = ProviderClient(
                 base_url=model.base_url,
                 api_key=key,
                 timeout=self.timeout,
@@ -518,6 +535,16 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         return asyncio.create_task(
             make_title(self.clients.get(model), model, user_text(users[0]), "")
         )
+
+    def _to_thread_response(self, thread: ThreadMetadata | Thread) -> Thread:
+        """As ChatKit's, but keeping the metadata the UI shows: the thread's model (so a
+        reopened thread continues with it) and its last activity (for history grouping).
+        Nothing else in metadata leaves the server."""
+        response = super()._to_thread_response(thread)
+        response.metadata = {
+            key: thread.metadata[key] for key in PUBLIC_METADATA if key in thread.metadata
+        }
+        return response
 
     @staticmethod
     def remember_model(thread: ThreadMetadata, model: ResolvedModel) -> None:
