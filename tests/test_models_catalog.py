@@ -378,6 +378,18 @@ async def test_keyless_providers_never_receive_the_environment_key(
     assert sent == sorted([f"Bearer {RIGHT_KEY}", "Bearer no-key"])
 
 
+async def test_environment_server_offers_its_own_models_not_the_openai_fallback(
+    api: ApiHarness, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", RIGHT_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)  # e.g. Ollama's /v1
+    listing = await get_models(api)
+    assert [(m["id"], m["default"]) for m in listing["models"]] == [
+        ("environment::gpt-test", True),
+        ("environment::gpt-test-mini", False),
+    ]
+
+
 async def test_an_unreadable_cache_file_is_ignored(kitdesk_home: Paths, upstream: Upstream) -> None:
     (kitdesk_home.cache_dir / CACHE_FILE_NAME).write_text('{"format": 1, "providers": [')
     async with api_harness(kitdesk_home) as api:

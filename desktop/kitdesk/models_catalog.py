@@ -29,7 +29,7 @@ from typing import Any
 
 import openai
 
-from kitdesk.keys import KeyStore
+from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
 from kitdesk.providers import ProviderResolver, all_providers, make_ref
 from kitdesk.settings import Provider, Settings
 
@@ -286,6 +286,19 @@ class ModelsCatalog:
         names = set(model_ids)
         if provider.kind == "openai":
             names = {name for name in names if not _NOT_CHAT.search(name)}
+        if (
+            preferred
+            and names
+            and preferred not in names
+            and provider.id == ENV_PROVIDER_ID
+            and not os.environ.get("OPENAI_DEFAULT_MODEL")
+        ):
+            # OPENAI_BASE_URL points at another server (Ollama, vLLM...): the OpenAI
+            # fallback name means nothing there, so offer its first model instead.
+            was_default = default_ref == make_ref(provider.id, preferred)
+            preferred = min(names, key=lambda name: (name.casefold(), name))
+            if was_default:
+                default_ref = make_ref(provider.id, preferred)
         if preferred:
             names.add(preferred)  # offered even when the list could not be fetched
         ordered = sorted(names, key=lambda name: (name != preferred, name.casefold(), name))
