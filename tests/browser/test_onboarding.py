@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import (
     UPSTREAM_KEY,
@@ -111,10 +112,59 @@ def test_onboarding_reports_an_unreachable_server_and_a_bad_url(
     expect(failure).to_be_visible()
     assert "Traceback" not in failure.inner_text()
 
+    # A local server that is not running: "is it running?" is the right question.
+    expect(failure).to_contain_text("is the server running?")
+
     base_url.fill("ftp://example.com")
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("alert")).to_contain_text("http://")
+    # The form's label, not the API's field name.
+    expect(page.get_by_role("alert")).to_have_text("Base URL must start with http:// or https://.")
     assert kitdesk_server.api("GET", "/api/providers") == []
+
+
+def test_another_provider_without_a_key_points_at_the_key_field(
+    page: Page, kitdesk_server: KitdeskServer, upstream: Upstream
+) -> None:
+    upstream.require_key = UPSTREAM_KEY
+    page.goto(kitdesk_server.url)
+    page.get_by_role("radio", name=re.compile(r"^Another provider")).check()
+    page.get_by_label("Provider", exact=True).select_option("custom")
+    page.get_by_label("Base URL").fill(upstream.base_url)
+    key_field = page.get_by_label(re.compile(r"^API key"))
+    expect(key_field).to_be_visible()
+    expect(key_field).to_have_value("")
+    page.get_by_role("button", name="Test connection").click()
+    failure = page.locator(".kd-test-result .kd-bad")
+    expect(failure).to_have_text("✕ The server asks for an API key. Enter the API key above.")
+    screenshot(page, "onboarding-no-key")
+
+    key_field.fill(UPSTREAM_KEY)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.get_by_role("status")).to_contain_text("Connected: 2 models")
+
+
+def test_openai_offline_says_to_check_the_connection(
+    page: Page, kitdesk_server: KitdeskServer
+) -> None:
+    asked: list[dict[str, str]] = []
+
+    def offline(route: Route) -> None:
+        # The real server tests a dead address in place of api.openai.com, as when
+        # this computer is offline; the page still believes it asked about OpenAI.
+        body: dict[str, str] = json.loads(route.request.post_data or "{}")
+        asked.append(body)
+        route.continue_(post_data=json.dumps({**body, "base_url": "http://127.0.0.1:9/v1"}))
+
+    page.route("**/api/providers/test", offline)
+    page.goto(kitdesk_server.url)
+    expect(page.get_by_role("radio", name=re.compile(r"^OpenAI API key"))).to_be_checked()
+    page.get_by_label(re.compile(r"^API key")).fill("sk-test-0000000000000000")
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator(".kd-test-result .kd-bad")).to_have_text(
+        "✕ Could not reach api.openai.com — check your internet connection."
+    )
+    assert [(b["kind"], b["base_url"]) for b in asked] == [("openai", "https://api.openai.com/v1")]
+    screenshot(page, "onboarding-openai-offline")
 
 
 def test_with_openai_api_key_set_the_chat_opens_directly(

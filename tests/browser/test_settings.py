@@ -49,11 +49,25 @@ def test_provider_cards_test_keys_add_and_remove(
     expect(card.get_by_role("status")).to_have_text(re.compile(r"Connected: 2 models"))
     screenshot(page, "settings-providers")
 
-    # Remove the key: the provider is refused, in words, and the card says so.
+    # Remove the key: it asks first, like removing a provider; "Keep it" keeps it.
     card.get_by_role("button", name="Remove key").click()
+    confirm = card.get_by_role("alertdialog", name="Remove the key for Test upstream?")
+    expect(confirm).to_contain_text("Remove the API key for Test upstream")
+    confirm.get_by_role("button", name="Keep it").click()
+    expect(confirm).to_have_count(0)
+    expect(card.get_by_test_id("key-status")).to_have_text("Key stored in the system keyring")
+    [kept] = ready_server.api("GET", "/api/providers")
+    assert kept["key"] == {"has_key": True, "source": "keyring"}
+    card.get_by_role("button", name="Remove key").click()
+    confirm.get_by_role("button", name="Remove key").click()
     expect(card.get_by_test_id("key-status")).to_have_text("No key")
+    [removed] = ready_server.api("GET", "/api/providers")
+    assert removed["key"] == {"has_key": False, "source": "none"}
+    # Now the provider refuses, and the card says where the key goes.
     card.get_by_role("button", name="Test connection").click()
-    expect(card.locator(".kd-test-result .kd-bad")).to_be_visible()
+    expect(card.locator(".kd-test-result .kd-bad")).to_have_text(
+        "✕ The server asks for an API key. Add one with “Set key”."
+    )
 
     # Set it again through the write-only key form; the field is emptied.
     card.get_by_role("button", name="Set key").click()
@@ -115,14 +129,29 @@ def test_models_chat_appearance_data_about(
     )
 
     section(page, "Chat")
+    save_state = page.locator(".kd-save-state")
     page.get_by_label("System prompt").fill("You answer like a pirate.")
     page.get_by_label("Set a temperature").check()
     page.get_by_label("Temperature", exact=True).fill("0.3")
+    expect(save_state).to_have_text("Unsaved changes")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    expect(save_state).to_have_text("Saved")
+    expect(page.get_by_role("button", name="Save", exact=True)).to_be_disabled()
     settings = ready_server.api("GET", "/api/settings")
     assert settings["system_prompt"] == "You answer like a pirate."
     assert settings["temperature"] == pytest.approx(0.3)
+    # A further edit: "Saved" no longer claims it, until it is saved.
+    page.get_by_label("System prompt").press_sequentially(" Arr.")
+    expect(save_state).to_have_text("Unsaved changes")
+    expect(page.get_by_text("Saved", exact=True)).to_have_count(0)
+    page.get_by_label("Temperature", exact=True).fill("0.8")
+    expect(save_state).to_have_text("Unsaved changes")
+    assert ready_server.api("GET", "/api/settings")["system_prompt"] == "You answer like a pirate."
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(save_state).to_have_text("Saved")
+    settings = ready_server.api("GET", "/api/settings")
+    assert settings["system_prompt"] == "You answer like a pirate. Arr."
+    assert settings["temperature"] == pytest.approx(0.8)
 
     section(page, "Appearance")
     page.get_by_role("radio", name="Dark").check()
@@ -145,6 +174,70 @@ def test_models_chat_appearance_data_about(
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     assert page_errors.errors == []
+
+
+def test_the_default_provider_is_shown_and_can_be_changed(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    [first] = ready_server.api("GET", "/api/providers")
+    second = ready_server.api(
+        "POST",
+        "/api/providers",
+        {"kind": "custom", "name": "Second upstream", "base_url": upstream.base_url},
+    )
+    ready_server.api("PUT", f"/api/providers/{second['id']}/key", {"key": UPSTREAM_KEY})
+    page.goto(ready_server.url)
+    expect(page.locator("openai-chatkit")).to_be_attached()
+    open_settings(page)
+
+    first_card = page.get_by_role("article", name="Test upstream")
+    second_card = page.get_by_role("article", name="Second upstream")
+    expect(first_card.get_by_test_id("default-badge")).to_have_text("Default")
+    expect(second_card.get_by_test_id("default-badge")).to_have_count(0)
+    # The default offers no "Make default"; the other one does.
+    expect(first_card.get_by_role("button", name="Make default")).to_have_count(0)
+    second_card.get_by_role("button", name="Make default").click()
+
+    expect(second_card.get_by_test_id("default-badge")).to_have_text("Default")
+    expect(first_card.get_by_test_id("default-badge")).to_have_count(0)
+    expect(first_card.get_by_role("button", name="Make default")).to_be_visible()
+    settings = ready_server.api("GET", "/api/settings")
+    assert settings["default_provider"] == second["id"]
+    assert settings["default_model"] in upstream.models  # one the provider lists
+    screenshot(page, "settings-default-provider")
+
+    # The Models section agrees.
+    section(page, "Models")
+    expect(page.get_by_label("Default model")).to_have_value(
+        f"{second['id']}::{settings['default_model']}"
+    )
+    assert first["id"] != second["id"]
+
+    # A provider that is off cannot be made the default.
+    section(page, "Providers")
+    first_card.get_by_role("switch").uncheck()
+    expect(first_card.get_by_role("button", name="Make default")).to_have_count(0)
+    assert page_errors.errors == []
+
+
+def test_api_errors_name_fields_by_their_labels(
+    page: Page, ready_server: KitdeskServer, page_errors: PageErrors
+) -> None:
+    page.goto(ready_server.url)
+    expect(page.locator("openai-chatkit")).to_be_attached()
+    open_settings(page)
+    card = page.get_by_role("article", name="Test upstream")
+    card.get_by_role("button", name="Edit").click()
+    form = card.get_by_role("form", name="Edit Test upstream")
+    form.get_by_label("Base URL").fill("127.0.0.1:9/v1")
+    form.get_by_role("button", name="Save", exact=True).click()
+    error = form.get_by_role("alert")
+    expect(error).to_have_text("Base URL must start with http:// or https://.")
+    # Nothing was saved.
+    [provider] = ready_server.api("GET", "/api/providers")
+    assert provider["base_url"].startswith("http://127.0.0.1:")
+    # The only failed request is the refused save.
+    assert [e.split(" http")[0] for e in page_errors.errors] == ["HTTP 422: PUT"]
 
 
 def test_desktop_bridge_opens_the_data_folder(page: Page, ready_server: KitdeskServer) -> None:

@@ -12,6 +12,7 @@ import {
 import { Field } from "./Field";
 import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
+import { explainTestFailure } from "./wording";
 
 type Choice = "openai" | "other" | "local";
 
@@ -83,7 +84,9 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
         ...(key ? { key } : {}),
         ...(kind === "azure" ? { api_version: apiVersion.trim() || null } : {}),
       });
-      setTest({ state: "done", result });
+      const keyPlace = showKey && !keyringBlocked ? "field-above" : "none";
+      const message = result.ok ? result.message : explainTestFailure(result.message, { kind, baseUrl, keyPlace });
+      setTest({ state: "done", result: { ...result, message } });
     } catch (e) {
       setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
     }

@@ -18,8 +18,9 @@ import { Field } from "./Field";
 import { Modal } from "./Modal";
 import { TestResult, type TestState } from "./Onboarding";
 import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
-import { addProvider } from "./providerSetup";
+import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
+import { explainTestFailure } from "./wording";
 
 export type SectionId = "providers" | "models" | "chat" | "appearance" | "data" | "about";
 
@@ -65,6 +66,12 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
     [onChanged],
   );
 
+  // A provider change may move the default model (Make default, removing the default provider).
+  const providersChanged = useCallback(() => {
+    void reload();
+    onChanged();
+  }, [reload, onChanged]);
+
   return (
     <Modal title="Settings" onClose={onClose} className="kd-settings" notice={notice}>
       <div className="kd-settings-body">
@@ -89,7 +96,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
               {loadError}
             </p>
           )}
-          {section === "providers" && <ProvidersSection info={info} onChanged={onChanged} />}
+          {section === "providers" && <ProvidersSection info={info} onChanged={providersChanged} />}
           {section === "models" && settings && <ModelsSection settings={settings} update={update} />}
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
           {section === "appearance" && settings && <AppearanceSection settings={settings} update={update} />}
@@ -182,7 +189,7 @@ function ProviderCard({
   onChanged: () => Promise<void>;
 }) {
   const [test, setTest] = useState<TestState>({ state: "idle" });
-  const [mode, setMode] = useState<"view" | "edit" | "key" | "confirm-remove">("view");
+  const [mode, setMode] = useState<"view" | "edit" | "key" | "confirm-remove" | "confirm-remove-key">("view");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   // Shown at once; put back if the server refuses.
@@ -208,7 +215,12 @@ function ProviderCard({
   const runTest = async () => {
     setTest({ state: "testing" });
     try {
-      setTest({ state: "done", result: await api.testProvider(provider.id) });
+      const result = await api.testProvider(provider.id);
+      const keyPlace = keyringUsable && !provider.read_only ? "set-key-button" : "none";
+      const message = result.ok
+        ? result.message
+        : explainTestFailure(result.message, { kind: provider.kind, baseUrl: provider.base_url, keyPlace });
+      setTest({ state: "done", result: { ...result, message } });
     } catch (e) {
       setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
     }
@@ -236,6 +248,11 @@ function ProviderCard({
         <div className="kd-card-title">
           <h4 id={headingId}>{provider.name}</h4>
           <span className="kd-badge">{KIND_LABELS[provider.kind] ?? provider.kind}</span>
+          {provider.is_default && (
+            <span className="kd-badge kd-badge-accent" data-testid="default-badge" title="New chats use this provider">
+              Default
+            </span>
+          )}
         </div>
         {!provider.read_only && (
           <label className="kd-switch">
@@ -297,13 +314,41 @@ function ProviderCard({
           </div>
         </form>
       )}
+      {mode === "confirm-remove-key" && (
+        <div className="kd-confirm" role="alertdialog" aria-label={`Remove the key for ${provider.name}?`}>
+          <p>
+            Remove the API key for <strong>{provider.name}</strong> from the system keyring? Chats with this provider
+            stop working until you set a key again.
+          </p>
+          <div className="kd-actions">
+            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
+              Keep it
+            </button>
+            <button
+              type="button"
+              className="kd-button kd-button-danger"
+              disabled={busy}
+              onClick={() =>
+                void act(() => api.removeKey(provider.id)).then((ok) => {
+                  if (ok) {
+                    setMode("view");
+                    setTest({ state: "idle" });
+                  }
+                })
+              }
+            >
+              Remove key
+            </button>
+          </div>
+        </div>
+      )}
       {mode === "confirm-remove" && (
         <div className="kd-confirm" role="alertdialog" aria-label={`Remove ${provider.name}?`}>
           <p>
             Remove <strong>{provider.name}</strong>? Its stored key is deleted too. Your chats stay.
           </p>
           <div className="kd-actions">
-            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")}>
+            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
               Keep it
             </button>
             <button
@@ -329,6 +374,16 @@ function ProviderCard({
           <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>
             {test.state === "testing" ? "Testing…" : "Test connection"}
           </button>
+          {!provider.is_default && enabled && (
+            <button
+              type="button"
+              className="kd-button kd-button-quiet"
+              disabled={busy}
+              onClick={() => void act(() => makeDefaultProvider(provider.id, provider.default_model, false))}
+            >
+              Make default
+            </button>
+          )}
           {!provider.read_only && (
             <>
               <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("edit")}>
@@ -340,12 +395,7 @@ function ProviderCard({
                 </button>
               )}
               {provider.key.has_key && provider.key.source === "keyring" && (
-                <button
-                  type="button"
-                  className="kd-button kd-button-quiet"
-                  disabled={busy}
-                  onClick={() => void act(() => api.removeKey(provider.id))}
-                >
+                <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("confirm-remove-key")}>
                   Remove key
                 </button>
               )}
@@ -476,7 +526,12 @@ function ProviderForm({
 
 type Update = (change: SettingsPatch) => Promise<void>;
 
-function useSaveState() {
+/**
+ * "Saving…", "Saved" or the error next to a save control. `unsaved` (a form
+ * edited since its last save) replaces "Saved" with "Unsaved changes", so the
+ * word never claims an edit was kept that was not.
+ */
+function useSaveState(unsaved = false) {
   const [state, setState] = useState<{ kind: "idle" | "saving" | "saved" } | { kind: "error"; message: string }>({
     kind: "idle",
   });
@@ -492,7 +547,8 @@ function useSaveState() {
   const view: ReactNode = (
     <span className="kd-save-state" role="status" aria-live="polite">
       {state.kind === "saving" && "Saving…"}
-      {state.kind === "saved" && "Saved"}
+      {state.kind !== "saving" && unsaved && <span className="kd-muted">Unsaved changes</span>}
+      {state.kind === "saved" && !unsaved && "Saved"}
       {state.kind === "error" && <span className="kd-bad">{state.message}</span>}
     </span>
   );
@@ -521,8 +577,11 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
     api.providers().then(setProviders, () => undefined);
   }, []);
 
+  // The saved choice; without one, the model the server uses anyway (e.g. OPENAI_API_KEY's provider).
   const current =
-    settings.default_provider && settings.default_model ? `${settings.default_provider}::${settings.default_model}` : "";
+    settings.default_provider && settings.default_model
+      ? `${settings.default_provider}::${settings.default_model}`
+      : (list?.models.find((m) => m.default)?.id ?? "");
   const groups = new Map<string, { id: string; label: string }[]>();
   for (const m of list?.models ?? []) {
     const provider = m.id.includes("::") ? m.id.split("::")[0]! : "";
@@ -579,7 +638,11 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
   const [prompt, setPrompt] = useState(settings.system_prompt);
   const [useTemperature, setUseTemperature] = useState(settings.temperature !== null);
   const [temperature, setTemperature] = useState(settings.temperature ?? 1);
-  const save = useSaveState();
+  // Compared with what the server last saved: `settings` is replaced by each save's answer.
+  const unsaved =
+    prompt !== settings.system_prompt ||
+    (useTemperature ? settings.temperature === null || Math.abs(settings.temperature - temperature) > 1e-9 : settings.temperature !== null);
+  const save = useSaveState(unsaved);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -613,7 +676,7 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
         <small className="kd-hint">Lower is more focused, higher more varied.</small>
       </fieldset>
       <div className="kd-row">
-        <button type="submit" className="kd-button kd-button-primary">
+        <button type="submit" className="kd-button kd-button-primary" disabled={!unsaved}>
           Save
         </button>
         {save.view}

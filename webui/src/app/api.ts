@@ -2,6 +2,8 @@
 // message is written for a person. The page is served by Kitdesk itself with an
 // HttpOnly auth cookie, so same-origin requests carry it; no token lives in JS.
 
+import { withFieldLabels } from "./wording";
+
 export type ThemeSetting = "system" | "light" | "dark";
 export type ProviderKind = "openai" | "azure" | "openrouter" | "ollama" | "lmstudio" | "custom";
 export type KeySource = "keyring" | "environment" | "none";
@@ -31,6 +33,8 @@ export type Provider = {
 export type ProviderView = Provider & {
   key: { has_key: boolean; source: KeySource };
   read_only: boolean;
+  /** New chats use this provider (the server's choice: the saved default, else the first that answers). */
+  is_default: boolean;
 };
 
 /** What POST /api/providers takes: the server picks the id from the kind. */
@@ -135,9 +139,9 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
     const error = isRecord(body) ? body.error : undefined;
     if (isRecord(error)) {
       if (typeof error.code === "string") code = error.code;
-      if (typeof error.message === "string" && error.message) message = error.message;
+      if (typeof error.message === "string" && error.message) message = withFieldLabels(error.message);
     } else if (isRecord(body) && typeof body.detail === "string") {
-      message = body.detail;
+      message = withFieldLabels(body.detail);
     }
   } catch {
     // Not JSON: keep the status line.
@@ -185,6 +189,7 @@ function normalizeProvider(raw: unknown): ProviderView {
       source: source === "keyring" || source === "environment" ? source : hasKey ? "keyring" : "none",
     },
     read_only: Boolean(p.read_only) || id === "environment",
+    is_default: p.is_default === true,
   };
 }
 

@@ -3,6 +3,7 @@ import { describeConnection, describeKey, errorFromResponse, type ProviderView }
 import { reconnectDelay } from "./backoff";
 import { matchShortcut } from "./shortcuts";
 import { resolveScheme } from "./theme";
+import { explainTestFailure, withFieldLabels } from "./wording";
 
 const key = (key: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey" | "shiftKey", boolean>> = {}) => ({
   key,
@@ -57,6 +58,7 @@ describe("helpers", () => {
       default_model: null,
       api_version: null,
       read_only: false,
+      is_default: false,
       key: { has_key: false, source: "none" },
     };
     expect(describeKey(base)).toBe("No key");
@@ -77,5 +79,54 @@ describe("helpers", () => {
     expect(resolveScheme("system", true)).toBe("dark");
     expect(resolveScheme("system", false)).toBe("light");
     expect(resolveScheme("light", true)).toBe("light");
+  });
+});
+
+describe("wording", () => {
+  it("names fields by their form labels", () => {
+    expect(withFieldLabels("base_url: the base URL must start with http:// or https://")).toBe(
+      "Base URL must start with http:// or https://",
+    );
+    expect(withFieldLabels("name: must not be empty; api_version: must be text.")).toBe(
+      "Name must not be empty; API version must be text.",
+    );
+    expect(withFieldLabels("providers.1.base_url: replace YOUR-RESOURCE with the name of your resource.")).toBe(
+      "Base URL: replace YOUR-RESOURCE with the name of your resource.",
+    );
+    expect(withFieldLabels("default_provider: there is no provider “x”.")).toBe(
+      "Default provider: there is no provider “x”.",
+    );
+    // Unknown names and plain sentences stay as they are.
+    expect(withFieldLabels("colour: must be blue")).toBe("colour: must be blue");
+    expect(withFieldLabels("The request body is not valid JSON.")).toBe("The request body is not valid JSON.");
+  });
+
+  it("reads the API's error body with labels", async () => {
+    const body = JSON.stringify({ error: { code: "invalid_provider", message: "base_url: the base URL must not contain spaces." } });
+    const error = await errorFromResponse(new Response(body, { status: 422 }));
+    expect(error.message).toBe("Base URL must not contain spaces.");
+  });
+
+  it("fits connection failures to the screen", () => {
+    const asks = "The server asks for an API key. Add one in Settings.";
+    const custom = { kind: "custom" as const, baseUrl: "http://127.0.0.1:9/v1" };
+    expect(explainTestFailure(asks, { ...custom, keyPlace: "field-above" })).toBe(
+      "The server asks for an API key. Enter the API key above.",
+    );
+    expect(explainTestFailure(asks, { ...custom, keyPlace: "set-key-button" })).toContain("“Set key”");
+    expect(explainTestFailure(asks, { ...custom, keyPlace: "none" })).toBe(asks);
+
+    const down = "Could not connect to https://api.openai.com/v1 — is the server running?";
+    const openai = { kind: "openai" as const, baseUrl: "https://api.openai.com/v1", keyPlace: "field-above" as const };
+    expect(explainTestFailure(down, openai)).toBe(
+      "Could not reach api.openai.com — check your internet connection.",
+    );
+    const slow = "No answer from https://api.openai.com/v1 within 10 seconds — is the server running and reachable?";
+    expect(explainTestFailure(slow, openai)).toBe("Could not reach api.openai.com — check your internet connection.");
+    // A local server keeps "is it running?".
+    const local = "Could not connect to http://127.0.0.1:11434/v1 — is the server running?";
+    expect(explainTestFailure(local, { kind: "ollama", baseUrl: "http://127.0.0.1:11434/v1", keyPlace: "none" })).toBe(local);
+    const rejected = "Key rejected by the provider. Check that the key is complete and still active.";
+    expect(explainTestFailure(rejected, openai)).toBe(rejected);
   });
 });

@@ -22,9 +22,14 @@ export async function addProvider(provider: ProviderCreate, key: string | null):
 /**
  * Makes `providerId` the default provider with a model it actually lists (its
  * preset default when listed, else the first one). Returns the model ref.
+ * `refresh` asks every provider again rather than using the server's cached lists.
  */
-export async function makeDefaultProvider(providerId: string, presetModel: string | null): Promise<string | null> {
-  const list = await api.models(true).catch(() => ({ models: [], errors: [] }));
+export async function makeDefaultProvider(
+  providerId: string,
+  presetModel: string | null,
+  refresh = true,
+): Promise<string | null> {
+  const list = await api.models(refresh).catch(() => ({ models: [], errors: [] }));
   const prefix = `${providerId}::`;
   const own = list.models.filter((m) => m.id.startsWith(prefix)).map((m) => m.id.slice(prefix.length));
   const model = presetModel && (own.length === 0 || own.includes(presetModel)) ? presetModel : (own[0] ?? presetModel);
