@@ -12,7 +12,10 @@ import { highlightCode } from "./highlight";
 import { escapeHtml, sanitizeHtml, type SanitizeContext } from "./sanitize";
 
 export interface MarkdownLabels {
+  /** The code copy button's accessible name ("Copy code"). */
   copyCode: string;
+  /** Its visible text, when shorter than the name ("Copy"). */
+  copyCodeText?: string;
   codeLanguageFallback: string;
 }
 
@@ -39,7 +42,7 @@ function createMarked(labels: MarkdownLabels, highlight = true): Marked {
     return (
       `<div class="ck-code"><div class="ck-code-head"><span class="ck-code-lang">${label}</span>` +
       `<button type="button" class="ck-copy" data-ck-copy="" aria-label="${escapeHtml(labels.copyCode)}">` +
-      `${escapeHtml(labels.copyCode)}</button></div>` +
+      `${escapeHtml(labels.copyCodeText ?? labels.copyCode)}</button></div>` +
       `<pre><code class="hljs${langClass}">${body}</code></pre></div>`
     );
   };
@@ -124,7 +127,7 @@ const finished = new Map<string, string>();
 const engines = new Map<string, IncrementalMarkdown>();
 
 export function renderFinishedMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
-  const ctxKey = `${labels.copyCode}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
+  const ctxKey = `${labels.copyCode}\u0001${labels.copyCodeText ?? ""}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
   const key = `${ctxKey}\u0002${text}`;
   const hit = finished.get(key);
   if (hit !== undefined) {

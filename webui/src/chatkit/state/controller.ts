@@ -30,6 +30,7 @@ import {
   lastUserMessageId,
   prependOlder,
   settle,
+  threadModel,
   type ThreadView,
 } from "./thread";
 import { fileAccepted, maxSizeFor } from "./attachments";
@@ -96,6 +97,8 @@ export interface ChatState {
 }
 
 const THREAD_PAGE = 30;
+/** Longest title a rename keeps (the sidebar shows about 30 characters). */
+export const TITLE_MAX_LENGTH = 120;
 const ITEM_PAGE = 40;
 
 function initialState(): ChatState {
@@ -114,6 +117,12 @@ function initialState(): ChatState {
   };
 }
 
+
+/** The model a new chat starts on: the flagged default, else the first enabled one. */
+function defaultModelId(options: ChatKitOptions | null): string | null {
+  const models = options?.composer?.models ?? [];
+  return (models.find((m) => m.default && !m.disabled) ?? models.find((m) => !m.disabled))?.id ?? null;
+}
 
 let localCounter = 0;
 function localId(prefix: string): string {
@@ -174,6 +183,7 @@ export class ChatController {
   private threadLoadToken = 0;
   private threadErrorStatus: number | undefined;
   private olderLoading = false;
+  private historyRefreshing = false;
   private readonly uploads: ComposerUploads;
 
   constructor(deps: ControllerDeps) {
@@ -242,8 +252,11 @@ export class ChatController {
     const first = this.state.options === null;
     const models = options.composer?.models ?? [];
     let modelId = this.state.composer.modelId;
-    if (!modelId || !models.some((m) => m.id === modelId && !m.disabled)) {
-      modelId = (models.find((m) => m.default && !m.disabled) ?? models.find((m) => !m.disabled))?.id ?? null;
+    // The open thread's own model stays picked even when the list no longer
+    // offers it: switching silently would send the next turn elsewhere.
+    const ownModel = modelId !== null && modelId === threadModel(this.state.view);
+    if (!modelId || (!ownModel && !models.some((m) => m.id === modelId && !m.disabled))) {
+      modelId = defaultModelId(options);
     }
     let toolId = this.state.composer.toolId;
     if (toolId && !(options.composer?.tools ?? []).some((tool) => tool.id === toolId)) toolId = null;
@@ -271,7 +284,15 @@ export class ChatController {
     this.detachStream();
     const token = ++this.threadLoadToken;
     if (threadId === null) {
-      this.set({ view: emptyThreadView(), threadError: null, loadingThread: false, unsentInput: null });
+      // A new chat starts on the default model, as Settings promises.
+      const modelId = defaultModelId(this.state.options) ?? this.state.composer.modelId;
+      this.set({
+        view: emptyThreadView(),
+        threadError: null,
+        loadingThread: false,
+        unsentInput: null,
+        composer: { ...this.state.composer, modelId },
+      });
       this.emit("chatkit.thread.change", { threadId: null });
       return;
     }
@@ -280,7 +301,9 @@ export class ChatController {
     try {
       const view = await this.fetchThread(threadId);
       if (token !== this.threadLoadToken) return;
-      this.set({ view, loadingThread: false });
+      // The follow-up goes to the model this thread used, as the header says.
+      const modelId = threadModel(view) ?? this.state.composer.modelId;
+      this.set({ view, loadingThread: false, composer: { ...this.state.composer, modelId } });
       this.emit("chatkit.thread.change", { threadId });
     } catch (error) {
       if (token !== this.threadLoadToken) return;
@@ -394,6 +417,43 @@ export class ChatController {
     }
   }
 
+  /**
+   * Bring the history up to date with changes made elsewhere (another window
+   * or tab) without a spinner or losing the reader's place: the first page
+   * is fetched again and replaces the part of the list it covers; threads
+   * already paged in below it stay.
+   */
+  async refreshHistory(): Promise<void> {
+    const history = this.state.history;
+    if (!history.loaded || history.loading || this.historyRefreshing) return;
+    this.historyRefreshing = true;
+    try {
+      const page = await this.client.request<Page<ThreadMetadata>>("threads.list", { limit: THREAD_PAGE, order: "desc" });
+      const current = this.state.history;
+      if (current.loading) return;
+      const fresh = page.data.map((thread) => {
+        const { items: _items, ...meta } = thread as ThreadMetadata & { items?: unknown };
+        void _items;
+        return meta;
+      });
+      const freshIds = new Set(fresh.map((t) => t.id));
+      const lastFresh = fresh[fresh.length - 1];
+      const cut = lastFresh ? current.threads.findIndex((t) => t.id === lastFresh.id) : -1;
+      if (!page.has_more || cut < 0) {
+        // Everything fits in one page, or the list moved past what we had: start over.
+        this.setHistory({ threads: fresh, after: page.after ?? null, hasMore: page.has_more });
+        return;
+      }
+      const rest = current.threads.slice(cut + 1).filter((t) => !freshIds.has(t.id));
+      this.setHistory({ threads: [...fresh, ...rest] });
+    } catch (error) {
+      // A background refresh failing is not worth an alert; the next one may work.
+      this.log("history.refresh_failed", { message: messageOf(error) });
+    } finally {
+      this.historyRefreshing = false;
+    }
+  }
+
   showHistory(): void {
     if (this.state.history.open) return;
     this.setHistory({ open: true });
@@ -420,7 +480,7 @@ export class ChatController {
   }
 
   async renameThread(threadId: string, title: string): Promise<void> {
-    const clean = title.trim();
+    const clean = title.trim().slice(0, TITLE_MAX_LENGTH).trim();
     if (!clean) return;
     const previous = this.state.history.threads.find((t) => t.id === threadId)?.title ?? null;
     this.applyTitle(threadId, clean);

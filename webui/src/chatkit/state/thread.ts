@@ -376,3 +376,29 @@ export function assistantText(item: ThreadItem): string {
     return item.content.map((part) => part.text).join("");
   return "";
 }
+
+/**
+ * The model ref this thread answers with: the one its last user message went
+ * to (the server honours an explicit choice), else the `metadata.model` a
+ * server may send (the model that answered the last turn), else the latest
+ * explicit choice before it (what that metadata would say).
+ */
+export function threadModel(view: ThreadView): string | null {
+  const fromMetadata = view.thread?.metadata?.model;
+  let last = true;
+  for (let i = view.items.length - 1; i >= 0; i -= 1) {
+    const item = view.items[i]!;
+    if (item.type !== "user_message") continue;
+    const model = item.inference_options?.model;
+    if (model) return model;
+    if (last && typeof fromMetadata === "string" && fromMetadata) return fromMetadata;
+    last = false;
+  }
+  return typeof fromMetadata === "string" && fromMetadata ? fromMetadata : null;
+}
+
+/** A picker label for a model ref that is not among composer.models: its model part. */
+export function modelRefLabel(ref: string): string {
+  const cut = ref.indexOf("::");
+  return cut >= 0 ? ref.slice(cut + 2) : ref;
+}

@@ -36,6 +36,8 @@ export interface UploadDeps {
 
 let counter = 0;
 
+const PREVIEWABLE = /^image\/(png|jpeg|gif|webp|avif|bmp)$/i;
+
 export class ComposerUploads {
   private readonly inFlight = new Map<string, AbortController>();
 
@@ -99,7 +101,8 @@ export class ComposerUploads {
   private async upload(file: File): Promise<void> {
     counter += 1;
     const id = `a${Date.now().toString(36)}_${counter}`;
-    const isImage = file.type.startsWith("image/");
+    // Raster images only: an SVG thumbnail would be drawn from untrusted markup.
+    const isImage = PREVIEWABLE.test(file.type);
     const previewUrl = isImage && typeof URL.createObjectURL === "function" ? URL.createObjectURL(file) : null;
     const chip: ComposerAttachment = {
       localId: id,

@@ -8,6 +8,9 @@ import type { UserMessageContent } from "@openai/chatkit";
 import { iconLabel } from "../locale";
 import { loadFontSources, requestedScheme, themeVariables, type Scheme } from "../theme";
 import { useChatState, useEnv } from "./context";
+import { plainTitle } from "../render/plaintext";
+import { TITLE_MAX_LENGTH } from "../state/controller";
+import { modelRefLabel, threadModel } from "../state/thread";
 import { Composer } from "./Composer";
 import { History } from "./History";
 import { Icon } from "./icons";
@@ -15,6 +18,8 @@ import { writeHistoryPreference } from "./preferences";
 import { ThreadPane } from "./Thread";
 
 const NARROW = 760;
+/** Focus and visibility often fire together; one refresh covers both. */
+const HISTORY_REFRESH_GAP_MS = 2000;
 
 function useSystemScheme(): Scheme {
   const query = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
@@ -34,7 +39,7 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
   const thread = useChatState((s) => s.view.thread);
   const historyOpen = useChatState((s) => s.history.open);
   const responding = useChatState((s) => s.responding);
-  const items = useChatState((s) => s.view.items);
+  const ownModel = useChatState((s) => threadModel(s.view));
   const composerModel = useChatState((s) => s.composer.modelId);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState("");
@@ -42,22 +47,17 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
   if (header?.enabled === false) return null;
   const historyEnabled = options?.history?.enabled !== false;
   const titleEnabled = header?.title?.enabled !== false;
-  const title = header?.title?.text ?? (thread?.created_at ? thread.title || t("header.untitled") : t("header.newThreadTitle"));
+  const title = header?.title?.text ?? (thread?.created_at ? plainTitle(thread.title) || t("header.untitled") : t("header.newThreadTitle"));
   const canRename = !header?.title?.text && Boolean(thread?.created_at) && options?.history?.showRename !== false;
-  // The model in use: the one the last message went to, else the composer's pick.
+  // The model in use: the thread's (its last message's), else the composer's pick.
   const models = options?.composer?.models ?? [];
-  let modelId: string | null = composerModel;
-  for (let i = items.length - 1; i >= 0; i -= 1) {
-    const item = items[i]!;
-    if (item.type === "user_message") {
-      modelId = item.inference_options?.model ?? modelId;
-      break;
-    }
-  }
-  const modelLabel = thread?.created_at ? models.find((m) => m.id === modelId)?.label : undefined;
+  const modelId = ownModel ?? composerModel;
+  const modelLabel =
+    thread?.created_at && modelId ? (models.find((m) => m.id === modelId)?.label ?? modelRefLabel(modelId)) : undefined;
   const commit = () => {
     setEditing(false);
-    if (thread && draft.trim() && draft.trim() !== thread.title) void controller.renameThread(thread.id, draft);
+    const next = draft.trim();
+    if (thread && next && next !== plainTitle(thread.title)) void controller.renameThread(thread.id, next);
   };
   return (
     <header className="ck-header">
@@ -86,6 +86,7 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
             <input
               className="ck-rename ck-title-input"
               value={draft}
+              maxLength={TITLE_MAX_LENGTH}
               autoFocus
               aria-label={t("history.renameLabel")}
               onChange={(event) => setDraft(event.target.value)}
@@ -105,7 +106,7 @@ function Header({ narrow }: { narrow: boolean }): ReactElement | null {
               title={t("header.renameThread")}
               aria-label={`${t("header.renameThread")}: ${title}`}
               onClick={() => {
-                setDraft(thread?.title ?? "");
+                setDraft(plainTitle(thread?.title));
                 setEditing(true);
               }}
             >
@@ -201,6 +202,24 @@ export function App({ onRendered }: { onRendered: () => void }): ReactElement {
   useEffect(() => {
     if (options) onRendered();
   }, [options, onRendered]);
+
+  // Chats started or renamed in another window show up when this one comes back.
+  const historyWanted = options !== null && options.history?.enabled !== false;
+  useEffect(() => {
+    if (!historyWanted) return;
+    let last = 0;
+    const refresh = () => {
+      if (document.visibilityState === "hidden" || Date.now() - last < HISTORY_REFRESH_GAP_MS) return;
+      last = Date.now();
+      void controller.refreshHistory();
+    };
+    window.addEventListener("focus", refresh);
+    document.addEventListener("visibilitychange", refresh);
+    return () => {
+      window.removeEventListener("focus", refresh);
+      document.removeEventListener("visibilitychange", refresh);
+    };
+  }, [historyWanted, controller]);
 
   // Narrow windows show history as an overlay, closed by default; the
   // remembered preference only tracks wide windows.

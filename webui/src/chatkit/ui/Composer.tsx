@@ -7,6 +7,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent, type ReactElement } from "react";
 import { formatBytes } from "../locale";
 import type { ComposerAttachment } from "../state/controller";
+import { modelRefLabel } from "../state/thread";
 import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import { Markdown } from "./Markdown";
@@ -21,9 +22,17 @@ function acceptAttribute(accept: Record<string, string[]> | undefined): string |
 
 function Chip({ chip }: { chip: ComposerAttachment }): ReactElement {
   const { t, controller } = useEnv();
+  // A refused upload or an image the browser cannot decode shows the file icon.
+  const [previewFailed, setPreviewFailed] = useState(false);
   return (
     <div className={`ck-chip ck-chip-${chip.status}`} title={chip.error ?? chip.name}>
-      {chip.previewUrl ? <img className="ck-chip-thumb" src={chip.previewUrl} alt="" /> : <span className="ck-chip-icon"><Icon name="file" size={18} /></span>}
+      {chip.previewUrl && chip.status !== "error" && !previewFailed ? (
+        <img className="ck-chip-thumb" src={chip.previewUrl} alt="" onError={() => setPreviewFailed(true)} />
+      ) : (
+        <span className="ck-chip-icon">
+          <Icon name="file" size={18} />
+        </span>
+      )}
       <span className="ck-chip-text">
         <span className="ck-chip-name">{chip.name}</span>
         <span className="ck-chip-meta">
@@ -58,6 +67,10 @@ export function Composer(): ReactElement {
   const tools = options?.composer?.tools ?? [];
   const tool = tools.find((item) => item.id === composer.toolId);
   const model = models.find((item) => item.id === composer.modelId);
+  // The open thread's model may have left the list (provider removed, list
+  // refreshed): it stays picked and shown rather than silently replaced.
+  const missingModel = composer.modelId && !model ? composer.modelId : null;
+  const modelLabel = model?.label ?? (missingModel ? modelRefLabel(missingModel) : null);
   const blocked = status?.type === "locked" || status?.type === "closed" ? status : null;
   const uploading = composer.attachments.some((a) => a.status === "uploading");
   const hasContent = composer.text.trim().length > 0 || composer.attachments.some((a) => a.status === "done");
@@ -77,6 +90,14 @@ export function Composer(): ReactElement {
   useEffect(() => {
     if (composer.focusToken) textareaRef.current?.focus();
   }, [composer.focusToken]);
+
+  // Once configured, start in the message box unless the page put focus elsewhere.
+  const configured = options !== null;
+  useEffect(() => {
+    if (!configured) return;
+    const active = document.activeElement;
+    if (!active || active === document.body) textareaRef.current?.focus({ preventScroll: true });
+  }, [configured]);
 
   const addFiles = (files: File[]) => {
     if (files.length) void controller.addFiles(files);
@@ -224,23 +245,28 @@ export function Composer(): ReactElement {
             ) : null}
           </div>
           <div className="ck-composer-right">
-            {models.length ? (
+            {models.length || missingModel ? (
               <Menu
                 trigger={
                   <>
-                    <span className="ck-model-name">{model?.label ?? t("composer.model")}</span>
+                    <span className="ck-model-name">{modelLabel ?? t("composer.model")}</span>
                     <Icon name="chevron-down" size={14} />
                   </>
                 }
-                triggerLabel={t("composer.chooseModel", { model: model?.label ?? "" })}
+                triggerLabel={t("composer.chooseModel", { model: modelLabel ?? "" })}
                 triggerClassName="ck-model-btn"
-                items={models.map((item) => ({
-                  id: item.id,
-                  label: item.label,
-                  description: item.description,
-                  disabled: item.disabled,
-                  selected: item.id === composer.modelId,
-                }))}
+                items={[
+                  ...(missingModel
+                    ? [{ id: missingModel, label: modelRefLabel(missingModel), description: t("composer.modelNotListed"), selected: true }]
+                    : []),
+                  ...models.map((item) => ({
+                    id: item.id,
+                    label: item.label,
+                    description: item.description,
+                    disabled: item.disabled,
+                    selected: item.id === composer.modelId,
+                  })),
+                ]}
                 onSelect={(id) => controller.selectModel(id)}
                 radio
                 align="end"

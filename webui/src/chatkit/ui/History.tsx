@@ -5,8 +5,8 @@
  */
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactElement } from "react";
 import type { ThreadMetadata } from "../protocol/types";
-import { sanitizeHtml } from "../render/sanitize";
-import type { SearchResult } from "../state/controller";
+import { plainTitle, snippetHtml } from "../render/plaintext";
+import { TITLE_MAX_LENGTH, type SearchResult } from "../state/controller";
 import type { Translate } from "../locale";
 import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
@@ -88,7 +88,7 @@ function HistoryRow({
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
   const [draft, setDraft] = useState(row.title ?? "");
   const inputRef = useRef<HTMLInputElement | null>(null);
-  const title = row.title || t("header.untitled");
+  const title = plainTitle(row.title) || t("header.untitled");
   const showRename = options?.history?.showRename !== false;
   const showDelete = options?.history?.showDelete !== false;
 
@@ -101,7 +101,8 @@ function HistoryRow({
 
   const commit = () => {
     setMode("view");
-    if (draft.trim() && draft.trim() !== (row.title ?? "")) void controller.renameThread(row.id, draft);
+    const next = draft.trim();
+    if (next && next !== plainTitle(row.title)) void controller.renameThread(row.id, next);
   };
 
   const onRenameKey = (event: KeyboardEvent<HTMLInputElement>) => {
@@ -123,7 +124,7 @@ function HistoryRow({
           className="ck-rename"
           value={draft}
           aria-label={t("history.renameLabel")}
-          maxLength={200}
+          maxLength={TITLE_MAX_LENGTH}
           onChange={(event) => setDraft(event.target.value)}
           onKeyDown={onRenameKey}
           onBlur={commit}
@@ -167,7 +168,7 @@ function HistoryRow({
         onKeyDown={(event) => {
           if (event.key === "F2" && showRename) {
             event.preventDefault();
-            setDraft(row.title ?? "");
+            setDraft(plainTitle(row.title));
             setMode("rename");
           } else if (event.key === "Delete" && showDelete) {
             event.preventDefault();
@@ -186,14 +187,15 @@ function HistoryRow({
         onContextMenu={(event) => {
           if (!showRename) return;
           event.preventDefault();
-          setDraft(row.title ?? "");
+          setDraft(plainTitle(row.title));
           setMode("rename");
         }}
       >
         <span className="ck-hrow-title">{title}</span>
         {row.snippet ? (
-          // The server escapes the text and adds <mark>; sanitize anyway.
-          <span className="ck-hrow-snippet" dangerouslySetInnerHTML={{ __html: sanitizeHtml(row.snippet) }} />
+          // The server escapes the text and adds <mark>; markdown markers are
+          // stripped and the result sanitized again.
+          <span className="ck-hrow-snippet" dangerouslySetInnerHTML={{ __html: snippetHtml(row.snippet) }} />
         ) : null}
       </button>
       <span className="ck-hrow-actions">
@@ -205,7 +207,7 @@ function HistoryRow({
             aria-label={`${t("history.rename")}: ${title}`}
             title={t("history.rename")}
             onClick={() => {
-              setDraft(row.title ?? "");
+              setDraft(plainTitle(row.title));
               setMode("rename");
             }}
           >

@@ -24,7 +24,10 @@ export function Markdown({
 }): ReactElement {
   const { t, host } = useEnv();
   const domainsKey = (imageDomains ?? []).join(",");
-  const labels = useMemo(() => ({ copyCode: t("message.copyCode"), codeLanguageFallback: t("message.codeFallback") }), [t]);
+  const labels = useMemo(
+    () => ({ copyCode: t("message.copyCode"), copyCodeText: t("message.copyCodeShort"), codeLanguageFallback: t("message.codeFallback") }),
+    [t],
+  );
   const blockedImageLabel = t("message.imageBlocked");
   const ctx = useMemo(
     () => ({ allowedImageDomains: domainsKey ? domainsKey.split(",") : [], blockedImageLabel }),
@@ -46,9 +49,11 @@ export function Markdown({
         void copyText(code).then((ok) => {
           if (!ok) return;
           button.textContent = t("message.copied");
+          button.setAttribute("aria-label", t("message.copied"));
           button.classList.add("ck-copied");
           setTimeout(() => {
-            button.textContent = t("message.copyCode");
+            button.textContent = t("message.copyCodeShort");
+            button.setAttribute("aria-label", t("message.copyCode"));
             button.classList.remove("ck-copied");
           }, 1500);
         });

@@ -82,7 +82,7 @@ function TurnActions({
     }
   };
   return (
-    <div className={`ck-actions${isLatest ? " ck-actions-latest" : ""}`} role="toolbar" aria-label={t("message.actions")}>
+    <div className={`ck-actions${isLatest ? " ck-actions-latest" : " ck-actions-overlay"}`} role="toolbar" aria-label={t("message.actions")}>
       {text ? (
         <button
           type="button"
@@ -370,8 +370,14 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
                 const item = items[row.index]!;
                 const turn = turns.ends.get(row.index);
                 const streaming = view.streamingIds.has(item.id);
+                const overlayActions = turn !== undefined && row.index !== latestTurnEnd;
                 return (
-                  <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className={`ck-row ck-row-${item.type}`}>
+                  <div
+                    key={row.key}
+                    data-index={row.index}
+                    ref={virtualizer.measureElement}
+                    className={`ck-row ck-row-${item.type}${overlayActions ? " ck-row-overlay-actions" : ""}`}
+                  >
                     <ItemView item={item} streaming={streaming} imageDomains={imageDomains} widgetEnv={widgetEnv} />
                     {turn ? (
                       <TurnActions
