@@ -96,6 +96,7 @@ def test_settings_sections(browser: Browser, ready_server: KitdeskServer, scheme
             open_settings_section(page, name)
             expect(page.get_by_role("heading", name=name, level=3)).to_be_visible()
             assert audit(page) == [], name
+            screenshot(page, f"settings-{name.lower()}-{scheme}")
         open_settings_section(page, "Providers")
         page.get_by_role("button", name="Add provider").click()
         assert audit(page) == []
@@ -123,5 +124,21 @@ def test_narrow_window(browser: Browser, ready_server: KitdeskServer) -> None:
             " return d.scrollWidth <= d.clientWidth + 1; }"
         )
         screenshot(page, "narrow-settings")
+    finally:
+        context.close()
+
+
+def test_narrow_onboarding(browser: Browser, kitdesk_server: KitdeskServer) -> None:
+    context = browser.new_context(viewport={"width": 420, "height": 760})
+    try:
+        page = context.new_page()
+        page.goto(kitdesk_server.url)
+        expect(page.get_by_role("heading", name="Welcome to Kitdesk")).to_be_visible()
+        # Nothing sticks out sideways; the page scrolls only down.
+        assert page.evaluate(
+            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+        assert audit(page) == []
+        screenshot(page, "narrow-onboarding")
     finally:
         context.close()

@@ -278,7 +278,21 @@ function ProviderCard({
         </div>
         <div>
           <dt>Key</dt>
-          <dd data-testid="key-status">{describeKey(provider)}</dd>
+          <dd className="kd-key-row">
+            <span data-testid="key-status">{describeKey(provider)}</span>
+            {mode === "view" && !provider.read_only && keyringUsable && (
+              <span className="kd-inline-actions">
+                <button type="button" className="kd-link" onClick={() => setMode("key")}>
+                  {provider.key.has_key ? "Replace key" : "Set key"}
+                </button>
+                {provider.key.has_key && provider.key.source === "keyring" && (
+                  <button type="button" className="kd-link" onClick={() => setMode("confirm-remove-key")}>
+                    Remove key
+                  </button>
+                )}
+              </span>
+            )}
+          </dd>
         </div>
         <div>
           <dt>Models</dt>
@@ -370,40 +384,36 @@ function ProviderCard({
       )}
 
       {mode === "view" && (
-        <div className="kd-card-actions">
-          <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>
-            {test.state === "testing" ? "Testing…" : "Test connection"}
-          </button>
-          {!provider.is_default && enabled && (
-            <button
-              type="button"
-              className="kd-button kd-button-quiet"
-              disabled={busy}
-              onClick={() => void act(() => makeDefaultProvider(provider.id, provider.default_model, false))}
-            >
-              Make default
+        <div className="kd-card-footer">
+          <div className="kd-card-actions">
+            <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>
+              {test.state === "testing" ? "Testing…" : "Test connection"}
             </button>
-          )}
-          {!provider.read_only && (
-            <>
-              <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("edit")}>
-                Edit
+            {!provider.is_default && enabled && (
+              <button
+                type="button"
+                className="kd-button kd-button-quiet"
+                disabled={busy}
+                onClick={() => void act(() => makeDefaultProvider(provider.id, provider.default_model, false))}
+              >
+                Make default
               </button>
-              {keyringUsable && (
-                <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("key")}>
-                  {provider.key.has_key ? "Replace key" : "Set key"}
+            )}
+            {!provider.read_only && (
+              <>
+                <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("edit")}>
+                  Edit
                 </button>
-              )}
-              {provider.key.has_key && provider.key.source === "keyring" && (
-                <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("confirm-remove-key")}>
-                  Remove key
+                <button
+                  type="button"
+                  className="kd-button kd-button-quiet kd-danger-text kd-push-end"
+                  onClick={() => setMode("confirm-remove")}
+                >
+                  Remove
                 </button>
-              )}
-              <button type="button" className="kd-button kd-button-quiet kd-danger-text" onClick={() => setMode("confirm-remove")}>
-                Remove
-              </button>
-            </>
-          )}
+              </>
+            )}
+          </div>
           <TestResult test={test} />
         </div>
       )}
