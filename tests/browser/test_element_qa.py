@@ -135,3 +135,53 @@ def test_the_message_box_has_focus_on_open_and_after_new_chat(
     page.get_by_role("region", name="Conversation").focus()
     new_chat(page)
     wait_focused(page, "Message")
+
+
+LONG_CODE = "```python\n" + "\n".join(f"value_{n} = {n} * 2  # line {n}" for n in range(300)) + "\n```"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_long_code_keeps_copy_in_view_and_earlier_answers_leave_no_gap(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, scheme: str
+) -> None:
+    ready_server.api("PUT", "/api/settings", {"theme": scheme})
+    open_chat(page, ready_server)
+    upstream.script(
+        Turn(text="A short first answer."),
+        Turn(text="Here is the long listing:\n\n" + LONG_CODE + "\n\nThat was it."),
+    )
+    send(page, "First question")
+    wait_until_answered(page, 1)
+    send(page, "Show me a long listing")
+    wait_until_answered(page, 2)
+
+    # Scrolled into the middle of the listing, its header (and Copy) stays on screen.
+    scroller = page.locator("openai-chatkit .ck-scroll")
+    line = page.locator("openai-chatkit .ck-code code").get_by_text("# line 150", exact=False)
+    line.scroll_into_view_if_needed()
+    view = scroller.bounding_box()
+    head = page.locator("openai-chatkit .ck-code-head").bounding_box()
+    copy = page.get_by_role("button", name="Copy code").bounding_box()
+    assert view is not None and head is not None and copy is not None
+    # The header sits at the top of the conversation's viewport...
+    assert abs(head["y"] - view["y"]) <= 1, (view, head)
+    # ...with Copy inside it.
+    assert view["y"] <= copy["y"] and copy["y"] + copy["height"] <= view["y"] + view["height"]
+    screenshot(page, f"element-qa-long-code-{scheme}")
+
+    # The earlier answer keeps only a small gap before the next question, and
+    # its actions appear there on hover.
+    first_answer = page.locator("openai-chatkit .ck-row-assistant_message").first
+    first_answer.scroll_into_view_if_needed()
+    answer_box = first_answer.locator(".ck-assistant").bounding_box()
+    next_question = page.locator("openai-chatkit .ck-user").nth(1).bounding_box()
+    assert answer_box is not None and next_question is not None
+    gap = next_question["y"] - (answer_box["y"] + answer_box["height"])
+    assert gap < 56, gap
+    actions = first_answer.get_by_role("toolbar", name="Message actions")
+    expect(actions).to_have_css("opacity", "0")
+    first_answer.hover()
+    expect(actions).to_have_css("opacity", "1")
+    actions.get_by_role("button", name="Copy message").hover()
+    expect(actions).to_have_css("opacity", "1")
+    screenshot(page, f"element-qa-earlier-actions-{scheme}")

@@ -365,7 +365,9 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
             </div>
           ) : null}
           <div className="ck-list" style={{ height: virtualizer.getTotalSize() }}>
-            <div className="ck-list-inner" style={{ transform: `translateY(${virtualItems[0]?.start ?? 0}px)` }}>
+            {/* Offset by `top`, not a transform: sticky code headers inside
+                measure against the scroll box, and a transform would shift them. */}
+            <div className="ck-list-inner" style={{ top: virtualItems[0]?.start ?? 0 }}>
               {virtualItems.map((row) => {
                 const item = items[row.index]!;
                 const turn = turns.ends.get(row.index);
