@@ -386,6 +386,11 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         task.add_done_callback(lambda done: done.cancelled() or done.exception())
         return task
 
+    async def user_message_saved(self, message: UserMessageItem | None) -> None:
+        pending = self._user_writes.get(message.id) if message is not None else None
+        if pending is not None:
+            await asyncio.shield(pending.task)
+
     async def history_for(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
     ) -> list[ThreadItem]:
@@ -463,6 +468,9 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         # so the stream can end as soon as the answer does.
         title_task = self.start_title(thread, history, model, settings)
         if self.uses_agents_sdk(history):
+            # ChatKit's Agents SDK glue reads the thread from the store: let the
+            # new thread and message land first.
+            await self.user_message_saved(input_user_message)
             ids = AssistantIds(lambda: self.store.generate_item_id("message", thread, context))
             events = self.agent_events(thread, context, model, model_input, settings)
         else:

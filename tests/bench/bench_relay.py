@@ -140,12 +140,16 @@ def kitdesk_first_delta(client: httpx.Client, text: str) -> float:
     """Seconds from sending a new message to the first text delta; reads the stream to its end."""
     started = time.perf_counter()
     first = None
+    body = b""
     with client.stream("POST", "/chatkit", json=new_thread_body(text)) as response:
         for chunk in response.iter_raw():
-            if first is None and b"text_delta" in chunk:
+            # Search from just before the new chunk: the marker may straddle two reads.
+            seen = len(body)
+            body += chunk
+            if first is None and b"text_delta" in body[max(0, seen - 16) :]:
                 first = time.perf_counter() - started
     if first is None:
-        raise RuntimeError("Kitdesk streamed no text")
+        raise RuntimeError(f"Kitdesk streamed no text ({response.status_code}): {body[-3000:]!r}")
     return first
 
 
