@@ -74,7 +74,7 @@ from openai.types.responses.response_reasoning_item import Summary
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 from pydantic import BaseModel
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
@@ -239,6 +239,10 @@ class EventStreamResponse(StreamingResponse):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+async def _client_gone(_: Request, __: Exception) -> StarletteResponse:
+    return StarletteResponse(status_code=499)
+
+
 class Upstream:
     """The fake provider. Thread-safe enough for one test at a time."""
 
@@ -259,6 +263,9 @@ class Upstream:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.app = Starlette(
+            # A client that gives up mid-request (Kitdesk cancelling a title request
+            # when the answer fails) is normal here, not a server error to log.
+            exception_handlers={ClientDisconnect: _client_gone},
             routes=[
                 Route("/v1/responses", self._responses, methods=["POST"]),
                 Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
@@ -270,7 +277,7 @@ class Upstream:
                     self._chat_completions,
                     methods=["POST"],
                 ),
-            ]
+            ],
         )
 
     # --- scripting -----------------------------------------------------
