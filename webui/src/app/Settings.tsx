@@ -482,11 +482,13 @@ function ProviderForm({
 
   return (
     <form className="kd-inline-form" onSubmit={submit} aria-label={editing ? `Edit ${editing.name}` : "Add provider"}>
+      {!editing && <h4 className="kd-form-title">New provider</h4>}
       <div className="kd-form-grid">
         {!editing && (
           <Field label="Kind">
             {(props) => (
-              <select {...props} value={kind} onChange={(e) => pickKind(e.target.value as ProviderKind)}>
+              // Focusing the first field also scrolls the new form into view.
+              <select {...props} value={kind} onChange={(e) => pickKind(e.target.value as ProviderKind)} autoFocus>
                 {(Object.keys(KIND_LABELS) as ProviderKind[]).map((k) => (
                   <option key={k} value={k}>
                     {KIND_LABELS[k]}
@@ -497,7 +499,16 @@ function ProviderForm({
           </Field>
         )}
         <Field label="Name">
-          {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />}
+          {(props) => (
+            <input
+              {...props}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              maxLength={100}
+              required
+              autoFocus={Boolean(editing)}
+            />
+          )}
         </Field>
         <Field label="Base URL">
           {(props) => (
@@ -510,7 +521,7 @@ function ProviderForm({
           </Field>
         )}
         {!editing && keyringUsable && (
-          <Field label={needsKey(kind) ? "API key" : "API key (optional)"}>
+          <Field label={needsKey(kind) ? "API key" : "API key (optional)"} hint="Stored in your system keyring.">
             {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} />}
           </Field>
         )}
@@ -633,6 +644,9 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
         </button>
         {save.view}
       </div>
+      {list && list.models.length === 0 && list.errors.length === 0 && (
+        <p className="kd-muted">No models to choose from yet. Add a provider, or turn one on, under Providers.</p>
+      )}
       {list?.errors.map((message) => (
         <p key={message} className="kd-notice kd-notice-warn">
           {message}
