@@ -331,3 +331,17 @@ def test_an_unreadable_settings_file_is_reported(page: Page, tmp_path: Path) -> 
         expect(page.get_by_role("heading", name="Welcome to Kitdesk")).to_be_visible()
     finally:
         stop_server(server)
+
+
+def test_empty_settings_say_what_to_do(page: Page, kitdesk_server: KitdeskServer) -> None:
+    page.goto(kitdesk_server.url)
+    page.get_by_role("button", name="Set up later").click()
+    open_settings(page)
+    expect(page.get_by_text("No providers yet. Add one to start chatting.")).to_be_visible()
+    section(page, "Models")
+    expect(page.get_by_label("Default model")).to_be_disabled()
+    expect(page.get_by_text("No models to choose from yet.")).to_be_visible()
+    section(page, "Providers")
+    page.get_by_role("button", name="Add provider").click()
+    # The new form takes the focus, so typing goes straight into it.
+    expect(page.get_by_role("form", name="Add provider").get_by_label("Kind")).to_be_focused()
