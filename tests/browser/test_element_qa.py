@@ -127,9 +127,7 @@ def test_the_message_box_has_focus_on_open_and_after_new_chat(
     page.keyboard.type("Typed straight away")
     page.keyboard.press("Enter")
     wait_until_answered(page, 1)
-    expect(page.locator("openai-chatkit .ck-user .ck-bubble")).to_have_text(
-        ["Typed straight away"]
-    )
+    expect(page.locator("openai-chatkit .ck-user .ck-bubble")).to_have_text(["Typed straight away"])
 
     # Focus moves away (into the conversation), then New chat brings it back.
     page.get_by_role("region", name="Conversation").focus()
@@ -137,7 +135,8 @@ def test_the_message_box_has_focus_on_open_and_after_new_chat(
     wait_focused(page, "Message")
 
 
-LONG_CODE = "```python\n" + "\n".join(f"value_{n} = {n} * 2  # line {n}" for n in range(300)) + "\n```"
+LONG_LINES = "\n".join(f"value_{n} = {n} * 2  # line {n}" for n in range(300))
+LONG_CODE = f"```python\n{LONG_LINES}\n```"
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
