@@ -184,3 +184,25 @@ def test_long_code_keeps_copy_in_view_and_earlier_answers_leave_no_gap(
     actions.get_by_role("button", name="Copy message").hover()
     expect(actions).to_have_css("opacity", "1")
     screenshot(page, f"element-qa-earlier-actions-{scheme}")
+
+
+def test_history_shows_chats_from_another_tab_when_the_window_comes_back(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream
+) -> None:
+    open_chat(page, ready_server)
+    history = page.get_by_role("navigation", name="Chat history")
+    expect(history.get_by_text("No chats yet", exact=False)).to_be_visible()
+
+    # Another tab starts a chat (same server, same protocol).
+    other = page.context.new_page()
+    open_chat(other, ready_server)
+    send(other, "Started in the other tab")
+    wait_until_answered(other, 1)
+    other.close()
+
+    # Back in this window, its focus event brings the history up to date.
+    page.bring_to_front()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    expect(
+        history.get_by_role("button", name=re.compile("^Started In The Other", re.I))
+    ).to_be_visible()
