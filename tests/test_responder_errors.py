@@ -107,7 +107,21 @@ def test_an_empty_answer_is_reported(kitdesk_home: Paths, upstream: Upstream, ki
     message, retry = only_error(answer)
     assert message.startswith(f"Test {kind} sent back an empty answer.")
     assert retry
-    assert all(title is None for title in answer.titles)  # no title from a failed exchange
+    # No model title for a failed exchange, but the thread is named after the user's words.
+    assert answer.titles[-1] == "hello"
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [Turn(status=401), Turn(status=500), Turn(text="one two three", disconnect_after=1)],
+    ids=["rejected-key", "provider-error", "cut-off"],
+)
+def test_a_failed_first_exchange_still_names_the_thread(kitdesk: Kitdesk, turn: Turn) -> None:
+    kitdesk.upstream.script(turn)
+    answer = kitdesk.send("plan a weekend in the mountains with friends please")
+    assert answer.errors
+    listed = kitdesk.request("threads.list").json()["data"][0]
+    assert listed["title"] == "plan a weekend in the mountains…"
 
 
 def test_rate_limit_with_http_date(kitdesk: Kitdesk) -> None:

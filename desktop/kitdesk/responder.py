@@ -77,7 +77,7 @@ from kitdesk.providers import ProviderNotReady, ProviderResolver, ResolvedModel,
 from kitdesk.relay import AnswerBuilder, stream_chat, stream_responses
 from kitdesk.settings import Settings
 from kitdesk.store import ACTIVITY_KEY, SQLiteStore
-from kitdesk.titles import is_reasoning_model, make_title
+from kitdesk.titles import fallback_title, is_reasoning_model, make_title
 from kitdesk.upstream_errors import cut_off_note, describe_upstream_error
 
 log = logging.getLogger(__name__)
@@ -190,11 +190,6 @@ class ClientCache:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.close()
-
-
-def cancel(task: asyncio.Task[str] | None) -> None:
-    if task is not None:
-        task.cancel()
 
 
 class AssistantIds:
@@ -460,7 +455,11 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         context: RequestContext,
     ) -> AsyncIterator[ThreadStreamEvent]:
         settings = self.settings()
-        model = self.resolve(thread, input_user_message)
+        try:
+            model = self.resolve(thread, input_user_message)
+        except CustomStreamError:
+            self.name_after_first_words(thread, input_user_message, settings)
+            raise
         history = await self.history_for(thread, input_user_message, context)
         model_input = await self.model_input(history, model)
 
@@ -488,10 +487,10 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
                 yield event
         except CustomStreamError:
             self.remember_model(thread, model)
-            cancel(title_task)
+            self.give_up_title(thread, input_user_message, settings, title_task)
             raise
         except BaseException as exc:
-            cancel(title_task)
+            self.give_up_title(thread, input_user_message, settings, title_task)
             if not isinstance(exc, Exception):  # cancelled by the client: nothing to describe
                 raise
             self.remember_model(thread, model)
@@ -510,7 +509,7 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         # first delta would delay it.
         self.remember_model(thread, model)
         if not "".join(answer).strip():
-            cancel(title_task)
+            self.give_up_title(thread, input_user_message, settings, title_task)
             log.warning("answer from %s (%s) was empty", model.provider_id, model.model)
             raise CustomStreamError(
                 f"{model.provider_name} sent back an empty answer. Try again, or pick "
@@ -526,6 +525,25 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         )
         if title_task is not None:
             thread.title = await title_task
+
+    def give_up_title(
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem | None,
+        settings: Settings,
+        title_task: asyncio.Task[str] | None,
+    ) -> None:
+        """The first exchange failed or was stopped: no model title, but still a name."""
+        if title_task is not None:
+            title_task.cancel()
+            self.name_after_first_words(thread, message, settings)
+
+    @staticmethod
+    def name_after_first_words(
+        thread: ThreadMetadata, message: UserMessageItem | None, settings: Settings
+    ) -> None:
+        if settings.auto_title and not thread.title and message is not None:
+            thread.title = fallback_title(user_text(message))
 
     def start_title(
         self,
@@ -647,9 +665,15 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         every await after the client disconnects: the SDK's second save (the
         hidden note) never ran. A separate task is outside that scope.
         """
-        task = asyncio.ensure_future(
-            super().handle_stream_cancelled(thread, pending_items, context)
-        )
+
+        async def save() -> None:
+            await super(KitdeskChatServer, self).handle_stream_cancelled(
+                thread, pending_items, context
+            )
+            # respond() may have named the thread (a stopped first answer): keep it.
+            await self.store.save_thread(thread, context=context)
+
+        task = asyncio.ensure_future(save())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         await asyncio.shield(task)
