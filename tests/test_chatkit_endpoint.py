@@ -67,6 +67,13 @@ def error_of(reply) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         (b'{"a":' * 3000 + b"1" + b"}" * 3000, "invalid_json", "not valid JSON"),
         (b'{"type": "threads.list", "params": {"limit": -5}}', "invalid_request", "limit"),
         (
+            b'{"type": "threads.update", "params": {"thread_id": "t", "title": "'
+            + b"x" * 201
+            + b'"}}',
+            "invalid_request",
+            "title",
+        ),
+        (
             b'{"type": "items.list", "params": {"thread_id": "t", "limit": 0}}',
             "invalid_request",
             "limit",

@@ -28,3 +28,4 @@ def test_fallback_title_uses_the_first_words() -> None:
         "please summarise the quarterly sales figures…"
     )
     assert fallback_title("   ") == "New chat"
+    assert fallback_title("**Fix** my `code`") == "Fix my code"

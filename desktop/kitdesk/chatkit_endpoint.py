@@ -24,6 +24,7 @@ from chatkit.types import (
     ThreadsAddUserMessageReq,
     ThreadsCreateReq,
     ThreadsSyncCustomActionReq,
+    ThreadsUpdateReq,
     UserMessageInput,
 )
 from fastapi import APIRouter, Request
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 32 * 1024 * 1024  # room for base64 audio in input.transcribe
 # About 250k tokens: more than any model's context is pointless and only bloats the store.
 MAX_MESSAGE_CHARS = 1_000_000
+MAX_TITLE_CHARS = 200
 
 _REQUEST_ADAPTER: TypeAdapter[ChatKitReq] = TypeAdapter(ChatKitReq)
 
@@ -111,6 +113,10 @@ def _check_attachment(params: AttachmentsCreateReq) -> Response | None:
 
 
 def _check_limits(request: ChatKitReq) -> Response | None:
+    if isinstance(request, ThreadsUpdateReq) and len(request.params.title) > MAX_TITLE_CHARS:
+        return error_response(
+            400, "invalid_request", f"params.title: must be at most {MAX_TITLE_CHARS} characters"
+        )
     limit = getattr(request.params, "limit", None)
     if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
         return error_response(

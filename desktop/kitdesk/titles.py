@@ -64,6 +64,7 @@ def sanitize_title(raw: str | None) -> str | None:
 
 def fallback_title(user_text: str) -> str:
     """The first few words of the user's first message."""
+    user_text = _MARKDOWN.sub("", user_text)
     words = " ".join(user_text.split()).split(" ")[:FALLBACK_WORDS]
     text = " ".join(w for w in words if w)
     if not text:

@@ -110,8 +110,11 @@ export function ChatScreen({ scheme, models, onOpenSettings, events, onControl }
   const shownDefault = useRef(defaultModel);
   useEffect(() => {
     if (defaultModel === shownDefault.current) return;
+    // The first list to arrive is not a change of default: leave the model of
+    // the thread being reopened alone.
+    const first = shownDefault.current === null;
     shownDefault.current = defaultModel;
-    if (defaultModel) void chatkit.setComposerValue({ selectedModelId: defaultModel });
+    if (defaultModel && !first) void chatkit.setComposerValue({ selectedModelId: defaultModel });
   }, [defaultModel, chatkit]);
 
   return <ChatKit control={chatkit.control} className="kd-chatkit" data-testid="chatkit" />;
