@@ -69,6 +69,7 @@ from openai import AsyncOpenAI
 from openai.types.shared import Reasoning
 from pydantic import TypeAdapter
 
+from kitdesk.checkpoints import Checkpoints
 from kitdesk.context import RequestContext
 from kitdesk.http_errors import UserFacingError
 from kitdesk.keys import KeyStore
@@ -284,6 +285,7 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         self.engine: Engine = engine or engine_from_environment()
         self._background: set[asyncio.Task[None]] = set()
         self._user_writes: dict[str, UserMessageWrite] = {}
+        self._checkpoints: dict[str, Checkpoints] = {}  # by thread id, while answering
         self.clients = ClientCache(
             openai.Timeout(read_timeout, connect=connect_timeout), max_retries
         )
@@ -477,6 +479,8 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
             events = self.relay_events(thread, context, model, model_input, settings)
         started = time.perf_counter()
         answer: list[str] = []
+        checkpoints = Checkpoints(self.sqlite_store, thread.id, context)
+        self._checkpoints[thread.id] = checkpoints
         try:
             async for event in events:
                 event = ids.remap(event)
@@ -484,14 +488,20 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
                     event.item, AssistantMessageItem
                 ):
                     answer.extend(part.text for part in event.item.content)
+                    await checkpoints.release(event.item.id)
+                elif ids.open:
+                    await checkpoints.maybe_save(ids.open, ids.text)
                 yield event
         except CustomStreamError:
             self.remember_model(thread, model)
             self.give_up_title(thread, input_user_message, settings, title_task)
+            await self.drop_checkpoints(thread.id)
             raise
         except BaseException as exc:
             self.give_up_title(thread, input_user_message, settings, title_task)
-            if not isinstance(exc, Exception):  # cancelled by the client: nothing to describe
+            if not isinstance(exc, Exception):
+                # Cancelled by the client: handle_stream_cancelled saves the partial
+                # answer in place of its checkpoint.
                 raise
             self.remember_model(thread, model)
             partial = bool(ids.partial_text().strip())
@@ -503,8 +513,11 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
                 f" {exc.status_code}" if isinstance(exc, openai.APIStatusError) else "",
             )
             for done in ids.close_partial(cut_off_note(model)):
+                await checkpoints.release(done.item.id)
                 yield done
+            await self.drop_checkpoints(thread.id)
             raise describe_upstream_error(exc, model, partial=partial) from None
+        await self.drop_checkpoints(thread.id)
         # Saved with the thread after the answer, not before: a save ahead of the
         # first delta would delay it.
         self.remember_model(thread, model)
@@ -525,6 +538,12 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         )
         if title_task is not None:
             thread.title = await title_task
+
+    async def drop_checkpoints(self, thread_id: str) -> None:
+        """Remove what is left of this answer's checkpoints (the real items are stored)."""
+        checkpoints = self._checkpoints.pop(thread_id, None)
+        if checkpoints is not None:
+            await checkpoints.release_all()
 
     def give_up_title(
         self,
@@ -667,6 +686,7 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
         """
 
         async def save() -> None:
+            await self.drop_checkpoints(thread.id)  # the partial answer replaces them
             await super(KitdeskChatServer, self).handle_stream_cancelled(
                 thread, pending_items, context
             )
