@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from kitdesk import __version__
 
+from tests.serve_process import new_thread_request, serve_process
 from tests.upstream import Upstream
 
 
@@ -44,49 +45,23 @@ def test_serve_prints_url_answers_and_stops_cleanly_on_sigterm(
     tmp_path: Path, upstream: Upstream
 ) -> None:
     home = tmp_path / "home"
-    env = {
-        **os.environ,
-        "KITDESK_HOME": str(home),
-        "OPENAI_API_KEY": "sk-cli-test-key-123456",
-        "OPENAI_BASE_URL": upstream.base_url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kitdesk", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
+    with serve_process(
+        home, OPENAI_API_KEY="sk-cli-test-key-123456", OPENAI_BASE_URL=upstream.base_url
+    ) as served:
+        line, proc = served.url, served.proc
         assert line.startswith("http://127.0.0.1:") and "/?token=" in line
-        base, token = line.split("/?token=")
+        base, token = served.base_url, served.token
         client = httpx.Client(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
         health = client.get("/api/health").json()
         assert health["version"] == __version__
         assert token not in client.get("/api/health").text
-        body = {
-            "type": "threads.create",
-            "params": {
-                "input": {
-                    "content": [{"type": "input_text", "text": "Remember me"}],
-                    "attachments": [],
-                    "inference_options": {},
-                }
-            },
-        }
-        with client.stream("POST", "/chatkit", json=body) as reply:
+        with client.stream("POST", "/chatkit", json=new_thread_request("Remember me")) as reply:
             streamed = b"".join(reply.iter_bytes())
         assert b"assistant_message" in streamed
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     # The conversation survived the shutdown, in the documented place.
     db = home / "data" / "kitdesk.db"
     with sqlite3.connect(db) as conn:

@@ -6,8 +6,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from kitdesk.checkpoints import INTERRUPTED_NOTE
 
 from tests.live_server import LiveServer
+from tests.serve_process import new_thread_request, serve_process
 from tests.upstream import Turn, Upstream
 
 WORDS = [f"word{i} " for i in range(400)]
@@ -33,36 +32,17 @@ def chat_live(
 def test_sigkill_mid_answer_keeps_the_streamed_text(tmp_path: Path, upstream: Upstream) -> None:
     upstream.script(Turn(chunks=WORDS, delay_between=0.02))  # about 8 s of answer
     home = tmp_path / "home"
-    env = {
-        **os.environ,
-        "KITDESK_HOME": str(home),
-        "OPENAI_API_KEY": "sk-crash-test-key-0001",
-        "OPENAI_BASE_URL": upstream.base_url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kitdesk", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        text=True,
-    )
     seen = ""
-    try:
-        assert proc.stdout is not None
-        base, token = proc.stdout.readline().strip().split("/?token=")
-        body = {
-            "type": "threads.create",
-            "params": {
-                "input": {
-                    "content": [{"type": "input_text", "text": "Count slowly"}],
-                    "attachments": [],
-                    "inference_options": {},
-                }
-            },
-        }
-        headers = {"Authorization": f"Bearer {token}"}
+    with serve_process(
+        home, OPENAI_API_KEY="sk-crash-test-key-0001", OPENAI_BASE_URL=upstream.base_url
+    ) as served:
+        headers = {"Authorization": f"Bearer {served.token}"}
         with httpx.stream(
-            "POST", f"{base}/chatkit", json=body, headers=headers, timeout=60
+            "POST",
+            f"{served.base_url}/chatkit",
+            json=new_thread_request("Count slowly"),
+            headers=headers,
+            timeout=60,
         ) as reply:
             started = None
             for line in reply.iter_lines():
@@ -75,13 +55,9 @@ def test_sigkill_mid_answer_keeps_the_streamed_text(tmp_path: Path, upstream: Up
                     seen += update["delta"]
                 # Long enough for at least one checkpoint, well before the end.
                 if started is not None and time.monotonic() - started > 2.5:
-                    os.kill(proc.pid, signal.SIGKILL)
+                    os.kill(served.proc.pid, signal.SIGKILL)
                     break
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        served.proc.wait(timeout=10)
     assert seen.startswith("word0 ") and "word399" not in seen
     with sqlite3.connect(home / "data" / "kitdesk.db") as db:
         rows = [json.loads(data) for (data,) in db.execute("SELECT data FROM items ORDER BY seq")]
@@ -98,17 +74,8 @@ def test_stop_after_a_checkpoint_keeps_one_clean_partial_answer(
     chat_live: LiveServer, upstream: Upstream
 ) -> None:
     upstream.script(Turn(chunks=WORDS, delay_between=0.02))
-    body = {
-        "type": "threads.create",
-        "params": {
-            "input": {
-                "content": [{"type": "input_text", "text": "Count slowly"}],
-                "attachments": [],
-                "inference_options": {},
-            }
-        },
-    }
     thread_id = None
+    body = new_thread_request("Count slowly")
     with chat_live.client.stream("POST", "/chatkit", json=body) as reply:
         started = None
         for line in reply.iter_lines():
