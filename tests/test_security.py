@@ -94,6 +94,13 @@ def test_launch_link_trades_token_for_strict_httponly_cookie(live_server: LiveSe
         assert page.headers["x-frame-options"] == "DENY"
 
 
+def test_head_of_the_launch_link_also_trades_the_token(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.base_url) as browser:
+        reply = browser.head(f"/?token={live_server.running.token}")
+    assert reply.status_code == 303
+    assert reply.headers["set-cookie"].startswith(f"{COOKIE_NAME}=")
+
+
 def test_wrong_launch_token_gets_no_cookie(live_server: LiveServer) -> None:
     with httpx.Client(base_url=live_server.base_url) as browser:
         reply = browser.get("/?token=guess")

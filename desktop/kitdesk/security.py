@@ -147,7 +147,7 @@ class SecurityMiddleware:
         path: str = scope["path"]
         method: str = scope["method"]
         query_token = None
-        if method == "GET" and path == "/" and scope.get("query_string"):
+        if method in ("GET", "HEAD") and path == "/" and scope.get("query_string"):
             values = parse_qs(scope["query_string"].decode("latin-1")).get("token")
             query_token = values[0] if values else None
 
@@ -171,7 +171,7 @@ class SecurityMiddleware:
             return
 
         if not (self._token_ok(_bearer_token(scope)) or self._token_ok(_cookie_token(scope))):
-            if method == "GET" and path == "/":
+            if method in ("GET", "HEAD") and path == "/":
                 await self._reply(send, 401, *_unauthorized_page())
             else:
                 await self._reply(
