@@ -84,3 +84,13 @@ def test_serve_with_a_damaged_database_explains_and_keeps_the_file(tmp_path: Pat
     assert "Traceback" not in result.stderr
     assert "database" in result.stderr.lower()
     assert db.read_bytes() == garbage  # nothing was overwritten
+
+
+def test_the_api_is_built_without_importing_the_agents_sdk() -> None:
+    # Start-up serves settings, models and history before the ChatKit server (and
+    # its Agents SDK import, over a second of CPU) exists: keep it that way.
+    probe = "import sys, kitdesk.app, kitdesk.server; print('agents' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -3,8 +3,10 @@ ChatKit server, HTTP routes and security together into a FastAPI app."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import sqlite3
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -17,18 +19,23 @@ from kitdesk.http_errors import error_response
 from kitdesk.keys import KeyStore
 from kitdesk.models_catalog import ModelsCatalog
 from kitdesk.paths import Paths
-from kitdesk.responder import KitdeskChatServer
 from kitdesk.server import StartupProblem
 from kitdesk.settings import SettingsFile
 from kitdesk.store import SchemaError, SQLiteStore, StoreClosedError
+
+if TYPE_CHECKING:
+    from kitdesk.responder import KitdeskChatServer
 
 log = logging.getLogger(__name__)
 
 
 def create_app(paths: Paths) -> FastAPI:
-    """The full application, without the security gate (``server.py`` puts it in front).
+    """The application without its ChatKit server and without the security gate.
 
-    ``app.state.close()`` finishes pending writes; the server awaits it on shutdown.
+    ``start_chat_server(app)`` completes it: that step imports the Agents SDK
+    (over a second of CPU), so ``server.py`` runs it after this app already
+    answers the UI's settings, models and history requests; ``POST /chatkit``
+    waits for it. ``app.state.close()`` finishes pending writes at shutdown.
     """
     paths.create()
     settings_file = SettingsFile(paths.settings_path)
@@ -37,7 +44,7 @@ def create_app(paths: Paths) -> FastAPI:
         store = SQLiteStore(paths.db_path, paths.attachments_dir, backups_dir=paths.backups_dir)
     except SchemaError as exc:  # newer, foreign, damaged or locked database: say which
         raise StartupProblem(str(exc)) from exc
-    chat_server = KitdeskChatServer(store, lambda: settings_file.settings, keys)
+    chat_server: concurrent.futures.Future[KitdeskChatServer] = concurrent.futures.Future()
     services = ApiServices(
         paths=paths,
         settings_file=settings_file,
@@ -55,10 +62,11 @@ def create_app(paths: Paths) -> FastAPI:
         openapi_url=None,
     )
     app.state.services = services
-    app.state.chat_server = chat_server
+    app.state.chat_server_future = chat_server
 
     async def close() -> None:
-        await chat_server.aclose()
+        if chat_server.done() and chat_server.exception() is None:
+            await chat_server.result().aclose()
         await services.models.aclose()
         await store.close()
 
@@ -85,3 +93,23 @@ def create_app(paths: Paths) -> FastAPI:
     app.include_router(build_export_router(store))
 
     return app
+
+
+def start_chat_server(app: FastAPI) -> KitdeskChatServer:
+    """Build the ChatKit server (the Agents SDK import) and let /chatkit use it."""
+    future: concurrent.futures.Future[KitdeskChatServer] = app.state.chat_server_future
+    try:
+        from kitdesk.responder import KitdeskChatServer
+
+        services: ApiServices = app.state.services
+        settings_file = services.settings_file
+        chat_server = KitdeskChatServer(
+            services.store, lambda: settings_file.settings, services.keys
+        )
+    except BaseException as exc:
+        log.exception("the ChatKit server could not be built")
+        future.set_exception(exc)
+        raise
+    app.state.chat_server = chat_server
+    future.set_result(chat_server)
+    return chat_server

@@ -8,12 +8,14 @@ and guards streams so they always end with an ``error`` event instead.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import logging
 import typing
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from chatkit.server import StreamingResult
 from chatkit.store import NotFoundError
 from chatkit.types import (
     AttachmentsCreateReq,
@@ -34,13 +36,17 @@ from pydantic import TypeAdapter, ValidationError
 from kitdesk.context import RequestContext
 from kitdesk.http_errors import UserFacingError, describe_validation_error, error_response
 from kitdesk.providers import ProviderNotReady
-from kitdesk.responder import KitdeskChatServer
 from kitdesk.store import (
     ALLOWED_MIME_TYPES,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS_PER_MESSAGE,
     MAX_PAGE_SIZE,
 )
+
+if TYPE_CHECKING:  # importing these pulls in the Agents SDK: not at start-up
+    from chatkit.server import StreamingResult
+
+    from kitdesk.responder import KitdeskChatServer
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,9 @@ def _request_types() -> list[str]:
 REQUEST_TYPES = _request_types()
 
 NOT_FOUND_MESSAGE = "That conversation or item no longer exists. It may have been deleted."
+CHAT_NOT_STARTED_MESSAGE = (
+    "Kitdesk could not start its chat service. The details are in its log file."
+)
 INTERNAL_MESSAGE = "Kitdesk hit an unexpected problem. The details are in its log file."
 
 
@@ -158,7 +167,11 @@ async def _check_message(message: UserMessageInput, server: KitdeskChatServer) -
     return None
 
 
-def build_chatkit_router(server: KitdeskChatServer) -> APIRouter:
+def build_chatkit_router(
+    chat_server: concurrent.futures.Future[KitdeskChatServer],
+) -> APIRouter:
+    """The route is there from the start; the ChatKit server behind it (which
+    imports the Agents SDK) may still be being built: requests wait for it."""
     router = APIRouter()
 
     @router.post("/chatkit")
@@ -190,6 +203,10 @@ def build_chatkit_router(server: KitdeskChatServer) -> APIRouter:
 
         if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):
             return refusal
+        try:
+            server = await asyncio.wrap_future(chat_server)
+        except Exception:
+            return error_response(503, "not_started", CHAT_NOT_STARTED_MESSAGE)
         if refusal := _check_limits(parsed):
             return refusal
         if isinstance(parsed, ThreadsCreateReq | ThreadsAddUserMessageReq) and (
@@ -220,6 +237,8 @@ def build_chatkit_router(server: KitdeskChatServer) -> APIRouter:
                 "invalid_request",
                 "Kitdesk could not do that with this conversation as it is now.",
             )
+
+        from chatkit.server import StreamingResult  # loaded with the server by now
 
         if isinstance(result, StreamingResult):
             return StreamingResponse(

@@ -75,7 +75,7 @@ def serve(paths: Paths, port: int) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     print(running.url, flush=True)
     while not stop.wait(0.5):
-        if running._deferred.built.done():
+        if running._deferred.complete.done():
             try:
                 running.wait_until_built(0)
             except ServerStartError as exc:

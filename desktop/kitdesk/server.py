@@ -70,11 +70,16 @@ class DeferredApp:
     """Serves the UI's files at once and hands every other request to the full
     app as soon as ``build`` (run in its own thread) has produced it."""
 
-    def __init__(self, build: Callable[[], FastAPI]) -> None:
+    def __init__(
+        self, build: Callable[[], FastAPI], finish: Callable[[FastAPI], object] | None = None
+    ) -> None:
         self._ui = build_ui_app()
+        # ``built``: the app answers requests. ``complete``: ``finish`` (the ChatKit
+        # server and its Agents SDK import) is done too.
         self.built: concurrent.futures.Future[FastAPI] = concurrent.futures.Future()
+        self.complete: concurrent.futures.Future[FastAPI] = concurrent.futures.Future()
         self._thread = threading.Thread(
-            target=self._build, args=(build,), name="kitdesk-build", daemon=True
+            target=self._build, args=(build, finish), name="kitdesk-build", daemon=True
         )
 
     def start_building(self) -> None:
@@ -82,12 +87,24 @@ class DeferredApp:
         imports hold the GIL and would otherwise slow uvicorn's start-up by half."""
         self._thread.start()
 
-    def _build(self, build: Callable[[], FastAPI]) -> None:
+    def _build(
+        self, build: Callable[[], FastAPI], finish: Callable[[FastAPI], object] | None
+    ) -> None:
         try:
-            self.built.set_result(build())
+            app = build()
         except BaseException as exc:
             log.exception("building the application failed")
             self.built.set_exception(exc)
+            self.complete.set_exception(exc)
+            return
+        self.built.set_result(app)
+        try:
+            if finish is not None:
+                finish(app)
+        except BaseException as exc:
+            self.complete.set_exception(exc)
+            return
+        self.complete.set_result(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -163,13 +180,13 @@ class RunningServer:
 
     @property
     def app(self) -> FastAPI:
-        """The full application (waits for it to be built)."""
-        return self._deferred.built.result()
+        """The full application (waits for it to be complete)."""
+        return self._deferred.complete.result()
 
     def wait_until_built(self, timeout: float | None = None) -> None:
         """Raise ServerStartError if the full application could not be built."""
         try:
-            self._deferred.built.result(timeout)
+            self._deferred.complete.result(timeout)
         except concurrent.futures.TimeoutError:
             raise ServerStartError("Kitdesk's chat service did not start in time.") from None
         except StartupProblem as exc:
@@ -217,7 +234,12 @@ def start_server(
 
         return create_app(paths)
 
-    deferred = DeferredApp(build)
+    def finish(app: FastAPI) -> None:
+        from kitdesk.app import start_chat_server
+
+        start_chat_server(app)
+
+    deferred = DeferredApp(build, finish)
     config = uvicorn.Config(
         SecurityMiddleware(deferred, token=token, port=actual_port),
         log_config=None,  # windowed builds have no stdout; logging goes to our file
