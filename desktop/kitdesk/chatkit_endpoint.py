@@ -36,6 +36,7 @@ from pydantic import TypeAdapter, ValidationError
 from kitdesk.context import RequestContext
 from kitdesk.http_errors import UserFacingError, describe_validation_error, error_response
 from kitdesk.providers import ProviderNotReady
+from kitdesk.server import BUILD_FAILED_MESSAGE
 from kitdesk.store import (
     ALLOWED_MIME_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -69,9 +70,6 @@ def _request_types() -> list[str]:
 REQUEST_TYPES = _request_types()
 
 NOT_FOUND_MESSAGE = "That conversation or item no longer exists. It may have been deleted."
-CHAT_NOT_STARTED_MESSAGE = (
-    "Kitdesk could not start its chat service. The details are in its log file."
-)
 INTERNAL_MESSAGE = "Kitdesk hit an unexpected problem. The details are in its log file."
 
 
@@ -206,7 +204,7 @@ def build_chatkit_router(
         try:
             server = await asyncio.wrap_future(chat_server)
         except Exception:
-            return error_response(503, "not_started", CHAT_NOT_STARTED_MESSAGE)
+            return error_response(503, "not_started", BUILD_FAILED_MESSAGE)
         if refusal := _check_limits(parsed):
             return refusal
         if isinstance(parsed, ThreadsCreateReq | ThreadsAddUserMessageReq) and (
