@@ -29,8 +29,11 @@ beforeAll(() => {
   registerChatKitElement();
 });
 afterAll(() => restoreLayout());
-afterEach(() => {
+afterEach(async () => {
   document.body.innerHTML = "";
+  // The element unmounts React one task after it leaves the page; let that and
+  // React's scheduled work finish before jsdom is torn down ("window is not defined").
+  await new Promise((resolve) => setTimeout(resolve, 50));
 });
 
 type Handler = (request: RecordedRequest) => { json: unknown; status?: number };

@@ -22,8 +22,11 @@ beforeAll(() => {
   restoreLayout = installLayoutShim();
 });
 afterAll(() => restoreLayout());
-afterEach(() => {
+afterEach(async () => {
   document.body.innerHTML = "";
+  // The element unmounts React one task after it leaves the page; let that and
+  // React's scheduled work finish before jsdom is torn down ("window is not defined").
+  await new Promise((resolve) => setTimeout(resolve, 50));
 });
 
 const T = "thr_w";
