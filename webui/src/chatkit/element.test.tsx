@@ -1,32 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KitdeskChatKitElement } from "./element";
 import { registerChatKitElement } from "./index";
-import { answerEvents, fakeFetch, installLayoutShim, sseBytes, thread, userItem } from "./test/fixtures";
+import { answerEvents, fakeFetch, sseBytes, thread, userItem } from "./test/fixtures";
+import { until, useElementPage } from "./test/page";
 
-function until<T>(check: () => T | null | undefined | false, timeout = 3000): Promise<T> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const value = check();
-      if (value) return resolve(value);
-      if (Date.now() - start > timeout) return reject(new Error("timed out"));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
-
-let restoreLayout: () => void = () => undefined;
-beforeAll(() => {
-  restoreLayout = installLayoutShim();
-});
-afterAll(() => restoreLayout());
-afterEach(async () => {
-  document.body.innerHTML = "";
-  // The element unmounts React one task after it leaves the page; let that and
-  // React's scheduled work finish before jsdom is torn down ("window is not defined").
-  await new Promise((resolve) => setTimeout(resolve, 50));
-});
+useElementPage();
 
 describe("<openai-chatkit>", () => {
   it("registers once and never replaces another definition", () => {

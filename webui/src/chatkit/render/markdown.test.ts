@@ -1,30 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { IncrementalMarkdown, renderMarkdown } from "./markdown";
-import { isAllowedImageSource, isSafeLink } from "./sanitize";
+import { assertInert, dom } from "../test/page";
 
 const LABELS = { copyCode: "Copy", codeLanguageFallback: "text" };
 
-/** Parse HTML into a detached container so assertions look at real DOM. */
-function dom(html: string): HTMLElement {
-  const div = document.createElement("div");
-  div.innerHTML = html;
-  return div;
-}
-
-function assertInert(html: string): void {
-  const root = dom(html);
-  const all = Array.from(root.querySelectorAll("*"));
-  for (const el of all) {
-    const tag = el.tagName.toLowerCase();
-    expect(["script", "iframe", "object", "embed", "svg", "math", "form", "style", "link", "meta", "base", "template"]).not.toContain(tag);
-    for (const attr of Array.from(el.attributes)) {
-      expect(attr.name.startsWith("on"), `${tag}[${attr.name}]`).toBe(false);
-      expect(attr.name).not.toBe("style");
-      if (attr.name === "href") expect(isSafeLink(attr.value), attr.value).toBe(true);
-      if (attr.name === "src") expect(isAllowedImageSource(attr.value), attr.value).toBe(true);
-    }
-  }
-}
 
 describe("markdown rendering of hostile model output", () => {
   const MARKDOWN_ATTACKS = [

@@ -3,38 +3,14 @@
  * names, attachment chips, the model picker, plain titles and snippets,
  * action rows, the rename cap and history refresh on focus.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatKitOptions } from "@openai/chatkit";
 import type { KitdeskChatKitElement } from "../element";
-import { registerChatKitElement } from "../index";
 import type { ThreadItem } from "../protocol/types";
-import { assistantItem, fakeFetch, installLayoutShim, thread, userItem, type RecordedRequest } from "../test/fixtures";
+import { assistantItem, fakeFetch, thread, userItem, type RecordedRequest } from "../test/fixtures";
+import { until, useElementPage } from "../test/page";
 
-function until<T>(check: () => T | null | undefined | false, timeout = 3000): Promise<T> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const value = check();
-      if (value) return resolve(value);
-      if (Date.now() - start > timeout) return reject(new Error("timed out"));
-      setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
-
-let restoreLayout: () => void = () => undefined;
-beforeAll(() => {
-  restoreLayout = installLayoutShim();
-  registerChatKitElement();
-});
-afterAll(() => restoreLayout());
-afterEach(async () => {
-  document.body.innerHTML = "";
-  // The element unmounts React one task after it leaves the page; let that and
-  // React's scheduled work finish before jsdom is torn down ("window is not defined").
-  await new Promise((resolve) => setTimeout(resolve, 50));
-});
+useElementPage({ register: true });
 
 type Handler = (request: RecordedRequest) => { json: unknown; status?: number };
 
