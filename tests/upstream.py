@@ -444,7 +444,8 @@ class Upstream:
             return error_response(Turn(status=self.transcription_status, error_message="Not found"))
         return JSONResponse({"text": self.transcript})
 
-    async def _responses(self, request: Request) -> StarletteResponse:
+    async def _answer(self, request: Request) -> tuple[dict[str, Any], Turn] | StarletteResponse:
+        """Record the request and take its scripted turn; or the error response to send."""
         body = await self._record(request)
         if not self._authorized(request):
             return self._unauthorized()
@@ -453,20 +454,23 @@ class Upstream:
             await asyncio.sleep(turn.delay_before)
         if turn.status is not None:
             return error_response(turn)
+        return body, turn
+
+    async def _responses(self, request: Request) -> StarletteResponse:
+        answer = await self._answer(request)
+        if isinstance(answer, StarletteResponse):
+            return answer
+        body, turn = answer
         model = str(body.get("model", "gpt-test"))
         if not body.get("stream"):
             return JSONResponse(_dump(ResponsesStream(turn, model).final_response()))
         return EventStreamResponse(ResponsesStream(turn, model).events())
 
     async def _chat_completions(self, request: Request) -> StarletteResponse:
-        body = await self._record(request)
-        if not self._authorized(request):
-            return self._unauthorized()
-        turn = self._next_turn(body)
-        if turn.delay_before:
-            await asyncio.sleep(turn.delay_before)
-        if turn.status is not None:
-            return error_response(turn)
+        answer = await self._answer(request)
+        if isinstance(answer, StarletteResponse):
+            return answer
+        body, turn = answer
         model = str(body.get("model", "gpt-test"))
         stream = ChatStream(turn, model)
         if not body.get("stream"):
