@@ -14,6 +14,8 @@ from kitdesk.paths import Paths
 from kitdesk.server import RunningServer, start_server
 from pydantic import TypeAdapter
 
+from tests.upstream import Upstream
+
 EVENT_ADAPTER: TypeAdapter[ThreadStreamEvent] = TypeAdapter(ThreadStreamEvent)
 
 
@@ -63,3 +65,13 @@ def live_server(kitdesk_home: Paths) -> Iterator[LiveServer]:
     finally:
         client.close()
         running.stop()
+
+
+@pytest.fixture
+def live_chat(
+    live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> LiveServer:
+    """A live server whose read-only environment provider is the fake upstream."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-environment-key-0001")
+    monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
+    return live_server

@@ -18,16 +18,6 @@ from tests.live_server import LiveServer
 from tests.upstream import Turn, Upstream
 
 
-@pytest.fixture
-def chat(
-    live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
-) -> LiveServer:
-    """A live server whose environment provider is the fake upstream."""
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-environment-key-0001")
-    monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
-    return live_server
-
-
 def user_input(text: str, **extra: object) -> dict[str, object]:
     return {
         "content": [{"type": "input_text", "text": text}],
@@ -37,8 +27,8 @@ def user_input(text: str, **extra: object) -> dict[str, object]:
     }
 
 
-def create_thread(chat: LiveServer, text: str = "Hello there") -> str:
-    events = chat.stream("threads.create", input=user_input(text))
+def create_thread(live_chat: LiveServer, text: str = "Hello there") -> str:
+    events = live_chat.stream("threads.create", input=user_input(text))
     created = next(e for e in events if isinstance(e, ThreadCreatedEvent))
     return created.thread.id
 
@@ -163,13 +153,13 @@ def test_attachment_limits(live_server: LiveServer) -> None:
     assert "image/svg+xml" in error_of(wrong_type)[1]
 
 
-def test_custom_actions_are_not_supported_yet(chat: LiveServer) -> None:
-    thread_id = create_thread(chat)
+def test_custom_actions_are_not_supported_yet(live_chat: LiveServer) -> None:
+    thread_id = create_thread(live_chat)
     action = {"type": "demo.click", "payload": {}}
-    sync = chat.chatkit("threads.sync_custom_action", thread_id=thread_id, action=action)
+    sync = live_chat.chatkit("threads.sync_custom_action", thread_id=thread_id, action=action)
     assert 400 <= sync.status_code < 500 or sync.status_code == 501, sync.text
     assert "not support" in error_of(sync)[1]
-    events = chat.stream("threads.custom_action", thread_id=thread_id, action=action)
+    events = live_chat.stream("threads.custom_action", thread_id=thread_id, action=action)
     assert isinstance(events[-1], ErrorEvent)
     assert events[-1].message and "not support" in events[-1].message
 
@@ -177,21 +167,23 @@ def test_custom_actions_are_not_supported_yet(chat: LiveServer) -> None:
 # --- every request type, as a client uses them -----------------------------
 
 
-def test_conversation_lifecycle_over_http(chat: LiveServer, upstream: Upstream) -> None:
+def test_conversation_lifecycle_over_http(live_chat: LiveServer, upstream: Upstream) -> None:
     upstream.script(Turn(text="First answer."), Turn(text="Second answer."), Turn(text="Retried."))
-    events = chat.stream("threads.create", input=user_input("Hello there"))
+    events = live_chat.stream("threads.create", input=user_input("Hello there"))
     thread_id = next(e for e in events if isinstance(e, ThreadCreatedEvent)).thread.id
     done = [e.item for e in events if isinstance(e, ThreadItemDoneEvent)]
     assert any(
         isinstance(i, AssistantMessageItem) and i.content[0].text == "First answer." for i in done
     )
 
-    events = chat.stream("threads.add_user_message", thread_id=thread_id, input=user_input("More"))
+    events = live_chat.stream(
+        "threads.add_user_message", thread_id=thread_id, input=user_input("More")
+    )
     done = [e.item for e in events if isinstance(e, ThreadItemDoneEvent)]
     user_item = next(i for i in done if isinstance(i, UserMessageItem))
     assert any(isinstance(i, AssistantMessageItem) and "Second" in i.content[0].text for i in done)
 
-    events = chat.stream("threads.retry_after_item", thread_id=thread_id, item_id=user_item.id)
+    events = live_chat.stream("threads.retry_after_item", thread_id=thread_id, item_id=user_item.id)
     assert any(
         isinstance(e, ThreadItemDoneEvent)
         and isinstance(e.item, AssistantMessageItem)
@@ -199,7 +191,7 @@ def test_conversation_lifecycle_over_http(chat: LiveServer, upstream: Upstream) 
         for e in events
     )
 
-    thread = chat.chatkit("threads.get_by_id", thread_id=thread_id).json()
+    thread = live_chat.chatkit("threads.get_by_id", thread_id=thread_id).json()
     texts = [
         part["text"]
         for item in thread["items"]["data"]
@@ -208,51 +200,53 @@ def test_conversation_lifecycle_over_http(chat: LiveServer, upstream: Upstream) 
     ]
     assert texts == ["First answer.", "Retried."]  # retry replaced the second answer
 
-    items = chat.chatkit("items.list", thread_id=thread_id, limit=2, order="desc").json()
+    items = live_chat.chatkit("items.list", thread_id=thread_id, limit=2, order="desc").json()
     assert len(items["data"]) == 2 and items["has_more"] is True
 
-    listed = chat.chatkit("threads.list", limit=10).json()
+    listed = live_chat.chatkit("threads.list", limit=10).json()
     assert [t["id"] for t in listed["data"]] == [thread_id]
 
-    renamed = chat.chatkit("threads.update", thread_id=thread_id, title="Renamed").json()
+    renamed = live_chat.chatkit("threads.update", thread_id=thread_id, title="Renamed").json()
     assert renamed["title"] == "Renamed"
 
     assistant_id = next(
         i["id"] for i in thread["items"]["data"] if i["type"] == "assistant_message"
     )
-    feedback = chat.chatkit(
+    feedback = live_chat.chatkit(
         "items.feedback", thread_id=thread_id, item_ids=[assistant_id], kind="positive"
     )
     assert feedback.status_code == 200
-    store = chat.running.app.state.services.store
+    store = live_chat.running.app.state.services.store
     import asyncio
 
     assert asyncio.run(store.load_feedback(thread_id)) == {assistant_id: "positive"}
 
-    assert chat.chatkit("threads.delete", thread_id=thread_id).status_code == 200
-    assert chat.chatkit("threads.get_by_id", thread_id=thread_id).status_code == 404
+    assert live_chat.chatkit("threads.delete", thread_id=thread_id).status_code == 200
+    assert live_chat.chatkit("threads.get_by_id", thread_id=thread_id).status_code == 404
 
 
-def test_attachment_upload_and_delete(chat: LiveServer) -> None:
+def test_attachment_upload_and_delete(live_chat: LiveServer) -> None:
     png = base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     )
-    created = chat.chatkit(
+    created = live_chat.chatkit(
         "attachments.create", name="dot.png", size=len(png), mime_type="image/png"
     )
     assert created.status_code == 200, created.text
     attachment = created.json()
     upload_url = attachment.get("upload_url") or attachment["upload_descriptor"]["url"]
-    uploaded = chat.client.post(upload_url, files={"file": ("dot.png", png, "image/png")})
+    uploaded = live_chat.client.post(upload_url, files={"file": ("dot.png", png, "image/png")})
     assert uploaded.status_code == 200, uploaded.text
-    preview = chat.client.get(f"/api/attachments/{attachment['id']}/content")
+    preview = live_chat.client.get(f"/api/attachments/{attachment['id']}/content")
     assert preview.content == png
-    assert chat.chatkit("attachments.delete", attachment_id=attachment["id"]).status_code == 200
-    assert chat.client.get(f"/api/attachments/{attachment['id']}/content").status_code == 404
+    assert (
+        live_chat.chatkit("attachments.delete", attachment_id=attachment["id"]).status_code == 200
+    )
+    assert live_chat.client.get(f"/api/attachments/{attachment['id']}/content").status_code == 404
 
 
-def test_transcribe_through_provider(chat: LiveServer, upstream: Upstream) -> None:
-    reply = chat.chatkit(
+def test_transcribe_through_provider(live_chat: LiveServer, upstream: Upstream) -> None:
+    reply = live_chat.chatkit(
         "input.transcribe",
         audio_base64=base64.b64encode(b"fake-webm-bytes").decode(),
         mime_type="audio/webm;codecs=opus",
@@ -261,9 +255,11 @@ def test_transcribe_through_provider(chat: LiveServer, upstream: Upstream) -> No
     assert reply.json()["text"] == upstream.transcript
 
 
-def test_transcribe_without_provider_support_is_clear(chat: LiveServer, upstream: Upstream) -> None:
+def test_transcribe_without_provider_support_is_clear(
+    live_chat: LiveServer, upstream: Upstream
+) -> None:
     upstream.transcription_status = 404
-    reply = chat.chatkit(
+    reply = live_chat.chatkit(
         "input.transcribe", audio_base64=base64.b64encode(b"x").decode(), mime_type="audio/webm"
     )
     assert 400 <= reply.status_code < 500, reply.text
@@ -271,10 +267,10 @@ def test_transcribe_without_provider_support_is_clear(chat: LiveServer, upstream
 
 
 def test_thread_responses_carry_model_and_activity_but_nothing_else(
-    chat: LiveServer, upstream: Upstream
+    live_chat: LiveServer, upstream: Upstream
 ) -> None:
-    thread_id = create_thread(chat, "Which model answers?")
-    store = chat.running.app.state.services.store
+    thread_id = create_thread(live_chat, "Which model answers?")
+    store = live_chat.running.app.state.services.store
     import asyncio
 
     from kitdesk.context import RequestContext
@@ -284,9 +280,9 @@ def test_thread_responses_carry_model_and_activity_but_nothing_else(
     thread.metadata["internal"] = "server-side only"
     asyncio.run(store.save_thread(thread, context))
 
-    listed = chat.chatkit("threads.list").json()["data"][0]
+    listed = live_chat.chatkit("threads.list").json()["data"][0]
     assert listed["metadata"]["model"] == "environment::gpt-test"
     assert listed["metadata"]["updated_at"].startswith("20")
     assert "internal" not in listed["metadata"]
-    fetched = chat.chatkit("threads.get_by_id", thread_id=thread_id).json()
+    fetched = live_chat.chatkit("threads.get_by_id", thread_id=thread_id).json()
     assert fetched["metadata"] == {"model": "environment::gpt-test"}

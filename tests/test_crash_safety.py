@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from kitdesk.checkpoints import INTERRUPTED_NOTE
 
 from tests.live_server import LiveServer
@@ -18,15 +17,6 @@ from tests.serve_process import new_thread_request, serve_process
 from tests.upstream import Turn, Upstream
 
 WORDS = [f"word{i} " for i in range(400)]
-
-
-@pytest.fixture
-def chat_live(
-    live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
-) -> LiveServer:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-crash-test-key-0001")
-    monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
-    return live_server
 
 
 def test_sigkill_mid_answer_keeps_the_streamed_text(tmp_path: Path, upstream: Upstream) -> None:
@@ -71,12 +61,12 @@ def test_sigkill_mid_answer_keeps_the_streamed_text(tmp_path: Path, upstream: Up
 
 
 def test_stop_after_a_checkpoint_keeps_one_clean_partial_answer(
-    chat_live: LiveServer, upstream: Upstream
+    live_chat: LiveServer, upstream: Upstream
 ) -> None:
     upstream.script(Turn(chunks=WORDS, delay_between=0.02))
     thread_id = None
     body = new_thread_request("Count slowly")
-    with chat_live.client.stream("POST", "/chatkit", json=body) as reply:
+    with live_chat.client.stream("POST", "/chatkit", json=body) as reply:
         started = None
         for line in reply.iter_lines():
             if not line.startswith("data: "):
@@ -91,7 +81,7 @@ def test_stop_after_a_checkpoint_keeps_one_clean_partial_answer(
     assert thread_id is not None
     deadline = time.monotonic() + 20
     while True:
-        items = chat_live.chatkit("items.list", thread_id=thread_id, limit=50).json()["data"]
+        items = live_chat.chatkit("items.list", thread_id=thread_id, limit=50).json()["data"]
         answers = [item for item in items if item["type"] == "assistant_message"]
         # The checkpoint may still be there for a moment; the stop then replaces it.
         settled = answers and not answers[-1]["content"][0]["text"].endswith(INTERRUPTED_NOTE)

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.live_server import LiveServer
 from tests.test_chatkit_endpoint import create_thread
 from tests.upstream import Turn, Upstream
 
 
-@pytest.fixture
-def chat(
-    live_server: LiveServer, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
-) -> LiveServer:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-environment-key-0001")
-    monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
-    return live_server
-
-
-def test_markdown_export_has_both_sides_in_order(chat: LiveServer, upstream: Upstream) -> None:
+def test_markdown_export_has_both_sides_in_order(live_chat: LiveServer, upstream: Upstream) -> None:
     upstream.script(Turn(text="Paris is the capital."))
-    thread_id = create_thread(chat, "What is the capital of France?")
-    chat.chatkit("threads.update", thread_id=thread_id, title="Capitals / geography")
-    reply = chat.client.get(f"/api/threads/{thread_id}/export")
+    thread_id = create_thread(live_chat, "What is the capital of France?")
+    live_chat.chatkit("threads.update", thread_id=thread_id, title="Capitals / geography")
+    reply = live_chat.client.get(f"/api/threads/{thread_id}/export")
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/markdown")
     assert 'filename="Capitals  geography.md"' in reply.headers["content-disposition"]
@@ -31,10 +20,12 @@ def test_markdown_export_has_both_sides_in_order(chat: LiveServer, upstream: Ups
     assert text.index("What is the capital of France?") < text.index("Paris is the capital.")
 
 
-def test_json_export_is_complete(chat: LiveServer, upstream: Upstream) -> None:
+def test_json_export_is_complete(live_chat: LiveServer, upstream: Upstream) -> None:
     upstream.script(Turn(text="Answer one."))
-    thread_id = create_thread(chat, "Question one")
-    data = chat.client.get(f"/api/threads/{thread_id}/export", params={"format": "json"}).json()
+    thread_id = create_thread(live_chat, "Question one")
+    data = live_chat.client.get(
+        f"/api/threads/{thread_id}/export", params={"format": "json"}
+    ).json()
     assert data["kitdesk_export"] == 1
     assert data["thread"]["id"] == thread_id
     assert [item["type"] for item in data["items"]] == ["user_message", "assistant_message"]
