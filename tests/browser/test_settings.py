@@ -281,8 +281,12 @@ def test_shortcut_help_lists_the_shortcuts(page: Page, ready_server: KitdeskServ
 def test_unreachable_server_is_reported_and_reconnects(
     page: Page, ready_server: KitdeskServer
 ) -> None:
+    # A fake clock, paused once the app is up, stops the automatic retry, so
+    # only the button can bring the connection back (no race with the timer).
+    page.clock.install()
     page.goto(ready_server.url)
     expect(page.locator("openai-chatkit")).to_be_attached()
+    page.clock.pause_at(page.evaluate("Date.now()") + 1)
 
     def refuse(route: Route) -> None:
         route.abort("connectionrefused")
@@ -296,8 +300,10 @@ def test_unreachable_server_is_reported_and_reconnects(
     screenshot(page, "server-unreachable")
 
     page.unroute("**/api/**", refuse)
+    expect(banner).to_be_visible()  # no timer runs, so nothing reconnects by itself
     banner.get_by_role("button", name="Retry now").click()
     expect(banner).to_have_count(0)
+    page.clock.resume()
 
 
 def test_unreachable_at_start_shows_a_full_screen_notice(
