@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kitdesk.app_info import Basics, describe_app
 from kitdesk.context import RequestContext
 from kitdesk.http_errors import UserFacingError, error_response
 from kitdesk.keys import (
@@ -36,7 +37,6 @@ from kitdesk.keys import (
     KeyStore,
     ReadOnlyKey,
     backend_name,
-    keyring_status,
     normalize_key,
 )
 from kitdesk.models_catalog import ModelsCatalog
@@ -352,27 +352,11 @@ def build_api_router(services: ApiServices) -> APIRouter:
 
     # -- status -------------------------------------------------------------
 
+    basics = Basics(services.paths, settings_file, keys, services.version)
+
     @router.get("/app")
     def app_info() -> dict[str, Any]:
-        settings = settings_file.settings
-        providers = resolver()
-        keyring = keyring_status()
-        recovered = settings_file.recovered_from
-        return {
-            "version": services.version,
-            "data_dir": str(services.paths.data_dir),
-            "log_dir": str(services.paths.log_dir),
-            "config_dir": str(services.paths.config_dir),
-            "needs_onboarding": not providers.ready_providers(),
-            "default_model": providers.default_ref(),
-            "theme": settings.theme,
-            "keyring": {
-                "backend": keyring.backend,
-                "usable": keyring.usable,
-                "message": keyring.message,
-            },
-            "settings_recovered_from": str(recovered) if recovered else None,
-        }
+        return describe_app(basics)
 
     @router.get("/health")
     def health() -> dict[str, Any]:

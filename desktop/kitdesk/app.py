@@ -13,14 +13,13 @@ from fastapi.responses import Response
 
 from kitdesk import __version__
 from kitdesk.api import ApiServices, build_api_router, install_error_handlers
+from kitdesk.app_info import Basics, open_basics
 from kitdesk.chatkit_endpoint import INTERNAL_MESSAGE, build_chatkit_router
 from kitdesk.export import build_export_router
 from kitdesk.http_errors import error_response
-from kitdesk.keys import KeyStore
 from kitdesk.models_catalog import ModelsCatalog
 from kitdesk.paths import Paths
 from kitdesk.server import StartupProblem
-from kitdesk.settings import SettingsFile
 from kitdesk.store import SchemaError, SQLiteStore, StoreClosedError
 
 if TYPE_CHECKING:
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def create_app(paths: Paths) -> FastAPI:
+def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     """The application without its ChatKit server and without the security gate.
 
     ``start_chat_server(app)`` completes it: that step imports the Agents SDK
@@ -37,9 +36,9 @@ def create_app(paths: Paths) -> FastAPI:
     answers the UI's settings, models and history requests; ``POST /chatkit``
     waits for it. ``app.state.close()`` finishes pending writes at shutdown.
     """
-    paths.create()
-    settings_file = SettingsFile(paths.settings_path)
-    keys = KeyStore()
+    basics = basics or open_basics(paths)
+    settings_file = basics.settings_file
+    keys = basics.keys
     try:
         store = SQLiteStore(paths.db_path, paths.attachments_dir, backups_dir=paths.backups_dir)
     except SchemaError as exc:  # newer, foreign, damaged or locked database: say which
@@ -51,7 +50,7 @@ def create_app(paths: Paths) -> FastAPI:
         keys=keys,
         models=ModelsCatalog(paths.cache_dir, keys),
         store=store,
-        version=__version__,
+        version=basics.version,
     )
 
     app = FastAPI(

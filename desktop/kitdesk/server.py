@@ -36,10 +36,23 @@ from kitdesk.webui import build_ui_app, is_ui_request
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from kitdesk.app_info import Basics
+
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 BUILD_FAILED_MESSAGE = "Kitdesk could not start its chat service. The details are in its log file."
+
+
+async def _send_json(send: Send, status: int, body: object) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})
 
 
 class ServerStartError(RuntimeError):
@@ -68,18 +81,29 @@ def bind_loopback(port: int = 0) -> socket.socket:
 
 class DeferredApp:
     """Serves the UI's files at once and hands every other request to the full
-    app as soon as ``build`` (run in its own thread) has produced it."""
+    app as soon as ``build`` (run in its own thread) has produced it.
+
+    Building runs in three steps: ``prepare`` (settings and keys, quick), then
+    ``build`` (the full app), then ``finish`` (the ChatKit server). Between the
+    first two, ``GET /api/app`` is answered from the prepared basics, so the UI
+    can show the chat while FastAPI and the SDKs are still importing.
+    """
 
     def __init__(
-        self, build: Callable[[], FastAPI], finish: Callable[[FastAPI], object] | None = None
+        self,
+        prepare: Callable[[], Basics],
+        build: Callable[[Basics], FastAPI],
+        finish: Callable[[FastAPI], object] | None = None,
     ) -> None:
         self._ui = build_ui_app()
-        # ``built``: the app answers requests. ``complete``: ``finish`` (the ChatKit
-        # server and its Agents SDK import) is done too.
+        # ``basics``: GET /api/app can be answered. ``built``: the app answers
+        # requests. ``complete``: ``finish`` (the ChatKit server and its Agents
+        # SDK import) is done too.
+        self.basics: concurrent.futures.Future[Basics] = concurrent.futures.Future()
         self.built: concurrent.futures.Future[FastAPI] = concurrent.futures.Future()
         self.complete: concurrent.futures.Future[FastAPI] = concurrent.futures.Future()
         self._thread = threading.Thread(
-            target=self._build, args=(build, finish), name="kitdesk-build", daemon=True
+            target=self._build, args=(prepare, build, finish), name="kitdesk-build", daemon=True
         )
 
     def start_building(self) -> None:
@@ -88,12 +112,19 @@ class DeferredApp:
         self._thread.start()
 
     def _build(
-        self, build: Callable[[], FastAPI], finish: Callable[[FastAPI], object] | None
+        self,
+        prepare: Callable[[], Basics],
+        build: Callable[[Basics], FastAPI],
+        finish: Callable[[FastAPI], object] | None,
     ) -> None:
         try:
-            app = build()
+            basics = prepare()
+            self.basics.set_result(basics)
+            app = build(basics)
         except BaseException as exc:
             log.exception("building the application failed")
+            if not self.basics.done():
+                self.basics.set_exception(exc)
             self.built.set_exception(exc)
             self.complete.set_exception(exc)
             return
@@ -113,21 +144,33 @@ class DeferredApp:
         if scope["type"] == "http" and is_ui_request(scope["method"], scope["path"]):
             await self._ui(scope, receive, send)
             return
+        if (
+            scope["type"] == "http"
+            and (scope["method"], scope["path"]) == ("GET", "/api/app")
+            and not self.built.done()
+            and await self._answer_app_info_early(send)
+        ):
+            return
         try:
             app = await asyncio.wrap_future(self.built)
         except Exception as exc:
             message = str(exc) if isinstance(exc, StartupProblem) else BUILD_FAILED_MESSAGE
-            body = json.dumps({"error": {"code": "not_started", "message": message}}).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 503,
-                    "headers": [(b"content-type", b"application/json")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await _send_json(send, 503, {"error": {"code": "not_started", "message": message}})
             return
         await app(scope, receive, send)
+
+    async def _answer_app_info_early(self, send: Send) -> bool:
+        """Answer GET /api/app from the basics; False leaves it to the full app
+        (which then answers it, or says why it could not start)."""
+        from kitdesk.app_info import describe_app  # imported by ``prepare`` already
+
+        try:
+            basics = await asyncio.wrap_future(self.basics)
+            info = await asyncio.to_thread(describe_app, basics)  # the keyring is a D-Bus call
+        except Exception:
+            return False
+        await _send_json(send, 200, info)
+        return True
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -229,17 +272,22 @@ def start_server(
     sock = bind_loopback(port)
     actual_port = sock.getsockname()[1]
 
-    def build() -> FastAPI:
+    def prepare() -> Basics:
+        from kitdesk.app_info import open_basics
+
+        return open_basics(paths)
+
+    def build(basics: Basics) -> FastAPI:
         from kitdesk.app import create_app  # the heavy imports happen here, off the critical path
 
-        return create_app(paths)
+        return create_app(paths, basics)
 
     def finish(app: FastAPI) -> None:
         from kitdesk.app import start_chat_server
 
         start_chat_server(app)
 
-    deferred = DeferredApp(build, finish)
+    deferred = DeferredApp(prepare, build, finish)
     config = uvicorn.Config(
         SecurityMiddleware(deferred, token=token, port=actual_port),
         log_config=None,  # windowed builds have no stdout; logging goes to our file
