@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import require
 from tests.upstream import Upstream
-from tests.window import harness, x11
+from tests.window import cdp, harness, x11
 
 pytestmark = pytest.mark.packaging
 
@@ -66,7 +68,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     existing = os.environ.get("KITDESK_BUNDLE")
     if existing:
-        folder = Path(existing)
+        folder = Path(existing).resolve()  # the tests run it from other folders
     else:
         root = tmp_path_factory.mktemp("bundle")
         folder = build_bundle(root / "dist", root / "work")
@@ -91,6 +93,40 @@ def bare_env(display: str, home: Path) -> dict[str, str]:
     env = harness.base_env(display)
     env["HOME"] = str(home)
     return env
+
+
+def linked_libraries(path: Path) -> list[str]:
+    """The NEEDED entries of an ELF file's dynamic section (what the loader must find)."""
+    dynamic = subprocess.run(
+        ["readelf", "--dynamic", "--wide", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
+
+
+def is_elf(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(4) == b"\x7fELF"
+
+
+def test_every_bundled_library_finds_the_libraries_it_links(bundle: Path) -> None:
+    """The spec drops libraries it found unused: none of them may be one that a
+    library still in the bundle links. Only what PyInstaller leaves to the system on
+    purpose (glibc, the graphics stack) may be absent."""
+    require(shutil.which("readelf") is not None, "readelf (binutils) is not installed")
+    from PyInstaller.depend.dylib import include_library
+
+    present = {path.name for path in bundle.rglob("*")}
+    elf_files = [p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink() and is_elf(p)]
+    assert len(elf_files) > 100  # Qt, its plugins, Python's extension modules
+    missing = {
+        f"{path.relative_to(bundle)} -> {name}"
+        for path in elf_files
+        for name in linked_libraries(path)
+        if name not in present
+        and include_library(name)  # PyInstaller would have bundled it
+        and not name.startswith("ld-linux")  # the dynamic loader itself
+    }
+    assert sorted(missing) == []
 
 
 def test_the_bundle_passes_its_self_test_with_a_real_secret_service(
@@ -132,26 +168,90 @@ def test_the_bundle_fails_its_self_test_without_a_keyring(bundle: Path, tmp_path
     assert "FAIL keyring: no usable keyring backend" in result.stdout
 
 
-def test_the_windowed_bundle_serves_the_ui_and_answers_a_chat(
-    bundle: Path, display: str, upstream: Upstream, tmp_path: Path
-) -> None:
+# The key the chats authenticate with: the fake upstream refuses any other, and the
+# bundle only knows it from the Secret Service, where the first launch stores it.
+KEYRING_KEY = "sk-kept-in-the-secret-service"
+AGENTS_SDK_USER_AGENT = "Agents/Python"
+
+
+def launch_bundle(
+    bundle: Path, display: str, home: Path, tmp_path: Path, *, engine: str, name: str
+) -> harness.App:
+    """The bundle, windowed, from a folder that is neither the repository nor the bundle,
+    with the test's gnome-keyring (its keyring file persists across launches)."""
     elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    home = tmp_path / "kitdesk-home"
-    env = bare_env(display, tmp_path / "user") | {
-        "OPENAI_API_KEY": "test-key",
-        "OPENAI_BASE_URL": upstream.base_url,
-    }
-    app = harness.launch(
+    elsewhere.mkdir(exist_ok=True)
+    env = bare_env(display, tmp_path / "user") | {"KITDESK_ENGINE": engine}
+    return harness.launch(
         [str(bundle / "kitdesk")],
         home=home,
         display=display,
         env=env,
         cwd=elsewhere,
-        log_path=tmp_path / "bundle.log",
+        log_path=tmp_path / f"{name}.log",
+        keyring_dir=tmp_path / "keyring",
     )
+
+
+def call_api(page: cdp.Page, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """An API call made by the page itself (same origin, the launch cookie)."""
+    script = (
+        f"fetch({json.dumps(path)}, {{method: {json.dumps(method)}, "
+        "headers: {'Content-Type': 'application/json'}, "
+        f"body: {json.dumps(json.dumps(body))}}})"
+        ".then(async r => ({status: r.status, body: await r.json()}))"
+    )
+    return page.evaluate(script)
+
+
+def chat(page: cdp.Page, text: str) -> None:
+    harness.send_message(page, text)
+    page.wait_for(
+        page.query(
+            "openai-chatkit", f".shadowRoot.textContent.includes({json.dumps('Echo: ' + text)})"
+        ),
+        60,
+        f"the streamed answer to {text!r}",
+    )
+
+
+def close_window(app: harness.App, page: cdp.Page, display: str) -> None:
+    page.close()
+    window = x11.wait_for_window(display, "Kitdesk")
+    with x11.Display(display) as dpy:
+        dpy.request_close(window.window)
+    assert app.wait(60) == 0, app.output()[-3000:]
+
+
+def test_the_windowed_bundle_answers_through_both_engines_with_a_key_from_the_keyring(
+    bundle: Path, display: str, upstream: Upstream, tmp_path: Path
+) -> None:
+    require(shutil.which("gnome-keyring-daemon") is not None, "gnome-keyring is not installed")
+    upstream.require_key = KEYRING_KEY
+    home = tmp_path / "kitdesk-home"
+
+    # First launch, lean relay: add a provider and store its key in the Secret
+    # Service through the app, then chat with it.
+    app = launch_bundle(bundle, display, home, tmp_path, engine="relay", name="relay")
     try:
         page = harness.attach(app, timeout=120)
+        page.wait_for("location.protocol === 'http:' && !location.search", 120, "the app's page")
+        created = call_api(
+            page,
+            "POST",
+            "/api/providers",
+            {
+                "kind": "custom",
+                "name": "Fake",
+                "base_url": upstream.base_url,
+                "default_model": "gpt-test",
+            },
+        )
+        assert created["status"] == 201, created
+        provider_id = created["body"]["id"]
+        stored = call_api(page, "PUT", f"/api/providers/{provider_id}/key", {"key": KEYRING_KEY})
+        assert stored["status"] == 200, stored
+        page.evaluate("location.reload()")
         harness.wait_interactive(page, timeout=120)
 
         # Everything it runs comes from the bundle, nothing from the source tree or venv.
@@ -162,31 +262,39 @@ def test_the_windowed_bundle_serves_the_ui_and_answers_a_chat(
             p for p in mapped if p.startswith((str(REPO / ".venv"), str(REPO / "desktop")))
         )
         assert leaks == []
-        assert process.cwd() == str(elsewhere)
+        assert process.cwd() == str(tmp_path / "elsewhere")
 
-        harness.send_message(page, "Hello from the frozen bundle")
-        page.wait_for(
-            page.query(
-                "openai-chatkit",
-                ".shadowRoot.textContent.includes('Echo: Hello from the frozen bundle')",
-            ),
-            60,
-            "the streamed answer",
-        )
+        chat(page, "Hello from the frozen bundle")
         x11.screenshot(display, ARTIFACTS / "bundle-window.png")
-        page.close()
-        window = x11.wait_for_window(display, "Kitdesk")
-        with x11.Display(display) as dpy:
-            dpy.request_close(window.window)
-        assert app.wait(60) == 0, app.output()[-3000:]
+        close_window(app, page, display)
     finally:
         app.kill()
+
+    # Second launch, Agents SDK: the key comes back from the keyring file alone.
+    app = launch_bundle(bundle, display, home, tmp_path, engine="agents", name="agents")
+    try:
+        page = harness.attach(app, timeout=120)
+        harness.wait_interactive(page, timeout=120)
+        chat(page, "Hello again through the Agents SDK")
+        close_window(app, page, display)
+    finally:
+        app.kill()
+
+    requests = upstream.chat_requests
+    assert [r.headers.get("authorization") for r in requests] == [f"Bearer {KEYRING_KEY}"] * 2
+    agents_sdk = [AGENTS_SDK_USER_AGENT in r.headers.get("user-agent", "") for r in requests]
+    assert agents_sdk == [False, True]
+
     with sqlite3.connect(home / "data" / "kitdesk.db") as db:
         items = db.execute("SELECT type, data FROM items ORDER BY seq").fetchall()
-    texts = {
-        kind: json.loads(data)["content"][0]["text"]
+    texts = [
+        (kind, json.loads(data)["content"][0]["text"])
         for kind, data in items
         if kind in ("user_message", "assistant_message")
-    }
-    assert texts["user_message"] == "Hello from the frozen bundle"
-    assert texts["assistant_message"] == "Echo: Hello from the frozen bundle"
+    ]
+    assert texts == [
+        ("user_message", "Hello from the frozen bundle"),
+        ("assistant_message", "Echo: Hello from the frozen bundle"),
+        ("user_message", "Hello again through the Agents SDK"),
+        ("assistant_message", "Echo: Hello again through the Agents SDK"),
+    ]
