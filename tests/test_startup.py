@@ -107,3 +107,36 @@ async def test_an_unexpected_build_failure_gets_the_generic_message(kitdesk_home
     assert response.status_code == 503
     assert response.json()["error"]["message"] == BUILD_FAILED_MESSAGE
     assert "boom" not in response.text
+
+
+async def test_the_heavy_build_waits_for_the_first_answer(kitdesk_home: Paths) -> None:
+    # The build's imports would compete with answering the UI's first question.
+    build_started = threading.Event()
+    gate = threading.Event()
+    inner = gated_build(kitdesk_home, gate)
+
+    def build(basics: Basics) -> FastAPI:
+        build_started.set()
+        return inner(basics)
+
+    deferred = DeferredApp(lambda: open_basics(kitdesk_home), build, first_answer_grace=60)
+    deferred.start_building()
+    await asyncio.wrap_future(deferred.basics)
+    assert not await asyncio.to_thread(build_started.wait, 0.3)
+    try:
+        assert (await get(deferred, "/api/app")).status_code == 200
+        assert await asyncio.to_thread(build_started.wait, 10)
+    finally:
+        gate.set()
+
+
+async def test_any_other_request_starts_the_build_at_once(kitdesk_home: Paths) -> None:
+    deferred = DeferredApp(
+        lambda: open_basics(kitdesk_home),
+        lambda basics: create_app(kitdesk_home, basics),
+        first_answer_grace=60,
+    )
+    deferred.start_building()
+    # Without the request starting the build, this would wait the whole grace period.
+    response = await asyncio.wait_for(get(deferred, "/api/settings"), timeout=20)
+    assert response.status_code == 200

@@ -87,6 +87,11 @@ class DeferredApp:
     ``build`` (the full app), then ``finish`` (the ChatKit server). Between the
     first two, ``GET /api/app`` is answered from the prepared basics, so the UI
     can show the chat while FastAPI and the SDKs are still importing.
+
+    The imports hold the GIL almost all the time, and every step of answering a
+    request needs it too, so ``build`` waits (at most ``first_answer_grace``
+    seconds) until that first answer has gone out or a request needs the full
+    app: the UI's first question is not queued behind a second of imports.
     """
 
     def __init__(
@@ -94,8 +99,12 @@ class DeferredApp:
         prepare: Callable[[], Basics],
         build: Callable[[Basics], FastAPI],
         finish: Callable[[FastAPI], object] | None = None,
+        *,
+        first_answer_grace: float = 1.0,
     ) -> None:
         self._ui = build_ui_app()
+        self._first_answer_grace = first_answer_grace
+        self._full_app_wanted = threading.Event()
         # ``basics``: GET /api/app can be answered. ``built``: the app answers
         # requests. ``complete``: ``finish`` (the ChatKit server and its Agents
         # SDK import) is done too.
@@ -120,6 +129,7 @@ class DeferredApp:
         try:
             basics = prepare()
             self.basics.set_result(basics)
+            self._full_app_wanted.wait(self._first_answer_grace)
             app = build(basics)
         except BaseException as exc:
             log.exception("building the application failed")
@@ -144,12 +154,14 @@ class DeferredApp:
         if scope["type"] == "http" and is_ui_request(scope["method"], scope["path"]):
             await self._ui(scope, receive, send)
             return
-        if (
+        answered_early = (
             scope["type"] == "http"
             and (scope["method"], scope["path"]) == ("GET", "/api/app")
             and not self.built.done()
             and await self._answer_app_info_early(send)
-        ):
+        )
+        self._full_app_wanted.set()
+        if answered_early:
             return
         try:
             app = await asyncio.wrap_future(self.built)

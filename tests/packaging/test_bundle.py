@@ -1,5 +1,7 @@
-"""The frozen Linux bundle: build it with the project's spec, self-test it with a real
-Secret Service, then run it windowed from elsewhere with an almost empty environment.
+"""The frozen Linux bundle: build it with the project's spec, check that what the spec
+dropped is nothing a remaining library links, self-test it with a real Secret Service,
+then run it windowed from elsewhere with an almost empty environment and chat through
+both engines (relay, then Agents SDK) with a key kept in that Secret Service.
 
 Building takes one to two minutes. ``KITDESK_BUNDLE=/path/to/dist/kitdesk``
 reuses an existing bundle instead (for local iteration).
