@@ -9,6 +9,8 @@ launches, each measuring
 - idle PSS: summed proportional set size of Kitdesk and every process it
   started (Qt WebEngine's zygote, GPU and renderer processes), 3 s after the UI
   became interactive;
+- idle CPU: the share of one core the whole tree uses over the next 5 s, with
+  the window open and nothing happening (a chat app should not drain a laptop);
 - close: WM_DELETE_WINDOW sent until the process has exited.
 Plus the size of the Linux bundle in build/dist/kitdesk when it was built.
 
@@ -34,6 +36,7 @@ from tests.window import harness, x11
 
 RUNS = 3
 IDLE_SECONDS = 3.0
+IDLE_CPU_SECONDS = 5.0
 BUNDLE = harness.REPO / "build" / "dist" / "kitdesk"
 
 
@@ -43,6 +46,7 @@ class Launch:
     interactive: float
     cpu: float
     pss_mb: float
+    idle_cpu_percent: float
     processes: int
     close: float
 
@@ -86,6 +90,9 @@ def measure_once(command: list[str], display: str, upstream: Upstream, root: Pat
         time.sleep(IDLE_SECONDS)
         tree = app.tree()
         pss = _pss_mb(tree)
+        before = _cpu_seconds(tree)
+        time.sleep(IDLE_CPU_SECONDS)
+        idle_cpu = (_cpu_seconds(tree) - before) / IDLE_CPU_SECONDS * 100
         closing = time.perf_counter()
         with x11.Display(display) as dpy:
             dpy.request_close(window.window)
@@ -93,7 +100,7 @@ def measure_once(command: list[str], display: str, upstream: Upstream, root: Pat
         closed_in = time.perf_counter() - closing
         if code != 0:
             raise RuntimeError(f"kitdesk exited with {code}:\n{app.output()[-2000:]}")
-        return Launch(window_at, interactive_at, cpu, pss, len(tree), closed_in)
+        return Launch(window_at, interactive_at, cpu, pss, idle_cpu, len(tree), closed_in)
     finally:
         app.kill()
         shutil.rmtree(home, ignore_errors=True)
@@ -121,7 +128,7 @@ def main() -> None:
                 runs = [measure_once(command, display, upstream, Path(tmp)) for _ in range(RUNS)]
             except Exception as exc:  # one broken variant must not hide the other's figures
                 failure = f"FAILED: {type(exc).__name__}: {str(exc)[:80]}"
-                rows.append((name, failure, "", "", "", "", ""))
+                rows.append((name, failure, "", "", "", "", "", ""))
                 continue
             rows.append(
                 (
@@ -131,6 +138,7 @@ def main() -> None:
                     f"{statistics.median(r.interactive for r in runs):.2f}",
                     f"{statistics.median(r.cpu for r in runs):.2f}",
                     f"{statistics.median(r.pss_mb for r in runs):.0f} ({runs[-1].processes})",
+                    f"{statistics.median(r.idle_cpu_percent for r in runs):.1f}",
                     f"{max(r.close for r in runs):.2f}",
                 )
             )
@@ -141,6 +149,7 @@ def main() -> None:
         "interactive s",
         "CPU s to interactive",
         "idle PSS MB (procs)",
+        "idle CPU %",
         "close->exit s (max)",
     )
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
