@@ -10,10 +10,18 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from kitdesk import __version__
+import kitdesk
 from kitdesk.paths import Paths, resolve_paths
 
 log = logging.getLogger("kitdesk")
+
+
+class _PrintVersion(argparse.Action):
+    """``--version``, reading the version only when asked (see kitdesk/__init__.py)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"kitdesk {kitdesk.__version__}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="KITDESK_HOME moves every data, config and log location under one folder. "
         "OPENAI_API_KEY and OPENAI_BASE_URL add a read-only 'environment' provider.",
     )
-    parser.add_argument("--version", action="version", version=f"kitdesk {__version__}")
+    parser.add_argument(
+        "--version", action=_PrintVersion, nargs=0, help="show the version and exit"
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
