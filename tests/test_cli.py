@@ -94,3 +94,17 @@ def test_the_api_is_built_without_importing_the_agents_sdk() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_ui_is_served_before_anything_heavy_is_imported() -> None:
+    # `kitdesk serve` prints its URL and the window loads the UI from what these
+    # two modules import; FastAPI, the SDKs and the store come later, in a thread.
+    heavy = ["fastapi", "openai", "chatkit", "agents", "sqlite3", "importlib.metadata"]
+    probe = (
+        "import sys, kitdesk.cli, kitdesk.server; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == ""
