@@ -86,6 +86,9 @@ export function ChatScreen({ scheme, models, onOpenSettings, events, onControl }
       composer: {
         placeholder: "Message Kitdesk",
         attachments: { enabled: true, accept: ACCEPT, maxSize: 20 * MB, maxCount: 10 },
+        // Always offered: the default provider transcribes, and one without
+        // speech-to-text answers with a sentence saying so (shown under the composer).
+        dictation: { enabled: true },
         models,
       },
       threadItemActions: { feedback: true, retry: true },

@@ -37,9 +37,13 @@ import { fileAccepted, maxSizeFor } from "./attachments";
 import { messageOf } from "./errors";
 import { ComposerUploads, type ComposerAttachment } from "./uploads";
 import { markdownToSpeech } from "./speech";
+import { browserMediaAccess, Dictation, insertDictated, type DictationState, type MediaAccess } from "./dictation";
 
 export { fileAccepted, maxSizeFor, markdownToSpeech };
-export type { ComposerAttachment };
+export type { ComposerAttachment, DictationState };
+
+/** Where the composer's caret or selection is, read when dictated text arrives. */
+export type CaretReader = () => { start: number; end: number } | null;
 
 export type EmitFn = (name: string, detail?: unknown) => void;
 
@@ -79,6 +83,8 @@ export interface ComposerState {
   error: string | null;
   /** Bumped to ask the UI to focus the composer. */
   focusToken: number;
+  /** With a focusToken bump: where to put the caret (after dictated text). */
+  caretAt?: number | null;
 }
 
 export interface ChatState {
@@ -90,6 +96,7 @@ export interface ChatState {
   history: HistoryState;
   search: SearchState;
   composer: ComposerState;
+  dictation: DictationState;
   feedback: Readonly<Record<string, FeedbackKind>>;
   announcement: string;
   /** Failed send that never reached the server; Retry resends it. */
@@ -111,6 +118,7 @@ function initialState(): ChatState {
     history: { open: false, threads: [], after: null, hasMore: false, loading: false, loaded: false, error: null },
     search: { query: "", results: null, loading: false, source: null },
     composer: { text: "", attachments: [], modelId: null, toolId: null, reply: null, error: null, focusToken: 0 },
+    dictation: { phase: "idle", startedAt: null },
     feedback: {},
     announcement: "",
     unsentInput: null,
@@ -162,6 +170,8 @@ export interface ControllerDeps {
   schedule?: Scheduler;
   /** Strings for people (composer errors, announcements); English by default. */
   translate?: Translate;
+  /** Microphone and recorder (tests give fakes); the browser's by default. */
+  media?: () => MediaAccess | null;
 }
 
 export class ChatController {
@@ -185,6 +195,8 @@ export class ChatController {
   private olderLoading = false;
   private historyRefreshing = false;
   private readonly uploads: ComposerUploads;
+  private readonly dictation: Dictation;
+  private readCaret: CaretReader = () => null;
 
   constructor(deps: ControllerDeps) {
     this.emit = deps.emit;
@@ -197,6 +209,16 @@ export class ChatController {
       attachments: () => this.state.composer.attachments,
       update: (attachments, error) =>
         this.setComposer(error === undefined ? { attachments } : { attachments, error }),
+      translate: this.translate,
+      log: (name, data) => this.log(name, data),
+      reportError: (error) => this.reportError(error),
+    });
+    this.dictation = new Dictation({
+      client: this.client,
+      media: deps.media ?? browserMediaAccess,
+      update: (dictation) => this.set({ dictation }),
+      insert: (text) => this.insertDictatedText(text),
+      showError: (error) => this.setComposer({ error }),
       translate: this.translate,
       log: (name, data) => this.log(name, data),
       reportError: (error) => this.reportError(error),
@@ -842,7 +864,7 @@ export class ChatController {
   }
 
   focusComposer(): void {
-    this.setComposer({ focusToken: this.state.composer.focusToken + 1 });
+    this.setComposer({ focusToken: this.state.composer.focusToken + 1, caretAt: null });
   }
 
   selectModel(modelId: string): void {
@@ -890,6 +912,28 @@ export class ChatController {
     if (params.files?.length) await this.addFiles(params.files);
   }
 
+  // ---- dictation ----
+
+  /** True when this browser can record (getUserMedia and MediaRecorder exist). */
+  get dictationAvailable(): boolean {
+    return this.dictation.available;
+  }
+
+  /** The mic button: start recording, or stop and transcribe. `caret` is read when the text arrives. */
+  toggleDictation(caret?: CaretReader): Promise<void> {
+    if (caret) this.readCaret = caret;
+    return this.dictation.toggle();
+  }
+
+  stopDictation(): void {
+    this.dictation.stop();
+  }
+
+  private insertDictatedText(dictated: string): void {
+    const { text, caret } = insertDictated(this.state.composer.text, this.readCaret(), dictated);
+    this.setComposer({ text, caretAt: caret, focusToken: this.state.composer.focusToken + 1 });
+  }
+
   /** Validate and upload files; returns the human errors for rejected ones. */
   addFiles(files: File[]): Promise<string[]> {
     return this.uploads.add(files);
@@ -903,6 +947,7 @@ export class ChatController {
     this.detachStream();
     this.streamAbort?.abort();
     this.uploads.abortAll();
+    this.dictation.discard();
     this.listeners.clear();
   }
 }

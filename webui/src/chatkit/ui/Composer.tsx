@@ -12,6 +12,7 @@ import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import { Markdown } from "./Markdown";
 import { Menu } from "./Menu";
+import { DictationButton, DictationStatus } from "./Dictation";
 
 function acceptAttribute(accept: Record<string, string[]> | undefined): string | undefined {
   if (!accept) return undefined;
@@ -60,6 +61,14 @@ export function Composer(): ReactElement {
   const fileRef = useRef<HTMLInputElement | null>(null);
   const composing = useRef(false);
   const [dragging, setDragging] = useState(false);
+  const dictationPhase = useChatState((s) => s.dictation.phase);
+  const listening = dictationPhase === "recording" || dictationPhase === "starting";
+  const dictationEnabled = Boolean(options?.composer?.dictation?.enabled) && controller.dictationAvailable;
+  const readCaret = () => {
+    const area = textareaRef.current;
+    // Before the box was ever focused the caret means nothing: add at the end.
+    return area && area.selectionStart !== null ? { start: area.selectionStart, end: area.selectionEnd } : null;
+  };
 
   const attachments = options?.composer?.attachments;
   const attachEnabled = Boolean(attachments?.enabled);
@@ -88,7 +97,11 @@ export function Composer(): ReactElement {
   }, [composer.text]);
 
   useEffect(() => {
-    if (composer.focusToken) textareaRef.current?.focus();
+    if (!composer.focusToken) return;
+    const area = textareaRef.current;
+    area?.focus();
+    // Dictated text arrived: the caret goes right after it.
+    if (area && typeof composer.caretAt === "number") area.setSelectionRange(composer.caretAt, composer.caretAt);
   }, [composer.focusToken]);
 
   // Once configured, start in the message box unless the page put focus elsewhere.
@@ -114,7 +127,7 @@ export function Composer(): ReactElement {
       if (composing.current || event.nativeEvent.isComposing || event.keyCode === 229) return;
       event.preventDefault();
       submit();
-    } else if (event.key === "Escape" && responding) {
+    } else if (event.key === "Escape" && responding && !listening) {
       event.preventDefault();
       controller.cancel();
     }
@@ -154,6 +167,13 @@ export function Composer(): ReactElement {
           if (!(event.currentTarget as Node).contains(event.relatedTarget as Node)) setDragging(false);
         }}
         onDrop={onDrop}
+        onKeyDown={(event) => {
+          // Esc stops a recording wherever focus is in the composer (and not the answer).
+          if (event.key === "Escape" && listening) {
+            event.preventDefault();
+            controller.stopDictation();
+          }
+        }}
       >
         {dragging ? <div className="ck-dropzone">{t("composer.dropFiles")}</div> : null}
         {composer.reply ? (
@@ -211,6 +231,8 @@ export function Composer(): ReactElement {
                 />
               </>
             ) : null}
+            {dictationEnabled ? <DictationButton disabled={Boolean(blocked)} readCaret={readCaret} /> : null}
+            {dictationEnabled ? <DictationStatus /> : null}
             {tools.length > pinned.length ? (
               <Menu
                 trigger={<Icon name="settings" size={18} />}

@@ -13,6 +13,7 @@ const PATHS: Record<string, string[]> = {
   "arrow-up": ["m5 12 7-7 7 7", "M12 19V5"],
   "arrow-down": ["M12 5v14", "m19 12-7 7-7-7"],
   stop: ["M7 7h10v10H7z"],
+  mic: ["M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3Z", "M19 10v2a7 7 0 0 1-14 0v-2", "M12 19v3"],
 
   paperclip: ["m21.4 11.05-9.19 9.19a6 6 0 0 1-8.49-8.49l8.57-8.57A4 4 0 1 1 18 8.84l-8.59 8.57a2 2 0 0 1-2.83-2.83l8.49-8.48"],
   copy: ["M8 8h12v12H8z", "M4 16V4h12"],
@@ -84,7 +85,7 @@ const ALIASES: Record<string, string> = {
   desktop: "grid", document: "file", "empty-circle": "circle", images: "image", lab: "sparkle", lifesaver: "info",
   "map-pin": "map", maps: "map", mobile: "phone", name: "user", "page-blank": "file", profile: "user",
   "profile-card": "user", "square-code": "code", "square-image": "image", "square-text": "file",
-  suitcase: "grid", wreath: "star", search: "search", reload: "reload",
+  suitcase: "grid", microphone: "mic", wreath: "star", search: "search", reload: "reload",
 };
 
 export function Icon({ name, size = 18, className }: { name: string; size?: number; className?: string }): ReactElement {
