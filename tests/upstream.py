@@ -428,14 +428,16 @@ class Upstream:
         form = await request.form()
         upload = form.get("file")
         size = 0
+        file_fields: dict[str, Any] = {}
         if upload is not None and not isinstance(upload, str):
             size = len(await upload.read())
+            file_fields = {"file_name": upload.filename, "file_content_type": upload.content_type}
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         self.requests.append(
             RecordedRequest(
                 path=request.url.path,
                 headers=dict(request.headers),
-                json={**fields, "file_size": size},
+                json={**fields, "file_size": size, **file_fields},
             )
         )
         if not self._authorized(request):
