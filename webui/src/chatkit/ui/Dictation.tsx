@@ -13,8 +13,13 @@ export function DictationButton({ disabled, readCaret }: { disabled: boolean; re
   const { t, controller } = useEnv();
   const phase = useChatState((s) => s.dictation.phase);
   const listening = phase === "starting" || phase === "recording";
-  const label = listening ? t("dictation.stop") : phase === "transcribing" ? t("dictation.transcribing") : t("dictation.start");
-  const hint = listening ? t("dictation.stopHint") : phase === "transcribing" ? t("dictation.transcribing") : t("dictation.startHint");
+  const [label, hint] = {
+    idle: [t("dictation.start"), t("dictation.startHint")],
+    // The browser may be asking the person for the microphone: pressing again gives up.
+    starting: [t("dictation.cancel"), t("dictation.cancel")],
+    recording: [t("dictation.stop"), t("dictation.stopHint")],
+    transcribing: [t("dictation.transcribing"), t("dictation.transcribing")],
+  }[phase];
   return (
     <button
       type="button"

@@ -93,6 +93,21 @@ describe("the mic button", () => {
     expect(button(shadow, "Dictate")!.disabled).toBe(false);
   });
 
+  it("offers to cancel while the browser asks for the microphone", async () => {
+    const mic = fakeMicrophone({ hold: true });
+    uninstall = installBrowserMicrophone(mic);
+    const { shadow } = mount(() => ({ json: {} }));
+    (await until(() => button(shadow, "Dictate"))).click();
+    const cancel = await until(() => button(shadow, "Cancel dictation"));
+    expect(shadow.querySelector(".ck-dictation-status")!.textContent).toBe("Waiting for the microphone…");
+    cancel.click();
+    await until(() => button(shadow, "Dictate"));
+    mic.release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(button(shadow, "Stop recording")).toBeNull();
+    expect(mic.tracks.every((t) => t.stopped)).toBe(true);
+  });
+
   it("is hidden when the browser cannot record, or when dictation is off", async () => {
     const { shadow } = mount(() => ({ json: {} }));
     await until(() => shadow.querySelector("textarea"));
