@@ -152,6 +152,9 @@ def test_a_provider_without_transcription_gets_a_sentence_and_the_draft_stays(
     assert len(transcriptions(upstream)) == 1
     if status == 404:
         screenshot(page, "dictation-unavailable")
+        page.emulate_media(color_scheme="dark")
+        page.wait_for_timeout(500)  # only for the picture: the colour transitions finish
+        screenshot(page, "dictation-unavailable-dark")
     # The refused request is the only failure the page saw.
     assert [e for e in page_errors.errors if "/chatkit" not in e] == []
     assert len(page_errors.errors) == 1 and page_errors.errors[0].startswith("HTTP ")

@@ -64,10 +64,10 @@ export function Composer(): ReactElement {
   const dictationPhase = useChatState((s) => s.dictation.phase);
   const listening = dictationPhase === "recording" || dictationPhase === "starting";
   const dictationEnabled = Boolean(options?.composer?.dictation?.enabled) && controller.dictationAvailable;
+  // Read when the words arrive: the person may have moved the caret meanwhile.
   const readCaret = () => {
     const area = textareaRef.current;
-    // Before the box was ever focused the caret means nothing: add at the end.
-    return area && area.selectionStart !== null ? { start: area.selectionStart, end: area.selectionEnd } : null;
+    return area ? { start: area.selectionStart, end: area.selectionEnd } : null;
   };
 
   const attachments = options?.composer?.attachments;
