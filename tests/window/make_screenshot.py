@@ -18,6 +18,8 @@ from tests.upstream import Turn, Upstream
 from tests.window import cdp, harness, x11
 
 WIDTH, HEIGHT = 1180, 760
+# What the fake provider lists: names a reader recognises rather than test ids.
+SHOWN_MODELS = ("gpt-4.1-mini", "gpt-4.1")
 DEFAULT_TARGET = harness.REPO / "docs" / "screenshot-window.png"
 
 FIRST_QUESTION = "Suggest three day trips from Lisbon"
@@ -55,7 +57,7 @@ def _ask(page: cdp.Page, question: str, answer_start: str) -> None:
 def main(argv: list[str]) -> int:
     target = Path(argv[0]) if argv else DEFAULT_TARGET
     with (
-        Upstream() as upstream,
+        Upstream(models=list(SHOWN_MODELS)) as upstream,
         x11.xvfb(WIDTH, HEIGHT) as display,
         tempfile.TemporaryDirectory() as tmp,
     ):
@@ -69,6 +71,7 @@ def main(argv: list[str]) -> int:
         env = harness.base_env(display) | {
             "OPENAI_API_KEY": "demo-key",
             "OPENAI_BASE_URL": upstream.base_url,
+            "OPENAI_DEFAULT_MODEL": SHOWN_MODELS[0],
         }
         app = harness.launch(
             harness.dev_command(), home=home, display=display, env=env, log_path=Path(tmp) / "log"
