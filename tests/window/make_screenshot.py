@@ -2,6 +2,7 @@
 conversations answered by the fake upstream, captured with ImageMagick.
 
     python -m tests.window.make_screenshot [docs/screenshot-window.png]
+    python -m tests.window.make_screenshot --dark docs/screenshot-dark.png
 
 Needs Xvfb, dbus-run-session, ImageMagick and the built web UI (make webui).
 """
@@ -55,7 +56,9 @@ def _ask(page: cdp.Page, question: str, answer_start: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    target = Path(argv[0]) if argv else DEFAULT_TARGET
+    dark = "--dark" in argv
+    paths = [arg for arg in argv if arg != "--dark"]
+    target = Path(paths[0]) if paths else DEFAULT_TARGET
     with (
         Upstream(models=list(SHOWN_MODELS)) as upstream,
         x11.xvfb(WIDTH, HEIGHT) as display,
@@ -66,6 +69,8 @@ def main(argv: list[str]) -> int:
         (home / "config" / "window.json").write_text(
             json.dumps({"width": WIDTH, "height": HEIGHT, "x": 0, "y": 0, "maximized": False})
         )
+        if dark:
+            (home / "config" / "settings.json").write_text(json.dumps({"theme": "dark"}))
         upstream.script(Turn(text=FIRST_ANSWER, delay_between=0.01))
         upstream.script_title(Turn(text="Day trips from Lisbon"))
         env = harness.base_env(display) | {
