@@ -19,10 +19,11 @@ from chatkit.types import (
     WorkflowItem,
 )
 from kitdesk.context import RequestContext
+from kitdesk.keys import KeyStore
 from kitdesk.paths import Paths
 from kitdesk.responder import Engine
 
-from tests.responder_harness import Kitdesk, kitdesk_fixture, start_kitdesk
+from tests.responder_harness import Kitdesk, kitdesk_fixture, provider_for, start_kitdesk
 from tests.upstream import Turn, Upstream
 
 # A 1x1 PNG.
@@ -207,6 +208,28 @@ def test_transcription_unavailable_is_a_clear_error(
     assert error["code"] == "transcription_unavailable"
     assert "Test ollama does not offer speech-to-text" in error["message"]
     assert upstream.requests[-1].json["model"] == "whisper-1"
+
+
+def test_dictation_uses_a_provider_that_can_transcribe_when_the_default_cannot(
+    kitdesk_home: Paths, upstream: Upstream
+) -> None:
+    # Chat with a local model server by default, an OpenAI key kept alongside.
+    with Upstream() as openai_upstream:
+        openai = provider_for("openai", openai_upstream.base_url)
+        KeyStore().set(openai.id, "sk-openai-for-speech")
+        openai_upstream.require_key = "sk-openai-for-speech"
+        app = start_kitdesk(kitdesk_home, upstream, kind="ollama", extra=[openai])
+        try:
+            audio = base64.b64encode(b"webm-bytes").decode()
+            response = app.request("input.transcribe", audio_base64=audio, mime_type="audio/webm")
+        finally:
+            app.close()
+        assert response.status_code == 200, response.text
+        assert response.json() == {"text": "Hello from the microphone"}
+        [sent] = openai_upstream.requests
+        assert sent.path == "/v1/audio/transcriptions"
+        assert sent.json["model"] == "gpt-4o-mini-transcribe"
+    assert not [r for r in upstream.requests if r.path == "/v1/audio/transcriptions"]
 
 
 def test_feedback_is_stored(kitdesk: Kitdesk) -> None:

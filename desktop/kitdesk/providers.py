@@ -94,6 +94,10 @@ def default_provider(settings: Settings) -> Provider | None:
     return enabled[0] if enabled else None
 
 
+# Provider kinds whose servers have no ``/audio/transcriptions`` endpoint.
+NO_SPEECH_TO_TEXT: frozenset[str] = frozenset({"openrouter", "ollama", "lmstudio"})
+
+
 class ProviderResolver:
     """Turns a model ref (or nothing) into a concrete provider, model and key."""
 
@@ -134,6 +138,18 @@ class ProviderResolver:
             return None
         model = self.model_for(provider)
         return make_ref(provider.id, model) if model else None
+
+    def resolve_for_transcription(self) -> ResolvedModel:
+        """Where dictation goes: the default provider when it can turn speech into
+        text, else the first ready provider that can (an OpenAI key kept next to
+        a local model server, say), else the default (whose refusal is explained)."""
+        default = self.resolve(None)
+        if default.kind not in NO_SPEECH_TO_TEXT:
+            return default
+        for provider in self.ready_providers():
+            if provider.kind not in NO_SPEECH_TO_TEXT:
+                return self.resolve(make_ref(provider.id, self.model_for(provider) or ""))
+        return default
 
     def resolve(self, ref: str | None) -> ResolvedModel:
         provider_id, model = split_ref(ref) if ref else (None, "")

@@ -714,7 +714,7 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
     ) -> TranscriptionResult:
         resolver = ProviderResolver(self.settings(), self.keys)
         try:
-            model = resolver.resolve(None)
+            model = resolver.resolve_for_transcription()
         except ProviderNotReady as exc:
             raise TranscriptionUnavailable(str(exc)) from None
         extension = audio_input.media_type.rsplit("/", 1)[-1] or "webm"
@@ -727,8 +727,8 @@ class KitdeskChatServer(ChatKitServer[RequestContext]):
             if exc.status_code in (404, 405, 501):
                 raise TranscriptionUnavailable(
                     f"{model.provider_name} does not offer speech-to-text, so dictation "
-                    "is not available with it. Type your message instead, or make a provider "
-                    "with transcription (such as OpenAI) the default in Settings."
+                    "is not available with it. Type your message instead, or add a provider "
+                    "with transcription (such as OpenAI) in Settings."
                 ) from None
             raise TranscriptionUnavailable(
                 "Dictation failed: " + describe_upstream_error(exc, model).message,

@@ -121,8 +121,8 @@ def test_dictated_words_land_at_the_caret_and_the_audio_reached_the_provider(
         (
             404,
             "Test upstream does not offer speech-to-text, so dictation is not available "
-            "with it. Type your message instead, or make a provider with transcription "
-            "(such as OpenAI) the default in Settings.",
+            "with it. Type your message instead, or add a provider with transcription "
+            "(such as OpenAI) in Settings.",
         ),
         (500, "Dictation failed: "),
     ],
