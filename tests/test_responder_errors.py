@@ -12,7 +12,6 @@ import openai
 import pytest
 from chatkit.types import AssistantMessageItem, SDKHiddenContextItem, ThreadItem
 from kitdesk.context import RequestContext
-from kitdesk.keys import KeyStore
 from kitdesk.logs import setup_logging
 from kitdesk.paths import Paths
 from kitdesk.responder import ClientCache
@@ -138,7 +137,7 @@ def test_quota_exhausted_is_not_retryable(kitdesk: Kitdesk) -> None:
 
 
 def test_missing_key_says_what_to_do(kitdesk: Kitdesk) -> None:
-    KeyStore().delete("openai")
+    kitdesk.chat_server.keys.delete("openai")  # as Settings › Remove key does
     message, retry = only_error(kitdesk.send("hello"))
     assert message == "There is no API key for “Test openai”. Add one in Settings."
     assert retry  # once a key is added, retrying works

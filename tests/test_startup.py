@@ -28,6 +28,12 @@ def gated_build(paths: Paths, gate: threading.Event) -> Callable[[Basics], FastA
     return build
 
 
+async def close_when_built(deferred: DeferredApp) -> None:
+    """Let a test's build finish and close its store, so no thread outlives the test."""
+    app = await asyncio.wait_for(asyncio.wrap_future(deferred.built), timeout=30)
+    await app.state.close()
+
+
 async def get(app: DeferredApp, path: str) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
@@ -54,12 +60,14 @@ async def test_app_info_is_answered_while_the_full_app_is_still_building(
         assert not waiting.done()
     finally:
         gate.set()
-    assert (await waiting).status_code == 200
+    settings = await waiting
+    assert settings.status_code == 200, settings.text
     await asyncio.wrap_future(deferred.built)
 
     # Once built, the full app answers the same question identically.
     late = await get(deferred, "/api/app")
     assert late.json() == info
+    await close_when_built(deferred)
 
 
 async def test_early_answer_sees_a_key_set_in_the_environment(
@@ -73,6 +81,7 @@ async def test_early_answer_sees_a_key_set_in_the_environment(
         info = (await get(deferred, "/api/app")).json()
     finally:
         gate.set()
+    await close_when_built(deferred)
     assert info["needs_onboarding"] is False
     assert info["default_model"] is not None
     assert "sk-env-key" not in str(info)
@@ -128,6 +137,7 @@ async def test_the_heavy_build_waits_for_the_first_answer(kitdesk_home: Paths) -
         assert await asyncio.to_thread(build_started.wait, 10)
     finally:
         gate.set()
+    await close_when_built(deferred)
 
 
 async def test_any_other_request_starts_the_build_at_once(kitdesk_home: Paths) -> None:
@@ -139,4 +149,5 @@ async def test_any_other_request_starts_the_build_at_once(kitdesk_home: Paths) -
     deferred.start_building()
     # Without the request starting the build, this would wait the whole grace period.
     response = await asyncio.wait_for(get(deferred, "/api/settings"), timeout=20)
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
+    await close_when_built(deferred)

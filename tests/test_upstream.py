@@ -214,7 +214,12 @@ async def test_transcription(upstream: Upstream) -> None:
         model="whisper-1", file=("a.webm", b"\x1a\x45\xdf\xa3" * 10, "audio/webm")
     )
     assert result.text == "Hello from the microphone"
-    assert upstream.requests[-1].json == {"model": "whisper-1", "file_size": 40}
+    assert upstream.requests[-1].json == {
+        "model": "whisper-1",
+        "file_size": 40,
+        "file_name": "a.webm",
+        "file_content_type": "audio/webm",
+    }
     upstream.transcription_status = 404
     with pytest.raises(openai.NotFoundError):
         await client(upstream).audio.transcriptions.create(
