@@ -13,7 +13,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,18 +196,27 @@ def ready_server(kitdesk_server: KitdeskServer, upstream: Upstream) -> KitdeskSe
     return kitdesk_server
 
 
-@pytest.fixture(scope="module")  # a live sync Playwright blocks asyncio tests that run after it
-def browser() -> Iterator[Browser]:
+@contextmanager
+def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
     require(
         os.path.exists(CHROMIUM),
         f"Debian's Chromium is needed at {CHROMIUM} (apt-get install chromium)",
     )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], headless=True
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")  # a live sync Playwright blocks asyncio tests that run after it
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass

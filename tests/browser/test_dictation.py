@@ -5,21 +5,13 @@ scripted words land in the composer at the caret, unsent."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.chat import composer, focused_label, open_chat
-from tests.browser.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    KitdeskServer,
-    PageErrors,
-    screenshot,
-)
-from tests.conftest import require
+from tests.browser.conftest import KitdeskServer, PageErrors, chromium, screenshot
 from tests.upstream import RecordedRequest, Upstream
 
 pytestmark = pytest.mark.browser
@@ -31,16 +23,8 @@ SCRIPTED = "Scripted words from the fake upstream"
 
 @pytest.fixture(scope="module")  # a live sync Playwright blocks asyncio tests that run after it
 def media_browser() -> Iterator[Browser]:
-    require(
-        os.path.exists(CHROMIUM),
-        f"Debian's Chromium is needed at {CHROMIUM} (apt-get install chromium)",
-    )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *MEDIA_ARGS], headless=True
-        )
-        yield browser
-        browser.close()
+    with chromium(MEDIA_ARGS) as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -84,9 +84,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    require(shutil.which("Xvfb") is not None, "Xvfb is not installed (tests/system-deps.sh)")
-    require(shutil.which("dbus-run-session") is not None, "dbus-run-session is not installed")
-    with x11.xvfb() as name:
+    with harness.window_display(qt=False) as name:
         yield name
 
 

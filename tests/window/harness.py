@@ -17,13 +17,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
-from tests.window import cdp
+from tests.conftest import require
+from tests.window import cdp, x11
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSER = "textarea.ck-input"
@@ -175,3 +176,20 @@ def send_message(page: cdp.Page, text: str) -> None:
     page.click(COMPOSER)
     page.type_text(text)
     page.press_enter()
+
+
+@contextlib.contextmanager
+def window_display(*, qt: bool = True, screenshots: bool = False) -> Iterator[str]:
+    """An Xvfb display to launch Kitdesk windows on, once the system parts they
+    need are known to be there (a skip locally, a failure under CI=true)."""
+    require(shutil.which("Xvfb") is not None, "Xvfb is not installed (tests/system-deps.sh)")
+    require(shutil.which("dbus-run-session") is not None, "dbus-run-session is not installed")
+    if screenshots:
+        require(shutil.which("import") is not None, "ImageMagick's import is not installed")
+    if qt:
+        try:
+            import PyQt6.QtWebEngineWidgets  # noqa: F401  # pyright: ignore[reportUnusedImport]
+        except ImportError:
+            require(False, "Qt WebEngine is not installed (pip install -e '.[qt]')")
+    with x11.xvfb() as name:
+        yield name

@@ -7,14 +7,12 @@ dictates through the mic button against the fake upstream.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from kitdesk.window import PermissionPolicy
 
-from tests.conftest import require
 from tests.upstream import Upstream
 from tests.window import harness, x11
 
@@ -93,13 +91,7 @@ REFUSED = {"NotAllowedError", "AbortError"}
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    require(shutil.which("Xvfb") is not None, "Xvfb is not installed (tests/system-deps.sh)")
-    require(shutil.which("dbus-run-session") is not None, "dbus-run-session is not installed")
-    try:
-        import PyQt6.QtWebEngineWidgets  # noqa: F401
-    except ImportError:
-        require(False, "Qt WebEngine is not installed (pip install -e '.[qt]')")
-    with x11.xvfb() as name:
+    with harness.window_display() as name:
         yield name
 
 

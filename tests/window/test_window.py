@@ -9,7 +9,6 @@ resize), and checks what was left on disk after the process exited.
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 from kitdesk.bridge import EXPOSED
 
-from tests.conftest import require
 from tests.upstream import Upstream
 from tests.window import harness, x11
 
@@ -32,14 +30,7 @@ EXIT_TIMEOUT = 30.0
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    require(shutil.which("Xvfb") is not None, "Xvfb is not installed (tests/system-deps.sh)")
-    require(shutil.which("dbus-run-session") is not None, "dbus-run-session is not installed")
-    require(shutil.which("import") is not None, "ImageMagick's import is not installed")
-    try:
-        import PyQt6.QtWebEngineWidgets  # noqa: F401
-    except ImportError:
-        require(False, "Qt WebEngine is not installed (pip install -e '.[qt]')")
-    with x11.xvfb() as name:
+    with harness.window_display(screenshots=True) as name:
         yield name
 
 
