@@ -112,21 +112,29 @@ function report(reachable: boolean): void {
   for (const listener of reachabilityListeners) listener(reachable);
 }
 
+/** Network-level failures seen so far: tells an answer sent before the latest one from a fresh answer. */
+let failuresSeen = 0;
+
 /**
  * fetch with the app's cookie and reachability tracking. Also handed to the
  * ChatKit element (`api.fetch`) so a dead server is noticed wherever it shows.
  */
 export const appFetch: typeof fetch = async (input, init) => {
+  const failuresBefore = failuresSeen;
   let response: Response;
   try {
     response = await fetch(input, { credentials: "same-origin", ...init });
   } catch (error) {
     // An abort is the user pressing Stop, not a dead server.
     if (error instanceof DOMException && error.name === "AbortError") throw error;
+    failuresSeen += 1;
     report(false);
     throw error;
   }
-  report(true);
+  // Only an answer to a request sent after the latest failure shows the server is
+  // back: a stopping server refuses new connections but still finishes the
+  // requests it had (a slow model list, say), and those must not end the reconnect poll.
+  if (failuresSeen === failuresBefore) report(true);
   return response;
 };
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { describeConnection, describeKey, errorFromResponse, type ProviderView } from "./api";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { appFetch, describeConnection, describeKey, errorFromResponse, onReachability, type ProviderView } from "./api";
 import { reconnectDelay } from "./backoff";
 import { matchShortcut } from "./shortcuts";
 import { resolveScheme } from "./theme";
@@ -128,5 +128,56 @@ describe("wording", () => {
     expect(explainTestFailure(local, { kind: "ollama", baseUrl: "http://127.0.0.1:11434/v1", keyPlace: "none" })).toBe(local);
     const rejected = "Key rejected by the provider. Check that the key is complete and still active.";
     expect(explainTestFailure(rejected, openai)).toBe(rejected);
+  });
+});
+
+describe("reachability", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** A fetch whose calls stay pending until the test settles them, in any order. */
+  function heldFetch() {
+    type Held = { url: string; answer: () => void; refuse: () => void };
+    const calls: Held[] = [];
+    vi.stubGlobal("fetch", (input: RequestInfo | URL) => {
+      return new Promise<Response>((resolve, reject) => {
+        calls.push({
+          url: String(input),
+          answer: () => resolve(new Response("{}", { status: 200 })),
+          refuse: () => reject(new TypeError("Failed to fetch")),
+        });
+      });
+    });
+    const call = (index: number): Held => {
+      const held = calls[index];
+      if (!held) throw new Error(`no fetch call #${index}`);
+      return held;
+    };
+    return { calls, call };
+  }
+
+  it("does not take an answer to a request sent before a failure as the server being back", async () => {
+    const { calls, call } = heldFetch();
+    const seen: boolean[] = [];
+    const stop = onReachability((reachable) => seen.push(reachable));
+    try {
+      // A slow request is in flight when the server stops taking new connections.
+      const slow = appFetch("/api/models");
+      const refused = appFetch("/api/settings");
+      call(1).refuse();
+      await expect(refused).rejects.toThrow(TypeError);
+      expect(seen).toEqual([false]);
+      // The stopping server still finishes the slow one: that proves nothing.
+      call(0).answer();
+      expect((await slow).status).toBe(200);
+      expect(seen).toEqual([false]);
+      // A request sent after the failure that gets an answer does.
+      const probe = appFetch("/api/health");
+      call(2).answer();
+      await probe;
+      expect(seen).toEqual([false, true]);
+      expect(calls.map((call) => call.url)).toEqual(["/api/models", "/api/settings", "/api/health"]);
+    } finally {
+      stop();
+    }
   });
 });
