@@ -31,6 +31,9 @@ LOCK_NAME = "instance.lock"
 INFO_NAME = "instance.json"
 REQUEST_SHOW = b"show"
 REPLY_OK = b"ok"
+# A second launch waits this long for "ok": the first answers once its window
+# is actually in front, which takes a moment when its GUI thread is busy.
+REPLY_TIMEOUT = 6.0
 _MAX_LINE = 256
 
 
@@ -150,6 +153,7 @@ def ask_running_instance_to_show(data_dir: Path, wait: float = 10.0) -> bool:
                 socket.create_connection(("127.0.0.1", int(info["port"])), timeout=2.0) as conn,
                 conn.makefile("rb") as reader,
             ):
+                conn.settimeout(REPLY_TIMEOUT)
                 conn.sendall(str(info["secret"]).encode() + b"\n" + REQUEST_SHOW + b"\n")
                 if _read_line(reader) == REPLY_OK:
                     return True

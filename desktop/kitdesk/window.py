@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from kitdesk.bridge import Bridge, exposed_functions
 from kitdesk.logs import scrub
 from kitdesk.paths import Paths
-from kitdesk.single_instance import InstanceLock, ask_running_instance_to_show
+from kitdesk.single_instance import REPLY_TIMEOUT, InstanceLock, ask_running_instance_to_show
 
 if TYPE_CHECKING:
     import webview
@@ -51,6 +51,9 @@ TITLE = "Kitdesk"
 MIN_SIZE = (720, 480)
 DEFAULT_SIZE = (1100, 760)
 SERVER_STOP_TIMEOUT = 2.0
+# How long a "come forward" request waits for the GUI thread; well inside the
+# time the asking launch waits for the answer.
+RAISE_WAIT = REPLY_TIMEOUT / 2
 GEOMETRY_FILE = "window.json"
 CRASH_FILE = "crash.log"
 EXTERNAL_SCHEMES = ("http", "https", "mailto")
@@ -472,19 +475,33 @@ def _on_qt_main_thread(window: webview.Window, func: Callable[[], None]) -> None
 
 
 def bring_to_front(window: webview.Window, gui: str) -> None:
-    """Raise, un-minimize and focus the window (called when a second launch asks)."""
+    """Raise, un-minimize and focus the window (called when a second launch asks).
+
+    With Qt this returns once the window system has the raise (or after
+    RAISE_WAIT if the GUI thread is busy), so the "ok" the second launch gets
+    back means the window is in front, not merely that a raise is queued.
+    """
     if gui == "qt":
         from qtpy.QtCore import Qt
+        from qtpy.QtGui import QGuiApplication
+
+        raised = threading.Event()
 
         def raise_qt() -> None:
-            native: Any = window.native
-            state = native.windowState() & ~Qt.WindowState.WindowMinimized
-            native.setWindowState(state | Qt.WindowState.WindowActive)
-            native.show()
-            native.raise_()
-            native.activateWindow()
+            try:
+                native: Any = window.native
+                state = native.windowState() & ~Qt.WindowState.WindowMinimized
+                native.setWindowState(state | Qt.WindowState.WindowActive)
+                native.show()
+                native.raise_()
+                native.activateWindow()
+                QGuiApplication.sync()  # flush to the window system and wait until it took it
+            finally:
+                raised.set()
 
         _on_qt_main_thread(window, raise_qt)
+        if not raised.wait(RAISE_WAIT):
+            log.warning("the window was asked to come forward; the GUI has not done it yet")
         return
     window.show()
     window.restore()
