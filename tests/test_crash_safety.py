@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 from kitdesk.checkpoints import INTERRUPTED_NOTE
+from kitdesk.paths import Paths
 
 from tests.live_server import LiveServer
 from tests.serve_process import new_thread_request, serve_process
@@ -19,9 +21,37 @@ from tests.upstream import Turn, Upstream
 WORDS = [f"word{i} " for i in range(400)]
 
 
+def checkpoint_saved(db: Path) -> bool:
+    """The half-streamed answer has been written to the database (a checkpoint)."""
+    if not db.exists():
+        return False
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+        rows = [json.loads(data) for (data,) in conn.execute("SELECT data FROM items")]
+    return any(
+        row["type"] == "assistant_message" and row["content"][0]["text"].endswith(INTERRUPTED_NOTE)
+        for row in rows
+    )
+
+
+class Throttle:
+    """True at most every ``seconds``: polling the database on every delta would slow the stream."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.last = 0.0
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if now - self.last < self.seconds:
+            return False
+        self.last = now
+        return True
+
+
 def test_sigkill_mid_answer_keeps_the_streamed_text(tmp_path: Path, upstream: Upstream) -> None:
     upstream.script(Turn(chunks=WORDS, delay_between=0.02))  # about 8 s of answer
     home = tmp_path / "home"
+    db = home / "data" / "kitdesk.db"
     seen = ""
     with serve_process(
         home, OPENAI_API_KEY="sk-crash-test-key-0001", OPENAI_BASE_URL=upstream.base_url
@@ -34,23 +64,22 @@ def test_sigkill_mid_answer_keeps_the_streamed_text(tmp_path: Path, upstream: Up
             headers=headers,
             timeout=60,
         ) as reply:
-            started = None
+            poll = Throttle(0.1)
             for line in reply.iter_lines():
                 if not line.startswith("data: "):
                     continue
                 event = json.loads(line[6:])
                 update = event.get("update", {})
                 if update.get("type") == "assistant_message.content_part.text_delta":
-                    started = started or time.monotonic()
                     seen += update["delta"]
-                # Long enough for at least one checkpoint, well before the end.
-                if started is not None and time.monotonic() - started > 2.5:
+                # Killed once a checkpoint is on disk, well before the answer ends.
+                if seen and poll() and checkpoint_saved(db):
                     os.kill(served.proc.pid, signal.SIGKILL)
                     break
         served.proc.wait(timeout=10)
     assert seen.startswith("word0 ") and "word399" not in seen
-    with sqlite3.connect(home / "data" / "kitdesk.db") as db:
-        rows = [json.loads(data) for (data,) in db.execute("SELECT data FROM items ORDER BY seq")]
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = [json.loads(data) for (data,) in conn.execute("SELECT data FROM items ORDER BY seq")]
     assert [row["type"] for row in rows] == ["user_message", "assistant_message"]
     saved = rows[1]["content"][0]["text"]
     assert saved.endswith(INTERRUPTED_NOTE)
@@ -61,22 +90,20 @@ def test_sigkill_mid_answer_keeps_the_streamed_text(tmp_path: Path, upstream: Up
 
 
 def test_stop_after_a_checkpoint_keeps_one_clean_partial_answer(
-    live_chat: LiveServer, upstream: Upstream
+    live_chat: LiveServer, upstream: Upstream, kitdesk_home: Paths
 ) -> None:
     upstream.script(Turn(chunks=WORDS, delay_between=0.02))
     thread_id = None
     body = new_thread_request("Count slowly")
+    poll = Throttle(0.1)
     with live_chat.client.stream("POST", "/chatkit", json=body) as reply:
-        started = None
         for line in reply.iter_lines():
             if not line.startswith("data: "):
                 continue
             event = json.loads(line[6:])
             if event["type"] == "thread.created":
                 thread_id = event["thread"]["id"]
-            if event.get("update", {}).get("type") == "assistant_message.content_part.text_delta":
-                started = started or time.monotonic()
-            if started is not None and time.monotonic() - started > 2.5:
+            if thread_id and poll() and checkpoint_saved(kitdesk_home.db_path):
                 break  # leaving the block closes the connection: the person pressed Stop
     assert thread_id is not None
     deadline = time.monotonic() + 20
