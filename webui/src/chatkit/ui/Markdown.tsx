@@ -3,7 +3,7 @@
  * HTML, so while an answer streams only the growing last block touches the
  * DOM. Copy buttons in code blocks are handled by one delegated listener.
  */
-import { memo, useCallback, useMemo, type MouseEvent, type ReactElement } from "react";
+import { memo, useCallback, useMemo, useState, type MouseEvent, type ReactElement } from "react";
 import { IncrementalMarkdown, renderFinishedMarkdown, type RenderedBlock } from "../render/markdown";
 import { copyText, useEnv } from "./context";
 
@@ -33,12 +33,16 @@ export function Markdown({
     () => ({ allowedImageDomains: domainsKey ? domainsKey.split(",") : [], blockedImageLabel }),
     [domainsKey, blockedImageLabel],
   );
-  // Streaming text re-renders only its changed blocks; finished text renders
-  // once (cached across remounts by the virtual list).
-  const engine = useMemo(() => (streaming ? new IncrementalMarkdown(labels, ctx) : null), [streaming, labels, ctx]);
+  // Streaming text re-renders only its changed blocks. The engine that rendered
+  // a stream also renders its end, so finishing touches the last block only (a
+  // whole-document render there was one long task on the main thread). Text
+  // that arrives finished renders once (cached across remounts by the virtual list).
+  const [streamed, setStreamed] = useState(streaming);
+  if (streaming && !streamed) setStreamed(true);
+  const engine = useMemo(() => (streamed ? new IncrementalMarkdown(labels, ctx) : null), [streamed, labels, ctx]);
   const blocks = useMemo<RenderedBlock[]>(
-    () => (engine ? engine.render(text, true) : [{ key: "all", html: renderFinishedMarkdown(text, labels, ctx) }]),
-    [engine, text, labels, ctx],
+    () => (engine ? engine.render(text, streaming) : [{ key: "all", html: renderFinishedMarkdown(text, labels, ctx) }]),
+    [engine, text, streaming, labels, ctx],
   );
   const onClick = useCallback(
     (event: MouseEvent<HTMLDivElement>) => {
