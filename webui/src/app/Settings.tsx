@@ -329,52 +329,34 @@ function ProviderCard({
         </form>
       )}
       {mode === "confirm-remove-key" && (
-        <div className="kd-confirm" role="alertdialog" aria-label={`Remove the key for ${provider.name}?`}>
-          <p>
-            Remove the API key for <strong>{provider.name}</strong> from the system keyring? Chats with this provider
-            stop working until you set a key again.
-          </p>
-          <div className="kd-actions">
-            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
-              Keep it
-            </button>
-            <button
-              type="button"
-              className="kd-button kd-button-danger"
-              disabled={busy}
-              onClick={() =>
-                void act(() => api.removeKey(provider.id)).then((ok) => {
-                  if (ok) {
-                    setMode("view");
-                    setTest({ state: "idle" });
-                  }
-                })
+        <ConfirmRemoval
+          label={`Remove the key for ${provider.name}?`}
+          confirm="Remove key"
+          busy={busy}
+          onKeep={() => setMode("view")}
+          onConfirm={() =>
+            void act(() => api.removeKey(provider.id)).then((ok) => {
+              if (ok) {
+                setMode("view");
+                setTest({ state: "idle" });
               }
-            >
-              Remove key
-            </button>
-          </div>
-        </div>
+            })
+          }
+        >
+          Remove the API key for <strong>{provider.name}</strong> from the system keyring? Chats with this provider stop
+          working until you set a key again.
+        </ConfirmRemoval>
       )}
       {mode === "confirm-remove" && (
-        <div className="kd-confirm" role="alertdialog" aria-label={`Remove ${provider.name}?`}>
-          <p>
-            Remove <strong>{provider.name}</strong>? Its stored key is deleted too. Your chats stay.
-          </p>
-          <div className="kd-actions">
-            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
-              Keep it
-            </button>
-            <button
-              type="button"
-              className="kd-button kd-button-danger"
-              disabled={busy}
-              onClick={() => void act(() => api.removeProvider(provider.id))}
-            >
-              Remove provider
-            </button>
-          </div>
-        </div>
+        <ConfirmRemoval
+          label={`Remove ${provider.name}?`}
+          confirm="Remove provider"
+          busy={busy}
+          onKeep={() => setMode("view")}
+          onConfirm={() => void act(() => api.removeProvider(provider.id))}
+        >
+          Remove <strong>{provider.name}</strong>? Its stored key is deleted too. Your chats stay.
+        </ConfirmRemoval>
       )}
 
       {error && (
@@ -418,6 +400,37 @@ function ProviderCard({
         </div>
       )}
     </article>
+  );
+}
+
+/** An inline "are you sure?" for removing something; "Keep it" has the focus. */
+function ConfirmRemoval({
+  label,
+  confirm,
+  busy,
+  onKeep,
+  onConfirm,
+  children,
+}: {
+  label: string;
+  confirm: string;
+  busy: boolean;
+  onKeep: () => void;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="kd-confirm" role="alertdialog" aria-label={label}>
+      <p>{children}</p>
+      <div className="kd-actions">
+        <button type="button" className="kd-button kd-button-quiet" onClick={onKeep} autoFocus>
+          Keep it
+        </button>
+        <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={onConfirm}>
+          {confirm}
+        </button>
+      </div>
+    </div>
   );
 }
 
