@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from kitdesk.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.keys import KeyStore
-from kitdesk.models_catalog import ModelsCatalog
 from kitdesk.paths import Paths
+from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.settings import SettingsFile
-from kitdesk.store import SQLiteStore
+from kitdesk.store.sqlite import SQLiteStore
+from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 
 TEST_ORIGIN = "http://127.0.0.1:8123"
 TEST_VERSION = "9.9.9-test"

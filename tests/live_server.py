@@ -11,7 +11,7 @@ import httpx
 import pytest
 from chatkit.types import ThreadStreamEvent
 from kitdesk.paths import Paths
-from kitdesk.server import RunningServer, start_server
+from kitdesk.web.server import RunningServer, start_server
 from pydantic import TypeAdapter
 
 from tests.upstream import Upstream

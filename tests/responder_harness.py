@@ -21,12 +21,12 @@ from chatkit.types import (
     ThreadStreamEvent,
     ThreadUpdatedEvent,
 )
+from kitdesk.chat.responder import Engine, KitdeskChatServer
 from kitdesk.keys import KeyStore
 from kitdesk.paths import Paths
-from kitdesk.responder import Engine, KitdeskChatServer
-from kitdesk.server import RunningServer, start_server
 from kitdesk.settings import Provider, Settings, SettingsFile
-from kitdesk.store import SQLiteStore
+from kitdesk.store.sqlite import SQLiteStore
+from kitdesk.web.server import RunningServer, start_server
 from pydantic import TypeAdapter
 
 from tests.upstream import Upstream

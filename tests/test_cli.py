@@ -89,7 +89,7 @@ def test_serve_with_a_damaged_database_explains_and_keeps_the_file(tmp_path: Pat
 def test_the_api_is_built_without_importing_the_agents_sdk() -> None:
     # Start-up serves settings, models and history before the ChatKit server (and
     # its Agents SDK import, over a second of CPU) exists: keep it that way.
-    probe = "import sys, kitdesk.app, kitdesk.server; print('agents' in sys.modules)"
+    probe = "import sys, kitdesk.app, kitdesk.web.server; print('agents' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
@@ -101,7 +101,7 @@ def test_the_ui_is_served_before_anything_heavy_is_imported() -> None:
     # two modules import; FastAPI, the SDKs and the store come later, in a thread.
     heavy = ["fastapi", "openai", "chatkit", "agents", "sqlite3", "importlib.metadata"]
     probe = (
-        "import sys, kitdesk.cli, kitdesk.server; "
+        "import sys, kitdesk.cli, kitdesk.web.server; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     result = subprocess.run(

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
-from kitdesk.checkpoints import INTERRUPTED_NOTE
+from kitdesk.chat.checkpoints import INTERRUPTED_NOTE
 from kitdesk.paths import Paths
 
 from tests.live_server import LiveServer

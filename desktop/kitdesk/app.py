@@ -12,18 +12,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from kitdesk import __version__
-from kitdesk.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.app_info import Basics, open_basics
-from kitdesk.chatkit_endpoint import INTERNAL_MESSAGE, build_chatkit_router
-from kitdesk.export import build_export_router
-from kitdesk.http_errors import error_response
-from kitdesk.models_catalog import ModelsCatalog
+from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
-from kitdesk.server import StartupProblem
-from kitdesk.store import SchemaError, SQLiteStore, StoreClosedError
+from kitdesk.providers.catalog import ModelsCatalog
+from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
+from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
+from kitdesk.web.chatkit_route import INTERNAL_MESSAGE, build_chatkit_router
+from kitdesk.web.export import build_export_router
+from kitdesk.web.responses import error_response
 
 if TYPE_CHECKING:
-    from kitdesk.responder import KitdeskChatServer
+    from kitdesk.chat.responder import KitdeskChatServer
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def start_chat_server(app: FastAPI) -> KitdeskChatServer:
     """Build the ChatKit server (the Agents SDK import) and let /chatkit use it."""
     future: concurrent.futures.Future[KitdeskChatServer] = app.state.chat_server_future
     try:
-        from kitdesk.responder import KitdeskChatServer
+        from kitdesk.chat.responder import KitdeskChatServer
 
         services: ApiServices = app.state.services
         settings_file = services.settings_file

@@ -16,7 +16,7 @@ from typing import Any
 from kitdesk import __version__
 from kitdesk.keys import KeyStore, keyring_status
 from kitdesk.paths import Paths
-from kitdesk.providers import ProviderResolver
+from kitdesk.providers.resolver import ProviderResolver
 from kitdesk.settings import SettingsFile
 
 log = logging.getLogger(__name__)

@@ -65,7 +65,7 @@ def _paths(args: argparse.Namespace) -> Paths:
 
 
 def serve(paths: Paths, port: int) -> int:
-    from kitdesk.server import ServerStartError, start_server
+    from kitdesk.web.server import ServerStartError, start_server
 
     if not 0 <= port <= 65535:
         print(f"kitdesk: --port must be between 0 and 65535, not {port}", file=sys.stderr)
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_self_test()
     if args.command == "serve":
         return serve(paths, args.port)
-    from kitdesk.window import run_window
+    from kitdesk.window.main import run_window
 
     return run_window(paths)
 

@@ -62,7 +62,7 @@ def check_keyring() -> str:
 
 
 def check_server(paths: Paths) -> str:
-    from kitdesk.server import start_server
+    from kitdesk.web.server import start_server
 
     server = start_server(paths)
     try:
@@ -88,7 +88,7 @@ def check_server(paths: Paths) -> str:
 
 
 def check_database(folder: Path) -> str:
-    from kitdesk.store import SQLiteStore
+    from kitdesk.store.sqlite import SQLiteStore
 
     store = SQLiteStore(folder / "selftest.db", folder / "attachments")
     try:

@@ -23,7 +23,7 @@ What profiling (py-spy on the ``kitdesk serve`` process) found, and what was don
 - Agents SDK path: 190-275 ms of CPU per 1,000 deltas, about 1,000-2,000
   deltas/s: a pydantic event per provider delta in the openai client, the
   Agents SDK, chatkit's converter and ChatKit's server, each serialised.
-  -> ``kitdesk.relay``: raw SSE bytes, every socket read's deltas merged into
+  -> ``kitdesk.chat.relay``: raw SSE bytes, every socket read's deltas merged into
   one ChatKit event (15-17 ms CPU per 1,000 deltas here).
 - chatkit 1.6.5 rebuilt ``TypeAdapter(ChatKitReq)`` on every request (a third
   of a turn's CPU) -> built once in ``KitdeskChatServer.process``.

@@ -40,8 +40,8 @@ from chatkit.types import (
     UserMessageItem,
     UserMessageTextContent,
 )
-from kitdesk.context import RequestContext
-from kitdesk.store import SQLiteStore
+from kitdesk.chat.context import RequestContext
+from kitdesk.store.sqlite import SQLiteStore
 
 CTX = RequestContext(origin="http://127.0.0.1:1")
 LONG_THREAD = "thr_long"

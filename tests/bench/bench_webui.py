@@ -36,9 +36,9 @@ from chatkit.types import (
     UserMessageItem,
     UserMessageTextContent,
 )
-from kitdesk.context import RequestContext
+from kitdesk.chat.context import RequestContext
 from kitdesk.paths import resolve_paths
-from kitdesk.store import SQLiteStore
+from kitdesk.store.sqlite import SQLiteStore
 from playwright.sync_api import Page, sync_playwright
 
 from tests.upstream import Turn, Upstream

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import webview
-from kitdesk.bridge import EXPOSED, Bridge, exposed_functions, safe_export_name
 from kitdesk.paths import Paths
+from kitdesk.window.bridge import EXPOSED, Bridge, exposed_functions, safe_export_name
 
 
 class SaveDialog:

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from kitdesk.single_instance import (
+from kitdesk.window.single_instance import (
     INFO_NAME,
     InstanceLock,
     ask_running_instance_to_show,
@@ -31,9 +31,10 @@ def test_a_lock_held_by_another_process_is_seen_and_dies_with_it(tmp_path: Path)
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from kitdesk.single_instance import "
-            "InstanceLock; lock = InstanceLock(Path(sys.argv[1])); print(lock.acquire(), "
-            "flush=True); time.sleep(60)",
+            "import sys, time; from pathlib import Path; "
+            "from kitdesk.window.single_instance import InstanceLock; "
+            "lock = InstanceLock(Path(sys.argv[1])); print(lock.acquire(), flush=True); "
+            "time.sleep(60)",
             str(tmp_path),
         ],
         stdout=subprocess.PIPE,

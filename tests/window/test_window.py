@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kitdesk.bridge import EXPOSED
+from kitdesk.window.bridge import EXPOSED
 
 from tests.upstream import Upstream
 from tests.window import harness, x11

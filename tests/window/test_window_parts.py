@@ -11,7 +11,7 @@ import pytest
 import webview
 import webview.util
 from kitdesk.logs import register_secret
-from kitdesk.window import (
+from kitdesk.window.main import (
     CRASH_FILE,
     DEFAULT_SIZE,
     MIN_SIZE,

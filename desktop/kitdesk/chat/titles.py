@@ -1,0 +1,132 @@
+"""Automatic thread titles.
+
+After the first exchange the same provider is asked, without streaming and
+with a small token budget, for a few words naming the conversation. The reply
+is cleaned to one line of at most 60 characters. Any failure (no key, an
+error, an empty or silly reply) falls back to the first words of the user's
+first message, so a thread never stays "New chat" because of the provider.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from openai import AsyncOpenAI, omit
+
+from kitdesk.providers.resolver import ResolvedModel
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE_CHARS = 60
+FALLBACK_WORDS = 6
+FALLBACK_CHARS = 50
+DEFAULT_TITLE = "New chat"
+# Asked for alongside the answer; the stream waits for it at most this long after.
+TITLE_TIMEOUT_SECONDS = 10.0
+# Sent to the model; the test upstream recognises title requests by "short title".
+TITLE_INSTRUCTIONS = (
+    "Write a short title for this conversation: at most six words, in the "
+    "conversation's language, no quotes, no trailing punctuation. Reply with the title only."
+)
+_EXCERPT_CHARS = 2000
+_PREFIX = re.compile(r"^(title|titre|titel|título)\s*:\s*", re.IGNORECASE)
+_MARKDOWN = re.compile(r"\*+|`+|__|~~")
+_REASONING_MODEL = re.compile(r"(^|/)(o\d|gpt-5)", re.IGNORECASE)
+
+
+def is_reasoning_model(model: str) -> bool:
+    """OpenAI reasoning families, which spend tokens thinking before they answer."""
+    return bool(_REASONING_MODEL.search(model))
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def sanitize_title(raw: str | None) -> str | None:
+    """One clean line of at most 60 characters, or None when nothing usable is left."""
+    if not raw:
+        return None
+    line = next((ln for ln in raw.splitlines() if ln.strip()), "")
+    line = line.strip().lstrip("#*>- ").strip()
+    line = _PREFIX.sub("", line)
+    line = _MARKDOWN.sub("", line)  # "What Is **Kitdesk**" -> "What Is Kitdesk"
+    line = line.strip("\"'“”‘’«»`*_ ")
+    line = " ".join(line.split()).rstrip(".!。")
+    if not line:
+        return None
+    return _cut(line, MAX_TITLE_CHARS)
+
+
+def fallback_title(user_text: str) -> str:
+    """The first few words of the user's first message."""
+    user_text = _MARKDOWN.sub("", user_text)
+    words = " ".join(user_text.split()).split(" ")[:FALLBACK_WORDS]
+    text = " ".join(w for w in words if w)
+    if not text:
+        return DEFAULT_TITLE
+    shortened = _cut(text, FALLBACK_CHARS)
+    if len(user_text.split()) > FALLBACK_WORDS and not shortened.endswith("…"):
+        shortened += "…"
+    return shortened
+
+
+def _conversation(user_text: str, answer_text: str) -> str:
+    if not answer_text:
+        return f"User: {user_text[:_EXCERPT_CHARS]}"
+    return f"User: {user_text[:_EXCERPT_CHARS]}\nAssistant: {answer_text[:_EXCERPT_CHARS]}"
+
+
+async def ask_for_title(
+    client: AsyncOpenAI, model: ResolvedModel, user_text: str, answer_text: str
+) -> str | None:
+    """The provider's title suggestion, cleaned; raises on provider errors."""
+    conversation = _conversation(user_text, answer_text)
+    # A title is not worth a retry: the fallback is good enough.
+    client = client.with_options(max_retries=0)
+    if model.api == "responses":
+        reasoning = is_reasoning_model(model.model)
+        response = await client.responses.create(
+            model=model.model,
+            instructions=TITLE_INSTRUCTIONS,
+            input=conversation,
+            max_output_tokens=600 if reasoning else 32,
+            store=False,
+            timeout=TITLE_TIMEOUT_SECONDS,
+            reasoning={"effort": "low"} if reasoning else omit,
+        )
+        return sanitize_title(response.output_text)
+    completion = await client.chat.completions.create(
+        model=model.model,
+        messages=[
+            {"role": "system", "content": TITLE_INSTRUCTIONS},
+            {"role": "user", "content": conversation},
+        ],
+        max_tokens=32,
+        timeout=TITLE_TIMEOUT_SECONDS,
+    )
+    if not completion.choices:
+        return None
+    return sanitize_title(completion.choices[0].message.content)
+
+
+async def make_title(
+    client: AsyncOpenAI | None, model: ResolvedModel | None, user_text: str, answer_text: str
+) -> str:
+    """A title for a new thread: the provider's, else the fallback. Never raises."""
+    if client is not None and model is not None:
+        try:
+            title = await ask_for_title(client, model, user_text, answer_text)
+            if title:
+                return title
+        except Exception as exc:
+            log.info(
+                "title request to %s failed (%s); using the first words instead",
+                model.provider_id,
+                type(exc).__name__,
+            )
+    return fallback_title(user_text)

@@ -1,0 +1,264 @@
+"""Schema versions of the Kitdesk database, as an ordered list of functions.
+
+``PRAGMA user_version`` holds how many migrations a file has had. Opening an
+older file first copies it, with SQLite's online backup API (a consistent
+snapshot even while another connection writes), to
+``<backups_dir>/kitdesk-v<old>-<UTC timestamp>.db``; then each missing step
+runs in its own transaction together with its version bump, so a crash leaves
+the file at one version or the next, never between. Never edit a released
+step: append a new one.
+
+Version 1: threads, items and attachments.
+Version 2: feedback, and full-text search over message text and thread titles.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chatkit.types import ThreadItem
+from pydantic import TypeAdapter, ValidationError
+
+from kitdesk.store.search import searchable_text
+
+log = logging.getLogger(__name__)
+
+_item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
+
+
+class SchemaError(Exception):
+    """The database file cannot be used by this version of Kitdesk (message is for a person)."""
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    ``executescript`` would COMMIT first (Python 3.11), breaking the one
+    transaction per step; this splits on complete statements instead, which
+    keeps trigger bodies (``BEGIN ... END;``) whole.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
+
+
+def _v1_core(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        -- seq is the rowid: the full-text index of titles points at it.
+        -- updated_at is the last activity in microseconds since the epoch;
+        -- the history sidebar lists threads by it, newest first.
+        CREATE TABLE threads (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT,
+            created_at TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            metadata TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX threads_by_activity ON threads (updated_at, id);
+
+        -- seq gives insertion order and is the keyset for paging. AUTOINCREMENT
+        -- never hands out a number twice, so a cursor or index entry of a
+        -- deleted item can never point at a newer one.
+        CREATE TABLE items (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            thread_id TEXT NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (thread_id, id)
+        );
+        CREATE INDEX items_by_thread ON items (thread_id, seq);
+
+        -- thread_id stays NULL until the message carrying the attachment is sent.
+        CREATE TABLE attachments (
+            id TEXT PRIMARY KEY,
+            thread_id TEXT REFERENCES threads (id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX attachments_by_thread ON attachments (thread_id);
+        """,
+    )
+
+
+def _v2_feedback_and_search(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE feedback (
+            thread_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('positive', 'negative')),
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (thread_id, item_id),
+            FOREIGN KEY (thread_id, item_id) REFERENCES items (thread_id, id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+
+        ALTER TABLE items ADD COLUMN search_text TEXT;
+        """,
+    )
+    # Fill search_text for existing messages. The text is extracted in Python
+    # (the same function the store uses on every write) so old and new rows match.
+    rows = db.execute(
+        "SELECT seq, data FROM items WHERE type IN ('user_message', 'assistant_message')"
+    )
+    updates: list[tuple[str, int]] = []
+    for seq, data in rows:
+        try:
+            text = searchable_text(_item_adapter.validate_json(data))
+        except ValidationError:
+            log.warning("item %s is not a valid thread item; not indexed", seq)
+            continue
+        if text:
+            updates.append((text, seq))
+    db.executemany("UPDATE items SET search_text = ? WHERE seq = ?", updates)
+
+    # External-content FTS5 tables: the text lives once, in items/threads; the
+    # index points at their rowids. Triggers keep it in step with every insert,
+    # update and delete, including the cascade when a thread is deleted.
+    _run_script(
+        db,
+        """
+        -- prefix = '2 3': the last query term is matched as a prefix while
+        -- typing; without these indexes a short prefix of a common word ("th")
+        -- merges the lists of every word it starts, which is slow at scale.
+        CREATE VIRTUAL TABLE items_fts USING fts5 (
+            search_text, content = 'items', content_rowid = 'seq',
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+        );
+        INSERT INTO items_fts (rowid, search_text)
+            SELECT seq, search_text FROM items WHERE search_text IS NOT NULL;
+
+        CREATE TRIGGER items_fts_insert AFTER INSERT ON items
+        WHEN new.search_text IS NOT NULL BEGIN
+            INSERT INTO items_fts (rowid, search_text) VALUES (new.seq, new.search_text);
+        END;
+        CREATE TRIGGER items_fts_delete AFTER DELETE ON items
+        WHEN old.search_text IS NOT NULL BEGIN
+            INSERT INTO items_fts (items_fts, rowid, search_text)
+                VALUES ('delete', old.seq, old.search_text);
+        END;
+        CREATE TRIGGER items_fts_update AFTER UPDATE OF search_text ON items BEGIN
+            INSERT INTO items_fts (items_fts, rowid, search_text)
+                SELECT 'delete', old.seq, old.search_text WHERE old.search_text IS NOT NULL;
+            INSERT INTO items_fts (rowid, search_text)
+                SELECT new.seq, new.search_text WHERE new.search_text IS NOT NULL;
+        END;
+
+        CREATE VIRTUAL TABLE threads_fts USING fts5 (
+            title, content = 'threads', content_rowid = 'seq',
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+        );
+        INSERT INTO threads_fts (rowid, title)
+            SELECT seq, title FROM threads WHERE title IS NOT NULL;
+
+        CREATE TRIGGER threads_fts_insert AFTER INSERT ON threads
+        WHEN new.title IS NOT NULL BEGIN
+            INSERT INTO threads_fts (rowid, title) VALUES (new.seq, new.title);
+        END;
+        CREATE TRIGGER threads_fts_delete AFTER DELETE ON threads
+        WHEN old.title IS NOT NULL BEGIN
+            INSERT INTO threads_fts (threads_fts, rowid, title)
+                VALUES ('delete', old.seq, old.title);
+        END;
+        CREATE TRIGGER threads_fts_update AFTER UPDATE OF title ON threads BEGIN
+            INSERT INTO threads_fts (threads_fts, rowid, title)
+                SELECT 'delete', old.seq, old.title WHERE old.title IS NOT NULL;
+            INSERT INTO threads_fts (rowid, title)
+                SELECT new.seq, new.title WHERE new.title IS NOT NULL;
+        END;
+        """,
+    )
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_feedback_and_search]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def backup_database(db: sqlite3.Connection, backups_dir: Path, version: int) -> Path:
+    """Copy the open database to the backups folder with the online backup API."""
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = backups_dir / f"kitdesk-v{version}-{stamp}.db"
+    copy = sqlite3.connect(target)
+    try:
+        db.backup(copy)
+        # The copy inherits WAL mode from the page header; a backup should be one
+        # self-contained file that opens anywhere, read-only media included.
+        copy.execute("PRAGMA journal_mode = DELETE")
+    except BaseException:
+        copy.close()
+        target.unlink(missing_ok=True)  # never leave a half copy that looks like a backup
+        raise
+    copy.close()
+    return target
+
+
+def migrate(db: sqlite3.Connection, backups_dir: Path) -> Path | None:
+    """Bring the database to LATEST_VERSION; return the backup made first, if any.
+
+    ``db`` must be in autocommit mode (isolation_level=None).
+    """
+    version = schema_version(db)
+    if version > LATEST_VERSION:
+        raise SchemaError(
+            f"This database was written by a newer Kitdesk (schema version {version}; "
+            f"this version understands up to {LATEST_VERSION}). Update Kitdesk to open it."
+        )
+    if version == LATEST_VERSION:
+        return None
+
+    has_content = db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0] > 0
+    if version == 0 and has_content:
+        raise SchemaError(
+            "This file is not a Kitdesk database (it already holds other tables). "
+            "Move it aside or choose another data folder."
+        )
+    backup = None
+    if has_content:
+        try:
+            backup = backup_database(db, backups_dir, version)
+        except (OSError, sqlite3.Error) as error:
+            raise SchemaError(
+                f"Kitdesk must back up its database before upgrading it, and could not "
+                f"write the copy to {backups_dir}: {error}. Nothing was changed; free some "
+                "disk space or fix the folder's permissions, then start Kitdesk again."
+            ) from error
+    if backup is not None:
+        log.info("backed up schema version %s to %s before migrating", version, backup)
+
+    for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            if schema_version(db) >= target:
+                db.execute("ROLLBACK")
+                continue
+            step(db)
+            db.execute(f"PRAGMA user_version = {int(target)}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        log.info("database migrated to schema version %s", target)
+    return backup

@@ -1,0 +1,250 @@
+"""``POST /chatkit``: the ChatKit protocol over HTTP, with readable errors.
+
+The SDK's ``process()`` validates and routes, but a bad request would surface
+as a pydantic traceback and a 500, and an error thrown inside a stream would
+cut it short. This endpoint validates first, so a person reads what was wrong,
+and guards streams so they always end with an ``error`` event instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import typing
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from chatkit.store import NotFoundError
+from chatkit.types import (
+    AttachmentsCreateReq,
+    ChatKitReq,
+    ErrorEvent,
+    NonStreamingReq,
+    StreamingReq,
+    ThreadsAddUserMessageReq,
+    ThreadsCreateReq,
+    ThreadsSyncCustomActionReq,
+    ThreadsUpdateReq,
+    UserMessageInput,
+)
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import TypeAdapter, ValidationError
+
+from kitdesk.chat.context import RequestContext
+from kitdesk.errors import UserFacingError
+from kitdesk.providers.resolver import ProviderNotReady
+from kitdesk.store.sqlite import (
+    ALLOWED_MIME_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS_PER_MESSAGE,
+    MAX_PAGE_SIZE,
+)
+from kitdesk.web.responses import describe_validation_error, error_response
+from kitdesk.web.server import BUILD_FAILED_MESSAGE
+
+if TYPE_CHECKING:  # importing these pulls in the Agents SDK: not at start-up
+    from chatkit.server import StreamingResult
+
+    from kitdesk.chat.responder import KitdeskChatServer
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 32 * 1024 * 1024  # room for base64 audio in input.transcribe
+# About 250k tokens: more than any model's context is pointless and only bloats the store.
+MAX_MESSAGE_CHARS = 1_000_000
+MAX_TITLE_CHARS = 200
+
+_REQUEST_ADAPTER: TypeAdapter[ChatKitReq] = TypeAdapter(ChatKitReq)
+
+
+def _request_types() -> list[str]:
+    names = []
+    for union in (StreamingReq, NonStreamingReq):
+        for model in typing.get_args(union):
+            names.append(model.model_fields["type"].default)
+    return sorted(names)
+
+
+REQUEST_TYPES = _request_types()
+
+NOT_FOUND_MESSAGE = "That conversation or item no longer exists. It may have been deleted."
+INTERNAL_MESSAGE = "Kitdesk hit an unexpected problem. The details are in its log file."
+
+
+def _error_frame(message: str, *, allow_retry: bool) -> bytes:
+    event = ErrorEvent(code="custom", message=message, allow_retry=allow_retry)
+    return b"data: " + event.model_dump_json().encode() + b"\n\n"
+
+
+async def _guarded(stream: StreamingResult) -> AsyncIterator[bytes]:
+    """Relay the SDK's stream; any failure becomes a final, readable error event."""
+    try:
+        async for chunk in stream:
+            yield chunk
+    except NotFoundError:
+        yield _error_frame(NOT_FOUND_MESSAGE, allow_retry=False)
+    except (UserFacingError, ProviderNotReady) as exc:
+        yield _error_frame(str(exc), allow_retry=False)
+    except ValueError as exc:
+        # The SDK raises ValueError for requests that don't fit the thread's state.
+        log.info("refused streaming request: %s", exc)
+        yield _error_frame(
+            "Kitdesk could not do that with this conversation as it is now.", allow_retry=False
+        )
+    except Exception:
+        log.exception("streaming request failed")
+        yield _error_frame(INTERNAL_MESSAGE, allow_retry=True)
+
+
+def _check_attachment(params: AttachmentsCreateReq) -> Response | None:
+    mime = params.params.mime_type.split(";", 1)[0].strip().lower()
+    if mime not in ALLOWED_MIME_TYPES:
+        return error_response(
+            415,
+            "attachment_type_not_allowed",
+            f"Files of type “{mime or 'unknown'}” can't be attached. "
+            "Attach images (PNG, JPEG, GIF, WebP), text, Markdown, CSV, JSON or PDF files.",
+        )
+    if params.params.size > MAX_ATTACHMENT_BYTES:
+        limit_mb = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        return error_response(
+            413,
+            "attachment_too_large",
+            f"“{params.params.name}” is larger than the {limit_mb} MB limit for attachments.",
+        )
+    if params.params.size < 0:
+        return error_response(400, "invalid_request", "params.size: must not be negative")
+    return None
+
+
+def _check_limits(request: ChatKitReq) -> Response | None:
+    if isinstance(request, ThreadsUpdateReq) and len(request.params.title) > MAX_TITLE_CHARS:
+        return error_response(
+            400, "invalid_request", f"params.title: must be at most {MAX_TITLE_CHARS} characters"
+        )
+    limit = getattr(request.params, "limit", None)
+    if limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
+        return error_response(
+            400, "invalid_request", f"params.limit: must be between 1 and {MAX_PAGE_SIZE}"
+        )
+    return None
+
+
+async def _check_message(message: UserMessageInput, server: KitdeskChatServer) -> Response | None:
+    """Refuse an empty or oversized message, or one naming unknown attachments, before a
+    thread is created or anything is stored."""
+    text = "".join(getattr(part, "text", "") for part in message.content)
+    if not text.strip() and not message.attachments:
+        return error_response(400, "empty_message", "The message is empty. Type something first.")
+    if len(text) + len(message.quoted_text or "") > MAX_MESSAGE_CHARS:
+        return error_response(
+            413,
+            "message_too_long",
+            f"The message is longer than {MAX_MESSAGE_CHARS:,} characters. "
+            "Attach long text as a file instead.",
+        )
+    if len(message.attachments) > MAX_ATTACHMENTS_PER_MESSAGE:
+        return error_response(
+            400,
+            "too_many_attachments",
+            f"A message can carry at most {MAX_ATTACHMENTS_PER_MESSAGE} attachments.",
+        )
+    context = RequestContext(origin="")
+    for attachment_id in message.attachments:
+        try:
+            await server.store.load_attachment(attachment_id, context)
+        except NotFoundError:
+            return error_response(
+                400,
+                "unknown_attachment",
+                "One of the attachments is no longer available. "
+                "Remove it and attach the file again.",
+            )
+    return None
+
+
+def build_chatkit_router(
+    chat_server: concurrent.futures.Future[KitdeskChatServer],
+) -> APIRouter:
+    """The route is there from the start; the ChatKit server behind it (which
+    imports the Agents SDK) may still be being built: requests wait for it."""
+    router = APIRouter()
+
+    @router.post("/chatkit")
+    async def chatkit(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return error_response(413, "request_too_large", "The request is too large.")
+        try:
+            raw = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
+            return error_response(400, "invalid_json", "The request body is not valid JSON.")
+        if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+            return error_response(
+                400,
+                "missing_type",
+                'The request needs a "type" naming the operation, such as "threads.list".',
+            )
+        if raw["type"] not in REQUEST_TYPES:
+            return error_response(
+                400,
+                "unknown_request_type",
+                f"Kitdesk does not know the request type “{raw['type'][:80]}”. "
+                f"Known types: {', '.join(REQUEST_TYPES)}.",
+            )
+        try:
+            parsed = _REQUEST_ADAPTER.validate_python(raw)
+        except ValidationError as exc:
+            return error_response(400, "invalid_request", describe_validation_error(exc))
+
+        if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):
+            return refusal
+        try:
+            server = await asyncio.wrap_future(chat_server)
+        except Exception:
+            return error_response(503, "not_started", BUILD_FAILED_MESSAGE)
+        if refusal := _check_limits(parsed):
+            return refusal
+        if isinstance(parsed, ThreadsCreateReq | ThreadsAddUserMessageReq) and (
+            refusal := await _check_message(parsed.params.input, server)
+        ):
+            return refusal
+
+        context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
+        try:
+            result = await server.process_request(parsed, context)
+        except NotFoundError:
+            return error_response(404, "not_found", NOT_FOUND_MESSAGE)
+        except (UserFacingError, ProviderNotReady) as exc:
+            status = exc.status if isinstance(exc, UserFacingError) else 409
+            code = exc.code if isinstance(exc, UserFacingError) else "provider_not_ready"
+            return error_response(status, code, str(exc))
+        except NotImplementedError:
+            what = (
+                "Custom actions are"
+                if isinstance(parsed, ThreadsSyncCustomActionReq)
+                else "This operation is"
+            )
+            return error_response(501, "not_supported", f"{what} not supported by Kitdesk yet.")
+        except ValueError as exc:
+            log.info("refused request %s: %s", parsed.type, exc)
+            return error_response(
+                400,
+                "invalid_request",
+                "Kitdesk could not do that with this conversation as it is now.",
+            )
+
+        from chatkit.server import StreamingResult  # loaded with the server by now
+
+        if isinstance(result, StreamingResult):
+            return StreamingResponse(
+                _guarded(result),
+                media_type="text/event-stream",
+                headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+            )
+        return Response(content=result.json, media_type="application/json")
+
+    return router

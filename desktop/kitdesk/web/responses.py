@@ -1,0 +1,39 @@
+"""One shape for every error the local server returns, written for a person.
+
+``{"error": {"code": "<snake_case>", "message": "<sentence>"}}``
+"""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from kitdesk.errors import UserFacingError
+
+__all__ = ["UserFacingError", "describe_validation_error", "error_response"]
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}},
+        status_code=status,
+        headers={"cache-control": "no-store"},
+    )
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    # Drop pydantic's union-branch tags (e.g. "threads.create") so the path reads as the JSON does.
+    parts = [str(p) for p in loc if not (isinstance(p, str) and "." in p and p != loc[-1])]
+    return ".".join(parts) or "body"
+
+
+def describe_validation_error(exc: ValidationError, *, limit: int = 3) -> str:
+    """Summarise pydantic errors as 'field: problem' sentences."""
+    problems = []
+    for error in exc.errors(include_url=False)[:limit]:
+        message = str(error.get("msg", "is not valid"))
+        problems.append(f"{_location(tuple(error.get('loc', ())))}: {message}")
+    more = len(exc.errors()) - limit
+    if more > 0:
+        problems.append(f"and {more} more problem{'s' if more > 1 else ''}")
+    return "; ".join(problems)

@@ -1,0 +1,328 @@
+"""Runs Kitdesk's server under uvicorn on a loopback port, in a background thread.
+
+Start-up is split so the window never waits on imports it does not need: the
+socket, the security gate and the static web UI (uvicorn + Starlette only)
+come up at once, while the full application (FastAPI, the ChatKit and Agents
+SDKs, the store) is built in a second thread. Requests other than the UI's
+files wait for that build; none fails because of it.
+
+The listening socket is created here, before the app, so the port (needed by
+the Host check) is known up front, and with IPPROTO_TCP so uvicorn sets
+TCP_NODELAY on accepted connections (a plain ``socket.socket()`` added ~40 ms
+to the first bytes of every stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from kitdesk.errors import StartupProblem
+from kitdesk.logs import register_secret
+from kitdesk.paths import Paths
+from kitdesk.web.security import SecurityMiddleware
+from kitdesk.web.static import build_ui_app, is_ui_request
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from kitdesk.app_info import Basics
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+BUILD_FAILED_MESSAGE = "Kitdesk could not start its chat service. The details are in its log file."
+
+
+async def _send_json(send: Send, status: int, body: object) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+class ServerStartError(RuntimeError):
+    pass
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def bind_loopback(port: int = 0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((LOOPBACK, port))
+    except OSError as exc:
+        sock.close()
+        raise ServerStartError(f"Could not listen on {LOOPBACK}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    return sock
+
+
+class DeferredApp:
+    """Serves the UI's files at once and hands every other request to the full
+    app as soon as ``build`` (run in its own thread) has produced it.
+
+    Building runs in three steps: ``prepare`` (settings and keys, quick), then
+    ``build`` (the full app), then ``finish`` (the ChatKit server). Between the
+    first two, ``GET /api/app`` is answered from the prepared basics, so the UI
+    can show the chat while FastAPI and the SDKs are still importing.
+
+    The imports hold the GIL almost all the time, and every step of answering a
+    request needs it too, so ``build`` waits (at most ``first_answer_grace``
+    seconds) until that first answer has gone out or a request needs the full
+    app: the UI's first question is not queued behind a second of imports.
+    """
+
+    def __init__(
+        self,
+        prepare: Callable[[], Basics],
+        build: Callable[[Basics], FastAPI],
+        finish: Callable[[FastAPI], object] | None = None,
+        *,
+        first_answer_grace: float = 1.0,
+    ) -> None:
+        self._ui = build_ui_app()
+        self._first_answer_grace = first_answer_grace
+        self._full_app_wanted = threading.Event()
+        # ``basics``: GET /api/app can be answered. ``built``: the app answers
+        # requests. ``complete``: ``finish`` (the ChatKit server and its Agents
+        # SDK import) is done too.
+        self.basics: concurrent.futures.Future[Basics] = concurrent.futures.Future()
+        self.built: concurrent.futures.Future[FastAPI] = concurrent.futures.Future()
+        self.complete: concurrent.futures.Future[FastAPI] = concurrent.futures.Future()
+        self._thread = threading.Thread(
+            target=self._build, args=(prepare, build, finish), name="kitdesk-build", daemon=True
+        )
+
+    def start_building(self) -> None:
+        """Begin the build; called once the socket is served, because the build's
+        imports hold the GIL and would otherwise slow uvicorn's start-up by half."""
+        self._thread.start()
+
+    def _build(
+        self,
+        prepare: Callable[[], Basics],
+        build: Callable[[Basics], FastAPI],
+        finish: Callable[[FastAPI], object] | None,
+    ) -> None:
+        try:
+            basics = prepare()
+            self.basics.set_result(basics)
+            self._full_app_wanted.wait(self._first_answer_grace)
+            app = build(basics)
+        except BaseException as exc:
+            log.exception("building the application failed")
+            if not self.basics.done():
+                self.basics.set_exception(exc)
+            self.built.set_exception(exc)
+            self.complete.set_exception(exc)
+            return
+        self.built.set_result(app)
+        try:
+            if finish is not None:
+                finish(app)
+        except BaseException as exc:
+            self.complete.set_exception(exc)
+            return
+        self.complete.set_result(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] == "http" and is_ui_request(scope["method"], scope["path"]):
+            await self._ui(scope, receive, send)
+            return
+        answered_early = (
+            scope["type"] == "http"
+            and (scope["method"], scope["path"]) == ("GET", "/api/app")
+            and not self.built.done()
+            and await self._answer_app_info_early(send)
+        )
+        self._full_app_wanted.set()
+        if answered_early:
+            return
+        try:
+            app = await asyncio.wrap_future(self.built)
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, StartupProblem) else BUILD_FAILED_MESSAGE
+            await _send_json(send, 503, {"error": {"code": "not_started", "message": message}})
+            return
+        await app(scope, receive, send)
+
+    async def _answer_app_info_early(self, send: Send) -> bool:
+        """Answer GET /api/app from the basics; False leaves it to the full app
+        (which then answers it, or says why it could not start)."""
+        from kitdesk.app_info import describe_app  # imported by ``prepare`` already
+
+        try:
+            basics = await asyncio.wrap_future(self.basics)
+            info = await asyncio.to_thread(describe_app, basics)  # the keyring is a D-Bus call
+        except Exception:
+            return False
+        await _send_json(send, 200, info)
+        return True
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _close(self) -> None:
+        """Finish pending writes (waits for a build still under way)."""
+        if self._thread.ident is None:  # never started: nothing was opened
+            return
+        try:
+            app = await asyncio.wait_for(asyncio.wrap_future(self.built), timeout=30)
+        except Exception:
+            return
+        close: Callable[[], Awaitable[Any]] = app.state.close
+        await close()
+
+
+class RunningServer:
+    def __init__(
+        self,
+        *,
+        port: int,
+        token: str,
+        deferred: DeferredApp,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        sock: socket.socket,
+    ) -> None:
+        self.port = port
+        self.token = token
+        self._deferred = deferred
+        self._server = server
+        self._thread = thread
+        self._sock = sock
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The launch link: the first load trades the token for a cookie."""
+        return f"{self.base_url}/?token={self.token}"
+
+    @property
+    def app(self) -> FastAPI:
+        """The full application (waits for it to be complete)."""
+        return self._deferred.complete.result()
+
+    def wait_until_built(self, timeout: float | None = None) -> None:
+        """Raise ServerStartError if the full application could not be built."""
+        try:
+            self._deferred.complete.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise ServerStartError("Kitdesk's chat service did not start in time.") from None
+        except StartupProblem as exc:
+            raise ServerStartError(str(exc)) from None
+        except Exception as exc:
+            raise ServerStartError(f"{BUILD_FAILED_MESSAGE} ({type(exc).__name__})") from None
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def __repr__(self) -> str:  # keep the token out of reprs and logs
+        return f"RunningServer(base_url={self.base_url!r})"
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Ask uvicorn to finish: open streams get a short grace period, then the
+        shutdown finishes pending writes. True when it stopped in time."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        stopped = not self._thread.is_alive()
+        if not stopped:
+            self._server.force_exit = True
+            self._thread.join(1.0)
+        self._sock.close()
+        return stopped
+
+
+def start_server(
+    paths: Paths, port: int = 0, *, token: str | None = None, ready_timeout: float = 30.0
+) -> RunningServer:
+    """Start Kitdesk's server in a daemon thread; return once it accepts connections.
+
+    The UI is served from then on; ``RunningServer.app`` / ``wait_until_built``
+    wait for the full application.
+    """
+    token = token or new_token()
+    register_secret(token)
+    sock = bind_loopback(port)
+    actual_port = sock.getsockname()[1]
+
+    def prepare() -> Basics:
+        from kitdesk.app_info import open_basics
+
+        return open_basics(paths)
+
+    def build(basics: Basics) -> FastAPI:
+        from kitdesk.app import create_app  # the heavy imports happen here, off the critical path
+
+        return create_app(paths, basics)
+
+    def finish(app: FastAPI) -> None:
+        from kitdesk.app import start_chat_server
+
+        start_chat_server(app)
+
+    deferred = DeferredApp(prepare, build, finish)
+    config = uvicorn.Config(
+        SecurityMiddleware(deferred, token=token, port=actual_port),
+        log_config=None,  # windowed builds have no stdout; logging goes to our file
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    # In a worker thread uvicorn leaves signals alone: the window or
+    # `kitdesk serve` decides when to stop.
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="kitdesk-server", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + ready_timeout
+    while not server.started:
+        if not thread.is_alive():
+            sock.close()
+            raise ServerStartError("Kitdesk's server stopped while starting; see the log file.")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise ServerStartError("Kitdesk's server did not become ready in time.")
+        time.sleep(0.002)
+    deferred.start_building()
+    log.info("server listening on %s:%s", LOOPBACK, actual_port)
+    return RunningServer(
+        port=actual_port, token=token, deferred=deferred, server=server, thread=thread, sock=sock
+    )

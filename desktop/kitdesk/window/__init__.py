@@ -1,0 +1,1 @@
+"""The desktop window (pywebview), single-instance handling and the JS bridge."""

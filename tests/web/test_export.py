@@ -1,0 +1,43 @@
+"""Exporting a conversation as Markdown and JSON over HTTP."""
+
+from __future__ import annotations
+
+from tests.live_server import LiveServer
+from tests.web.test_chatkit_route import create_thread
+from tests.upstream import Turn, Upstream
+
+
+def test_markdown_export_has_both_sides_in_order(live_chat: LiveServer, upstream: Upstream) -> None:
+    upstream.script(Turn(text="Paris is the capital."))
+    thread_id = create_thread(live_chat, "What is the capital of France?")
+    live_chat.chatkit("threads.update", thread_id=thread_id, title="Capitals / geography")
+    reply = live_chat.client.get(f"/api/threads/{thread_id}/export")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("text/markdown")
+    assert 'filename="Capitals  geography.md"' in reply.headers["content-disposition"]
+    text = reply.text
+    assert text.startswith("# Capitals / geography\n")
+    assert text.index("What is the capital of France?") < text.index("Paris is the capital.")
+
+
+def test_json_export_is_complete(live_chat: LiveServer, upstream: Upstream) -> None:
+    upstream.script(Turn(text="Answer one."))
+    thread_id = create_thread(live_chat, "Question one")
+    data = live_chat.client.get(
+        f"/api/threads/{thread_id}/export", params={"format": "json"}
+    ).json()
+    assert data["kitdesk_export"] == 1
+    assert data["thread"]["id"] == thread_id
+    assert [item["type"] for item in data["items"]] == ["user_message", "assistant_message"]
+
+
+def test_export_of_missing_thread_is_404(live_server: LiveServer) -> None:
+    reply = live_server.client.get("/api/threads/thr_nope/export")
+    assert reply.status_code == 404
+    assert "no longer exists" in reply.json()["error"]["message"]
+
+
+def test_export_rejects_unknown_format(live_server: LiveServer) -> None:
+    reply = live_server.client.get("/api/threads/thr_nope/export", params={"format": "pdf"})
+    assert reply.status_code == 422
+    assert "format" in reply.json()["error"]["message"]
