@@ -18,9 +18,9 @@ from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
-from kitdesk.web.chatkit_route import INTERNAL_MESSAGE, build_chatkit_router
-from kitdesk.web.export import build_export_router
 from kitdesk.web.responses import error_response
+from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
+from kitdesk.web.routes.export import build_export_router
 
 if TYPE_CHECKING:
     from kitdesk.chat.responder import KitdeskChatServer

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.live_server import LiveServer
-from tests.web.test_chatkit_route import create_thread
 from tests.upstream import Turn, Upstream
+from tests.web.test_chatkit import create_thread
 
 
 def test_markdown_export_has_both_sides_in_order(live_chat: LiveServer, upstream: Upstream) -> None:

@@ -1,0 +1,1 @@
+"""One router per ``/api`` resource; ``kitdesk.web.api`` gathers them."""

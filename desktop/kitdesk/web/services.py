@@ -1,0 +1,59 @@
+"""What the ``/api`` routers share: the services the composition root builds once,
+and the refusals more than one router raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from kitdesk.chat.context import RequestContext
+from kitdesk.errors import UserFacingError
+from kitdesk.keys import KeyStore
+from kitdesk.paths import Paths
+from kitdesk.providers.catalog import ModelsCatalog
+from kitdesk.settings import SettingsFile
+from kitdesk.store.sqlite import SQLiteStore
+
+
+@dataclass
+class ApiServices:
+    """What the routes need; built once by the composition root (``app.py``)."""
+
+    paths: Paths
+    settings_file: SettingsFile
+    keys: KeyStore
+    models: ModelsCatalog
+    store: SQLiteStore
+    version: str
+
+
+class ProviderNotFound(UserFacingError):
+    status = 404
+    code = "provider_not_found"
+
+    def __init__(self, provider_id: str) -> None:
+        super().__init__(f"There is no provider “{provider_id}”. It may have been removed.")
+
+
+class ReadOnlyProvider(UserFacingError):
+    status = 409
+    code = "read_only_provider"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The environment provider comes from the OPENAI_API_KEY and OPENAI_BASE_URL "
+            "environment variables; change them there and restart Kitdesk."
+        )
+
+
+class AttachmentNotFound(UserFacingError):
+    status = 404
+    code = "attachment_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("That attachment does not exist. It may have been deleted.")
+
+
+def request_context(request: Request) -> RequestContext:
+    return RequestContext(origin=f"{request.url.scheme}://{request.url.netloc}")
