@@ -8,6 +8,7 @@ speaks:
 - ``POST /v1/chat/completions``   streaming (``data:`` chunks, ``[DONE]``) and not
 - ``GET  /v1/models``
 - ``POST /v1/audio/transcriptions`` (multipart)
+- ``/v1/chatkit/...``               hosted ChatKit sessions and threads (``upstream_chatkit``)
 
 Events are built from the ``openai`` package's own pydantic types, so the wire
 format is what the client library itself parses. For speed (the relay
@@ -20,6 +21,12 @@ requests (a system prompt containing ``TITLE_MARKER``) take turns from
 ``script_title()`` instead, so auto-titling never eats a test's scripted
 answer. With nothing scripted the upstream echoes: ``Echo: <last user text>``
 in several chunks, and a short title for title requests.
+
+Tool calls: ``Turn(tool_calls=[ToolCall("name", '{"a": 1}')])`` answers with
+function calls in either wire format (``upstream_tools``); several calls are
+parallel calls. Like a real provider, the upstream refuses (400) a request whose
+history has a tool call without its result; ``check_tool_results = False`` lets
+such a request through.
 
 ``python -m tests.upstream --port N`` runs it standalone and prints its base URL.
 """
@@ -79,6 +86,17 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
+from tests.upstream_chatkit import HostedChatKit
+from tests.upstream_errors import openai_error
+from tests.upstream_tools import (
+    ScriptedCall,
+    ToolCall,
+    chat_tool_call_deltas,
+    fix_ids,
+    missing_tool_result,
+    responses_call_events,
+)
+
 # The title prompt in kitdesk/titles.py contains this phrase; it is how the
 # upstream tells a title request from a chat request.
 TITLE_MARKER = "short title"
@@ -88,6 +106,7 @@ DEFAULT_TRANSCRIPT = "Hello from the microphone"
 # fast provider's do through TCP; each event is still its own SSE frame.
 BURST_FRAMES = 32
 # Placeholders in a pre-serialised delta event (see ResponsesStream.events).
+DEFAULT_TEXT = "..."
 DELTA_MARK = "@@kitdesk-delta@@"
 SEQUENCE_MARK = "@@kitdesk-sequence@@"
 
@@ -96,7 +115,8 @@ SEQUENCE_MARK = "@@kitdesk-sequence@@"
 class Turn:
     """One scripted answer. Every field has a default, so ``Turn()`` is a valid answer."""
 
-    text: str = "..."
+    # The answer's text; unset: "..." for a plain answer, no text for one with tool calls.
+    text: str | None = None
     # The deltas to send; default: ``text`` split after each space.
     chunks: list[str] | None = None
     delay_before: float = 0.0  # seconds before the response starts (headers included)
@@ -111,6 +131,8 @@ class Turn:
     disconnect_after: int | None = None  # drop the connection after N text deltas
     malformed: bool = False  # send an SSE event whose data is not JSON
     refusal: bool = False  # the text is a refusal (refusal deltas / content part)
+    # Function calls made after the text (several: parallel calls); see upstream_tools.
+    tool_calls: list[ToolCall] = field(default_factory=list)
     # After N text deltas, report an error inside the stream (Responses
     # "response.failed"; Chat Completions an {"error": ...} chunk, as OpenRouter
     # sends) and end the body.
@@ -119,11 +141,16 @@ class Turn:
     def deltas(self) -> list[str]:
         if self.chunks is not None:
             return list(self.chunks)
-        return split_words(self.text)
+        return split_words(self.text if self.text is not None else DEFAULT_TEXT)
 
     @property
     def text_joined(self) -> str:
         return "".join(self.deltas())
+
+    @property
+    def has_message(self) -> bool:
+        """Whether the answer has a text message (a tool-call answer may have none)."""
+        return not self.tool_calls or self.text is not None or self.chunks is not None
 
 
 @dataclass(frozen=True)
@@ -204,15 +231,7 @@ def error_response(turn: Turn) -> JSONResponse:
     status = turn.status or 500
     code = {401: "invalid_api_key", 404: "model_not_found", 429: "rate_limit_exceeded"}
     headers = {"retry-after": turn.retry_after} if turn.retry_after is not None else {}
-    body = {
-        "error": {
-            "message": turn.error_message,
-            "type": "invalid_request_error" if status < 500 else "server_error",
-            "param": None,
-            "code": code.get(status),
-        }
-    }
-    return JSONResponse(body, status_code=status, headers=headers)
+    return openai_error(status, turn.error_message, code=code.get(status), headers=headers)
 
 
 class UpstreamDisconnect(Exception):
@@ -257,6 +276,8 @@ class Upstream:
         self.requests: list[RecordedRequest] = []
         self.transcript = DEFAULT_TRANSCRIPT
         self.transcription_status: int | None = None
+        self.check_tool_results = True
+        self.chatkit = HostedChatKit()
         self._turns: deque[Turn] = deque()
         self._title_turns: deque[Turn] = deque()
         self._port = port
@@ -277,6 +298,7 @@ class Upstream:
                     self._chat_completions,
                     methods=["POST"],
                 ),
+                *self.chatkit.routes(self._admit),
             ],
         )
 
@@ -298,6 +320,8 @@ class Upstream:
         self.require_key = None
         self.transcript = DEFAULT_TRANSCRIPT
         self.transcription_status = None
+        self.check_tool_results = True
+        self.chatkit.reset()
 
     @property
     def pending(self) -> int:
@@ -446,11 +470,22 @@ class Upstream:
             return error_response(Turn(status=self.transcription_status, error_message="Not found"))
         return JSONResponse({"text": self.transcript})
 
-    async def _answer(self, request: Request) -> tuple[dict[str, Any], Turn] | StarletteResponse:
-        """Record the request and take its scripted turn; or the error response to send."""
+    async def _admit(self, request: Request) -> dict[str, Any] | StarletteResponse:
+        """Record the request and check its key: its JSON body, or the error response to send."""
         body = await self._record(request)
         if not self._authorized(request):
             return self._unauthorized()
+        return body
+
+    async def _answer(self, request: Request) -> tuple[dict[str, Any], Turn] | StarletteResponse:
+        """Record the request and take its scripted turn; or the error response to send."""
+        body = await self._admit(request)
+        if isinstance(body, StarletteResponse):
+            return body
+        if self.check_tool_results:
+            refused = missing_tool_result(request.url.path, body)
+            if refused is not None:
+                return refused
         turn = self._next_turn(body)
         if turn.delay_before:
             await asyncio.sleep(turn.delay_before)
@@ -502,6 +537,9 @@ class ResponsesStream:
         self.reasoning_id = f"rs_{uuid.uuid4().hex}"
         self.created_at = time.time()
         self.sequence = 0
+        self.calls: list[ScriptedCall] = fix_ids(turn.tool_calls)
+        self.sent_text = ""
+        self.failed = False
 
     def _output(self, text: str, complete: bool) -> list[Any]:
         output: list[Any] = []
@@ -513,7 +551,9 @@ class ResponsesStream:
                     summary=[Summary(text=self.turn.reasoning_summary, type="summary_text")],
                 )
             )
-        output.append(self._message(text, complete))
+        if self.turn.has_message:
+            output.append(self._message(text, complete))
+        output += [call.responses_item(complete=True) for call in self.calls if complete]
         return output
 
     def _part(self, text: str) -> ResponseOutputText | ResponseOutputRefusal:
@@ -580,6 +620,29 @@ class ResponsesStream:
             async for frame in self._reasoning_events(turn.reasoning_summary):
                 yield frame
             output_index = 1
+        if turn.has_message:
+            async for frame in self._message_events(output_index):
+                yield frame
+            if self.failed:
+                return
+            output_index += 1
+        for call in self.calls:
+            for event in responses_call_events(call, output_index):
+                yield self._frame(event)
+            output_index += 1
+        yield self._frame(
+            ResponseCompletedEvent(
+                response=self._response(
+                    "completed", self._output(self.sent_text, True), usage=True
+                ),
+                sequence_number=0,
+                type="response.completed",
+            )
+        )
+
+    async def _message_events(self, output_index: int) -> AsyncIterator[bytes]:
+        """The text message item: added, its deltas, done (or a scripted fault on the way)."""
+        turn = self.turn
         yield self._frame(
             ResponseOutputItemAddedEvent(
                 item=self._message(None, False),
@@ -635,6 +698,7 @@ class ResponsesStream:
             if turn.fail_after is not None and index >= turn.fail_after:
                 yield b"".join(pending)
                 yield self._frame(self._failed_event())
+                self.failed = True
                 return
             if turn.malformed and index == 1:
                 pending.append(b"event: response.output_text.delta\ndata: {not json\n\n")
@@ -652,6 +716,7 @@ class ResponsesStream:
         if pending:
             yield b"".join(pending)
         text = "".join(sent)
+        self.sent_text = text
         if turn.refusal:
             done: BaseModel = ResponseRefusalDoneEvent(
                 content_index=0,
@@ -688,13 +753,6 @@ class ResponsesStream:
                 output_index=output_index,
                 sequence_number=0,
                 type="response.output_item.done",
-            )
-        )
-        yield self._frame(
-            ResponseCompletedEvent(
-                response=self._response("completed", self._output(text, True), usage=True),
-                sequence_number=0,
-                type="response.completed",
             )
         )
 
@@ -774,6 +832,7 @@ class ChatStream:
         self.model = model
         self.id = f"chatcmpl-{uuid.uuid4().hex}"
         self.created = int(time.time())
+        self.calls: list[ScriptedCall] = fix_ids(turn.tool_calls)
 
     def _chunk(self, delta: ChoiceDelta, finish: str | None = None) -> dict[str, Any]:
         return _dump(
@@ -791,16 +850,18 @@ class ChatStream:
         return f"data: {json.dumps(data)}\n\n".encode()
 
     def completion(self) -> ChatCompletion:
+        text = self.turn.text_joined if self.turn.has_message else None
         return ChatCompletion(
             id=self.id,
             choices=[
                 CompletionChoice(
-                    finish_reason="stop",
+                    finish_reason="tool_calls" if self.calls else "stop",
                     index=0,
                     message=ChatCompletionMessage(
                         role="assistant",
-                        content=None if self.turn.refusal else self.turn.text_joined,
-                        refusal=self.turn.text_joined if self.turn.refusal else None,
+                        content=None if self.turn.refusal else text,
+                        refusal=text if self.turn.refusal else None,
+                        tool_calls=[call.chat_message_call() for call in self.calls] or None,
                     ),
                 )
             ],
@@ -824,7 +885,7 @@ class ChatStream:
         template["choices"][0]["delta"] = {"refusal" if turn.refusal else "content": DELTA_MARK}
         frame_template = f"data: {json.dumps(template)}\n\n"
         pending: list[bytes] = []
-        for index, delta in enumerate(turn.deltas()):
+        for index, delta in enumerate(turn.deltas() if turn.has_message else []):
             if turn.disconnect_after is not None and index >= turn.disconnect_after:
                 yield b"".join(pending)
                 raise UpstreamDisconnect
@@ -845,7 +906,12 @@ class ChatStream:
                 pending.clear()
         if pending:
             yield b"".join(pending)
-        yield self._frame({**self._chunk(ChoiceDelta(), finish="stop"), **usage_field})
+        for tool_calls in chat_tool_call_deltas(self.calls):
+            chunk = {**self._chunk(ChoiceDelta()), **usage_field}
+            chunk["choices"][0]["delta"] = {"tool_calls": tool_calls}
+            yield self._frame(chunk)
+        finish = "tool_calls" if self.calls else "stop"
+        yield self._frame({**self._chunk(ChoiceDelta(), finish=finish), **usage_field})
         if include_usage:
             usage = CompletionUsage(completion_tokens=5, prompt_tokens=10, total_tokens=15)
             final = {**self._chunk(ChoiceDelta()), "choices": [], "usage": _dump(usage)}
