@@ -8,6 +8,7 @@ code is tested against them: each tool is called through a real
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -177,3 +178,30 @@ async def test_http_required_header() -> None:
         assert refused.json()["error"]["code"] == "unauthorized"
         async with http_session(server.url, headers={"X-Kitdesk-Token": "tok-123"}) as session:
             assert text_of(await call(session, "echo", text="let in")) == "let in"
+
+
+def fails_with(message: str) -> pytest.RaisesGroup[MCPError]:
+    """The SDK's task groups wrap a failed start in exception groups."""
+    return pytest.RaisesGroup(pytest.RaisesExc(MCPError, match=message), flatten_subgroups=True)
+
+
+async def test_stdio_server_that_exits_at_start() -> None:
+    launch = stdio_launch(extra_args=["--exit-at-start", "3"])
+    params = StdioServerParameters(command=launch.command, args=launch.args, env=launch.env)
+    with open(os.devnull, "w") as quiet, fails_with("Connection closed"):
+        async with (
+            stdio_client(params, errlog=quiet) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+
+
+async def test_stdio_server_that_hangs_at_start() -> None:
+    launch = stdio_launch(extra_args=["--hang-at-start"])
+    params = StdioServerParameters(command=launch.command, args=launch.args, env=launch.env)
+    with fails_with("timed out"):
+        async with (
+            stdio_client(params) as (read, write),
+            ClientSession(read, write, read_timeout_seconds=1) as session,
+        ):
+            await session.initialize()

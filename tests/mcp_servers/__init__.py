@@ -41,11 +41,16 @@ class StdioLaunch:
     cwd: str | None = None
 
 
-def stdio_launch(env: dict[str, str] | None = None, cwd: str | None = None) -> StdioLaunch:
-    """The stdio server's launch line. ``env`` is added to what the server needs to import."""
+def stdio_launch(
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    extra_args: list[str] | None = None,
+) -> StdioLaunch:
+    """The stdio server's launch line. ``env`` is added to what the server needs to import;
+    ``extra_args`` can be ``["--exit-at-start", "3"]`` or ``["--hang-at-start"]``."""
     return StdioLaunch(
         command=sys.executable,
-        args=["-m", "tests.mcp_servers.stdio"],
+        args=["-m", "tests.mcp_servers.stdio", *(extra_args or [])],
         env={"PYTHONPATH": python_path(), **(env or {})},
         cwd=cwd,
     )
