@@ -8,6 +8,7 @@ speaks:
 - ``POST /v1/chat/completions``   streaming (``data:`` chunks, ``[DONE]``) and not
 - ``GET  /v1/models``
 - ``POST /v1/audio/transcriptions`` (multipart)
+- ``/v1/chatkit/...``               hosted ChatKit sessions and threads (``upstream_chatkit``)
 
 Events are built from the ``openai`` package's own pydantic types, so the wire
 format is what the client library itself parses. For speed (the relay
@@ -21,6 +22,16 @@ requests (a system prompt containing ``TITLE_MARKER``) take turns from
 answer. With nothing scripted the upstream echoes: ``Echo: <last user text>``
 in several chunks, and a short title for title requests.
 
+Tool calls: ``Turn(tool_calls=[ToolCall("name", '{"a": 1}')])`` answers with
+function calls in either wire format (``upstream_tools``); several calls are
+parallel calls. Like a real provider, the upstream refuses (400) a request whose
+history has a tool call without its result; ``check_tool_results = False`` lets
+such a request through.
+
+Modules: ``upstream_turn`` (Turn), ``upstream_responses`` and ``upstream_chat``
+(the two wire formats), ``upstream_tools`` (tool calls and the history check),
+``upstream_chatkit`` (hosted ChatKit), ``upstream_errors`` (the error shape).
+
 ``python -m tests.upstream --port N`` runs it standalone and prints its base URL.
 """
 
@@ -28,10 +39,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -39,91 +48,26 @@ from typing import Any
 
 import pytest
 import uvicorn
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
-from openai.types.chat.chat_completion import Choice as CompletionChoice
-from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
-from openai.types.chat.chat_completion_chunk import ChoiceDelta
-from openai.types.chat.chat_completion_message import ChatCompletionMessage
-from openai.types.completion_usage import CompletionUsage
-from openai.types.responses import (
-    Response,
-    ResponseCompletedEvent,
-    ResponseContentPartAddedEvent,
-    ResponseContentPartDoneEvent,
-    ResponseCreatedEvent,
-    ResponseError,
-    ResponseFailedEvent,
-    ResponseInProgressEvent,
-    ResponseOutputItemAddedEvent,
-    ResponseOutputItemDoneEvent,
-    ResponseOutputMessage,
-    ResponseOutputRefusal,
-    ResponseOutputText,
-    ResponseReasoningItem,
-    ResponseReasoningSummaryPartAddedEvent,
-    ResponseReasoningSummaryPartDoneEvent,
-    ResponseReasoningSummaryTextDeltaEvent,
-    ResponseReasoningSummaryTextDoneEvent,
-    ResponseRefusalDeltaEvent,
-    ResponseRefusalDoneEvent,
-    ResponseTextDeltaEvent,
-    ResponseTextDoneEvent,
-    ResponseUsage,
-)
-from openai.types.responses.response_reasoning_item import Summary
-from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
-from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
+from tests.upstream_chat import ChatStream
+from tests.upstream_chatkit import HostedChatKit
+from tests.upstream_errors import openai_error
+from tests.upstream_responses import ResponsesStream
+from tests.upstream_tools import ToolCall, missing_tool_result
+from tests.upstream_turn import Turn, UpstreamDisconnect, dump
+
+__all__ = ["TITLE_MARKER", "RecordedRequest", "ToolCall", "Turn", "Upstream", "last_user_text"]
+
 # The title prompt in kitdesk/titles.py contains this phrase; it is how the
 # upstream tells a title request from a chat request.
 TITLE_MARKER = "short title"
 DEFAULT_MODELS = ("gpt-test", "gpt-test-mini")
 DEFAULT_TRANSCRIPT = "Hello from the microphone"
-# Without delays, deltas go out in writes of up to this many SSE events, as a
-# fast provider's do through TCP; each event is still its own SSE frame.
-BURST_FRAMES = 32
-# Placeholders in a pre-serialised delta event (see ResponsesStream.events).
-DELTA_MARK = "@@kitdesk-delta@@"
-SEQUENCE_MARK = "@@kitdesk-sequence@@"
-
-
-@dataclass
-class Turn:
-    """One scripted answer. Every field has a default, so ``Turn()`` is a valid answer."""
-
-    text: str = "..."
-    # The deltas to send; default: ``text`` split after each space.
-    chunks: list[str] | None = None
-    delay_before: float = 0.0  # seconds before the response starts (headers included)
-    delay_between: float = 0.0  # seconds between deltas
-    reasoning_summary: str | None = None
-    # Chat Completions only: the delta field carrying reasoning
-    # ("reasoning_content" for vLLM/DeepSeek, "reasoning" for Ollama/OpenRouter).
-    reasoning_field: str = "reasoning_content"
-    status: int | None = None  # answer with this HTTP error instead
-    retry_after: str | None = None
-    error_message: str = "Scripted upstream error"
-    disconnect_after: int | None = None  # drop the connection after N text deltas
-    malformed: bool = False  # send an SSE event whose data is not JSON
-    refusal: bool = False  # the text is a refusal (refusal deltas / content part)
-    # After N text deltas, report an error inside the stream (Responses
-    # "response.failed"; Chat Completions an {"error": ...} chunk, as OpenRouter
-    # sends) and end the body.
-    fail_after: int | None = None
-
-    def deltas(self) -> list[str]:
-        if self.chunks is not None:
-            return list(self.chunks)
-        return split_words(self.text)
-
-    @property
-    def text_joined(self) -> str:
-        return "".join(self.deltas())
 
 
 @dataclass(frozen=True)
@@ -140,17 +84,6 @@ class RecordedRequest:
     @property
     def stream(self) -> bool:
         return bool(self.json.get("stream"))
-
-
-def split_words(text: str) -> list[str]:
-    """Split keeping the spaces, so the deltas join back to ``text``."""
-    parts = text.split(" ")
-    chunks = [part + " " for part in parts[:-1]] + [parts[-1]]
-    return [chunk for chunk in chunks if chunk] or [""]
-
-
-def _dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")
 
 
 def _text_of(content: Any) -> str:
@@ -204,19 +137,7 @@ def error_response(turn: Turn) -> JSONResponse:
     status = turn.status or 500
     code = {401: "invalid_api_key", 404: "model_not_found", 429: "rate_limit_exceeded"}
     headers = {"retry-after": turn.retry_after} if turn.retry_after is not None else {}
-    body = {
-        "error": {
-            "message": turn.error_message,
-            "type": "invalid_request_error" if status < 500 else "server_error",
-            "param": None,
-            "code": code.get(status),
-        }
-    }
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-class UpstreamDisconnect(Exception):
-    """Raised inside a stream body to drop the connection mid-body."""
+    return openai_error(status, turn.error_message, code=code.get(status), headers=headers)
 
 
 class EventStreamResponse(StreamingResponse):
@@ -257,6 +178,8 @@ class Upstream:
         self.requests: list[RecordedRequest] = []
         self.transcript = DEFAULT_TRANSCRIPT
         self.transcription_status: int | None = None
+        self.check_tool_results = True
+        self.chatkit = HostedChatKit()
         self._turns: deque[Turn] = deque()
         self._title_turns: deque[Turn] = deque()
         self._port = port
@@ -277,6 +200,7 @@ class Upstream:
                     self._chat_completions,
                     methods=["POST"],
                 ),
+                *self.chatkit.routes(self._admit),
             ],
         )
 
@@ -298,6 +222,8 @@ class Upstream:
         self.require_key = None
         self.transcript = DEFAULT_TRANSCRIPT
         self.transcription_status = None
+        self.check_tool_results = True
+        self.chatkit.reset()
 
     @property
     def pending(self) -> int:
@@ -446,11 +372,22 @@ class Upstream:
             return error_response(Turn(status=self.transcription_status, error_message="Not found"))
         return JSONResponse({"text": self.transcript})
 
-    async def _answer(self, request: Request) -> tuple[dict[str, Any], Turn] | StarletteResponse:
-        """Record the request and take its scripted turn; or the error response to send."""
+    async def _admit(self, request: Request) -> dict[str, Any] | StarletteResponse:
+        """Record the request and check its key: its JSON body, or the error response to send."""
         body = await self._record(request)
         if not self._authorized(request):
             return self._unauthorized()
+        return body
+
+    async def _answer(self, request: Request) -> tuple[dict[str, Any], Turn] | StarletteResponse:
+        """Record the request and take its scripted turn; or the error response to send."""
+        body = await self._admit(request)
+        if isinstance(body, StarletteResponse):
+            return body
+        if self.check_tool_results:
+            refused = missing_tool_result(request.url.path, body)
+            if refused is not None:
+                return refused
         turn = self._next_turn(body)
         if turn.delay_before:
             await asyncio.sleep(turn.delay_before)
@@ -465,7 +402,7 @@ class Upstream:
         body, turn = answer
         model = str(body.get("model", "gpt-test"))
         if not body.get("stream"):
-            return JSONResponse(_dump(ResponsesStream(turn, model).final_response()))
+            return JSONResponse(dump(ResponsesStream(turn, model).final_response()))
         return EventStreamResponse(ResponsesStream(turn, model).events())
 
     async def _chat_completions(self, request: Request) -> StarletteResponse:
@@ -476,381 +413,9 @@ class Upstream:
         model = str(body.get("model", "gpt-test"))
         stream = ChatStream(turn, model)
         if not body.get("stream"):
-            return JSONResponse(_dump(stream.completion()))
+            return JSONResponse(dump(stream.completion()))
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return EventStreamResponse(stream.chunks(include_usage))
-
-
-def _usage() -> ResponseUsage:
-    return ResponseUsage(
-        input_tokens=10,
-        input_tokens_details=InputTokensDetails(cached_tokens=0, cache_write_tokens=0),
-        output_tokens=5,
-        output_tokens_details=OutputTokensDetails(reasoning_tokens=0),
-        total_tokens=15,
-    )
-
-
-class ResponsesStream:
-    """The event sequence OpenAI sends for one streamed Responses answer."""
-
-    def __init__(self, turn: Turn, model: str) -> None:
-        self.turn = turn
-        self.model = model
-        self.response_id = f"resp_{uuid.uuid4().hex}"
-        self.message_id = f"msg_{uuid.uuid4().hex}"
-        self.reasoning_id = f"rs_{uuid.uuid4().hex}"
-        self.created_at = time.time()
-        self.sequence = 0
-
-    def _output(self, text: str, complete: bool) -> list[Any]:
-        output: list[Any] = []
-        if self.turn.reasoning_summary is not None:
-            output.append(
-                ResponseReasoningItem(
-                    id=self.reasoning_id,
-                    type="reasoning",
-                    summary=[Summary(text=self.turn.reasoning_summary, type="summary_text")],
-                )
-            )
-        output.append(self._message(text, complete))
-        return output
-
-    def _part(self, text: str) -> ResponseOutputText | ResponseOutputRefusal:
-        if self.turn.refusal:
-            return ResponseOutputRefusal(refusal=text, type="refusal")
-        return ResponseOutputText(annotations=[], text=text, type="output_text")
-
-    def _message(self, text: str | None, complete: bool) -> ResponseOutputMessage:
-        content = [] if text is None else [self._part(text)]
-        return ResponseOutputMessage(
-            id=self.message_id,
-            content=content,  # type: ignore[arg-type]
-            role="assistant",
-            status="completed" if complete else "in_progress",
-            type="message",
-        )
-
-    def _response(self, status: str, output: list[Any], usage: bool) -> Response:
-        return Response(
-            id=self.response_id,
-            created_at=self.created_at,
-            model=self.model,
-            object="response",
-            output=output,
-            parallel_tool_calls=True,
-            tool_choice="auto",
-            tools=[],
-            status=status,  # type: ignore[arg-type]
-            usage=_usage() if usage else None,
-        )
-
-    def _failed_event(self) -> ResponseFailedEvent:
-        response = self._response("failed", [], usage=False)
-        response.error = ResponseError(code="server_error", message=self.turn.error_message)
-        return ResponseFailedEvent(response=response, sequence_number=0, type="response.failed")
-
-    def final_response(self) -> Response:
-        return self._response("completed", self._output(self.turn.text_joined, True), usage=True)
-
-    def _frame(self, event: BaseModel | dict[str, Any]) -> bytes:
-        data = _dump(event) if isinstance(event, BaseModel) else event
-        data["sequence_number"] = self.sequence
-        self.sequence += 1
-        return f"event: {data['type']}\ndata: {json.dumps(data)}\n\n".encode()
-
-    async def events(self) -> AsyncIterator[bytes]:
-        turn = self.turn
-        yield self._frame(
-            ResponseCreatedEvent(
-                response=self._response("in_progress", [], usage=False),
-                sequence_number=0,
-                type="response.created",
-            )
-        )
-        yield self._frame(
-            ResponseInProgressEvent(
-                response=self._response("in_progress", [], usage=False),
-                sequence_number=0,
-                type="response.in_progress",
-            )
-        )
-        output_index = 0
-        if turn.reasoning_summary is not None:
-            async for frame in self._reasoning_events(turn.reasoning_summary):
-                yield frame
-            output_index = 1
-        yield self._frame(
-            ResponseOutputItemAddedEvent(
-                item=self._message(None, False),
-                output_index=output_index,
-                sequence_number=0,
-                type="response.output_item.added",
-            )
-        )
-        empty_part = self._part("")
-        yield self._frame(
-            ResponseContentPartAddedEvent(
-                content_index=0,
-                item_id=self.message_id,
-                output_index=output_index,
-                part=empty_part,
-                sequence_number=0,
-                type="response.content_part.added",
-            )
-        )
-        if turn.refusal:
-            template = _dump(
-                ResponseRefusalDeltaEvent(
-                    content_index=0,
-                    delta="",
-                    item_id=self.message_id,
-                    output_index=output_index,
-                    sequence_number=0,
-                    type="response.refusal.delta",
-                )
-            )
-        else:
-            template = _dump(
-                ResponseTextDeltaEvent(
-                    content_index=0,
-                    delta="",
-                    item_id=self.message_id,
-                    logprobs=[],
-                    output_index=output_index,
-                    sequence_number=0,
-                    type="response.output_text.delta",
-                )
-            )
-        # One typed event, serialised once; each delta only fills in its fields.
-        template["sequence_number"] = SEQUENCE_MARK
-        template["delta"] = DELTA_MARK
-        frame_template = f"event: {template['type']}\ndata: {json.dumps(template)}\n\n"
-        sent: list[str] = []
-        pending: list[bytes] = []
-        for index, delta in enumerate(turn.deltas()):
-            if turn.disconnect_after is not None and index >= turn.disconnect_after:
-                yield b"".join(pending)
-                raise UpstreamDisconnect
-            if turn.fail_after is not None and index >= turn.fail_after:
-                yield b"".join(pending)
-                yield self._frame(self._failed_event())
-                return
-            if turn.malformed and index == 1:
-                pending.append(b"event: response.output_text.delta\ndata: {not json\n\n")
-            if turn.delay_between and index:
-                yield b"".join(pending)
-                pending.clear()
-                await asyncio.sleep(turn.delay_between)
-            sent.append(delta)
-            frame = frame_template.replace(f'"{SEQUENCE_MARK}"', str(self.sequence), 1)
-            self.sequence += 1
-            pending.append(frame.replace(f'"{DELTA_MARK}"', json.dumps(delta), 1).encode())
-            if len(pending) >= BURST_FRAMES:
-                yield b"".join(pending)
-                pending.clear()
-        if pending:
-            yield b"".join(pending)
-        text = "".join(sent)
-        if turn.refusal:
-            done: BaseModel = ResponseRefusalDoneEvent(
-                content_index=0,
-                item_id=self.message_id,
-                output_index=output_index,
-                refusal=text,
-                sequence_number=0,
-                type="response.refusal.done",
-            )
-        else:
-            done = ResponseTextDoneEvent(
-                content_index=0,
-                item_id=self.message_id,
-                logprobs=[],
-                output_index=output_index,
-                sequence_number=0,
-                text=text,
-                type="response.output_text.done",
-            )
-        yield self._frame(done)
-        yield self._frame(
-            ResponseContentPartDoneEvent(
-                content_index=0,
-                item_id=self.message_id,
-                output_index=output_index,
-                part=self._part(text),
-                sequence_number=0,
-                type="response.content_part.done",
-            )
-        )
-        yield self._frame(
-            ResponseOutputItemDoneEvent(
-                item=self._message(text, True),
-                output_index=output_index,
-                sequence_number=0,
-                type="response.output_item.done",
-            )
-        )
-        yield self._frame(
-            ResponseCompletedEvent(
-                response=self._response("completed", self._output(text, True), usage=True),
-                sequence_number=0,
-                type="response.completed",
-            )
-        )
-
-    async def _reasoning_events(self, summary: str) -> AsyncIterator[bytes]:
-        yield self._frame(
-            ResponseOutputItemAddedEvent(
-                item=ResponseReasoningItem(id=self.reasoning_id, type="reasoning", summary=[]),
-                output_index=0,
-                sequence_number=0,
-                type="response.output_item.added",
-            )
-        )
-        yield self._frame(
-            ResponseReasoningSummaryPartAddedEvent.model_validate(
-                {
-                    "item_id": self.reasoning_id,
-                    "output_index": 0,
-                    "part": {"text": "", "type": "summary_text"},
-                    "sequence_number": 0,
-                    "summary_index": 0,
-                    "type": "response.reasoning_summary_part.added",
-                }
-            )
-        )
-        for delta in split_words(summary):
-            yield self._frame(
-                ResponseReasoningSummaryTextDeltaEvent(
-                    delta=delta,
-                    item_id=self.reasoning_id,
-                    output_index=0,
-                    sequence_number=0,
-                    summary_index=0,
-                    type="response.reasoning_summary_text.delta",
-                )
-            )
-        yield self._frame(
-            ResponseReasoningSummaryTextDoneEvent(
-                item_id=self.reasoning_id,
-                output_index=0,
-                sequence_number=0,
-                summary_index=0,
-                text=summary,
-                type="response.reasoning_summary_text.done",
-            )
-        )
-        yield self._frame(
-            ResponseReasoningSummaryPartDoneEvent.model_validate(
-                {
-                    "item_id": self.reasoning_id,
-                    "output_index": 0,
-                    "part": {"text": summary, "type": "summary_text"},
-                    "sequence_number": 0,
-                    "summary_index": 0,
-                    "type": "response.reasoning_summary_part.done",
-                }
-            )
-        )
-        yield self._frame(
-            ResponseOutputItemDoneEvent(
-                item=ResponseReasoningItem(
-                    id=self.reasoning_id,
-                    type="reasoning",
-                    summary=[Summary(text=summary, type="summary_text")],
-                ),
-                output_index=0,
-                sequence_number=0,
-                type="response.output_item.done",
-            )
-        )
-
-
-class ChatStream:
-    """The chunks OpenAI sends for one streamed Chat Completions answer."""
-
-    def __init__(self, turn: Turn, model: str) -> None:
-        self.turn = turn
-        self.model = model
-        self.id = f"chatcmpl-{uuid.uuid4().hex}"
-        self.created = int(time.time())
-
-    def _chunk(self, delta: ChoiceDelta, finish: str | None = None) -> dict[str, Any]:
-        return _dump(
-            ChatCompletionChunk(
-                id=self.id,
-                choices=[ChunkChoice(delta=delta, index=0, finish_reason=finish)],  # type: ignore[arg-type]
-                created=self.created,
-                model=self.model,
-                object="chat.completion.chunk",
-            )
-        )
-
-    @staticmethod
-    def _frame(data: dict[str, Any]) -> bytes:
-        return f"data: {json.dumps(data)}\n\n".encode()
-
-    def completion(self) -> ChatCompletion:
-        return ChatCompletion(
-            id=self.id,
-            choices=[
-                CompletionChoice(
-                    finish_reason="stop",
-                    index=0,
-                    message=ChatCompletionMessage(
-                        role="assistant",
-                        content=None if self.turn.refusal else self.turn.text_joined,
-                        refusal=self.turn.text_joined if self.turn.refusal else None,
-                    ),
-                )
-            ],
-            created=self.created,
-            model=self.model,
-            object="chat.completion",
-            usage=CompletionUsage(completion_tokens=5, prompt_tokens=10, total_tokens=15),
-        )
-
-    async def chunks(self, include_usage: bool) -> AsyncIterator[bytes]:
-        turn = self.turn
-        usage_field: dict[str, Any] = {"usage": None} if include_usage else {}
-        yield self._frame({**self._chunk(ChoiceDelta(role="assistant", content="")), **usage_field})
-        if turn.reasoning_summary is not None:
-            template = self._chunk(ChoiceDelta())
-            for delta in split_words(turn.reasoning_summary):
-                chunk = json.loads(json.dumps(template))
-                chunk["choices"][0]["delta"] = {turn.reasoning_field: delta}
-                yield self._frame({**chunk, **usage_field})
-        template = {**self._chunk(ChoiceDelta(content="")), **usage_field}
-        template["choices"][0]["delta"] = {"refusal" if turn.refusal else "content": DELTA_MARK}
-        frame_template = f"data: {json.dumps(template)}\n\n"
-        pending: list[bytes] = []
-        for index, delta in enumerate(turn.deltas()):
-            if turn.disconnect_after is not None and index >= turn.disconnect_after:
-                yield b"".join(pending)
-                raise UpstreamDisconnect
-            if turn.fail_after is not None and index >= turn.fail_after:
-                yield b"".join(pending)
-                error = {"message": turn.error_message, "code": 502}
-                yield self._frame({"error": error})
-                return
-            if turn.malformed and index == 1:
-                pending.append(b"data: {not json\n\n")
-            if turn.delay_between and index:
-                yield b"".join(pending)
-                pending.clear()
-                await asyncio.sleep(turn.delay_between)
-            pending.append(frame_template.replace(f'"{DELTA_MARK}"', json.dumps(delta), 1).encode())
-            if len(pending) >= BURST_FRAMES:
-                yield b"".join(pending)
-                pending.clear()
-        if pending:
-            yield b"".join(pending)
-        yield self._frame({**self._chunk(ChoiceDelta(), finish="stop"), **usage_field})
-        if include_usage:
-            usage = CompletionUsage(completion_tokens=5, prompt_tokens=10, total_tokens=15)
-            final = {**self._chunk(ChoiceDelta()), "choices": [], "usage": _dump(usage)}
-            yield self._frame(final)
-        yield b"data: [DONE]\n\n"
 
 
 # --- pytest plugin -------------------------------------------------------------
