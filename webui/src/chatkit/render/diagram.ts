@@ -101,7 +101,7 @@ export function showSvg(view: HTMLElement, svg: string): void {
   const root = view.shadowRoot ?? view.attachShadow({ mode: "open" });
   if (!hostSheet) {
     hostSheet = new CSSStyleSheet();
-    hostSheet.replaceSync(":host{display:block;overflow-x:auto}svg{display:block;margin:0 auto;max-width:100%;height:auto}");
+    hostSheet.replaceSync(":host{display:block;overflow-x:auto}:host([hidden]){display:none}svg{display:block;margin:0 auto;max-width:100%;height:auto}");
   }
   root.adoptedStyleSheets = [hostSheet];
   const template = view.ownerDocument.createElement("template");
