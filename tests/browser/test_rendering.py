@@ -189,6 +189,9 @@ def test_maths_and_a_diagram_render_in_both_themes(
         f"maths-{scheme}",
     )
 
+    answer.locator(".ck-md p").first.scroll_into_view_if_needed()
+    shot(page, f"window-rendering-{scheme}")
+
     lazy = loaded.lazy()
     assert any(name.startswith("katex-") for name in lazy), lazy
     assert any(name.startswith("diagram-") for name in lazy), lazy
