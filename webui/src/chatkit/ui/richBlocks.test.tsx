@@ -86,7 +86,7 @@ describe("mermaid blocks", () => {
       () => container.querySelector<HTMLElement>(".ck-block-status.ck-block-error"),
       20_000,
     );
-    expect(status.textContent).toMatch(/^This diagram could not be drawn: .+\. Its code is shown below\.$/);
+    expect(status.textContent).toMatch(/^This diagram could not be drawn: Parse error on line \d+\. Its code is shown below\.$/);
     expect(status.getAttribute("role")).toBe("status");
     expect(container.querySelector("pre")!.hidden).toBe(false);
     expect(container.querySelector("pre code")!.textContent).toContain("A--> -->");

@@ -62,7 +62,7 @@ function drawOne(container: HTMLElement, scheme: Scheme, t: Translate): void {
         if (diagramButton) diagramButton.disabled = false;
         if (!container.dataset.ckChosen) showView(container, "diagram");
       } else {
-        status.textContent = t("message.diagramError", { error: result.error.replace(/[.\s]+$/, "") });
+        status.textContent = t("message.diagramError", { error: result.error.replace(/[.:;,\s]+$/, "") });
         status.classList.add("ck-block-error");
         if (diagramButton) diagramButton.disabled = true;
         showView(container, "code");
