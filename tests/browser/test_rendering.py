@@ -306,7 +306,8 @@ def test_the_preview_cannot_reach_the_app_the_cookie_or_the_network(
     page_errors: PageErrors,
 ) -> None:
     # Controls: the recorder answers requests, and the app's page can read its cookie
-    # and reach its server (each seen by the browser's request log).
+    # and reach its server (each seen by the browser's log of requests that got an
+    # answer; an attempt the CSP blocks is logged as failed, never as finished).
     assert httpx.get(f"{recorder.url}/control").text == "reached"
     assert recorder.paths == ["/control"]
     recorder.paths.clear()
@@ -314,7 +315,7 @@ def test_the_preview_cannot_reach_the_app_the_cookie_or_the_network(
         [{"name": "kitdesk_probe", "value": "app-secret", "url": ready_server.base_url}]
     )
     seen: list[str] = []
-    page.context.on("request", lambda request: seen.append(request.url))
+    page.context.on("requestfinished", lambda request: seen.append(request.url))
     open_chat(page, ready_server)
     assert "kitdesk_probe=app-secret" in page.evaluate("document.cookie")
     assert page.evaluate("fetch('/api/health').then(r => r.status)") == 200
