@@ -41,6 +41,13 @@ MATHS_AND_DIAGRAM = (
 ANCHOR = "openai-chatkit .ck-assistant"
 
 
+def answered(page: Page) -> None:
+    """The answer is complete (patient with the first one on a busy machine)."""
+    expect(assistant_messages(page)).to_have_count(1, timeout=30_000)
+    expect(page.get_by_role("button", name="Stop generating")).to_have_count(0, timeout=30_000)
+    wait_until_answered(page, 1)
+
+
 def shot(target: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
@@ -106,7 +113,7 @@ def test_maths_and_a_diagram_render_in_both_themes(
     open_chat(page, ready_server)
     upstream.script(Turn(text=MATHS_AND_DIAGRAM, delay_between=0.01))
     send(page, "Show me maths and a diagram")
-    wait_until_answered(page, 1)
+    answered(page)
     answer = assistant_messages(page).last
 
     # Four formulas, two of them displayed; prices and code spans stay text.
@@ -205,7 +212,7 @@ def test_a_broken_diagram_is_explained_with_its_code_visible(
     open_chat(page, ready_server)
     upstream.script(Turn(text="```mermaid\ngraph TD\n  A --> --> B\n```"))
     send(page, "Draw something broken")
-    wait_until_answered(page, 1)
+    answered(page)
     block = assistant_messages(page).last.locator("[data-ck-diagram]")
     expect(block.get_by_role("status")).to_have_text(
         re.compile(r"^This diagram could not be drawn: .+\. Its code is shown below\.$")
@@ -228,7 +235,7 @@ def test_an_answer_without_maths_or_diagrams_loads_none_of_them(
         )
     )
     send(page, "Say something plain")
-    wait_until_answered(page, 1)
+    answered(page)
     expect(assistant_messages(page).last.locator("table")).to_be_visible()
     expect(assistant_messages(page).last).to_contain_text("a price of $5 and a table")
     assert loaded.scripts and loaded.lazy() == []
@@ -318,8 +325,8 @@ def test_the_preview_cannot_reach_the_app_the_cookie_or_the_network(
     page.context.on("requestfinished", lambda request: seen.append(request.url))
     open_chat(page, ready_server)
     assert "kitdesk_probe=app-secret" in page.evaluate("document.cookie")
-    assert page.evaluate("fetch('/api/health').then(r => r.status)") == 200
-    assert any(url.endswith("/api/health") for url in seen)
+    with page.expect_request_finished(lambda r: r.url.endswith("/api/health")):
+        assert page.evaluate("fetch('/api/health').then(r => r.status)") == 200
     seen.clear()
     page.evaluate(
         "window.__kitdeskMessages = [];"
@@ -340,7 +347,7 @@ def test_the_preview_cannot_reach_the_app_the_cookie_or_the_network(
     )
     upstream.script(Turn(text=f"A page:\n\n```html\n{hostile}\n```\n\nTry it."))
     send(page, "Make a page")
-    wait_until_answered(page, 1)
+    answered(page)
     block = assistant_messages(page).last.locator("[data-ck-preview]")
     preview = block.get_by_role("button", name="Preview")
     expect(preview).to_have_attribute("aria-pressed", "false")
