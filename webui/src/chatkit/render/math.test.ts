@@ -146,10 +146,13 @@ describe("the sanitizer and KaTeX", () => {
     assertKatexOnlyInert(sanitizeHtml(html));
   });
 
-  it("removes MathML, SVG and styles outside KaTeX output", () => {
-    const html = sanitizeHtml('<math><mi>x</mi></math><svg><path d="M0 0"/></svg><span style="color:red" class="mord">y</span>');
+  it("removes MathML, SVG and KaTeX's attributes and styles outside KaTeX output", () => {
+    const html = sanitizeHtml(
+      '<math><mi>x</mi></math><svg><path d="M0 0"/></svg><span style="color:red" class="mord" width="9" aria-hidden="true">y</span>',
+    );
     assertInert(html);
     expect(dom(html).textContent).toBe("xy");
+    expect(dom(html).querySelector("span")?.attributes.length).toBe(0);
   });
 
   it("filters KaTeX style declarations to plain lengths and colours", () => {

@@ -136,7 +136,7 @@ purifier.addHook("uponSanitizeAttribute", (node, data) => {
     if (!data.attrValue) data.keepAttr = false;
   } else if (data.attrName === "role") {
     if (data.attrValue !== "group") data.keepAttr = false;
-  } else if (KATEX_ATTR.includes(data.attrName) && data.attrName !== "width" && data.attrName !== "height") {
+  } else if (KATEX_ATTR.includes(data.attrName)) {
     if (!insideKatex(el)) data.keepAttr = false;
   }
 });
