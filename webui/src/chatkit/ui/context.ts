@@ -11,6 +11,9 @@ export interface ChatEnv {
 
 export const ChatEnvContext = createContext<ChatEnv | null>(null);
 
+/** The colour scheme in effect (diagrams are drawn for it). */
+export const SchemeContext = createContext<"light" | "dark">("light");
+
 export function useEnv(): ChatEnv {
   const env = useContext(ChatEnvContext);
   if (!env) throw new Error("ChatKit UI used outside its element");
