@@ -85,6 +85,7 @@ export const en = {
   "message.generating": "Generating…",
   "message.generatedImage": "Generated image",
   "message.imageBlocked": "image",
+  "widget.clear": "Clear",
   "message.imageLoading": "Creating image…",
   "message.toolCall": "Ran {name}",
   "message.toolCallPending": "Running {name}…",

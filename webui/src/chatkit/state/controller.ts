@@ -35,6 +35,15 @@ import {
 } from "./thread";
 import { fileAccepted, maxSizeFor } from "./attachments";
 import { messageOf } from "./errors";
+import {
+  actionForWire,
+  actionRoute,
+  loadingScope,
+  type ActionOrigin,
+  type PendingWidgetAction,
+  type SyncActionResponse,
+  type WidgetActionConfig,
+} from "./widgetActions";
 import { ComposerUploads, type ComposerAttachment } from "./uploads";
 import { markdownToSpeech } from "./speech";
 import { browserMediaAccess, Dictation, insertDictated, type DictationState, type MediaAccess } from "./dictation";
@@ -101,6 +110,8 @@ export interface ChatState {
   announcement: string;
   /** Failed send that never reached the server; Retry resends it. */
   unsentInput: { op: StreamingOp; params: Record<string, unknown> } | null;
+  /** Widget actions still running, by widget item id (their loading state). */
+  pendingActions: Readonly<Record<string, PendingWidgetAction>>;
 }
 
 const THREAD_PAGE = 30;
@@ -122,6 +133,7 @@ function initialState(): ChatState {
     feedback: {},
     announcement: "",
     unsentInput: null,
+    pendingActions: {},
   };
 }
 
@@ -814,6 +826,59 @@ export class ChatController {
     if (this.state.responding) throw new Error("A response is still streaming.");
     this.log("widget.action", { type: action.type });
     await this.runStream("threads.custom_action", { thread_id: threadId, item_id: itemId ?? null, action });
+  }
+
+  /**
+   * A person triggered a widget action: route it (page handler, sync JSON
+   * call or stream) and keep the widget's loading state while it runs.
+   * Failures become a chatkit.error; the widget is usable again after.
+   */
+  async runWidgetAction(
+    action: WidgetActionConfig,
+    itemId: string,
+    origin: ActionOrigin,
+    formValues?: Record<string, unknown>,
+  ): Promise<void> {
+    if (this.state.pendingActions[itemId]) return;
+    const item = this.state.view.items.find((candidate) => candidate.id === itemId);
+    const wire = actionForWire(action, formValues);
+    const scope = loadingScope(action, origin);
+    if (scope) this.set({ pendingActions: { ...this.state.pendingActions, [itemId]: { itemId, scope, key: origin.key } } });
+    try {
+      const route = actionRoute(action);
+      if (route === "client") {
+        const handler = this.state.options?.widgets?.onAction;
+        if (!handler) throw new Error(`No widgets.onAction handler for the client action "${action.type}".`);
+        if (!item || item.type !== "widget") throw new Error("The widget that sent this action is gone.");
+        this.log("widget.action", { type: action.type, handler: "client" });
+        await handler(wire, { id: item.id, widget: item.widget });
+      } else if (route === "sync") {
+        await this.sendSyncCustomAction(wire, itemId);
+      } else {
+        await this.sendCustomAction(wire, itemId);
+      }
+    } catch (error) {
+      this.reportError(error);
+    } finally {
+      const { [itemId]: _done, ...rest } = this.state.pendingActions;
+      void _done;
+      if (scope) this.set({ pendingActions: rest });
+    }
+  }
+
+  /** threads.sync_custom_action: one JSON answer whose `updated_item` replaces the widget item. */
+  async sendSyncCustomAction(action: { type: string; payload?: Record<string, unknown> }, itemId?: string): Promise<void> {
+    const threadId = this.state.view.thread?.id;
+    if (!threadId || !this.state.view.thread?.created_at) throw new Error("There is no open thread to send the action to.");
+    this.log("widget.action", { type: action.type, handler: "sync" });
+    const answer = await this.client.request<SyncActionResponse>("threads.sync_custom_action", {
+      thread_id: threadId,
+      item_id: itemId ?? null,
+      action,
+    });
+    if (answer?.updated_item && this.state.view.thread?.id === threadId) {
+      this.setView(applyEvents(this.state.view, [{ type: "thread.item.replaced", item: answer.updated_item }]));
+    }
   }
 
   /** Answer (or skip) a structured_input item; the server replaces it and continues. */

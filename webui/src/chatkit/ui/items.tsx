@@ -18,7 +18,7 @@ import type {
 } from "../protocol/types";
 import { isAllowedImageSource } from "../render/sanitize";
 import { WidgetRoot, type WidgetEnv } from "../widgets/Widget";
-import { useEnv } from "./context";
+import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import { Markdown } from "./Markdown";
 
@@ -219,13 +219,24 @@ export const GeneratedImageView = memo(function GeneratedImageView({ item }: { i
   );
 });
 
-export const WidgetItemView = memo(function WidgetItemView({ item, env }: { item: WidgetItem; env: WidgetEnv }): ReactElement {
+/** One widget item: actions carry its id; its pending action (if any) drives the loading state. */
+export const WidgetItemView = memo(function WidgetItemView({ item, env }: { item: WidgetItem; env: ThreadWidgetEnv }): ReactElement {
+  const { controller } = useEnv();
+  const pending = useChatState((state) => state.pendingActions[item.id] ?? null);
   const itemEnv = useMemo<WidgetEnv>(
-    () => ({ ...env, onAction: (action, formValues) => env.onAction(action, formValues, item.id) }),
-    [env, item.id],
+    () => ({
+      ...env,
+      pending,
+      locked: env.busy || pending !== null,
+      onAction: (action, origin, formValues) => void controller.runWidgetAction(action, item.id, origin, formValues),
+    }),
+    [env, item.id, pending, controller],
   );
   return <WidgetRoot widget={item.widget} env={itemEnv} />;
 });
+
+/** What every widget in a thread shares; each item adds its own action routing and pending state. */
+export type ThreadWidgetEnv = Omit<WidgetEnv, "onAction" | "pending" | "locked">;
 
 /** Questions the assistant asks back: choices and free text, answered in place. */
 export const StructuredInputView = memo(function StructuredInputView({

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { KitdeskChatKitElement, registerChatKitElement } from "../index";
 import { answerEvents, fakeFetch, NOW, sseBytes, thread, userItem } from "../test/fixtures";
 import type { WidgetItem } from "../protocol/types";
-import { widgetColor } from "./Widget";
+import { widgetColor } from "./style";
 import { until, useElementPage } from "../test/page";
 
 useElementPage();
