@@ -89,7 +89,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
   const ticks: number[] = [];
-  for (let v = Math.floor(min / step) * step; v <= max + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
+  const end = Math.ceil(max / step) * step;
+  for (let v = Math.floor(min / step) * step; v <= end + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
