@@ -4,7 +4,8 @@
  * publishes immutable snapshots (for useSyncExternalStore) plus chatkit.*
  * events through the `emit` callback the element gives it.
  */
-import type { Attachment as PublicAttachment, ChatKitOptions, UserMessageContent as PublicContent } from "@openai/chatkit";
+import type { Attachment as PublicAttachment, ChatKitOptions, Entity, UserMessageContent as PublicContent } from "@openai/chatkit";
+import { contentWithTags, insertMention, textAndTags, type Mention } from "./entities";
 import { makeTranslator, type Translate } from "../locale";
 import { ChatKitClient, ChatKitRequestError, isAbortError, type ApiConfig } from "../protocol/client";
 import type {
@@ -94,6 +95,8 @@ export interface ComposerState {
   focusToken: number;
   /** With a focusToken bump: where to put the caret (after dictated text). */
   caretAt?: number | null;
+  /** Entities tagged with `@` (their `@Title` is in the text); sent as input_tag parts. */
+  tags: Entity[];
 }
 
 export interface ChatState {
@@ -128,7 +131,7 @@ function initialState(): ChatState {
     responding: false,
     history: { open: false, threads: [], after: null, hasMore: false, loading: false, loaded: false, error: null },
     search: { query: "", results: null, loading: false, source: null },
-    composer: { text: "", attachments: [], modelId: null, toolId: null, reply: null, error: null, focusToken: 0 },
+    composer: { text: "", attachments: [], modelId: null, toolId: null, reply: null, error: null, focusToken: 0, tags: [] },
     dictation: { phase: "idle", startedAt: null },
     feedback: {},
     announcement: "",
@@ -273,6 +276,11 @@ export class ChatController {
 
   private log(name: string, data?: Record<string, unknown>): void {
     this.emit("chatkit.log", { name, data });
+  }
+
+  /** A page callback (entities, previews) failed: chatkit.error, nothing else breaks. */
+  reportPageError(error: unknown): void {
+    this.reportError(error);
   }
 
   private reportError(error: unknown): void {
@@ -789,7 +797,7 @@ export class ChatController {
     const tools = this.state.options?.composer?.tools ?? [];
     const tool = tools.find((t) => t.id === composer.toolId);
     const input: UserMessageInput = {
-      content: [{ type: "input_text", text: composer.text.replace(/\s+$/, "") }],
+      content: contentWithTags(composer.text.replace(/\s+$/, ""), composer.tags),
       attachments: ready.map((a) => a.attachment!.id),
       quoted_text: composer.reply,
       inference_options: {
@@ -798,7 +806,7 @@ export class ChatController {
       },
     };
     const keepTool = tool?.persistent ? composer.toolId : null;
-    this.setComposer({ text: "", attachments: [], reply: null, error: null, toolId: keepTool });
+    this.setComposer({ text: "", attachments: [], reply: null, error: null, toolId: keepTool, tags: [] });
     if (keepTool !== composer.toolId) this.emit("chatkit.tool.change", { toolId: keepTool });
     await this.submit(input, ready.map((a) => a.attachment!));
     return true;
@@ -928,6 +936,14 @@ export class ChatController {
     this.setComposer({ text });
   }
 
+  /** The person picked an entity for the `@query` they were typing. */
+  chooseTag(mention: Mention, entity: Entity): void {
+    const { text, caret } = insertMention(this.state.composer.text, mention, entity);
+    const tags = [...this.state.composer.tags.filter((tag) => tag.id !== entity.id), entity];
+    this.setComposer({ text, tags, caretAt: caret, focusToken: this.state.composer.focusToken + 1 });
+    this.log("composer.tag", { id: entity.id });
+  }
+
   focusComposer(): void {
     this.setComposer({ focusToken: this.state.composer.focusToken + 1, caretAt: null });
   }
@@ -957,8 +973,14 @@ export class ChatController {
     selectedModelId?: string;
   }): Promise<void> {
     const patch: Partial<ComposerState> = {};
-    if (params.text !== undefined) patch.text = params.text;
-    else if (params.content) patch.text = params.content.map((c) => c.text).join("");
+    if (params.text !== undefined) {
+      patch.text = params.text;
+      patch.tags = [];
+    } else if (params.content) {
+      const { text, tags } = textAndTags(params.content as UserMessageContent[]);
+      patch.text = text;
+      patch.tags = tags;
+    }
     if (params.reply !== undefined) patch.reply = params.reply || null;
     if (params.attachments) {
       patch.attachments = params.attachments.map((a) => ({

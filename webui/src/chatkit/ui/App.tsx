@@ -7,7 +7,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperti
 import type { UserMessageContent } from "@openai/chatkit";
 import { iconLabel } from "../locale";
 import { loadFontSources, requestedScheme, themeVariables, type Scheme } from "../theme";
-import { useChatState, useEnv } from "./context";
+import { useChatState, useEnv, SchemeContext } from "./context";
 import { plainTitle } from "../render/plaintext";
 import { TITLE_MAX_LENGTH } from "../state/controller";
 import { modelRefLabel, threadModel } from "../state/thread";
@@ -255,6 +255,7 @@ export function App({ onRendered }: { onRendered: () => void }): ReactElement {
           <History overlay={narrow} />
         </>
       ) : null}
+      <SchemeContext.Provider value={scheme}>
       <main className="ck-main" aria-label={options?.frameTitle ?? t("chat.title")}>
         <Header narrow={narrow} />
         {threadError ? (
@@ -278,6 +279,7 @@ export function App({ onRendered }: { onRendered: () => void }): ReactElement {
         )}
         <Composer />
       </main>
+      </SchemeContext.Provider>
       <div className="ck-sr-only" aria-live="polite" aria-atomic="true">
         {announcement}
       </div>

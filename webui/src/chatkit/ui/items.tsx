@@ -21,10 +21,12 @@ import { WidgetRoot, type WidgetEnv } from "../widgets/Widget";
 import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import { Markdown } from "./Markdown";
+import { EntityTag } from "./EntityTag";
+import { entityOfTag } from "../state/entities";
 
 export const UserMessage = memo(function UserMessage({ item }: { item: UserMessageItem }): ReactElement {
   const { t } = useEnv();
-  const text = item.content.map((part) => (part.type === "input_tag" ? `@${part.text}` : part.text)).join("");
+  const hasText = item.content.some((part) => part.text);
   return (
     <div className="ck-user">
       <h3 className="ck-sr-only">{t("message.you")}</h3>
@@ -47,7 +49,19 @@ export const UserMessage = memo(function UserMessage({ item }: { item: UserMessa
           )}
         </div>
       ) : null}
-      {text ? <div className="ck-bubble">{text}</div> : null}
+      {hasText ? (
+        <div className="ck-bubble">
+          {item.content.map((part, index) =>
+            part.type === "input_tag" ? (
+              <EntityTag key={index} entity={entityOfTag(part)} className="ck-entity-tag">
+                {`@${part.text}`}
+              </EntityTag>
+            ) : (
+              part.text
+            ),
+          )}
+        </div>
+      ) : null}
     </div>
   );
 });
@@ -72,6 +86,14 @@ function Sources({ sources }: { sources: Source[] }): ReactElement | null {
               <span className="ck-source-title">{label}</span>
               {host ? <span className="ck-source-host">{host}</span> : null}
             </a>
+          );
+        }
+        if (source.type === "entity") {
+          return (
+            <EntityTag key={index} entity={entityOfTag(source)} className="ck-source">
+              <span className="ck-source-n">{index + 1}</span>
+              <span className="ck-source-title">{label}</span>
+            </EntityTag>
           );
         }
         return (
