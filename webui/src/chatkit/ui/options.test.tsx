@@ -112,4 +112,29 @@ describe("options", () => {
     const light = themeVariables({ api: { url: "/", domainKey: "" }, theme: { color: { surface: { background: "#fafafa", foreground: "#111111" }, grayscale: { hue: 220, tint: 4 } } } }, "light");
     expect([light["--ck-bg"], light["--ck-text"]]).toEqual(["#fafafa", "#111111"]);
   });
+
+  it("methods: setComposerValue fills the composer (tags too), focusComposer focuses it, fetchUpdates reloads the thread", async () => {
+    let title = "Old chat";
+    registerChatKitElement();
+    const { fetch, requests } = fakeFetch((r) => {
+      if (r.type === "threads.list") return { json: { data: [thread(T, title)], has_more: false } };
+      return { json: { ...thread(T, title), items: { data: [userItem("u1", T, "hello")], has_more: false } } };
+    });
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    el.setOptions({ api: { url: "/chatkit", domainKey: "local", fetch }, initialThread: T });
+    const shadow = el.shadowRoot!;
+    await until(() => shadow.querySelector(".ck-user"));
+    await el.setComposerValue({ content: [{ type: "input_text", text: "see " }, { type: "input_tag", id: "p1", text: "Ada" }] });
+    const area = shadow.querySelector("textarea")!;
+    await until(() => area.value === "see @Ada" || null);
+    (document.activeElement as HTMLElement | null)?.blur();
+    await el.focusComposer();
+    await until(() => shadow.activeElement === area || null);
+    title = "Renamed elsewhere";
+    const before = requests.filter((r) => r.type === "threads.get_by_id").length;
+    await el.fetchUpdates();
+    expect(requests.filter((r) => r.type === "threads.get_by_id").length).toBe(before + 1);
+    await until(() => shadow.querySelector(".ck-title")?.textContent === "Renamed elsewhere" || null);
+  });
 });
