@@ -87,6 +87,7 @@ export const en = {
   "message.imageBlocked": "image",
   "widget.clear": "Clear",
   "composer.tagSearch": "Mention",
+  "composer.commands": "Commands",
   "composer.mention": "Mention someone or something",
   "entity.preview": "Preview",
   "message.imageLoading": "Creating image…",

@@ -278,6 +278,11 @@ export class ChatController {
     this.emit("chatkit.log", { name, data });
   }
 
+  /** A chatkit.log entry from the UI. */
+  logEvent(name: string, data?: Record<string, unknown>): void {
+    this.log(name, data);
+  }
+
   /** A page callback (entities, previews) failed: chatkit.error, nothing else breaks. */
   reportPageError(error: unknown): void {
     this.reportError(error);
@@ -942,6 +947,12 @@ export class ChatController {
     const tags = [...this.state.composer.tags.filter((tag) => tag.id !== entity.id), entity];
     this.setComposer({ text, tags, caretAt: caret, focusToken: this.state.composer.focusToken + 1 });
     this.log("composer.tag", { id: entity.id });
+  }
+
+  /** Drop part of the draft (a `/command` that ran), caret where it was. */
+  removeComposerRange(start: number, end: number): void {
+    const text = this.state.composer.text;
+    this.setComposer({ text: text.slice(0, start) + text.slice(end), caretAt: start, focusToken: this.state.composer.focusToken + 1 });
   }
 
   focusComposer(): void {

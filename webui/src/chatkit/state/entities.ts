@@ -18,10 +18,12 @@ export interface Mention {
 }
 
 const MENTION = /(^|[\s(])@([^\s@]{0,40})$/u;
+const COMMAND = /(^|\s)\/([^\s/]{0,40})$/u;
 
-export function mentionAt(text: string, caret: number): Mention | null {
+/** The `@query` (or, with trigger "/", the `/command` query) that ends at the caret. */
+export function mentionAt(text: string, caret: number, trigger: "@" | "/" = "@"): Mention | null {
   const before = text.slice(0, caret);
-  const match = MENTION.exec(before);
+  const match = (trigger === "@" ? MENTION : COMMAND).exec(before);
   if (!match) return null;
   const query = match[2] ?? "";
   return { start: caret - query.length - 1, end: caret, query };

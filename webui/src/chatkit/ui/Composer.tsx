@@ -13,7 +13,7 @@ import { Icon } from "./icons";
 import { Markdown } from "./Markdown";
 import { Menu } from "./Menu";
 import { DictationButton, DictationStatus } from "./Dictation";
-import { useTagSearch } from "./TagPicker";
+import { useCommandMenu, useTagSearch } from "./TagPicker";
 
 function acceptAttribute(accept: Record<string, string[]> | undefined): string | undefined {
   if (!accept) return undefined;
@@ -62,6 +62,9 @@ export function Composer(): ReactElement {
   const fileRef = useRef<HTMLInputElement | null>(null);
   const composing = useRef(false);
   const tagSearch = useTagSearch(textareaRef);
+  const commandMenu = useCommandMenu(textareaRef);
+  const openPicker = tagSearch.open ? tagSearch : commandMenu.open ? commandMenu : null;
+  const pickerEnabled = tagSearch.enabled || commandMenu.enabled;
   const [dragging, setDragging] = useState(false);
   const dictationPhase = useChatState((s) => s.dictation.phase);
   const listening = dictationPhase === "recording" || dictationPhase === "starting";
@@ -124,7 +127,7 @@ export function Composer(): ReactElement {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (!composing.current && tagSearch.onKeyDown(event)) return;
+    if (!composing.current && (tagSearch.onKeyDown(event) || commandMenu.onKeyDown(event))) return;
     if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
       // keyCode 229: some IMEs report Enter that way before compositionend.
       if (composing.current || event.nativeEvent.isComposing || event.keyCode === 229) return;
@@ -206,10 +209,15 @@ export function Composer(): ReactElement {
           onChange={(event) => {
             controller.setComposerText(event.target.value);
             tagSearch.update();
+            commandMenu.update();
           }}
-          onSelect={tagSearch.update}
+          onSelect={() => {
+            tagSearch.update();
+            commandMenu.update();
+          }}
           onKeyDown={onKeyDown}
-          {...tagSearch.inputProps}
+          {...(pickerEnabled ? { role: "combobox", "aria-autocomplete": "list" as const, "aria-expanded": openPicker !== null } : {})}
+          {...(openPicker ? openPicker.activeProps : {})}
           onCompositionStart={() => {
             composing.current = true;
           }}
@@ -329,6 +337,7 @@ export function Composer(): ReactElement {
         </div>
       </form>
       {tagSearch.picker}
+      {commandMenu.picker}
       {composer.error ? (
         <p className="ck-composer-error" role="alert">
           {composer.error}

@@ -53,10 +53,10 @@ describe("entities", () => {
     expect(shadow.querySelector(".ck-tag-group")!.textContent).toBe("People");
     expect(area.getAttribute("aria-expanded")).toBe("true");
     key(area, "ArrowDown");
-    await until(() => area.getAttribute("aria-activedescendant") === "ck-tag-1" || null);
+    await until(() => area.getAttribute("aria-activedescendant") === "ck-tag-list-1" || null);
     key(area, "Enter");
     await until(() => area.value === "ask @Alan Turing " || null);
-    expect(shadow.querySelector("[role=listbox]")).toBeNull();
+    await until(() => !shadow.querySelector("[role=listbox]"));
     expect(requests.some((r) => r.type === "threads.create")).toBe(false);
     type(area, "ask @Alan Turing about it");
     key(area, "Enter");
@@ -125,5 +125,51 @@ describe("entities", () => {
     source.click();
     expect(clicked.at(-1)).toEqual({ id: "d_plan", title: "Q2 Plan", interactive: true });
     expect(previews).toEqual(["p_ada"]);
+  });
+
+  it("/commands: onSearch lists them, onSelect may open a sub-menu, insert an entity, or just run", async () => {
+    registerChatKitElement();
+    const { fetch } = fakeFetch(() => ({ json: { data: [], has_more: false } }));
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    const searched: string[] = [];
+    const selected: string[] = [];
+    el.setOptions({
+      api: { url: "/chatkit", domainKey: "local", fetch },
+      commands: {
+        enabled: true,
+        onSearch: async (query) => {
+          searched.push(query);
+          return [
+            { id: "attach", label: "Attach a doc", description: "From the wiki", group: "Docs" },
+            { id: "clear", label: "Clear notes" },
+          ].filter((c) => c.label.toLowerCase().includes(query.toLowerCase()));
+        },
+        onSelect: async (command) => {
+          selected.push(command.id);
+          if (command.id === "attach") return { type: "menu", commands: [{ id: "doc_q2", label: "Q2 Plan" }] };
+          if (command.id === "doc_q2") return { type: "entity", entity: { id: "d_q2", title: "Q2 Plan" } };
+          return undefined;
+        },
+      },
+    });
+    const shadow = el.shadowRoot!;
+    const area = await until(() => shadow.querySelector<HTMLTextAreaElement>("textarea.ck-input"));
+    type(area, "/a");
+    await until(() => shadow.querySelectorAll("#ck-command-list [role=option]").length === 2 || null);
+    expect(searched.at(-1)).toBe("a");
+    expect(shadow.querySelector("#ck-command-list .ck-tag-desc")!.textContent).toBe("From the wiki");
+    key(area, "Enter");
+    await until(() => shadow.querySelector("#ck-command-list [role=option]")?.textContent === "/Q2 Plan" || null);
+    key(area, "Enter");
+    await until(() => area.value === "@Q2 Plan " || null);
+    expect(selected).toEqual(["attach", "doc_q2"]);
+    await until(() => !shadow.querySelector("#ck-command-list"));
+
+    type(area, "@Q2 Plan /clear");
+    await until(() => shadow.querySelectorAll("#ck-command-list [role=option]").length === 1 || null);
+    key(area, "Enter");
+    await until(() => area.value === "@Q2 Plan " || null);
+    expect(selected).toEqual(["attach", "doc_q2", "clear"]);
   });
 });
