@@ -156,7 +156,7 @@ const ItemView = memo(function ItemView({
     case "client_tool_call":
       return <ToolCallView item={item} />;
     case "generated_image":
-      return <GeneratedImageView item={item} />;
+      return <GeneratedImageView item={item} imageDomains={imageDomains} />;
     case "widget":
       return <WidgetItemView item={item} env={widgetEnv} />;
     case "structured_input":

@@ -221,11 +221,10 @@ export const ToolCallView = memo(function ToolCallView({ item }: { item: ClientT
   );
 });
 
-export const GeneratedImageView = memo(function GeneratedImageView({ item }: { item: GeneratedImageItem }): ReactElement {
+export const GeneratedImageView = memo(function GeneratedImageView({ item, imageDomains = null }: { item: GeneratedImageItem; imageDomains?: readonly string[] | null }): ReactElement {
   const { t } = useEnv();
   const url = item.image?.url ?? "";
-  // Generated images arrive as data: URLs or from our own origin.
-  if (!url || !isAllowedImageSource(url)) {
+  if (!url) {
     return (
       <div className="ck-genimage ck-genimage-pending" role="status">
         <span className="ck-spinner" aria-hidden="true" />
@@ -233,6 +232,10 @@ export const GeneratedImageView = memo(function GeneratedImageView({ item }: { i
         {typeof item.progress === "number" ? <span>{Math.round(item.progress * 100)}%</span> : null}
       </div>
     );
+  }
+  // data: URLs, our own origin, or the thread's allowed_image_domains; anything else stays a label.
+  if (!isAllowedImageSource(url, { allowedImageDomains: imageDomains })) {
+    return <span className="ck-img-blocked">{`[${t("message.generatedImage")}]`}</span>;
   }
   return (
     <figure className="ck-genimage">

@@ -145,4 +145,20 @@ describe("streamed items", () => {
     expect(requests.find((r) => r.type === "threads.retry_after_item")!.params).toEqual({ thread_id: T, item_id: "u1" });
     expect(shadow.querySelector(".ck-assistant")!.textContent).not.toContain("first");
   });
+
+  it("shows a generated image from the thread's allowed_image_domains and a label for any other host", async () => {
+    const image = (id: string, url: string) => ({ type: "generated_image" as const, id, ...base, image: { id, url } });
+    const { shadow } = mount(
+      (r) =>
+        r.type === "threads.list"
+          ? { json: { data: [], has_more: false } }
+          : { json: { ...thread(T), allowed_image_domains: ["img.example"], items: { data: [userItem("u1", T, "draw"), image("g1", "https://img.example/cat.png"), image("g2", "https://tracker.example/p.png")], has_more: false } } },
+      { initialThread: T },
+    );
+    const img = await until(() => shadow.querySelector(".ck-genimage img"));
+    expect(img.getAttribute("src")).toBe("https://img.example/cat.png");
+    expect(shadow.querySelectorAll(".ck-genimage img")).toHaveLength(1);
+    expect(shadow.querySelector(".ck-img-blocked")!.textContent).toBe("[Generated image]");
+    expect(shadow.querySelector(".ck-genimage-pending")).toBeNull();
+  });
 });
