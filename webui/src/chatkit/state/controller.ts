@@ -725,6 +725,8 @@ export class ChatController {
       this.reportError(error);
     }
     this.log("client_tool.output", { name: call.name });
+    // The server marks the call completed in its store without streaming it: do the same here.
+    this.setView(applyEvents(this.state.view, [{ type: "thread.item.replaced", item: { ...call, status: "completed", output: result ?? {} } }]));
     await this.runStream("threads.add_client_tool_output", { thread_id: threadId, result: result ?? {} });
   }
 
