@@ -75,7 +75,10 @@ def test_the_built_package_chats_through_chatkit_react(
     upstream.script(Turn(text="Hello from the package demo."))
     send(page, "Hi from a plain page")
     answer = assistant_messages(page).last
-    expect(answer.get_by_role("paragraph")).to_have_text("Hello from the package demo.")
+    # The first answer waits for the server's ChatKit side to load (slow on a busy machine).
+    expect(answer.get_by_role("paragraph")).to_have_text(
+        "Hello from the package demo.", timeout=60_000
+    )
     expect(page.locator("openai-chatkit .ck-assistant[aria-busy]")).to_have_count(0)
     screenshot(page, "element-package-demo")
 
