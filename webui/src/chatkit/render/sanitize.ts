@@ -51,7 +51,9 @@ const KATEX_STYLE_VALUE =
   /^(?:-?(?:\d+\.?\d*|\.\d+)(?:em|ex|px|pt|%)?|#[0-9a-f]{3,8}|[a-z]+|rgba?\(\s*[\d.,\s%]+\))$/i;
 const KATEX_POSITIONS = new Set(["relative", "static"]);
 
-const SAFE_LINK = /^(?:https?:|mailto:)/i;
+const SAFE_LINK = /^(?:https?:|mailto:|chatkit-link:)/i;
+/** ChatKit deeplinks: clicking one raises chatkit.deeplink in the page; nothing is navigated. */
+export const DEEPLINK = /^chatkit-link:\/\//i;
 const RASTER_DATA_URL = /^data:image\/(?:png|jpe?g|gif|webp|avif);base64,[a-z0-9+/=\s]+$/i;
 const CLASS_TOKEN = /^(?:hljs[\w-]*|language-[\w+#.-]+|ck-[\w-]+|katex[\w-]*)$/;
 /** Inside KaTeX output any plain class name (mord, vlist-t, reset-size6…). */
@@ -95,7 +97,7 @@ export function isSafeLink(href: string): boolean {
   if (!SAFE_LINK.test(value)) return false;
   try {
     const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:" || url.protocol === "mailto:";
+    return url.protocol === "http:" || url.protocol === "https:" || url.protocol === "mailto:" || url.protocol === "chatkit-link:";
   } catch {
     return false;
   }
@@ -147,7 +149,10 @@ purifier.addHook("afterSanitizeAttributes", (node) => {
   if (tag === "a") {
     const href = el.getAttribute("href");
     if (href !== null && !isSafeLink(href)) el.removeAttribute("href");
-    if (el.hasAttribute("href")) {
+    if (href !== null && DEEPLINK.test(href.trim()) && el.hasAttribute("href")) {
+      el.removeAttribute("target");
+      el.removeAttribute("rel");
+    } else if (el.hasAttribute("href")) {
       el.setAttribute("target", "_blank");
       el.setAttribute("rel", "noopener noreferrer");
     } else {
@@ -200,7 +205,7 @@ export function sanitizeHtml(html: string, ctx: SanitizeContext = {}): string {
       ALLOW_ARIA_ATTR: false,
       ALLOW_UNKNOWN_PROTOCOLS: false,
       // Only the URI attributes we allow; everything else must be a safe link.
-      ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto):|data:image\/(?:png|jpe?g|gif|webp|avif);base64,|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
+      ALLOWED_URI_REGEXP: /^(?:(?:https?|mailto|chatkit-link):|data:image\/(?:png|jpe?g|gif|webp|avif);base64,|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
       FORBID_TAGS: ["style", "script", "iframe", "object", "embed", "form", "template", "link", "meta", "base"],
       FORBID_ATTR: ["srcset", "formaction", "xlink:href", "action"],
       KEEP_CONTENT: true,

@@ -20,7 +20,20 @@ import {
 import { drawDiagrams, toggleView } from "./richBlocks";
 import { loadedVersion, subscribeLoaded } from "../render/lazy";
 import { IncrementalMarkdown, renderFinishedMarkdown, type RenderedBlock } from "../render/markdown";
+import { DEEPLINK } from "../render/sanitize";
 import { copyText, SchemeContext, useEnv } from "./context";
+
+/** `chatkit-link://name?k=v` -> the chatkit.deeplink detail `{name, data}`. */
+export function deeplinkDetail(href: string): { name: string; data?: Record<string, unknown> } {
+  try {
+    const url = new URL(href);
+    const name = decodeURIComponent(url.host + url.pathname).replace(/^\/+|\/+$/g, "");
+    const data = Object.fromEntries(url.searchParams.entries());
+    return Object.keys(data).length ? { name, data } : { name };
+  } catch {
+    return { name: href.replace(DEEPLINK, "") };
+  }
+}
 
 const Block = memo(function Block({ html }: { html: string }): ReactElement {
   return <div className="ck-md-block" dangerouslySetInnerHTML={{ __html: html }} />;
@@ -102,6 +115,12 @@ export function Markdown({
         return;
       }
       const link = target.closest("a[href]");
+      const href = link?.getAttribute("href") ?? "";
+      if (link && DEEPLINK.test(href)) {
+        event.preventDefault();
+        host.dispatchEvent(new CustomEvent("chatkit.deeplink", { detail: deeplinkDetail(href) }));
+        return;
+      }
       if (link) {
         // Links open outside the app (target=_blank); tell the host first so a
         // desktop shell can route it to the system browser.
