@@ -280,12 +280,10 @@ class Dispatcher:
             for attachment in message.attachments:
                 await self.store.save_attachment(attachment, context)
 
-        async def write() -> None:
-            if thread_saved is not None:
-                await asyncio.shield(thread_saved)
-            await self.store.add_thread_item(thread.id, message, context)
-
-        saved = self._in_background(write())
+        # Submitted now, the store's single writer runs it after the thread's save
+        # and before any item of the answer (tasks start in the order they were made).
+        saved = self._in_background(self.store.add_thread_item(thread.id, message, context))
+        await asyncio.sleep(0)
         yield ThreadItemDoneEvent(item=message)
         async for event in self._respond(thread, message, context):
             yield event
