@@ -18,6 +18,7 @@ Builders return plain dicts; ``write_*`` put them on disk the way the apps do.
 from __future__ import annotations
 
 import json
+import random
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,12 +185,17 @@ def chatgpt_branched(
 def chatgpt_linear(
     conversation_id: str, messages: int, title: str = "Long", text_size: int = 0
 ) -> dict[str, Any]:
-    """A conversation of ``messages`` alternating user/assistant messages, no branches."""
+    """A conversation of ``messages`` alternating user/assistant messages, no branches.
+
+    ``text_size`` adds that many characters of hex noise per message (compresses
+    about 2:1, like prose), for sizing files.
+    """
     c = ChatGPTConversation(title=title, conversation_id=conversation_id)
     parent: str | None = None
-    padding = "x" * text_size
+    noise = random.Random(conversation_id)
     for index in range(messages):
         role = "user" if index % 2 == 0 else "assistant"
+        padding = noise.randbytes(text_size // 2).hex() if text_size else ""
         parent = c.add(parent, role, [f"message {index} {padding}".rstrip()])
     return c.build(current_node=parent)
 

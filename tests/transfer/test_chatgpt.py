@@ -186,3 +186,18 @@ def test_missing_file_and_folder_are_refused(tmp_path: Path) -> None:
         list(read_threads(tmp_path / "nope.json"))
     with pytest.raises(ImportFormatError, match="is a folder"):
         list(read_threads(tmp_path))
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_progress_rises_to_the_end_of_the_file(tmp_path: Path, zipped: bool) -> None:
+    conversations = [chatgpt_linear(f"c{i}", 40, text_size=500) for i in range(30)]
+    if zipped:
+        path = write_chatgpt_zip(tmp_path / "export.zip", conversations)
+    else:
+        path = write_json(tmp_path / "conversations.json", conversations)
+    seen: list[float] = []
+    threads = list(read_threads(path, progress=seen.append))
+    assert len(threads) == len(seen) == 30
+    assert seen == sorted(seen)
+    assert 0 < seen[0] < 0.5
+    assert seen[-1] > 0.9

@@ -32,7 +32,7 @@ from kitdesk.transfer.model import (
     build_tree,
     from_timestamp,
 )
-from kitdesk.transfer.reading import iter_json_items, open_stream
+from kitdesk.transfer.reading import ProgressCallback, iter_json_items, open_stream
 
 _REASONING = frozenset({"thoughts", "reasoning_recap"})
 _HIDDEN = frozenset({"user_editable_context", "model_editable_context"})
@@ -44,13 +44,15 @@ _MEDIA_PARTS = {
 }
 
 
-def read(path: Path) -> Iterator[ImportedThread]:
+def read(path: Path, progress: ProgressCallback | None = None) -> Iterator[ImportedThread]:
     """Every conversation in a ChatGPT export (.zip or conversations.json), streamed."""
-    with open_stream(path) as stream:
-        for index, conversation in enumerate(iter_json_items(stream, "item", path)):
+    with open_stream(path) as opened:
+        for index, conversation in enumerate(iter_json_items(opened.stream, "item", path)):
             thread = to_thread(conversation, index)
             if thread is not None:
                 yield thread
+            if progress is not None:
+                progress(opened.fraction())
 
 
 def to_thread(conversation: Any, index: int = 0) -> ImportedThread | None:

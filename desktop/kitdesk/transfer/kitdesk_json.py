@@ -30,18 +30,21 @@ from kitdesk.transfer.model import (
     Role,
     Skipped,
 )
-from kitdesk.transfer.reading import damaged_file_error, open_stream
+from kitdesk.transfer.reading import ProgressCallback, damaged_file_error, open_stream
 
 FORMAT = "kitdesk-export"
 VERSION = 1
 _LEGACY_KEY = "kitdesk_export"
 
 
-def read(path: Path) -> Iterator[ImportedThread]:
+def read(path: Path, progress: ProgressCallback | None = None) -> Iterator[ImportedThread]:
     """Every thread in a Kitdesk export, streamed."""
-    with open_stream(path) as stream:
+    with open_stream(path) as opened:
         try:
-            yield from _read_events(ijson.parse(stream, use_float=True), path)
+            for thread in _read_events(ijson.parse(opened.stream, use_float=True), path):
+                yield thread
+                if progress is not None:
+                    progress(opened.fraction())
         except (ijson.JSONError, UnicodeDecodeError) as error:
             raise damaged_file_error(path, error) from None
 

@@ -29,18 +29,20 @@ from kitdesk.transfer.model import (
     build_tree,
     from_timestamp,
 )
-from kitdesk.transfer.reading import iter_json_items, open_stream
+from kitdesk.transfer.reading import ProgressCallback, iter_json_items, open_stream
 
 _REASONING = re.compile(r"<details\s+type=\"reasoning\"[^>]*>.*?</details>\s*", re.S | re.I)
 
 
-def read(path: Path) -> Iterator[ImportedThread]:
+def read(path: Path, progress: ProgressCallback | None = None) -> Iterator[ImportedThread]:
     """Every chat in an Open WebUI export, streamed."""
-    with open_stream(path) as stream:
-        for index, record in enumerate(iter_json_items(stream, "item", path)):
+    with open_stream(path) as opened:
+        for index, record in enumerate(iter_json_items(opened.stream, "item", path)):
             thread = to_thread(record, index)
             if thread is not None:
                 yield thread
+            if progress is not None:
+                progress(opened.fraction())
 
 
 def to_thread(record: Any, index: int = 0) -> ImportedThread | None:

@@ -13,10 +13,12 @@ nothing).
 
 from __future__ import annotations
 
+import os
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +29,25 @@ from kitdesk.transfer.model import ImportedThread, ImportFormatError, Source
 ZIP_MAGIC = b"PK\x03\x04"
 _OPENINGS = frozenset({("", "start_array"), ("item", "start_map")})
 _CHATGPT_MEMBER = "conversations.json"
+
+
+# Told how far through the file an import is, from 0.0 to 1.0.
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """The JSON bytes to parse, and how far the underlying file has been read."""
+
+    stream: IO[bytes]
+    raw: IO[bytes]
+    size: int
+
+    def fraction(self) -> float:
+        try:
+            return min(1.0, self.raw.tell() / self.size) if self.size else 1.0
+        except (OSError, ValueError):
+            return 0.0
 
 
 def damaged_file_error(path: Path, error: BaseException) -> ImportFormatError:
@@ -46,7 +67,7 @@ def damaged_file_error(path: Path, error: BaseException) -> ImportFormatError:
 
 
 @contextmanager
-def open_stream(path: Path) -> Iterator[IO[bytes]]:
+def open_stream(path: Path) -> Iterator[OpenedFile]:
     """The JSON bytes of ``path``: the file itself, or conversations.json inside a zip."""
     try:
         handle = path.open("rb")
@@ -57,9 +78,10 @@ def open_stream(path: Path) -> Iterator[IO[bytes]]:
     except OSError as error:
         raise ImportFormatError(f"{path} cannot be read: {error.strerror or error}.") from None
     with handle:
+        size = os.fstat(handle.fileno()).st_size
         if handle.read(4) != ZIP_MAGIC:
             handle.seek(0)
-            yield handle
+            yield OpenedFile(handle, handle, size)
             return
         handle.seek(0)
         try:
@@ -79,7 +101,7 @@ def open_stream(path: Path) -> Iterator[IO[bytes]]:
                 )
             try:
                 with archive.open(member) as stream:
-                    yield stream
+                    yield OpenedFile(stream, handle, size)
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                 raise damaged_file_error(path, error) from None
 
@@ -94,9 +116,9 @@ def iter_json_items(stream: IO[bytes], prefix: str, path: Path) -> Iterator[Any]
 
 def detect_source(path: Path) -> Source:
     """Which app wrote ``path``, from the first keys of its first conversation."""
-    with open_stream(path) as stream:
+    with open_stream(path) as opened:
         try:
-            for prefix, event, value in ijson.parse(stream, use_float=True):
+            for prefix, event, value in ijson.parse(opened.stream, use_float=True):
                 if prefix == "" and event == "start_map":
                     return "kitdesk"  # confirmed (or refused) by its format field
                 if prefix == "" and event == "end_array":
@@ -118,14 +140,19 @@ def detect_source(path: Path) -> Source:
     )
 
 
-def read_threads(path: Path, source: Source | None = None) -> Iterator[ImportedThread]:
-    """Every conversation in ``path``, streamed; the format is detected unless given."""
+def read_threads(
+    path: Path, source: Source | None = None, progress: ProgressCallback | None = None
+) -> Iterator[ImportedThread]:
+    """Every conversation in ``path``, streamed; the format is detected unless given.
+
+    ``progress`` is called after each conversation with the share of the file read.
+    """
     from kitdesk.transfer import chatgpt, kitdesk_json, openwebui
 
     source = source or detect_source(path)
     if source == "chatgpt":
-        yield from chatgpt.read(path)
+        yield from chatgpt.read(path, progress)
     elif source == "openwebui":
-        yield from openwebui.read(path)
+        yield from openwebui.read(path, progress)
     else:
-        yield from kitdesk_json.read(path)
+        yield from kitdesk_json.read(path, progress)
