@@ -32,7 +32,7 @@ from chatkit.types import (
     WidgetItem,
 )
 from chatkit.widgets import Card, Col, Text
-from kitdesk.context import RequestContext
+from kitdesk.chat.context import RequestContext
 from kitdesk.paths import Paths
 from kitdesk.store import SQLiteStore
 from pydantic import AnyUrl

@@ -23,8 +23,8 @@ from chatkit.types import (
     UserMessageItem,
     UserMessageTextContent,
 )
-from kitdesk.context import RequestContext
-from kitdesk.migrations import LATEST_VERSION
+from kitdesk.chat.context import RequestContext
+from kitdesk.store.migrations import LATEST_VERSION
 from kitdesk.paths import Paths, resolve_paths
 from kitdesk.store import SQLiteStore
 from kitdesk.transfer.backup import (

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kitdesk.migrations import backup_database
+from kitdesk.store.migrations import backup_database
 from kitdesk.paths import Paths
 from kitdesk.store import SQLiteStore
 from kitdesk.transfer.backup import run_automatic_backup, verify_backup
