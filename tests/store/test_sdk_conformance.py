@@ -172,9 +172,6 @@ async def test_save_and_load_image(store: SQLiteStore) -> None:
     assert loaded == image
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the store returns a cursor on the last page; fixed with branches"
-)
 async def test_load_threads(store: SQLiteStore) -> None:
     now = datetime.now()
     thread1 = make_thread(thread_id="thread1", created_at=now)
@@ -225,9 +222,6 @@ async def test_thread_items_ordering(store: SQLiteStore) -> None:
     assert [i.id for i in desc.data] == ["msg3", "msg2", "msg1"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the store returns a cursor on the last page; fixed with branches"
-)
 async def test_thread_items_offset(store: SQLiteStore) -> None:
     thread = make_thread()
     now = datetime.now()
