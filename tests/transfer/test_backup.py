@@ -24,9 +24,9 @@ from chatkit.types import (
     UserMessageTextContent,
 )
 from kitdesk.chat.context import RequestContext
-from kitdesk.store.migrations import LATEST_VERSION
 from kitdesk.paths import Paths, resolve_paths
 from kitdesk.store import SQLiteStore
+from kitdesk.store.migrations import LATEST_VERSION
 from kitdesk.transfer.backup import (
     DATABASE,
     MANIFEST,

@@ -7,9 +7,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kitdesk.store.migrations import backup_database
 from kitdesk.paths import Paths
 from kitdesk.store import SQLiteStore
+from kitdesk.store.migrations import backup_database
 from kitdesk.transfer.backup import run_automatic_backup, verify_backup
 from kitdesk.transfer.retention import (
     KEEP,

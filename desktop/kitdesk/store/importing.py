@@ -1,21 +1,20 @@
-"""Importing a file of conversations: all of it or nothing, never twice, app open or not.
+"""Importing a file of conversations: a bad file adds nothing, a file twice adds nothing.
 
 An import runs in two steps:
 
 1. Stage: the file is streamed (``kitdesk.transfer``) into a private SQLite
    file beside the database, one conversation at a time, so memory stays
-   bounded and a bad or truncated file is found before anything is written.
-   A crash here leaves only the staging file (removed by the next import).
-2. Commit: one transaction copies the staged threads the database does not
-   already have (thread ids are stable per source conversation, so importing
-   the same file again adds nothing) and all their items. SQLite makes that
-   transaction atomic: after a crash the database holds all of the file's new
-   conversations or none of them, and importing again finishes the job.
-
-The commit holds the write lock for the time of an INSERT ... SELECT (about a
-second per 50,000 messages here, full-text indexing included); the app's own
-writes wait for it (busy timeout), so the command line can import while the
-window is open.
+   bounded and a bad or truncated file is refused before anything is written.
+   A crash here leaves only the staging file (removed an hour later by the
+   automatic backup's tidy-up, ``kitdesk.transfer.retention.stale_leftovers``).
+2. Commit: the staged threads the database does not have yet (thread ids are
+   stable per source conversation, so importing the same file again adds
+   nothing) are copied with their items, in transactions of about
+   ``CHUNK_ITEMS`` items. Each thread arrives whole or not at all; a crash
+   between chunks leaves some threads in, and importing the file again adds
+   exactly the rest. Chunks keep the write lock short, so the app's own
+   writes (an answer streaming in the window while ``kitdesk import`` runs)
+   wait for one chunk at most.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,9 +235,3 @@ def commit_all(db: sqlite3.Connection, staging: Path) -> ImportResult:
     finally:
         detach(db)
     return result
-
-
-def cleanup_staging(folder: Path, older_than: Callable[[Path], bool]) -> None:
-    for path in folder.glob(f"{STAGING_PREFIX}*.db"):
-        if older_than(path):
-            path.unlink(missing_ok=True)

@@ -32,7 +32,7 @@ PRUNED_KINDS: frozenset[BackupKind] = frozenset({"auto", "before-restore", "pre-
 # A half-written backup left by a crash is removed once it is this old.
 PARTIAL_MAX_AGE = timedelta(hours=1)
 PARTIAL_SUFFIX = ".partial"
-STAGING_PREFIXES = (".kitdesk-backup-", ".kitdesk-restore-")
+STAGING_PREFIXES = (".kitdesk-backup-", ".kitdesk-restore-", ".kitdesk-import-")
 
 _STAMP = r"(?P<stamp>\d{8}T\d{6}(?:\d{1,6})?Z)"
 _PATTERNS: list[tuple[BackupKind, re.Pattern[str]]] = [
@@ -120,8 +120,8 @@ def backups_to_prune(entries: Iterable[BackupEntry], keep: int = KEEP) -> list[B
 
 
 def stale_leftovers(folder: Path, now: datetime) -> list[Path]:
-    """What a crash mid-backup or mid-restore left in ``folder``, once PARTIAL_MAX_AGE old:
-    ``*.partial`` files and ``.kitdesk-backup-*`` / ``.kitdesk-restore-*`` staging folders."""
+    """What a crash mid-backup, mid-restore or mid-import left in ``folder``, once
+    PARTIAL_MAX_AGE old: ``*.partial`` files and ``.kitdesk-*`` staging files and folders."""
     try:
         candidates = [
             p
