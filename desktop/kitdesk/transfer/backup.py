@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from kitdesk.errors import UserFacingError
 from kitdesk.transfer.retention import (
     PARTIAL_SUFFIX,
     BackupKind,
@@ -56,8 +57,11 @@ _CHUNK = 1024 * 1024
 _SAFE_ATTACHMENT = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # as the store names them
 
 
-class BackupError(Exception):
+class BackupError(UserFacingError):
     """A backup cannot be made or used; the message says why, for a person."""
+
+    status = 422
+    code = "backup_failed"
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from kitdesk.errors import UserFacingError
+
 Role = Literal["user", "assistant"]
 Source = Literal["chatgpt", "openwebui", "kitdesk"]
 
 
-class ImportFormatError(Exception):
+class ImportFormatError(UserFacingError):
     """The file cannot be imported; the message says why, for a person."""
+
+    status = 422
+    code = "import_failed"
 
 
 class Skipped(Counter[str]):

@@ -32,7 +32,13 @@ PRUNED_KINDS: frozenset[BackupKind] = frozenset({"auto", "before-restore", "pre-
 # A half-written backup left by a crash is removed once it is this old.
 PARTIAL_MAX_AGE = timedelta(hours=1)
 PARTIAL_SUFFIX = ".partial"
-STAGING_PREFIXES = (".kitdesk-backup-", ".kitdesk-restore-", ".kitdesk-import-")
+STAGING_PREFIXES = (
+    ".kitdesk-backup-",
+    ".kitdesk-restore-",
+    ".kitdesk-import-",
+    ".kitdesk-export-",
+    ".kitdesk-upload-",
+)
 
 _STAMP = r"(?P<stamp>\d{8}T\d{6}(?:\d{1,6})?Z)"
 _PATTERNS: list[tuple[BackupKind, re.Pattern[str]]] = [
