@@ -134,3 +134,30 @@ def test_leftovers_of_a_crashed_backup_are_removed_once_stale(kitdesk_home: Path
     )
     assert not partial.exists() and not staging.exists()
     assert fresh.exists()
+
+
+async def test_the_schedule_backs_up_soon_after_start_and_stops(kitdesk_home: Paths) -> None:
+    import asyncio
+
+    from kitdesk.transfer.schedule import AutomaticBackups
+
+    store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    try:
+        schedule = AutomaticBackups(
+            kitdesk_home.db_path,
+            kitdesk_home.attachments_dir,
+            kitdesk_home.backups_dir,
+            app_version="0.1.0",
+            first_delay=0.0,
+            check_every=0.05,
+        ).start()
+        for _ in range(200):  # polled: the first check runs at once
+            if list_backups(kitdesk_home.backups_dir):
+                break
+            await asyncio.sleep(0.05)
+        schedule.stop()
+        [entry] = list_backups(kitdesk_home.backups_dir)  # daily: one, however many checks
+        assert entry.kind == "auto"
+        verify_backup(entry.path)
+    finally:
+        await store.close()
