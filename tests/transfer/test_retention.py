@@ -10,7 +10,7 @@ from pathlib import Path
 from kitdesk.paths import Paths
 from kitdesk.store import SQLiteStore
 from kitdesk.store.migrations import backup_database
-from kitdesk.transfer.backup import run_automatic_backup, verify_backup
+from kitdesk.transfer.backup import verify_backup
 from kitdesk.transfer.retention import (
     KEEP,
     BackupEntry,
@@ -20,6 +20,7 @@ from kitdesk.transfer.retention import (
     list_backups,
     parse_backup_name,
 )
+from kitdesk.transfer.schedule import run_automatic_backup
 
 DAY0 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 

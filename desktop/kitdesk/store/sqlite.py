@@ -43,14 +43,13 @@ from chatkit.types import (
 from pydantic import TypeAdapter
 
 from kitdesk.chat.context import RequestContext
-from kitdesk.store import branches
 from kitdesk.store.attachments import (
     ALLOWED_MIME_TYPES,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS_PER_MESSAGE,
     AttachmentRecords,
 )
-from kitdesk.store.branches import BranchRecords
+from kitdesk.store.branches import BranchRecords, active_leaf, reattach_children
 from kitdesk.store.database import StoreClosedError, from_us, now_us, require_thread
 from kitdesk.store.migrations import SchemaError
 from kitdesk.store.search import SearchHit, parse_query, searchable_text
@@ -291,7 +290,7 @@ class SQLiteStore(
                 db.execute(
                     "INSERT INTO items (thread_id, id, type, data, search_text, parent_id) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (*row, branches.active_leaf(db, thread_id)),
+                    (*row, active_leaf(db, thread_id)),
                 )
             except sqlite3.IntegrityError as error:
                 raise DuplicateItemError(
@@ -310,7 +309,7 @@ class SQLiteStore(
             exists = db.execute(
                 "SELECT 1 FROM items WHERE thread_id = ? AND id = ?", (thread_id, item.id)
             ).fetchone()
-            parent = None if exists else branches.active_leaf(db, thread_id)
+            parent = None if exists else active_leaf(db, thread_id)
             db.execute(
                 """
                 INSERT INTO items (thread_id, id, type, data, search_text, parent_id)
@@ -349,7 +348,7 @@ class SQLiteStore(
         """
 
         def work(db: sqlite3.Connection) -> None:
-            branches.reattach_children(db, thread_id, item_id)
+            reattach_children(db, thread_id, item_id)
             db.execute("DELETE FROM items WHERE thread_id = ? AND id = ?", (thread_id, item_id))
 
         await self._run_write(work)

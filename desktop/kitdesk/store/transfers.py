@@ -18,8 +18,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kitdesk.store import exporting, importing
 from kitdesk.store.database import Database, StoreClosedError, T
+from kitdesk.store.exporting import ExportFormat, ExportSummary, export_file
+from kitdesk.store.importing import (
+    ImportResult,
+    attach,
+    commit_chunk,
+    detach,
+    stage,
+    staged_totals,
+)
 from kitdesk.store.migrations import LATEST_VERSION
 from kitdesk.transfer.backup import RestoreResult, create_backup, restore_backup
 from kitdesk.transfer.reading import ProgressCallback
@@ -30,7 +38,7 @@ class DataTransfers(Database):
 
     async def import_file(
         self, path: Path, progress: ProgressCallback | None = None
-    ) -> importing.ImportResult:
+    ) -> ImportResult:
         """Import a ChatGPT, Open WebUI or Kitdesk export; ImportFormatError when it is bad
         (then nothing is imported). ``progress`` gets 0..1: reading is the first 80%."""
 
@@ -39,23 +47,23 @@ class DataTransfers(Database):
                 progress(share * 0.8)
 
         folder = self.db_path.parent
-        staging = await asyncio.to_thread(importing.stage, path, folder, staging_progress)
+        staging = await asyncio.to_thread(stage, path, folder, staging_progress)
         try:
-            chunks = await self._run_unlocked(lambda db: importing.attach(db, staging))
-            result = importing.ImportResult()
+            chunks = await self._run_unlocked(lambda db: attach(db, staging))
+            result = ImportResult()
             try:
                 for done, (first, last) in enumerate(chunks, start=1):
                     added, messages = await self._run_write(
-                        lambda db, first=first, last=last: importing.commit_chunk(db, first, last)
+                        lambda db, first=first, last=last: commit_chunk(db, first, last)
                     )
                     result.threads += added
                     result.messages += messages
                     if progress is not None:
                         progress(0.8 + 0.2 * done / len(chunks))
-                total, result.skipped = await self._run_unlocked(importing.staged_totals)
+                total, result.skipped = await self._run_unlocked(staged_totals)
                 result.already_present = total - result.threads
             finally:
-                await self._run_unlocked(importing.detach)
+                await self._run_unlocked(detach)
         finally:
             staging.unlink(missing_ok=True)
         return result
@@ -63,14 +71,14 @@ class DataTransfers(Database):
     async def export_file(
         self,
         target: Path,
-        fmt: exporting.ExportFormat,
+        fmt: ExportFormat,
         *,
         thread_ids: list[str] | None = None,
         app_version: str,
-    ) -> exporting.ExportSummary:
+    ) -> ExportSummary:
         """Write threads (every one when None) to ``target`` from a consistent snapshot."""
         return await asyncio.to_thread(
-            exporting.export_file,
+            export_file,
             self.db_path,
             target,
             fmt,

@@ -6,8 +6,9 @@ files into the neutral model of ``model.py``; the store turns those into
 threads (see ``kitdesk.store``).
 """
 
+from kitdesk.transfer.importers import read_threads
 from kitdesk.transfer.model import ImportedThread, ImportFormatError, MessageNode, Skipped
-from kitdesk.transfer.reading import detect_source, read_threads
+from kitdesk.transfer.reading import detect_source
 
 __all__ = [
     "ImportFormatError",

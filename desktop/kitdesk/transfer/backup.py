@@ -38,15 +38,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kitdesk.errors import UserFacingError
-from kitdesk.transfer.retention import (
-    PARTIAL_SUFFIX,
-    BackupKind,
-    automatic_backup_due,
-    backup_name,
-    backups_to_prune,
-    list_backups,
-    stale_leftovers,
-)
+from kitdesk.transfer.retention import PARTIAL_SUFFIX, BackupKind, backup_name
 
 FORMAT = "kitdesk-backup"
 VERSION = 1
@@ -385,47 +377,12 @@ def _set_aside_current(
     )
 
 
-def run_automatic_backup(
-    db_path: Path,
-    attachments_dir: Path,
-    backups_dir: Path,
-    *,
-    app_version: str,
-    now: datetime | None = None,
-) -> Path | None:
-    """Make the daily backup when one is due, then prune every automatic kind to its last 7.
-
-    Returns the new backup, or None when none was due (or there is no database yet).
-    """
-    now = now or datetime.now(UTC)
-    created = None
-    if automatic_backup_due(list_backups(backups_dir), now) and db_path.exists():
-        created = create_backup(
-            db_path,
-            attachments_dir,
-            backups_dir / backup_name("auto", now),
-            app_version=app_version,
-            kind="auto",
-            now=now,
-        )
-    for entry in backups_to_prune(list_backups(backups_dir)):
-        entry.path.unlink(missing_ok=True)
-    for folder in {backups_dir, db_path.parent}:
-        for leftover in stale_leftovers(folder, now):
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
-    return created
-
-
 __all__ = [
     "BackupError",
     "Manifest",
     "RestoreResult",
     "create_backup",
     "restore_backup",
-    "run_automatic_backup",
     "snapshot_database",
     "verify_backup",
 ]

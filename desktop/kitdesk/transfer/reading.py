@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import ijson
 
-from kitdesk.transfer.model import ImportedThread, ImportFormatError, Source
+from kitdesk.transfer.model import ImportFormatError, Source
 
 ZIP_MAGIC = b"PK\x03\x04"
 _OPENINGS = frozenset({("", "start_array"), ("item", "start_map")})
@@ -138,21 +138,3 @@ def detect_source(path: Path) -> Source:
         f"{path.name} is not an export Kitdesk can read. Kitdesk imports ChatGPT's data export "
         "(.zip or conversations.json), Open WebUI's chat export (.json) and its own export."
     )
-
-
-def read_threads(
-    path: Path, source: Source | None = None, progress: ProgressCallback | None = None
-) -> Iterator[ImportedThread]:
-    """Every conversation in ``path``, streamed; the format is detected unless given.
-
-    ``progress`` is called after each conversation with the share of the file read.
-    """
-    from kitdesk.transfer import chatgpt, kitdesk_json, openwebui
-
-    source = source or detect_source(path)
-    if source == "chatgpt":
-        yield from chatgpt.read(path, progress)
-    elif source == "openwebui":
-        yield from openwebui.read(path, progress)
-    else:
-        yield from kitdesk_json.read(path, progress)

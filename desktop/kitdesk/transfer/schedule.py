@@ -11,15 +11,58 @@ A backup cut short by quitting leaves only a ``.partial`` file, removed later.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
-from kitdesk.transfer.backup import BackupError, run_automatic_backup
+from kitdesk.transfer.backup import BackupError, create_backup
+from kitdesk.transfer.retention import (
+    automatic_backup_due,
+    backup_name,
+    backups_to_prune,
+    list_backups,
+    stale_leftovers,
+)
 
 log = logging.getLogger(__name__)
 
 FIRST_DELAY_SECONDS = 60.0
 CHECK_EVERY_SECONDS = 6 * 3600.0
+
+
+def run_automatic_backup(
+    db_path: Path,
+    attachments_dir: Path,
+    backups_dir: Path,
+    *,
+    app_version: str,
+    now: datetime | None = None,
+) -> Path | None:
+    """Make the daily backup when one is due, then prune every automatic kind to its last 7.
+
+    Returns the new backup, or None when none was due (or there is no database yet).
+    """
+    now = now or datetime.now(UTC)
+    created = None
+    if automatic_backup_due(list_backups(backups_dir), now) and db_path.exists():
+        created = create_backup(
+            db_path,
+            attachments_dir,
+            backups_dir / backup_name("auto", now),
+            app_version=app_version,
+            kind="auto",
+            now=now,
+        )
+    for entry in backups_to_prune(list_backups(backups_dir)):
+        entry.path.unlink(missing_ok=True)
+    for folder in {backups_dir, db_path.parent}:
+        for leftover in stale_leftovers(folder, now):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+    return created
 
 
 class AutomaticBackups:
