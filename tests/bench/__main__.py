@@ -21,6 +21,7 @@ BENCHMARKS = {
     "webui": "tests.bench.bench_webui",
     "launch": "tests.bench.bench_launch",
     "import": "tests.bench.bench_import",
+    "branches": "tests.bench.bench_branches",
 }
 
 
