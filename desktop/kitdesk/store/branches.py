@@ -20,6 +20,7 @@ flag changes, in one transaction.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -116,14 +117,20 @@ def switch_branch(db: sqlite3.Connection, thread_id: str, item_id: str) -> list[
         path.append(current)
     wanted = set(path)
     now_active = {row[0] for row in rows if row[3]}
-    db.executemany(
-        "UPDATE items SET active = 0 WHERE thread_id = ? AND id = ?",
-        [(thread_id, i) for i in now_active - wanted],
-    )
-    db.executemany(
-        "UPDATE items SET active = 1 WHERE thread_id = ? AND id = ?",
-        [(thread_id, i) for i in wanted - now_active],
-    )
+    # Set-based: one statement each way, so the flips of a long path cost one pass.
+    off, on = sorted(now_active - wanted), sorted(wanted - now_active)
+    if off:
+        db.execute(
+            "UPDATE items SET active = 0 WHERE thread_id = ? AND active = 1 "
+            "AND id IN (SELECT value FROM json_each(?))",
+            (thread_id, json.dumps(off)),
+        )
+    if on:
+        db.execute(
+            "UPDATE items SET active = 1 WHERE thread_id = ? AND active = 0 "
+            "AND id IN (SELECT value FROM json_each(?))",
+            (thread_id, json.dumps(on)),
+        )
     return path
 
 
