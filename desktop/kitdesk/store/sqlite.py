@@ -18,6 +18,10 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   assistant answered); ``items_fts`` and ``threads_fts`` are FTS5 indexes over
   it and over titles, kept in step by triggers so every write path, including
   the cascade of a thread delete, updates them in the same transaction.
+- ``items.parent_id`` and ``items.active``: edits and regenerations kept as
+  branches; pages walk the active path (``branches.py``).
+- ``usage``: token counts per answer (``usage.py``); import, export, backup
+  and restore run through ``transfers.py``.
 - ``attachments`` rows and files: see ``attachments.py``.
 - ``feedback`` holds thumbs up/down per item and cascades with the item.
 
