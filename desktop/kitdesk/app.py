@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import os
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
+from kitdesk.transfer.schedule import AutomaticBackups
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
@@ -43,6 +45,12 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         store = SQLiteStore(paths.db_path, paths.attachments_dir, backups_dir=paths.backups_dir)
     except SchemaError as exc:  # newer, foreign, damaged or locked database: say which
         raise StartupProblem(str(exc)) from exc
+    # Daily backups, the last 7 kept (transfer/schedule.py); KITDESK_AUTO_BACKUP=0 stops them.
+    backups = AutomaticBackups(
+        paths.db_path, paths.attachments_dir, paths.backups_dir, app_version=basics.version
+    )
+    if os.environ.get("KITDESK_AUTO_BACKUP", "1") != "0":
+        backups.start()
     chat_server: concurrent.futures.Future[ChatService] = concurrent.futures.Future()
     services = ApiServices(
         paths=paths,
@@ -64,6 +72,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     app.state.chat_server_future = chat_server
 
     async def close() -> None:
+        backups.stop()
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()
         await services.models.aclose()

@@ -52,6 +52,9 @@ DIFFERENCES = {
     # The SDK calls attachments.delete on the same store twice (as Store and as
     # AttachmentStore); Kitdesk once. The store result is the same.
     "attachments.delete": "one store call instead of two",
+    # Retry keeps the later items as an inactive branch instead of deleting them;
+    # the active path (what every read returns) is the same.
+    "retry": "branch kept, not deleted",
     # A partial answer kept (and marked) on a cut provider stream, and answers
     # checkpointed while they stream, live in the turn engine (turn.py), not in the
     # dispatcher: a scripted responder cannot show them. tests/chat/test_responder_errors.py

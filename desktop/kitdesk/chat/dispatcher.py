@@ -14,6 +14,9 @@ Deliberate differences from the SDK, each for a measured or user-facing reason:
   the answer is already being requested (about 1.2 ms of every turn's first
   delta); the store's single writer keeps them in order;
 - ``attachments.delete`` deletes once (the SDK calls the same store twice);
+- ``threads.retry_after_item`` keeps the later items as an inactive branch
+  (the earlier answer stays a sibling the person can switch back to) instead
+  of deleting them; both then list the same active path;
 - thread responses keep the public metadata the UI shows (the thread's model
   and its last activity).
 """
@@ -380,13 +383,12 @@ class Dispatcher:
         later: list[ThreadItem],
         context: RequestContext,
     ) -> None:
-        """The items after a retried message: deleted, as the SDK does.
-
-        (A store with branches keeps them as an inactive branch instead.)
-        """
-        retire = getattr(self.store, "retire_after", None)
-        if retire is not None:
-            await retire(thread.id, message.id, [item.id for item in later], context)
+        """The items after a retried message: kept as an inactive branch when the store
+        has branches (Kitdesk's does: the earlier answer stays a sibling), else deleted
+        as the SDK does."""
+        branch_off = getattr(self.store, "branch_off_after", None)
+        if branch_off is not None:
+            await branch_off(thread.id, message.id)
             return
         for item in later:
             await self.store.delete_thread_item(thread.id, item.id, context)
