@@ -17,6 +17,7 @@ from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
+from kitdesk.tools.mcp_toolbox import McpToolBox
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
@@ -62,10 +63,19 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.chat_server_future = chat_server
+    # The tools of the MCP servers in the settings; servers start on a turn's first use.
+    tools = McpToolBox(
+        lambda: settings_file.settings.mcp_servers,
+        keys,
+        start_timeout=lambda: settings_file.settings.mcp_start_timeout,
+        call_timeout=lambda: settings_file.settings.mcp_call_timeout,
+    )
+    app.state.tools = tools
 
     async def close() -> None:
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()
+        await tools.aclose()
         await services.models.aclose()
         await store.close()
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import tempfile
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from typing import IO, Any
 
 import httpx2
@@ -30,9 +30,20 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from mcp.types import CallToolResult, PaginatedRequestParams, Tool
+from mcp.types import (
+    AudioContent,
+    CallToolResult,
+    ContentBlock,
+    EmbeddedResource,
+    ImageContent,
+    PaginatedRequestParams,
+    ResourceLink,
+    TextContent,
+    TextResourceContents,
+    Tool,
+)
 
-from kitdesk.tools.mcp_config import McpServer
+from kitdesk.tools.mcp_config import START_TIMEOUT_SECONDS, LaunchConfig, McpProblem
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +51,6 @@ MAX_TOOL_PAGES = 20
 STDERR_TAIL_CHARS = 300
 # Stopping waits this long for the SDK to end the process politely (it terminates, then kills).
 CLOSE_GRACE_SECONDS = 8.0
-
-
-class McpProblem(Exception):
-    """Something went wrong with a server; the message is a sentence naming it."""
-
-
-@dataclass(frozen=True)
-class LaunchConfig:
-    """Everything needed to connect: the settings plus the secret values from the keyring."""
-
-    server: McpServer
-    secret_env: dict[str, str]
-    secret_headers: dict[str, str]
-
-    @property
-    def label(self) -> str:
-        return f"The MCP server “{self.server.name}”"
 
 
 def innermost(exc: BaseException) -> BaseException:
@@ -235,3 +229,47 @@ class McpConnection:
         except asyncio.CancelledError:
             task.cancel()  # the caller is going away: do not leave the server behind
             raise
+
+
+async def list_server_tools(
+    config: LaunchConfig, *, start_timeout: float = START_TIMEOUT_SECONDS
+) -> list[Tool]:
+    """Connect once, list the tools, disconnect (Settings' "Test"); raises McpProblem."""
+    connection = McpConnection(config, start_timeout=start_timeout, call_timeout=start_timeout)
+    try:
+        await connection.start()
+        return connection.tools
+    finally:
+        await connection.close()
+
+
+def describe_block(block: ContentBlock) -> str:
+    """Text content as is; anything else as a short description the model can read."""
+    if isinstance(block, TextContent):
+        return block.text
+    if isinstance(block, ImageContent):
+        return f"[image ({block.mime_type}), {len(block.data) * 3 // 4:,} bytes, not shown]"
+    if isinstance(block, AudioContent):
+        return f"[audio ({block.mime_type}), {len(block.data) * 3 // 4:,} bytes, not played]"
+    if isinstance(block, ResourceLink):
+        return f"[resource link: {block.uri}" + (
+            f" — {block.description}]" if block.description else "]"
+        )
+    if isinstance(block, EmbeddedResource):
+        resource = block.resource
+        if isinstance(resource, TextResourceContents):
+            return resource.text
+        return (
+            f"[binary resource {resource.uri} ({resource.mime_type or 'unknown type'}), not shown]"
+        )
+    return f"[{getattr(block, 'type', 'unknown')} content, not shown]"
+
+
+def result_text(result: CallToolResult) -> str:
+    parts = [describe_block(block) for block in result.content]
+    text = "\n".join(part for part in parts if part)
+    if not text and result.structured_content is not None:
+        text = json.dumps(result.structured_content, ensure_ascii=False)
+    if not text and result.is_error:
+        text = "The tool failed without saying why."
+    return text

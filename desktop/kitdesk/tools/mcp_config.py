@@ -11,6 +11,7 @@ are kept here while their values live in the OS keyring under
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -158,3 +159,20 @@ def unique_server_ids(servers: list[McpServer]) -> list[McpServer]:
             raise ValueError(f"two MCP servers share the id {server.id!r}")
         seen.add(server.id)
     return servers
+
+
+class McpProblem(Exception):
+    """Something went wrong with a server; the message is a sentence naming it."""
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    """Everything needed to connect: the settings plus the secret values from the keyring."""
+
+    server: McpServer
+    secret_env: dict[str, str]
+    secret_headers: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        return f"The MCP server “{self.server.name}”"

@@ -6,6 +6,7 @@ they failed, and stop on ``aclose()`` (app exit). Each server's tools are
 offered as ``<server id>__<tool name>`` (only ``[a-zA-Z0-9_-]``, at most 64
 characters, as the OpenAI and Chat Completions APIs require).
 
+The ``mcp`` SDK is imported when the first server starts, not with the app.
 No failure of a server escapes as an exception: a server that cannot start is
 left out and reported through ``problems()``; a call that crashes or times out
 comes back as an ``is_error`` result with a sentence naming the server.
@@ -15,33 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import time
 from collections.abc import Callable
-from typing import Any
-
-from mcp.types import (
-    AudioContent,
-    CallToolResult,
-    ContentBlock,
-    EmbeddedResource,
-    ImageContent,
-    ResourceLink,
-    TextContent,
-    TextResourceContents,
-    Tool,
-)
+from typing import TYPE_CHECKING, Any
 
 from kitdesk.keys import KeyStore
 from kitdesk.tools.base import MAX_TOOL_OUTPUT_CHARS, ToolResult, ToolSpec, cap_output
-from kitdesk.tools.mcp_client import LaunchConfig, McpConnection, McpProblem
 from kitdesk.tools.mcp_config import (
     CALL_TIMEOUT_SECONDS,
     START_TIMEOUT_SECONDS,
+    LaunchConfig,
+    McpProblem,
     McpServer,
     secret_key_name,
 )
+
+if TYPE_CHECKING:
+    from mcp.types import Tool
+
+    from kitdesk.tools.mcp_client import McpConnection
 
 MAX_TOOL_NAME = 64
 UNSAFE_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
@@ -56,38 +50,6 @@ def tool_name(server_id: str, tool: str, taken: set[str]) -> str:
         name = base[: MAX_TOOL_NAME - len(suffix)] + suffix
         n += 1
     return name
-
-
-def describe_block(block: ContentBlock) -> str:
-    """Text content as is; anything else as a short description the model can read."""
-    if isinstance(block, TextContent):
-        return block.text
-    if isinstance(block, ImageContent):
-        return f"[image ({block.mime_type}), {len(block.data) * 3 // 4:,} bytes, not shown]"
-    if isinstance(block, AudioContent):
-        return f"[audio ({block.mime_type}), {len(block.data) * 3 // 4:,} bytes, not played]"
-    if isinstance(block, ResourceLink):
-        return f"[resource link: {block.uri}" + (
-            f" — {block.description}]" if block.description else "]"
-        )
-    if isinstance(block, EmbeddedResource):
-        resource = block.resource
-        if isinstance(resource, TextResourceContents):
-            return resource.text
-        return (
-            f"[binary resource {resource.uri} ({resource.mime_type or 'unknown type'}), not shown]"
-        )
-    return f"[{getattr(block, 'type', 'unknown')} content, not shown]"
-
-
-def result_text(result: CallToolResult) -> str:
-    parts = [describe_block(block) for block in result.content]
-    text = "\n".join(part for part in parts if part)
-    if not text and result.structured_content is not None:
-        text = json.dumps(result.structured_content, ensure_ascii=False)
-    if not text and result.is_error:
-        text = "The tool failed without saying why."
-    return text
 
 
 def tool_spec(name: str, tool: Tool, server: McpServer) -> ToolSpec:
@@ -166,6 +128,9 @@ class McpToolBox:
                 await current.close()
             if self._closed:
                 return None
+            # The SDK (about a second of imports) loads when the first server starts.
+            from kitdesk.tools.mcp_client import McpConnection
+
             connection = McpConnection(
                 config, start_timeout=self._start_timeout(), call_timeout=self._call_timeout()
             )
@@ -241,6 +206,8 @@ class McpToolBox:
             return ToolResult(
                 str(exc), is_error=True, duration=time.monotonic() - started, details=details
             )
+        from kitdesk.tools.mcp_client import result_text
+
         return ToolResult(
             cap_output(result_text(result), self._output_limit),
             is_error=bool(result.is_error),
@@ -255,15 +222,3 @@ class McpToolBox:
         for connection in connections:
             with contextlib.suppress(Exception):
                 await connection.close()
-
-
-async def list_server_tools(
-    config: LaunchConfig, *, start_timeout: float = START_TIMEOUT_SECONDS
-) -> list[Tool]:
-    """Connect once, list the tools, disconnect (Settings' "Test"); raises McpProblem."""
-    connection = McpConnection(config, start_timeout=start_timeout, call_timeout=start_timeout)
-    try:
-        await connection.start()
-        return connection.tools
-    finally:
-        await connection.close()
