@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from kitdesk.keys import KeyStore
@@ -236,3 +237,24 @@ def test_tool_names_are_sanitized_short_and_unique() -> None:
     assert len(long) == 64 and long.startswith("server__xxx")
     second = tool_name("server", "x" * 100, {long})
     assert len(second) == 64 and second.endswith("_2") and second != long
+
+
+async def test_stdio_server_runs_in_its_working_folder(
+    box_for: list[McpToolBox], tmp_path: Path
+) -> None:
+    box = make_box(box_for, Servers(stdio_server(cwd=str(tmp_path))))
+    await box.specs(None)
+    assert (await box.call("tests__cwd", {})).output == str(tmp_path)
+
+
+async def test_a_changed_setting_restarts_the_server_on_the_next_turn(
+    box_for: list[McpToolBox], tmp_path: Path
+) -> None:
+    servers = Servers(stdio_server())
+    box = make_box(box_for, servers)
+    await box.specs(None)
+    assert (await box.call("tests__cwd", {})).output != str(tmp_path)
+    servers.servers = [stdio_server(cwd=str(tmp_path), approval="ask")]
+    [echo, *_] = await box.specs(None)
+    assert echo.approval == "ask"
+    assert (await box.call("tests__cwd", {})).output == str(tmp_path)

@@ -188,7 +188,10 @@ class McpToolBox:
                 is_error=True,
                 details=details,
             )
-        connection = await self._connection(server)
+        connection = self._connections.get(server_id)
+        if connection is None or not connection.alive:
+            # specs() restarts servers whose settings changed; here only a dead one is restarted.
+            connection = await self._connection(server)
         if connection is None:
             problems = self.problems()
             message = (
