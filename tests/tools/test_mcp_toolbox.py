@@ -181,7 +181,10 @@ async def test_http_required_header_from_the_keyring(box_for: list[McpToolBox]) 
         box = make_box(box_for, Servers(server))
         assert await box.specs(None) == []
         (refused,) = box.problems()
-        assert refused.startswith("The MCP server “Web tools” could not start")
+        assert refused == (
+            "The MCP server “Web tools” could not start: its URL answered HTTP 401 "
+            "(check the headers and secret headers, such as Authorization)."
+        )
         KeyStore().set(
             secret_key_name("web", "header", "Authorization"),
             "Bearer tok-123",

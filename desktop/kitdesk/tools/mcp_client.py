@@ -89,6 +89,7 @@ class McpConnection:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stderr: IO[str] | None = None
+        self._http_refusal: int | None = None  # the last 4xx/5xx of an HTTP server
         self.failure: str | None = None  # why the connection ended, when it did on its own
 
     @property
@@ -158,7 +159,19 @@ class McpConnection:
             return stdio_client(params, errlog=self._stderr)
         headers = {**server.headers, **self.config.secret_headers}
         timeout = httpx2.Timeout(30, read=max(self.call_timeout, 30) + 30)
-        client = httpx2.AsyncClient(headers=headers, timeout=timeout, follow_redirects=True)
+
+        async def note_refusal(response: httpx2.Response) -> None:
+            # The SDK turns a 401 or 500 into "Server returned an error response";
+            # the status says what to fix.
+            if response.status_code >= 400:
+                self._http_refusal = response.status_code
+
+        client = httpx2.AsyncClient(
+            headers=headers,
+            timeout=timeout,
+            follow_redirects=True,
+            event_hooks={"response": [note_refusal]},
+        )
         stack.push_async_callback(client.aclose)
         return streamable_http_client(server.url, http_client=client)
 
@@ -176,6 +189,11 @@ class McpConnection:
 
     def _reason(self, exc: BaseException) -> str:
         reason = describe_error(exc)
+        status = self._http_refusal
+        if status is not None:
+            reason = f"its URL answered HTTP {status}"
+            if status in (401, 403):
+                reason += " (check the headers and secret headers, such as Authorization)"
         tail = self._stderr_tail()
         return f"{reason} (it said: {tail})" if tail else reason
 
