@@ -36,6 +36,7 @@ Theme = Literal["system", "light", "dark"]
 
 MIN_TEMPERATURE = 0.0
 MAX_TEMPERATURE = 2.0
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 
 
 class Provider(BaseModel):
@@ -126,6 +127,10 @@ class Settings(BaseModel):
     temperature: float | None = None
     theme: Theme = "system"
     auto_title: bool = True
+    # Model requests one turn may make while the model keeps calling tools.
+    tool_step_limit: int = Field(default=10, ge=1, le=50)
+    # Reasoning effort by model ref ("provider::model"), where the provider supports it.
+    reasoning_effort: dict[str, ReasoningEffort] = Field(default_factory=dict)
     window: dict[str, int | bool] = Field(default_factory=dict)
 
     @field_validator("temperature")
