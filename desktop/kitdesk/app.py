@@ -75,7 +75,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     async def close() -> None:
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()
-        await tools.aclose()
+        await tools.aclose()  # also closed by the chat service; closing twice is harmless
         await services.models.aclose()
         await store.close()
 
@@ -113,7 +113,7 @@ def start_chat_server(app: FastAPI) -> ChatService:
         services: ApiServices = app.state.services
         settings_file = services.settings_file
         chat_server = build_chat_service(
-            services.store, lambda: settings_file.settings, services.keys
+            services.store, lambda: settings_file.settings, services.keys, toolbox=app.state.tools
         )
     except BaseException as exc:
         log.exception("the chat service could not be built")

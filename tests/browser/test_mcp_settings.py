@@ -114,7 +114,7 @@ def test_the_composer_tools_menu_sends_the_chosen_server(
     menu_button = page.locator("openai-chatkit").get_by_role("button", name="Tools")
     menu_button.click()
     menu = page.locator("openai-chatkit").get_by_role("menu", name="Tools")
-    expect(menu.get_by_role("menuitemradio")).to_have_text(["Only Test tools", "No tools"])
+    expect(menu.get_by_role("menuitemradio")).to_have_text(["Only Test tools"])
     menu.get_by_role("menuitemradio", name="Only Test tools").click()
     send(page, "Hello there")
     wait_until_answered(page, 1)

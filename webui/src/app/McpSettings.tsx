@@ -68,24 +68,20 @@ export const MCP_TEXT = {
   transportBadge: { stdio: "stdio", http: "HTTP" } as Record<McpTransport, string>,
   secretStored: (names: string[]) => `Secrets stored: ${names.join(", ")}`,
   composerOnly: (name: string) => `Only ${name}`,
-  composerNone: "No tools",
-  composerNonePlaceholder: "Message Kitdesk (no tools)",
 } as const;
 
-/** The tool choice ids the composer sends in `inference_options.tool_choice`. */
-export const NO_TOOLS_CHOICE = "no-tools";
+/** The tool choice id the composer sends in `inference_options.tool_choice` (chat/turn.py reads it). */
 export const SERVER_CHOICE_PREFIX = "mcp:";
 
 /**
  * The composer's tools menu: nothing chosen offers every enabled server's tools;
- * "Only <server>" limits the chat to that server; "No tools" offers none. A
- * choice stays for the next messages until changed (ChatKit's `persistent`).
+ * "Only <server>" limits the chat to that server. A choice stays for the next
+ * messages until changed (ChatKit's `persistent`).
  */
 export function composerTools(servers: McpServerView[]): ToolOption[] {
-  const enabled = servers.filter((s) => s.enabled);
-  if (enabled.length === 0) return [];
-  return [
-    ...enabled.map(
+  return servers
+    .filter((s) => s.enabled)
+    .map(
       (s): ToolOption => ({
         id: `${SERVER_CHOICE_PREFIX}${s.id}`,
         label: MCP_TEXT.composerOnly(s.name),
@@ -93,16 +89,7 @@ export function composerTools(servers: McpServerView[]): ToolOption[] {
         icon: "bolt",
         persistent: true,
       }),
-    ),
-    {
-      id: NO_TOOLS_CHOICE,
-      label: MCP_TEXT.composerNone,
-      shortLabel: MCP_TEXT.composerNone,
-      icon: "empty-circle",
-      placeholderOverride: MCP_TEXT.composerNonePlaceholder,
-      persistent: true,
-    },
-  ];
+    );
 }
 
 export function McpSettings() {

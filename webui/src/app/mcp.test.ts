@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { composerTools, NO_TOOLS_CHOICE } from "./McpSettings";
+import { composerTools } from "./McpSettings";
 import { formatPairs, parsePairs, type McpServerView } from "./mcpApi";
 
 function server(id: string, enabled: boolean): McpServerView {
@@ -29,13 +29,10 @@ describe("MCP settings helpers", () => {
     expect(formatPairs({ "X-Key": "v" }, ":")).toBe("X-Key: v");
   });
 
-  it("offers one composer entry per enabled server, plus No tools", () => {
+  it("offers one composer entry per enabled server", () => {
     expect(composerTools([server("off", false)])).toEqual([]);
     const tools = composerTools([server("fs", true), server("off", false)]);
-    expect(tools.map((t) => [t.id, t.label])).toEqual([
-      ["mcp:fs", "Only FS"],
-      [NO_TOOLS_CHOICE, "No tools"],
-    ]);
+    expect(tools.map((t) => [t.id, t.label])).toEqual([["mcp:fs", "Only FS"]]);
     expect(tools.every((t) => t.persistent)).toBe(true);
   });
 });
