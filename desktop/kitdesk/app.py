@@ -18,6 +18,7 @@ from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
+from kitdesk.tools.mcp_toolbox import McpToolBox
 from kitdesk.transfer.schedule import AutomaticBackups
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
@@ -70,11 +71,20 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.chat_server_future = chat_server
+    # The tools of the MCP servers in the settings; servers start on a turn's first use.
+    tools = McpToolBox(
+        lambda: settings_file.settings.mcp_servers,
+        keys,
+        start_timeout=lambda: settings_file.settings.mcp_start_timeout,
+        call_timeout=lambda: settings_file.settings.mcp_call_timeout,
+    )
+    app.state.tools = tools
 
     async def close() -> None:
         backups.stop()
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()
+        await tools.aclose()  # also closed by the chat service; closing twice is harmless
         await services.models.aclose()
         await store.close()
 
@@ -112,7 +122,7 @@ def start_chat_server(app: FastAPI) -> ChatService:
         services: ApiServices = app.state.services
         settings_file = services.settings_file
         chat_server = build_chat_service(
-            services.store, lambda: settings_file.settings, services.keys
+            services.store, lambda: settings_file.settings, services.keys, toolbox=app.state.tools
         )
     except BaseException as exc:
         log.exception("the chat service could not be built")

@@ -193,11 +193,17 @@ class KeyStore:
         present = self.get(provider_id) is not None
         return KeyStatus(has_key=present, source="keyring" if present else "none")
 
-    def set(self, provider_id: str, key: str) -> None:
-        """Store (or replace) a key; raises InvalidKey, ReadOnlyKey or KeyringUnavailable."""
+    def set(
+        self, provider_id: str, key: str, *, normalize: Callable[[str], str] = normalize_key
+    ) -> None:
+        """Store (or replace) a key; raises InvalidKey, ReadOnlyKey or KeyringUnavailable.
+
+        ``normalize`` checks and trims the value (MCP secrets such as ``Bearer abc``
+        may hold spaces, API keys may not) and raises a ValueError saying why.
+        """
         if provider_id == ENV_PROVIDER_ID:
             raise ReadOnlyKey()
-        key = normalize_key(key)
+        key = normalize(key)
         if not backend_is_usable():
             raise KeyringUnavailable()
         self._remember(provider_id, None)

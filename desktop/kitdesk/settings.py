@@ -22,6 +22,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from kitdesk.tools.mcp_config import (
+    CALL_TIMEOUT_SECONDS,
+    START_TIMEOUT_SECONDS,
+    McpServer,
+    unique_server_ids,
+)
+
 log = logging.getLogger(__name__)
 
 ProviderKind = Literal["openai", "azure", "openrouter", "ollama", "lmstudio", "custom"]
@@ -153,6 +160,19 @@ class Settings(BaseModel):
 
     def provider(self, provider_id: str) -> Provider | None:
         return next((p for p in self.providers if p.id == provider_id), None)
+
+    # MCP servers whose tools the model may call (tools/mcp_config.py); secrets in the keyring.
+    mcp_servers: list[McpServer] = Field(default_factory=list)
+    mcp_start_timeout: float = Field(default=START_TIMEOUT_SECONDS, gt=0, le=600)
+    mcp_call_timeout: float = Field(default=CALL_TIMEOUT_SECONDS, gt=0, le=3600)
+
+    @field_validator("mcp_servers")
+    @classmethod
+    def _unique_mcp_ids(cls, servers: list[McpServer]) -> list[McpServer]:
+        return unique_server_ids(servers)
+
+    def mcp_server(self, server_id: str) -> McpServer | None:
+        return next((s for s in self.mcp_servers if s.id == server_id), None)
 
 
 class SettingsFile:

@@ -16,6 +16,7 @@ from kitdesk.web.routes import (
     branches,
     data,
     keys,
+    mcp,
     models,
     providers,
     search,
@@ -25,7 +26,19 @@ from kitdesk.web.routes import (
 )
 from kitdesk.web.services import ApiServices
 
-ROUTERS = (status, settings, providers, keys, models, search, attachments, data, usage, branches)
+ROUTERS = (
+    status,
+    settings,
+    providers,
+    keys,
+    models,
+    search,
+    attachments,
+    data,
+    usage,
+    branches,
+    mcp,
+)
 
 
 def build_api_router(services: ApiServices) -> APIRouter:

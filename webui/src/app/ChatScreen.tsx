@@ -1,5 +1,5 @@
 import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-react";
-import type { ChatKitOptions, ModelOption, StartScreenPrompt, SupportedLocale } from "@openai/chatkit";
+import type { ChatKitOptions, ModelOption, StartScreenPrompt, SupportedLocale, ToolOption } from "@openai/chatkit";
 import { useEffect, useMemo, useRef } from "react";
 import { appFetch } from "./api";
 import { ACCENT, type ColorScheme } from "./theme";
@@ -54,6 +54,8 @@ export type ChatEvents = {
 type ChatScreenProps = {
   scheme: ColorScheme;
   models: ModelOption[];
+  /** The composer's tools menu: one entry per enabled MCP server (see McpSettings.composerTools). */
+  tools: ToolOption[];
   onOpenSettings: () => void;
   events: ChatEvents;
   /** Receives the ChatKit control so shortcuts can call the element's methods. */
@@ -61,7 +63,7 @@ type ChatScreenProps = {
 };
 
 /** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
-export function ChatScreen({ scheme, models, onOpenSettings, events, onControl }: ChatScreenProps) {
+export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onControl }: ChatScreenProps) {
   const initialThread = useRef(lastThread()).current;
 
   const options = useMemo(
@@ -90,11 +92,12 @@ export function ChatScreen({ scheme, models, onOpenSettings, events, onControl }
         // speech-to-text answers with a sentence saying so (shown under the composer).
         dictation: { enabled: true },
         models,
+        ...(tools.length > 0 ? { tools } : {}),
       },
       threadItemActions: { feedback: true, retry: true },
       disclaimer: { text: "Answers can be wrong. Check anything important." },
     }),
-    [scheme, models, onOpenSettings, initialThread],
+    [scheme, models, tools, onOpenSettings, initialThread],
   );
 
   const chatkit = useChatKit({

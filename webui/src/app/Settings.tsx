@@ -15,6 +15,7 @@ import {
   type ThemeSetting,
 } from "./api";
 import { Field } from "./Field";
+import { McpSettings } from "./McpSettings";
 import { Modal } from "./Modal";
 import { TestResult, type TestState } from "./Onboarding";
 import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
@@ -22,12 +23,13 @@ import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
 import { explainTestFailure } from "./wording";
 
-export type SectionId = "providers" | "models" | "chat" | "appearance" | "data" | "about";
+export type SectionId = "providers" | "models" | "chat" | "tools" | "appearance" | "data" | "about";
 
 const SECTIONS: { id: SectionId; label: string }[] = [
   { id: "providers", label: "Providers" },
   { id: "models", label: "Models" },
   { id: "chat", label: "Chat" },
+  { id: "tools", label: "Tools (MCP)" },
   { id: "appearance", label: "Appearance" },
   { id: "data", label: "Data" },
   { id: "about", label: "About" },
@@ -99,6 +101,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
           {section === "providers" && <ProvidersSection info={info} onChanged={providersChanged} />}
           {section === "models" && settings && <ModelsSection settings={settings} update={update} />}
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
+          {section === "tools" && <McpSettings />}
           {section === "appearance" && settings && <AppearanceSection settings={settings} update={update} />}
           {section === "data" && <DataSection info={info} />}
           {section === "about" && <AboutSection info={info} />}

@@ -1,0 +1,517 @@
+// Settings › Tools (MCP): the MCP servers whose tools the model may call.
+// Add, edit, test (lists the tools with their descriptions), turn on or off,
+// choose approval and remove. Secrets typed here go to the system keyring and
+// never come back to the page.
+
+import type { ToolOption } from "@openai/chatkit";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { inlineError, messageOf } from "./api";
+import { Field } from "./Field";
+import {
+  formatPairs,
+  mcpApi,
+  parsePairs,
+  type McpApproval,
+  type McpServerInput,
+  type McpServerView,
+  type McpTestResult,
+  type McpTransport,
+} from "./mcpApi";
+
+/** Every string this section shows, in one place (for translation). */
+export const MCP_TEXT = {
+  intro:
+    "MCP servers give the model tools: reading files, searching the web, querying a database. Kitdesk starts a server the first time a chat needs it.",
+  searchHint:
+    "Web search: OpenAI models have it built in. For other providers, add a search MCP server (for example one for Brave Search or Tavily) here.",
+  empty: "No MCP servers yet.",
+  listLabel: "MCP servers",
+  add: "Add MCP server",
+  newServer: "New MCP server",
+  editLabel: (name: string) => `Edit ${name}`,
+  name: "Name",
+  namePlaceholder: "Files",
+  transport: "Runs as",
+  transportStdio: "A program on this computer (stdio)",
+  transportHttp: "A server at a URL (HTTP)",
+  command: "Command",
+  commandPlaceholder: "npx",
+  args: "Arguments",
+  argsHint: "One per line.",
+  argsPlaceholder: "-y\n@modelcontextprotocol/server-filesystem\n/home/me/Documents",
+  cwd: "Working folder (optional)",
+  env: "Environment variables",
+  envHint: "NAME=value, one per line.",
+  secretEnv: "Secret environment variables",
+  secretHint: "Stored in your system keyring, never in the settings file. Leave a value empty to keep the stored one.",
+  secretEnvPlaceholder: "API_TOKEN=…",
+  url: "URL",
+  urlPlaceholder: "https://example.com/mcp",
+  headers: "Headers",
+  headersHint: "Name: value, one per line.",
+  secretHeaders: "Secret headers",
+  secretHeadersPlaceholder: "Authorization: Bearer …",
+  approval: "Before a tool runs",
+  approvalAsk: "Ask me",
+  approvalAllow: "Always allow",
+  enabled: "On",
+  disabled: "Off",
+  test: "Test",
+  testing: "Testing…",
+  cancel: "Cancel",
+  save: "Save",
+  remove: "Remove",
+  edit: "Edit",
+  confirmRemove: (name: string) => `Remove ${name}? Its stored secrets are deleted too.`,
+  keep: "Keep it",
+  toolsOf: (name: string) => `Tools of ${name}`,
+  transportBadge: { stdio: "stdio", http: "HTTP" } as Record<McpTransport, string>,
+  secretStored: (names: string[]) => `Secrets stored: ${names.join(", ")}`,
+  composerOnly: (name: string) => `Only ${name}`,
+} as const;
+
+/** The tool choice id the composer sends in `inference_options.tool_choice` (chat/turn.py reads it). */
+export const SERVER_CHOICE_PREFIX = "mcp:";
+
+/**
+ * The composer's tools menu: nothing chosen offers every enabled server's tools;
+ * "Only <server>" limits the chat to that server. A choice stays for the next
+ * messages until changed (ChatKit's `persistent`).
+ */
+export function composerTools(servers: McpServerView[]): ToolOption[] {
+  return servers
+    .filter((s) => s.enabled)
+    .map(
+      (s): ToolOption => ({
+        id: `${SERVER_CHOICE_PREFIX}${s.id}`,
+        label: MCP_TEXT.composerOnly(s.name),
+        shortLabel: s.name,
+        icon: "bolt",
+        persistent: true,
+      }),
+    );
+}
+
+export function McpSettings() {
+  const [servers, setServers] = useState<McpServerView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+
+  const reload = useCallback(async () => {
+    try {
+      setServers(await mcpApi.servers());
+      setError(null);
+    } catch (e) {
+      setError(inlineError(e));
+    }
+  }, []);
+  useEffect(() => void reload(), [reload]);
+
+  return (
+    <div className="kd-stack">
+      <p className="kd-muted">{MCP_TEXT.intro}</p>
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+      {servers?.length === 0 && !adding && <p className="kd-muted">{MCP_TEXT.empty}</p>}
+      <ul className="kd-provider-list" aria-label={MCP_TEXT.listLabel}>
+        {servers?.map((s) => (
+          <li key={s.id}>
+            <McpServerCard server={s} onChanged={reload} />
+          </li>
+        ))}
+      </ul>
+      {adding ? (
+        <McpServerForm
+          onCancel={() => setAdding(false)}
+          onSaved={async () => {
+            setAdding(false);
+            await reload();
+          }}
+        />
+      ) : (
+        <div>
+          <button type="button" className="kd-button" onClick={() => setAdding(true)}>
+            {MCP_TEXT.add}
+          </button>
+        </div>
+      )}
+      <p className="kd-hint">{MCP_TEXT.searchHint}</p>
+    </div>
+  );
+}
+
+type TestState = { state: "idle" } | { state: "testing" } | { state: "done"; result: McpTestResult };
+
+function TestOutcome({ test, name }: { test: TestState; name: string }) {
+  if (test.state !== "done") return null;
+  const { result } = test;
+  return (
+    <div className="kd-stack" data-testid="mcp-test-result">
+      <p className="kd-test-result" role="status" aria-live="polite">
+        <span className={result.ok ? "kd-ok" : "kd-bad"}>{result.message}</span>
+      </p>
+      {result.tools.length > 0 && (
+        <ul className="kd-tool-list" aria-label={MCP_TEXT.toolsOf(name)}>
+          {result.tools.map((tool) => (
+            <li key={tool.name}>
+              <code>{tool.name}</code>
+              {tool.description && <span className="kd-muted"> — {tool.description}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+async function runTest(work: () => Promise<McpTestResult>, set: (t: TestState) => void) {
+  set({ state: "testing" });
+  try {
+    set({ state: "done", result: await work() });
+  } catch (e) {
+    set({ state: "done", result: { ok: false, message: messageOf(e), tools: [] } });
+  }
+}
+
+function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged: () => Promise<void> }) {
+  const [mode, setMode] = useState<"view" | "edit" | "confirm-remove">("view");
+  const [test, setTest] = useState<TestState>({ state: "idle" });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const change = async (fields: Partial<McpServerInput>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { secrets_set: _ignored, id: _id, ...current } = server;
+      await mcpApi.edit(server.id, { ...current, ...fields });
+      await onChanged();
+    } catch (e) {
+      setError(inlineError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await mcpApi.remove(server.id);
+      await onChanged();
+    } catch (e) {
+      setError(inlineError(e));
+      setBusy(false);
+    }
+  };
+
+  if (mode === "edit") {
+    return (
+      <McpServerForm
+        editing={server}
+        onCancel={() => setMode("view")}
+        onSaved={async () => {
+          setMode("view");
+          setTest({ state: "idle" });
+          await onChanged();
+        }}
+      />
+    );
+  }
+  const headingId = `mcp-${server.id}`;
+  const target = server.transport === "stdio" ? [server.command, ...server.args].join(" ") : server.url;
+  const stored = [...server.secrets_set.env, ...server.secrets_set.header];
+  return (
+    <article className={`kd-card ${server.enabled ? "" : "is-disabled"}`} aria-labelledby={headingId}>
+      <div className="kd-card-head">
+        <div className="kd-card-title">
+          <h4 id={headingId}>{server.name}</h4>
+          <span className="kd-badge">{MCP_TEXT.transportBadge[server.transport]}</span>
+        </div>
+        <label className="kd-switch">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={server.enabled}
+            disabled={busy}
+            onChange={(e) => void change({ enabled: e.target.checked })}
+          />
+          <span>{server.enabled ? MCP_TEXT.enabled : MCP_TEXT.disabled}</span>
+        </label>
+      </div>
+      <p className="kd-mono kd-muted">{target}</p>
+      {stored.length > 0 && <p className="kd-muted">{MCP_TEXT.secretStored(stored)}</p>}
+      <Field label={MCP_TEXT.approval}>
+        {(props) => (
+          <select
+            {...props}
+            value={server.approval}
+            disabled={busy}
+            onChange={(e) => void change({ approval: e.target.value as McpApproval })}
+          >
+            <option value="ask">{MCP_TEXT.approvalAsk}</option>
+            <option value="allow">{MCP_TEXT.approvalAllow}</option>
+          </select>
+        )}
+      </Field>
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+      {mode === "confirm-remove" ? (
+        <div className="kd-confirm" role="alertdialog" aria-label={MCP_TEXT.confirmRemove(server.name)}>
+          <p>{MCP_TEXT.confirmRemove(server.name)}</p>
+          <div className="kd-actions">
+            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
+              {MCP_TEXT.keep}
+            </button>
+            <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={() => void remove()}>
+              {MCP_TEXT.remove}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="kd-card-footer">
+          <div className="kd-card-actions">
+            <button
+              type="button"
+              className="kd-button"
+              disabled={test.state === "testing"}
+              onClick={() => void runTest(() => mcpApi.test(server.id), setTest)}
+            >
+              {test.state === "testing" ? MCP_TEXT.testing : MCP_TEXT.test}
+            </button>
+            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("edit")}>
+              {MCP_TEXT.edit}
+            </button>
+            <button
+              type="button"
+              className="kd-button kd-button-quiet kd-danger-text kd-push-end"
+              onClick={() => setMode("confirm-remove")}
+            >
+              {MCP_TEXT.remove}
+            </button>
+          </div>
+          <TestOutcome test={test} name={server.name} />
+        </div>
+      )}
+    </article>
+  );
+}
+
+/** Secret lines: "NAME=value" (or "Name: value"); an empty value keeps the stored one. */
+function secretLines(names: string[], separator: "=" | ":"): string {
+  return names.map((name) => (separator === ":" ? `${name}: ` : `${name}=`)).join("\n");
+}
+
+function McpServerForm({
+  editing,
+  onCancel,
+  onSaved,
+}: {
+  editing?: McpServerView;
+  onCancel: () => void;
+  onSaved: () => Promise<void>;
+}) {
+  const [name, setName] = useState(editing?.name ?? "");
+  const [transport, setTransport] = useState<McpTransport>(editing?.transport ?? "stdio");
+  const [command, setCommand] = useState(editing?.command ?? "");
+  const [args, setArgs] = useState(editing?.args.join("\n") ?? "");
+  const [cwd, setCwd] = useState(editing?.cwd ?? "");
+  const [env, setEnv] = useState(formatPairs(editing?.env ?? {}, "="));
+  const [secretEnv, setSecretEnv] = useState(secretLines(editing?.secret_env ?? [], "="));
+  const [url, setUrl] = useState(editing?.url ?? "");
+  const [headers, setHeaders] = useState(formatPairs(editing?.headers ?? {}, ":"));
+  const [secretHeaders, setSecretHeaders] = useState(secretLines(editing?.secret_headers ?? [], ":"));
+  const [approval, setApproval] = useState<McpApproval>(editing?.approval ?? "ask");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [test, setTest] = useState<TestState>({ state: "idle" });
+
+  const input = (): McpServerInput => {
+    const secretEnvPairs = parsePairs(secretEnv, "=");
+    const secretHeaderPairs = parsePairs(secretHeaders, ":");
+    const filled = (pairs: Record<string, string>) =>
+      Object.fromEntries(Object.entries(pairs).filter(([, value]) => value !== ""));
+    return {
+      name: name.trim(),
+      transport,
+      command: command.trim(),
+      args: args
+        .split("\n")
+        .map((a) => a.trim())
+        .filter(Boolean),
+      cwd: cwd.trim() || null,
+      env: parsePairs(env, "="),
+      secret_env: Object.keys(secretEnvPairs),
+      url: url.trim(),
+      headers: parsePairs(headers, ":"),
+      secret_headers: Object.keys(secretHeaderPairs),
+      enabled: editing?.enabled ?? true,
+      approval,
+      secret_values: { env: filled(secretEnvPairs), header: filled(secretHeaderPairs) },
+    };
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      if (editing) await mcpApi.edit(editing.id, input());
+      else await mcpApi.add(input());
+      await onSaved();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const testNow = () =>
+    void runTest(() => mcpApi.testUnsaved({ ...input(), ...(editing ? { server_id: editing.id } : {}) }), setTest);
+
+  return (
+    <form
+      className="kd-inline-form"
+      onSubmit={submit}
+      aria-label={editing ? MCP_TEXT.editLabel(editing.name) : MCP_TEXT.newServer}
+    >
+      {!editing && <h4 className="kd-form-title">{MCP_TEXT.newServer}</h4>}
+      <div className="kd-form-grid">
+        <Field label={MCP_TEXT.name}>
+          {(props) => (
+            <input
+              {...props}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder={MCP_TEXT.namePlaceholder}
+              maxLength={100}
+              required
+              autoFocus
+            />
+          )}
+        </Field>
+        <Field label={MCP_TEXT.transport}>
+          {(props) => (
+            <select {...props} value={transport} onChange={(e) => setTransport(e.target.value as McpTransport)}>
+              <option value="stdio">{MCP_TEXT.transportStdio}</option>
+              <option value="http">{MCP_TEXT.transportHttp}</option>
+            </select>
+          )}
+        </Field>
+        {transport === "stdio" ? (
+          <>
+            <Field label={MCP_TEXT.command}>
+              {(props) => (
+                <input
+                  {...props}
+                  value={command}
+                  onChange={(e) => setCommand(e.target.value)}
+                  placeholder={MCP_TEXT.commandPlaceholder}
+                  spellCheck={false}
+                  required
+                />
+              )}
+            </Field>
+            <Field label={MCP_TEXT.args} hint={MCP_TEXT.argsHint}>
+              {(props) => (
+                <textarea
+                  {...props}
+                  rows={3}
+                  value={args}
+                  onChange={(e) => setArgs(e.target.value)}
+                  placeholder={MCP_TEXT.argsPlaceholder}
+                  spellCheck={false}
+                />
+              )}
+            </Field>
+            <Field label={MCP_TEXT.cwd}>
+              {(props) => <input {...props} value={cwd} onChange={(e) => setCwd(e.target.value)} spellCheck={false} />}
+            </Field>
+            <Field label={MCP_TEXT.env} hint={MCP_TEXT.envHint}>
+              {(props) => (
+                <textarea {...props} rows={2} value={env} onChange={(e) => setEnv(e.target.value)} spellCheck={false} />
+              )}
+            </Field>
+            <Field label={MCP_TEXT.secretEnv} hint={MCP_TEXT.secretHint}>
+              {(props) => (
+                <textarea
+                  {...props}
+                  rows={2}
+                  value={secretEnv}
+                  onChange={(e) => setSecretEnv(e.target.value)}
+                  placeholder={MCP_TEXT.secretEnvPlaceholder}
+                  spellCheck={false}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+          </>
+        ) : (
+          <>
+            <Field label={MCP_TEXT.url}>
+              {(props) => (
+                <input
+                  {...props}
+                  type="url"
+                  value={url}
+                  onChange={(e) => setUrl(e.target.value)}
+                  placeholder={MCP_TEXT.urlPlaceholder}
+                  spellCheck={false}
+                  required
+                />
+              )}
+            </Field>
+            <Field label={MCP_TEXT.headers} hint={MCP_TEXT.headersHint}>
+              {(props) => (
+                <textarea {...props} rows={2} value={headers} onChange={(e) => setHeaders(e.target.value)} spellCheck={false} />
+              )}
+            </Field>
+            <Field label={MCP_TEXT.secretHeaders} hint={MCP_TEXT.secretHint}>
+              {(props) => (
+                <textarea
+                  {...props}
+                  rows={2}
+                  value={secretHeaders}
+                  onChange={(e) => setSecretHeaders(e.target.value)}
+                  placeholder={MCP_TEXT.secretHeadersPlaceholder}
+                  spellCheck={false}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+          </>
+        )}
+        <Field label={MCP_TEXT.approval}>
+          {(props) => (
+            <select {...props} value={approval} onChange={(e) => setApproval(e.target.value as McpApproval)}>
+              <option value="ask">{MCP_TEXT.approvalAsk}</option>
+              <option value="allow">{MCP_TEXT.approvalAllow}</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+      <TestOutcome test={test} name={name.trim() || MCP_TEXT.newServer} />
+      <div className="kd-actions">
+        <button type="button" className="kd-button" onClick={testNow} disabled={test.state === "testing"}>
+          {test.state === "testing" ? MCP_TEXT.testing : MCP_TEXT.test}
+        </button>
+        <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
+          {MCP_TEXT.cancel}
+        </button>
+        <button type="submit" className="kd-button kd-button-primary" disabled={busy}>
+          {editing ? MCP_TEXT.save : MCP_TEXT.add}
+        </button>
+      </div>
+    </form>
+  );
+}
