@@ -8,7 +8,7 @@ import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
-import { useI18n, withNodes } from "./i18n";
+import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 
 type Phase = { name: "loading" } | { name: "failed"; message: string } | { name: "onboarding" } | { name: "chat" };
@@ -24,7 +24,7 @@ export function App() {
   const chatkit = useRef<UseChatKitReturn | null>(null);
   const responding = useRef(false);
   const scheme = useColorScheme(info?.theme ?? rememberedTheme());
-  const { t } = useI18n();
+  const { t, setting: languageSetting, setLanguage } = useI18n();
 
   const loadModels = useCallback(async (refresh = false) => {
     try {
@@ -52,6 +52,15 @@ export function App() {
   }, [loadModels]);
 
   useEffect(() => void load(), [load]);
+
+  // The server's language choice (when it keeps one) wins over this profile's remembered one.
+  const serverLanguage = info?.language;
+  useEffect(() => {
+    if (serverLanguage && isLanguageSetting(serverLanguage) && serverLanguage !== languageSetting) {
+      void setLanguage(serverLanguage);
+    }
+    // Only when the server's value changes, not when the person picks another one.
+  }, [serverLanguage]);
   const connection = useConnection(() => void load());
 
   /** Settings changed something the chat depends on: theme, providers, models. */

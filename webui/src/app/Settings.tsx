@@ -733,6 +733,8 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 // ---------------------------------------------------------------- Appearance
 
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
+  // A server that keeps the language says so by sending it with the settings.
+  const serverKeepsLanguage = typeof settings.language === "string";
   const save = useSaveState();
   const { t } = useI18n();
   const [theme, setTheme] = useState(settings.theme);
@@ -764,13 +766,13 @@ function AppearanceSection({ settings, update }: { settings: SettingsData; updat
       </div>
       {save.view}
     </fieldset>
-    <LanguagePicker />
+    <LanguagePicker onChosen={serverKeepsLanguage ? (language) => update({ language }) : undefined} />
     </div>
   );
 }
 
 /** The language of Kitdesk's own words: the system's (default) or one of the shipped ones, each named in itself. */
-function LanguagePicker() {
+function LanguagePicker({ onChosen }: { onChosen?: (language: LanguageSetting) => Promise<void> }) {
   const { t, setting, setLanguage } = useI18n();
   const systemName = LANGUAGES.find((l) => l.code === resolveLanguage("system"))?.name ?? "English";
   return (
@@ -780,7 +782,12 @@ function LanguagePicker() {
           {...props}
           value={setting}
           data-testid="language-picker"
-          onChange={(e) => void setLanguage(e.target.value as LanguageSetting)}
+          onChange={(e) => {
+            const next = e.target.value as LanguageSetting;
+            void setLanguage(next);
+            // Kept in this browser profile at once; also on the server when it keeps the choice.
+            onChosen?.(next).catch(() => undefined);
+          }}
         >
           <option value="system">{t("appearance.languageSystem", { language: systemName })}</option>
           {LANGUAGES.map((l) => (

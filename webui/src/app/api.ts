@@ -18,6 +18,8 @@ export type AppInfo = {
   theme: ThemeSetting;
   keyring: { usable: boolean; message: string | null };
   settings_recovered_from: string | null;
+  /** "system" or a language code, once the server keeps the choice (older servers omit it). */
+  language?: string;
 };
 
 export type Provider = {
@@ -54,7 +56,7 @@ export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enable
 /** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
 export type SettingsPatch = Partial<
   Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
->;
+> & { language?: string };
 
 export type Settings = {
   providers: Provider[];

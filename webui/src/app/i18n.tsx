@@ -49,6 +49,10 @@ function storeLanguageSetting(setting: LanguageSetting): void {
   }
 }
 
+export function isLanguageSetting(value: unknown): value is LanguageSetting {
+  return value === "system" || isLanguageCode(value);
+}
+
 export function resolveLanguage(setting: LanguageSetting): LanguageCode {
   return setting === "system" ? matchLanguage(systemLanguages()) : setting;
 }

@@ -10,7 +10,7 @@ const fr: Record<LocaleKey, string> = {
   "header.untitled": "Discussion sans titre",
   "header.renameThread": "Renommer la discussion",
   "history.title": "Historique",
-  "history.search": "Rechercher dans les discussions",
+  "history.search": "Rechercher",
   "history.searchLabel": "Rechercher dans les discussions",
   "history.clearSearch": "Effacer la recherche",
   "history.empty": "Aucune discussion pour l’instant. Vos conversations apparaîtront ici.",
