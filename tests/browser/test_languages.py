@@ -258,6 +258,10 @@ def test_the_language_picker_switches_at_once_and_is_remembered(
     page.get_by_label("اللغة").select_option("de")
     expect(page.get_by_role("dialog", name="Einstellungen")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    # Kept on the server too (settings.json), not only in this browser profile.
+    saved = page.get_by_test_id("language-save-state")
+    expect(saved).to_have_text("Gespeichert")
+    assert ready_server.api("GET", "/api/settings")["language"] == "de"
 
     page.reload()
     expect(composer_area(page)).to_have_attribute("placeholder", "Nachricht an Kitdesk")
@@ -267,4 +271,23 @@ def test_the_language_picker_switches_at_once_and_is_remembered(
     expect(picker).to_have_value("de")
     picker.select_option("system")
     expect(page.get_by_role("dialog", name="Settings")).to_be_visible()
+    expect(page.get_by_test_id("language-save-state")).to_have_text("Saved")
+    assert ready_server.api("GET", "/api/settings")["language"] == "system"
     assert page_errors.errors == []
+
+
+def test_the_server_setting_wins_in_a_new_profile(
+    browser: Browser, ready_server: KitdeskServer
+) -> None:
+    """A language chosen earlier (settings.json) applies in a window whose profile never saw it."""
+    ready_server.api("PUT", "/api/settings", {"language": "ja"})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(ready_server.url)
+        expect(composer_area(page)).to_have_attribute("placeholder", "Kitdesk にメッセージを送信")
+        expect(page.locator("html")).to_have_attribute("lang", "ja")
+        # Remembered in the profile, so the next start paints in Japanese at once.
+        assert page.evaluate("localStorage.getItem('kitdesk.language')") == "ja"
+    finally:
+        context.close()

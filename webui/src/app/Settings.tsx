@@ -745,59 +745,63 @@ function AppearanceSection({ settings, update }: { settings: SettingsData; updat
   ];
   return (
     <div className="kd-stack">
-    <fieldset className="kd-stack kd-field">
-      <legend>{t("appearance.theme")}</legend>
-      <div className="kd-segmented">
-        {options.map((o) => (
-          <label key={o.value} className={theme === o.value ? "is-selected" : ""}>
-            <input
-              type="radio"
-              name="theme"
-              value={o.value}
-              checked={theme === o.value}
-              onChange={() => {
-                setTheme(o.value);
-                void save.run(() => update({ theme: o.value }));
-              }}
-            />
-            <span>{o.label}</span>
-          </label>
-        ))}
-      </div>
-      {save.view}
-    </fieldset>
-    <LanguagePicker onChosen={serverKeepsLanguage ? (language) => update({ language }) : undefined} />
+      <fieldset className="kd-stack kd-field">
+        <legend>{t("appearance.theme")}</legend>
+        <div className="kd-segmented">
+          {options.map((o) => (
+            <label key={o.value} className={theme === o.value ? "is-selected" : ""}>
+              <input
+                type="radio"
+                name="theme"
+                value={o.value}
+                checked={theme === o.value}
+                onChange={() => {
+                  setTheme(o.value);
+                  void save.run(() => update({ theme: o.value }));
+                }}
+              />
+              <span>{o.label}</span>
+            </label>
+          ))}
+        </div>
+        {save.view}
+      </fieldset>
+      <LanguagePicker save={serverKeepsLanguage ? (language) => update({ language }) : undefined} />
     </div>
   );
 }
 
 /** The language of Kitdesk's own words: the system's (default) or one of the shipped ones, each named in itself. */
-function LanguagePicker({ onChosen }: { onChosen?: (language: LanguageSetting) => Promise<void> }) {
+function LanguagePicker({ save }: { save?: (language: LanguageSetting) => Promise<void> }) {
   const { t, setting, setLanguage } = useI18n();
+  const saving = useSaveState();
   const systemName = LANGUAGES.find((l) => l.code === resolveLanguage("system"))?.name ?? "English";
   return (
-    <Field label={t("appearance.language")} hint={t("appearance.languageHint")}>
-      {(props) => (
-        <select
-          {...props}
-          value={setting}
-          data-testid="language-picker"
-          onChange={(e) => {
-            const next = e.target.value as LanguageSetting;
-            void setLanguage(next);
-            // Kept in this browser profile at once; also on the server when it keeps the choice.
-            onChosen?.(next).catch(() => undefined);
-          }}
-        >
-          <option value="system">{t("appearance.languageSystem", { language: systemName })}</option>
-          {LANGUAGES.map((l) => (
-            <option key={l.code} value={l.code} lang={l.code}>
-              {l.name}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
+    <>
+      <Field label={t("appearance.language")} hint={t("appearance.languageHint")}>
+        {(props) => (
+          <select
+            {...props}
+            value={setting}
+            data-testid="language-picker"
+            onChange={(e) => {
+              const next = e.target.value as LanguageSetting;
+              // Shown at once and remembered in this profile; kept in settings.json when the server keeps it.
+              void setLanguage(next);
+              if (save) void saving.run(() => save(next));
+            }}
+          >
+            <option value="system">{t("appearance.languageSystem", { language: systemName })}</option>
+            {LANGUAGES.map((l) => (
+              <option key={l.code} value={l.code} lang={l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div data-testid="language-save-state">{saving.view}</div>
+    </>
   );
 }
 
