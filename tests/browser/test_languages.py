@@ -154,7 +154,7 @@ CLIPPED = """(root) => {
   const texts = 'button, label, h1, h2, h3, h4, legend, .kd-badge, .kd-nav-item';
   const nodes = [...scope.querySelectorAll(texts)];
   for (const el of nodes) {
-    if (el.getClientRects().length === 0) continue;
+    if (el.getClientRects().length === 0 || el.closest('.kd-visually-hidden')) continue;
     if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible') {
       out.push(el.textContent.trim().slice(0, 40));
     }
@@ -294,5 +294,21 @@ def test_the_server_setting_wins_in_a_new_profile(
         expect(page.locator("html")).to_have_attribute("lang", "ja")
         # Remembered in the profile, so the next start paints in Japanese at once.
         assert page.evaluate("localStorage.getItem('kitdesk.language')") == "ja"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("locale", "heading"), [("ar-SA", "مرحبًا بك في Kitdesk")])
+def test_onboarding_right_to_left(
+    browser: Browser, kitdesk_server: KitdeskServer, locale: str, heading: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(kitdesk_server.url)
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        assert page.evaluate(CLIPPED, "page") == []
+        screenshot(page, "language-ar-onboarding")
     finally:
         context.close()
