@@ -47,7 +47,8 @@ def open_basics(paths: Paths) -> Basics:
 
 
 def describe_app(basics: Basics) -> dict[str, Any]:
-    """Version, folders, whether a provider is usable yet, default model, theme, keyring."""
+    """Version, folders, whether a provider is usable yet, default model, theme, language,
+    keyring."""
     settings = basics.settings_file.settings
     providers = ProviderResolver(settings, basics.keys)
     keyring = keyring_status()
@@ -61,6 +62,7 @@ def describe_app(basics: Basics) -> dict[str, Any]:
         "needs_onboarding": not providers.ready_providers(),
         "default_model": providers.default_ref(),
         "theme": settings.theme,
+        "language": settings.language,
         "keyring": {
             "backend": keyring.backend,
             "usable": keyring.usable,

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 ProviderKind = Literal["openai", "azure", "openrouter", "ollama", "lmstudio", "custom"]
 Theme = Literal["system", "light", "dark"]
+# The languages the web UI ships (webui/src/chatkit/i18n.ts LANGUAGES; a test
+# keeps the two lists equal), or "system" for the system's best match.
+Language = Literal["system", "en", "de", "fr", "es", "ja", "zh-CN", "pt-BR", "ar"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 MIN_TEMPERATURE = 0.0
 MAX_TEMPERATURE = 2.0
@@ -126,6 +130,7 @@ class Settings(BaseModel):
     system_prompt: str = Field(default="You are a helpful assistant.", max_length=20_000)
     temperature: float | None = None
     theme: Theme = "system"
+    language: Language = "system"
     auto_title: bool = True
     # Model requests one turn may make while the model keeps calling tools.
     tool_step_limit: int = Field(default=10, ge=1, le=50)
@@ -140,6 +145,13 @@ class Settings(BaseModel):
         if value is not None and not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:
             raise ValueError(f"must be between {MIN_TEMPERATURE:g} and {MAX_TEMPERATURE:g}")
         return value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _unknown_language_is_system(cls, value: object) -> object:
+        # A file from a build with another language list still loads: the UI
+        # simply follows the system. (The API refuses unknown codes itself.)
+        return value if value in LANGUAGES else "system"
 
     @field_validator("default_provider", "default_model")
     @classmethod

@@ -11,6 +11,7 @@ import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
+import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 
 type Phase = { name: "loading" } | { name: "failed"; message: string } | { name: "onboarding" } | { name: "chat" };
@@ -27,6 +28,7 @@ export function App() {
   const chatkit = useRef<UseChatKitReturn | null>(null);
   const responding = useRef(false);
   const scheme = useColorScheme(info?.theme ?? rememberedTheme());
+  const { t, setting: languageSetting, setLanguage } = useI18n();
 
   const loadModels = useCallback(async (refresh = false) => {
     try {
@@ -56,6 +58,15 @@ export function App() {
   }, [loadModels]);
 
   useEffect(() => void load(), [load]);
+
+  // The server's language choice (when it keeps one) wins over this profile's remembered one.
+  const serverLanguage = info?.language;
+  useEffect(() => {
+    if (serverLanguage && isLanguageSetting(serverLanguage) && serverLanguage !== languageSetting) {
+      void setLanguage(serverLanguage);
+    }
+    // Only when the server's value changes, not when the person picks another one.
+  }, [serverLanguage]);
   const connection = useConnection(() => void load());
 
   /** Settings changed something the chat depends on: theme, providers, models. */
@@ -152,12 +163,9 @@ export function App() {
 
       {info?.settings_recovered_from && !recoveredDismissed && (
         <div className="kd-banner" role="status">
-          <span>
-            Your settings file could not be read, so Kitdesk started with defaults. The old file was kept as{" "}
-            <code>{info.settings_recovered_from}</code>.
-          </span>
+          <span>{withNodes(t, "app.settingsRecovered", { path: <code>{info.settings_recovered_from}</code> })}</span>
           <button type="button" className="kd-button kd-button-quiet" onClick={() => setRecoveredDismissed(true)}>
-            Dismiss
+            {t("common.dismiss")}
           </button>
         </div>
       )}
@@ -166,7 +174,7 @@ export function App() {
         <div className="kd-banner kd-banner-warn" role="status">
           <span>{modelErrors[0]}</span>
           <button type="button" className="kd-button kd-button-quiet" onClick={openSettings}>
-            Open settings
+            {t("app.openSettings")}
           </button>
         </div>
       )}
@@ -174,16 +182,16 @@ export function App() {
       {phase.name === "loading" && connection.reachable && (
         <div className="kd-splash" aria-busy="true" aria-live="polite">
           <LogoMark size={48} />
-          <p>Starting Kitdesk…</p>
+          <p>{t("app.starting")}</p>
         </div>
       )}
 
       {phase.name === "failed" && (
         <div className="kd-splash" role="alert">
           <LogoMark size={48} />
-          <p>Kitdesk could not start: {phase.message}</p>
+          <p>{t("app.couldNotStart", { message: phase.message })}</p>
           <button type="button" className="kd-button kd-button-primary" onClick={() => void load()}>
-            Try again
+            {t("common.tryAgain")}
           </button>
         </div>
       )}
@@ -209,16 +217,19 @@ export function App() {
 
 /** The local server does not answer: say so, count down to the next try, offer Retry. */
 function OfflineNotice({ connection, fullscreen }: { connection: Connection; fullscreen: boolean }) {
+  const { t, number } = useI18n();
   return (
     <div className={`kd-offline ${fullscreen ? "is-fullscreen" : ""}`} role="alert">
       <div className="kd-offline-inner">
-        <strong>Kitdesk's local server is not answering.</strong>
+        <strong>{t("offline.title")}</strong>
         <span>
-          Your chats are safe on disk.{" "}
-          {connection.retryIn === null ? "Reconnecting…" : `Trying again in ${connection.retryIn} s.`}
+          {t("offline.safe")}{" "}
+          {connection.retryIn === null
+            ? t("offline.reconnecting")
+            : t("offline.retryIn", { seconds: number(connection.retryIn) })}
         </span>
         <button type="button" className="kd-button" onClick={connection.retryNow}>
-          Retry now
+          {t("offline.retryNow")}
         </button>
       </div>
     </div>

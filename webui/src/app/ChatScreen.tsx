@@ -2,17 +2,20 @@ import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-reac
 import type { ChatKitOptions, ModelOption, StartScreenPrompt, SupportedLocale, ToolOption } from "@openai/chatkit";
 import { useEffect, useMemo, useRef } from "react";
 import { appFetch } from "./api";
+import { useI18n, type T } from "./i18n";
 import { ACCENT, type ColorScheme } from "./theme";
 
 const LAST_THREAD_KEY = "kitdesk.lastThread";
 const MB = 1024 * 1024;
 
-const PROMPTS: StartScreenPrompt[] = [
-  { label: "Explain a concept", prompt: "Explain how public-key cryptography works, with a simple analogy.", icon: "lightbulb" },
-  { label: "Write some code", prompt: "Write a Python function that deduplicates a list while keeping order.", icon: "square-code" },
-  { label: "Summarize a document", prompt: "Summarize the attached document in five bullet points.", icon: "document" },
-  { label: "Plan something", prompt: "Help me plan a relaxed three-day trip to Lisbon.", icon: "map-pin" },
-];
+function prompts(t: T): StartScreenPrompt[] {
+  return [
+    { label: t("prompt.explain.label"), prompt: t("prompt.explain.text"), icon: "lightbulb" },
+    { label: t("prompt.code.label"), prompt: t("prompt.code.text"), icon: "square-code" },
+    { label: t("prompt.summarize.label"), prompt: t("prompt.summarize.text"), icon: "document" },
+    { label: t("prompt.plan.label"), prompt: t("prompt.plan.text"), icon: "map-pin" },
+  ];
+}
 
 // What the composer accepts: images, plain text and PDF (the model sees text and images).
 const ACCEPT: Record<string, string[]> = {
@@ -20,13 +23,6 @@ const ACCEPT: Record<string, string[]> = {
   "text/*": [".txt", ".md", ".csv", ".json", ".py", ".ts", ".js", ".html", ".css", ".xml", ".yaml", ".yml", ".log"],
   "application/pdf": [".pdf"],
 };
-
-const LOCALES = new Set<string>(["en", "de", "fr", "es", "it", "ja", "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "zh"]);
-
-function pickLocale(language: string): SupportedLocale {
-  const base = language.split("-")[0]?.toLowerCase() ?? "en";
-  return (LOCALES.has(base) ? base : "en") as SupportedLocale;
-}
 
 function lastThread(): string | null {
   try {
@@ -65,12 +61,14 @@ type ChatScreenProps = {
 /** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
 export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onControl }: ChatScreenProps) {
   const initialThread = useRef(lastThread()).current;
+  const { t, language } = useI18n();
 
   const options = useMemo(
     (): ChatKitOptions => ({
       api: { url: "/chatkit", domainKey: "local", fetch: appFetch },
       initialThread,
-      locale: pickLocale(navigator.language),
+      // The app's language (every shipped code is a ChatKit SupportedLocale).
+      locale: language satisfies SupportedLocale,
       theme: {
         colorScheme: scheme,
         radius: "round",
@@ -84,9 +82,9 @@ export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onCo
         rightAction: { icon: "settings-cog", onClick: onOpenSettings },
       },
       history: { enabled: true, showDelete: true, showRename: true },
-      startScreen: { greeting: "What can I help with?", prompts: PROMPTS },
+      startScreen: { greeting: t("chat.greeting"), prompts: prompts(t) },
       composer: {
-        placeholder: "Message Kitdesk",
+        placeholder: t("chat.placeholder"),
         attachments: { enabled: true, accept: ACCEPT, maxSize: 20 * MB, maxCount: 10 },
         // Always offered: the default provider transcribes, and one without
         // speech-to-text answers with a sentence saying so (shown under the composer).
@@ -95,9 +93,9 @@ export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onCo
         ...(tools.length > 0 ? { tools } : {}),
       },
       threadItemActions: { feedback: true, retry: true },
-      disclaimer: { text: "Answers can be wrong. Check anything important." },
+      disclaimer: { text: t("chat.disclaimer") },
     }),
-    [scheme, models, tools, onOpenSettings, initialThread],
+    [scheme, models, tools, onOpenSettings, initialThread, t, language],
   );
 
   const chatkit = useChatKit({

@@ -1,4 +1,5 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useI18n } from "./i18n";
 
 type ModalProps = {
   title: string;
@@ -15,6 +16,8 @@ type ModalProps = {
  */
 export function Modal({ title, onClose, children, className, notice }: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const { t } = useI18n();
+  const titleId = useId();
   const close = useRef(onClose);
   close.current = onClose;
 
@@ -37,7 +40,6 @@ export function Modal({ title, onClose, children, className, notice }: ModalProp
     };
   }, []);
 
-  const titleId = `modal-title-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
     <dialog
       ref={ref}
@@ -51,7 +53,7 @@ export function Modal({ title, onClose, children, className, notice }: ModalProp
       <div className="kd-modal-inner">
         <header className="kd-modal-header">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="kd-icon-button" aria-label="Close" title="Close" onClick={() => close.current()}>
+          <button type="button" className="kd-icon-button" aria-label={t("common.close")} title={t("common.close")} onClick={() => close.current()}>
             <CloseIcon />
           </button>
         </header>

@@ -10,16 +10,18 @@ import {
   type ProviderKind,
 } from "./api";
 import { Field } from "./Field";
-import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
+import { useI18n } from "./i18n";
+import { FALLBACK_PRESETS, kindLabel, mergePresets } from "./presets";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
+import type { AppKey } from "./strings";
 import { explainTestFailure } from "./wording";
 
 type Choice = "openai" | "other" | "local";
 
-const CHOICES: { id: Choice; title: string; detail: string }[] = [
-  { id: "openai", title: "OpenAI API key", detail: "A key from platform.openai.com." },
-  { id: "other", title: "Another provider", detail: "OpenRouter, Azure or any compatible API." },
-  { id: "local", title: "Local server", detail: "Ollama, LM Studio, llama.cpp, vLLM." },
+const CHOICES: { id: Choice; title: AppKey; detail: AppKey }[] = [
+  { id: "openai", title: "onboarding.openai.title", detail: "onboarding.openai.detail" },
+  { id: "other", title: "onboarding.other.title", detail: "onboarding.other.detail" },
+  { id: "local", title: "onboarding.local.title", detail: "onboarding.local.detail" },
 ];
 
 const OTHER_KINDS: ProviderKind[] = ["openrouter", "azure", "custom"];
@@ -40,6 +42,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const ids = useId();
+  const { t } = useI18n();
 
   useEffect(() => {
     api.presets().then(
@@ -85,7 +88,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
         ...(kind === "azure" ? { api_version: apiVersion.trim() || null } : {}),
       });
       const keyPlace = showKey && !keyringBlocked ? "field-above" : "none";
-      const message = result.ok ? result.message : explainTestFailure(result.message, { kind, baseUrl, keyPlace });
+      const message = result.ok ? result.message : explainTestFailure(result.message, { kind, baseUrl, keyPlace }, t);
       setTest({ state: "done", result: { ...result, message } });
     } catch (e) {
       setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
@@ -96,7 +99,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
     event.preventDefault();
     const key = keyInput.current?.value.trim() ?? "";
     if (keyRequired && !key) {
-      setError(`Enter your ${KIND_LABELS[kind]} API key.`);
+      setError(t("onboarding.enterKey", { kind: kindLabel(kind, t) }));
       keyInput.current?.focus();
       return;
     }
@@ -130,11 +133,11 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
         <div className="kd-brand" aria-hidden="true">
           <LogoMark />
         </div>
-        <h1 id={`${ids}-title`}>Welcome to Kitdesk</h1>
-        <p className="kd-lede">Choose where your answers come from. You can add more providers later in Settings.</p>
+        <h1 id={`${ids}-title`}>{t("onboarding.title")}</h1>
+        <p className="kd-lede">{t("onboarding.lede")}</p>
 
         <fieldset className="kd-choices">
-          <legend className="kd-visually-hidden">Provider</legend>
+          <legend className="kd-visually-hidden">{t("onboarding.provider")}</legend>
           {CHOICES.map((c) => (
             <label key={c.id} className={`kd-choice ${choice === c.id ? "is-selected" : ""}`}>
               <input
@@ -144,20 +147,20 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
                 checked={choice === c.id}
                 onChange={() => selectChoice(c.id)}
               />
-              <span className="kd-choice-title">{c.title}</span>
-              <span className="kd-choice-detail">{c.detail}</span>
+              <span className="kd-choice-title">{t(c.title)}</span>
+              <span className="kd-choice-detail">{t(c.detail)}</span>
             </label>
           ))}
         </fieldset>
 
         <div className="kd-form-grid">
           {kindsForChoice.length > 0 && (
-            <Field label={choice === "local" ? "Server" : "Provider"}>
+            <Field label={choice === "local" ? t("onboarding.server") : t("onboarding.provider")}>
               {(props) => (
                 <select {...props} value={kind} onChange={(e) => selectKind(e.target.value as ProviderKind)}>
                   {kindsForChoice.map((k) => (
                     <option key={k} value={k}>
-                      {k === "custom" && choice === "local" ? "Other (llama.cpp, vLLM…)" : KIND_LABELS[k]}
+                      {k === "custom" && choice === "local" ? t("onboarding.otherServer") : kindLabel(k, t)}
                     </option>
                   ))}
                 </select>
@@ -165,14 +168,14 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
             </Field>
           )}
           {kind === "custom" && (
-            <Field label="Name">
+            <Field label={t("field.name")}>
               {(props) => (
-                <input {...props} value={name} onChange={(e) => setName(e.target.value)} placeholder="My server" maxLength={100} />
+                <input {...props} value={name} onChange={(e) => setName(e.target.value)} placeholder={t("onboarding.namePlaceholder")} maxLength={100} />
               )}
             </Field>
           )}
           {choice !== "openai" && (
-            <Field label="Base URL">
+            <Field label={t("field.baseUrl")}>
               {(props) => (
                 <input
                   {...props}
@@ -190,14 +193,14 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
             </Field>
           )}
           {kind === "azure" && (
-            <Field label="API version">
+            <Field label={t("field.apiVersion")}>
               {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
             </Field>
           )}
           {showKey && (
             <Field
-              label={keyRequired ? "API key" : "API key (optional)"}
-              hint="Stored in your system keyring. Kitdesk never shows it again."
+              label={keyRequired ? t("field.apiKey") : t("field.apiKeyOptional")}
+              hint={t("onboarding.keyHint")}
             >
               {(props) => (
                 <input
@@ -206,7 +209,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
                   type="password"
                   autoComplete="off"
                   spellCheck={false}
-                  placeholder={kind === "openai" ? "sk-…" : "Paste your key"}
+                  placeholder={kind === "openai" ? "sk-…" : t("onboarding.keyPlaceholder")}
                   onChange={(e) => {
                     setHasKeyText(e.target.value.trim() !== "");
                     setTest({ state: "idle" });
@@ -220,7 +223,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
 
         {keyringBlocked && (
           <p className="kd-notice kd-notice-warn" role="alert">
-            {info.keyring.message ?? "No usable system keyring was found, so Kitdesk cannot store API keys."}
+            {info.keyring.message ?? t("keyring.unusable")}
           </p>
         )}
 
@@ -231,7 +234,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
             onClick={runTest}
             disabled={test.state === "testing" || (keyRequired && !hasKeyText) || !baseUrl.trim()}
           >
-            {test.state === "testing" ? "Testing…" : "Test connection"}
+            {test.state === "testing" ? t("common.testing") : t("common.testConnection")}
           </button>
           <TestResult test={test} />
         </div>
@@ -244,10 +247,10 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
 
         <div className="kd-actions">
           <button type="button" className="kd-button kd-button-quiet" onClick={onDone}>
-            Set up later
+            {t("onboarding.later")}
           </button>
           <button type="submit" className="kd-button kd-button-primary" disabled={saving || cannotContinue}>
-            {saving ? "Saving…" : "Continue"}
+            {saving ? t("common.saving") : t("onboarding.continue")}
           </button>
         </div>
       </form>
@@ -256,13 +259,14 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
 }
 
 export function TestResult({ test }: { test: TestState }) {
+  const { t } = useI18n();
   return (
     <p className="kd-test-result" role="status" aria-live="polite">
-      {test.state === "testing" && <span className="kd-muted">Connecting…</span>}
+      {test.state === "testing" && <span className="kd-muted">{t("common.connecting")}</span>}
       {test.state === "done" && (
         <span className={test.result.ok ? "kd-ok" : "kd-bad"}>
           <span aria-hidden="true">{test.result.ok ? "✓ " : "✕ "}</span>
-          {describeConnection(test.result)}
+          {describeConnection(test.result, t)}
         </span>
       )}
     </p>

@@ -18,21 +18,24 @@ import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
 import { Modal } from "./Modal";
 import { TestResult, type TestState } from "./Onboarding";
-import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
+import { resolveLanguage, useI18n, withNodes, type LanguageSetting } from "./i18n";
+import { FALLBACK_PRESETS, KIND_LABELS, kindLabel, mergePresets } from "./presets";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
+import type { AppKey } from "./strings";
 import { explainTestFailure } from "./wording";
+import { LANGUAGES } from "../chatkit/i18n";
 
 export type SectionId = "providers" | "models" | "chat" | "tools" | "appearance" | "data" | "about";
 
-const SECTIONS: { id: SectionId; label: string }[] = [
-  { id: "providers", label: "Providers" },
-  { id: "models", label: "Models" },
-  { id: "chat", label: "Chat" },
-  { id: "tools", label: "Tools (MCP)" },
-  { id: "appearance", label: "Appearance" },
-  { id: "data", label: "Data" },
-  { id: "about", label: "About" },
+const SECTIONS: { id: SectionId; label: AppKey }[] = [
+  { id: "providers", label: "settings.providers" },
+  { id: "models", label: "settings.models" },
+  { id: "chat", label: "settings.chat" },
+  { id: "tools", label: "settings.tools" },
+  { id: "appearance", label: "settings.appearance" },
+  { id: "data", label: "settings.data" },
+  { id: "about", label: "settings.about" },
 ];
 
 type SettingsProps = {
@@ -48,6 +51,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
   const [section, setSection] = useState<SectionId>(initialSection);
   const [settings, setSettings] = useState<SettingsData | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const { t } = useI18n();
 
   const reload = useCallback(async () => {
     try {
@@ -75,9 +79,9 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
   }, [reload, onChanged]);
 
   return (
-    <Modal title="Settings" onClose={onClose} className="kd-settings" notice={notice}>
+    <Modal title={t("settings.title")} onClose={onClose} className="kd-settings" notice={notice}>
       <div className="kd-settings-body">
-        <nav className="kd-settings-nav" aria-label="Settings sections">
+        <nav className="kd-settings-nav" aria-label={t("settings.sections")}>
           {SECTIONS.map((s) => (
             <button
               key={s.id}
@@ -87,12 +91,12 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
               data-autofocus={s.id === initialSection ? true : undefined}
               onClick={() => setSection(s.id)}
             >
-              {s.label}
+              {t(s.label)}
             </button>
           ))}
         </nav>
         <section className="kd-settings-section" aria-labelledby={`settings-${section}`}>
-          <h3 id={`settings-${section}`}>{SECTIONS.find((s) => s.id === section)?.label}</h3>
+          <h3 id={`settings-${section}`}>{t(SECTIONS.find((s) => s.id === section)!.label)}</h3>
           {loadError && (
             <p className="kd-notice kd-notice-error" role="alert">
               {loadError}
@@ -118,6 +122,7 @@ function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () =>
   const [models, setModels] = useState<ModelList | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const { t } = useI18n();
 
   const reload = useCallback(async () => {
     try {
@@ -139,7 +144,7 @@ function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () =>
     <div className="kd-stack">
       {!info.keyring.usable && (
         <p className="kd-notice kd-notice-warn" role="note">
-          {info.keyring.message ?? "No usable system keyring was found, so Kitdesk cannot store API keys."}
+          {info.keyring.message ?? t("keyring.unusable")}
         </p>
       )}
       {error && (
@@ -147,8 +152,8 @@ function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () =>
           {error}
         </p>
       )}
-      {providers?.length === 0 && !adding && <p className="kd-muted">No providers yet. Add one to start chatting.</p>}
-      <ul className="kd-provider-list" aria-label="Providers">
+      {providers?.length === 0 && !adding && <p className="kd-muted">{t("providers.none")}</p>}
+      <ul className="kd-provider-list" aria-label={t("settings.providers")}>
         {providers?.map((p) => (
           <li key={p.id}>
             <ProviderCard
@@ -172,7 +177,7 @@ function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () =>
       ) : (
         <div>
           <button type="button" className="kd-button" onClick={() => setAdding(true)}>
-            Add provider
+            {t("providers.add")}
           </button>
         </div>
       )}
@@ -199,6 +204,7 @@ function ProviderCard({
   const [enabled, setEnabled] = useState(provider.enabled);
   useEffect(() => setEnabled(provider.enabled), [provider.enabled]);
   const keyInput = useRef<HTMLInputElement>(null);
+  const { t } = useI18n();
 
   const act = async (work: () => Promise<unknown>) => {
     setBusy(true);
@@ -222,7 +228,7 @@ function ProviderCard({
       const keyPlace = keyringUsable && !provider.read_only ? "set-key-button" : "none";
       const message = result.ok
         ? result.message
-        : explainTestFailure(result.message, { kind: provider.kind, baseUrl: provider.base_url, keyPlace });
+        : explainTestFailure(result.message, { kind: provider.kind, baseUrl: provider.base_url, keyPlace }, t);
       setTest({ state: "done", result: { ...result, message } });
     } catch (e) {
       setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
@@ -233,7 +239,7 @@ function ProviderCard({
     event.preventDefault();
     const key = keyInput.current?.value.trim() ?? "";
     if (!key) {
-      setError("Paste the key first.");
+      setError(t("providers.pasteKeyFirst"));
       return;
     }
     const ok = await act(() => api.setKey(provider.id, key));
@@ -250,10 +256,10 @@ function ProviderCard({
       <div className="kd-card-head">
         <div className="kd-card-title">
           <h4 id={headingId}>{provider.name}</h4>
-          <span className="kd-badge">{KIND_LABELS[provider.kind] ?? provider.kind}</span>
+          <span className="kd-badge">{kindLabel(provider.kind, t)}</span>
           {provider.is_default && (
-            <span className="kd-badge kd-badge-accent" data-testid="default-badge" title="New chats use this provider">
-              Default
+            <span className="kd-badge kd-badge-accent" data-testid="default-badge" title={t("providers.defaultTitle")}>
+              {t("providers.default")}
             </span>
           )}
         </div>
@@ -270,27 +276,27 @@ function ProviderCard({
                 void act(() => api.updateProvider(provider.id, { enabled: next })).then((ok) => ok || setEnabled(!next));
               }}
             />
-            <span>{enabled ? "Enabled" : "Off"}</span>
+            <span>{enabled ? t("providers.enabled") : t("providers.off")}</span>
           </label>
         )}
       </div>
       <dl className="kd-card-facts">
         <div>
-          <dt>Base URL</dt>
+          <dt>{t("field.baseUrl")}</dt>
           <dd className="kd-mono">{provider.base_url}</dd>
         </div>
         <div>
-          <dt>Key</dt>
+          <dt>{t("providers.key")}</dt>
           <dd className="kd-key-row">
-            <span data-testid="key-status">{describeKey(provider)}</span>
+            <span data-testid="key-status">{describeKey(provider, t)}</span>
             {mode === "view" && !provider.read_only && keyringUsable && (
               <span className="kd-inline-actions">
                 <button type="button" className="kd-link" onClick={() => setMode("key")}>
-                  {provider.key.has_key ? "Replace key" : "Set key"}
+                  {provider.key.has_key ? t("providers.replaceKey") : t("providers.setKey")}
                 </button>
                 {provider.key.has_key && provider.key.source === "keyring" && (
                   <button type="button" className="kd-link" onClick={() => setMode("confirm-remove-key")}>
-                    Remove key
+                    {t("providers.removeKey")}
                   </button>
                 )}
               </span>
@@ -298,10 +304,8 @@ function ProviderCard({
           </dd>
         </div>
         <div>
-          <dt>Models</dt>
-          <dd>
-            {modelCount === null ? "…" : modelCount === 0 ? "None found" : `${modelCount} found`}
-          </dd>
+          <dt>{t("settings.models")}</dt>
+          <dd>{modelCount === null ? "…" : t("providers.modelsFound", { n: modelCount })}</dd>
         </div>
       </dl>
 
@@ -318,23 +322,23 @@ function ProviderCard({
       )}
       {mode === "key" && (
         <form className="kd-inline-form" onSubmit={saveKey}>
-          <Field label={provider.key.has_key ? "New API key" : "API key"}>
+          <Field label={provider.key.has_key ? t("field.newApiKey") : t("field.apiKey")}>
             {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} autoFocus />}
           </Field>
           <div className="kd-actions">
             <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")}>
-              Cancel
+              {t("common.cancel")}
             </button>
             <button type="submit" className="kd-button kd-button-primary" disabled={busy}>
-              Save key
+              {t("providers.saveKey")}
             </button>
           </div>
         </form>
       )}
       {mode === "confirm-remove-key" && (
         <ConfirmRemoval
-          label={`Remove the key for ${provider.name}?`}
-          confirm="Remove key"
+          label={t("providers.removeKeyLabel", { name: provider.name })}
+          confirm={t("providers.removeKey")}
           busy={busy}
           onKeep={() => setMode("view")}
           onConfirm={() =>
@@ -346,19 +350,18 @@ function ProviderCard({
             })
           }
         >
-          Remove the API key for <strong>{provider.name}</strong> from the system keyring? Chats with this provider stop
-          working until you set a key again.
+          {withNodes(t, "providers.removeKeyText", { name: <strong>{provider.name}</strong> })}
         </ConfirmRemoval>
       )}
       {mode === "confirm-remove" && (
         <ConfirmRemoval
-          label={`Remove ${provider.name}?`}
-          confirm="Remove provider"
+          label={t("providers.removeLabel", { name: provider.name })}
+          confirm={t("providers.removeProvider")}
           busy={busy}
           onKeep={() => setMode("view")}
           onConfirm={() => void act(() => api.removeProvider(provider.id))}
         >
-          Remove <strong>{provider.name}</strong>? Its stored key is deleted too. Your chats stay.
+          {withNodes(t, "providers.removeText", { name: <strong>{provider.name}</strong> })}
         </ConfirmRemoval>
       )}
 
@@ -372,7 +375,7 @@ function ProviderCard({
         <div className="kd-card-footer">
           <div className="kd-card-actions">
             <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>
-              {test.state === "testing" ? "Testing…" : "Test connection"}
+              {test.state === "testing" ? t("common.testing") : t("common.testConnection")}
             </button>
             {!provider.is_default && enabled && (
               <button
@@ -381,20 +384,20 @@ function ProviderCard({
                 disabled={busy}
                 onClick={() => void act(() => makeDefaultProvider(provider.id, provider.default_model, false))}
               >
-                Make default
+                {t("providers.makeDefault")}
               </button>
             )}
             {!provider.read_only && (
               <>
                 <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("edit")}>
-                  Edit
+                  {t("providers.edit")}
                 </button>
                 <button
                   type="button"
                   className="kd-button kd-button-quiet kd-danger-text kd-push-end"
                   onClick={() => setMode("confirm-remove")}
                 >
-                  Remove
+                  {t("providers.remove")}
                 </button>
               </>
             )}
@@ -422,12 +425,13 @@ function ConfirmRemoval({
   onConfirm: () => void;
   children: ReactNode;
 }) {
+  const { t } = useI18n();
   return (
     <div className="kd-confirm" role="alertdialog" aria-label={label}>
       <p>{children}</p>
       <div className="kd-actions">
         <button type="button" className="kd-button kd-button-quiet" onClick={onKeep} autoFocus>
-          Keep it
+          {t("common.keepIt")}
         </button>
         <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={onConfirm}>
           {confirm}
@@ -456,6 +460,7 @@ function ProviderForm({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const keyInput = useRef<HTMLInputElement>(null);
+  const { t } = useI18n();
 
   useEffect(() => {
     if (editing) return;
@@ -472,7 +477,7 @@ function ProviderForm({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const key = keyInput.current?.value.trim() ?? "";
-    const displayName = name.trim() || KIND_LABELS[kind];
+    const displayName = name.trim() || kindLabel(kind, t);
     setBusy(true);
     setError(null);
     try {
@@ -497,24 +502,24 @@ function ProviderForm({
   };
 
   return (
-    <form className="kd-inline-form" onSubmit={submit} aria-label={editing ? `Edit ${editing.name}` : "Add provider"}>
-      {!editing && <h4 className="kd-form-title">New provider</h4>}
+    <form className="kd-inline-form" onSubmit={submit} aria-label={editing ? t("providers.editLabel", { name: editing.name }) : t("providers.add")}>
+      {!editing && <h4 className="kd-form-title">{t("providers.newTitle")}</h4>}
       <div className="kd-form-grid">
         {!editing && (
-          <Field label="Kind">
+          <Field label={t("field.kind")}>
             {(props) => (
               // Focusing the first field also scrolls the new form into view.
               <select {...props} value={kind} onChange={(e) => pickKind(e.target.value as ProviderKind)} autoFocus>
                 {(Object.keys(KIND_LABELS) as ProviderKind[]).map((k) => (
                   <option key={k} value={k}>
-                    {KIND_LABELS[k]}
+                    {kindLabel(k, t)}
                   </option>
                 ))}
               </select>
             )}
           </Field>
         )}
-        <Field label="Name">
+        <Field label={t("field.name")}>
           {(props) => (
             <input
               {...props}
@@ -526,18 +531,18 @@ function ProviderForm({
             />
           )}
         </Field>
-        <Field label="Base URL">
+        <Field label={t("field.baseUrl")}>
           {(props) => (
             <input {...props} value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} spellCheck={false} required />
           )}
         </Field>
         {kind === "azure" && (
-          <Field label="API version">
+          <Field label={t("field.apiVersion")}>
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
         )}
         {!editing && keyringUsable && (
-          <Field label={needsKey(kind) ? "API key" : "API key (optional)"} hint="Stored in your system keyring.">
+          <Field label={needsKey(kind) ? t("field.apiKey") : t("field.apiKeyOptional")} hint={t("providers.keyHint")}>
             {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} />}
           </Field>
         )}
@@ -549,10 +554,10 @@ function ProviderForm({
       )}
       <div className="kd-actions">
         <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
-          Cancel
+          {t("common.cancel")}
         </button>
         <button type="submit" className="kd-button kd-button-primary" disabled={busy}>
-          {editing ? "Save" : "Add provider"}
+          {editing ? t("common.save") : t("providers.add")}
         </button>
       </div>
     </form>
@@ -572,6 +577,7 @@ function useSaveState(unsaved = false) {
   const [state, setState] = useState<{ kind: "idle" | "saving" | "saved" } | { kind: "error"; message: string }>({
     kind: "idle",
   });
+  const { t } = useI18n();
   const run = async (work: () => Promise<void>) => {
     setState({ kind: "saving" });
     try {
@@ -583,9 +589,9 @@ function useSaveState(unsaved = false) {
   };
   const view: ReactNode = (
     <span className="kd-save-state" role="status" aria-live="polite">
-      {state.kind === "saving" && "Saving…"}
-      {state.kind !== "saving" && unsaved && <span className="kd-muted">Unsaved changes</span>}
-      {state.kind === "saved" && !unsaved && "Saved"}
+      {state.kind === "saving" && t("common.saving")}
+      {state.kind !== "saving" && unsaved && <span className="kd-muted">{t("common.unsaved")}</span>}
+      {state.kind === "saved" && !unsaved && t("common.saved")}
       {state.kind === "error" && <span className="kd-bad">{state.message}</span>}
     </span>
   );
@@ -596,6 +602,7 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
   const [list, setList] = useState<ModelList | null>(null);
   const [loading, setLoading] = useState(false);
   const save = useSaveState();
+  const { t } = useI18n();
 
   const load = useCallback(async (refresh: boolean) => {
     setLoading(true);
@@ -630,7 +637,7 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
 
   return (
     <div className="kd-stack">
-      <Field label="Default model" hint="New chats start with this model. Pick another for one message in the composer.">
+      <Field label={t("models.default")} hint={t("models.defaultHint")}>
         {(props) => (
         <select
           {...props}
@@ -641,9 +648,9 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
             void save.run(() => update({ default_model: ref }));
           }}
         >
-          {!known && <option value={current}>{current ? current.replace("::", " · ") : "Choose a model"}</option>}
+          {!known && <option value={current}>{current ? current.replace("::", " · ") : t("models.choose")}</option>}
           {[...groups.entries()].map(([provider, models]) => (
-            <optgroup key={provider} label={providerNames.get(provider) ?? (provider || "Models")}>
+            <optgroup key={provider} label={providerNames.get(provider) ?? (provider || t("models.group"))}>
               {models.map((m) => (
                 <option key={m.id} value={m.id}>
                   {m.label}
@@ -656,12 +663,12 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
       </Field>
       <div className="kd-row">
         <button type="button" className="kd-button" onClick={() => void load(true)} disabled={loading}>
-          {loading ? "Refreshing…" : "Refresh model list"}
+          {loading ? t("models.refreshing") : t("models.refresh")}
         </button>
         {save.view}
       </div>
       {list && list.models.length === 0 && list.errors.length === 0 && (
-        <p className="kd-muted">No models to choose from yet. Add a provider, or turn one on, under Providers.</p>
+        <p className="kd-muted">{t("models.none")}</p>
       )}
       {list?.errors.map((message) => (
         <p key={message} className="kd-notice kd-notice-warn">
@@ -683,6 +690,7 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
     prompt !== settings.system_prompt ||
     (useTemperature ? settings.temperature === null || Math.abs(settings.temperature - temperature) > 1e-9 : settings.temperature !== null);
   const save = useSaveState(unsaved);
+  const { t, number } = useI18n();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -691,14 +699,14 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 
   return (
     <form className="kd-stack" onSubmit={submit}>
-      <Field label="System prompt" hint="Sent at the start of every chat.">
+      <Field label={t("chatSettings.systemPrompt")} hint={t("chatSettings.systemPromptHint")}>
         {(props) => <textarea {...props} value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={6} maxLength={20000} />}
       </Field>
       <fieldset className="kd-field">
-        <legend>Temperature</legend>
+        <legend>{t("chatSettings.temperature")}</legend>
         <label className="kd-check">
           <input type="checkbox" checked={useTemperature} onChange={(e) => setUseTemperature(e.target.checked)} />
-          <span>Set a temperature (otherwise the provider's default)</span>
+          <span>{t("chatSettings.setTemperature")}</span>
         </label>
         <div className="kd-row">
           <input
@@ -708,16 +716,16 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
             step={0.1}
             value={temperature}
             disabled={!useTemperature}
-            aria-label="Temperature"
+            aria-label={t("chatSettings.temperature")}
             onChange={(e) => setTemperature(Number(e.target.value))}
           />
-          <output className="kd-mono">{useTemperature ? temperature.toFixed(1) : "default"}</output>
+          <output className="kd-mono">{useTemperature ? number(temperature, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) : t("chatSettings.default")}</output>
         </div>
-        <small className="kd-hint">Lower is more focused, higher more varied.</small>
+        <small className="kd-hint">{t("chatSettings.temperatureHint")}</small>
       </fieldset>
       <div className="kd-row">
         <button type="submit" className="kd-button kd-button-primary" disabled={!unsaved}>
-          Save
+          {t("common.save")}
         </button>
         {save.view}
       </div>
@@ -728,35 +736,75 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 // ---------------------------------------------------------------- Appearance
 
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
+  // A server that keeps the language says so by sending it with the settings.
+  const serverKeepsLanguage = typeof settings.language === "string";
   const save = useSaveState();
+  const { t } = useI18n();
   const [theme, setTheme] = useState(settings.theme);
   const options: { value: ThemeSetting; label: string }[] = [
-    { value: "system", label: "Match the system" },
-    { value: "light", label: "Light" },
-    { value: "dark", label: "Dark" },
+    { value: "system", label: t("appearance.system") },
+    { value: "light", label: t("appearance.light") },
+    { value: "dark", label: t("appearance.dark") },
   ];
   return (
-    <fieldset className="kd-stack kd-field">
-      <legend>Theme</legend>
-      <div className="kd-segmented">
-        {options.map((o) => (
-          <label key={o.value} className={theme === o.value ? "is-selected" : ""}>
-            <input
-              type="radio"
-              name="theme"
-              value={o.value}
-              checked={theme === o.value}
-              onChange={() => {
-                setTheme(o.value);
-                void save.run(() => update({ theme: o.value }));
-              }}
-            />
-            <span>{o.label}</span>
-          </label>
-        ))}
-      </div>
-      {save.view}
-    </fieldset>
+    <div className="kd-stack">
+      <fieldset className="kd-stack kd-field">
+        <legend>{t("appearance.theme")}</legend>
+        <div className="kd-segmented">
+          {options.map((o) => (
+            <label key={o.value} className={theme === o.value ? "is-selected" : ""}>
+              <input
+                type="radio"
+                name="theme"
+                value={o.value}
+                checked={theme === o.value}
+                onChange={() => {
+                  setTheme(o.value);
+                  void save.run(() => update({ theme: o.value }));
+                }}
+              />
+              <span>{o.label}</span>
+            </label>
+          ))}
+        </div>
+        {save.view}
+      </fieldset>
+      <LanguagePicker save={serverKeepsLanguage ? (language) => update({ language }) : undefined} />
+    </div>
+  );
+}
+
+/** The language of Kitdesk's own words: the system's (default) or one of the shipped ones, each named in itself. */
+function LanguagePicker({ save }: { save?: (language: LanguageSetting) => Promise<void> }) {
+  const { t, setting, setLanguage } = useI18n();
+  const saving = useSaveState();
+  const systemName = LANGUAGES.find((l) => l.code === resolveLanguage("system"))?.name ?? "English";
+  return (
+    <>
+      <Field label={t("appearance.language")} hint={t("appearance.languageHint")}>
+        {(props) => (
+          <select
+            {...props}
+            value={setting}
+            data-testid="language-picker"
+            onChange={(e) => {
+              const next = e.target.value as LanguageSetting;
+              // Shown at once and remembered in this profile; kept in settings.json when the server keeps it.
+              void setLanguage(next);
+              if (save) void saving.run(() => save(next));
+            }}
+          >
+            <option value="system">{t("appearance.languageSystem", { language: systemName })}</option>
+            {LANGUAGES.map((l) => (
+              <option key={l.code} value={l.code} lang={l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <div data-testid="language-save-state">{saving.view}</div>
+    </>
   );
 }
 
@@ -772,6 +820,7 @@ function desktopBridge(): DesktopBridge | null {
 function DataSection({ info }: { info: AppInfo }) {
   const bridge = desktopBridge();
   const [error, setError] = useState<string | null>(null);
+  const { t } = useI18n();
   const open = (fn: (() => Promise<unknown>) | undefined) => {
     if (!fn) return;
     setError(null);
@@ -780,24 +829,24 @@ function DataSection({ info }: { info: AppInfo }) {
   return (
     <div className="kd-stack">
       <div className="kd-field">
-        <span>Data folder</span>
+        <span>{t("data.folder")}</span>
         <code className="kd-path">{info.data_dir}</code>
-        <small className="kd-hint">Your chats (a SQLite database) and attachments live here.</small>
+        <small className="kd-hint">{t("data.folderHint")}</small>
         {bridge?.open_data_folder && (
           <div>
             <button type="button" className="kd-button" onClick={() => open(bridge.open_data_folder)}>
-              Open data folder
+              {t("data.openFolder")}
             </button>
           </div>
         )}
       </div>
       <div className="kd-field">
-        <span>Log folder</span>
+        <span>{t("data.logFolder")}</span>
         <code className="kd-path">{info.log_dir}</code>
         {bridge?.open_log_folder && (
           <div>
             <button type="button" className="kd-button" onClick={() => open(bridge.open_log_folder)}>
-              Open log folder
+              {t("data.openLogFolder")}
             </button>
           </div>
         )}
@@ -812,19 +861,17 @@ function DataSection({ info }: { info: AppInfo }) {
 }
 
 function AboutSection({ info }: { info: AppInfo }) {
+  const { t } = useI18n();
   return (
     <div className="kd-stack">
       <p>
         <strong>Kitdesk</strong> <span data-testid="app-version">{info.version}</span>
       </p>
-      <p className="kd-muted">
-        A desktop chat app for OpenAI and OpenAI-compatible models. Your chats stay on this computer; keys stay in
-        the system keyring.
-      </p>
-      <h4>Keyboard shortcuts</h4>
+      <p className="kd-muted">{t("about.text")}</p>
+      <h4>{t("shortcuts.title")}</h4>
       <table className="kd-shortcuts">
         <tbody>
-          {shortcutTable().map((s) => (
+          {shortcutTable(t).map((s) => (
             <tr key={s.action}>
               <th scope="row">{s.label}</th>
               <td>

@@ -2,6 +2,7 @@
 // message is written for a person. The page is served by Kitdesk itself with an
 // HttpOnly auth cookie, so same-origin requests carry it; no token lives in JS.
 
+import { currentT, type T } from "./i18n";
 import { withFieldLabels } from "./wording";
 
 export type ThemeSetting = "system" | "light" | "dark";
@@ -17,6 +18,8 @@ export type AppInfo = {
   theme: ThemeSetting;
   keyring: { usable: boolean; message: string | null };
   settings_recovered_from: string | null;
+  /** "system" or a language code, once the server keeps the choice (older servers omit it). */
+  language?: string;
 };
 
 export type Provider = {
@@ -53,7 +56,7 @@ export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enable
 /** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
 export type SettingsPatch = Partial<
   Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
->;
+> & { language?: string };
 
 export type Settings = {
   providers: Provider[];
@@ -94,7 +97,7 @@ export class ApiError extends Error {
 /** Thrown when the request never reached the server (it stopped, or the network is down). */
 export class ServerUnreachable extends Error {
   constructor() {
-    super("Kitdesk's local server is not answering.");
+    super(currentT()("offline.title"));
     this.name = "ServerUnreachable";
   }
 }
@@ -141,7 +144,7 @@ export const appFetch: typeof fetch = async (input, init) => {
 /** Turns an error body `{"error": {"code", "message"}}` (or anything else) into an ApiError. */
 export async function errorFromResponse(response: Response): Promise<ApiError> {
   let code = `http_${response.status}`;
-  let message = `The server answered ${response.status} ${response.statusText}`.trim() + ".";
+  let message = currentT()("api.serverAnswered", { status: `${response.status} ${response.statusText}`.trim() });
   try {
     const body: unknown = await response.json();
     const error = isRecord(body) ? body.error : undefined;
@@ -260,18 +263,17 @@ export const api = {
 };
 
 /** The human summary of a connection test. */
-export function describeConnection(result: ConnectionResult): string {
-  if (!result.ok) return result.message || "The connection failed.";
-  if (result.model_count === null || result.model_count === undefined) return result.message || "Connected.";
-  const n = result.model_count;
-  return `Connected: ${n} model${n === 1 ? "" : "s"}`;
+export function describeConnection(result: ConnectionResult, t: T): string {
+  if (!result.ok) return result.message || t("connection.failed");
+  if (result.model_count === null || result.model_count === undefined) return result.message || t("connection.ok");
+  return t("connection.models", { n: result.model_count });
 }
 
 /** The words a provider card uses for its key. */
-export function describeKey(provider: ProviderView): string {
-  if (provider.key.source === "environment") return "Using OPENAI_API_KEY";
-  if (provider.key.has_key) return "Key stored in the system keyring";
-  return "No key";
+export function describeKey(provider: ProviderView, t: T): string {
+  if (provider.key.source === "environment") return t("keyStatus.environment");
+  if (provider.key.has_key) return t("keyStatus.keyring");
+  return t("keyStatus.none");
 }
 
 export function needsKey(kind: ProviderKind): boolean {

@@ -4,6 +4,9 @@ import { reconnectDelay } from "./backoff";
 import { matchShortcut } from "./shortcuts";
 import { resolveScheme } from "./theme";
 import { explainTestFailure, withFieldLabels } from "./wording";
+import { currentT } from "./i18n";
+
+const t = currentT();
 
 const key = (key: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey" | "shiftKey", boolean>> = {}) => ({
   key,
@@ -41,9 +44,9 @@ describe("helpers", () => {
   });
 
   it("words connection results for a person", () => {
-    expect(describeConnection({ ok: true, message: "", model_count: 23 })).toBe("Connected: 23 models");
-    expect(describeConnection({ ok: true, message: "", model_count: 1 })).toBe("Connected: 1 model");
-    expect(describeConnection({ ok: false, message: "Key rejected by the provider", model_count: null })).toBe(
+    expect(describeConnection({ ok: true, message: "", model_count: 23 }, t)).toBe("Connected: 23 models");
+    expect(describeConnection({ ok: true, message: "", model_count: 1 }, t)).toBe("Connected: 1 model");
+    expect(describeConnection({ ok: false, message: "Key rejected by the provider", model_count: null }, t)).toBe(
       "Key rejected by the provider",
     );
   });
@@ -61,9 +64,9 @@ describe("helpers", () => {
       is_default: false,
       key: { has_key: false, source: "none" },
     };
-    expect(describeKey(base)).toBe("No key");
-    expect(describeKey({ ...base, key: { has_key: true, source: "keyring" } })).toBe("Key stored in the system keyring");
-    expect(describeKey({ ...base, key: { has_key: true, source: "environment" } })).toBe("Using OPENAI_API_KEY");
+    expect(describeKey(base, t)).toBe("No key");
+    expect(describeKey({ ...base, key: { has_key: true, source: "keyring" } }, t)).toBe("Key stored in the system keyring");
+    expect(describeKey({ ...base, key: { has_key: true, source: "environment" } }, t)).toBe("Using OPENAI_API_KEY");
   });
 
   it("reads the API's error body", async () => {
@@ -110,24 +113,24 @@ describe("wording", () => {
   it("fits connection failures to the screen", () => {
     const asks = "The server asks for an API key. Add one in Settings.";
     const custom = { kind: "custom" as const, baseUrl: "http://127.0.0.1:9/v1" };
-    expect(explainTestFailure(asks, { ...custom, keyPlace: "field-above" })).toBe(
+    expect(explainTestFailure(asks, { ...custom, keyPlace: "field-above" }, t)).toBe(
       "The server asks for an API key. Enter the API key above.",
     );
-    expect(explainTestFailure(asks, { ...custom, keyPlace: "set-key-button" })).toContain("“Set key”");
-    expect(explainTestFailure(asks, { ...custom, keyPlace: "none" })).toBe(asks);
+    expect(explainTestFailure(asks, { ...custom, keyPlace: "set-key-button" }, t)).toContain("“Set key”");
+    expect(explainTestFailure(asks, { ...custom, keyPlace: "none" }, t)).toBe(asks);
 
     const down = "Could not connect to https://api.openai.com/v1 — is the server running?";
     const openai = { kind: "openai" as const, baseUrl: "https://api.openai.com/v1", keyPlace: "field-above" as const };
-    expect(explainTestFailure(down, openai)).toBe(
+    expect(explainTestFailure(down, openai, t)).toBe(
       "Could not reach api.openai.com — check your internet connection.",
     );
     const slow = "No answer from https://api.openai.com/v1 within 10 seconds — is the server running and reachable?";
-    expect(explainTestFailure(slow, openai)).toBe("Could not reach api.openai.com — check your internet connection.");
+    expect(explainTestFailure(slow, openai, t)).toBe("Could not reach api.openai.com — check your internet connection.");
     // A local server keeps "is it running?".
     const local = "Could not connect to http://127.0.0.1:11434/v1 — is the server running?";
-    expect(explainTestFailure(local, { kind: "ollama", baseUrl: "http://127.0.0.1:11434/v1", keyPlace: "none" })).toBe(local);
+    expect(explainTestFailure(local, { kind: "ollama", baseUrl: "http://127.0.0.1:11434/v1", keyPlace: "none" }, t)).toBe(local);
     const rejected = "Key rejected by the provider. Check that the key is complete and still active.";
-    expect(explainTestFailure(rejected, openai)).toBe(rejected);
+    expect(explainTestFailure(rejected, openai, t)).toBe(rejected);
   });
 });
 

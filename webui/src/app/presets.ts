@@ -1,4 +1,5 @@
 import type { Provider, ProviderKind } from "./api";
+import type { T } from "./i18n";
 
 // The same presets the server offers (kitdesk.settings.PRESETS); used until
 // GET /api/providers/presets answers, and for the words around each kind.
@@ -19,6 +20,11 @@ export const KIND_LABELS: Record<ProviderKind, string> = {
   lmstudio: "LM Studio",
   custom: "OpenAI-compatible server",
 };
+
+/** A kind's name in the language shown (product names stay as they are). */
+export function kindLabel(kind: ProviderKind, t: T): string {
+  return kind === "custom" ? t("kind.custom") : (KIND_LABELS[kind] ?? kind);
+}
 
 export function mergePresets(fromServer: Provider[]): Record<ProviderKind, Provider> {
   const merged = { ...FALLBACK_PRESETS };

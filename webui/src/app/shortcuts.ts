@@ -1,6 +1,8 @@
 // The app's keyboard shortcuts: one table used both to act and to list them in
 // the help panel, so the two never disagree.
 
+import type { T } from "./i18n";
+
 export type ShortcutAction = "newChat" | "search" | "settings" | "stop" | "focusComposer" | "help";
 
 export type Shortcut = { action: ShortcutAction; keys: string; label: string };
@@ -10,15 +12,16 @@ export function isMac(platform: string = navigator.platform): boolean {
   return /mac|iphone|ipad/i.test(platform);
 }
 
-export function shortcutTable(mac: boolean = isMac()): Shortcut[] {
+/** The shortcuts with their labels in the language shown (`keys` alternatives are separated by "  or  "). */
+export function shortcutTable(t: T, mac: boolean = isMac()): Shortcut[] {
   const mod = mac ? "⌘" : "Ctrl";
   return [
-    { action: "newChat", keys: `${mod} N`, label: "New chat" },
-    { action: "search", keys: `${mod} K`, label: "Search chats" },
-    { action: "settings", keys: `${mod} ,`, label: "Open settings" },
-    { action: "focusComposer", keys: "/", label: "Focus the message box" },
-    { action: "stop", keys: "Esc", label: "Stop the answer" },
-    { action: "help", keys: `${mod} /  or  ?`, label: "Show keyboard shortcuts" },
+    { action: "newChat", keys: `${mod} N`, label: t("shortcuts.newChat") },
+    { action: "search", keys: `${mod} K`, label: t("shortcuts.search") },
+    { action: "settings", keys: `${mod} ,`, label: t("shortcuts.settings") },
+    { action: "focusComposer", keys: "/", label: t("shortcuts.focusComposer") },
+    { action: "stop", keys: t("key.esc"), label: t("shortcuts.stop") },
+    { action: "help", keys: `${mod} /  or  ?`, label: t("shortcuts.help") },
   ];
 }
 

@@ -2,8 +2,11 @@
 // form that caused them. These helpers fit them to the screen they appear on.
 
 import type { ProviderKind } from "./api";
+import type { T } from "./i18n";
 
 // What the forms call each field the API names in "field: problem" messages.
+// In English, like the server's sentences they are spliced into (server
+// messages are not translated).
 const FIELD_LABELS: Record<string, string> = {
   name: "Name",
   kind: "Kind",
@@ -76,14 +79,14 @@ function hostOf(url: string): string {
 }
 
 /** A failed connection test's message, worded for the screen that ran it. */
-export function explainTestFailure(message: string, context: TestContext): string {
+export function explainTestFailure(message: string, context: TestContext, t: T): string {
   if (ASKS_FOR_KEY.test(message)) {
-    if (context.keyPlace === "field-above") return "The server asks for an API key. Enter the API key above.";
-    if (context.keyPlace === "set-key-button") return "The server asks for an API key. Add one with “Set key”.";
+    if (context.keyPlace === "field-above") return t("connection.needsKeyAbove");
+    if (context.keyPlace === "set-key-button") return t("connection.needsKeyButton");
     return message;
   }
   if (UNREACHABLE.test(message) && HOSTED_KINDS.has(context.kind)) {
-    return `Could not reach ${hostOf(context.baseUrl)} — check your internet connection.`;
+    return t("connection.unreachable", { host: hostOf(context.baseUrl) });
   }
   return message;
 }

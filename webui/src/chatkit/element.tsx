@@ -9,7 +9,8 @@
 import type { Attachment, ChatKitOptions, OpenAIChatKit, ToolChoice, UserMessageContent } from "@openai/chatkit";
 import { StrictMode } from "react";
 import { createRoot, type Root } from "react-dom/client";
-import { makeTranslator, type Translate } from "./locale";
+import { isRightToLeft } from "./i18n";
+import { isLocaleLoaded, loadLocale, makeTranslator, resolveLocale, type Translate } from "./locale";
 import { ChatController } from "./state/controller";
 import styles from "./styles.css?inline";
 import { App } from "./ui/App";
@@ -40,6 +41,8 @@ export class KitdeskChatKitElement extends HTMLElement implements OpenAIChatKit 
   private root: Root | null = null;
   private mountPoint: HTMLDivElement | null = null;
   private translateFn: Translate = makeTranslator(undefined);
+  /** The shipped language the element speaks now (ChatKit's `locale` option, else the system's). */
+  private language: string = resolveLocale(undefined);
   private readyFired = false;
   private unmountTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -90,7 +93,7 @@ export class KitdeskChatKitElement extends HTMLElement implements OpenAIChatKit 
 
   private render(): void {
     if (!this.root) return;
-    const env: ChatEnv = { controller: this.controller, t: this.translateFn, host: this };
+    const env: ChatEnv = { controller: this.controller, t: this.translateFn, locale: this.language, host: this };
     this.root.render(
       <StrictMode>
         <ChatEnvContext.Provider value={env}>
@@ -104,9 +107,9 @@ export class KitdeskChatKitElement extends HTMLElement implements OpenAIChatKit 
 
   setOptions(options: ChatKitOptions): void {
     const first = this.controller.getState().options === null;
-    const translate = makeTranslator(options.locale);
-    const localeChanged = translate("chat.title") !== this.translateFn("chat.title") || options.locale !== this.controller.getState().options?.locale;
-    if (localeChanged) this.translateFn = translate;
+    const language = resolveLocale(options.locale);
+    const localeChanged = first || language !== this.language;
+    if (localeChanged) this.useLanguage(language);
     this.controller.setOptions(options);
     if (first && options.history?.enabled !== false) {
       const remembered = readHistoryPreference();
@@ -114,6 +117,24 @@ export class KitdeskChatKitElement extends HTMLElement implements OpenAIChatKit 
       if (remembered ?? wide) this.controller.showHistory();
     }
     if (localeChanged) this.render();
+  }
+
+  /**
+   * Speaks `language` now if its catalogue is loaded (the app preloads it),
+   * else English until the chunk arrives. Arabic turns the host right-to-left;
+   * the shadow tree inherits the direction.
+   */
+  private useLanguage(language: string): void {
+    this.language = language;
+    this.lang = language;
+    this.dir = isRightToLeft(language) ? "rtl" : "ltr";
+    this.translateFn = makeTranslator(language);
+    if (isLocaleLoaded(language)) return;
+    void loadLocale(language).then(() => {
+      if (this.language !== language) return;
+      this.translateFn = makeTranslator(language);
+      this.render();
+    });
   }
 
   async focusComposer(): Promise<void> {

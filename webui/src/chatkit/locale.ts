@@ -1,7 +1,11 @@
 /**
- * Every string the element shows, by key. English is complete; other locales
- * may override any subset and fall back to English for the rest.
+ * Every string the element shows, by key, in English (bundled). The other
+ * shipped languages live in ./locales/<code>.ts, one lazily loaded chunk
+ * each, with exactly these keys and placeholders (locales.test.ts checks).
+ * Messages are ICU MessageFormat (see ../i18n.ts).
  */
+import { catalogueLoader, createTranslator, formatNumber, matchLanguage, systemLanguages, type Catalogue, type LanguageCode } from "./i18n";
+
 export const en = {
   "chat.title": "Chat",
   "header.newChat": "New chat",
@@ -94,6 +98,7 @@ export const en = {
   "message.generatedImage": "Generated image",
   "message.imageBlocked": "image",
   "widget.clear": "Clear",
+  "widget.chart": "Chart",
   "composer.tagSearch": "Mention",
   "composer.commands": "Commands",
   "composer.mention": "Mention someone or something",
@@ -120,10 +125,8 @@ export const en = {
   "error.network": "Could not reach the chat server. Check that it is running, then try again.",
   "error.connectionLost": "The connection to the chat server was lost mid-answer.",
   "notice.dismiss": "Dismiss notice",
-  "time.seconds": "{n} seconds",
-  "time.second": "1 second",
-  "time.minutes": "{n} minutes",
-  "time.minute": "1 minute",
+  "time.seconds": "{n, plural, one {# second} other {# seconds}}",
+  "time.minutes": "{n, plural, one {# minute} other {# minutes}}",
   "size.bytes": "{n} B",
   "size.kb": "{n} KB",
   "size.mb": "{n} MB",
@@ -147,22 +150,31 @@ export const en = {
 } as const;
 
 export type LocaleKey = keyof typeof en;
-export type LocaleTable = Partial<Record<LocaleKey, string>>;
-
-const TABLES: Record<string, LocaleTable> = { en };
-
+export type LocaleTable = Catalogue<LocaleKey>;
 export type Translate = (key: LocaleKey, vars?: Record<string, string | number>) => string;
 
-export function makeTranslator(locale: string | undefined): Translate {
-  const lang = (locale ?? (typeof navigator !== "undefined" ? navigator.language : "en")) || "en";
-  const table = TABLES[lang] ?? TABLES[lang.split("-")[0] ?? "en"] ?? en;
-  return (key, vars) => {
-    let text: string = table[key] ?? en[key] ?? key;
-    if (vars) {
-      for (const [name, value] of Object.entries(vars)) text = text.split(`{${name}}`).join(String(value));
-    }
-    return text;
-  };
+const catalogues = catalogueLoader<LocaleKey>(import.meta.glob<{ default: LocaleTable }>("./locales/*.ts"));
+
+/** The shipped language for a ChatKit `locale` option (the system's languages when unset). */
+export function resolveLocale(locale: string | undefined | null): LanguageCode {
+  return matchLanguage(locale ? [locale, ...systemLanguages()] : systemLanguages());
+}
+
+/** Loads the element's catalogue for a language (a separate chunk); the app preloads it to avoid a flash of English. */
+export function loadLocale(locale: string | undefined | null): Promise<unknown> {
+  return catalogues.load(resolveLocale(locale));
+}
+
+/** True when the catalogue for this locale is loaded (English always is). */
+export function isLocaleLoaded(locale: string | undefined | null): boolean {
+  return catalogues.loaded(resolveLocale(locale)) !== undefined;
+}
+
+/** A translator for a locale, using its catalogue if loaded (else English until `loadLocale` finishes). */
+export function makeTranslator(locale: string | undefined | null): Translate {
+  const code = resolveLocale(locale);
+  const table = catalogues.loaded(code);
+  return createTranslator<LocaleKey>(table ? code : "en", table ?? {}, en);
 }
 
 /** A person-readable name for a header action, which the options give only as an icon. */
@@ -191,8 +203,10 @@ export function iconLabel(icon: string, t: Translate): string {
   return rule ? t(rule[1]) : icon.replace(/[-_]/g, " ");
 }
 
-export function formatBytes(bytes: number, t: Translate): string {
-  if (bytes < 1024) return t("size.bytes", { n: bytes });
-  if (bytes < 1024 * 1024) return t("size.kb", { n: Math.round(bytes / 102.4) / 10 });
-  return t("size.mb", { n: Math.round(bytes / (1024 * 102.4)) / 10 });
+/** A file size in B, KB or MB, its number written the locale's way ("1,5 MB" in German). */
+export function formatBytes(bytes: number, t: Translate, locale = "en"): string {
+  const n = (value: number) => formatNumber(value, locale, { maximumFractionDigits: 1 });
+  if (bytes < 1024) return t("size.bytes", { n: n(bytes) });
+  if (bytes < 1024 * 1024) return t("size.kb", { n: n(bytes / 1024) });
+  return t("size.mb", { n: n(bytes / (1024 * 1024)) });
 }

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from kitdesk.errors import UserFacingError
 from kitdesk.providers.resolver import all_providers, split_ref
-from kitdesk.settings import Settings, Theme
+from kitdesk.settings import Language, Settings, Theme
 from kitdesk.web.bodies import Body
 from kitdesk.web.errors import invalid_body
 from kitdesk.web.services import ApiServices
@@ -19,6 +19,7 @@ class SettingsPatch(Body):
     system_prompt: str = ""
     temperature: float | None = None
     theme: Theme = "system"
+    language: Language = "system"
     default_provider: str | None = None
     default_model: str | None = None
     auto_title: bool = True

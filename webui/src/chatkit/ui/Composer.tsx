@@ -23,7 +23,7 @@ function acceptAttribute(accept: Record<string, string[]> | undefined): string |
 }
 
 function Chip({ chip }: { chip: ComposerAttachment }): ReactElement {
-  const { t, controller } = useEnv();
+  const { t, controller, locale } = useEnv();
   // A refused upload or an image the browser cannot decode shows the file icon.
   const [previewFailed, setPreviewFailed] = useState(false);
   return (
@@ -38,7 +38,7 @@ function Chip({ chip }: { chip: ComposerAttachment }): ReactElement {
       <span className="ck-chip-text">
         <span className="ck-chip-name">{chip.name}</span>
         <span className="ck-chip-meta">
-          {chip.status === "error" ? (chip.error ?? t("composer.uploadFailed")) : chip.size ? formatBytes(chip.size, t) : ""}
+          {chip.status === "error" ? (chip.error ?? t("composer.uploadFailed")) : chip.size ? formatBytes(chip.size, t, locale) : ""}
         </span>
       </span>
       {chip.status === "uploading" ? (

@@ -67,6 +67,7 @@ export function EntityTag({ entity, className, children }: { entity: Entity; cla
               locked: false,
               blockedImageLabel: t("message.imageBlocked"),
               clearLabel: t("widget.clear"),
+              chartLabel: t("widget.chart"),
               onAction: () => undefined,
             }}
           />

@@ -225,7 +225,7 @@ function HistoryRow({
 }
 
 export function History({ overlay }: { overlay: boolean }): ReactElement {
-  const { t, controller } = useEnv();
+  const { t, controller, locale } = useEnv();
   const history = useChatState((s) => s.history);
   const search = useChatState((s) => s.search);
   const activeId = useChatState((s) => s.view.thread?.id ?? null);
@@ -235,7 +235,7 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
   const searching = search.query.trim().length > 0;
   const [rovingId, setRovingId] = useState<string | null>(null);
   const rows: Row[] = searching ? (search.results ?? []).map(resultRow) : threadRows(history.threads);
-  const groups = searching ? [{ label: "", rows }] : groupRows(rows, t, new Date(), options?.locale);
+  const groups = searching ? [{ label: "", rows }] : groupRows(rows, t, new Date(), locale);
   const tabStop = rows.some((r) => r.id === rovingId) ? rovingId : rows.some((r) => r.id === activeId) ? activeId : (rows[0]?.id ?? null);
 
   const onScroll = () => {

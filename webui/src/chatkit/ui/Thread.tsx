@@ -235,6 +235,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
       busy: responding,
       blockedImageLabel: t("message.imageBlocked"),
       clearLabel: t("widget.clear"),
+      chartLabel: t("widget.chart"),
     }),
     [scheme, imageDomains, responding, t],
   );

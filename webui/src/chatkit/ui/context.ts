@@ -5,6 +5,8 @@ import type { Translate } from "../locale";
 export interface ChatEnv {
   controller: ChatController;
   t: Translate;
+  /** The shipped language the element speaks (for Intl dates and numbers). */
+  locale: string;
   /** The element, for dispatching host-visible events. */
   host: HTMLElement;
 }

@@ -65,6 +65,9 @@ const PATHS: Record<string, string[]> = {
 
 const FILLED = new Set(["stop", "play"]);
 
+/** Drawings that point along the line of text: mirrored when the element is right-to-left (styles.css). */
+const MIRRORED = new Set(["chevron-left", "chevron-right", "sidebar"]);
+
 /** ChatKit/header icon names mapped to the nearest drawing we ship. */
 const ALIASES: Record<string, string> = {
   write: "compose", "write-alt": "compose", "write-alt2": "compose", "notebook-pencil": "compose",
@@ -94,7 +97,7 @@ export function Icon({ name, size = 18, className }: { name: string; size?: numb
   const paths = PATHS[key] ?? PATHS.dot!;
   return (
     <svg
-      className={className ? `ck-icon ${className}` : "ck-icon"}
+      className={["ck-icon", MIRRORED.has(key) ? "ck-icon-mirror" : "", className ?? ""].filter(Boolean).join(" ")}
       width={size}
       height={size}
       viewBox="0 0 24 24"

@@ -150,9 +150,8 @@ export function TypingDots(): ReactElement {
 }
 
 function formatDuration(seconds: number, t: ReturnType<typeof useEnv>["t"]): string {
-  if (seconds < 60) return seconds === 1 ? t("time.second") : t("time.seconds", { n: seconds });
-  const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? t("time.minute") : t("time.minutes", { n: minutes });
+  if (seconds < 60) return t("time.seconds", { n: seconds });
+  return t("time.minutes", { n: Math.round(seconds / 60) });
 }
 
 function TaskView({ task }: { task: Task }): ReactElement {

@@ -16,7 +16,7 @@ import { Markdown } from "./Markdown";
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const host = document.createElement("div");
-const env: ChatEnv = { controller: {} as ChatController, t: makeTranslator("en"), host };
+const env: ChatEnv = { controller: {} as ChatController, t: makeTranslator("en"), host, locale: "en" };
 let unmount: () => void = () => undefined;
 afterEach(() => unmount());
 

@@ -32,6 +32,7 @@ export interface WidgetEnv {
   scheme: "light" | "dark";
   blockedImageLabel: string;
   clearLabel: string;
+  chartLabel: string;
 }
 
 /** The key that names a component in pending state: its id or key, else its place in the tree. */
@@ -329,7 +330,7 @@ export function WidgetNode({ node, env, path }: { node: AnyNode; env: WidgetEnv;
       return <TableView node={node} env={env} path={path} />;
     case "Chart":
       return (
-        <Suspense fallback={<div className="ck-w-chart ck-w-chart-loading" role="status" aria-label="Chart" />}>
+        <Suspense fallback={<div className="ck-w-chart ck-w-chart-loading" role="status" aria-label={env.chartLabel} />}>
           <Chart node={node} scheme={scheme} />
         </Suspense>
       );
