@@ -7,6 +7,8 @@ or into an ``error`` event inside a stream.
 
 from __future__ import annotations
 
+BUILD_FAILED_MESSAGE = "Kitdesk could not start its chat service. The details are in its log file."
+
 
 class UserFacingError(Exception):
     """An error whose message is safe and meant for the person using Kitdesk.

@@ -28,7 +28,7 @@ import base64
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from chatkit.actions import Action
 from chatkit.errors import ErrorCode
@@ -40,15 +40,11 @@ from chatkit.types import (
     ChatKitReq,
     ClientToolCallItem,
     ErrorEvent,
-    FeedbackKind,
-    HiddenContextItem,
     InputTranscribeReq,
     ItemsFeedbackReq,
     ItemsListReq,
     Page,
-    SDKHiddenContextItem,
     StructuredInputItem,
-    SyncCustomActionResponse,
     Thread,
     ThreadCreatedEvent,
     ThreadItem,
@@ -67,75 +63,23 @@ from chatkit.types import (
     ThreadsSyncCustomActionReq,
     ThreadStreamEvent,
     ThreadsUpdateReq,
-    TranscriptionResult,
     UserMessageInput,
     UserMessageItem,
     WidgetItem,
 )
-from pydantic import BaseModel
 
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.pipeline import run_pipeline
+from kitdesk.chat.protocol import (
+    DEFAULT_PAGE_SIZE,
+    InvalidRequestState,
+    Responder,
+    is_hidden,
+    serialize,
+    sse,
+)
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PAGE_SIZE = 20  # as the SDK: threads.get_by_id returns the first 20 items
-
-
-class Responder(Protocol):
-    """What answers: the SDK's ``ChatKitServer`` hooks, as a separate object."""
-
-    def respond(
-        self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> AsyncIterator[ThreadStreamEvent]: ...
-
-    def action(
-        self,
-        thread: ThreadMetadata,
-        action: Action[str, Any],
-        sender: WidgetItem | None,
-        context: RequestContext,
-    ) -> AsyncIterator[ThreadStreamEvent]: ...
-
-    async def sync_action(
-        self,
-        thread: ThreadMetadata,
-        action: Action[str, Any],
-        sender: WidgetItem | None,
-        context: RequestContext,
-    ) -> SyncCustomActionResponse: ...
-
-    async def transcribe(
-        self, audio: AudioInput, context: RequestContext
-    ) -> TranscriptionResult: ...
-
-    async def add_feedback(
-        self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: RequestContext
-    ) -> None: ...
-
-    async def stream_cancelled(
-        self, thread: ThreadMetadata, pending: list[ThreadItem], context: RequestContext
-    ) -> None: ...
-
-    def public_metadata(self, thread: ThreadMetadata) -> dict[str, Any]: ...
-
-
-class InvalidRequestState(ValueError):
-    """The request does not fit the thread as it is (the SDK raises ValueError too)."""
-
-
-def serialize(value: BaseModel) -> bytes:
-    return value.model_dump_json(
-        by_alias=True, exclude_none=True, context={"exclude_metadata": True}
-    ).encode("utf-8")
-
-
-def sse(event: ThreadStreamEvent) -> bytes:
-    return b"data: " + serialize(event) + b"\n\n"
-
-
-def is_hidden(item: ThreadItem) -> bool:
-    return isinstance(item, HiddenContextItem | SDKHiddenContextItem)
 
 
 class Dispatcher:

@@ -33,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
-from chatkit.store import NotFoundError
+from chatkit.store import NotFoundError, Store
 from chatkit.types import (
     AssistantMessageItem,
     Attachment,
@@ -291,6 +291,21 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return b"\x00" not in data
+
+
+HISTORY_PAGE_SIZE = 200
+
+
+async def load_history(store: Store[Any], thread_id: str, context: Any) -> list[ThreadItem]:
+    """Every item of the thread's active path, oldest first, read in keyset pages."""
+    items: list[ThreadItem] = []
+    after: str | None = None
+    while True:
+        page = await store.load_thread_items(thread_id, after, HISTORY_PAGE_SIZE, "asc", context)
+        items.extend(page.data)
+        if not page.has_more or page.after is None:
+            return items
+        after = page.after
 
 
 # -- Chat Completions ------------------------------------------------------------

@@ -9,12 +9,15 @@ first message, so a thread never stays "New chat" because of the provider.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
+from chatkit.types import ThreadItem, ThreadMetadata, UserMessageItem, UserMessageTextContent
 from openai import AsyncOpenAI, omit
 
 from kitdesk.providers.resolver import ResolvedModel
+from kitdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +133,30 @@ async def make_title(
                 type(exc).__name__,
             )
     return fallback_title(user_text)
+
+
+def user_text(item: UserMessageItem) -> str:
+    return "".join(part.text for part in item.content if isinstance(part, UserMessageTextContent))
+
+
+def start_title(
+    client: AsyncOpenAI,
+    thread: ThreadMetadata,
+    history: list[ThreadItem],
+    model: ResolvedModel,
+    settings: Settings,
+) -> asyncio.Task[str] | None:
+    """Name the thread after its first exchange (when titles are on and it has none)."""
+    if not settings.auto_title or thread.title:
+        return None
+    users = [item for item in history if isinstance(item, UserMessageItem)]
+    if len(users) != 1:
+        return None
+    return asyncio.create_task(make_title(client, model, user_text(users[0]), ""))
+
+
+def name_after_first_words(
+    thread: ThreadMetadata, message: UserMessageItem | None, settings: Settings
+) -> None:
+    if settings.auto_title and not thread.title and message is not None:
+        thread.title = fallback_title(user_text(message))

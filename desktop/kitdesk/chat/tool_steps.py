@@ -27,7 +27,7 @@ from chatkit.types import (
     WorkflowTaskAdded,
 )
 
-from kitdesk.chat.relay import ToolCall
+from kitdesk.chat.answer import ToolCall
 from kitdesk.chat.tool_ui import ActivityLog, approval_card
 from kitdesk.tools.base import ToolBox, ToolResult, ToolSpec, cap_output
 

@@ -33,14 +33,14 @@ from chatkit.types import (
     ThreadMetadata,
     ThreadStreamEvent,
     UserMessageItem,
-    UserMessageTextContent,
 )
 
+from kitdesk.chat.answer import AnswerBuilder, Usage
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
-from kitdesk.chat.history import HistoryConverter
-from kitdesk.chat.relay import AnswerBuilder, Usage, stream_chat, stream_responses
-from kitdesk.chat.titles import fallback_title, is_reasoning_model, make_title
+from kitdesk.chat.history import HistoryConverter, load_history
+from kitdesk.chat.relay import stream_chat, stream_responses
+from kitdesk.chat.titles import is_reasoning_model, name_after_first_words, start_title
 from kitdesk.chat.tool_steps import (
     ALLOWED_KEY,
     PENDING_KEY,
@@ -60,16 +60,11 @@ from kitdesk.tools.base import ToolBox, ToolSpec
 
 log = logging.getLogger(__name__)
 
-HISTORY_PAGE_SIZE = 200
 THREAD_MODEL_KEY = "model"
 # Per-chat tool choices (server side): which MCP servers are on, web search on.
 SERVERS_KEY = "mcp_servers"
 WEB_SEARCH_TOOL = "web_search"
 SERVER_TOOL_PREFIX = "mcp:"
-
-
-def user_text(item: UserMessageItem) -> str:
-    return "".join(part.text for part in item.content if isinstance(part, UserMessageTextContent))
 
 
 @dataclass
@@ -118,12 +113,12 @@ class TurnEngine:
         try:
             model = self.resolve(thread, message)
         except CustomStreamError:
-            self.name_after_first_words(thread, message, settings)
+            name_after_first_words(thread, message, settings)
             raise
         thread.metadata.pop(PENDING_KEY, None)  # a new message supersedes unanswered approvals
         history = await self.history_for(thread, message, context)
         turn = TurnState(thread, model, history, context, message)
-        turn.title_task = self.start_title(thread, history, model, settings)
+        turn.title_task = start_title(self.clients.get(model), thread, history, model, settings)
         async for event in self.run(turn, settings, None):
             yield event
 
@@ -244,10 +239,10 @@ class TurnEngine:
         self.remember_model(thread, model)
         await self.save_usage(turn)
         if PENDING_KEY in thread.metadata:
-            self.give_up_title(turn, settings)  # waiting for approval: name it now
+            give_up_title(turn, settings)  # waiting for approval: name it now
             return
         if not "".join(turn.answered).strip() and not turn.tool_calls:
-            self.give_up_title(turn, settings)
+            give_up_title(turn, settings)
             log.warning("answer from %s (%s) was empty", model.provider_id, model.model)
             raise CustomStreamError(
                 f"{model.provider_name} sent back an empty answer. Try again, or pick "
@@ -269,7 +264,7 @@ class TurnEngine:
         self, turn: TurnState, settings: Settings, exc: BaseException
     ) -> AsyncIterator[ThreadStreamEvent]:
         """Every failure: keep what arrived (marked), name the thread, say what went wrong."""
-        self.give_up_title(turn, settings)
+        give_up_title(turn, settings)
         if not isinstance(exc, Exception):
             raise exc  # a stop: the pipeline's cancel handler saves the partial answer
         self.remember_model(turn.thread, turn.model)
@@ -373,27 +368,12 @@ class TurnEngine:
             servers = _strings(thread.metadata[SERVERS_KEY])
         return await self.toolbox.specs(servers)
 
-    # ---- history -------------------------------------------------------------------
-
-    async def load_history(self, thread_id: str, context: RequestContext) -> list[ThreadItem]:
-        """Every item of the thread, oldest first, read in keyset pages."""
-        items: list[ThreadItem] = []
-        after: str | None = None
-        while True:
-            page = await self.store.load_thread_items(
-                thread_id, after, HISTORY_PAGE_SIZE, "asc", context
-            )
-            items.extend(page.data)
-            if not page.has_more or page.after is None:
-                return items
-            after = page.after
-
     async def history_for(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
     ) -> list[ThreadItem]:
         """The thread's items, the new message last, even if its write is still under way."""
         try:
-            history = await self.load_history(thread.id, context)
+            history = await load_history(self.store, thread.id, context)
         except NotFoundError:  # a new thread whose write is still under way
             history = []
         if message is not None and all(item.id != message.id for item in history):
@@ -401,37 +381,6 @@ class TurnEngine:
         return history
 
     # ---- titles, usage, checkpoints ------------------------------------------------------
-
-    def start_title(
-        self,
-        thread: ThreadMetadata,
-        history: list[ThreadItem],
-        model: ResolvedModel,
-        settings: Settings,
-    ) -> asyncio.Task[str] | None:
-        """Name the thread after its first exchange (when titles are on and it has none)."""
-        if not settings.auto_title or thread.title:
-            return None
-        users = [item for item in history if isinstance(item, UserMessageItem)]
-        if len(users) != 1:
-            return None
-        return asyncio.create_task(
-            make_title(self.clients.get(model), model, user_text(users[0]), "")
-        )
-
-    def give_up_title(self, turn: TurnState, settings: Settings) -> None:
-        """The first exchange failed, was stopped or waits: no model title, but still a name."""
-        if turn.title_task is not None:
-            turn.title_task.cancel()
-            turn.title_task = None
-            self.name_after_first_words(turn.thread, turn.message, settings)
-
-    @staticmethod
-    def name_after_first_words(
-        thread: ThreadMetadata, message: UserMessageItem | None, settings: Settings
-    ) -> None:
-        if settings.auto_title and not thread.title and message is not None:
-            thread.title = fallback_title(user_text(message))
 
     @staticmethod
     def remember_model(thread: ThreadMetadata, model: ResolvedModel) -> None:
@@ -464,6 +413,14 @@ class TurnEngine:
         checkpoints = self.checkpoints.pop(thread_id, None)
         if checkpoints is not None:
             await checkpoints.release_all()
+
+
+def give_up_title(turn: TurnState, settings: Settings) -> None:
+    """The first exchange failed, was stopped or waits: no model title, but still a name."""
+    if turn.title_task is not None:
+        turn.title_task.cancel()
+        turn.title_task = None
+        name_after_first_words(turn.thread, turn.message, settings)
 
 
 def _strings(value: object) -> list[str]:

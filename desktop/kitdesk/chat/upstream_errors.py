@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import openai
 from chatkit.errors import CustomStreamError
 
-from kitdesk.chat.relay import ProviderStreamError, StreamEndedEarly
+from kitdesk.chat.sse import ProviderStreamError, StreamEndedEarly
 from kitdesk.providers.resolver import ResolvedModel
 
 MAX_QUOTED_CHARS = 300

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from kitdesk.errors import StartupProblem
+from kitdesk.errors import BUILD_FAILED_MESSAGE, StartupProblem
 from kitdesk.logs import register_secret
 from kitdesk.paths import Paths
 from kitdesk.web.security import SecurityMiddleware
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-BUILD_FAILED_MESSAGE = "Kitdesk could not start its chat service. The details are in its log file."
 
 
 async def _send_json(send: Send, status: int, body: object) -> None:

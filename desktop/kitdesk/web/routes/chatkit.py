@@ -35,7 +35,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
 from kitdesk.chat.context import RequestContext
-from kitdesk.errors import UserFacingError
+from kitdesk.errors import BUILD_FAILED_MESSAGE, UserFacingError
 from kitdesk.providers.resolver import ProviderNotReady
 from kitdesk.store.sqlite import (
     ALLOWED_MIME_TYPES,
@@ -44,7 +44,6 @@ from kitdesk.store.sqlite import (
     MAX_PAGE_SIZE,
 )
 from kitdesk.web.responses import describe_validation_error, error_response
-from kitdesk.web.server import BUILD_FAILED_MESSAGE
 
 if TYPE_CHECKING:  # the chat service imports the openai client: not at start-up
     from kitdesk.chat.service import ChatService

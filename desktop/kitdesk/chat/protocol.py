@@ -1,0 +1,87 @@
+"""What the dispatcher needs from the rest of Kitdesk, and how it writes the protocol.
+
+``Responder`` is the SDK's ``ChatKitServer`` hooks as a separate object (the
+app's is ``responder.KitdeskResponder``; tests use a scripted one). Responses
+are serialised exactly as chatkit-python serialises them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from chatkit.actions import Action
+from chatkit.types import (
+    AudioInput,
+    FeedbackKind,
+    HiddenContextItem,
+    SDKHiddenContextItem,
+    SyncCustomActionResponse,
+    ThreadItem,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    TranscriptionResult,
+    UserMessageItem,
+    WidgetItem,
+)
+from pydantic import BaseModel
+
+from kitdesk.chat.context import RequestContext
+
+DEFAULT_PAGE_SIZE = 20  # as the SDK: threads.get_by_id returns the first 20 items
+
+
+class Responder(Protocol):
+    """What answers: the SDK's ``ChatKitServer`` hooks, as a separate object."""
+
+    def respond(
+        self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]: ...
+
+    def action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]: ...
+
+    async def sync_action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: RequestContext,
+    ) -> SyncCustomActionResponse: ...
+
+    async def transcribe(
+        self, audio: AudioInput, context: RequestContext
+    ) -> TranscriptionResult: ...
+
+    async def add_feedback(
+        self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: RequestContext
+    ) -> None: ...
+
+    async def stream_cancelled(
+        self, thread: ThreadMetadata, pending: list[ThreadItem], context: RequestContext
+    ) -> None: ...
+
+    def public_metadata(self, thread: ThreadMetadata) -> dict[str, Any]: ...
+
+
+class InvalidRequestState(ValueError):
+    """The request does not fit the thread as it is (the SDK raises ValueError too)."""
+
+
+def serialize(value: BaseModel) -> bytes:
+    return value.model_dump_json(
+        by_alias=True, exclude_none=True, context={"exclude_metadata": True}
+    ).encode("utf-8")
+
+
+def sse(event: ThreadStreamEvent) -> bytes:
+    return b"data: " + serialize(event) + b"\n\n"
+
+
+def is_hidden(item: ThreadItem) -> bool:
+    return isinstance(item, HiddenContextItem | SDKHiddenContextItem)
