@@ -1,12 +1,12 @@
 """Switches fixed when a copy of Kitdesk is built, not settings a person changes.
 
 ``UPDATES_ENABLED``: False turns the update checker off for good (no check, no
-download, the Settings > About section says updates come from the package
-manager). Distribution packagers set it before building, e.g.::
+download; Settings > About says updates come from the package manager).
+Distribution packagers flip it before building::
 
-    printf 'UPDATES_ENABLED = False\n' >> desktop/kitdesk/_build_flags.py
+    sed -i 's/^UPDATES_ENABLED = True$/UPDATES_ENABLED = False/' desktop/kitdesk/_build_flags.py
 
-(the last assignment wins). See build/README.md, "Updates".
+See build/README.md, "Updates".
 """
 
 from __future__ import annotations

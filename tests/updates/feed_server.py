@@ -171,6 +171,8 @@ def start_feed_server(ca: TestCA) -> tuple[FeedServer, threading.Thread]:
     server.socket = context.wrap_socket(server.socket, server_side=True)
     feed = FeedServer(server=server)
     holder.append(feed)
-    thread = threading.Thread(target=server.serve_forever, name="feed-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="feed-server", daemon=True
+    )
     thread.start()
     return feed, thread
