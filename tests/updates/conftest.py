@@ -20,7 +20,8 @@ from types import ModuleType
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kitdesk.paths import Paths
-from kitdesk.updates.checker import UpdateChecker, UpdateConfig, UpdatesChoice
+from kitdesk.updates.checker import UpdateChecker, UpdateConfig
+from kitdesk.updates.config import UpdatesChoice
 from kitdesk.updates.installation import Installation, detect_installation
 
 from tests.updates.feed_server import FeedServer, Route, TestCA, start_feed_server

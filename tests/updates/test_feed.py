@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from kitdesk.updates.feed import Feed, check_update_url, parse_feed, platform_id
+from kitdesk.updates.config import check_update_url
+from kitdesk.updates.feed import Feed, parse_feed, platform_id
 from kitdesk.updates.problems import InsecureUrl, MalformedFeed
 
 from tests.updates.conftest import feed_json

@@ -34,6 +34,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel
 
+from kitdesk.updates.config import UpdatesChoice
 from kitdesk.updates.download import download_release
 from kitdesk.updates.feed import Download, Feed, fetch_feed, platform_id
 from kitdesk.updates.install import InstallResult, install_update
@@ -48,7 +49,6 @@ from kitdesk.updates.verify import load_public_key, verify_download_signature
 
 log = logging.getLogger(__name__)
 
-UpdatesChoice = Literal["ask", "on", "off"]
 UpdateStatus = Literal[
     "disabled",  # the build flag is off
     "idle",  # nothing checked yet (this run)

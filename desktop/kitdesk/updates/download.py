@@ -18,7 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from kitdesk.updates.feed import Download, check_update_url
+from kitdesk.updates.config import check_update_url
+from kitdesk.updates.feed import Download
 from kitdesk.updates.problems import (
     CouldNotCheck,
     DownloadTooLarge,

@@ -19,13 +19,11 @@ The feed itself is not trusted: anyone who can change it can only point at
 files, and a file is installed only when the release key signed its version,
 platform, size and SHA-256 (see ``verify.py``). HTTPS still matters (it keeps
 the check private and stops a stale feed being replayed), so feed and download
-URLs must be HTTPS; plain HTTP is accepted only on loopback, for tests and for
-a feed served from the same machine.
+URLs must be HTTPS (the rule is in ``config.py``; plain HTTP only on loopback).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import platform
 import sys
 from urllib.parse import urlsplit
@@ -34,6 +32,7 @@ import httpx
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kitdesk.updates.config import check_update_url
 from kitdesk.updates.problems import CouldNotCheck, InsecureUrl, MalformedFeed
 
 FEED_SCHEMA = 1
@@ -41,30 +40,6 @@ FEED_SCHEMA = 1
 MAX_FEED_BYTES = 256 * 1024
 # Ceiling on any download the feed may announce (a Qt bundle is about 250 MB).
 MAX_DOWNLOAD_BYTES = 1024 * 1024 * 1024
-DEFAULT_FEED_URL = "https://kitdesk.app/updates/feed.json"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_update_url(url: str) -> str:
-    """Return the URL if updates may use it; raise ``InsecureUrl`` with a sentence if not."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InsecureUrl(f"The update address {url!r} is not an http(s) URL.")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise InsecureUrl(
-            f"The update address {url!r} uses plain HTTP; only HTTPS is allowed "
-            "(HTTP only for 127.0.0.1 or localhost)."
-        )
-    return url
 
 
 def platform_id(system: str | None = None, machine: str | None = None) -> str:
