@@ -10,7 +10,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kitdesk.paths import Paths
 from kitdesk.updates.checker import CHECK_INTERVAL_SECONDS, UpdateChecker
-from kitdesk.updates.install import remove_previous
 from kitdesk.updates.installation import Installation
 from kitdesk.updates.problems import ManualUpdateOnly
 
@@ -63,8 +62,16 @@ def test_good_update_is_downloaded_verified_and_replaces_the_folder(
     assert sorted(p.name for p in app.parent.iterdir()) == ["kitdesk", "kitdesk.old"]
     assert leftover_downloads(kitdesk_home) == []
 
-    assert remove_previous(installed) is True
+    assert checker.state().status == "installed"
+    assert checker.state().message == (
+        "Kitdesk 0.2.0 is installed and starts when Kitdesk restarts."
+    )
+
+    # The next start: once its UI has loaded, the old folder goes.
+    restarted = make_checker()
+    restarted.on_ui_ready()
     assert sorted(p.name for p in app.parent.iterdir()) == ["kitdesk"]
+    assert restarted.wait(30).status == "idle"  # checked a moment ago: no new check
 
 
 def test_bad_signature_is_refused_before_downloading(

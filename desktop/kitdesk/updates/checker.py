@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from kitdesk.updates.config import UpdatesChoice
 from kitdesk.updates.download import download_release
 from kitdesk.updates.feed import Download, Feed, fetch_feed, platform_id
-from kitdesk.updates.install import InstallResult, install_update
+from kitdesk.updates.install import InstallResult, install_update, remove_previous
 from kitdesk.updates.installation import Installation, InstallKind
 from kitdesk.updates.problems import (
     ManualUpdateOnly,
@@ -60,6 +60,7 @@ UpdateStatus = Literal[
     "ready",  # downloaded and verified: "Restart to update"
     "refused",  # bad signature / checksum / size: message says so
     "error",  # malformed feed, install failed...: message says so
+    "installed",  # in place; runs from the next start (the window restarts at once)
 ]
 CHECK_INTERVAL_SECONDS = 24 * 60 * 60
 STATE_FILE = "last-check.json"
@@ -125,6 +126,7 @@ class UpdateChecker:
         self._feed: Feed | None = None
         self._file: Path | None = None
         self._state = self._initial_state()
+        self._ui_seen = False
 
     # ---- state -------------------------------------------------------------
 
@@ -263,6 +265,25 @@ class UpdateChecker:
 
     # ---- background --------------------------------------------------------
 
+    def on_ui_ready(self) -> None:
+        """The window's UI has loaded (it asked for the state): tidy up, then the daily check.
+
+        The folder an update replaced is deleted only now, when the new version
+        has shown its window; the automatic check waits until here so it never
+        competes with start-up.
+        """
+        with self._lock:
+            if self._ui_seen:
+                return
+            self._ui_seen = True
+        if self.installation.self_updating:
+            try:
+                if remove_previous(self.installation):
+                    log.info("removed the version this update replaced")
+            except OSError:
+                log.warning("could not remove the previous version's folder", exc_info=True)
+        self.start_background(automatic=True)
+
     def start_background(self, *, automatic: bool) -> bool:
         """Check (and download) on a daemon thread; False if not due or already running."""
         if not self._enabled or (automatic and not self.automatic_check_due()):
@@ -304,4 +325,9 @@ class UpdateChecker:
             raise
         if result.run_after_exit is None:
             file.unlink(missing_ok=True)
+        self._set(
+            status="installed",
+            can_install=False,
+            message=f"Kitdesk {feed.version} is installed and starts when Kitdesk restarts.",
+        )
         return result

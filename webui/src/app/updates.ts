@@ -15,7 +15,8 @@ export type UpdateStatus =
   | "downloading"
   | "ready"
   | "refused"
-  | "error";
+  | "error"
+  | "installed";
 
 export type UpdateState = {
   status: UpdateStatus;
@@ -87,6 +88,8 @@ export function describeUpdate(state: UpdateState): string {
     }
     case "ready":
       return `Kitdesk ${version} is downloaded and verified. Restart to update.`;
+    case "installed":
+      return state.message ?? `Kitdesk ${version} is installed and starts when Kitdesk restarts.`;
     case "refused":
     case "error":
       return state.message ?? "The update failed.";
