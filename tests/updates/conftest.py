@@ -175,10 +175,11 @@ def make_checker(
         installation: Installation | None = None,
         updates_built_in: bool = True,
         clock: Clock | None = None,
+        current_version: str = CURRENT,
     ) -> UpdateChecker:
         config = UpdateConfig(choice=choice, feed_url=feed_url or feed_server.url("/feed.json"))
         return UpdateChecker(
-            current_version=CURRENT,
+            current_version=current_version,
             data_dir=kitdesk_home.data_dir,
             config=lambda: config,
             installation=installation or installed,

@@ -67,10 +67,13 @@ def test_good_update_is_downloaded_verified_and_replaces_the_folder(
         "Kitdesk 0.2.0 is installed and starts when Kitdesk restarts."
     )
 
-    # The next start: once its UI has loaded, the old folder goes.
-    restarted = make_checker()
+    # The next start (0.2.0): once its UI has loaded, the old folder and old downloads go.
+    stale = kitdesk_home.data_dir / "updates" / "0.1.0-Kitdesk-Setup-0.1.0.exe"
+    stale.write_bytes(b"MZ")
+    restarted = make_checker(current_version="0.2.0")
     restarted.on_ui_ready()
     assert sorted(p.name for p in app.parent.iterdir()) == ["kitdesk"]
+    assert sorted(p.name for p in stale.parent.iterdir()) == ["last-check.json"]
     assert restarted.wait(30).status == "idle"  # checked a moment ago: no new check
 
 

@@ -32,6 +32,7 @@ from typing import Literal
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel
 
 from kitdesk.updates.config import UpdatesChoice
@@ -276,13 +277,29 @@ class UpdateChecker:
             if self._ui_seen:
                 return
             self._ui_seen = True
-        if self.installation.self_updating:
-            try:
-                if remove_previous(self.installation):
-                    log.info("removed the version this update replaced")
-            except OSError:
-                log.warning("could not remove the previous version's folder", exc_info=True)
+        try:
+            self._remove_stale_downloads()
+            if self.installation.self_updating and remove_previous(self.installation):
+                log.info("removed the version this update replaced")
+        except OSError:
+            log.warning("could not tidy up after an update", exc_info=True)
         self.start_background(automatic=True)
+
+    def _remove_stale_downloads(self) -> None:
+        """Downloads named ``<version>-...`` for this version or older are no use any more."""
+        if not self.folder.is_dir():
+            return
+        try:
+            current = Version(self.current_version)
+        except InvalidVersion:
+            return
+        for file in self.folder.iterdir():
+            try:
+                stale = Version(file.name.split("-", 1)[0]) <= current
+            except InvalidVersion:
+                continue
+            if stale and file.is_file():
+                file.unlink()
 
     def start_background(self, *, automatic: bool) -> bool:
         """Check (and download) on a daemon thread; False if not due or already running."""
