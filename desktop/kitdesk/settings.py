@@ -22,6 +22,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from kitdesk.updates.config import (
+    DEFAULT_FEED_URL,
+    DEFAULT_UPDATES_CHOICE,
+    UpdatesChoice,
+    check_update_url,
+)
+from kitdesk.updates.problems import InsecureUrl
+
 log = logging.getLogger(__name__)
 
 ProviderKind = Literal["openai", "azure", "openrouter", "ollama", "lmstudio", "custom"]
@@ -125,6 +133,9 @@ class Settings(BaseModel):
     # Reasoning effort by model ref ("provider::model"), where the provider supports it.
     reasoning_effort: dict[str, ReasoningEffort] = Field(default_factory=dict)
     window: dict[str, int | bool] = Field(default_factory=dict)
+    # "ask" until the person answers the first-run question; see kitdesk/updates/checker.py.
+    updates: UpdatesChoice = DEFAULT_UPDATES_CHOICE
+    update_feed_url: str = Field(default=DEFAULT_FEED_URL, max_length=500)
 
     @field_validator("temperature")
     @classmethod
@@ -140,6 +151,14 @@ class Settings(BaseModel):
         if value is None:
             return None
         return value.strip() or None
+
+    @field_validator("update_feed_url")
+    @classmethod
+    def _secure_feed_url(cls, value: str) -> str:
+        try:
+            return check_update_url(value)
+        except InsecureUrl as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("providers")
     @classmethod

@@ -24,7 +24,7 @@ from kitdesk.updates.checker import UpdateChecker, UpdateConfig
 from kitdesk.updates.config import UpdatesChoice
 from kitdesk.updates.installation import Installation, detect_installation
 
-from tests.updates.feed_server import FeedServer, Route, TestCA, start_feed_server
+from tests.updates.feed_server import FeedServer, LocalCA, Route, start_feed_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = "linux-x86_64"
@@ -43,12 +43,12 @@ sign_update = load_sign_update()
 
 
 @pytest.fixture(scope="session")
-def test_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA.create(tmp_path_factory.mktemp("tls"))
+def test_ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
+    return LocalCA.create(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
-def feed_server(test_ca: TestCA) -> Iterator[FeedServer]:
+def feed_server(test_ca: LocalCA) -> Iterator[FeedServer]:
     server, thread = start_feed_server(test_ca)
     yield server
     server.server.shutdown()
@@ -164,7 +164,7 @@ class Clock:
 def make_checker(
     kitdesk_home: Paths,
     feed_server: FeedServer,
-    test_ca: TestCA,
+    test_ca: LocalCA,
     release_key: Ed25519PrivateKey,
     installed: Installation,
 ) -> Callable[..., UpdateChecker]:

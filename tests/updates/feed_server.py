@@ -1,6 +1,6 @@
 """A real HTTPS server on 127.0.0.1 for update tests, with its own throwaway CA.
 
-``TestCA`` makes a CA and a certificate for 127.0.0.1 with ``cryptography``;
+``LocalCA`` makes a CA and a certificate for 127.0.0.1 with ``cryptography``;
 the client trusts it only through the CA file handed to ``UpdateChecker``.
 ``FeedServer`` serves byte strings by path, honours ``Range`` (for resuming)
 and can cut a body short after N bytes while announcing the full length.
@@ -31,13 +31,13 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 @dataclass(frozen=True)
-class TestCA:
+class LocalCA:
     ca_file: Path
     cert_file: Path
     key_file: Path
 
     @classmethod
-    def create(cls, folder: Path) -> TestCA:
+    def create(cls, folder: Path) -> LocalCA:
         now = dt.datetime.now(dt.UTC)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Kitdesk test CA")])
@@ -127,7 +127,7 @@ class FeedServer:
         return self.base_url + path
 
 
-def start_feed_server(ca: TestCA) -> tuple[FeedServer, threading.Thread]:
+def start_feed_server(ca: LocalCA) -> tuple[FeedServer, threading.Thread]:
     holder: list[FeedServer] = []
 
     class Handler(BaseHTTPRequestHandler):

@@ -20,12 +20,9 @@ next start.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 import shutil
 import sys
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +58,8 @@ def install_update(installation: Installation, file: Path, version: str) -> Inst
             "/relaunch=yes",
         ]
         return InstallResult(replaced=None, previous=None, relaunch=[], run_after_exit=installer)
+    import tarfile  # here, not at the top: the server imports this module while starting
+
     app = installation.app_path
     staging = app.parent / f"{STAGING_PREFIX}{version}"
     try:
@@ -91,6 +90,8 @@ def install_update(installation: Installation, file: Path, version: str) -> Inst
 
 
 def _unpack(archive: Path, staging: Path) -> None:
+    import tarfile
+
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     with tarfile.open(archive, "r:*") as tar:
@@ -143,6 +144,9 @@ def _rename_exchange(first: Path, second: Path) -> bool:
     """Atomically swap two paths (Linux 3.15+, glibc 2.28+); False where unavailable."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+    import ctypes.util
+
     libc_name = ctypes.util.find_library("c")
     if libc_name is None:
         return False

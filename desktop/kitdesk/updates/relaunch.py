@@ -28,8 +28,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from kitdesk.updates.install import InstallResult
+if TYPE_CHECKING:
+    from kitdesk.updates.install import InstallResult
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +92,8 @@ class RestartAfterUpdate:
             return None
         log.info("starting after exit: %s", command[0])
         return spawn_after_exit(command)
+
+
+# One per process, like its exit: the window (which can quit) and the server
+# (which installs) are built apart, and both reach it here.
+restart_after_update = RestartAfterUpdate()
