@@ -6,6 +6,7 @@ import { useConnection, type Connection } from "./connection";
 import { LogoMark, Onboarding } from "./Onboarding";
 import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
+import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
 import { rememberedTheme, useColorScheme } from "./theme";
@@ -155,6 +156,8 @@ export function App() {
           </button>
         </div>
       )}
+
+      {phase.name === "chat" && <UpdatesBanner />}
 
       {phase.name === "chat" && modelErrors.length > 0 && models.length === 0 && (
         <div className="kd-banner kd-banner-warn" role="status">

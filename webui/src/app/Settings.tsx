@@ -20,6 +20,7 @@ import { TestResult, type TestState } from "./Onboarding";
 import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
+import { UpdatesSection } from "./UpdatesSection";
 import { explainTestFailure } from "./wording";
 
 export type SectionId = "providers" | "models" | "chat" | "appearance" | "data" | "about";
@@ -818,6 +819,7 @@ function AboutSection({ info }: { info: AppInfo }) {
         A desktop chat app for OpenAI and OpenAI-compatible models. Your chats stay on this computer; keys stay in
         the system keyring.
       </p>
+      <UpdatesSection />
       <h4>Keyboard shortcuts</h4>
       <table className="kd-shortcuts">
         <tbody>

@@ -7,23 +7,34 @@ import { describeUpdate, isBusy, updatesApi, type UpdateState } from "./updates"
 
 const POLL_MS = 1000;
 
-/** The server's update state, polled while it is checking or downloading. */
+const CHANGED = "kitdesk:updates";
+
+/**
+ * The server's update state, polled while it is checking or downloading. Every
+ * user of this hook (the banner, Settings > About) sees the same latest answer.
+ */
 export function useUpdateState(): {
   state: UpdateState | null;
   setState: (state: UpdateState) => void;
   error: string | null;
   setError: (error: string | null) => void;
 } {
-  const [state, setState] = useState<UpdateState | null>(null);
+  const [state, setLocalState] = useState<UpdateState | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const setState = useCallback((next: UpdateState) => {
+    window.dispatchEvent(new CustomEvent<UpdateState>(CHANGED, { detail: next }));
+  }, []);
   useEffect(() => {
     let cancelled = false;
+    const onChanged = (event: Event) => setLocalState((event as CustomEvent<UpdateState>).detail);
+    window.addEventListener(CHANGED, onChanged);
     updatesApi
       .state()
-      .then((s) => !cancelled && setState(s))
+      .then((s) => !cancelled && setLocalState(s))
       .catch((e: unknown) => !cancelled && setError(messageOf(e)));
     return () => {
       cancelled = true;
+      window.removeEventListener(CHANGED, onChanged);
     };
   }, []);
   const busy = state !== null && isBusy(state);
@@ -40,6 +51,8 @@ export function useUpdateState(): {
 export function UpdatesSection() {
   const { state, setState, error, setError } = useUpdateState();
   const [installing, setInstalling] = useState(false);
+  // The box follows the click at once; the server's answer then confirms it (or the error shows).
+  const [pendingChoice, setPendingChoice] = useState<"on" | "off" | null>(null);
 
   const act = useCallback(
     async (work: () => Promise<UpdateState>) => {
@@ -64,8 +77,12 @@ export function UpdatesSection() {
         <label className="kd-check">
           <input
             type="checkbox"
-            checked={state.choice === "on"}
-            onChange={(e) => void act(() => updatesApi.choose(e.target.checked ? "on" : "off"))}
+            checked={(pendingChoice ?? state.choice) === "on"}
+            onChange={(e) => {
+              const choice = e.target.checked ? "on" : "off";
+              setPendingChoice(choice);
+              void act(() => updatesApi.choose(choice)).finally(() => setPendingChoice(null));
+            }}
           />
           <span>Check for updates automatically (once a day)</span>
         </label>
