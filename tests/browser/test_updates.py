@@ -12,7 +12,8 @@ import socket
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
+from tests.browser.conftest import UPSTREAM_KEY, KitdeskServer, PageErrors, screenshot
+from tests.upstream import Upstream
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +27,11 @@ def closed_port() -> int:
 
 
 def test_first_run_question_then_settings_about_offline(
-    page: Page, ready_server: KitdeskServer, page_errors: PageErrors
+    page: Page, kitdesk_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
 ) -> None:
+    upstream.require_key = UPSTREAM_KEY
+    kitdesk_server.add_upstream_provider(upstream)  # a fresh install with a provider
+    ready_server = kitdesk_server
     feed = f"http://127.0.0.1:{closed_port()}/feed.json"
     ready_server.api("PUT", "/api/settings", {"update_feed_url": feed})
     page.goto(ready_server.url)
