@@ -48,6 +48,8 @@ root="$stage/deb"
 mkdir -p "$root/DEBIAN" "$root/opt" "$root/usr/bin" "$root/usr/share/applications" \
   "$root/usr/share/icons/hicolor/256x256/apps" "$root/usr/share/icons/hicolor/512x512/apps"
 cp -a "$bundle" "$root/opt/kitdesk"
+# Tells the updater that apt owns this copy: it says "update with apt" and never replaces it.
+printf 'apt' > "$root/opt/kitdesk/kitdesk-package-manager"
 ln -s /opt/kitdesk/kitdesk "$root/usr/bin/kitdesk"
 cp build/linux/kitdesk.desktop "$root/usr/share/applications/kitdesk.desktop"
 cp desktop/kitdesk/assets/kitdesk.png "$root/usr/share/icons/hicolor/256x256/apps/kitdesk.png"

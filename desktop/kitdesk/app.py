@@ -20,6 +20,9 @@ from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
 from kitdesk.tools.mcp_toolbox import McpToolBox
 from kitdesk.transfer.schedule import AutomaticBackups
+from kitdesk.updates.checker import UpdateChecker, UpdateConfig
+from kitdesk.updates.installation import detect_installation
+from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
@@ -60,6 +63,16 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         models=ModelsCatalog(paths.cache_dir, keys),
         store=store,
         version=basics.version,
+        updates=UpdateChecker(
+            current_version=basics.version,
+            data_dir=paths.data_dir,
+            config=lambda: UpdateConfig(
+                choice=settings_file.settings.updates,
+                feed_url=settings_file.settings.update_feed_url,
+            ),
+            installation=detect_installation(),
+        ),
+        restart=restart_after_update,
     )
 
     app = FastAPI(

@@ -28,6 +28,13 @@ from kitdesk.tools.mcp_config import (
     McpServer,
     unique_server_ids,
 )
+from kitdesk.updates.config import (
+    DEFAULT_FEED_URL,
+    DEFAULT_UPDATES_CHOICE,
+    UpdatesChoice,
+    check_update_url,
+)
+from kitdesk.updates.problems import InsecureUrl
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +144,9 @@ class Settings(BaseModel):
     # Reasoning effort by model ref ("provider::model"), where the provider supports it.
     reasoning_effort: dict[str, ReasoningEffort] = Field(default_factory=dict)
     window: dict[str, int | bool] = Field(default_factory=dict)
+    # "ask" until the person answers the first-run question; see kitdesk/updates/checker.py.
+    updates: UpdatesChoice = DEFAULT_UPDATES_CHOICE
+    update_feed_url: str = Field(default=DEFAULT_FEED_URL, max_length=500)
 
     @field_validator("temperature")
     @classmethod
@@ -159,6 +169,14 @@ class Settings(BaseModel):
         if value is None:
             return None
         return value.strip() or None
+
+    @field_validator("update_feed_url")
+    @classmethod
+    def _secure_feed_url(cls, value: str) -> str:
+        try:
+            return check_update_url(value)
+        except InsecureUrl as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("providers")
     @classmethod

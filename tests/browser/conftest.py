@@ -193,6 +193,9 @@ def ready_server(kitdesk_server: KitdeskServer, upstream: Upstream) -> KitdeskSe
     """A server whose default provider is the fake upstream (which now wants our key)."""
     upstream.require_key = UPSTREAM_KEY
     kitdesk_server.add_upstream_provider(upstream)
+    # Answered, as by someone who has used Kitdesk before: no first-run update question
+    # in the other tests' screens (tests/browser/test_updates.py asks it).
+    kitdesk_server.api("PUT", "/api/settings", {"updates": "off"})
     return kitdesk_server
 
 

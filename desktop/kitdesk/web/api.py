@@ -22,6 +22,7 @@ from kitdesk.web.routes import (
     search,
     settings,
     status,
+    updates,
     usage,
 )
 from kitdesk.web.services import ApiServices
@@ -38,6 +39,7 @@ ROUTERS = (
     usage,
     branches,
     mcp,
+    updates,
 )
 
 

@@ -4,6 +4,7 @@ and the refusals more than one router raises."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
@@ -14,6 +15,10 @@ from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.settings import SettingsFile
 from kitdesk.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from kitdesk.updates.checker import UpdateChecker
+    from kitdesk.updates.relaunch import RestartAfterUpdate
 
 
 @dataclass
@@ -26,6 +31,9 @@ class ApiServices:
     models: ModelsCatalog
     store: SQLiteStore
     version: str
+    # None where nothing can update (tests of other routes): /api/updates then says so.
+    updates: UpdateChecker | None = None
+    restart: RestartAfterUpdate | None = None
 
 
 class ProviderNotFound(UserFacingError):

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from kitdesk.logs import scrub
 from kitdesk.paths import Paths
+from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.window.bridge import Bridge, exposed_functions
 from kitdesk.window.single_instance import REPLY_TIMEOUT, InstanceLock, ask_running_instance_to_show
 
@@ -696,6 +697,8 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
         window.load_url(server.url)
 
     _close_on_sigterm(window)
+    # "Restart to update" (POST /api/updates/install) closes the window like the person would.
+    restart_after_update.set_quit(window.destroy)
     try:
         webview.start(
             load_app,
@@ -713,6 +716,11 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
             log.exception("the server did not stop cleanly")
             failure.append("server stop")
         log.info("server stopped in %.2f s", time.perf_counter() - stopping)
+        restart_after_update.set_quit(None)
+        try:
+            restart_after_update.run_at_exit()  # the updated version, once this process is gone
+        except OSError:
+            log.exception("could not start the updated Kitdesk")
     return 1 if failure else 0
 
 

@@ -9,6 +9,7 @@ import { mcpApi } from "./mcpApi";
 import { LogoMark, Onboarding } from "./Onboarding";
 import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
+import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
@@ -169,6 +170,8 @@ export function App() {
           </button>
         </div>
       )}
+
+      {phase.name === "chat" && <UpdatesBanner />}
 
       {phase.name === "chat" && modelErrors.length > 0 && models.length === 0 && (
         <div className="kd-banner kd-banner-warn" role="status">

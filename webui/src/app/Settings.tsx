@@ -23,6 +23,7 @@ import { FALLBACK_PRESETS, KIND_LABELS, kindLabel, mergePresets } from "./preset
 import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
 import type { AppKey } from "./strings";
+import { UpdatesSection } from "./UpdatesSection";
 import { explainTestFailure } from "./wording";
 import { LANGUAGES } from "../chatkit/i18n";
 
@@ -868,6 +869,7 @@ function AboutSection({ info }: { info: AppInfo }) {
         <strong>Kitdesk</strong> <span data-testid="app-version">{info.version}</span>
       </p>
       <p className="kd-muted">{t("about.text")}</p>
+      <UpdatesSection />
       <h4>{t("shortcuts.title")}</h4>
       <table className="kd-shortcuts">
         <tbody>

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from kitdesk.errors import UserFacingError
 from kitdesk.providers.resolver import all_providers, split_ref
 from kitdesk.settings import Language, Settings, Theme
+from kitdesk.updates.config import DEFAULT_FEED_URL, DEFAULT_UPDATES_CHOICE, UpdatesChoice
 from kitdesk.web.bodies import Body
 from kitdesk.web.errors import invalid_body
 from kitdesk.web.services import ApiServices
@@ -23,6 +24,8 @@ class SettingsPatch(Body):
     default_provider: str | None = None
     default_model: str | None = None
     auto_title: bool = True
+    updates: UpdatesChoice = DEFAULT_UPDATES_CHOICE
+    update_feed_url: str = DEFAULT_FEED_URL
 
 
 def settings_json(settings: Settings) -> dict[str, Any]:

@@ -1,0 +1,126 @@
+// Settings > About > Updates: the automatic-check choice, "Check now", the
+// status in one sentence, and "Restart to update" once a verified download waits.
+
+import { useCallback, useEffect, useState } from "react";
+import { messageOf } from "./api";
+import { describeUpdate, isBusy, updatesApi, type UpdateState } from "./updates";
+
+const POLL_MS = 1000;
+
+const CHANGED = "kitdesk:updates";
+
+/**
+ * The server's update state, polled while it is checking or downloading. Every
+ * user of this hook (the banner, Settings > About) sees the same latest answer.
+ */
+export function useUpdateState(): {
+  state: UpdateState | null;
+  setState: (state: UpdateState) => void;
+  error: string | null;
+  setError: (error: string | null) => void;
+} {
+  const [state, setLocalState] = useState<UpdateState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const setState = useCallback((next: UpdateState) => {
+    window.dispatchEvent(new CustomEvent<UpdateState>(CHANGED, { detail: next }));
+  }, []);
+  useEffect(() => {
+    let cancelled = false;
+    const onChanged = (event: Event) => setLocalState((event as CustomEvent<UpdateState>).detail);
+    window.addEventListener(CHANGED, onChanged);
+    updatesApi
+      .state()
+      .then((s) => !cancelled && setLocalState(s))
+      .catch((e: unknown) => !cancelled && setError(messageOf(e)));
+    return () => {
+      cancelled = true;
+      window.removeEventListener(CHANGED, onChanged);
+    };
+  }, []);
+  const busy = state !== null && isBusy(state);
+  useEffect(() => {
+    if (!busy) return;
+    const timer = window.setInterval(() => {
+      updatesApi.state().then(setState, () => undefined);
+    }, POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [busy]);
+  return { state, setState, error, setError };
+}
+
+export function UpdatesSection() {
+  const { state, setState, error, setError } = useUpdateState();
+  const [installing, setInstalling] = useState(false);
+  // The box follows the click at once; the server's answer then confirms it (or the error shows).
+  const [pendingChoice, setPendingChoice] = useState<"on" | "off" | null>(null);
+
+  const act = useCallback(
+    async (work: () => Promise<UpdateState>) => {
+      setError(null);
+      try {
+        setState(await work());
+      } catch (e) {
+        setError(messageOf(e));
+      }
+    },
+    [setError, setState],
+  );
+
+  if (state === null) {
+    return error ? <p className="kd-notice kd-notice-error">{error}</p> : null;
+  }
+  const disabled = state.status === "disabled";
+  return (
+    <div className="kd-stack kd-field" data-testid="updates">
+      <h4>Updates</h4>
+      {!disabled && (
+        <label className="kd-check">
+          <input
+            type="checkbox"
+            checked={(pendingChoice ?? state.choice) === "on"}
+            onChange={(e) => {
+              const choice = e.target.checked ? "on" : "off";
+              setPendingChoice(choice);
+              void act(() => updatesApi.choose(choice)).finally(() => setPendingChoice(null));
+            }}
+          />
+          <span>Check for updates automatically (once a day)</span>
+        </label>
+      )}
+      <p role="status" aria-live="polite" data-testid="update-status">
+        {describeUpdate(state)}
+      </p>
+      {state.notes && state.available_version && <p className="kd-muted">{state.notes}</p>}
+      {!disabled && (
+        <div className="kd-row">
+          <button
+            type="button"
+            className="kd-button"
+            disabled={isBusy(state) || installing}
+            onClick={() => void act(updatesApi.check)}
+          >
+            Check now
+          </button>
+          {state.can_install && (
+            <button
+              type="button"
+              className="kd-button kd-button-primary"
+              disabled={installing}
+              onClick={() => {
+                setInstalling(true);
+                void act(updatesApi.install).finally(() => setInstalling(false));
+              }}
+            >
+              {installing ? "Installing…" : "Restart to update"}
+            </button>
+          )}
+        </div>
+      )}
+      {error && (
+        <p className="kd-notice kd-notice-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
