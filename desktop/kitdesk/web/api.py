@@ -11,10 +11,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kitdesk.web.errors import install_error_handlers, readable_errors
-from kitdesk.web.routes import attachments, keys, models, providers, search, settings, status
+from kitdesk.web.routes import (
+    attachments,
+    keys,
+    kinds,
+    models,
+    providers,
+    search,
+    settings,
+    status,
+)
 from kitdesk.web.services import ApiServices
 
-ROUTERS = (status, settings, providers, keys, models, search, attachments)
+ROUTERS = (status, settings, providers, kinds, keys, models, search, attachments)
 
 
 def build_api_router(services: ApiServices) -> APIRouter:
