@@ -20,6 +20,7 @@ from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
+from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.routes.export import build_export_router
 
 if TYPE_CHECKING:
@@ -62,10 +63,12 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.chat_server_future = chat_server
+    proxy = ChatKitProxy(settings_file, keys, store)
 
     async def close() -> None:
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()
+        await proxy.aclose()
         await services.models.aclose()
         await store.close()
 
@@ -87,7 +90,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", INTERNAL_MESSAGE)
 
-    app.include_router(build_chatkit_router(chat_server))
+    app.include_router(build_chatkit_router(chat_server, proxy))
     app.include_router(build_api_router(services))
     app.include_router(build_export_router(store))
 

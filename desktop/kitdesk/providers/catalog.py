@@ -231,7 +231,9 @@ class ModelsCatalog:
         if provider.kind_info.is_chatkit:
             from kitdesk.chat.remote import check_chatkit_server  # only for ChatKit providers
 
-            ok, message = await check_chatkit_server(provider, self.keys, timeout=self.timeout)
+            ok, message = await check_chatkit_server(
+                provider, self.keys, limit_seconds=self.timeout
+            )
             return ConnectionResult(ok=ok, message=message)
         entry = await self._fetch(provider, key)
         if remember:

@@ -43,6 +43,7 @@ from kitdesk.store.sqlite import (
     MAX_PAGE_SIZE,
 )
 from kitdesk.web.responses import describe_validation_error, error_response
+from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.server import BUILD_FAILED_MESSAGE
 
 if TYPE_CHECKING:  # importing these pulls in the Agents SDK: not at start-up
@@ -168,9 +169,11 @@ async def _check_message(message: UserMessageInput, server: KitdeskChatServer) -
 
 def build_chatkit_router(
     chat_server: concurrent.futures.Future[KitdeskChatServer],
+    proxy: ChatKitProxy | None = None,
 ) -> APIRouter:
     """The route is there from the start; the ChatKit server behind it (which
-    imports the Agents SDK) may still be being built: requests wait for it."""
+    imports the Agents SDK) may still be being built: requests wait for it.
+    Requests that belong to a remote ChatKit server go to ``proxy`` first."""
     router = APIRouter()
 
     @router.post("/chatkit")
@@ -200,6 +203,11 @@ def build_chatkit_router(
         except ValidationError as exc:
             return error_response(400, "invalid_request", describe_validation_error(exc))
 
+        context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
+        if proxy is not None:
+            relayed = await proxy.maybe_proxy(raw, parsed, context)
+            if relayed is not None:
+                return relayed
         if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):
             return refusal
         try:
@@ -213,7 +221,6 @@ def build_chatkit_router(
         ):
             return refusal
 
-        context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
         try:
             result = await server.process_request(parsed, context)
         except NotFoundError:
