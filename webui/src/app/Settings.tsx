@@ -4,7 +4,6 @@ import {
   describeKey,
   inlineError,
   messageOf,
-  needsKey,
   type AppInfo,
   type ModelList,
   type ProviderCreate,
@@ -18,6 +17,7 @@ import { Field } from "./Field";
 import { Modal } from "./Modal";
 import { TestResult, type TestState } from "./Onboarding";
 import { FALLBACK_PRESETS, KIND_LABELS, mergePresets } from "./presets";
+import { isChatKitServer, needsKey, useProviderKinds } from "./providerKinds";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
 import { explainTestFailure } from "./wording";
@@ -446,6 +446,7 @@ function ProviderForm({
   onSaved: () => Promise<void>;
 }) {
   const [presets, setPresets] = useState(FALLBACK_PRESETS);
+  const kinds = useProviderKinds();
   const [kind, setKind] = useState<ProviderKind>(editing?.kind ?? "openai");
   const [name, setName] = useState(editing?.name ?? FALLBACK_PRESETS.openai.name);
   const [baseUrl, setBaseUrl] = useState(editing?.base_url ?? FALLBACK_PRESETS.openai.base_url);
@@ -533,8 +534,8 @@ function ProviderForm({
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
         )}
-        {!editing && keyringUsable && (
-          <Field label={needsKey(kind) ? "API key" : "API key (optional)"} hint="Stored in your system keyring.">
+        {!editing && keyringUsable && !isChatKitServer(kinds, kind) && (
+          <Field label={needsKey(kinds, kind) ? "API key" : "API key (optional)"} hint="Stored in your system keyring.">
             {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} />}
           </Field>
         )}

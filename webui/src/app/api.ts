@@ -2,10 +2,11 @@
 // message is written for a person. The page is served by Kitdesk itself with an
 // HttpOnly auth cookie, so same-origin requests carry it; no token lives in JS.
 
+import type { ProviderKindInfo } from "./providerKinds";
 import { withFieldLabels } from "./wording";
 
 export type ThemeSetting = "system" | "light" | "dark";
-export type ProviderKind = "openai" | "azure" | "openrouter" | "ollama" | "lmstudio" | "custom";
+export type ProviderKind = "openai" | "azure" | "openrouter" | "ollama" | "lmstudio" | "custom" | "chatkit";
 export type KeySource = "keyring" | "environment" | "none";
 
 export type AppInfo = {
@@ -231,6 +232,7 @@ export const api = {
 
   providers: async (): Promise<ProviderView[]> =>
     listOf(await request<unknown>("GET", "/api/providers"), "providers").map(normalizeProvider),
+  providerKinds: () => request<ProviderKindInfo[]>("GET", "/api/provider-kinds"),
   presets: async (): Promise<Provider[]> =>
     listOf(await request<unknown>("GET", "/api/providers/presets"), "presets").map(normalizeProvider),
   addProvider: async (provider: ProviderCreate) =>
@@ -272,10 +274,6 @@ export function describeKey(provider: ProviderView): string {
   if (provider.key.source === "environment") return "Using OPENAI_API_KEY";
   if (provider.key.has_key) return "Key stored in the system keyring";
   return "No key";
-}
-
-export function needsKey(kind: ProviderKind): boolean {
-  return kind === "openai" || kind === "azure" || kind === "openrouter";
 }
 
 /** The message to show inline, or null when the reconnect notice already says it. */
