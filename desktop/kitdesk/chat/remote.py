@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,16 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 120.0
 MAX_ERROR_BODY_BYTES = 64 * 1024
 MAX_FRAME_BYTES = 16 * 1024 * 1024
+# The stream events that change what a thread holds: the mirror replays them.
+MIRRORED_EVENTS = frozenset(
+    {
+        "thread.created",
+        "thread.updated",
+        "thread.item.done",
+        "thread.item.replaced",
+        "thread.item.removed",
+    }
+)
 
 
 class RemoteFailure(Exception):
@@ -164,7 +175,14 @@ class RemoteChatKit:
         loop = asyncio.get_running_loop()
         if self._http is None or self._http[0] is not loop or self._http[1].is_closed:
             timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-            client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
+            # TCP_NODELAY: httpx writes a request's headers and body in two sends, and
+            # Nagle's algorithm would hold the body for the server's delayed ACK (~40 ms).
+            transport = httpx.AsyncHTTPTransport(
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            )
+            client = httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, trust_env=False, transport=transport
+            )
             self._http = (loop, client)
         return self._http[1]
 
@@ -225,13 +243,16 @@ class RemoteStream:
     """The frames of one streamed answer, each checked and forwarded as soon as it is whole.
 
     ``thread_id`` is known once the server's ``thread.created`` has passed; after
-    the iteration ends, ``failed`` tells whether it ended with our error event."""
+    the iteration ends, ``failed`` tells whether it ended with our error event, and
+    ``changes`` holds the decoded events that change the stored thread (created,
+    updated, item done / replaced / removed), in order, for the mirror."""
 
     def __init__(self, endpoint: RemoteEndpoint, response: httpx.Response) -> None:
         self.endpoint = endpoint
         self.response = response
         self.thread_id: str | None = None
         self.failed = False
+        self.changes: list[dict[str, Any]] = []
 
     async def frames(self) -> AsyncIterator[bytes]:
         name = f"The ChatKit server “{self.endpoint.name}”"
@@ -241,18 +262,25 @@ class RemoteStream:
                 buffer += chunk
                 if b"\r" in buffer:
                     buffer = buffer.replace(b"\r\n", b"\n")
+                # Every whole frame of this read goes out at once, in one write.
+                ready: list[bytes] = []
                 while (end := buffer.find(b"\n\n")) >= 0:
                     frame, buffer = buffer[: end + 2], buffer[end + 2 :]
                     checked = self._check(frame)
                     if checked is None:
                         self.failed = True
-                        yield error_frame(
-                            f"{name} sent an answer Kitdesk could not read (a malformed "
-                            "event). What arrived before it is kept.",
-                            allow_retry=True,
+                        ready.append(
+                            error_frame(
+                                f"{name} sent an answer Kitdesk could not read (a malformed "
+                                "event). What arrived before it is kept.",
+                                allow_retry=True,
+                            )
                         )
+                        yield b"".join(ready)
                         return
-                    yield checked
+                    ready.append(checked)
+                if ready:
+                    yield b"".join(ready)
                 if len(buffer) > MAX_FRAME_BYTES:
                     self.failed = True
                     yield error_frame(f"{name} sent an event that is too large.", allow_retry=False)
@@ -293,11 +321,14 @@ class RemoteStream:
             return None
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             return None
-        if event["type"] == "thread.created" and self.thread_id is None:
+        kind = event["type"]
+        if kind in MIRRORED_EVENTS:
+            self.changes.append(event)
+        if kind == "thread.created" and self.thread_id is None:
             thread = event.get("thread")
             if isinstance(thread, dict) and isinstance(thread.get("id"), str):
                 self.thread_id = thread["id"]
-        elif event["type"] == "error" and not event.get("message"):
+        elif kind == "error" and not event.get("message"):
             return error_frame(
                 f"The ChatKit server “{self.endpoint.name}” failed while answering. Try again.",
                 allow_retry=bool(event.get("allow_retry", True)),

@@ -6,7 +6,8 @@ when the request belongs to a ChatKit server configured as a provider:
 
 - ``threads.create`` whose model ref names a ``chatkit`` provider (or, with no
   model, when that provider is the default) starts the thread on the server;
-- any request on a thread mirrored from a server (``chat/mirror.py``) goes to
+- any request on a thread mirrored from a server (``chat/mirror.py``, in the
+  background after each turn; requests on that thread wait for it) goes to
   that server; reads (``threads.get_by_id``, ``items.list``) fall back to the
   local mirror when the server fails, so its conversations stay readable;
 - ``threads.list`` first mirrors the servers' recent threads (at most every
@@ -78,13 +79,13 @@ class ChatKitProxy:
         self.settings_file = settings_file
         self.keys = keys
         self.remote = remote or RemoteChatKit()
-        self.mirror = Mirror(store, self.remote)
+        self.mirror = Mirror(store)
         self._listed_at: dict[str, float] = {}
-        self._background: set[asyncio.Task[Any]] = set()
+        self._pending: dict[str, asyncio.Task[None]] = {}  # thread id -> its mirroring
 
     async def aclose(self) -> None:
-        for task in list(self._background):
-            await asyncio.wait([task], timeout=5)
+        if self._pending:
+            await asyncio.wait(list(self._pending.values()), timeout=5)
         await self.remote.aclose()
 
     # -- routing ----------------------------------------------------------------
@@ -112,6 +113,8 @@ class ChatKitProxy:
         """The answer when this request belongs to a remote ChatKit server, else None."""
         del context  # the remote's answers carry its own URLs
         if isinstance(parsed, ThreadsListReq):
+            if self._pending:  # turns that just ended are listed with their last words
+                await asyncio.wait(list(self._pending.values()), timeout=10)
             await self._sync_lists()
             return None
         if isinstance(parsed, ThreadsCreateReq):
@@ -125,6 +128,7 @@ class ChatKitProxy:
         thread_id = getattr(parsed.params, "thread_id", None)
         if not isinstance(thread_id, str):
             return None
+        await self._mirrored(thread_id)
         provider_id = await self.mirror.remote_provider(thread_id)
         if provider_id is None:
             return None
@@ -146,9 +150,40 @@ class ChatKitProxy:
             return await self._relay_stream(provider, raw, thread_id=thread_id)
         return await self._relay_call(provider, raw, parsed.type, thread_id)
 
+    # -- mirroring ----------------------------------------------------------------
+
+    def _mirror_later(
+        self, provider_id: str, thread_id: str, changes: list[dict[str, Any]]
+    ) -> None:
+        previous = self._pending.get(thread_id)
+
+        async def apply() -> None:
+            if previous is not None:  # turns of one thread are mirrored in order
+                await asyncio.wait([previous])
+            try:
+                await self.mirror.replay(provider_id, thread_id, changes)
+            except Exception:
+                log.exception("could not mirror a turn of thread %s", thread_id)
+
+        task = asyncio.ensure_future(apply())
+        self._pending[thread_id] = task
+        task.add_done_callback(lambda done: self._forget(thread_id, done))
+
+    def _forget(self, thread_id: str, task: asyncio.Task[None]) -> None:
+        if self._pending.get(thread_id) is task:
+            del self._pending[thread_id]
+
+    async def _mirrored(self, thread_id: str) -> None:
+        """Wait for the mirror of a turn that just ended, before the local copy is read."""
+        task = self._pending.get(thread_id)
+        if task is not None:
+            await asyncio.wait([task], timeout=10)
+
     # -- relaying ---------------------------------------------------------------
 
     async def _endpoint(self, provider: Provider) -> RemoteEndpoint:
+        if not provider.headers:  # no secret to read: no keyring round trip
+            return endpoint_for(provider, self.keys)
         return await asyncio.to_thread(endpoint_for, provider, self.keys)
 
     async def _relay_stream(
@@ -170,13 +205,10 @@ class ChatKitProxy:
                 async for frame in stream.frames():
                     yield frame
             finally:
+                # In the background, so the answer ends without waiting for SQLite.
                 mirrored = stream.thread_id or thread_id
-                if mirrored is not None:
-                    task = asyncio.ensure_future(self.mirror.mirror_thread(endpoint, mirrored))
-                    self._background.add(task)
-                    task.add_done_callback(self._background.discard)
-                    # Shielded: a client that leaves early still gets its thread mirrored.
-                    await asyncio.shield(task)
+                if mirrored is not None and stream.changes:
+                    self._mirror_later(provider.id, mirrored, stream.changes)
 
         return _sse(relay())
 
