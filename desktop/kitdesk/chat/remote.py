@@ -258,7 +258,7 @@ class RemoteStream:
         name = f"The ChatKit server “{self.endpoint.name}”"
         buffer = b""
         try:
-            async for chunk in self.response.aiter_bytes():
+            async for chunk in self._chunks():
                 buffer += chunk
                 if b"\r" in buffer:
                     buffer = buffer.replace(b"\r\n", b"\n")
@@ -306,6 +306,40 @@ class RemoteStream:
                 "What arrived is kept; try again.",
                 allow_retry=True,
             )
+
+    async def _read(self, queue: asyncio.Queue[bytes | BaseException | None]) -> None:
+        try:
+            async for chunk in self.response.aiter_bytes():
+                await queue.put(chunk)
+        except httpx.HTTPError as exc:
+            await queue.put(exc)
+            return
+        await queue.put(None)
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives, with everything read in one go joined into one piece.
+
+        httpx hands over one piece per HTTP chunk, and servers write one chunk per
+        event; forwarding each alone would cost a write per event. A reader task
+        queues the pieces; whatever has queued up by the time the relay is ready
+        goes on together (nothing waits for more to arrive)."""
+        queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=4096)
+        reader = asyncio.ensure_future(self._read(queue))
+        try:
+            while True:
+                pieces = [await queue.get()]
+                while not queue.empty():
+                    pieces.append(queue.get_nowait())
+                data = b"".join(piece for piece in pieces if isinstance(piece, bytes))
+                if data:
+                    yield data
+                last = pieces[-1]
+                if last is None:
+                    return
+                if isinstance(last, BaseException):
+                    raise last
+        finally:
+            reader.cancel()
 
     def _check(self, frame: bytes) -> bytes | None:
         """The frame to forward, or None when it is malformed. A frame is comments and
