@@ -4,6 +4,7 @@ in the keyring), mirrors its threads, and turns every failure into a sentence.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -19,6 +20,7 @@ from kitdesk.chat import remote
 
 from tests.chatkit_server import ChatKitServerProcess, chatkit_server_process
 from tests.chatkit_server.client import ChatKitClient
+from tests.conftest import MemoryKeyring
 from tests.live_server import LiveServer
 
 HEADER = ("X-Api-Key", "v-secret-1")
@@ -244,3 +246,75 @@ def test_the_server_needs_no_cors_and_never_sees_the_window_token(
     assert anonymous.status_code == 401
     events = start_chat(live_server, provider_id, "hello")
     assert answer_text(events) == "Hello from the ChatKit test server."
+
+
+def test_threads_started_elsewhere_join_the_history_and_open_through_kitdesk(
+    live_server: LiveServer, chatkit_server: ChatKitServerProcess
+) -> None:
+    direct = ChatKitClient(chatkit_server.url, headers=dict([HEADER]))
+    try:
+        events = direct.events({"type": "threads.create", "params": {"input": user_input("hello")}})
+    finally:
+        direct.close()
+    elsewhere = next(e for e in events if isinstance(e, ThreadCreatedEvent)).thread.id
+    add_chatkit_provider(live_server, chatkit_server.url, header_value=HEADER[1])
+
+    history = live_server.chatkit("threads.list", limit=100).json()["data"]
+    assert elsewhere in [thread["id"] for thread in history]
+    opened = live_server.chatkit("threads.get_by_id", thread_id=elsewhere).json()
+    assert [item["type"] for item in opened["items"]["data"]] == [
+        "user_message",
+        "assistant_message",
+    ]
+
+
+def test_rename_and_delete_go_to_the_server_and_the_mirror(
+    live_server: LiveServer, chatkit_server: ChatKitServerProcess
+) -> None:
+    provider_id = add_chatkit_provider(live_server, chatkit_server.url, header_value=HEADER[1])
+    events = start_chat(live_server, provider_id, "hello")
+    thread_id = next(e for e in events if isinstance(e, ThreadCreatedEvent)).thread.id
+    direct = ChatKitClient(chatkit_server.url, headers=dict([HEADER]))
+    try:
+        renamed = live_server.chatkit("threads.update", thread_id=thread_id, title="Renamed")
+        assert renamed.status_code == 200, renamed.text
+        there = direct.call({"type": "threads.get_by_id", "params": {"thread_id": thread_id}})
+        assert there["title"] == "Renamed"
+        hits = live_server.client.get("/api/search", params={"q": "Renamed"}).json()["results"]
+        assert [hit["thread_id"] for hit in hits] == [thread_id]
+
+        deleted = live_server.chatkit("threads.delete", thread_id=thread_id)
+        assert deleted.status_code == 200, deleted.text
+        gone = direct.post({"type": "threads.get_by_id", "params": {"thread_id": thread_id}})
+        assert gone.status_code == 404
+    finally:
+        direct.close()
+    local = live_server.chatkit("threads.get_by_id", thread_id=thread_id)
+    assert local.status_code == 404
+
+
+def test_header_values_live_in_the_keyring_under_their_own_name(
+    live_server: LiveServer, chatkit_server: ChatKitServerProcess, memory_keyring: MemoryKeyring
+) -> None:
+    provider_id = add_chatkit_provider(live_server, chatkit_server.url, header_value=HEADER[1])
+    assert memory_keyring.secrets == {("kitdesk", f"{provider_id}/header/x-api-key"): HEADER[1]}
+    listed = next(
+        p for p in live_server.client.get("/api/providers").json() if p["id"] == provider_id
+    )
+    assert listed["headers"] == [HEADER[0]]
+    assert listed["headers_set"] == [HEADER[0]]
+    assert HEADER[1] not in json.dumps(listed)
+    unknown = live_server.client.put(
+        f"/api/providers/{provider_id}/headers/X-Other", json={"value": "x"}
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "header_not_found"
+    tested = live_server.client.post(f"/api/providers/{provider_id}/test").json()
+    assert tested == {
+        "ok": True,
+        "message": "Connected: the ChatKit server answers",
+        "model_count": None,
+    }
+
+    live_server.client.delete(f"/api/providers/{provider_id}")
+    assert memory_keyring.secrets == {}
