@@ -318,3 +318,20 @@ def test_header_values_live_in_the_keyring_under_their_own_name(
 
     live_server.client.delete(f"/api/providers/{provider_id}")
     assert memory_keyring.secrets == {}
+
+
+def test_a_local_conversation_cannot_switch_to_a_chatkit_server(
+    live_chat: LiveServer, chatkit_server: ChatKitServerProcess
+) -> None:
+    provider_id = add_chatkit_provider(live_chat, chatkit_server.url, header_value=HEADER[1])
+    events = live_chat.stream("threads.create", input=user_input("Hi", "environment::gpt-test"))
+    thread_id = next(e for e in events if isinstance(e, ThreadCreatedEvent)).thread.id
+    switched = live_chat.stream(
+        "threads.add_user_message",
+        thread_id=thread_id,
+        input=user_input("hello", f"{provider_id}::default"),
+    )
+    assert the_error(switched).message == (
+        "“Agent” is a ChatKit server: it answers only in conversations started on it. "
+        "Start a new chat with it, or pick another model here."
+    )
