@@ -27,7 +27,7 @@ from kitdesk.providers.kinds import KINDS, ProviderKind, ProviderKindInfo
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PRESETS", "Provider", "ProviderKind", "Settings", "SettingsFile"]
+__all__ = ["PRESETS", "Provider", "ProviderKind", "Settings", "SettingsFile", "Workflow"]
 Theme = Literal["system", "light", "dark"]
 HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
@@ -117,9 +117,21 @@ def _preset(info: ProviderKindInfo) -> Provider:
 PRESETS: dict[ProviderKind, Provider] = {kind: _preset(info) for kind, info in KINDS.items()}
 
 
+class Workflow(BaseModel):
+    """An Agent Builder workflow (hosted ChatKit), run with an OpenAI provider's key."""
+
+    id: str = Field(pattern=r"^wf_[A-Za-z0-9_-]{1,120}$")
+    name: str = Field(min_length=1, max_length=100)
+    provider_id: str = Field(min_length=1, max_length=64)
+
+
 class Settings(BaseModel):
     version: int = 1
     providers: list[Provider] = Field(default_factory=list)
+    workflows: list[Workflow] = Field(default_factory=list)
+    # Who hosted ChatKit sessions are for (OpenAI scopes a workflow's threads by it);
+    # made up once per install, not a person's identity.
+    hosted_user: str | None = Field(default=None, max_length=100)
     default_provider: str | None = None
     default_model: str | None = Field(default=None, max_length=200)
     system_prompt: str = Field(default="You are a helpful assistant.", max_length=20_000)

@@ -43,6 +43,7 @@ class ProviderKindInfo:
     reasoning_effort: bool  # accepts a reasoning-effort choice
     lists_models: bool  # answers ``GET {base_url}/models``
     runs_locally: bool  # usually a server on this machine (onboarding groups these)
+    hosted_chatkit: bool  # its key can run Agent Builder workflows (hosted ChatKit sessions)
     default_base_url: str
     default_model: str | None = None
     default_api_version: str | None = None
@@ -79,6 +80,7 @@ KINDS: dict[ProviderKind, ProviderKindInfo] = {
             reasoning_effort=True,
             lists_models=True,
             runs_locally=False,
+            hosted_chatkit=True,
             default_base_url="https://api.openai.com/v1",
             default_model="gpt-4.1-mini",
             key_help_url="https://platform.openai.com/api-keys",
@@ -97,6 +99,7 @@ KINDS: dict[ProviderKind, ProviderKindInfo] = {
             reasoning_effort=True,
             lists_models=True,
             runs_locally=False,
+            hosted_chatkit=False,
             default_base_url="https://YOUR-RESOURCE.openai.azure.com/openai/v1",
             default_api_version="preview",
             key_help_url="https://portal.azure.com/",
@@ -115,6 +118,7 @@ KINDS: dict[ProviderKind, ProviderKindInfo] = {
             reasoning_effort=True,
             lists_models=True,
             runs_locally=False,
+            hosted_chatkit=False,
             default_base_url="https://openrouter.ai/api/v1",
             default_model="openai/gpt-4.1-mini",
             key_help_url="https://openrouter.ai/keys",
@@ -133,6 +137,7 @@ KINDS: dict[ProviderKind, ProviderKindInfo] = {
             reasoning_effort=False,
             lists_models=True,
             runs_locally=True,
+            hosted_chatkit=False,
             default_base_url="http://127.0.0.1:11434/v1",
             base_url_help=_OPENAI_COMPATIBLE_URL,
         ),
@@ -149,6 +154,7 @@ KINDS: dict[ProviderKind, ProviderKindInfo] = {
             reasoning_effort=False,
             lists_models=True,
             runs_locally=True,
+            hosted_chatkit=False,
             default_base_url="http://127.0.0.1:1234/v1",
             base_url_help=_OPENAI_COMPATIBLE_URL,
         ),
@@ -165,6 +171,7 @@ KINDS: dict[ProviderKind, ProviderKindInfo] = {
             reasoning_effort=False,
             lists_models=True,
             runs_locally=True,
+            hosted_chatkit=False,
             default_base_url="http://127.0.0.1:8000/v1",
             base_url_help=_OPENAI_COMPATIBLE_URL,
         ),
@@ -181,6 +188,7 @@ KINDS: dict[ProviderKind, ProviderKindInfo] = {
             reasoning_effort=False,
             lists_models=False,
             runs_locally=True,
+            hosted_chatkit=False,
             default_base_url="http://127.0.0.1:8000/chatkit",
             default_model="default",
             base_url_help="The server's ChatKit endpoint, for example http://127.0.0.1:8000/chatkit.",

@@ -20,10 +20,11 @@ from kitdesk.web.routes import (
     search,
     settings,
     status,
+    workflows,
 )
 from kitdesk.web.services import ApiServices
 
-ROUTERS = (status, settings, providers, kinds, keys, models, search, attachments)
+ROUTERS = (status, settings, providers, kinds, keys, models, search, attachments, workflows)
 
 
 def build_api_router(services: ApiServices) -> APIRouter:
