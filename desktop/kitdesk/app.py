@@ -22,6 +22,7 @@ from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.routes.export import build_export_router
+from kitdesk.web.routes.hosted import build_hosted_router
 
 if TYPE_CHECKING:
     from kitdesk.chat.responder import KitdeskChatServer
@@ -93,6 +94,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     app.include_router(build_chatkit_router(chat_server, proxy))
     app.include_router(build_api_router(services))
     app.include_router(build_export_router(store))
+    app.include_router(build_hosted_router(settings_file))
 
     return app
 
