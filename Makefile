@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 UNAME := $(shell uname -s)
 EXTRAS := $(if $(filter Linux,$(UNAME)),qt,)
 WEBUI_OUT := desktop/kitdesk/webui_dist/index.html
-WEBUI_SRC := $(shell find webui/src webui/index.html webui/vite.config.ts webui/tsconfig.json webui/package-lock.json -type f 2>/dev/null)
+WEBUI_SRC := $(shell find webui/src webui/element-demo webui/scripts webui/index.html webui/vite.config.ts webui/vite.element.config.ts webui/vite.element-demo.config.ts webui/tsconfig.json webui/tsconfig.element.json webui/tsconfig.element-demo.json webui/package-lock.json -type f 2>/dev/null)
 
 .PHONY: run serve test check fmt bench bundle webui clean
 

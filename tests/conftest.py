@@ -54,6 +54,8 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 def kitdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     home = tmp_path / "kitdesk-home"
     monkeypatch.setenv("KITDESK_HOME", str(home))
+    # Tests that want automatic backups run the schedule themselves (test_retention.py).
+    monkeypatch.setenv("KITDESK_AUTO_BACKUP", "0")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("OPENAI_DEFAULT_MODEL", raising=False)

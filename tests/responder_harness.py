@@ -21,7 +21,7 @@ from chatkit.types import (
     ThreadStreamEvent,
     ThreadUpdatedEvent,
 )
-from kitdesk.chat.responder import Engine, KitdeskChatServer
+from kitdesk.chat.service import ChatService
 from kitdesk.keys import KeyStore
 from kitdesk.paths import Paths
 from kitdesk.settings import Provider, Settings, SettingsFile
@@ -115,7 +115,7 @@ class Kitdesk:
     # --- wiring -------------------------------------------------------------
 
     @property
-    def chat_server(self) -> KitdeskChatServer:
+    def chat_server(self) -> ChatService:
         return self.running.app.state.chat_server
 
     @property
@@ -206,7 +206,6 @@ def start_kitdesk(
     *,
     kind: str = "openai",
     extra: list[Provider] | None = None,
-    engine: Engine = "auto",
     **settings: Any,
 ) -> Kitdesk:
     """Kitdesk with one provider of ``kind`` (the default) pointing at the upstream."""
@@ -223,7 +222,6 @@ def start_kitdesk(
         )
     )
     app = Kitdesk(start_server(paths), upstream, paths)
-    app.chat_server.engine = engine
     return app
 
 

@@ -97,7 +97,18 @@ class ResponsesStream:
     def _part(self, text: str) -> ResponseOutputText | ResponseOutputRefusal:
         if self.turn.refusal:
             return ResponseOutputRefusal(refusal=text, type="refusal")
-        return ResponseOutputText(annotations=[], text=text, type="output_text")
+        annotations = [self._citation(u, t, len(text)) for u, t in self.turn.citations if text]
+        return ResponseOutputText(annotations=annotations, text=text, type="output_text")  # type: ignore[arg-type]
+
+    @staticmethod
+    def _citation(url: str, title: str, end: int) -> dict[str, Any]:
+        return {
+            "type": "url_citation",
+            "url": url,
+            "title": title,
+            "start_index": 0,
+            "end_index": end,
+        }
 
     def _message(self, text: str | None, complete: bool) -> ResponseOutputMessage:
         content = [] if text is None else [self._part(text)]
@@ -255,6 +266,17 @@ class ResponsesStream:
             yield b"".join(pending)
         text = "".join(sent)
         self.sent_text = text
+        for index, (url, title) in enumerate(turn.citations):
+            yield self._frame(
+                {
+                    "type": "response.output_text.annotation.added",
+                    "item_id": self.message_id,
+                    "output_index": output_index,
+                    "content_index": 0,
+                    "annotation_index": index,
+                    "annotation": self._citation(url, title, len(text)),
+                }
+            )
         if turn.refusal:
             done: BaseModel = ResponseRefusalDoneEvent(
                 content_index=0,

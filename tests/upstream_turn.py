@@ -48,6 +48,9 @@ class Turn:
     # "response.failed"; Chat Completions an {"error": ...} chunk, as OpenRouter
     # sends) and end the body.
     fail_after: int | None = None
+    # Responses only: url_citation annotations (url, title) on the text, as hosted
+    # web search adds them.
+    citations: list[tuple[str, str]] = field(default_factory=list)
 
     def deltas(self) -> list[str]:
         if self.chunks is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import os
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
+from kitdesk.transfer.schedule import AutomaticBackups
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
@@ -25,7 +27,7 @@ from kitdesk.web.routes.export import build_export_router
 from kitdesk.web.routes.hosted import build_hosted_router
 
 if TYPE_CHECKING:
-    from kitdesk.chat.responder import KitdeskChatServer
+    from kitdesk.chat.service import ChatService
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,8 @@ log = logging.getLogger(__name__)
 def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     """The application without its ChatKit server and without the security gate.
 
-    ``start_chat_server(app)`` completes it: that step imports the Agents SDK
-    (over a second of CPU), so ``server.py`` runs it after this app already
+    ``start_chat_server(app)`` completes it: that step imports the openai
+    client and the chat engine, so ``server.py`` runs it after this app already
     answers the UI's settings, models and history requests; ``POST /chatkit``
     waits for it. ``app.state.close()`` finishes pending writes at shutdown.
     """
@@ -45,7 +47,13 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         store = SQLiteStore(paths.db_path, paths.attachments_dir, backups_dir=paths.backups_dir)
     except SchemaError as exc:  # newer, foreign, damaged or locked database: say which
         raise StartupProblem(str(exc)) from exc
-    chat_server: concurrent.futures.Future[KitdeskChatServer] = concurrent.futures.Future()
+    # Daily backups, the last 7 kept (transfer/schedule.py); KITDESK_AUTO_BACKUP=0 stops them.
+    backups = AutomaticBackups(
+        paths.db_path, paths.attachments_dir, paths.backups_dir, app_version=basics.version
+    )
+    if os.environ.get("KITDESK_AUTO_BACKUP", "1") != "0":
+        backups.start()
+    chat_server: concurrent.futures.Future[ChatService] = concurrent.futures.Future()
     services = ApiServices(
         paths=paths,
         settings_file=settings_file,
@@ -67,6 +75,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     proxy = ChatKitProxy(settings_file, keys, store)
 
     async def close() -> None:
+        backups.stop()
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()
         await proxy.aclose()
@@ -99,19 +108,19 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     return app
 
 
-def start_chat_server(app: FastAPI) -> KitdeskChatServer:
-    """Build the ChatKit server (the Agents SDK import) and let /chatkit use it."""
-    future: concurrent.futures.Future[KitdeskChatServer] = app.state.chat_server_future
+def start_chat_server(app: FastAPI) -> ChatService:
+    """Build the chat service (dispatcher, turn engine, tools) and let /chatkit use it."""
+    future: concurrent.futures.Future[ChatService] = app.state.chat_server_future
     try:
-        from kitdesk.chat.responder import KitdeskChatServer
+        from kitdesk.chat.service import build_chat_service
 
         services: ApiServices = app.state.services
         settings_file = services.settings_file
-        chat_server = KitdeskChatServer(
+        chat_server = build_chat_service(
             services.store, lambda: settings_file.settings, services.keys
         )
     except BaseException as exc:
-        log.exception("the ChatKit server could not be built")
+        log.exception("the chat service could not be built")
         future.set_exception(exc)
         raise
     app.state.chat_server = chat_server

@@ -1,4 +1,5 @@
-"""Command line: ``kitdesk`` (the window), ``kitdesk serve``, ``--self-test``, ``--version``."""
+"""Command line: ``kitdesk`` (the window), ``kitdesk serve``, ``kitdesk import|export|backup|
+restore`` (see data_commands.py), ``--self-test``, ``--version``."""
 
 from __future__ import annotations
 
@@ -56,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
         dest="serve_data_dir",
         help="keep all data, settings and logs under DIR",
     )
+    for name, help_text, path_help in (
+        (
+            "import",
+            "import conversations: ChatGPT's export (.zip or conversations.json), "
+            "Open WebUI's chat export, or a Kitdesk export",
+            "the file to import",
+        ),
+        ("export", "export every conversation as Kitdesk JSON", "the file (or folder) to write"),
+        ("backup", "back up the database and attachments to one file", "the file or folder"),
+        ("restore", "restore a backup (close Kitdesk first)", "the backup file"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("path", type=Path, metavar="PATH", help=path_help)
     return parser
 
 
@@ -112,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_self_test()
     if args.command == "serve":
         return serve(paths, args.port)
+    if args.command in ("import", "export", "backup", "restore"):
+        from kitdesk import data_commands
+
+        run = getattr(data_commands, f"{args.command}_command")
+        return run(paths, args.path)
     from kitdesk.window.main import run_window
 
     return run_window(paths)

@@ -33,6 +33,7 @@ HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 MIN_TEMPERATURE = 0.0
 MAX_TEMPERATURE = 2.0
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 
 
 class Provider(BaseModel):
@@ -138,6 +139,10 @@ class Settings(BaseModel):
     temperature: float | None = None
     theme: Theme = "system"
     auto_title: bool = True
+    # Model requests one turn may make while the model keeps calling tools.
+    tool_step_limit: int = Field(default=10, ge=1, le=50)
+    # Reasoning effort by model ref ("provider::model"), where the provider supports it.
+    reasoning_effort: dict[str, ReasoningEffort] = Field(default_factory=dict)
     window: dict[str, int | bool] = Field(default_factory=dict)
 
     @field_validator("temperature")

@@ -20,6 +20,8 @@ BENCHMARKS = {
     "serve": "tests.bench.bench_serve",
     "webui": "tests.bench.bench_webui",
     "launch": "tests.bench.bench_launch",
+    "import": "tests.bench.bench_import",
+    "branches": "tests.bench.bench_branches",
     "chatkit": "tests.bench.bench_chatkit_proxy",
 }
 

@@ -96,9 +96,35 @@ class KitdeskProcess:
         return times.user + times.system
 
 
+# The commit the turn engine was rebuilt from (issue 7): its relay is the baseline
+# the current one is measured against, side by side in the same run.
+BASELINE_COMMIT = os.environ.get("BENCH_BASELINE_COMMIT", "cfb9ae3")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def source_of(revision: str) -> Iterator[Path | None]:
+    """``desktop/`` of an earlier commit, extracted to a temporary folder (None: this tree)."""
+    if revision == "current":
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="kitdesk-baseline-") as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", revision, "desktop"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        yield Path(folder) / "desktop"
+
+
 @contextmanager
 def kitdesk_process(base_url: str, engine: str) -> Iterator[KitdeskProcess]:
-    with tempfile.TemporaryDirectory(prefix="kitdesk-bench-") as home:
+    revision = BASELINE_COMMIT if engine == "baseline" else "current"
+    with (
+        source_of(revision) as source,
+        tempfile.TemporaryDirectory(prefix="kitdesk-bench-") as home,
+    ):
         config = Path(home) / "config"
         config.mkdir(parents=True)
         # No auto-title: the title request is not part of the relay.
@@ -108,8 +134,10 @@ def kitdesk_process(base_url: str, engine: str) -> Iterator[KitdeskProcess]:
             "KITDESK_HOME": home,
             "OPENAI_API_KEY": API_KEY,
             "OPENAI_BASE_URL": base_url,
-            "KITDESK_ENGINE": engine,
+            "KITDESK_ENGINE": "relay",  # the baseline's lean relay (ignored by the current code)
         }
+        if source is not None:
+            env["PYTHONPATH"] = str(source)
         process = subprocess.Popen(
             [sys.executable, "-m", "kitdesk", "serve", "--port", "0"],
             stdout=subprocess.PIPE,
@@ -321,7 +349,7 @@ def print_table(results: list[Result]) -> None:
 
 
 def main() -> None:
-    engines = os.environ.get("BENCH_ENGINES", "relay,agents").split(",")
+    engines = os.environ.get("BENCH_ENGINES", "baseline,current").split(",")
     with upstream_process() as base_url:
         results = [measure(base_url, engine) for engine in engines]
     print_table(results)

@@ -12,7 +12,6 @@ from chatkit.types import (
     ThreadUpdatedEvent,
     UserMessageItem,
 )
-from kitdesk.chat.responder import Engine
 from kitdesk.paths import Paths
 
 from tests.responder_harness import (
@@ -34,12 +33,11 @@ def kitdesk(kitdesk_home: Paths, upstream: Upstream) -> Iterator[Kitdesk]:
     yield from kitdesk_fixture(kitdesk_home, upstream)
 
 
-@pytest.mark.parametrize("engine", ["relay", "agents"])
 @pytest.mark.parametrize("kind", sorted(PROVIDER_KINDS))
 def test_every_provider_path_over_three_turns(
-    kitdesk_home: Paths, upstream: Upstream, kind: str, engine: Engine
+    kitdesk_home: Paths, upstream: Upstream, kind: str
 ) -> None:
-    app = start_kitdesk(kitdesk_home, upstream, kind=kind, engine=engine)
+    app = start_kitdesk(kitdesk_home, upstream, kind=kind)
     try:
         first = app.send("hello one")
         thread_id = first.thread_id

@@ -12,9 +12,9 @@ import openai
 import pytest
 from chatkit.types import AssistantMessageItem, SDKHiddenContextItem, ThreadItem
 from kitdesk.chat.context import RequestContext
-from kitdesk.chat.responder import ClientCache
 from kitdesk.logs import setup_logging
 from kitdesk.paths import Paths
+from kitdesk.providers.clients import ClientCache
 from kitdesk.settings import Provider
 
 from tests.responder_harness import (
@@ -137,7 +137,7 @@ def test_quota_exhausted_is_not_retryable(kitdesk: Kitdesk) -> None:
 
 
 def test_missing_key_says_what_to_do(kitdesk: Kitdesk) -> None:
-    kitdesk.chat_server.keys.delete("openai")  # as Settings › Remove key does
+    kitdesk.chat_server.engine.keys.delete("openai")  # as Settings › Remove key does
     message, retry = only_error(kitdesk.send("hello"))
     assert message == "There is no API key for “Test openai”. Add one in Settings."
     assert retry  # once a key is added, retrying works
@@ -166,7 +166,7 @@ def test_cannot_connect_names_the_base_url(kitdesk_home: Paths, upstream: Upstre
 
 
 def test_timeout(kitdesk: Kitdesk) -> None:
-    kitdesk.chat_server.clients = ClientCache(openai.Timeout(0.5, connect=2), max_retries=0)
+    kitdesk.chat_server.engine.clients = ClientCache(openai.Timeout(0.5, connect=2), max_retries=0)
     kitdesk.upstream.script(Turn(delay_before=2))
     message, retry = only_error(kitdesk.send("hello"))
     assert "took too long to answer" in message and retry

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import agents.tracing
 import pytest
 from chatkit.types import (
     ClientToolCallItem,
@@ -19,7 +18,7 @@ from chatkit.types import (
     WorkflowItem,
 )
 from kitdesk.chat.context import RequestContext
-from kitdesk.chat.responder import Engine
+from kitdesk.chat.responder import ACTION_NOT_SUPPORTED
 from kitdesk.keys import KeyStore
 from kitdesk.paths import Paths
 
@@ -94,11 +93,10 @@ def test_attachments_reach_chat_completions(kitdesk_home: Paths, upstream: Upstr
         assert "cannot carry PDF" in user["content"][3]["text"]
 
 
-@pytest.mark.parametrize("engine", ["relay", "agents"])
 def test_responses_reasoning_summary_becomes_a_workflow(
-    kitdesk_home: Paths, upstream: Upstream, engine: Engine
+    kitdesk_home: Paths, upstream: Upstream
 ) -> None:
-    app = start_kitdesk(kitdesk_home, upstream, engine=engine)
+    app = start_kitdesk(kitdesk_home, upstream)
     try:
         upstream.script(Turn(text="42", reasoning_summary="Adding six and seven times six"))
         answer = app.send("what is six times seven")
@@ -147,8 +145,8 @@ def test_no_connection_except_to_the_provider(
 ) -> None:
     """Every socket the process opens during a turn goes to the upstream or to Kitdesk.
 
-    With a key in the environment the Agents SDK's trace exporter would post to
-    api.openai.com (this test catches that when tracing is switched on).
+    With a key in the environment, an SDK trace exporter would post to
+    api.openai.com; nothing on the serving path may contact anything else.
     """
     monkeypatch.setenv("OPENAI_API_KEY", "sk-trace-bait-0123456789")
     allowed = {("127.0.0.1", kitdesk.running.port), ("127.0.0.1", upstream_port(kitdesk))}
@@ -161,13 +159,10 @@ def test_no_connection_except_to_the_provider(
 
     sys.addaudithook(audit)  # audit hooks cannot be removed; `recording` switches it off
     try:
-        kitdesk.send("through the relay")
-        kitdesk.chat_server.engine = "agents"
-        kitdesk.send("through the Agents SDK")
-        agents.tracing.get_trace_provider().force_flush()
+        kitdesk.send("first turn")
+        kitdesk.send("second turn")
     finally:
         recording = False
-    assert agents.tracing.get_trace_provider()._disabled is True  # type: ignore[attr-defined]
     connects = [address for event, address in seen if event == "socket.connect"]
     assert connects, "the audit hook saw no connection at all"
     for address in connects:
@@ -247,10 +242,10 @@ def test_custom_actions_are_refused_readably(kitdesk: Kitdesk) -> None:
     thread_id = kitdesk.send("hi").thread_id
     action = {"type": "do.something", "payload": {}}
     streamed = kitdesk.stream("threads.custom_action", thread_id=thread_id, action=action)
-    assert [e.message for e in streamed.errors] == ["Kitdesk does not support custom actions yet."]
+    assert [e.message for e in streamed.errors] == [ACTION_NOT_SUPPORTED]
     sync = kitdesk.request("threads.sync_custom_action", thread_id=thread_id, action=action)
     assert sync.status_code == 501
-    assert sync.json()["error"]["message"] == "Kitdesk does not support custom actions yet."
+    assert sync.json()["error"]["message"] == ACTION_NOT_SUPPORTED
 
 
 @pytest.mark.parametrize("kind", ["openai", "ollama"])

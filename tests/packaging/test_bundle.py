@@ -1,7 +1,7 @@
 """The frozen Linux bundle: build it with the project's spec, check that what the spec
 dropped is nothing a remaining library links, self-test it with a real Secret Service,
-then run it windowed from elsewhere with an almost empty environment and chat through
-both engines (relay, then Agents SDK) with a key kept in that Secret Service.
+then run it windowed from elsewhere with an almost empty environment and chat twice
+(two launches) with a key kept in that Secret Service.
 
 Building takes one to two minutes. ``KITDESK_BUNDLE=/path/to/dist/kitdesk``
 reuses an existing bundle instead (for local iteration).
@@ -88,6 +88,15 @@ def display() -> Iterator[str]:
         yield name
 
 
+def bundled_modules(bundle: Path) -> set[str]:
+    """Names of the Python modules frozen into the bundle's PYZ archive."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    executable = CArchiveReader(str(bundle / "kitdesk"))
+    pyz = next(name for name in executable.toc if name.endswith(".pyz") or name == "PYZ-00.pyz")
+    return set(executable.open_embedded_archive(pyz).toc)
+
+
 def bare_env(display: str, home: Path) -> dict[str, str]:
     """What `env -i` plus a desktop session leaves: no venv, no PYTHONPATH, no repo paths."""
     env = harness.base_env(display)
@@ -171,17 +180,16 @@ def test_the_bundle_fails_its_self_test_without_a_keyring(bundle: Path, tmp_path
 # The key the chats authenticate with: the fake upstream refuses any other, and the
 # bundle only knows it from the Secret Service, where the first launch stores it.
 KEYRING_KEY = "sk-kept-in-the-secret-service"
-AGENTS_SDK_USER_AGENT = "Agents/Python"
 
 
 def launch_bundle(
-    bundle: Path, display: str, home: Path, tmp_path: Path, *, engine: str, name: str
+    bundle: Path, display: str, home: Path, tmp_path: Path, *, name: str
 ) -> harness.App:
     """The bundle, windowed, from a folder that is neither the repository nor the bundle,
     with the test's gnome-keyring (its keyring file persists across launches)."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
-    env = bare_env(display, tmp_path / "user") | {"KITDESK_ENGINE": engine}
+    env = bare_env(display, tmp_path / "user")
     return harness.launch(
         [str(bundle / "kitdesk")],
         home=home,
@@ -223,16 +231,16 @@ def close_window(app: harness.App, page: cdp.Page, display: str) -> None:
     assert app.wait(60) == 0, app.output()[-3000:]
 
 
-def test_the_windowed_bundle_answers_through_both_engines_with_a_key_from_the_keyring(
+def test_the_windowed_bundle_answers_twice_with_a_key_from_the_keyring(
     bundle: Path, display: str, upstream: Upstream, tmp_path: Path
 ) -> None:
     require(shutil.which("gnome-keyring-daemon") is not None, "gnome-keyring is not installed")
     upstream.require_key = KEYRING_KEY
     home = tmp_path / "kitdesk-home"
 
-    # First launch, lean relay: add a provider and store its key in the Secret
-    # Service through the app, then chat with it.
-    app = launch_bundle(bundle, display, home, tmp_path, engine="relay", name="relay")
+    # First launch: add a provider and store its key in the Secret Service
+    # through the app, then chat with it.
+    app = launch_bundle(bundle, display, home, tmp_path, name="first")
     try:
         page = harness.attach(app, timeout=120)
         page.wait_for("location.protocol === 'http:' && !location.search", 120, "the app's page")
@@ -270,20 +278,23 @@ def test_the_windowed_bundle_answers_through_both_engines_with_a_key_from_the_ke
     finally:
         app.kill()
 
-    # Second launch, Agents SDK: the key comes back from the keyring file alone.
-    app = launch_bundle(bundle, display, home, tmp_path, engine="agents", name="agents")
+    # Second launch: the key comes back from the keyring file alone.
+    app = launch_bundle(bundle, display, home, tmp_path, name="second")
     try:
         page = harness.attach(app, timeout=120)
         harness.wait_interactive(page, timeout=120)
-        chat(page, "Hello again through the Agents SDK")
+        chat(page, "Hello again after a restart")
         close_window(app, page, display)
     finally:
         app.kill()
 
     requests = upstream.chat_requests
     assert [r.headers.get("authorization") for r in requests] == [f"Bearer {KEYRING_KEY}"] * 2
-    agents_sdk = [AGENTS_SDK_USER_AGENT in r.headers.get("user-agent", "") for r in requests]
-    assert agents_sdk == [False, True]
+    # The Agents SDK stays out of the bundle (Kitdesk serves ChatKit with its own
+    # dispatcher); the MCP client is in, for tool servers.
+    modules = bundled_modules(bundle)
+    assert "mcp.client.stdio" in modules
+    assert not [name for name in modules if name == "agents" or name.startswith("agents.")]
 
     with sqlite3.connect(home / "data" / "kitdesk.db") as db:
         items = db.execute("SELECT type, data FROM items ORDER BY seq").fetchall()
@@ -295,6 +306,6 @@ def test_the_windowed_bundle_answers_through_both_engines_with_a_key_from_the_ke
     assert texts == [
         ("user_message", "Hello from the frozen bundle"),
         ("assistant_message", "Echo: Hello from the frozen bundle"),
-        ("user_message", "Hello again through the Agents SDK"),
-        ("assistant_message", "Echo: Hello again through the Agents SDK"),
+        ("user_message", "Hello again after a restart"),
+        ("assistant_message", "Echo: Hello again after a restart"),
     ]

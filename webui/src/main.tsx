@@ -2,7 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App";
 import "./app/app.css";
-import { registerChatKitElement } from "./chatkit";
+import { registerChatKitElement } from "./chatkit/index";
 
 // Our <openai-chatkit> must exist before React renders <ChatKit>; it registers
 // itself only when nothing else (say the official CDN runtime) has.

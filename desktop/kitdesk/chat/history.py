@@ -1,18 +1,27 @@
-"""A thread's stored items -> the input a model receives.
+"""A thread's stored items -> the input a model receives, for either wire API.
 
-Built on chatkit's ``ThreadItemConverter`` (which already handles user text,
-quoted text, hidden context such as the "user cancelled" note, client tool
-calls and their outputs) with Kitdesk's choices on top:
+Items become Responses API input items first (the richer form), and
+``chat_messages`` turns those into Chat Completions messages. Both are plain
+dicts in wire form: no SDK converter runs per turn (the Agents SDK's cost
+about a second of imports), and a thread can switch between a Responses
+provider and a Chat Completions provider mid-conversation, tool calls
+included, because both forms come from the same stored items.
+
+Kitdesk's choices:
 
 - attachments are read from the store: images become ``input_image`` parts
   with a ``data:`` URL (a local app has no public URL to give the provider),
   text files are inlined with their file name, PDFs become ``input_file`` for
   the Responses API and a plain note for Chat Completions (which has no
-  portable way to send a PDF);
-- earlier assistant turns are plain ``{"role": "assistant", "content": str}``
-  messages on the Chat Completions path: the SDK's default form
-  (``output_text`` parts) makes the Agents SDK's Chat Completions converter
-  fail on the second turn.
+  portable way to send a PDF). Encoded parts are cached by attachment id, so
+  a long thread does not re-read and re-encode its files on every turn;
+- a stored tool call (a completed ``ClientToolCallItem``) becomes a function
+  call and its output; a call still waiting for its output is left out, so
+  every call the model sees has its result (providers refuse the request
+  otherwise);
+- reasoning and tool-activity workflows are display only and are left out;
+- hidden context (such as the "user cancelled" note) is a user message the
+  person never sees, worded as chatkit's own converter words it.
 """
 
 from __future__ import annotations
@@ -20,24 +29,40 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal
 
-from agents import TResponseInputItem
-from chatkit.agents import ThreadItemConverter
 from chatkit.store import NotFoundError
-from chatkit.types import AssistantMessageItem, Attachment, UserMessageTagContent
-from openai.types.responses import ResponseInputContentParam
-
-from kitdesk.providers.resolver import WireApi
+from chatkit.types import (
+    AssistantMessageItem,
+    Attachment,
+    ClientToolCallItem,
+    GeneratedImageItem,
+    HiddenContextItem,
+    SDKHiddenContextItem,
+    TaskItem,
+    ThreadItem,
+    UserMessageItem,
+    UserMessageTagContent,
+    UserMessageTextContent,
+    WidgetItem,
+    WorkflowItem,
+)
 
 log = logging.getLogger(__name__)
 
+WireApi = Literal["responses", "chat_completions"]
+InputItem = dict[str, Any]
 ReadBytes = Callable[[str], Awaitable[bytes]]
 
 # A text attachment larger than this is cut, with a note saying so: a whole
 # log file would crowd the question out of most models' context.
 MAX_INLINE_TEXT_CHARS = 200_000
+# Encoded attachment parts kept in memory between turns (by attachment id and API).
+PART_CACHE_SIZE = 64
+# Ids of workflows that show tool activity start with this; they are display only.
+TOOL_ACTIVITY_PREFIX = "wft_"
 
 TEXT_MIME_TYPES = frozenset({"application/json", "application/xml", "application/x-yaml"})
 
@@ -47,81 +72,279 @@ def is_text_mime(mime_type: str) -> bool:
     return base.startswith("text/") or base in TEXT_MIME_TYPES or base.endswith("+json")
 
 
-def _text_part(text: str) -> ResponseInputContentParam:
+def _text(text: str) -> InputItem:
     return {"type": "input_text", "text": text}
 
 
-class ModelInputConverter(ThreadItemConverter):
+def _user(*parts: InputItem) -> InputItem:
+    return {"type": "message", "role": "user", "content": list(parts)}
+
+
+def _hidden(text: str) -> InputItem:
+    return _user(
+        _text(
+            "Hidden context for the agent (not shown to the user):\n"
+            f"<HiddenContext>\n{text}\n</HiddenContext>"
+        )
+    )
+
+
+def tool_output_text(output: Any) -> str:
+    return output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
+
+
+class HistoryConverter:
     """Converts stored thread items for one wire API ("responses" or "chat_completions")."""
 
-    def __init__(self, api: WireApi, read_bytes: ReadBytes) -> None:
-        self.api = api
+    def __init__(self, read_bytes: ReadBytes) -> None:
         self.read_bytes = read_bytes
+        self._parts: OrderedDict[tuple[str, WireApi], InputItem] = OrderedDict()
 
-    async def attachment_to_message_content(
-        self, attachment: Attachment
-    ) -> ResponseInputContentParam:
+    async def to_input(self, items: Sequence[ThreadItem], api: WireApi) -> list[InputItem]:
+        output: list[InputItem] = []
+        last = items[-1] if items else None
+        for item in items:
+            output.extend(await self._convert(item, api, is_last=item is last))
+        return output
+
+    async def _convert(self, item: ThreadItem, api: WireApi, *, is_last: bool) -> list[InputItem]:
+        match item:
+            case UserMessageItem():
+                return await self._user_message(item, api, is_last=is_last)
+            case AssistantMessageItem():
+                text = "".join(part.text for part in item.content)
+                if not text:
+                    return []
+                return [
+                    {
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [{"type": "output_text", "text": text, "annotations": []}],
+                    }
+                ]
+            case ClientToolCallItem():
+                if item.status == "pending":
+                    return []
+                return [
+                    {
+                        "type": "function_call",
+                        "call_id": item.call_id,
+                        "name": item.name,
+                        "arguments": json.dumps(item.arguments, ensure_ascii=False),
+                    },
+                    {
+                        "type": "function_call_output",
+                        "call_id": item.call_id,
+                        "output": tool_output_text(item.output),
+                    },
+                ]
+            case HiddenContextItem():
+                content = item.content
+                return [_hidden(content if isinstance(content, str) else json.dumps(content))]
+            case SDKHiddenContextItem():
+                return [_hidden(item.content)]
+            case WidgetItem():
+                widget = item.widget.model_dump_json(exclude_unset=True, exclude_none=True)
+                return [
+                    _user(
+                        _text(
+                            f"The following graphical UI widget (id: {item.id}) was displayed "
+                            f"to the user:{widget}"
+                        )
+                    )
+                ]
+            case TaskItem():
+                task = item.task
+                if task.type != "custom" or not (task.title or task.content):
+                    return []
+                return [_user(_text(_task_text(task.title, task.content)))]
+            case WorkflowItem():
+                if item.id.startswith(TOOL_ACTIVITY_PREFIX):
+                    return []  # the tool calls themselves are in the history
+                return [
+                    _user(_text(_task_text(task.title, task.content)))
+                    for task in item.workflow.tasks
+                    if task.type == "custom" and (task.title or task.content)
+                ]
+            case GeneratedImageItem():
+                if item.image is None:
+                    return []
+                return [
+                    _user(
+                        _text("The following image was generated by the agent."),
+                        {"type": "input_image", "detail": "auto", "image_url": item.image.url},
+                    )
+                ]
+            case _:
+                return []  # end-of-turn markers and structured input: UI only
+
+    async def _user_message(
+        self, item: UserMessageItem, api: WireApi, *, is_last: bool
+    ) -> list[InputItem]:
+        words: list[str] = []
+        tags: list[UserMessageTagContent] = []
+        for part in item.content:
+            if isinstance(part, UserMessageTextContent):
+                words.append(part.text)
+            else:
+                words.append(f"@{part.text}")
+                tags.append(part)
+        parts = [_text("".join(words))]
+        for attachment in item.attachments:
+            parts.append(await self._attachment(attachment, api))
+        result = [_user(*parts)]
+        if item.quoted_text and is_last:
+            result.append(
+                _user(_text(f"The user is referring to this in particular: \n{item.quoted_text}"))
+            )
+        if tags:
+            seen: set[str] = set()
+            described = []
+            for tag in tags:
+                if tag.text in seen:
+                    continue
+                seen.add(tag.text)
+                details = f" ({json.dumps(tag.data, ensure_ascii=False)[:500]})" if tag.data else ""
+                described.append(_text(f"@{tag.text}: {tag.group or 'a mention'}{details}"))
+            result.append(
+                _user(
+                    _text(
+                        "# User-provided context for @-mentions\n"
+                        "- When referencing resolved entities, use their canonical names "
+                        "**without** '@'.\n"
+                        "- The '@' form appears only in user text and should not be echoed."
+                    ),
+                    *described,
+                )
+            )
+        return result
+
+    async def _attachment(self, attachment: Attachment, api: WireApi) -> InputItem:
+        key = (attachment.id, api)
+        cached = self._parts.get(key)
+        if cached is not None:
+            self._parts.move_to_end(key)
+            return cached
         try:
             data = await self.read_bytes(attachment.id)
         except NotFoundError:
-            return _text_part(f"[The attached file “{attachment.name}” is no longer available.]")
-        mime = attachment.mime_type.split(";", 1)[0].strip().lower()
-        if mime.startswith("image/"):
+            # Not cached: the file may come back (an upload still finishing).
+            return _text(f"[The attached file “{attachment.name}” is no longer available.]")
+        part = _attachment_part(attachment, data, api)
+        self._parts[key] = part
+        while len(self._parts) > PART_CACHE_SIZE:
+            self._parts.popitem(last=False)
+        return part
+
+    def forget(self, attachment_id: str) -> None:
+        """Drop cached parts of an attachment (it was deleted or replaced)."""
+        for api in ("responses", "chat_completions"):
+            self._parts.pop((attachment_id, api), None)
+
+
+def _task_text(title: str | None, content: str | None) -> str:
+    text = f"{title}: {content}" if title and content else title or content or ""
+    return (
+        "A message was displayed to the user that the following task was performed:\n"
+        f"<Task>\n{text}\n</Task>"
+    )
+
+
+def _attachment_part(attachment: Attachment, data: bytes, api: WireApi) -> InputItem:
+    mime = attachment.mime_type.split(";", 1)[0].strip().lower()
+    if mime.startswith("image/"):
+        encoded = base64.b64encode(data).decode("ascii")
+        return {
+            "type": "input_image",
+            "detail": "auto",
+            "image_url": f"data:{mime};base64,{encoded}",
+        }
+    if mime == "application/pdf":
+        if api == "responses":
             encoded = base64.b64encode(data).decode("ascii")
             return {
-                "type": "input_image",
-                "detail": "auto",
-                "image_url": f"data:{mime};base64,{encoded}",
+                "type": "input_file",
+                "filename": attachment.name,
+                "file_data": f"data:application/pdf;base64,{encoded}",
             }
-        if is_text_mime(mime):
-            text = data.decode("utf-8", errors="replace")
-            note = ""
-            if len(text) > MAX_INLINE_TEXT_CHARS:
-                text = text[:MAX_INLINE_TEXT_CHARS]
-                note = f"\n[The file was cut to its first {MAX_INLINE_TEXT_CHARS:,} characters.]"
-            return _text_part(f"Attached file “{attachment.name}”:\n```\n{text}\n```{note}")
-        if mime == "application/pdf":
-            if self.api == "responses":
-                encoded = base64.b64encode(data).decode("ascii")
-                return {
-                    "type": "input_file",
-                    "filename": attachment.name,
-                    "file_data": f"data:application/pdf;base64,{encoded}",
-                }
-            return _text_part(
-                f"[The user attached the PDF “{attachment.name}”, but this model is reached "
-                "through the Chat Completions API, which cannot carry PDF files. Tell the user "
-                "you cannot read it and suggest pasting its text or using an OpenAI model.]"
-            )
-        return _text_part(
-            f"[The user attached “{attachment.name}” ({mime}), a file type that cannot be "
-            "sent to the model.]"
+        return _text(
+            f"[The user attached the PDF “{attachment.name}”, but this model is reached "
+            "through the Chat Completions API, which cannot carry PDF files. Tell the user "
+            "you cannot read it and suggest pasting its text or using an OpenAI model.]"
         )
-
-    async def tag_to_message_content(self, tag: UserMessageTagContent) -> ResponseInputContentParam:
-        # Kitdesk defines no entities yet; a tag still tells the model what was meant.
-        details = f" ({json.dumps(tag.data, ensure_ascii=False)[:500]})" if tag.data else ""
-        return _text_part(f"@{tag.text}: {tag.group or 'a mention'}{details}")
-
-    async def assistant_message_to_input(
-        self, item: AssistantMessageItem
-    ) -> TResponseInputItem | list[TResponseInputItem] | None:
-        text = "".join(part.text for part in item.content)
-        if not text:
-            return None
-        if self.api == "chat_completions":
-            return cast(TResponseInputItem, {"role": "assistant", "content": text})
-        return await super().assistant_message_to_input(item)
+    if is_text_mime(mime) or _is_utf8(data):
+        text = data.decode("utf-8", errors="replace")
+        note = ""
+        if len(text) > MAX_INLINE_TEXT_CHARS:
+            text = text[:MAX_INLINE_TEXT_CHARS]
+            note = f"\n[The file was cut to its first {MAX_INLINE_TEXT_CHARS:,} characters.]"
+        return _text(f"Attached file “{attachment.name}”:\n```\n{text}\n```{note}")
+    return _text(
+        f"[The user attached “{attachment.name}” ({mime}), a file type that cannot be "
+        "sent to the model.]"
+    )
 
 
-def chat_messages(
-    items: list[TResponseInputItem], system_prompt: str | None
-) -> list[dict[str, Any]]:
-    """Responses-style input items -> Chat Completions messages (system prompt first)."""
-    from agents.models.chatcmpl_converter import Converter
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in data
 
+
+# -- Chat Completions ------------------------------------------------------------
+
+
+def _chat_content(parts: list[InputItem]) -> str | list[dict[str, Any]]:
+    if all(part.get("type") == "input_text" for part in parts):
+        return "\n".join(str(part.get("text", "")) for part in parts)
+    content: list[dict[str, Any]] = []
+    for part in parts:
+        kind = part.get("type")
+        if kind == "input_text":
+            content.append({"type": "text", "text": part.get("text", "")})
+        elif kind == "input_image":
+            content.append({"type": "image_url", "image_url": {"url": part.get("image_url")}})
+        elif kind == "input_file":
+            content.append({"type": "text", "text": f"[file {part.get('filename', '')}]"})
+    return content
+
+
+def chat_messages(items: list[InputItem], system_prompt: str | None) -> list[dict[str, Any]]:
+    """Responses-style input items -> Chat Completions messages (system prompt first).
+
+    Consecutive function calls join one assistant message's ``tool_calls`` (with
+    the assistant text just before them, if any); each output is a ``tool`` message.
+    """
     messages: list[dict[str, Any]] = []
     if system_prompt:
         messages.append({"role": "system", "content": system_prompt})
-    messages.extend(cast(list[dict[str, Any]], Converter.items_to_messages(items)))
+    for item in items:
+        kind = item.get("type")
+        if kind == "message":
+            role = item.get("role")
+            parts = list(item.get("content") or [])
+            if role == "assistant":
+                text = "".join(str(p.get("text", "")) for p in parts)
+                messages.append({"role": "assistant", "content": text})
+            else:
+                messages.append({"role": role or "user", "content": _chat_content(parts)})
+        elif kind == "function_call":
+            call = {
+                "id": item["call_id"],
+                "type": "function",
+                "function": {"name": item["name"], "arguments": item.get("arguments") or "{}"},
+            }
+            last = messages[-1] if messages else None
+            if last is not None and last.get("role") == "assistant":
+                last.setdefault("tool_calls", []).append(call)
+                if not last.get("content"):
+                    last["content"] = None
+            else:
+                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        elif kind == "function_call_output":
+            messages.append(
+                {"role": "tool", "tool_call_id": item["call_id"], "content": item.get("output", "")}
+            )
     return messages

@@ -24,6 +24,8 @@ ProviderKind = Literal["openai", "azure", "openrouter", "ollama", "lmstudio", "c
 # "responses": OpenAI's Responses API; "chat_completions": every OpenAI-compatible
 # server; "chatkit": a ChatKit server whose protocol Kitdesk relays (chat/remote.py).
 WireApi = Literal["responses", "chat_completions", "chatkit"]
+# The wire APIs Kitdesk's own turn engine speaks to a model.
+ModelWireApi = Literal["responses", "chat_completions"]
 # How a model's thinking reaches us: Responses reasoning summaries, the Chat
 # Completions ``reasoning_content`` field (or ``<think>`` text), or not at all.
 Reasoning = Literal["summaries", "reasoning_content", "none"]

@@ -19,14 +19,14 @@ import os
 from dataclasses import dataclass
 
 from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
-from kitdesk.providers.kinds import KINDS, WireApi
+from kitdesk.providers.kinds import KINDS, ModelWireApi
 from kitdesk.settings import Provider, Settings
 
 REF_SEPARATOR = "::"
 OPENAI_BASE_URL = KINDS["openai"].default_base_url
 FALLBACK_OPENAI_MODEL = KINDS["openai"].default_model or ""
 
-__all__ = ["ProviderNotReady", "ProviderResolver", "ResolvedModel", "WireApi"]
+__all__ = ["ModelWireApi", "ProviderNotReady", "ProviderResolver", "ResolvedModel"]
 
 
 class ProviderNotReady(Exception):
@@ -41,7 +41,7 @@ class ResolvedModel:
     base_url: str
     api_key: str | None
     model: str
-    api: WireApi
+    api: ModelWireApi
     api_version: str | None = None
 
     def __repr__(self) -> str:  # never print the key
@@ -147,7 +147,7 @@ class ProviderResolver:
                 return self.resolve(make_ref(provider.id, self.model_for(provider) or ""))
         return self.resolve(None)  # raises, or answers with a provider that explains its refusal
 
-    def resolve(self, ref: str | None, *, allow_chatkit: bool = False) -> ResolvedModel:
+    def resolve(self, ref: str | None) -> ResolvedModel:
         provider_id, model = split_ref(ref) if ref else (None, "")
         providers = {p.id: p for p in all_providers(self.settings)}
         if provider_id is not None:
@@ -169,7 +169,8 @@ class ProviderResolver:
                     "No model provider is set up yet. Open Settings to add an API key "
                     "or a local server such as Ollama or LM Studio."
                 )
-        if provider.kind_info.is_chatkit and not allow_chatkit:
+        api = provider.kind_info.wire_api
+        if api == "chatkit":  # relayed by web/routes/chatkit_proxy.py, never answered here
             raise ProviderNotReady(
                 f"“{provider.name}” is a ChatKit server: it answers only in conversations "
                 "started on it. Start a new chat with it, or pick another model here."
@@ -192,6 +193,6 @@ class ProviderResolver:
             base_url=provider.base_url,
             api_key=key,
             model=model,
-            api=provider.kind_info.wire_api,
+            api=api,
             api_version=provider.api_version,
         )

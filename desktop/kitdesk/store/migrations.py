@@ -10,6 +10,12 @@ step: append a new one.
 
 Version 1: threads, items and attachments.
 Version 2: feedback, and full-text search over message text and thread titles.
+Version 3: branches: each item records the item it follows (``parent_id``) and
+whether it is on the thread's active path (``active``); existing threads
+become one branch, unchanged (see ``branches.py``).
+Version 4: token usage per answer (see ``usage.py``).
+
+Pre-migration copies are pruned like automatic backups: the newest 7 stay.
 """
 
 from __future__ import annotations
@@ -187,7 +193,48 @@ def _v2_feedback_and_search(db: sqlite3.Connection) -> None:
 
 Migration = Callable[[sqlite3.Connection], None]
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_feedback_and_search]
+
+def _v3_branches(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        ALTER TABLE items ADD COLUMN parent_id TEXT;
+        ALTER TABLE items ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        -- Every existing thread is one branch: each item follows the one before it.
+        UPDATE items SET parent_id = (
+            SELECT p.id FROM items AS p
+            WHERE p.thread_id = items.thread_id AND p.seq < items.seq
+            ORDER BY p.seq DESC LIMIT 1
+        );
+        -- Pages of the active path: a keyset range, whatever the branches.
+        CREATE INDEX items_active_path ON items (thread_id, seq) WHERE active = 1;
+        CREATE INDEX items_by_parent ON items (thread_id, parent_id);
+        """,
+    )
+
+
+def _v4_usage(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        -- No foreign key: what was spent stays counted when a thread is deleted.
+        CREATE TABLE usage (
+            thread_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            provider_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (thread_id, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX usage_by_time ON usage (created_at);
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_feedback_and_search, _v3_branches, _v4_usage]
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -212,6 +259,14 @@ def backup_database(db: sqlite3.Connection, backups_dir: Path, version: int) -> 
         raise
     copy.close()
     return target
+
+
+def _prune_pre_migration_copies(backups_dir: Path) -> None:
+    from kitdesk.transfer.retention import backups_to_prune, list_backups
+
+    for entry in backups_to_prune(list_backups(backups_dir)):
+        if entry.kind == "pre-migration":
+            entry.path.unlink(missing_ok=True)
 
 
 def migrate(db: sqlite3.Connection, backups_dir: Path) -> Path | None:
@@ -246,6 +301,7 @@ def migrate(db: sqlite3.Connection, backups_dir: Path) -> Path | None:
             ) from error
     if backup is not None:
         log.info("backed up schema version %s to %s before migrating", version, backup)
+        _prune_pre_migration_copies(backups_dir)
 
     for target, step in enumerate(MIGRATIONS[version:], start=version + 1):
         db.execute("BEGIN IMMEDIATE")

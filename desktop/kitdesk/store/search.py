@@ -47,6 +47,10 @@ class SearchHit(BaseModel):
     snippet: str
     # The thread's last activity (UTC).
     updated_at: datetime
+    # The message that matched (None for a title match), and whether it is on the
+    # thread's active branch: opening a hit on another branch switches to it first.
+    item_id: str | None = None
+    on_active_branch: bool = True
 
 
 def searchable_text(item: ThreadItem) -> str | None:

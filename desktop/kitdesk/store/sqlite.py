@@ -18,6 +18,10 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   assistant answered); ``items_fts`` and ``threads_fts`` are FTS5 indexes over
   it and over titles, kept in step by triggers so every write path, including
   the cascade of a thread delete, updates them in the same transaction.
+- ``items.parent_id`` and ``items.active``: edits and regenerations kept as
+  branches; pages walk the active path (``branches.py``).
+- ``usage``: token counts per answer (``usage.py``); import, export, backup
+  and restore run through ``transfers.py``.
 - ``attachments`` rows and files: see ``attachments.py``.
 - ``feedback`` holds thumbs up/down per item and cascades with the item.
 
@@ -49,10 +53,13 @@ from kitdesk.store.attachments import (
     MAX_ATTACHMENTS_PER_MESSAGE,
     AttachmentRecords,
 )
+from kitdesk.store.branches import BranchRecords, active_leaf, reattach_children
 from kitdesk.store.database import StoreClosedError, from_us, now_us, require_thread
 from kitdesk.store.migrations import SchemaError
 from kitdesk.store.search import SearchHit, parse_query, searchable_text
 from kitdesk.store.thread_search import search_threads
+from kitdesk.store.transfers import DataTransfers
+from kitdesk.store.usage import UsageRecords
 
 __all__ = [
     "ALLOWED_MIME_TYPES",
@@ -88,13 +95,16 @@ _THREADS_AFTER = {
     False: "SELECT id, data, updated_at FROM threads WHERE (updated_at, id) > (?, ?) "
     "ORDER BY updated_at ASC, id ASC LIMIT ?",
 }
+# Items pages walk the active path only (the partial index items_active_path).
 _ITEMS_FIRST = {
-    True: "SELECT id, data FROM items WHERE thread_id = ? ORDER BY seq DESC LIMIT ?",
-    False: "SELECT id, data FROM items WHERE thread_id = ? ORDER BY seq ASC LIMIT ?",
+    True: "SELECT id, data FROM items WHERE thread_id = ? AND active = 1 ORDER BY seq DESC LIMIT ?",
+    False: "SELECT id, data FROM items WHERE thread_id = ? AND active = 1 ORDER BY seq ASC LIMIT ?",
 }
 _ITEMS_AFTER = {
-    True: "SELECT id, data FROM items WHERE thread_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-    False: "SELECT id, data FROM items WHERE thread_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?",
+    True: "SELECT id, data FROM items WHERE thread_id = ? AND active = 1 AND seq < ? "
+    "ORDER BY seq DESC LIMIT ?",
+    False: "SELECT id, data FROM items WHERE thread_id = ? AND active = 1 AND seq > ? "
+    "ORDER BY seq ASC LIMIT ?",
 }
 
 
@@ -114,7 +124,14 @@ def _thread_json(thread: ThreadMetadata) -> str:
     return thread.model_dump_json(include=set(ThreadMetadata.model_fields))
 
 
-class SQLiteStore(AttachmentRecords, Store[RequestContext], AttachmentStore[RequestContext]):
+class SQLiteStore(
+    AttachmentRecords,
+    BranchRecords,
+    UsageRecords,
+    DataTransfers,
+    Store[RequestContext],
+    AttachmentStore[RequestContext],
+):
     """chatkit Store and AttachmentStore over one SQLite database file."""
 
     # ---- ids -----------------------------------------------------------------
@@ -203,10 +220,11 @@ class SQLiteStore(AttachmentRecords, Store[RequestContext], AttachmentStore[Requ
                     _THREADS_AFTER[descending], (cursor[0], cursor[1], limit + 1)
                 ).fetchall()
             page = rows[:limit]
+            has_more = len(rows) > limit
             return Page(
                 data=[_listed_thread(data, updated_at) for _, data, updated_at in page],
-                has_more=len(rows) > limit,
-                after=page[-1][0] if page else None,
+                has_more=has_more,
+                after=page[-1][0] if has_more else None,
             )
 
         return await self._run(work)
@@ -255,10 +273,11 @@ class SQLiteStore(AttachmentRecords, Store[RequestContext], AttachmentStore[Requ
             if not rows:
                 require_thread(db, thread_id)
             page = rows[:limit]
+            has_more = len(rows) > limit
             return Page(
                 data=[_item_adapter.validate_json(data) for _, data in page],
-                has_more=len(rows) > limit,
-                after=page[-1][0] if page else None,
+                has_more=has_more,
+                after=page[-1][0] if has_more else None,
             )
 
         return await self._run(work)
@@ -266,16 +285,16 @@ class SQLiteStore(AttachmentRecords, Store[RequestContext], AttachmentStore[Requ
     async def add_thread_item(
         self, thread_id: str, item: ThreadItem, context: RequestContext
     ) -> None:
-        """Append an item to a thread and bump the thread's last activity."""
+        """Append an item to the thread's active path and bump the thread's last activity."""
         row = (thread_id, item.id, item.type, item.model_dump_json(), searchable_text(item))
 
         def work(db: sqlite3.Connection) -> None:
             _touch_thread(db, thread_id)
             try:
                 db.execute(
-                    "INSERT INTO items (thread_id, id, type, data, search_text) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    row,
+                    "INSERT INTO items (thread_id, id, type, data, search_text, parent_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (*row, active_leaf(db, thread_id)),
                 )
             except sqlite3.IntegrityError as error:
                 raise DuplicateItemError(
@@ -285,20 +304,26 @@ class SQLiteStore(AttachmentRecords, Store[RequestContext], AttachmentStore[Requ
         await self._run_write(work)
 
     async def save_item(self, thread_id: str, item: ThreadItem, context: RequestContext) -> None:
-        """Insert or replace an item by id; a replaced item keeps its position."""
+        """Insert or replace an item by id; a replaced item keeps its place and branch,
+        a new one is appended to the active path."""
         row = (thread_id, item.id, item.type, item.model_dump_json(), searchable_text(item))
 
         def work(db: sqlite3.Connection) -> None:
             _touch_thread(db, thread_id)
+            exists = db.execute(
+                "SELECT 1 FROM items WHERE thread_id = ? AND id = ?", (thread_id, item.id)
+            ).fetchone()
+            parent = None if exists else active_leaf(db, thread_id)
             db.execute(
                 """
-                INSERT INTO items (thread_id, id, type, data, search_text) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO items (thread_id, id, type, data, search_text, parent_id)
+                VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (thread_id, id) DO UPDATE SET
                     type = excluded.type,
                     data = excluded.data,
                     search_text = excluded.search_text
                 """,
-                row,
+                (*row, parent),
             )
 
         await self._run_write(work)
@@ -327,6 +352,7 @@ class SQLiteStore(AttachmentRecords, Store[RequestContext], AttachmentStore[Requ
         """
 
         def work(db: sqlite3.Connection) -> None:
+            reattach_children(db, thread_id, item_id)
             db.execute("DELETE FROM items WHERE thread_id = ? AND id = ?", (thread_id, item_id))
 
         await self._run_write(work)

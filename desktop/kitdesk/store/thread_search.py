@@ -49,17 +49,21 @@ def search_threads(db: sqlite3.Connection, query: SearchQuery, limit: int) -> li
         "ORDER BY updated_at DESC, id DESC LIMIT ?",
         (json.dumps(sorted(thread_ids)), limit),
     ).fetchall()
-    texts = dict(
-        db.execute(
-            "SELECT seq, search_text FROM items WHERE seq IN (SELECT value FROM json_each(?))",
+    matched = {
+        seq: (text, item_id, bool(active))
+        for seq, text, item_id, active in db.execute(
+            "SELECT seq, search_text, id, active FROM items "
+            "WHERE seq IN (SELECT value FROM json_each(?))",
             (json.dumps([message_hits[row[0]] for row in threads if row[0] in message_hits]),),
-        ).fetchall()
-    )
+        )
+    }
     hits: list[SearchHit] = []
     for thread_id, title, updated_at in threads:
         seq = message_hits.get(thread_id)
+        item_id, on_active_branch = None, True
         if seq is not None:
-            snippet = snippet_html(texts.get(seq) or "", query)
+            text, item_id, on_active_branch = matched.get(seq, ("", None, True))
+            snippet = snippet_html(text or "", query)
         else:
             # A title-only hit: the title is the snippet, whole.
             snippet = snippet_html(title or "", query, words=None)
@@ -69,6 +73,8 @@ def search_threads(db: sqlite3.Connection, query: SearchQuery, limit: int) -> li
                 title=title,
                 snippet=snippet,
                 updated_at=from_us(updated_at),
+                item_id=item_id,
+                on_active_branch=on_active_branch,
             )
         )
     return hits

@@ -43,10 +43,12 @@ class ToolResult:
 
 
 def cap_output(text: str, limit: int = MAX_TOOL_OUTPUT_CHARS) -> str:
-    """Cut a tool's output to ``limit`` characters, saying so, so one tool cannot flood the context."""
+    """Cut a tool's output to ``limit`` characters, saying so (no flooding the context)."""
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n[Output cut: {len(text):,} characters, only the first {limit:,} kept.]"
+    return (
+        text[:limit] + f"\n[Output cut: {len(text):,} characters, only the first {limit:,} kept.]"
+    )
 
 
 class ToolBox(Protocol):

@@ -13,6 +13,8 @@ from fastapi import APIRouter
 from kitdesk.web.errors import install_error_handlers, readable_errors
 from kitdesk.web.routes import (
     attachments,
+    branches,
+    data,
     keys,
     kinds,
     models,
@@ -20,11 +22,25 @@ from kitdesk.web.routes import (
     search,
     settings,
     status,
+    usage,
     workflows,
 )
 from kitdesk.web.services import ApiServices
 
-ROUTERS = (status, settings, providers, kinds, keys, models, search, attachments, workflows)
+ROUTERS = (
+    status,
+    settings,
+    providers,
+    kinds,
+    keys,
+    models,
+    search,
+    attachments,
+    data,
+    usage,
+    branches,
+    workflows,
+)
 
 
 def build_api_router(services: ApiServices) -> APIRouter:

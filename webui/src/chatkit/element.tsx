@@ -15,6 +15,7 @@ import styles from "./styles.css?inline";
 import { App } from "./ui/App";
 import { ChatEnvContext, type ChatEnv } from "./ui/context";
 import { readHistoryPreference } from "./ui/preferences";
+import { adoptSheets } from "./sheets";
 
 let sharedSheet: CSSStyleSheet | null = null;
 
@@ -24,7 +25,7 @@ function adoptStyles(shadow: ShadowRoot): void {
       sharedSheet = new CSSStyleSheet();
       sharedSheet.replaceSync(styles);
     }
-    shadow.adoptedStyleSheets = [sharedSheet];
+    adoptSheets(shadow, sharedSheet);
   } catch {
     // Older engines: a <style> element (needs style-src 'unsafe-inline' under CSP).
     const style = document.createElement("style");

@@ -28,6 +28,7 @@ from chatkit.types import (
     ThreadsSyncCustomActionReq,
     ThreadsUpdateReq,
     UserMessageInput,
+    is_streaming_req,
 )
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -46,10 +47,8 @@ from kitdesk.web.responses import describe_validation_error, error_response
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.server import BUILD_FAILED_MESSAGE
 
-if TYPE_CHECKING:  # importing these pulls in the Agents SDK: not at start-up
-    from chatkit.server import StreamingResult
-
-    from kitdesk.chat.responder import KitdeskChatServer
+if TYPE_CHECKING:  # the chat service imports the openai client: not at start-up
+    from kitdesk.chat.service import ChatService
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def _error_frame(message: str, *, allow_retry: bool) -> bytes:
     return b"data: " + event.model_dump_json().encode() + b"\n\n"
 
 
-async def _guarded(stream: StreamingResult) -> AsyncIterator[bytes]:
+async def _guarded(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     """Relay the SDK's stream; any failure becomes a final, readable error event."""
     try:
         async for chunk in stream:
@@ -134,7 +133,7 @@ def _check_limits(request: ChatKitReq) -> Response | None:
     return None
 
 
-async def _check_message(message: UserMessageInput, server: KitdeskChatServer) -> Response | None:
+async def _check_message(message: UserMessageInput, server: ChatService) -> Response | None:
     """Refuse an empty or oversized message, or one naming unknown attachments, before a
     thread is created or anything is stored."""
     text = "".join(getattr(part, "text", "") for part in message.content)
@@ -168,12 +167,12 @@ async def _check_message(message: UserMessageInput, server: KitdeskChatServer) -
 
 
 def build_chatkit_router(
-    chat_server: concurrent.futures.Future[KitdeskChatServer],
+    chat_server: concurrent.futures.Future[ChatService],
     proxy: ChatKitProxy | None = None,
 ) -> APIRouter:
-    """The route is there from the start; the ChatKit server behind it (which
-    imports the Agents SDK) may still be being built: requests wait for it.
-    Requests that belong to a remote ChatKit server go to ``proxy`` first."""
+    """The route is there from the start; the chat service behind it may still be
+    being built: requests wait for it. Requests that belong to a remote ChatKit
+    server go to ``proxy`` first."""
     router = APIRouter()
 
     @router.post("/chatkit")
@@ -221,8 +220,14 @@ def build_chatkit_router(
         ):
             return refusal
 
+        if is_streaming_req(parsed):
+            return StreamingResponse(
+                _guarded(server.dispatcher.stream(parsed, context)),
+                media_type="text/event-stream",
+                headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+            )
         try:
-            result = await server.process_request(parsed, context)
+            body = await server.dispatcher.json(parsed, context)
         except NotFoundError:
             return error_response(404, "not_found", NOT_FOUND_MESSAGE)
         except (UserFacingError, ProviderNotReady) as exc:
@@ -243,15 +248,6 @@ def build_chatkit_router(
                 "invalid_request",
                 "Kitdesk could not do that with this conversation as it is now.",
             )
-
-        from chatkit.server import StreamingResult  # loaded with the server by now
-
-        if isinstance(result, StreamingResult):
-            return StreamingResponse(
-                _guarded(result),
-                media_type="text/event-stream",
-                headers={"cache-control": "no-store", "x-accel-buffering": "no"},
-            )
-        return Response(content=result.json, media_type="application/json")
+        return Response(content=body, media_type="application/json")
 
     return router

@@ -9,6 +9,8 @@
  */
 import { Marked, Renderer, type Token, type Tokens, type TokensList } from "marked";
 import { highlightCode } from "./highlight";
+import { isLoaded } from "./lazy";
+import { mathExtension, mayHoldMath } from "./math";
 import { escapeHtml, sanitizeHtml, type SanitizeContext } from "./sanitize";
 
 export interface MarkdownLabels {
@@ -17,6 +19,11 @@ export interface MarkdownLabels {
   /** Its visible text, when shorter than the name ("Copy"). */
   copyCodeText?: string;
   codeLanguageFallback: string;
+  /** The code/diagram and code/preview toggles ("Code", "Diagram", "Preview", their group). */
+  viewCode?: string;
+  viewDiagram?: string;
+  viewPreview?: string;
+  viewGroup?: string;
 }
 
 export interface RenderedBlock {
@@ -29,39 +36,82 @@ const LANG_NAME = /^[\w+#.-]{1,32}$/;
 /** A growing code block longer than this is highlighted once it is complete. */
 const LIVE_HIGHLIGHT_LIMIT = 4000;
 
-function createMarked(labels: MarkdownLabels, highlight = true): Marked {
+/**
+ * How much a Marked instance renders: `full` for finished blocks; `live` for
+ * the block still streaming (maths as source, diagrams and previews as plain
+ * code, drawn once the block is complete); `plain` also skips highlighting.
+ */
+type Mode = "full" | "live" | "plain";
+
+function viewToggle(labels: MarkdownLabels, other: "diagram" | "preview", shown: "code" | "diagram"): string {
+  const otherLabel = other === "diagram" ? (labels.viewDiagram ?? "Diagram") : (labels.viewPreview ?? "Preview");
+  const button = (view: string, label: string, pressed: boolean): string =>
+    `<button type="button" class="ck-view" data-ck-view="${view}" aria-pressed="${pressed}">${escapeHtml(label)}</button>`;
+  return (
+    `<span class="ck-view-toggle" role="group" aria-label="${escapeHtml(labels.viewGroup ?? "View")}">` +
+    button("code", labels.viewCode ?? "Code", shown === "code") +
+    button(other, otherLabel, shown !== "code") +
+    `</span>`
+  );
+}
+
+function createMarked(labels: MarkdownLabels, mode: Mode = "full"): Marked {
   const renderer = new Renderer();
   renderer.html = ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text);
   renderer.code = ({ text, lang }: Tokens.Code) => {
     const name = (lang ?? "").trim().split(/\s+/)[0] ?? "";
     const safeLang = LANG_NAME.test(name) ? name.toLowerCase() : "";
     const code = text.replace(/\n$/, "");
-    const body = highlight ? highlightCode(code, safeLang) : escapeHtml(code);
+    const body = mode !== "plain" ? highlightCode(code, safeLang) : escapeHtml(code);
     const label = escapeHtml(safeLang || labels.codeLanguageFallback);
     const langClass = safeLang ? ` language-${escapeHtml(safeLang)}` : "";
-    return (
-      `<div class="ck-code"><div class="ck-code-head"><span class="ck-code-lang">${label}</span>` +
+    const copy =
       `<button type="button" class="ck-copy" data-ck-copy="" aria-label="${escapeHtml(labels.copyCode)}">` +
-      `${escapeHtml(labels.copyCodeText ?? labels.copyCode)}</button></div>` +
-      `<pre><code class="hljs${langClass}">${body}</code></pre></div>`
-    );
+      `${escapeHtml(labels.copyCodeText ?? labels.copyCode)}</button>`;
+    const pre = `<pre><code class="hljs${langClass}">${body}</code></pre>`;
+    if (mode === "full" && safeLang === "mermaid") {
+      // Drawn by the Markdown component once mermaid has loaded; the code shows until then.
+      return (
+        `<div class="ck-code ck-diagram" data-ck-diagram=""><div class="ck-code-head"><span class="ck-code-lang">${label}</span>` +
+        `${viewToggle(labels, "diagram", "code")}${copy}</div>` +
+        `<div class="ck-diagram-view" data-ck-diagram-view="" hidden=""></div>${pre}</div>`
+      );
+    }
+    if (mode === "full" && (safeLang === "html" || safeLang === "svg")) {
+      return (
+        `<div class="ck-code ck-previewable" data-ck-preview="${safeLang}"><div class="ck-code-head"><span class="ck-code-lang">${label}</span>` +
+        `${viewToggle(labels, "preview", "code")}${copy}</div>${pre}</div>`
+      );
+    }
+    return `<div class="ck-code"><div class="ck-code-head"><span class="ck-code-lang">${label}</span>${copy}</div>${pre}</div>`;
   };
   renderer.table = function (token: Tokens.Table) {
     // Wide tables scroll inside their own box instead of widening the column.
     return `<div class="ck-table">${Renderer.prototype.table.call(this, token)}</div>`;
   };
-  return new Marked({ gfm: true, breaks: false, renderer });
+  const marked = new Marked({ gfm: true, breaks: false, renderer });
+  marked.use(mathExtension(mode === "full" ? "render" : "source"));
+  return marked;
+}
+
+/** A streaming block that renders differently once complete (maths, diagrams, previews). */
+function finishesDifferently(token: Token): boolean {
+  if (token.type === "code") return /^(?:mermaid|html|svg)\b/i.test((token as Tokens.Code).lang ?? "");
+  return mayHoldMath(token.raw);
 }
 
 export class IncrementalMarkdown {
   private readonly marked: Marked;
+  private readonly liveMarked: Marked;
   private readonly plainMarked: Marked;
   private cache = new Map<string, string>();
   private nextCache = new Map<string, string>();
+  private katexLoaded = isLoaded("katex");
 
   constructor(labels: MarkdownLabels, private readonly ctx: SanitizeContext = {}) {
     this.marked = createMarked(labels);
-    this.plainMarked = createMarked(labels, false);
+    this.liveMarked = createMarked(labels, "live");
+    this.plainMarked = createMarked(labels, "plain");
   }
 
   private renderToken(token: Token, links: TokensList["links"], marked: Marked = this.marked): string {
@@ -75,6 +125,11 @@ export class IncrementalMarkdown {
    * same text reuse every block that did not change.
    */
   render(text: string, live = false): RenderedBlock[] {
+    if (this.katexLoaded !== isLoaded("katex")) {
+      // Blocks rendered before KaTeX arrived show maths as source: render them again.
+      this.katexLoaded = isLoaded("katex");
+      this.cache.clear();
+    }
     const tokens = this.marked.lexer(text);
     const links = tokens.links;
     const hasLinks = Object.keys(links).length > 0;
@@ -85,10 +140,16 @@ export class IncrementalMarkdown {
       if (token.type === "space" || token.type === "def") continue;
       // While streaming, re-highlighting a long growing code block every
       // frame would cost more than a frame: show it plain until it is done.
-      const plain = live && index === last && token.type === "code" && token.text.length > LIVE_HIGHLIGHT_LIMIT;
-      const key = `${plain ? "\u0001" : ""}${linkKey ? `${token.raw}\u0000${linkKey}` : token.raw}`;
+      const growing = live && index === last;
+      const plain = growing && token.type === "code" && token.text.length > LIVE_HIGHLIGHT_LIMIT;
+      // Maths, diagrams and previews render once their block is complete.
+      const partial = growing && !plain && finishesDifferently(token);
+      const prefix = plain ? "\u0001" : partial ? "\u0003" : "";
+      const key = `${prefix}${linkKey ? `${token.raw}\u0000${linkKey}` : token.raw}`;
       let html = this.cache.get(key) ?? this.nextCache.get(key);
-      if (html === undefined) html = this.renderToken(token, links, plain ? this.plainMarked : this.marked);
+      if (html === undefined) {
+        html = this.renderToken(token, links, plain ? this.plainMarked : partial ? this.liveMarked : this.marked);
+      }
       this.nextCache.set(key, html);
       // Blocks only ever grow at the end, so the position is a stable key.
       blocks.push({ key: `${blocks.length}`, html });
@@ -127,7 +188,7 @@ const finished = new Map<string, string>();
 const engines = new Map<string, IncrementalMarkdown>();
 
 export function renderFinishedMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
-  const ctxKey = `${labels.copyCode}\u0001${labels.copyCodeText ?? ""}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
+  const ctxKey = `${isLoaded("katex") ? "k" : ""}\u0001${labels.viewCode ?? ""}\u0001${labels.copyCode}\u0001${labels.copyCodeText ?? ""}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
   const key = `${ctxKey}\u0002${text}`;
   const hit = finished.get(key);
   if (hit !== undefined) {

@@ -4,7 +4,8 @@
  * publishes immutable snapshots (for useSyncExternalStore) plus chatkit.*
  * events through the `emit` callback the element gives it.
  */
-import type { Attachment as PublicAttachment, ChatKitOptions, UserMessageContent as PublicContent } from "@openai/chatkit";
+import type { Attachment as PublicAttachment, ChatKitOptions, Entity, UserMessageContent as PublicContent } from "@openai/chatkit";
+import { contentWithTags, insertMention, textAndTags, type Mention } from "./entities";
 import { makeTranslator, type Translate } from "../locale";
 import { ChatKitClient, ChatKitRequestError, isAbortError, type ApiConfig } from "../protocol/client";
 import type {
@@ -35,6 +36,15 @@ import {
 } from "./thread";
 import { fileAccepted, maxSizeFor } from "./attachments";
 import { messageOf } from "./errors";
+import {
+  actionForWire,
+  actionRoute,
+  loadingScope,
+  type ActionOrigin,
+  type PendingWidgetAction,
+  type SyncActionResponse,
+  type WidgetActionConfig,
+} from "./widgetActions";
 import { ComposerUploads, type ComposerAttachment } from "./uploads";
 import { markdownToSpeech } from "./speech";
 import { browserMediaAccess, Dictation, insertDictated, type DictationState, type MediaAccess } from "./dictation";
@@ -85,6 +95,8 @@ export interface ComposerState {
   focusToken: number;
   /** With a focusToken bump: where to put the caret (after dictated text). */
   caretAt?: number | null;
+  /** Entities tagged with `@` (their `@Title` is in the text); sent as input_tag parts. */
+  tags: Entity[];
 }
 
 export interface ChatState {
@@ -101,6 +113,8 @@ export interface ChatState {
   announcement: string;
   /** Failed send that never reached the server; Retry resends it. */
   unsentInput: { op: StreamingOp; params: Record<string, unknown> } | null;
+  /** Widget actions still running, by widget item id (their loading state). */
+  pendingActions: Readonly<Record<string, PendingWidgetAction>>;
 }
 
 const THREAD_PAGE = 30;
@@ -117,11 +131,12 @@ function initialState(): ChatState {
     responding: false,
     history: { open: false, threads: [], after: null, hasMore: false, loading: false, loaded: false, error: null },
     search: { query: "", results: null, loading: false, source: null },
-    composer: { text: "", attachments: [], modelId: null, toolId: null, reply: null, error: null, focusToken: 0 },
+    composer: { text: "", attachments: [], modelId: null, toolId: null, reply: null, error: null, focusToken: 0, tags: [] },
     dictation: { phase: "idle", startedAt: null },
     feedback: {},
     announcement: "",
     unsentInput: null,
+    pendingActions: {},
   };
 }
 
@@ -261,6 +276,16 @@ export class ChatController {
 
   private log(name: string, data?: Record<string, unknown>): void {
     this.emit("chatkit.log", { name, data });
+  }
+
+  /** A chatkit.log entry from the UI. */
+  logEvent(name: string, data?: Record<string, unknown>): void {
+    this.log(name, data);
+  }
+
+  /** A page callback (entities, previews) failed: chatkit.error, nothing else breaks. */
+  reportPageError(error: unknown): void {
+    this.reportError(error);
   }
 
   private reportError(error: unknown): void {
@@ -700,6 +725,8 @@ export class ChatController {
       this.reportError(error);
     }
     this.log("client_tool.output", { name: call.name });
+    // The server marks the call completed in its store without streaming it: do the same here.
+    this.setView(applyEvents(this.state.view, [{ type: "thread.item.replaced", item: { ...call, status: "completed", output: result ?? {} } }]));
     await this.runStream("threads.add_client_tool_output", { thread_id: threadId, result: result ?? {} });
   }
 
@@ -777,7 +804,7 @@ export class ChatController {
     const tools = this.state.options?.composer?.tools ?? [];
     const tool = tools.find((t) => t.id === composer.toolId);
     const input: UserMessageInput = {
-      content: [{ type: "input_text", text: composer.text.replace(/\s+$/, "") }],
+      content: contentWithTags(composer.text.replace(/\s+$/, ""), composer.tags),
       attachments: ready.map((a) => a.attachment!.id),
       quoted_text: composer.reply,
       inference_options: {
@@ -786,7 +813,7 @@ export class ChatController {
       },
     };
     const keepTool = tool?.persistent ? composer.toolId : null;
-    this.setComposer({ text: "", attachments: [], reply: null, error: null, toolId: keepTool });
+    this.setComposer({ text: "", attachments: [], reply: null, error: null, toolId: keepTool, tags: [] });
     if (keepTool !== composer.toolId) this.emit("chatkit.tool.change", { toolId: keepTool });
     await this.submit(input, ready.map((a) => a.attachment!));
     return true;
@@ -814,6 +841,59 @@ export class ChatController {
     if (this.state.responding) throw new Error("A response is still streaming.");
     this.log("widget.action", { type: action.type });
     await this.runStream("threads.custom_action", { thread_id: threadId, item_id: itemId ?? null, action });
+  }
+
+  /**
+   * A person triggered a widget action: route it (page handler, sync JSON
+   * call or stream) and keep the widget's loading state while it runs.
+   * Failures become a chatkit.error; the widget is usable again after.
+   */
+  async runWidgetAction(
+    action: WidgetActionConfig,
+    itemId: string,
+    origin: ActionOrigin,
+    formValues?: Record<string, unknown>,
+  ): Promise<void> {
+    if (this.state.pendingActions[itemId]) return;
+    const item = this.state.view.items.find((candidate) => candidate.id === itemId);
+    const wire = actionForWire(action, formValues);
+    const scope = loadingScope(action, origin);
+    if (scope) this.set({ pendingActions: { ...this.state.pendingActions, [itemId]: { itemId, scope, key: origin.key } } });
+    try {
+      const route = actionRoute(action);
+      if (route === "client") {
+        const handler = this.state.options?.widgets?.onAction;
+        if (!handler) throw new Error(`No widgets.onAction handler for the client action "${action.type}".`);
+        if (!item || item.type !== "widget") throw new Error("The widget that sent this action is gone.");
+        this.log("widget.action", { type: action.type, handler: "client" });
+        await handler(wire, { id: item.id, widget: item.widget });
+      } else if (route === "sync") {
+        await this.sendSyncCustomAction(wire, itemId);
+      } else {
+        await this.sendCustomAction(wire, itemId);
+      }
+    } catch (error) {
+      this.reportError(error);
+    } finally {
+      const { [itemId]: _done, ...rest } = this.state.pendingActions;
+      void _done;
+      if (scope) this.set({ pendingActions: rest });
+    }
+  }
+
+  /** threads.sync_custom_action: one JSON answer whose `updated_item` replaces the widget item. */
+  async sendSyncCustomAction(action: { type: string; payload?: Record<string, unknown> }, itemId?: string): Promise<void> {
+    const threadId = this.state.view.thread?.id;
+    if (!threadId || !this.state.view.thread?.created_at) throw new Error("There is no open thread to send the action to.");
+    this.log("widget.action", { type: action.type, handler: "sync" });
+    const answer = await this.client.request<SyncActionResponse>("threads.sync_custom_action", {
+      thread_id: threadId,
+      item_id: itemId ?? null,
+      action,
+    });
+    if (answer?.updated_item && this.state.view.thread?.id === threadId) {
+      this.setView(applyEvents(this.state.view, [{ type: "thread.item.replaced", item: answer.updated_item }]));
+    }
   }
 
   /** Answer (or skip) a structured_input item; the server replaces it and continues. */
@@ -863,6 +943,20 @@ export class ChatController {
     this.setComposer({ text });
   }
 
+  /** The person picked an entity for the `@query` they were typing. */
+  chooseTag(mention: Mention, entity: Entity): void {
+    const { text, caret } = insertMention(this.state.composer.text, mention, entity);
+    const tags = [...this.state.composer.tags.filter((tag) => tag.id !== entity.id), entity];
+    this.setComposer({ text, tags, caretAt: caret, focusToken: this.state.composer.focusToken + 1 });
+    this.log("composer.tag", { id: entity.id });
+  }
+
+  /** Drop part of the draft (a `/command` that ran), caret where it was. */
+  removeComposerRange(start: number, end: number): void {
+    const text = this.state.composer.text;
+    this.setComposer({ text: text.slice(0, start) + text.slice(end), caretAt: start, focusToken: this.state.composer.focusToken + 1 });
+  }
+
   focusComposer(): void {
     this.setComposer({ focusToken: this.state.composer.focusToken + 1, caretAt: null });
   }
@@ -892,8 +986,14 @@ export class ChatController {
     selectedModelId?: string;
   }): Promise<void> {
     const patch: Partial<ComposerState> = {};
-    if (params.text !== undefined) patch.text = params.text;
-    else if (params.content) patch.text = params.content.map((c) => c.text).join("");
+    if (params.text !== undefined) {
+      patch.text = params.text;
+      patch.tags = [];
+    } else if (params.content) {
+      const { text, tags } = textAndTags(params.content as UserMessageContent[]);
+      patch.text = text;
+      patch.tags = tags;
+    }
     if (params.reply !== undefined) patch.reply = params.reply || null;
     if (params.attachments) {
       patch.attachments = params.attachments.map((a) => ({

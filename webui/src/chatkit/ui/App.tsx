@@ -7,7 +7,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperti
 import type { UserMessageContent } from "@openai/chatkit";
 import { iconLabel } from "../locale";
 import { loadFontSources, requestedScheme, themeVariables, type Scheme } from "../theme";
-import { useChatState, useEnv } from "./context";
+import { SchemeContext, useChatState, useEnv } from "./context";
 import { plainTitle } from "../render/plaintext";
 import { TITLE_MAX_LENGTH } from "../state/controller";
 import { modelRefLabel, threadModel } from "../state/thread";
@@ -236,51 +236,53 @@ export function App({ onRendered }: { onRendered: () => void }): ReactElement {
   const showStart = !hasThread && itemCount === 0;
 
   return (
-    <div
-      ref={rootRef}
-      className={`ck-root ck-${scheme}${narrow ? " ck-narrow" : ""}`}
-      data-color-scheme={scheme}
-      style={vars as CSSProperties}
-      onKeyDown={(event) => {
-        if (event.key === "Escape" && responding) {
-          controller.cancel();
-        } else if (event.key === "Escape" && narrow && historyOpen) {
-          controller.hideHistory();
-        }
-      }}
-    >
-      {historyEnabled && historyOpen ? (
-        <>
-          {narrow ? <div className="ck-backdrop" onClick={() => controller.hideHistory()} aria-hidden="true" /> : null}
-          <History overlay={narrow} />
-        </>
-      ) : null}
-      <main className="ck-main" aria-label={options?.frameTitle ?? t("chat.title")}>
-        <Header narrow={narrow} />
-        {threadError ? (
-          <div className="ck-center" role="alert">
-            <Icon name="alert" size={24} />
-            <p>{t("thread.errorLoad")}</p>
-            <p className="ck-muted">{threadError}</p>
-            <button type="button" className="ck-btn ck-btn-secondary" onClick={() => void controller.setThreadId(null)}>
-              {t("header.newChat")}
-            </button>
-          </div>
-        ) : loadingThread ? (
-          <div className="ck-center" role="status">
-            <span className="ck-spinner" aria-hidden="true" />
-            <span>{t("thread.loading")}</span>
-          </div>
-        ) : showStart ? (
-          <StartScreen />
-        ) : (
-          <ThreadPane scheme={scheme} />
-        )}
-        <Composer />
-      </main>
-      <div className="ck-sr-only" aria-live="polite" aria-atomic="true">
-        {announcement}
+    <SchemeContext.Provider value={scheme}>
+      <div
+        ref={rootRef}
+        className={`ck-root ck-${scheme}${narrow ? " ck-narrow" : ""}`}
+        data-color-scheme={scheme}
+        style={vars as CSSProperties}
+        onKeyDown={(event) => {
+          if (event.key === "Escape" && responding) {
+            controller.cancel();
+          } else if (event.key === "Escape" && narrow && historyOpen) {
+            controller.hideHistory();
+          }
+        }}
+      >
+        {historyEnabled && historyOpen ? (
+          <>
+            {narrow ? <div className="ck-backdrop" onClick={() => controller.hideHistory()} aria-hidden="true" /> : null}
+            <History overlay={narrow} />
+          </>
+        ) : null}
+        <main className="ck-main" aria-label={options?.frameTitle ?? t("chat.title")}>
+          <Header narrow={narrow} />
+          {threadError ? (
+            <div className="ck-center" role="alert">
+              <Icon name="alert" size={24} />
+              <p>{t("thread.errorLoad")}</p>
+              <p className="ck-muted">{threadError}</p>
+              <button type="button" className="ck-btn ck-btn-secondary" onClick={() => void controller.setThreadId(null)}>
+                {t("header.newChat")}
+              </button>
+            </div>
+          ) : loadingThread ? (
+            <div className="ck-center" role="status">
+              <span className="ck-spinner" aria-hidden="true" />
+              <span>{t("thread.loading")}</span>
+            </div>
+          ) : showStart ? (
+            <StartScreen />
+          ) : (
+            <ThreadPane scheme={scheme} />
+          )}
+          <Composer />
+        </main>
+        <div className="ck-sr-only" aria-live="polite" aria-atomic="true">
+          {announcement}
+        </div>
       </div>
-    </div>
+    </SchemeContext.Provider>
   );
 }

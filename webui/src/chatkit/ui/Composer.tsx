@@ -13,6 +13,7 @@ import { Icon } from "./icons";
 import { Markdown } from "./Markdown";
 import { Menu } from "./Menu";
 import { DictationButton, DictationStatus } from "./Dictation";
+import { useCommandMenu, useTagSearch } from "./TagPicker";
 
 function acceptAttribute(accept: Record<string, string[]> | undefined): string | undefined {
   if (!accept) return undefined;
@@ -60,6 +61,10 @@ export function Composer(): ReactElement {
   const textareaRef = useRef<HTMLTextAreaElement | null>(null);
   const fileRef = useRef<HTMLInputElement | null>(null);
   const composing = useRef(false);
+  const tagSearch = useTagSearch(textareaRef);
+  const commandMenu = useCommandMenu(textareaRef);
+  const openPicker = tagSearch.open ? tagSearch : commandMenu.open ? commandMenu : null;
+  const pickerEnabled = tagSearch.enabled || commandMenu.enabled;
   const [dragging, setDragging] = useState(false);
   const dictationPhase = useChatState((s) => s.dictation.phase);
   const listening = dictationPhase === "recording" || dictationPhase === "starting";
@@ -122,6 +127,7 @@ export function Composer(): ReactElement {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (!composing.current && (tagSearch.onKeyDown(event) || commandMenu.onKeyDown(event))) return;
     if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
       // keyCode 229: some IMEs report Enter that way before compositionend.
       if (composing.current || event.nativeEvent.isComposing || event.keyCode === 229) return;
@@ -200,8 +206,18 @@ export function Composer(): ReactElement {
           placeholder={placeholder}
           aria-label={t("composer.label")}
           disabled={Boolean(blocked)}
-          onChange={(event) => controller.setComposerText(event.target.value)}
+          onChange={(event) => {
+            controller.setComposerText(event.target.value);
+            tagSearch.update();
+            commandMenu.update();
+          }}
+          onSelect={() => {
+            tagSearch.update();
+            commandMenu.update();
+          }}
           onKeyDown={onKeyDown}
+          {...(pickerEnabled ? { role: "combobox", "aria-autocomplete": "list" as const, "aria-expanded": openPicker !== null } : {})}
+          {...(openPicker ? openPicker.activeProps : {})}
           onCompositionStart={() => {
             composing.current = true;
           }}
@@ -230,6 +246,13 @@ export function Composer(): ReactElement {
                   }}
                 />
               </>
+            ) : null}
+            {tagSearch.enabled && options?.entities?.showComposerMenu ? (
+              <button type="button" className="ck-icon-btn" aria-label={t("composer.mention")} title={t("composer.mention")} disabled={Boolean(blocked)} onClick={tagSearch.start}>
+                <span className="ck-tag-at" aria-hidden="true">
+                  @
+                </span>
+              </button>
             ) : null}
             {dictationEnabled ? <DictationButton disabled={Boolean(blocked)} readCaret={readCaret} /> : null}
             {dictationEnabled ? <DictationStatus /> : null}
@@ -313,6 +336,8 @@ export function Composer(): ReactElement {
           </div>
         </div>
       </form>
+      {tagSearch.picker}
+      {commandMenu.picker}
       {composer.error ? (
         <p className="ck-composer-error" role="alert">
           {composer.error}

@@ -1,11 +1,39 @@
 /**
  * Renders markdown as sanitized HTML blocks. Each block is memoized by its
  * HTML, so while an answer streams only the growing last block touches the
- * DOM. Copy buttons in code blocks are handled by one delegated listener.
+ * DOM. Copy buttons and the code/diagram/preview toggles in code blocks are
+ * handled by one delegated listener; diagrams are drawn once the answer has
+ * finished streaming (a Mermaid render is one long task).
  */
-import { memo, useCallback, useMemo, useState, type MouseEvent, type ReactElement } from "react";
+import {
+  memo,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type MouseEvent,
+  type ReactElement,
+} from "react";
+import { drawDiagrams, toggleView } from "./richBlocks";
+import { loadedVersion, subscribeLoaded } from "../render/lazy";
 import { IncrementalMarkdown, renderFinishedMarkdown, type RenderedBlock } from "../render/markdown";
-import { copyText, useEnv } from "./context";
+import { DEEPLINK } from "../render/sanitize";
+import { copyText, SchemeContext, useEnv } from "./context";
+
+/** `chatkit-link://name?k=v` -> the chatkit.deeplink detail `{name, data}`. */
+export function deeplinkDetail(href: string): { name: string; data?: Record<string, unknown> } {
+  try {
+    const url = new URL(href);
+    const name = decodeURIComponent(url.host + url.pathname).replace(/^\/+|\/+$/g, "");
+    const data = Object.fromEntries(url.searchParams.entries());
+    return Object.keys(data).length ? { name, data } : { name };
+  } catch {
+    return { name: href.replace(DEEPLINK, "") };
+  }
+}
 
 const Block = memo(function Block({ html }: { html: string }): ReactElement {
   return <div className="ck-md-block" dangerouslySetInnerHTML={{ __html: html }} />;
@@ -24,8 +52,20 @@ export function Markdown({
 }): ReactElement {
   const { t, host } = useEnv();
   const domainsKey = (imageDomains ?? []).join(",");
+  const scheme = useContext(SchemeContext);
+  // KaTeX and the other on-demand renderers re-render their messages when they arrive.
+  const loaded = useSyncExternalStore(subscribeLoaded, loadedVersion, loadedVersion);
+  const rootRef = useRef<HTMLDivElement | null>(null);
   const labels = useMemo(
-    () => ({ copyCode: t("message.copyCode"), copyCodeText: t("message.copyCodeShort"), codeLanguageFallback: t("message.codeFallback") }),
+    () => ({
+      copyCode: t("message.copyCode"),
+      copyCodeText: t("message.copyCodeShort"),
+      codeLanguageFallback: t("message.codeFallback"),
+      viewCode: t("message.viewCode"),
+      viewDiagram: t("message.viewDiagram"),
+      viewPreview: t("message.viewPreview"),
+      viewGroup: t("message.viewGroup"),
+    }),
     [t],
   );
   const blockedImageLabel = t("message.imageBlocked");
@@ -42,11 +82,22 @@ export function Markdown({
   const engine = useMemo(() => (streamed ? new IncrementalMarkdown(labels, ctx) : null), [streamed, labels, ctx]);
   const blocks = useMemo<RenderedBlock[]>(
     () => (engine ? engine.render(text, streaming) : [{ key: "all", html: renderFinishedMarkdown(text, labels, ctx) }]),
-    [engine, text, streaming, labels, ctx],
+    // `loaded` changes the output of the render functions (maths once KaTeX is here).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [engine, text, streaming, labels, ctx, loaded],
   );
+  useEffect(() => {
+    if (streaming || !rootRef.current) return;
+    drawDiagrams(rootRef.current, scheme, t);
+  }, [blocks, streaming, scheme, t]);
   const onClick = useCallback(
     (event: MouseEvent<HTMLDivElement>) => {
       const target = event.target as Element;
+      const view = target.closest<HTMLButtonElement>("button[data-ck-view]");
+      if (view) {
+        toggleView(view, scheme, t);
+        return;
+      }
       const button = target.closest("button[data-ck-copy]");
       if (button) {
         const code = button.closest(".ck-code")?.querySelector("pre code")?.textContent ?? "";
@@ -64,6 +115,12 @@ export function Markdown({
         return;
       }
       const link = target.closest("a[href]");
+      const href = link?.getAttribute("href") ?? "";
+      if (link && DEEPLINK.test(href)) {
+        event.preventDefault();
+        host.dispatchEvent(new CustomEvent("chatkit.deeplink", { detail: deeplinkDetail(href) }));
+        return;
+      }
       if (link) {
         // Links open outside the app (target=_blank); tell the host first so a
         // desktop shell can route it to the system browser.
@@ -72,10 +129,10 @@ export function Markdown({
         );
       }
     },
-    [t, host],
+    [t, host, scheme],
   );
   return (
-    <div className={`ck-md${streaming ? " ck-streaming" : ""}${className ? ` ${className}` : ""}`} onClick={onClick}>
+    <div ref={rootRef} className={`ck-md${streaming ? " ck-streaming" : ""}${className ? ` ${className}` : ""}`} onClick={onClick}>
       {blocks.map((block) => (
         <Block key={block.key} html={block.html} />
       ))}

@@ -8,7 +8,6 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
 import type { FeedbackKind, ThreadItem } from "../protocol/types";
 import { assistantText, type ThreadView } from "../state/thread";
-import type { WidgetAction, WidgetEnv } from "../widgets/Widget";
 import { copyText, useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import {
@@ -21,6 +20,7 @@ import {
   UserMessage,
   WidgetItemView,
   WorkflowView,
+  type ThreadWidgetEnv,
 } from "./items";
 import { Markdown } from "./Markdown";
 
@@ -142,7 +142,7 @@ const ItemView = memo(function ItemView({
   item: ThreadItem;
   streaming: boolean;
   imageDomains: readonly string[] | null;
-  widgetEnv: WidgetEnv;
+  widgetEnv: ThreadWidgetEnv;
 }): ReactElement | null {
   switch (item.type) {
     case "user_message":
@@ -156,7 +156,7 @@ const ItemView = memo(function ItemView({
     case "client_tool_call":
       return <ToolCallView item={item} />;
     case "generated_image":
-      return <GeneratedImageView item={item} />;
+      return <GeneratedImageView item={item} imageDomains={imageDomains} />;
     case "widget":
       return <WidgetItemView item={item} env={widgetEnv} />;
     case "structured_input":
@@ -228,24 +228,15 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
   const imageDomains = view.thread?.allowed_image_domains ?? null;
   const autoScroll = options?.thread?.autoScroll !== false;
 
-  const widgetEnv = useMemo<WidgetEnv>(
+  const widgetEnv = useMemo<ThreadWidgetEnv>(
     () => ({
       scheme,
       imageDomains,
       busy: responding,
       blockedImageLabel: t("message.imageBlocked"),
-      onAction: (action: WidgetAction, formValues?: Record<string, unknown>, itemId?: string) => {
-        const payload = formValues ? { ...(action.payload ?? {}), ...formValues } : action.payload;
-        const full = { type: action.type, ...(payload ? { payload } : {}) };
-        const widgetItem = controller.getState().view.items.find((item) => item.id === itemId);
-        if (action.handler === "client" && options?.widgets?.onAction) {
-          if (widgetItem && widgetItem.type === "widget") void options.widgets.onAction(full, { id: widgetItem.id, widget: widgetItem.widget });
-          return;
-        }
-        void controller.sendCustomAction(full, widgetItem?.id).catch(() => undefined);
-      },
+      clearLabel: t("widget.clear"),
     }),
-    [scheme, imageDomains, responding, controller, options, t],
+    [scheme, imageDomains, responding, t],
   );
 
   const virtualizer = useVirtualizer({

@@ -11,6 +11,13 @@ export interface ChatEnv {
 
 export const ChatEnvContext = createContext<ChatEnv | null>(null);
 
+/** The colour scheme in effect (diagrams and widgets pick their colours with it). */
+export const SchemeContext = createContext<"light" | "dark">("light");
+
+export function useScheme(): "light" | "dark" {
+  return useContext(SchemeContext);
+}
+
 export function useEnv(): ChatEnv {
   const env = useContext(ChatEnvContext);
   if (!env) throw new Error("ChatKit UI used outside its element");

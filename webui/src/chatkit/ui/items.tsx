@@ -18,13 +18,15 @@ import type {
 } from "../protocol/types";
 import { isAllowedImageSource } from "../render/sanitize";
 import { WidgetRoot, type WidgetEnv } from "../widgets/Widget";
-import { useEnv } from "./context";
+import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import { Markdown } from "./Markdown";
+import { EntityTag } from "./EntityTag";
+import { entityOfTag } from "../state/entities";
 
 export const UserMessage = memo(function UserMessage({ item }: { item: UserMessageItem }): ReactElement {
   const { t } = useEnv();
-  const text = item.content.map((part) => (part.type === "input_tag" ? `@${part.text}` : part.text)).join("");
+  const hasText = item.content.some((part) => part.text);
   return (
     <div className="ck-user">
       <h3 className="ck-sr-only">{t("message.you")}</h3>
@@ -47,7 +49,19 @@ export const UserMessage = memo(function UserMessage({ item }: { item: UserMessa
           )}
         </div>
       ) : null}
-      {text ? <div className="ck-bubble">{text}</div> : null}
+      {hasText ? (
+        <div className="ck-bubble">
+          {item.content.map((part, index) =>
+            part.type === "input_tag" ? (
+              <EntityTag key={index} entity={entityOfTag(part)} className="ck-entity-tag">
+                {`@${part.text}`}
+              </EntityTag>
+            ) : (
+              part.text
+            ),
+          )}
+        </div>
+      ) : null}
     </div>
   );
 });
@@ -72,6 +86,14 @@ function Sources({ sources }: { sources: Source[] }): ReactElement | null {
               <span className="ck-source-title">{label}</span>
               {host ? <span className="ck-source-host">{host}</span> : null}
             </a>
+          );
+        }
+        if (source.type === "entity") {
+          return (
+            <EntityTag key={index} entity={entityOfTag(source)} className="ck-source">
+              <span className="ck-source-n">{index + 1}</span>
+              <span className="ck-source-title">{label}</span>
+            </EntityTag>
           );
         }
         return (
@@ -199,11 +221,10 @@ export const ToolCallView = memo(function ToolCallView({ item }: { item: ClientT
   );
 });
 
-export const GeneratedImageView = memo(function GeneratedImageView({ item }: { item: GeneratedImageItem }): ReactElement {
+export const GeneratedImageView = memo(function GeneratedImageView({ item, imageDomains = null }: { item: GeneratedImageItem; imageDomains?: readonly string[] | null }): ReactElement {
   const { t } = useEnv();
   const url = item.image?.url ?? "";
-  // Generated images arrive as data: URLs or from our own origin.
-  if (!url || !isAllowedImageSource(url)) {
+  if (!url) {
     return (
       <div className="ck-genimage ck-genimage-pending" role="status">
         <span className="ck-spinner" aria-hidden="true" />
@@ -212,6 +233,10 @@ export const GeneratedImageView = memo(function GeneratedImageView({ item }: { i
       </div>
     );
   }
+  // data: URLs, our own origin, or the thread's allowed_image_domains; anything else stays a label.
+  if (!isAllowedImageSource(url, { allowedImageDomains: imageDomains })) {
+    return <span className="ck-img-blocked">{`[${t("message.generatedImage")}]`}</span>;
+  }
   return (
     <figure className="ck-genimage">
       <img src={url} alt={t("message.generatedImage")} loading="lazy" />
@@ -219,13 +244,24 @@ export const GeneratedImageView = memo(function GeneratedImageView({ item }: { i
   );
 });
 
-export const WidgetItemView = memo(function WidgetItemView({ item, env }: { item: WidgetItem; env: WidgetEnv }): ReactElement {
+/** One widget item: actions carry its id; its pending action (if any) drives the loading state. */
+export const WidgetItemView = memo(function WidgetItemView({ item, env }: { item: WidgetItem; env: ThreadWidgetEnv }): ReactElement {
+  const { controller } = useEnv();
+  const pending = useChatState((state) => state.pendingActions[item.id] ?? null);
   const itemEnv = useMemo<WidgetEnv>(
-    () => ({ ...env, onAction: (action, formValues) => env.onAction(action, formValues, item.id) }),
-    [env, item.id],
+    () => ({
+      ...env,
+      pending,
+      locked: env.busy || pending !== null,
+      onAction: (action, origin, formValues) => void controller.runWidgetAction(action, item.id, origin, formValues),
+    }),
+    [env, item.id, pending, controller],
   );
   return <WidgetRoot widget={item.widget} env={itemEnv} />;
 });
+
+/** What every widget in a thread shares; each item adds its own action routing and pending state. */
+export type ThreadWidgetEnv = Omit<WidgetEnv, "onAction" | "pending" | "locked">;
 
 /** Questions the assistant asks back: choices and free text, answered in place. */
 export const StructuredInputView = memo(function StructuredInputView({

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { KitdeskChatKitElement, registerChatKitElement } from "../index";
 import { answerEvents, fakeFetch, NOW, sseBytes, thread, userItem } from "../test/fixtures";
 import type { WidgetItem } from "../protocol/types";
-import { widgetColor } from "./Widget";
+import { widgetColor } from "./style";
 import { until, useElementPage } from "../test/page";
 
 useElementPage();
@@ -78,5 +78,64 @@ describe("widgets", () => {
     expect(widgetColor({ light: "#000", dark: "#fff" }, "dark")).toBe("#fff");
     expect(widgetColor("url(https://x)", "light")).toBeUndefined();
     expect(widgetColor("red;background:url(x)", "light")).toBeUndefined();
+  });
+
+  it("render Basic, Transition, Table (header, colSpan, align), Label and a Card as a form with confirm, cancel and a collapsible status", async () => {
+    registerChatKitElement();
+    const item: WidgetItem = {
+      type: "widget",
+      id: "wd_3",
+      thread_id: T,
+      created_at: NOW,
+      widget: {
+        type: "Card",
+        asForm: true,
+        status: { text: "Draft", icon: "write" },
+        confirm: { label: "Save", action: { type: "save" } },
+        cancel: { label: "Discard", action: { type: "discard" } },
+        children: [
+          { type: "Label", value: "Name", fieldName: "name" },
+          { type: "Input", name: "name", defaultValue: "Ada" },
+          { type: "Transition", children: { type: "Text", value: "inside a transition" } },
+          {
+            type: "Table",
+            children: [
+              { type: "Table.Row", header: true, children: [{ type: "Table.Cell", children: [{ type: "Text", value: "Item" }] }, { type: "Table.Cell", align: "end", children: [{ type: "Text", value: "Price" }] }] },
+              { type: "Table.Row", children: [{ type: "Table.Cell", colSpan: 2, children: [{ type: "Text", value: "Nothing yet" }] }] },
+            ],
+          },
+        ],
+      },
+    };
+    const basic: WidgetItem = { type: "widget", id: "wd_4", thread_id: T, created_at: NOW, widget: { type: "Basic", direction: "row", gap: 2, children: [{ type: "Text", value: "basic one" }, { type: "Text", value: "basic two" }] } };
+    const { fetch, requests } = fakeFetch((r) => {
+      if (r.type === "threads.list") return { json: { data: [], has_more: false } };
+      if (r.type === "threads.get_by_id") return { json: { ...thread(T, "Forms"), items: { data: [item, basic], has_more: false } } };
+      return { sse: [sseBytes([])] };
+    });
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    el.setOptions({ api: { url: "/chatkit", domainKey: "local", fetch }, initialThread: T });
+    const shadow = el.shadowRoot!;
+    const card = await until(() => shadow.querySelector("form.ck-w-card"));
+    expect(card.querySelector("label.ck-w-label")!.textContent).toBe("Name");
+    expect(Array.from(card.querySelectorAll("th")).map((c) => c.textContent)).toEqual(["Item", "Price"]);
+    expect((card.querySelectorAll("th")[1] as HTMLElement).style.textAlign).toBe("right");
+    expect(card.querySelector("td")!.getAttribute("colspan")).toBe("2");
+    expect(card.textContent).toContain("inside a transition");
+    const row = shadow.querySelector<HTMLElement>(".ck-w-basic")!;
+    expect(row.style.flexDirection).toBe("row");
+    expect(row.textContent).toBe("basic onebasic two");
+    // Confirm submits the form: the field values join the confirm action.
+    Array.from(card.querySelectorAll("button")).find((b) => b.textContent === "Save")!.click();
+    await until(() => requests.find((r) => r.type === "threads.custom_action"));
+    expect(requests.find((r) => r.type === "threads.custom_action")!.params).toEqual({ thread_id: T, item_id: "wd_3", action: { type: "save", payload: { name: "Ada" } } });
+    await until(() => !Array.from(card.querySelectorAll("button")).find((b) => b.textContent === "Discard")!.disabled);
+    Array.from(card.querySelectorAll("button")).find((b) => b.textContent === "Discard")!.click();
+    await until(() => requests.filter((r) => r.type === "threads.custom_action").length === 2 || null);
+    expect(requests.filter((r) => r.type === "threads.custom_action")[1]!.params).toEqual({ thread_id: T, item_id: "wd_3", action: { type: "discard" } });
+    // The status line folds the card.
+    (card.querySelector("button.ck-w-status") as HTMLButtonElement).click();
+    await until(() => !card.querySelector(".ck-w-card-body"));
   });
 });

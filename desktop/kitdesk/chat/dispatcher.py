@@ -1,0 +1,487 @@
+"""The ChatKit protocol: one validated request in, JSON or a stream of events out.
+
+Built on the SDK's public parts only (``chatkit.types`` requests and events,
+the ``Store`` interface), so nothing here imports ``chatkit.server`` and, with
+it, the Agents SDK and ``mcp`` (about 40 MB and a second of imports). The
+routing follows ``ChatKitServer.process`` request by request; what answers a
+turn is a ``Responder`` (``turn.py`` in the app, a scripted one in tests).
+tests/chat/test_differential.py runs the same request sequences through this
+dispatcher and through the SDK's own server and compares what comes out.
+
+Deliberate differences from the SDK, each for a measured or user-facing reason:
+
+- a new thread and the user's message are written in the background while
+  the answer is already being requested (about 1.2 ms of every turn's first
+  delta); the store's single writer keeps them in order;
+- ``attachments.delete`` deletes once (the SDK calls the same store twice);
+- ``threads.retry_after_item`` keeps the later items as an inactive branch
+  (the earlier answer stays a sibling the person can switch back to) instead
+  of deleting them; both then list the same active path;
+- thread responses keep the public metadata the UI shows (the thread's model
+  and its last activity).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from datetime import datetime
+from typing import Any, Protocol
+
+from chatkit.actions import Action
+from chatkit.errors import ErrorCode
+from chatkit.store import Store
+from chatkit.types import (
+    AttachmentsCreateReq,
+    AttachmentsDeleteReq,
+    AudioInput,
+    ChatKitReq,
+    ClientToolCallItem,
+    ErrorEvent,
+    FeedbackKind,
+    HiddenContextItem,
+    InputTranscribeReq,
+    ItemsFeedbackReq,
+    ItemsListReq,
+    Page,
+    SDKHiddenContextItem,
+    StructuredInputItem,
+    SyncCustomActionResponse,
+    Thread,
+    ThreadCreatedEvent,
+    ThreadItem,
+    ThreadItemDoneEvent,
+    ThreadItemReplacedEvent,
+    ThreadMetadata,
+    ThreadsAddClientToolOutputReq,
+    ThreadsAddStructuredInputReq,
+    ThreadsAddUserMessageReq,
+    ThreadsCreateReq,
+    ThreadsCustomActionReq,
+    ThreadsDeleteReq,
+    ThreadsGetByIdReq,
+    ThreadsListReq,
+    ThreadsRetryAfterItemReq,
+    ThreadsSyncCustomActionReq,
+    ThreadStreamEvent,
+    ThreadsUpdateReq,
+    TranscriptionResult,
+    UserMessageInput,
+    UserMessageItem,
+    WidgetItem,
+)
+from pydantic import BaseModel
+
+from kitdesk.chat.context import RequestContext
+from kitdesk.chat.pipeline import run_pipeline
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 20  # as the SDK: threads.get_by_id returns the first 20 items
+
+
+class Responder(Protocol):
+    """What answers: the SDK's ``ChatKitServer`` hooks, as a separate object."""
+
+    def respond(
+        self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]: ...
+
+    def action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]: ...
+
+    async def sync_action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        sender: WidgetItem | None,
+        context: RequestContext,
+    ) -> SyncCustomActionResponse: ...
+
+    async def transcribe(
+        self, audio: AudioInput, context: RequestContext
+    ) -> TranscriptionResult: ...
+
+    async def add_feedback(
+        self, thread_id: str, item_ids: list[str], kind: FeedbackKind, context: RequestContext
+    ) -> None: ...
+
+    async def stream_cancelled(
+        self, thread: ThreadMetadata, pending: list[ThreadItem], context: RequestContext
+    ) -> None: ...
+
+    def public_metadata(self, thread: ThreadMetadata) -> dict[str, Any]: ...
+
+
+class InvalidRequestState(ValueError):
+    """The request does not fit the thread as it is (the SDK raises ValueError too)."""
+
+
+def serialize(value: BaseModel) -> bytes:
+    return value.model_dump_json(
+        by_alias=True, exclude_none=True, context={"exclude_metadata": True}
+    ).encode("utf-8")
+
+
+def sse(event: ThreadStreamEvent) -> bytes:
+    return b"data: " + serialize(event) + b"\n\n"
+
+
+def is_hidden(item: ThreadItem) -> bool:
+    return isinstance(item, HiddenContextItem | SDKHiddenContextItem)
+
+
+class Dispatcher:
+    """Routes ChatKit requests to the store and the responder."""
+
+    def __init__(self, store: Store[RequestContext], responder: Responder) -> None:
+        self.store = store
+        self.responder = responder
+        self._background: set[asyncio.Task[None]] = set()
+
+    # ---- entry points ------------------------------------------------------------
+
+    async def json(self, request: ChatKitReq, context: RequestContext) -> bytes:
+        """Answer a non-streaming request (raises for a streaming one)."""
+        match request:
+            case ThreadsGetByIdReq():
+                thread = await self.store.load_thread(request.params.thread_id, context)
+                items = await self.store.load_thread_items(
+                    thread.id, None, DEFAULT_PAGE_SIZE, "asc", context
+                )
+                return serialize(self.thread_response(thread, items))
+            case ThreadsListReq():
+                params = request.params
+                threads = await self.store.load_threads(
+                    params.limit or DEFAULT_PAGE_SIZE, params.after, params.order, context
+                )
+                page = Page(
+                    data=[self.thread_response(t) for t in threads.data],
+                    has_more=threads.has_more,
+                    after=threads.after,
+                )
+                return serialize(page)
+            case ItemsListReq():
+                params = request.params
+                items = await self.store.load_thread_items(
+                    params.thread_id,
+                    params.after,
+                    params.limit or DEFAULT_PAGE_SIZE,
+                    params.order,
+                    context,
+                )
+                items.data = [item for item in items.data if not is_hidden(item)]
+                return serialize(items)
+            case ItemsFeedbackReq():
+                params = request.params
+                await self.responder.add_feedback(
+                    params.thread_id, params.item_ids, params.kind, context
+                )
+                return b"{}"
+            case AttachmentsCreateReq():
+                attachment = await self.store.create_attachment(request.params, context)  # type: ignore[attr-defined]
+                return serialize(attachment)
+            case AttachmentsDeleteReq():
+                await self.store.delete_attachment(request.params.attachment_id, context)
+                return b"{}"
+            case InputTranscribeReq():
+                audio = AudioInput(
+                    data=base64.b64decode(request.params.audio_base64),
+                    mime_type=request.params.mime_type,
+                )
+                return serialize(await self.responder.transcribe(audio, context))
+            case ThreadsUpdateReq():
+                thread = await self.store.load_thread(request.params.thread_id, context)
+                thread.title = request.params.title
+                await self.store.save_thread(thread, context)
+                return serialize(self.thread_response(thread))
+            case ThreadsDeleteReq():
+                await self.store.delete_thread(request.params.thread_id, context)
+                return b"{}"
+            case ThreadsSyncCustomActionReq():
+                params = request.params
+                thread = await self.store.load_thread(params.thread_id, context)
+                sender = await self._widget_sender(params.thread_id, params.item_id, context)
+                response = await self.responder.sync_action(thread, params.action, sender, context)
+                return serialize(response)
+            case _:
+                raise InvalidRequestState(f"{request.type} is a streaming request")
+
+    async def stream(self, request: ChatKitReq, context: RequestContext) -> AsyncIterator[bytes]:
+        """Answer a streaming request as SSE frames (as the SDK, failures to load the
+        thread or item surface while iterating)."""
+        async for event in self.events(request, context):
+            yield sse(event)
+
+    async def events(
+        self, request: ChatKitReq, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        match request:
+            case ThreadsCreateReq():
+                stream = self._create_thread(request.params.input, context)
+            case ThreadsAddUserMessageReq():
+                thread = await self.store.load_thread(request.params.thread_id, context)
+                message = await self._user_message(request.params.input, thread, context)
+                stream = self._new_message(thread, message, context, None)
+            case ThreadsAddClientToolOutputReq():
+                thread = await self.store.load_thread(request.params.thread_id, context)
+                stream = self._client_tool_output(thread, request.params.result, context)
+            case ThreadsAddStructuredInputReq():
+                params = request.params
+                thread = await self.store.load_thread(params.thread_id, context)
+                item = await self.store.load_item(params.thread_id, params.item_id, context)
+                if not isinstance(item, StructuredInputItem):
+                    raise InvalidRequestState(f"Item {params.item_id} is not a structured input")
+                stream = self._structured_input(thread, item, params.input, context)
+            case ThreadsRetryAfterItemReq():
+                thread = await self.store.load_thread(request.params.thread_id, context)
+                stream = self._retry(thread, request.params.item_id, context)
+            case ThreadsCustomActionReq():
+                params = request.params
+                thread = await self.store.load_thread(params.thread_id, context)
+                item = None
+                if params.item_id:
+                    item = await self.store.load_item(params.thread_id, params.item_id, context)
+                stream = self._custom_action(thread, params.action, item, context)
+            case _:
+                raise InvalidRequestState(f"{request.type} is not a streaming request")
+        async for event in stream:
+            yield event
+
+    # ---- streaming requests ----------------------------------------------------------
+
+    async def _create_thread(
+        self, input: UserMessageInput, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        thread = Thread(
+            id=self.store.generate_thread_id(context), created_at=datetime.now(), items=Page()
+        )
+        metadata = ThreadMetadata(**thread.model_dump())
+        saved = self._in_background(self.store.save_thread(metadata, context))
+        yield ThreadCreatedEvent(thread=self.thread_response(thread))
+        message = await self._user_message(input, metadata, context)
+        async for event in self._new_message(metadata, message, context, saved):
+            yield event
+
+    async def _new_message(
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem,
+        context: RequestContext,
+        thread_saved: asyncio.Task[None] | None,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        if message.attachments:
+            if thread_saved is not None:
+                await asyncio.shield(thread_saved)
+            for attachment in message.attachments:
+                await self.store.save_attachment(attachment, context)
+
+        # Submitted now, the store's single writer runs it after the thread's save
+        # and before any item of the answer (tasks start in the order they were made).
+        saved = self._in_background(self.store.add_thread_item(thread.id, message, context))
+        await asyncio.sleep(0)
+        yield ThreadItemDoneEvent(item=message)
+        async for event in self._respond(thread, message, context):
+            yield event
+        await asyncio.shield(saved)  # a failed write surfaces as an error
+
+    async def _client_tool_output(
+        self, thread: ThreadMetadata, result: Any, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        last = await self.store.load_thread_items(thread.id, None, 1, "desc", context)
+        call = next(
+            (i for i in last.data if isinstance(i, ClientToolCallItem) and i.status == "pending"),
+            None,
+        )
+        if call is None:
+            raise InvalidRequestState(f"Last thread item in {thread.id} was not a client tool call")
+        call.output = result
+        call.status = "completed"
+        await self.store.save_item(thread.id, call, context)
+        recent = await self.store.load_thread_items(
+            thread.id, None, DEFAULT_PAGE_SIZE, "desc", context
+        )
+        for item in recent.data:  # a dangling pending call would break the next request
+            if isinstance(item, ClientToolCallItem) and item.status == "pending":
+                await self.store.delete_thread_item(thread.id, item.id, context)
+        async for event in self._respond(thread, None, context):
+            yield event
+
+    async def _structured_input(
+        self,
+        thread: ThreadMetadata,
+        item: StructuredInputItem,
+        submission: Any,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        if item.status != "pending":
+            raise InvalidRequestState(f"Structured input item {item.id} is not pending")
+        updated = item.model_copy(deep=True)
+        from chatkit.types import StructuredInputAnswer, StructuredInputMultipleChoice
+
+        for question in updated.inputs:
+            answer = submission.answers.get(question.id)
+            if (
+                submission.status == "skipped"
+                or answer is None
+                or answer.skipped
+                or not answer.values
+            ):
+                question.answer = StructuredInputAnswer(skipped=True)
+                continue
+            values = answer.values
+            if isinstance(question, StructuredInputMultipleChoice) and not question.multiple:
+                values = values[:1]
+            question.answer = StructuredInputAnswer(values=values)
+        updated.status = submission.status
+
+        async def events() -> AsyncIterator[ThreadStreamEvent]:
+            yield ThreadItemReplacedEvent(item=updated)
+            async for event in self.responder.respond(thread, None, context):
+                yield event
+
+        async for event in self._pipeline(thread, context, events):
+            yield event
+
+    async def _retry(
+        self, thread: ThreadMetadata, item_id: str, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        later: list[ThreadItem] = []
+        message: UserMessageItem | None = None
+        after: str | None = None
+        while message is None:
+            page = await self.store.load_thread_items(
+                thread.id, after, DEFAULT_PAGE_SIZE, "desc", context
+            )
+            for item in page.data:
+                if item.id == item_id:
+                    if not isinstance(item, UserMessageItem):
+                        raise InvalidRequestState(f"Item {item_id} is not a user message")
+                    message = item
+                    break
+                later.append(item)
+            if message is not None or not page.has_more:
+                break
+            after = page.after
+        if message is None:
+            return
+        await self.retire_items(thread, message, later, context)
+        async for event in self._respond(thread, message, context):
+            yield event
+
+    async def retire_items(
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem,
+        later: list[ThreadItem],
+        context: RequestContext,
+    ) -> None:
+        """The items after a retried message: kept as an inactive branch when the store
+        has branches (Kitdesk's does: the earlier answer stays a sibling), else deleted
+        as the SDK does."""
+        branch_off = getattr(self.store, "branch_off_after", None)
+        if branch_off is not None:
+            await branch_off(thread.id, message.id)
+            return
+        for item in later:
+            await self.store.delete_thread_item(thread.id, item.id, context)
+
+    async def _custom_action(
+        self,
+        thread: ThreadMetadata,
+        action: Action[str, Any],
+        item: ThreadItem | None,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        if item is not None and not isinstance(item, WidgetItem):
+            yield ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=False)
+            return
+        async for event in self._pipeline(
+            thread, context, lambda: self.responder.action(thread, action, item, context)
+        ):
+            yield event
+
+    # ---- shared steps ----------------------------------------------------------------
+
+    def _respond(
+        self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        return self._pipeline(
+            thread, context, lambda: self.responder.respond(thread, message, context)
+        )
+
+    def _pipeline(self, thread: ThreadMetadata, context: RequestContext, stream: Any) -> Any:
+        return run_pipeline(
+            self.store,
+            thread,
+            context,
+            stream,
+            thread_response=self.thread_response,
+            on_cancel=self.responder.stream_cancelled,
+        )
+
+    async def _user_message(
+        self, input: UserMessageInput, thread: ThreadMetadata, context: RequestContext
+    ) -> UserMessageItem:
+        attachments = [
+            (await self.store.load_attachment(attachment_id, context)).model_copy(
+                update={"thread_id": thread.id}
+            )
+            for attachment_id in input.attachments
+        ]
+        return UserMessageItem(
+            id=self.store.generate_item_id("message", thread, context),
+            content=input.content,
+            thread_id=thread.id,
+            attachments=attachments,
+            quoted_text=input.quoted_text,
+            inference_options=input.inference_options,
+            created_at=datetime.now(),
+        )
+
+    async def _widget_sender(
+        self, thread_id: str, item_id: str | None, context: RequestContext
+    ) -> WidgetItem | None:
+        if not item_id:
+            return None
+        item = await self.store.load_item(thread_id, item_id, context)
+        if not isinstance(item, WidgetItem):
+            raise InvalidRequestState("threads.sync_custom_action requires a widget sender item")
+        return item
+
+    def thread_response(
+        self, thread: ThreadMetadata | Thread, items: Page[ThreadItem] | None = None
+    ) -> Thread:
+        page = (
+            items if items is not None else thread.items if isinstance(thread, Thread) else Page()
+        )
+        page = Page(
+            data=[item for item in page.data if not is_hidden(item)],
+            has_more=page.has_more,
+            after=page.after,
+        )
+        response = Thread(
+            id=thread.id,
+            title=thread.title,
+            created_at=thread.created_at,
+            items=page,
+            status=thread.status,
+            allowed_image_domains=thread.allowed_image_domains,
+        )
+        response.metadata = self.responder.public_metadata(thread)
+        return response
+
+    def _in_background(self, write: Awaitable[None]) -> asyncio.Task[None]:
+        """A store write as its own task: it completes even if the stream is cancelled."""
+        task = asyncio.ensure_future(write)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return task

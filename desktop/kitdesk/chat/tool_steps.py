@@ -1,0 +1,192 @@
+"""Running the tool calls of one model step, and pausing for approval.
+
+Every call becomes a completed ``ClientToolCallItem`` (the call and its
+output, which is what the next request sends back to the model) and a task
+in the turn's activity workflow. Malformed argument JSON and unknown tool
+names are answered to the model as tool errors, not crashes. A call to a tool
+whose server asks for approval stops the step: the calls after it wait with
+it, as ``PendingCall``s kept in the thread's metadata, until the person
+answers the card (``threads.custom_action``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chatkit.types import (
+    ClientToolCallItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadStreamEvent,
+    WorkflowTaskAdded,
+)
+
+from kitdesk.chat.relay import ToolCall
+from kitdesk.chat.tool_ui import ActivityLog, approval_card
+from kitdesk.tools.base import ToolBox, ToolResult, ToolSpec, cap_output
+
+# Thread metadata (server side only): calls waiting for the person's decision,
+# and the tools this chat may run without asking.
+PENDING_KEY = "pending_tool_calls"
+ALLOWED_KEY = "allowed_tools"
+
+
+@dataclass
+class PendingCall:
+    call_id: str
+    name: str
+    arguments: str
+    card_id: str = ""
+
+
+def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
+    """The model's argument text as an object, or the problem in words."""
+    if not raw.strip():
+        return {}, None
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        return {"raw_arguments": raw[:2000]}, f"The arguments are not valid JSON ({exc})."
+    if not isinstance(value, dict):
+        return {"raw_arguments": raw[:2000]}, "The arguments must be a JSON object."
+    return value, None
+
+
+@dataclass
+class StepOutcome:
+    """What running one step's calls produced."""
+
+    items: list[ClientToolCallItem] = field(default_factory=list)
+    waiting: list[PendingCall] = field(default_factory=list)
+
+
+class ToolSteps:
+    """Runs tool calls for one thread during one turn."""
+
+    def __init__(
+        self,
+        toolbox: ToolBox,
+        thread_id: str,
+        new_call_item_id: Callable[[], str],
+        specs: list[ToolSpec],
+        allowed: set[str],
+    ) -> None:
+        self.toolbox = toolbox
+        self.thread_id = thread_id
+        self.new_call_item_id = new_call_item_id
+        self.specs = {spec.name: spec for spec in specs}
+        self.allowed = allowed
+        self.activity = ActivityLog(thread_id)
+
+    def needs_approval(self, name: str) -> bool:
+        spec = self.specs.get(name)
+        return spec is not None and spec.approval == "ask" and name not in self.allowed
+
+    async def run(
+        self, calls: list[PendingCall], outcome: StepOutcome
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """Run calls in order until one needs approval; the rest wait with it."""
+        for index, call in enumerate(calls):
+            if self.needs_approval(call.name):
+                spec = self.specs[call.name]
+                arguments, _ = parse_arguments(call.arguments)
+                card = approval_card(self.thread_id, call.call_id, spec, arguments)
+                waiting = calls[index:]
+                waiting[0].card_id = card.id
+                outcome.waiting = waiting
+                for event in self._close_activity():
+                    yield event
+                yield ThreadItemAddedEvent(item=card)
+                yield ThreadItemDoneEvent(item=card)
+                return
+            async for event in self.execute(call, outcome):
+                yield event
+        for event in self._close_activity():
+            yield event
+
+    async def execute(
+        self, call: PendingCall, outcome: StepOutcome, *, denied: bool = False
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        arguments, problem = parse_arguments(call.arguments)
+        spec = self.specs.get(call.name)
+        started = time.perf_counter()
+        if denied:
+            result = ToolResult("The person denied this tool call. It was not run.", is_error=True)
+        elif spec is None:
+            known = ", ".join(sorted(self.specs)) or "none"
+            result = ToolResult(
+                f"There is no tool named “{call.name}”. Available tools: {known}.", is_error=True
+            )
+        elif problem is not None:
+            result = ToolResult(f"{problem} Call {call.name} again with valid JSON.", is_error=True)
+        else:
+            result = await self.toolbox.call(call.name, arguments)
+        result.duration = result.duration or time.perf_counter() - started
+        result.output = cap_output(result.output)
+        item = ClientToolCallItem(
+            id=self.new_call_item_id(),
+            thread_id=self.thread_id,
+            created_at=datetime.now(),
+            status="completed",
+            call_id=call.call_id,
+            name=call.name,
+            arguments=arguments,
+            output=("Error: " + result.output) if result.is_error else result.output,
+        )
+        outcome.items.append(item)
+        for event in self._log(spec, call.name, arguments, result):
+            yield event
+        yield ThreadItemDoneEvent(item=item)
+
+    def _log(
+        self, spec: ToolSpec | None, name: str, arguments: dict[str, Any], result: ToolResult
+    ) -> list[ThreadStreamEvent]:
+        events: list[ThreadStreamEvent] = []
+        workflow = self.activity.item
+        if not self.activity.started:
+            self.activity.started = True
+            events.append(ThreadItemAddedEvent(item=workflow))
+        task = self.activity.task(spec, name, arguments, result)
+        workflow.workflow.tasks.append(task)
+        events.append(
+            ThreadItemUpdatedEvent(
+                item_id=workflow.id,
+                update=WorkflowTaskAdded(task=task, task_index=len(workflow.workflow.tasks) - 1),
+            )
+        )
+        return events
+
+    def _close_activity(self) -> list[ThreadStreamEvent]:
+        if not self.activity.started:
+            return []
+        self.activity.summary()
+        done = ThreadItemDoneEvent(item=self.activity.item)
+        self.activity = ActivityLog(self.thread_id)
+        return [done]
+
+
+def pending_from_calls(calls: list[ToolCall]) -> list[PendingCall]:
+    return [PendingCall(call.call_id, call.name, call.arguments) for call in calls]
+
+
+def dump_pending(calls: list[PendingCall]) -> list[dict[str, Any]]:
+    return [asdict(call) for call in calls]
+
+
+def load_pending(raw: object) -> list[PendingCall]:
+    if not isinstance(raw, list):
+        return []
+    calls: list[PendingCall] = []
+    for entry in raw:
+        if isinstance(entry, dict):
+            try:
+                calls.append(PendingCall(**{k: str(v) for k, v in entry.items()}))
+            except TypeError:
+                continue
+    return calls

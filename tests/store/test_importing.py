@@ -1,0 +1,223 @@
+"""Importing into a real store: branches arrive, twice adds nothing, bad files add nothing,
+and a kill -9 at any point leaves a consistent database that a second import completes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from kitdesk.chat.context import RequestContext
+from kitdesk.paths import Paths, resolve_paths
+from kitdesk.store import SQLiteStore
+from kitdesk.store.exporting import export_file
+from kitdesk.transfer import ImportFormatError
+from kitdesk.transfer.chatkit_items import imported_thread_id
+
+from tests.transfer.fixtures import (
+    chatgpt_branched,
+    chatgpt_linear,
+    openwebui_branched,
+    truncate,
+    write_chatgpt_zip,
+    write_json,
+)
+
+CTX = RequestContext(origin="http://127.0.0.1:8123")
+NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(kitdesk_home: Paths) -> AsyncIterator[SQLiteStore]:
+    opened = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    yield opened
+    await opened.close()
+
+
+def counts(db_path: Path) -> tuple[int, int]:
+    with sqlite3.connect(db_path) as db:
+        threads = db.execute("SELECT count(*) FROM threads").fetchone()[0]
+        items = db.execute("SELECT count(*) FROM items").fetchone()[0]
+    return threads, items
+
+
+async def test_a_chatgpt_export_arrives_with_its_branches(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    fixture = chatgpt_branched()
+    path = write_chatgpt_zip(tmp_path / "export.zip", [fixture.data, chatgpt_linear("c2", 4)])
+    seen: list[float] = []
+    result = await store.import_file(path, progress=seen.append)
+    assert (result.threads, result.messages, result.already_present) == (2, 11, 0)
+    assert dict(result.skipped) == {
+        "system": 1,
+        "hidden": 1,
+        "code": 1,
+        "tool": 1,
+        "reasoning": 1,
+        "image": 1,
+    }
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    thread_id = imported_thread_id("chatgpt", "conv-branched")
+    assert (await store.load_thread(thread_id, CTX)).title == "Café 日本"
+    page = await store.load_thread_items(thread_id, None, 50, "asc", CTX)
+    assert [item.id for item in page.data] == [
+        fixture.edited_question,
+        fixture.regenerated_answer,
+        fixture.image_message,
+        fixture.active_leaf,
+    ]
+    forks = await store.forks(thread_id)
+    assert [(f.item_id, f.index, f.count) for f in forks] == [
+        (fixture.edited_question, 2, 2),
+        (fixture.regenerated_answer, 2, 2),
+    ]
+    assert await store.switch_branch(thread_id, fixture.question) == [
+        fixture.question,
+        fixture.first_answer,
+    ]
+    [hit] = await store.search("Tokyo")
+    assert hit.thread_id == thread_id and hit.on_active_branch is False
+
+
+async def test_importing_the_same_file_twice_adds_nothing(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    path = write_json(tmp_path / "c.json", [chatgpt_linear(f"c{i}", 6) for i in range(5)])
+    first = await store.import_file(path)
+    before = counts(kitdesk_home.db_path)
+    again = await store.import_file(path)
+    assert (first.threads, again.threads, again.already_present, again.messages) == (5, 0, 5, 0)
+    assert counts(kitdesk_home.db_path) == before
+    assert again.summary().startswith("Imported 0 conversations (0 messages); 5 already in")
+
+
+async def test_a_truncated_file_imports_nothing(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    path = write_json(tmp_path / "c.json", [chatgpt_linear(f"c{i}", 50) for i in range(20)])
+    truncate(path)
+    with pytest.raises(ImportFormatError, match="cut short"):
+        await store.import_file(path)
+    assert counts(kitdesk_home.db_path) == (0, 0)
+    assert [p.name for p in kitdesk_home.data_dir.iterdir() if p.name.startswith(".")] == []
+
+
+async def test_open_webui_export_arrives(store: SQLiteStore, tmp_path: Path) -> None:
+    path = write_json(tmp_path / "chat-export.json", [openwebui_branched()])
+    result = await store.import_file(path)
+    assert result.threads == 1
+    thread_id = imported_thread_id("openwebui", "owui-1")
+    items = await store.load_active_path(thread_id)
+    assert [item.id for item in items] == ["u1", "a2"]
+    assert (await store.branch_siblings(thread_id, "a2")).sibling_ids == ("a1", "a2")
+
+
+async def test_kitdesk_export_import_export_is_identical(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    fixture = chatgpt_branched()
+    await store.import_file(write_chatgpt_zip(tmp_path / "e.zip", [fixture.data]))
+    thread_id = imported_thread_id("chatgpt", "conv-branched")
+    await store.switch_branch(thread_id, fixture.first_answer)
+    first = export_file(
+        kitdesk_home.db_path, tmp_path / "one.json", "json", app_version="x", now=NOW
+    )
+    assert (first.threads, first.messages) == (1, 7)
+
+    other = resolve_paths(tmp_path / "other").create()
+    fresh = SQLiteStore(other.db_path, other.attachments_dir)
+    try:
+        result = await fresh.import_file(first.path)
+        assert result.threads == 1 and not result.skipped
+        assert [i.id for i in await fresh.load_active_path(thread_id)] == [
+            fixture.question,
+            fixture.first_answer,
+        ]
+    finally:
+        await fresh.close()
+    second = export_file(other.db_path, tmp_path / "two.json", "json", app_version="x", now=NOW)
+    assert second.path.read_bytes() == first.path.read_bytes()
+    assert json.loads(first.path.read_text())["threads"][0]["active_item_id"] == (
+        fixture.first_answer
+    )
+
+
+_IMPORTER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from kitdesk.store import SQLiteStore
+
+    async def main():
+        store = SQLiteStore(Path(sys.argv[1]), Path(sys.argv[2]))
+        result = await store.import_file(
+            Path(sys.argv[3]), progress=lambda share: print(share, flush=True)
+        )
+        print("done", result.threads, flush=True)
+        await store.close()
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("kill_at", [0.3, 0.85])
+def test_kill_during_import_leaves_a_consistent_database_and_the_import_restarts(
+    kitdesk_home: Paths, tmp_path: Path, kill_at: float
+) -> None:
+    conversations = [chatgpt_linear(f"c{i}", 40, text_size=200) for i in range(300)]
+    path = write_json(tmp_path / "conversations.json", conversations)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _IMPORTER,
+            str(kitdesk_home.db_path),
+            str(kitdesk_home.attachments_dir),
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert child.stdout is not None
+    killed = False
+    for line in child.stdout:
+        if line.startswith("done"):
+            break
+        if float(line) >= kill_at:
+            child.send_signal(signal.SIGKILL)
+            killed = True
+            break
+    child.wait()
+    assert killed, "the import finished before it could be interrupted"
+    with sqlite3.connect(kitdesk_home.db_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # Every thread that is there is whole: 40 messages each.
+        per_thread = {n for (n,) in db.execute("SELECT count(*) FROM items GROUP BY thread_id")}
+        assert per_thread <= {40}
+        present = db.execute("SELECT count(*) FROM threads").fetchone()[0]
+    assert present < 300
+
+    import asyncio
+
+    async def finish() -> tuple[int, int]:
+        store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+        try:
+            result = await store.import_file(path)
+            return result.threads, result.already_present
+        finally:
+            await store.close()
+
+    added, already = asyncio.run(finish())
+    assert (added + already, already) == (300, present)
+    assert counts(kitdesk_home.db_path) == (300, 300 * 40)
