@@ -77,7 +77,10 @@ async def serve_printing_url(
     """Serve ``app`` on 127.0.0.1:port; print ``http://127.0.0.1:<port><path>`` once listening."""
     if required is not None:
         app = RequireHeader(app, *required)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, so asyncio sets TCP_NODELAY on accepted connections as it does for
+    # servers that bind by host and port: without it, Nagle's algorithm holds small
+    # SSE writes for the client's delayed ACK (~40 ms), which real servers do not do.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
     listener.listen(128)

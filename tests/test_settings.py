@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from kitdesk.paths import Paths
+from kitdesk.providers.kinds import KINDS
 from kitdesk.settings import PRESETS, Provider, Settings, SettingsFile
 from pydantic import ValidationError
 
@@ -152,15 +153,24 @@ def test_provider_ids_are_slugs(provider_id: str) -> None:
         Provider(id=provider_id, name="X", kind="custom", base_url="http://x/v1")
 
 
-def test_presets() -> None:
-    assert set(PRESETS) == {"openai", "azure", "openrouter", "ollama", "lmstudio", "custom"}
+def test_presets_are_built_from_the_kinds_table() -> None:
+    assert list(PRESETS) == list(KINDS)
     for kind, preset in PRESETS.items():
-        assert preset.kind == kind
-        assert preset.id == kind
-    assert PRESETS["openai"].uses_responses_api
-    assert not PRESETS["openrouter"].uses_responses_api
-    assert [k for k, p in PRESETS.items() if p.needs_key] == ["openai", "azure", "openrouter"]
+        info = KINDS[kind]
+        assert (preset.kind, preset.id) == (kind, kind)
+        assert (preset.base_url, preset.default_model) == (
+            info.default_base_url,
+            info.default_model,
+        )
+        assert preset.uses_responses_api == (info.wire_api == "responses")
+        assert preset.needs_key == info.needs_key
     assert PRESETS["azure"].api_version is not None
+
+
+@pytest.mark.parametrize("names", [["X Api"], ["X-Key", "x-key"], [""], ["a:b"]])
+def test_header_names_are_checked(names: list[str]) -> None:
+    with pytest.raises(ValidationError):
+        Provider(id="x", name="X", kind="chatkit", base_url="http://x/chatkit", headers=names)
 
 
 def test_blank_optional_fields_become_none() -> None:

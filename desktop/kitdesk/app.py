@@ -26,7 +26,9 @@ from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
+from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.routes.export import build_export_router
+from kitdesk.web.routes.hosted import build_hosted_router
 
 if TYPE_CHECKING:
     from kitdesk.chat.service import ChatService
@@ -92,12 +94,14 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         call_timeout=lambda: settings_file.settings.mcp_call_timeout,
     )
     app.state.tools = tools
+    proxy = ChatKitProxy(settings_file, keys, store)
 
     async def close() -> None:
         backups.stop()
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()
         await tools.aclose()  # also closed by the chat service; closing twice is harmless
+        await proxy.aclose()
         await services.models.aclose()
         await store.close()
 
@@ -119,9 +123,10 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", INTERNAL_MESSAGE)
 
-    app.include_router(build_chatkit_router(chat_server))
+    app.include_router(build_chatkit_router(chat_server, proxy))
     app.include_router(build_api_router(services))
     app.include_router(build_export_router(store))
+    app.include_router(build_hosted_router(settings_file))
 
     return app
 

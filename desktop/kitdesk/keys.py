@@ -129,6 +129,26 @@ def normalize_key(raw: str) -> str:
     return key
 
 
+def header_secret_name(provider_id: str, header: str) -> str:
+    """The keyring entry holding one request header's value for one provider
+    (a ChatKit server's ``X-Api-Key``, say); distinct from the provider's key."""
+    return f"{provider_id}/header/{header.lower()}"
+
+
+def normalize_header_value(raw: str) -> str:
+    """Trim a header value; it may hold spaces ("Bearer …") but not line breaks."""
+    value = raw.strip()
+    if not value:
+        raise InvalidKey("The header value is empty.")
+    if len(value) > MAX_KEY_LENGTH:
+        raise InvalidKey(f"The header value is longer than {MAX_KEY_LENGTH:,} characters.")
+    if any(not ch.isprintable() for ch in value) or not value.isascii():
+        raise InvalidKey(
+            "The header value must be one line of plain ASCII text without invisible characters."
+        )
+    return value
+
+
 def _unavailable(exc: keyring.errors.KeyringError) -> KeyringUnavailable:
     if isinstance(exc, keyring.errors.KeyringLocked):
         return KeyringUnavailable(LOCKED_KEYRING_HELP)
@@ -203,7 +223,21 @@ class KeyStore:
         """
         if provider_id == ENV_PROVIDER_ID:
             raise ReadOnlyKey()
-        key = normalize(key)
+        self._store(provider_id, normalize(key))
+
+    def get_header(self, provider_id: str, header: str) -> str | None:
+        return self.get(header_secret_name(provider_id, header))
+
+    def set_header(self, provider_id: str, header: str, value: str) -> None:
+        """Store a request header's secret value; raises InvalidKey or KeyringUnavailable."""
+        if provider_id == ENV_PROVIDER_ID:
+            raise ReadOnlyKey()
+        self._store(header_secret_name(provider_id, header), normalize_header_value(value))
+
+    def delete_header(self, provider_id: str, header: str) -> bool:
+        return self.delete(header_secret_name(provider_id, header))
+
+    def _store(self, provider_id: str, key: str) -> None:
         if not backend_is_usable():
             raise KeyringUnavailable()
         self._remember(provider_id, None)

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -22,6 +23,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from kitdesk.providers.kinds import KINDS, ProviderKind, ProviderKindInfo
 from kitdesk.tools.mcp_config import (
     CALL_TIMEOUT_SECONDS,
     START_TIMEOUT_SECONDS,
@@ -38,12 +40,13 @@ from kitdesk.updates.problems import InsecureUrl
 
 log = logging.getLogger(__name__)
 
-ProviderKind = Literal["openai", "azure", "openrouter", "ollama", "lmstudio", "custom"]
+__all__ = ["PRESETS", "Provider", "ProviderKind", "Settings", "SettingsFile", "Workflow"]
 Theme = Literal["system", "light", "dark"]
 # The languages the web UI ships (webui/src/chatkit/i18n.ts LANGUAGES; a test
 # keeps the two lists equal), or "system" for the system's best match.
 Language = Literal["system", "en", "de", "fr", "es", "ja", "zh-CN", "pt-BR", "ar"]
 LANGUAGES: tuple[str, ...] = get_args(Language)
+HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 MIN_TEMPERATURE = 0.0
 MAX_TEMPERATURE = 2.0
@@ -59,6 +62,9 @@ class Provider(BaseModel):
     default_model: str | None = Field(default=None, max_length=200)
     # Azure OpenAI needs an api-version query parameter; others ignore it.
     api_version: str | None = Field(default=None, max_length=40)
+    # Names of request headers sent to a ChatKit server; their values are secrets
+    # and live in the keyring (keys.py), never here.
+    headers: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("name")
     @classmethod
@@ -85,53 +91,65 @@ class Provider(BaseModel):
             return None
         return value.strip() or None
 
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, names: list[str]) -> list[str]:
+        cleaned: list[str] = []
+        for name in names:
+            name = name.strip()
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError(
+                    f"“{name[:40]}” is not a header name (letters, digits and dashes only)"
+                )
+            if name.lower() in {n.lower() for n in cleaned}:
+                raise ValueError(f"the header {name} is listed twice")
+            cleaned.append(name)
+        return cleaned
+
+    @property
+    def kind_info(self) -> ProviderKindInfo:
+        """What this provider's kind speaks and can do (``providers/kinds.py``)."""
+        return KINDS[self.kind]
+
     @property
     def uses_responses_api(self) -> bool:
-        """OpenAI itself gets the Responses API; every compatible server gets Chat Completions."""
-        return self.kind == "openai"
+        return self.kind_info.uses_responses_api
 
     @property
     def needs_key(self) -> bool:
-        return self.kind in ("openai", "azure", "openrouter")
+        return self.kind_info.needs_key
 
 
-PRESETS: dict[ProviderKind, Provider] = {
-    "openai": Provider(
-        id="openai",
-        name="OpenAI",
-        kind="openai",
-        base_url="https://api.openai.com/v1",
-        default_model="gpt-4.1-mini",
-    ),
-    "azure": Provider(
-        id="azure",
-        name="Azure OpenAI",
-        kind="azure",
-        base_url="https://YOUR-RESOURCE.openai.azure.com/openai/v1",
-        api_version="preview",
-    ),
-    "openrouter": Provider(
-        id="openrouter",
-        name="OpenRouter",
-        kind="openrouter",
-        base_url="https://openrouter.ai/api/v1",
-        default_model="openai/gpt-4.1-mini",
-    ),
-    "ollama": Provider(
-        id="ollama", name="Ollama", kind="ollama", base_url="http://127.0.0.1:11434/v1"
-    ),
-    "lmstudio": Provider(
-        id="lmstudio", name="LM Studio", kind="lmstudio", base_url="http://127.0.0.1:1234/v1"
-    ),
-    "custom": Provider(
-        id="custom", name="Custom", kind="custom", base_url="http://127.0.0.1:8000/v1"
-    ),
-}
+def _preset(info: ProviderKindInfo) -> Provider:
+    """A new provider of a kind, as the kinds table describes it; its id is the kind."""
+    return Provider(
+        id=info.kind,
+        name=info.preset_name,
+        kind=info.kind,
+        base_url=info.default_base_url,
+        default_model=info.default_model,
+        api_version=info.default_api_version,
+    )
+
+
+PRESETS: dict[ProviderKind, Provider] = {kind: _preset(info) for kind, info in KINDS.items()}
+
+
+class Workflow(BaseModel):
+    """An Agent Builder workflow (hosted ChatKit), run with an OpenAI provider's key."""
+
+    id: str = Field(pattern=r"^wf_[A-Za-z0-9_-]{1,120}$")
+    name: str = Field(min_length=1, max_length=100)
+    provider_id: str = Field(min_length=1, max_length=64)
 
 
 class Settings(BaseModel):
     version: int = 1
     providers: list[Provider] = Field(default_factory=list)
+    workflows: list[Workflow] = Field(default_factory=list)
+    # Who hosted ChatKit sessions are for (OpenAI scopes a workflow's threads by it);
+    # made up once per install, not a person's identity.
+    hosted_user: str | None = Field(default=None, max_length=100)
     default_provider: str | None = None
     default_model: str | None = Field(default=None, max_length=200)
     system_prompt: str = Field(default="You are a helpful assistant.", max_length=20_000)

@@ -246,16 +246,21 @@ async def test_unknown_api_route_is_a_json_404(api: ApiHarness) -> None:
 # -- providers -------------------------------------------------------------------------
 
 
-async def test_presets_cover_every_kind(api: ApiHarness) -> None:
+async def test_presets_cover_every_kind_of_the_kinds_table(api: ApiHarness) -> None:
+    kinds = {k["kind"]: k for k in (await api.client.get("/api/provider-kinds")).json()}
     presets = (await api.client.get("/api/providers/presets")).json()
     by_kind = {preset["kind"]: preset for preset in presets}
     assert all(preset["id"] == preset["kind"] for preset in presets)
-    assert set(by_kind) == {"openai", "azure", "openrouter", "ollama", "lmstudio", "custom"}
-    assert by_kind["openai"]["needs_key"] is True
-    assert by_kind["openai"]["api"] == "responses"
-    assert by_kind["ollama"]["needs_key"] is False
-    assert by_kind["ollama"]["base_url"] == "http://127.0.0.1:11434/v1"
-    assert by_kind["lmstudio"]["api"] == "chat_completions"
+    assert set(by_kind) == set(kinds)
+    for kind, preset in by_kind.items():
+        assert preset["needs_key"] == kinds[kind]["needs_key"]
+        assert preset["api"] == kinds[kind]["wire_api"]
+        assert preset["base_url"] == kinds[kind]["default_base_url"]
+    # A few facts the rest of the app relies on.
+    assert kinds["openai"]["wire_api"] == "responses" and kinds["openai"]["needs_key"]
+    assert kinds["ollama"]["wire_api"] == "chat_completions" and not kinds["ollama"]["needs_key"]
+    assert kinds["chatkit"]["wire_api"] == "chatkit" and not kinds["chatkit"]["lists_models"]
+    assert [k for k, info in kinds.items() if info["web_search"]] == ["openai"]
 
 
 async def test_adding_the_same_preset_twice_gets_unique_ids_and_names(
@@ -295,9 +300,9 @@ async def test_a_provider_with_a_bad_base_url_is_refused(api: ApiHarness) -> Non
 async def test_unknown_provider_kind_is_refused(api: ApiHarness) -> None:
     response = await api.client.post("/api/providers", json={"kind": "skynet"})
     assert response.status_code == 422
-    assert api.error(response)["message"] == (
-        "kind: must be one of 'openai', 'azure', 'openrouter', 'ollama', 'lmstudio' or 'custom'."
-    )
+    kinds = [k["kind"] for k in (await api.client.get("/api/provider-kinds")).json()]
+    listed = ", ".join(f"'{k}'" for k in kinds[:-1]) + f" or '{kinds[-1]}'"
+    assert api.error(response)["message"] == f"kind: must be one of {listed}."
 
 
 async def test_editing_a_provider(api: ApiHarness) -> None:

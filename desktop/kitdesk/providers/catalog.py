@@ -206,6 +206,10 @@ class ModelsCatalog:
         models: list[ModelOption] = []
         errors: list[ProviderProblem] = []
         for (provider, _key), entry in zip(plan, results, strict=True):
+            if not provider.kind_info.lists_models:
+                # A ChatKit server has no model list: it is one option, named after it.
+                models.append(self._single_option(provider, resolver, default_ref))
+                continue
             if entry.error is not None:
                 errors.append(ProviderProblem(provider.id, entry.error))
             preferred = resolver.model_for(provider)
@@ -224,6 +228,13 @@ class ModelsCatalog:
             return ConnectionResult(
                 ok=False, message=f"{provider.name} needs an API key. Add one, then test again."
             )
+        if provider.kind_info.is_chatkit:
+            from kitdesk.chat.remote import check_chatkit_server  # only for ChatKit providers
+
+            ok, message = await check_chatkit_server(
+                provider, self.keys, limit_seconds=self.timeout
+            )
+            return ConnectionResult(ok=ok, message=message)
         entry = await self._fetch(provider, key)
         if remember:
             self._remember(provider.id, entry)
@@ -314,7 +325,21 @@ class ModelsCatalog:
 
     # -- fetching ---------------------------------------------------------------
 
+    @staticmethod
+    def _single_option(
+        provider: Provider, resolver: ProviderResolver, default_ref: str | None
+    ) -> ModelOption:
+        ref = make_ref(provider.id, resolver.model_for(provider) or "default")
+        return ModelOption(
+            id=ref,
+            label=provider.name,
+            description=provider.kind_info.label,
+            default=ref == default_ref,
+        )
+
     async def _entry_for(self, provider: Provider, key: str | None, *, refresh: bool) -> _Entry:
+        if not provider.kind_info.lists_models:
+            return _Entry(provider.base_url, self._clock(), ())
         cached = self._cache().get(provider.id)
         if not refresh and cached is not None and self._fresh(cached, provider):
             return cached

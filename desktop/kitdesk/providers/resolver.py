@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
 
 from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
+from kitdesk.providers.kinds import KINDS, ModelWireApi
 from kitdesk.settings import Provider, Settings
 
 REF_SEPARATOR = "::"
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-FALLBACK_OPENAI_MODEL = "gpt-4.1-mini"
+OPENAI_BASE_URL = KINDS["openai"].default_base_url
+FALLBACK_OPENAI_MODEL = KINDS["openai"].default_model or ""
 
-WireApi = Literal["responses", "chat_completions"]
+__all__ = ["ModelWireApi", "ProviderNotReady", "ProviderResolver", "ResolvedModel"]
 
 
 class ProviderNotReady(Exception):
@@ -41,7 +41,7 @@ class ResolvedModel:
     base_url: str
     api_key: str | None
     model: str
-    api: WireApi
+    api: ModelWireApi
     api_version: str | None = None
 
     def __repr__(self) -> str:  # never print the key
@@ -94,10 +94,6 @@ def default_provider(settings: Settings) -> Provider | None:
     return enabled[0] if enabled else None
 
 
-# Provider kinds whose servers have no ``/audio/transcriptions`` endpoint.
-NO_SPEECH_TO_TEXT: frozenset[str] = frozenset({"openrouter", "ollama", "lmstudio"})
-
-
 class ProviderResolver:
     """Turns a model ref (or nothing) into a concrete provider, model and key."""
 
@@ -143,13 +139,13 @@ class ProviderResolver:
         """Where dictation goes: the default provider when it can turn speech into
         text, else the first ready provider that can (an OpenAI key kept next to
         a local model server, say), else the default (whose refusal is explained)."""
-        default = self.resolve(None)
-        if default.kind not in NO_SPEECH_TO_TEXT:
-            return default
+        chosen = self.default_provider()
+        if chosen is not None and chosen.kind_info.speech_to_text:
+            return self.resolve(None)
         for provider in self.ready_providers():
-            if provider.kind not in NO_SPEECH_TO_TEXT:
+            if provider.kind_info.speech_to_text:
                 return self.resolve(make_ref(provider.id, self.model_for(provider) or ""))
-        return default
+        return self.resolve(None)  # raises, or answers with a provider that explains its refusal
 
     def resolve(self, ref: str | None) -> ResolvedModel:
         provider_id, model = split_ref(ref) if ref else (None, "")
@@ -173,6 +169,12 @@ class ProviderResolver:
                     "No model provider is set up yet. Open Settings to add an API key "
                     "or a local server such as Ollama or LM Studio."
                 )
+        api = provider.kind_info.wire_api
+        if api == "chatkit":  # relayed by web/routes/chatkit_proxy.py, never answered here
+            raise ProviderNotReady(
+                f"“{provider.name}” is a ChatKit server: it answers only in conversations "
+                "started on it. Start a new chat with it, or pick another model here."
+            )
         model = model or self.model_for(provider) or ""
         if not model:
             raise ProviderNotReady(
@@ -191,6 +193,6 @@ class ProviderResolver:
             base_url=provider.base_url,
             api_key=key,
             model=model,
-            api="responses" if provider.uses_responses_api else "chat_completions",
+            api=api,
             api_version=provider.api_version,
         )

@@ -16,6 +16,7 @@ from kitdesk.web.routes import (
     branches,
     data,
     keys,
+    kinds,
     mcp,
     models,
     providers,
@@ -24,6 +25,7 @@ from kitdesk.web.routes import (
     status,
     updates,
     usage,
+    workflows,
 )
 from kitdesk.web.services import ApiServices
 
@@ -40,6 +42,8 @@ ROUTERS = (
     branches,
     mcp,
     updates,
+    workflows,
+    kinds,
 )
 
 

@@ -3,7 +3,6 @@ import {
   api,
   describeConnection,
   messageOf,
-  needsKey,
   type AppInfo,
   type ConnectionResult,
   type ProviderCreate,
@@ -12,6 +11,7 @@ import {
 import { Field } from "./Field";
 import { useI18n } from "./i18n";
 import { FALLBACK_PRESETS, kindLabel, mergePresets } from "./presets";
+import { needsKey, useProviderKinds } from "./providerKinds";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
 import type { AppKey } from "./strings";
 import { explainTestFailure } from "./wording";
@@ -70,7 +70,8 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
     setBaseUrl((current) => (current === FALLBACK_PRESETS[kind].base_url ? presets[kind].base_url : current));
   }, [presets]);
 
-  const keyRequired = needsKey(kind);
+  const kinds = useProviderKinds();
+  const keyRequired = needsKey(kinds, kind);
   const showKey = choice !== "local";
   // Without a keyring no key can be stored: the key field is off, and kinds that need one cannot continue.
   const keyringBlocked = showKey && !info.keyring.usable;

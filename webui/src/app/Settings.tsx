@@ -4,7 +4,6 @@ import {
   describeKey,
   inlineError,
   messageOf,
-  needsKey,
   type AppInfo,
   type ModelList,
   type ProviderCreate,
@@ -20,6 +19,7 @@ import { Modal } from "./Modal";
 import { TestResult, type TestState } from "./Onboarding";
 import { resolveLanguage, useI18n, withNodes, type LanguageSetting } from "./i18n";
 import { FALLBACK_PRESETS, KIND_LABELS, kindLabel, mergePresets } from "./presets";
+import { isChatKitServer, needsKey, useProviderKinds } from "./providerKinds";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
 import type { AppKey } from "./strings";
@@ -454,6 +454,7 @@ function ProviderForm({
   onSaved: () => Promise<void>;
 }) {
   const [presets, setPresets] = useState(FALLBACK_PRESETS);
+  const kinds = useProviderKinds();
   const [kind, setKind] = useState<ProviderKind>(editing?.kind ?? "openai");
   const [name, setName] = useState(editing?.name ?? FALLBACK_PRESETS.openai.name);
   const [baseUrl, setBaseUrl] = useState(editing?.base_url ?? FALLBACK_PRESETS.openai.base_url);
@@ -542,8 +543,8 @@ function ProviderForm({
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
         )}
-        {!editing && keyringUsable && (
-          <Field label={needsKey(kind) ? t("field.apiKey") : t("field.apiKeyOptional")} hint={t("providers.keyHint")}>
+        {!editing && keyringUsable && !isChatKitServer(kinds, kind) && (
+          <Field label={needsKey(kinds, kind) ? t("field.apiKey") : t("field.apiKeyOptional")} hint={t("providers.keyHint")}>
             {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} />}
           </Field>
         )}

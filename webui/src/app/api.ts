@@ -3,10 +3,11 @@
 // HttpOnly auth cookie, so same-origin requests carry it; no token lives in JS.
 
 import { currentT, type T } from "./i18n";
+import type { ProviderKindInfo } from "./providerKinds";
 import { withFieldLabels } from "./wording";
 
 export type ThemeSetting = "system" | "light" | "dark";
-export type ProviderKind = "openai" | "azure" | "openrouter" | "ollama" | "lmstudio" | "custom";
+export type ProviderKind = "openai" | "azure" | "openrouter" | "ollama" | "lmstudio" | "custom" | "chatkit";
 export type KeySource = "keyring" | "environment" | "none";
 
 export type AppInfo = {
@@ -234,6 +235,7 @@ export const api = {
 
   providers: async (): Promise<ProviderView[]> =>
     listOf(await request<unknown>("GET", "/api/providers"), "providers").map(normalizeProvider),
+  providerKinds: () => request<ProviderKindInfo[]>("GET", "/api/provider-kinds"),
   presets: async (): Promise<Provider[]> =>
     listOf(await request<unknown>("GET", "/api/providers/presets"), "presets").map(normalizeProvider),
   addProvider: async (provider: ProviderCreate) =>
@@ -274,10 +276,6 @@ export function describeKey(provider: ProviderView, t: T): string {
   if (provider.key.source === "environment") return t("keyStatus.environment");
   if (provider.key.has_key) return t("keyStatus.keyring");
   return t("keyStatus.none");
-}
-
-export function needsKey(kind: ProviderKind): boolean {
-  return kind === "openai" || kind === "azure" || kind === "openrouter";
 }
 
 /** The message to show inline, or null when the reconnect notice already says it. */

@@ -10,6 +10,7 @@ export const FALLBACK_PRESETS: Record<ProviderKind, Provider> = {
   ollama: { id: "ollama", name: "Ollama", kind: "ollama", base_url: "http://127.0.0.1:11434/v1", enabled: true, default_model: null, api_version: null },
   lmstudio: { id: "lmstudio", name: "LM Studio", kind: "lmstudio", base_url: "http://127.0.0.1:1234/v1", enabled: true, default_model: null, api_version: null },
   custom: { id: "custom", name: "Custom", kind: "custom", base_url: "http://127.0.0.1:8000/v1", enabled: true, default_model: null, api_version: null },
+  chatkit: { id: "chatkit", name: "ChatKit server", kind: "chatkit", base_url: "http://127.0.0.1:8000/chatkit", enabled: true, default_model: "default", api_version: null },
 };
 
 export const KIND_LABELS: Record<ProviderKind, string> = {
@@ -19,6 +20,7 @@ export const KIND_LABELS: Record<ProviderKind, string> = {
   ollama: "Ollama",
   lmstudio: "LM Studio",
   custom: "OpenAI-compatible server",
+  chatkit: "ChatKit server",
 };
 
 /** A kind's name in the language shown (product names stay as they are). */

@@ -44,6 +44,7 @@ from kitdesk.store.sqlite import (
     MAX_PAGE_SIZE,
 )
 from kitdesk.web.responses import describe_validation_error, error_response
+from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 
 if TYPE_CHECKING:  # the chat service imports the openai client: not at start-up
     from kitdesk.chat.service import ChatService
@@ -166,9 +167,11 @@ async def _check_message(message: UserMessageInput, server: ChatService) -> Resp
 
 def build_chatkit_router(
     chat_server: concurrent.futures.Future[ChatService],
+    proxy: ChatKitProxy | None = None,
 ) -> APIRouter:
     """The route is there from the start; the chat service behind it may still be
-    being built: requests wait for it."""
+    being built: requests wait for it. Requests that belong to a remote ChatKit
+    server go to ``proxy`` first."""
     router = APIRouter()
 
     @router.post("/chatkit")
@@ -198,6 +201,11 @@ def build_chatkit_router(
         except ValidationError as exc:
             return error_response(400, "invalid_request", describe_validation_error(exc))
 
+        context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
+        if proxy is not None:
+            relayed = await proxy.maybe_proxy(raw, parsed, context)
+            if relayed is not None:
+                return relayed
         if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):
             return refusal
         try:
@@ -211,7 +219,6 @@ def build_chatkit_router(
         ):
             return refusal
 
-        context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
         if is_streaming_req(parsed):
             return StreamingResponse(
                 _guarded(server.dispatcher.stream(parsed, context)),

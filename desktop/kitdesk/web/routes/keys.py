@@ -1,4 +1,5 @@
-"""``/api/providers/{id}/key``: keys go in (to the OS keyring) and never come out."""
+"""``/api/providers/{id}/key`` and ``/api/providers/{id}/headers/{name}``: keys and
+secret request-header values go in (to the OS keyring) and never come out."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from kitdesk.web.services import ApiServices, ProviderNotFound
 
 class KeyBody(Body):
     key: str
+
+
+class HeaderBody(Body):
+    value: str
 
 
 def key_json(keys: KeyStore, provider_id: str) -> dict[str, Any]:
@@ -63,5 +68,35 @@ def build_router(services: ApiServices) -> APIRouter:
             raise key_error(exc) from None
         models.invalidate(provider_id)
         return {"provider_id": provider_id, "key": key_json(keys, provider_id)}
+
+    def listed_header(provider_id: str, header: str) -> str:
+        provider = any_provider(settings_file.settings, provider_id)
+        name = next((h for h in provider.headers if h.lower() == header.lower()), None)
+        if name is None:
+            raise UserFacingError(
+                f"“{provider.name}” has no header named {header[:64]}. Add the name to the "
+                "provider first.",
+                status=404,
+                code="header_not_found",
+            )
+        return name
+
+    @router.put("/providers/{provider_id}/headers/{header}")
+    def set_header(provider_id: str, header: str, body: HeaderBody) -> dict[str, Any]:
+        name = listed_header(provider_id, header)
+        try:
+            keys.set_header(provider_id, name, body.value)
+        except (KeyringUnavailable, ReadOnlyKey, InvalidKey) as exc:
+            raise key_error(exc) from None
+        return {"provider_id": provider_id, "header": name, "has_value": True}
+
+    @router.delete("/providers/{provider_id}/headers/{header}")
+    def delete_header(provider_id: str, header: str) -> dict[str, Any]:
+        name = listed_header(provider_id, header)
+        try:
+            keys.delete_header(provider_id, name)
+        except (KeyringUnavailable, ReadOnlyKey) as exc:
+            raise key_error(exc) from None
+        return {"provider_id": provider_id, "header": name, "has_value": False}
 
     return router

@@ -36,6 +36,7 @@ class ProviderCreate(Body):
     default_model: str | None = None
     api_version: str | None = None
     enabled: bool = True
+    headers: list[str] | None = None
 
 
 class ProviderPatch(Body):
@@ -44,6 +45,7 @@ class ProviderPatch(Body):
     enabled: bool = True
     default_model: str | None = None
     api_version: str | None = None
+    headers: list[str] = []
 
 
 class ConnectionTestBody(Body):
@@ -105,9 +107,11 @@ def _provider_json(provider: Provider, keys: KeyStore, default_id: str | None) -
     data.update(
         read_only=provider.id == ENV_PROVIDER_ID,
         needs_key=provider.needs_key,
-        api="responses" if provider.uses_responses_api else "chat_completions",
+        api=provider.kind_info.wire_api,
         is_default=provider.id == default_id,
         key=key_json(keys, provider.id),
+        # Which of its request headers have a value in the keyring (never the values).
+        headers_set=[h for h in provider.headers if keys.get_header(provider.id, h) is not None],
     )
     return data
 
@@ -118,7 +122,7 @@ def _preset_json(kind: ProviderKind) -> dict[str, Any]:
     data = preset.model_dump(mode="json")
     data.update(
         needs_key=preset.needs_key,
-        api="responses" if preset.uses_responses_api else "chat_completions",
+        api=preset.kind_info.wire_api,
     )
     return data
 
@@ -202,6 +206,8 @@ def build_router(services: ApiServices) -> APIRouter:
         settings_file.update(**changes)
         key_deleted = False
         try:
+            for header in _saved_provider(settings, provider_id).headers:
+                keys.delete_header(provider_id, header)
             key_deleted = keys.delete(provider_id)
         except KeyringUnavailable:
             # The provider is gone either way; create_provider clears a stale key.
