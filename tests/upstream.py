@@ -257,6 +257,9 @@ class Upstream:
         self.requests: list[RecordedRequest] = []
         self.transcript = DEFAULT_TRANSCRIPT
         self.transcription_status: int | None = None
+        # Seconds between the deltas of an unscripted (echo) answer: load tests
+        # slow answers down so many streams are open at once.
+        self.echo_delay = 0.0
         self._turns: deque[Turn] = deque()
         self._title_turns: deque[Turn] = deque()
         self._port = port
@@ -298,6 +301,7 @@ class Upstream:
         self.require_key = None
         self.transcript = DEFAULT_TRANSCRIPT
         self.transcription_status = None
+        self.echo_delay = 0.0
 
     @property
     def pending(self) -> int:
@@ -404,7 +408,7 @@ class Upstream:
         if title:
             return Turn(text=default_title(body))
         echo = f"Echo: {last_user_text(body)}"
-        return Turn(text=echo)
+        return Turn(text=echo, delay_between=self.echo_delay)
 
     @staticmethod
     def _unauthorized() -> JSONResponse:
