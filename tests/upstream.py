@@ -260,6 +260,8 @@ class Upstream:
         # Seconds between the deltas of an unscripted (echo) answer: load tests
         # slow answers down so many streams are open at once.
         self.echo_delay = 0.0
+        # Answer every request with a 307 to this base URL (+ the request's path).
+        self.redirect_to: str | None = None
         self._turns: deque[Turn] = deque()
         self._title_turns: deque[Turn] = deque()
         self._port = port
@@ -302,6 +304,7 @@ class Upstream:
         self.transcript = DEFAULT_TRANSCRIPT
         self.transcription_status = None
         self.echo_delay = 0.0
+        self.redirect_to = None
 
     @property
     def pending(self) -> int:
@@ -410,6 +413,10 @@ class Upstream:
         echo = f"Echo: {last_user_text(body)}"
         return Turn(text=echo, delay_between=self.echo_delay)
 
+    def _redirect(self, request: Request) -> StarletteResponse:
+        target = f"{self.redirect_to}{request.url.path.removeprefix('/v1')}"
+        return StarletteResponse(status_code=307, headers={"location": target})
+
     @staticmethod
     def _unauthorized() -> JSONResponse:
         return error_response(
@@ -420,6 +427,8 @@ class Upstream:
         self.requests.append(
             RecordedRequest(path=request.url.path, headers=dict(request.headers), json={})
         )
+        if self.redirect_to is not None:
+            return self._redirect(request)
         if not self._authorized(request):
             return self._unauthorized()
         data = [
@@ -453,6 +462,8 @@ class Upstream:
     async def _answer(self, request: Request) -> tuple[dict[str, Any], Turn] | StarletteResponse:
         """Record the request and take its scripted turn; or the error response to send."""
         body = await self._record(request)
+        if self.redirect_to is not None:
+            return self._redirect(request)
         if not self._authorized(request):
             return self._unauthorized()
         turn = self._next_turn(body)
