@@ -19,7 +19,7 @@ import psutil
 import pytest
 from kitdesk.logs import setup_logging
 from kitdesk.paths import Paths
-from kitdesk.security import COOKIE_NAME
+from kitdesk.web.security import COOKIE_NAME
 
 from tests.live_server import LiveServer
 from tests.proof.harness import ProofServer, is_error_sentence

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kitdesk.migrations import LATEST_VERSION
+from kitdesk.store.migrations import LATEST_VERSION
 
 from tests.proof.figures import record
 from tests.proof.harness import ProofServer, integrity
@@ -31,8 +31,9 @@ def test_every_schema_version_has_a_fixture() -> None:
 
 
 def _open_fixture(name: str, home: Path) -> ProofServer:
+    """The fixture as the data folder of a server (started by ``with``)."""
     shutil.copytree(FIXTURES / name, home / "data")
-    return ProofServer(home).start()
+    return ProofServer(home)
 
 
 def _version(db: Path) -> int:
