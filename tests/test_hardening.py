@@ -108,7 +108,6 @@ def test_a_new_path_on_the_same_origin_keeps_the_key(
 # -- 2. the credential stays with Kitdesk ------------------------------------------
 
 
-@pending("2")
 @pytest.mark.parametrize("site", ["cross-site", "same-site"])
 @pytest.mark.parametrize("method,path", [("GET", "/api/settings"), ("POST", "/chatkit")])
 def test_cross_site_and_same_site_fetches_are_refused(
@@ -199,22 +198,9 @@ OTHER_COOKIES = [
 ]
 
 
-FAILING_COOKIES = {  # (cookie, ours last) that log the window out before the fix
-    (OTHER_COOKIES[0], True),
-    (OTHER_COOKIES[3], True),
-    (OTHER_COOKIES[5], True),
-    (OTHER_COOKIES[3], False),
-    (OTHER_COOKIES[4], False),
-}
-
-
 @pytest.mark.parametrize(
     "other,first",
-    [
-        pytest.param(other, first, marks=pending("5") if (other, first) in FAILING_COOKIES else ())
-        for other in OTHER_COOKIES
-        for first in (True, False)
-    ],
+    [pytest.param(other, first) for other in OTHER_COOKIES for first in (True, False)],
 )
 def test_other_cookies_do_not_log_the_window_out(
     live_server: LiveServer, other: str, first: bool
