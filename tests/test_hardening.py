@@ -311,7 +311,6 @@ def test_deleting_a_thread_deletes_the_files_it_owned(
 # -- 8. deleted means deleted ---------------------------------------------------------
 
 
-@pending("8")
 def test_a_deleted_thread_leaves_no_text_in_the_database_files(
     tmp_path: Path, upstream: Upstream
 ) -> None:
