@@ -168,7 +168,6 @@ def _private_problems(home: Path) -> list[str]:
     return problems
 
 
-@pending("4")
 def test_private_files_are_owner_only_and_tightened_on_start(
     tmp_path: Path, upstream: Upstream
 ) -> None:
