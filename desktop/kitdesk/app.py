@@ -16,6 +16,7 @@ from kitdesk.app_info import Basics, open_basics
 from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
+from kitdesk.store.problems import storage_problem
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from kitdesk.chat.responder import KitdeskChatServer
 
 log = logging.getLogger(__name__)
+
+FILE_ERROR_MESSAGE = (
+    "Kitdesk could not read or write one of its files. The details are in its log file."
+)
 
 
 def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
@@ -74,16 +79,16 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
 
     @app.exception_handler(StoreClosedError)
     @app.exception_handler(sqlite3.OperationalError)
-    async def storage_unavailable(_: Request, exc: Exception) -> Response:
-        log.warning("storage unavailable: %s", exc)
-        return error_response(
-            503,
-            "storage_unavailable",
-            "Kitdesk's database is busy or closing. Try again in a moment.",
-        )
-
+    @app.exception_handler(OSError)
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> Response:
+        problem = storage_problem(exc)
+        if problem is not None:  # a full disk, a lock: said in words, logged in one line
+            log.warning("storage unavailable: %s", exc)
+            return error_response(503, "storage_unavailable", problem)
+        if isinstance(exc, OSError):
+            log.warning("file operation failed: %s", exc)
+            return error_response(503, "file_error", FILE_ERROR_MESSAGE)
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", INTERNAL_MESSAGE)
 

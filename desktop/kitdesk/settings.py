@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from kitdesk.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 ProviderKind = Literal["openai", "azure", "openrouter", "ollama", "lmstudio", "custom"]
@@ -150,6 +152,20 @@ class Settings(BaseModel):
         return next((p for p in self.providers if p.id == provider_id), None)
 
 
+class SettingsNotSaved(UserFacingError):
+    """The settings file could not be written (the change is not applied)."""
+
+    status = 503
+    code = "settings_not_saved"
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        reason = exc.strerror or type(exc).__name__
+        super().__init__(
+            f"Kitdesk could not save its settings to {path} ({reason}). Nothing was changed; "
+            "check that folder's permissions and free space, then try again."
+        )
+
+
 class SettingsFile:
     """Loads and saves ``Settings``; remembers whether the last load had to recover.
 
@@ -209,7 +225,11 @@ class SettingsFile:
         """Validate and write atomically, keeping the previous file as .bak."""
         settings = Settings.model_validate(settings.model_dump())
         with self._lock:
-            self._write(settings)
+            try:
+                self._write(settings)
+            except OSError as exc:
+                log.warning("could not save the settings: %s", exc)
+                raise SettingsNotSaved(self.path, exc) from exc
             self._settings = settings
         return settings
 

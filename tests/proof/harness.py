@@ -176,6 +176,13 @@ class ProofServer:
         return fresh
 
 
+def assert_no_new_tracebacks(server: ProofServer) -> None:
+    tracebacks = server.new_tracebacks()
+    assert not tracebacks, f"{len(tracebacks)} traceback(s) in the log:\n" + "\n----\n".join(
+        tracebacks[:3]
+    )
+
+
 def new_thread_body(text: str) -> dict[str, Any]:
     return {
         "type": "threads.create",

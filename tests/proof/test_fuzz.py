@@ -29,6 +29,7 @@ from tests.proof.figures import SOAK, budget, record
 from tests.proof.harness import (
     INTERNAL_PHRASE,
     ProofServer,
+    assert_no_new_tracebacks,
     is_error_sentence,
 )
 from tests.proof.secret_service import secret_service_daemon
@@ -136,13 +137,6 @@ def check_reply(reply: httpx.Response, body_text: str, case: str) -> None:
                     assert INTERNAL_PHRASE not in event.get("message", ""), f"{case}\n-> {event}"
 
 
-def assert_no_new_tracebacks(server: ProofServer) -> None:
-    tracebacks = server.new_tracebacks()
-    assert not tracebacks, f"{len(tracebacks)} traceback(s) in the log:\n" + "\n----\n".join(
-        tracebacks[:3]
-    )
-
-
 def send(target: FuzzTarget, method: str, path: str, **kwargs: Any) -> None:
     server = target.server
     case = f"{method} {path} {repr(kwargs)[:600]}"
@@ -173,17 +167,8 @@ def test_every_request_type_has_a_baseline(target: FuzzTarget) -> None:
         assert target.baseline(kind)["type"] == kind
 
 
-# Known before the fixes of issue 11 (phase B); strict, so each flips to a
-# failure the moment it is fixed and the mark must go.
-SDK_TRACEBACK = pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: the ChatKit SDK logs a traceback when it refuses a request "
-    "that does not fit the thread (tool output / structured input on the wrong item)",
-)
-KNOWN_FAILURES = {
-    "threads.add_client_tool_output": SDK_TRACEBACK,
-    "threads.add_structured_input": SDK_TRACEBACK,
-}
+# Known failures (strict: a fixed one fails until its mark goes).
+KNOWN_FAILURES: dict[str, pytest.MarkDecorator] = {}
 
 
 @pytest.mark.parametrize(
@@ -204,11 +189,6 @@ def test_chatkit_request_fuzz(target: FuzzTarget, kind: str) -> None:
     assert_no_new_tracebacks(target.server)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: a lone surrogate in the request type makes the refusal itself fail "
-    "to encode (500)",
-)
 def test_chatkit_raw_body_fuzz(target: FuzzTarget) -> None:
     """Bodies that are not a request at all: bytes, other JSON, odd types."""
 

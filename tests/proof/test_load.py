@@ -15,7 +15,12 @@ from typing import Any
 import psutil
 
 from tests.proof.figures import budget, record
-from tests.proof.harness import ProofServer, add_message_body, new_thread_body
+from tests.proof.harness import (
+    ProofServer,
+    add_message_body,
+    assert_no_new_tracebacks,
+    new_thread_body,
+)
 from tests.upstream import Upstream
 
 CONVERSATIONS = 20
@@ -91,7 +96,7 @@ def test_twenty_conversations_stream_at_once_and_none_is_mixed_up(
             texts = [item["content"][0]["text"] for item in items]
             assert texts == [" ".join([words[index]] * 40), expected], (index, texts)
         assert most_open == CONVERSATIONS
-        assert server.new_tracebacks() == []
+        assert_no_new_tracebacks(server)
     record("load: concurrent streaming conversations held", CONVERSATIONS)
 
 
@@ -123,4 +128,4 @@ def test_a_thousand_turns_grow_server_memory_by_at_most_10_mb(
         record("load: turns with RSS growth checked", turns)
         record("load: RSS growth over the turns (KB)", growth // 1024)
         assert growth <= MAX_RSS_GROWTH, f"RSS grew by {growth / 1e6:.1f} MB over {turns} turns"
-        assert server.new_tracebacks() == []
+        assert_no_new_tracebacks(server)

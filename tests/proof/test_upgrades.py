@@ -16,7 +16,7 @@ import pytest
 from kitdesk.store.migrations import LATEST_VERSION
 
 from tests.proof.figures import record
-from tests.proof.harness import ProofServer, integrity
+from tests.proof.harness import ProofServer, assert_no_new_tracebacks, integrity
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MANIFEST: dict[str, dict[str, Any]] = json.loads((FIXTURES / "manifest.json").read_text())
@@ -65,7 +65,7 @@ def test_an_old_database_migrates_with_a_backup_and_keeps_every_thread(
             image = server.client.get(f"/api/attachments/{attachment_id}/content")
             assert image.status_code == 200 and image.content.startswith(b"\x89PNG"), image.text
         assert server.stop() == 0
-        assert server.new_tracebacks() == []
+        assert_no_new_tracebacks(server)
     db = home / "data" / "kitdesk.db"
     assert integrity(db) == "ok"
     assert _version(db) == LATEST_VERSION
