@@ -42,6 +42,15 @@ REQUEST_TYPES = sorted(
     for model in typing.get_args(union)
 )
 
+# Slow examples and big inputs are the point here; module-scoped fixtures are on purpose.
+SUPPRESSED_HEALTH_CHECKS = (
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.filter_too_much,
+)
+
 
 def fuzz_settings(test_run: int, soak_run: int) -> settings:
     return settings(
@@ -49,7 +58,7 @@ def fuzz_settings(test_run: int, soak_run: int) -> settings:
         deadline=None,
         database=None,
         derandomize=not SOAK,
-        suppress_health_check=tuple(HealthCheck.__members__.values()),
+        suppress_health_check=SUPPRESSED_HEALTH_CHECKS,
     )
 
 
