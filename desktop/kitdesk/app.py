@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
 
 from kitdesk import __version__
 from kitdesk.app_info import Basics, open_basics
@@ -76,6 +77,12 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
 
     app.state.close = close
     install_error_handlers(app)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_: Request, __: Exception) -> Response:
+        # The client went away, or web/limits.py refused its body as too large
+        # and has answered already: nothing to say, nothing to log.
+        return Response(status_code=499)
 
     @app.exception_handler(StoreClosedError)
     @app.exception_handler(sqlite3.OperationalError)
