@@ -67,7 +67,6 @@ def received_key(upstream: Upstream, key: str = KEY) -> bool:
 # -- 1. a key goes only to its own provider ------------------------------------------
 
 
-@pending("1")
 def test_a_saved_key_is_not_tested_against_another_origin(
     live_server: LiveServer, upstream: Upstream, elsewhere: Upstream
 ) -> None:
@@ -80,7 +79,6 @@ def test_a_saved_key_is_not_tested_against_another_origin(
     assert not received_key(elsewhere)
 
 
-@pending("1")
 def test_moving_a_provider_to_another_origin_drops_its_key(
     live_server: LiveServer, upstream: Upstream, elsewhere: Upstream
 ) -> None:
