@@ -126,7 +126,6 @@ def test_same_origin_and_typed_fetches_pass(live_server: LiveServer, site: str) 
 # -- 3. no redirects ------------------------------------------------------------
 
 
-@pending("3")
 @pytest.mark.parametrize("kind", ["azure", "custom"])
 def test_provider_clients_follow_no_redirect(
     live_server: LiveServer, upstream: Upstream, elsewhere: Upstream, kind: str

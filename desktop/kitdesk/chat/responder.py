@@ -183,6 +183,8 @@ class ClientCache:
                 max_retries=self.max_retries,
                 default_headers=headers or None,
                 default_query=query or None,
+                # No redirects: Azure's api-key header would survive one to another host.
+                http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
             )
             self._clients[cache_key] = client
         return client

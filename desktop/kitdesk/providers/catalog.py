@@ -246,7 +246,8 @@ class ModelsCatalog:
         """One connection pool for all fetches, tied to the running event loop."""
         loop = asyncio.get_running_loop()
         if self._http is None or self._http[0] is not loop or self._http[1].is_closed:
-            self._http = (loop, openai.DefaultAsyncHttpxClient())
+            # No redirects: a key header must not follow a 307 to another host.
+            self._http = (loop, openai.DefaultAsyncHttpxClient(follow_redirects=False))
         return self._http[1]
 
     def invalidate(self, provider_id: str | None = None) -> None:
