@@ -329,12 +329,11 @@ def test_a_deleted_thread_leaves_no_text_in_the_database_files(
 # -- 10. cleartext warning -----------------------------------------------------------------
 
 
-@pending("10")
 @pytest.mark.parametrize(
     "base_url,warned",
     [
         ("http://example.com/v1", True),
-        ("http://203.0.113.9:8000/v1", True),
+        ("http://93.184.216.34:8000/v1", True),
         ("https://example.com/v1", False),
         ("http://127.0.0.1:8000/v1", False),
         ("http://localhost:11434/v1", False),

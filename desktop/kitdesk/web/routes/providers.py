@@ -24,7 +24,7 @@ from kitdesk.keys import (
     ReadOnlyKey,
     normalize_key,
 )
-from kitdesk.providers.origins import same_origin
+from kitdesk.providers.origins import same_origin, sends_in_cleartext
 from kitdesk.providers.resolver import ProviderResolver, all_providers
 from kitdesk.settings import PRESETS, Provider, ProviderKind, Settings
 from kitdesk.web.bodies import Body
@@ -116,6 +116,7 @@ def _provider_json(provider: Provider, keys: KeyStore, default_id: str | None) -
         api="responses" if provider.uses_responses_api else "chat_completions",
         is_default=provider.id == default_id,
         key=key_json(keys, provider.id),
+        cleartext_warning=sends_in_cleartext(provider.base_url),
     )
     return data
 
