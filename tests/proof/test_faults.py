@@ -24,7 +24,7 @@ from tests.proof.faults import (
 )
 from tests.proof.figures import record
 from tests.proof.harness import ProofServer, assert_no_new_tracebacks, integrity, is_error_sentence
-from tests.proof.secret_service import SecretServiceDaemon
+from tests.proof.secret_service import SecretServiceDaemon, secret_service_daemon
 from tests.upstream import Turn, Upstream
 
 LONG_TEXT = "many words " * 20_000  # 220 KB: more than the space left
@@ -153,6 +153,19 @@ def _keyed_provider(server: ProofServer, upstream: Upstream, key: str) -> None:
     assert chosen.status_code == 200, chosen.text
 
 
+def recover(
+    server: ProofServer, keyring: SecretServiceDaemon, key: str, thread_id: str, before: set[str]
+) -> None:
+    """Once the keyring is back: a restart reads it, a key can be stored, chat works."""
+    server.restart()
+    if keyring.lookup("custom") != key:
+        again = server.client.put("/api/providers/custom/key", json={"key": key})
+        assert again.status_code == 200, again.text
+    assert before <= item_ids(server, thread_id)
+    assert_chat_works(server, thread_id)
+    assert_no_new_tracebacks(server)
+
+
 @pytest.mark.parametrize("fault", ["locked", "gone"])
 def test_keyring_fault_mid_session(
     tmp_path: Path, upstream: Upstream, secret_service: SecretServiceDaemon, fault: str
@@ -182,17 +195,11 @@ def test_keyring_fault_mid_session(
         assert before <= item_ids(server, thread_id)
         if fault == "locked":
             secret_service.unlock()
-        else:
-            secret_service.start_again()
-        server.restart()  # the app keeps working: a fresh start reads the keyring again
-        if secret_service.lookup("custom") != key:
-            # A daemon that went away may take an unsaved collection with it; the
-            # app then takes the key again like any other time.
-            again = server.client.put("/api/providers/custom/key", json={"key": key})
-            assert again.status_code == 200, again.text
-        assert before <= item_ids(server, thread_id)
-        assert_chat_works(server, thread_id)
-        assert_no_new_tracebacks(server)
+            recover(server, secret_service, key, thread_id, before)
+        else:  # the keyring comes back as a new service (a new login session)
+            with secret_service_daemon(tmp_path / "xdg-again") as fresh:
+                server.env.update(fresh.env)
+                recover(server, fresh, key, thread_id, before)
     record(f"faults tried: keyring {fault}")
 
 
