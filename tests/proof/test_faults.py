@@ -66,11 +66,6 @@ def test_disk_full(tmp_path: Path, upstream_env: dict[str, str]) -> None:
     record("faults tried: disk full")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: a database that cannot be opened is explained, but its "
-    "traceback is logged as if unexpected",
-)
 def test_database_read_only(tmp_path: Path, upstream_env: dict[str, str]) -> None:
     """The data folder's file system turns read-only between two runs (a full or
     failing disk remounted, a backup restored from read-only media)."""

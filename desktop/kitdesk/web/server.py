@@ -133,7 +133,10 @@ class DeferredApp:
             self._full_app_wanted.wait(self._first_answer_grace)
             app = build(basics)
         except BaseException as exc:
-            log.exception("building the application failed")
+            if isinstance(exc, StartupProblem):  # explained to the person: one line
+                log.warning("the application cannot start: %s", exc)
+            else:
+                log.exception("building the application failed")
             if not self.basics.done():
                 self.basics.set_exception(exc)
             self.built.set_exception(exc)
