@@ -3,6 +3,7 @@
 #   make test    the same set-up plus test tools and system packages, then every check and test
 #   make check   lint, format check and type checks (Python and TypeScript)
 #   make bench   the benchmarks in tests/bench (prints tables)
+#   make soak    the proof suite (tests/proof) with soak budgets: 100+ kills, a bigger fuzz
 #   make bundle  the PyInstaller bundle for this OS (see build/README.md)
 
 PYTHON ?= python3
@@ -13,7 +14,7 @@ EXTRAS := $(if $(filter Linux,$(UNAME)),qt,)
 WEBUI_OUT := desktop/kitdesk/webui_dist/index.html
 WEBUI_SRC := $(shell find webui/src webui/element-demo webui/scripts webui/index.html webui/vite.config.ts webui/vite.element.config.ts webui/vite.element-demo.config.ts webui/tsconfig.json webui/tsconfig.element.json webui/tsconfig.element-demo.json webui/package-lock.json -type f 2>/dev/null)
 
-.PHONY: run serve test check fmt bench bundle webui clean
+.PHONY: run serve test check fmt bench soak bundle webui clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +58,11 @@ test: $(VENV)/.dev-installed $(WEBUI_OUT)
 
 bench: $(VENV)/.dev-installed $(WEBUI_OUT)
 	bash tests/run-pytest.sh --bench
+
+soak: $(VENV)/.dev-installed $(WEBUI_OUT)
+	bash tests/system-deps.sh
+	KITDESK_SOAK=1 KITDESK_PROOF_FIGURES=$${KITDESK_PROOF_FIGURES:-test-artifacts/proof-figures.json} \
+		bash tests/run-pytest.sh tests/proof -p no:cacheprovider
 
 bundle: $(VENV)/.dev-installed $(WEBUI_OUT)
 	$(PY) -m PyInstaller --noconfirm --clean --distpath build/dist --workpath build/pyinstaller-work build/kitdesk.spec

@@ -180,6 +180,11 @@ class Upstream:
         self.transcription_status: int | None = None
         self.check_tool_results = True
         self.chatkit = HostedChatKit()
+        # Seconds between the deltas of an unscripted (echo) answer: load tests
+        # slow answers down so many streams are open at once.
+        self.echo_delay = 0.0
+        # Answer every request with a 307 to this base URL (+ the request's path).
+        self.redirect_to: str | None = None
         self._turns: deque[Turn] = deque()
         self._title_turns: deque[Turn] = deque()
         self._port = port
@@ -224,6 +229,8 @@ class Upstream:
         self.transcription_status = None
         self.check_tool_results = True
         self.chatkit.reset()
+        self.echo_delay = 0.0
+        self.redirect_to = None
 
     @property
     def pending(self) -> int:
@@ -330,7 +337,11 @@ class Upstream:
         if title:
             return Turn(text=default_title(body))
         echo = f"Echo: {last_user_text(body)}"
-        return Turn(text=echo)
+        return Turn(text=echo, delay_between=self.echo_delay)
+
+    def _redirect(self, request: Request) -> StarletteResponse:
+        target = f"{self.redirect_to}{request.url.path.removeprefix('/v1')}"
+        return StarletteResponse(status_code=307, headers={"location": target})
 
     @staticmethod
     def _unauthorized() -> JSONResponse:
@@ -342,6 +353,8 @@ class Upstream:
         self.requests.append(
             RecordedRequest(path=request.url.path, headers=dict(request.headers), json={})
         )
+        if self.redirect_to is not None:
+            return self._redirect(request)
         if not self._authorized(request):
             return self._unauthorized()
         data = [
@@ -375,6 +388,8 @@ class Upstream:
     async def _admit(self, request: Request) -> dict[str, Any] | StarletteResponse:
         """Record the request and check its key: its JSON body, or the error response to send."""
         body = await self._record(request)
+        if self.redirect_to is not None:
+            return self._redirect(request)
         if not self._authorized(request):
             return self._unauthorized()
         return body

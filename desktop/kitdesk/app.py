@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
 
 from kitdesk import __version__
 from kitdesk.app_info import Basics, open_basics
 from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
+from kitdesk.store.problems import storage_problem
 from kitdesk.store.sqlite import SchemaError, SQLiteStore, StoreClosedError
 from kitdesk.tools.mcp_toolbox import McpToolBox
 from kitdesk.transfer.schedule import AutomaticBackups
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
     from kitdesk.chat.service import ChatService
 
 log = logging.getLogger(__name__)
+
+FILE_ERROR_MESSAGE = (
+    "Kitdesk could not read or write one of its files. The details are in its log file."
+)
 
 
 def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
@@ -108,18 +114,24 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     app.state.close = close
     install_error_handlers(app)
 
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_: Request, __: Exception) -> Response:
+        # The client went away, or web/limits.py refused its body as too large
+        # and has answered already: nothing to say, nothing to log.
+        return Response(status_code=499)
+
     @app.exception_handler(StoreClosedError)
     @app.exception_handler(sqlite3.OperationalError)
-    async def storage_unavailable(_: Request, exc: Exception) -> Response:
-        log.warning("storage unavailable: %s", exc)
-        return error_response(
-            503,
-            "storage_unavailable",
-            "Kitdesk's database is busy or closing. Try again in a moment.",
-        )
-
+    @app.exception_handler(OSError)
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> Response:
+        problem = storage_problem(exc)
+        if problem is not None:  # a full disk, a lock: said in words, logged in one line
+            log.warning("storage unavailable: %s", exc)
+            return error_response(503, "storage_unavailable", problem)
+        if isinstance(exc, OSError):
+            log.warning("file operation failed: %s", exc)
+            return error_response(503, "file_error", FILE_ERROR_MESSAGE)
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", INTERNAL_MESSAGE)
 

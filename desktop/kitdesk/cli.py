@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 import kitdesk
-from kitdesk.paths import Paths, resolve_paths
+from kitdesk.paths import Paths, private_umask, resolve_paths
 
 log = logging.getLogger("kitdesk")
 
@@ -116,6 +116,7 @@ def serve(paths: Paths, port: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    private_umask()
     paths = _paths(args)
     from kitdesk.logs import setup_logging
 

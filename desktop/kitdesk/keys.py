@@ -30,6 +30,8 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from kitdesk.logs import register_secret
+
 log = logging.getLogger(__name__)
 
 SERVICE = "kitdesk"
@@ -205,6 +207,7 @@ class KeyStore:
                 self._found.pop(provider_id, None)
             else:
                 self._found[provider_id] = (self._clock(), key)
+                register_secret(key)  # whatever its shape, never in a log record
 
     def status(self, provider_id: str) -> KeyStatus:
         if provider_id == ENV_PROVIDER_ID:

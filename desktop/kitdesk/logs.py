@@ -43,6 +43,30 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class ExpectedErrorsFilter(logging.Filter):
+    """The ChatKit SDK logs a full traceback for every error inside a stream,
+    then re-raises it to us. For a refused request (the SDK's ValueError), a
+    thread gone meanwhile (NotFoundError), or a storage condition (a full disk,
+    a lock), which we answer with a sentence, one line is enough: the
+    traceback would read like a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            from chatkit.store import NotFoundError
+
+            from kitdesk.store.problems import storage_problem
+
+            expected = type(exc) in (ValueError, NotFoundError)
+            if expected or storage_problem(exc) is not None:
+                record.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc}"
+                record.args = None
+                record.exc_info = None
+                record.exc_text = None
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class BriefFormatter(logging.Formatter):
     """For the terminal: the message alone; tracebacks stay in the log file."""
 
@@ -76,6 +100,9 @@ def setup_logging(log_file: Path, *, console: bool = False, level: int = logging
         handler._kitdesk = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
+    sdk = logging.getLogger("chatkit")
+    if not any(isinstance(f, ExpectedErrorsFilter) for f in sdk.filters):
+        sdk.addFilter(ExpectedErrorsFilter())
     # Request lines carry the ?token= of the first load; we never want them.
     logging.getLogger("uvicorn.access").disabled = True
     for noisy in ("httpx", "httpcore", "httpx2", "httpcore2", "openai", "openai.agents"):

@@ -23,6 +23,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from kitdesk.errors import UserFacingError
 from kitdesk.providers.kinds import KINDS, ProviderKind, ProviderKindInfo
 from kitdesk.tools.mcp_config import (
     CALL_TIMEOUT_SECONDS,
@@ -223,6 +224,20 @@ class Settings(BaseModel):
         return next((s for s in self.mcp_servers if s.id == server_id), None)
 
 
+class SettingsNotSaved(UserFacingError):
+    """The settings file could not be written (the change is not applied)."""
+
+    status = 503
+    code = "settings_not_saved"
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        reason = exc.strerror or type(exc).__name__
+        super().__init__(
+            f"Kitdesk could not save its settings to {path} ({reason}). Nothing was changed; "
+            "check that folder's permissions and free space, then try again."
+        )
+
+
 class SettingsFile:
     """Loads and saves ``Settings``; remembers whether the last load had to recover.
 
@@ -282,7 +297,11 @@ class SettingsFile:
         """Validate and write atomically, keeping the previous file as .bak."""
         settings = Settings.model_validate(settings.model_dump())
         with self._lock:
-            self._write(settings)
+            try:
+                self._write(settings)
+            except OSError as exc:
+                log.warning("could not save the settings: %s", exc)
+                raise SettingsNotSaved(self.path, exc) from exc
             self._settings = settings
         return settings
 

@@ -447,14 +447,21 @@ async def test_testing_an_unsaved_configuration(api: ApiHarness, upstream: Upstr
 
 
 async def test_testing_new_settings_with_a_saved_key(api: ApiHarness, upstream: Upstream) -> None:
+    """A saved key tests a changed path on its own origin, never another origin."""
     upstream.require_key = RIGHT_KEY
-    await add_provider(api, kind="openrouter", base_url=closed_port_url())
+    await add_provider(api, kind="openrouter", base_url=upstream.base_url + "/old")
     await api.client.put("/api/providers/openrouter/key", json={"key": RIGHT_KEY})
     response = await api.client.post(
         "/api/providers/test",
         json={"kind": "openrouter", "base_url": upstream.base_url, "provider_id": "openrouter"},
     )
     assert response.json()["ok"] is True
+    elsewhere = await api.client.post(
+        "/api/providers/test",
+        json={"kind": "openrouter", "base_url": closed_port_url(), "provider_id": "openrouter"},
+    )
+    assert elsewhere.status_code == 409
+    assert api.error(elsewhere)["code"] == "key_bound_to_origin"
 
 
 async def test_connection_test_errors(api: ApiHarness) -> None:

@@ -125,6 +125,10 @@ def openai_client(
         timeout=timeout,
         max_retries=0,
         default_query=default_query,
+        # None above still reads OPENAI_ORG_ID / OPENAI_PROJECT_ID: they are for OpenAI only.
+        default_headers=None
+        if kind == "openai"
+        else {"OpenAI-Organization": openai.omit, "OpenAI-Project": openai.omit},  # type: ignore[dict-item]
         http_client=http_client,
     )
 
@@ -257,7 +261,8 @@ class ModelsCatalog:
         """One connection pool for all fetches, tied to the running event loop."""
         loop = asyncio.get_running_loop()
         if self._http is None or self._http[0] is not loop or self._http[1].is_closed:
-            self._http = (loop, openai.DefaultAsyncHttpxClient())
+            # No redirects: a key header must not follow a 307 to another host.
+            self._http = (loop, openai.DefaultAsyncHttpxClient(follow_redirects=False))
         return self._http[1]
 
     def invalidate(self, provider_id: str | None = None) -> None:

@@ -2,16 +2,18 @@
 
 Clients make no silent retries (the openai client would otherwise sleep up to
 a minute on a 429's Retry-After before failing: errors surface at once, with
-a retry button) and follow no redirects (a provider's key must not follow a
-redirect to another host).
+a retry button), follow no redirects (a provider's key must not follow a
+redirect to another host), and send OpenAI's organization and project headers
+to OpenAI only.
 """
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, omit
 
 from kitdesk.providers.resolver import ResolvedModel
 
@@ -59,13 +61,21 @@ class ClientCache:
                 headers["api-key"] = key
             if model.api_version:
                 query["api-version"] = model.api_version
+            default_headers: dict[str, Any] = dict(headers)
+            if model.kind != "openai":
+                # The openai client adds OPENAI_ORG_ID / OPENAI_PROJECT_ID from the
+                # environment to every request: they are OpenAI's, for OpenAI only.
+                default_headers["OpenAI-Organization"] = omit
+                default_headers["OpenAI-Project"] = omit
             client = ProviderClient(
                 base_url=model.base_url,
                 api_key=key,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
-                default_headers=headers or None,
+                default_headers=default_headers or None,
                 default_query=query or None,
+                # A key header must not follow a redirect to another host.
+                http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
             )
             self._clients[cache_key] = client
         return client

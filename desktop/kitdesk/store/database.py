@@ -105,6 +105,9 @@ class Database:
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA temp_store = MEMORY")
+            # Deleted means deleted: freed pages are zeroed, not left for a disk
+            # reader to find.
+            db.execute("PRAGMA secure_delete = ON")
             db.execute("PRAGMA wal_autocheckpoint = 0")  # see _checkpoint
             self.last_backup = migrate(db, self.backups_dir)
         except sqlite3.OperationalError as error:

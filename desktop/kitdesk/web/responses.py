@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -13,8 +15,18 @@ from kitdesk.errors import UserFacingError
 __all__ = ["UserFacingError", "describe_validation_error", "error_response"]
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that always encodes: a lone surrogate echoed from a request (valid
+    in JSON's ``\\ud800`` escapes, not in UTF-8) becomes U+FFFD instead of a 500."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode("utf-8", "replace")
+
+
 def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
+    return SafeJSONResponse(
         {"error": {"code": code, "message": message}},
         status_code=status,
         headers={"cache-control": "no-store"},

@@ -5,10 +5,14 @@ reach it (CSRF, DNS rebinding). So every request must:
 
 - name us in ``Host`` exactly (``127.0.0.1:PORT`` or ``localhost:PORT``),
   which defeats DNS rebinding;
-- carry no foreign ``Origin`` (there is no CORS: other origins get a 403);
+- carry no foreign ``Origin`` (there is no CORS: other origins get a 403),
+  and, on ``/api`` and ``/chatkit``, no ``Sec-Fetch-Site`` of another site or
+  of another port of this machine;
 - prove it holds the per-launch token, either as ``Authorization: Bearer`` or
   as the HttpOnly, SameSite=Strict cookie that the first page load trades the
   ``?token=`` query parameter for (then redirects so the token leaves the URL).
+  The cookie header is parsed leniently: other local servers' cookies, however
+  odd, and a stale token of an earlier launch must not log the window out.
 
 Written as plain ASGI middleware because streaming responses pass through it
 and BaseHTTPMiddleware adds per-chunk overhead.
@@ -19,12 +23,13 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Iterable
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE_NAME = "kitdesk_token"
+# Sec-Fetch-Site values of a request another page made.
+CROSS_SITE = frozenset({"cross-site", "same-site"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -70,17 +75,25 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _cookie_token(scope: Scope) -> str | None:
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return None
-    cookie: SimpleCookie = SimpleCookie()
-    try:
-        cookie.load(raw)
-    except Exception:  # a malformed cookie header is just "no token"
-        return None
-    morsel = cookie.get(COOKIE_NAME)
-    return morsel.value if morsel else None
+def _cookie_tokens(scope: Scope) -> list[str]:
+    """Every value sent under our cookie's name.
+
+    Parsed by hand, leniently, as browsers send them: another site's cookie on
+    127.0.0.1 may hold JSON, spaces, quotes or ``@`` (which make
+    ``http.cookies`` give up on the whole header), and a stale cookie of an
+    earlier launch may come with the same name.
+    """
+    tokens = []
+    for header in _headers(scope, b"cookie"):
+        for pair in header.split(";"):
+            name, sep, value = pair.partition("=")
+            if sep and name.strip() == COOKIE_NAME:
+                tokens.append(value.strip().strip('"'))
+    return tokens
+
+
+def _headers(scope: Scope, name: bytes) -> list[str]:
+    return [value.decode("latin-1") for key, value in scope.get("headers", []) if key == name]
 
 
 def _bearer_token(scope: Scope) -> str | None:
@@ -146,6 +159,21 @@ class SecurityMiddleware:
 
         path: str = scope["path"]
         method: str = scope["method"]
+        # Browsers say where a fetch comes from. Another site, or a page on
+        # another local port (same-site: cookies ignore ports), never gets
+        # an answer from the API, whatever it carries.
+        fetch_site = _header(scope, b"sec-fetch-site")
+        if fetch_site in CROSS_SITE and path.startswith(("/api/", "/chatkit")):
+            await self._reply(
+                send,
+                *_json_error(
+                    403,
+                    "cross_site",
+                    "Requests from other websites are not allowed to reach Kitdesk.",
+                ),
+            )
+            return
+
         query_token = None
         if method in ("GET", "HEAD") and path == "/" and scope.get("query_string"):
             values = parse_qs(scope["query_string"].decode("latin-1")).get("token")
@@ -170,7 +198,10 @@ class SecurityMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
 
-        if not (self._token_ok(_bearer_token(scope)) or self._token_ok(_cookie_token(scope))):
+        if not (
+            self._token_ok(_bearer_token(scope))
+            or any(self._token_ok(token) for token in _cookie_tokens(scope))
+        ):
             if method in ("GET", "HEAD") and path == "/":
                 await self._reply(send, 401, *_unauthorized_page())
             else:

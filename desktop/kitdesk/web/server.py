@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 from kitdesk.errors import BUILD_FAILED_MESSAGE, StartupProblem
 from kitdesk.logs import register_secret
 from kitdesk.paths import Paths
+from kitdesk.web.limits import BodyLimits
 from kitdesk.web.security import SecurityMiddleware
 from kitdesk.web.static import build_ui_app, is_ui_request
 
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+MAX_CONNECTIONS = 64
+KEEP_ALIVE_SECONDS = 5
+MAX_HEADER_BYTES = 64 * 1024
 
 
 async def _send_json(send: Send, status: int, body: object) -> None:
@@ -128,7 +132,10 @@ class DeferredApp:
             self._full_app_wanted.wait(self._first_answer_grace)
             app = build(basics)
         except BaseException as exc:
-            log.exception("building the application failed")
+            if isinstance(exc, StartupProblem):  # explained to the person: one line
+                log.warning("the application cannot start: %s", exc)
+            else:
+                log.exception("building the application failed")
             if not self.basics.done():
                 self.basics.set_exception(exc)
             self.built.set_exception(exc)
@@ -297,9 +304,14 @@ def start_server(
 
     deferred = DeferredApp(prepare, build, finish)
     config = uvicorn.Config(
-        SecurityMiddleware(deferred, token=token, port=actual_port),
+        SecurityMiddleware(BodyLimits(deferred), token=token, port=actual_port),
         log_config=None,  # windowed builds have no stdout; logging goes to our file
         access_log=False,
+        # One window makes a handful of connections: cap them so half-open ones
+        # cannot pile up, and bound what a request line and headers may take.
+        limit_concurrency=MAX_CONNECTIONS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         lifespan="on",
         timeout_graceful_shutdown=1,
         ws="none",

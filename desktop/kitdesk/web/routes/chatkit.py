@@ -37,6 +37,7 @@ from pydantic import TypeAdapter, ValidationError
 from kitdesk.chat.context import RequestContext
 from kitdesk.errors import BUILD_FAILED_MESSAGE, UserFacingError
 from kitdesk.providers.resolver import ProviderNotReady
+from kitdesk.store.problems import storage_problem
 from kitdesk.store.sqlite import (
     ALLOWED_MIME_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -93,9 +94,13 @@ async def _guarded(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         yield _error_frame(
             "Kitdesk could not do that with this conversation as it is now.", allow_retry=False
         )
-    except Exception:
-        log.exception("streaming request failed")
-        yield _error_frame(INTERNAL_MESSAGE, allow_retry=True)
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            log.exception("streaming request failed")
+        else:
+            log.warning("streaming request could not save: %s", exc)
+        yield _error_frame(problem or INTERNAL_MESSAGE, allow_retry=True)
 
 
 def _check_attachment(params: AttachmentsCreateReq) -> Response | None:

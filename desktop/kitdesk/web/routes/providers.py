@@ -16,7 +16,15 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from kitdesk.errors import UserFacingError
-from kitdesk.keys import ENV_PROVIDER_ID, InvalidKey, KeyringUnavailable, KeyStore, normalize_key
+from kitdesk.keys import (
+    ENV_PROVIDER_ID,
+    InvalidKey,
+    KeyringUnavailable,
+    KeyStore,
+    ReadOnlyKey,
+    normalize_key,
+)
+from kitdesk.providers.origins import same_origin, sends_in_cleartext
 from kitdesk.providers.resolver import ProviderResolver, all_providers
 from kitdesk.settings import PRESETS, Provider, ProviderKind, Settings
 from kitdesk.web.bodies import Body
@@ -112,6 +120,7 @@ def _provider_json(provider: Provider, keys: KeyStore, default_id: str | None) -
         key=key_json(keys, provider.id),
         # Which of its request headers have a value in the keyring (never the values).
         headers_set=[h for h in provider.headers if keys.get_header(provider.id, h) is not None],
+        cleartext_warning=sends_in_cleartext(provider.base_url),
     )
     return data
 
@@ -185,6 +194,12 @@ def build_router(services: ApiServices) -> APIRouter:
         updated = _validated_provider(
             {**provider.model_dump(), **patch.model_dump(exclude_unset=True)}
         )
+        if not same_origin(provider.base_url, updated.base_url):
+            # The key was given for the old host: it never goes to the new one.
+            try:
+                keys.delete(provider_id)
+            except (KeyringUnavailable, ReadOnlyKey) as exc:
+                raise key_error(exc) from None
         try:
             providers = [updated if p.id == provider_id else p for p in settings.providers]
             saved = settings_file.update(providers=providers)
@@ -228,7 +243,14 @@ def build_router(services: ApiServices) -> APIRouter:
             except InvalidKey as exc:
                 raise key_error(exc) from None
         elif body.provider_id is not None:
-            any_provider(settings_file.settings, body.provider_id)
+            saved = any_provider(settings_file.settings, body.provider_id)
+            if not same_origin(saved.base_url, provider.base_url):
+                raise UserFacingError(
+                    f"The saved key of {saved.name} is only sent to {saved.base_url}. "
+                    "Enter the key again to test another address.",
+                    status=409,
+                    code="key_bound_to_origin",
+                )
             key = await asyncio.to_thread(keys.get, body.provider_id)
         result = await models.test_connection(provider, key)
         return {"ok": result.ok, "message": result.message, "model_count": result.model_count}
