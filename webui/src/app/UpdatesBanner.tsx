@@ -3,10 +3,12 @@
 
 import { useState } from "react";
 import { messageOf } from "./api";
+import { useI18n } from "./i18n";
 import { useUpdateState } from "./UpdatesSection";
 import { updatesApi } from "./updates";
 
 export function UpdatesBanner() {
+  const { t } = useI18n();
   const { state, setState, error, setError } = useUpdateState();
   const [dismissed, setDismissed] = useState(false);
   if (state === null || dismissed || state.status === "disabled") return null;
@@ -17,15 +19,13 @@ export function UpdatesBanner() {
 
   if (state.choice === "ask") {
     return (
-      <div className="kd-banner" role="region" aria-label="Updates" data-testid="updates-banner">
-        <span>
-          Check for new versions of Kitdesk once a day? Kitdesk only downloads versions signed by its developers.
-        </span>
+      <div className="kd-banner" role="region" aria-label={t("updates.title")} data-testid="updates-banner">
+        <span>{t("updates.ask")}</span>
         <button type="button" className="kd-button" onClick={() => choose("on")}>
-          Check automatically
+          {t("updates.checkAutomatically")}
         </button>
         <button type="button" className="kd-button kd-button-quiet" onClick={() => choose("off")}>
-          Not now
+          {t("updates.notNow")}
         </button>
         {error && <span className="kd-bad">{error}</span>}
       </div>
@@ -34,16 +34,16 @@ export function UpdatesBanner() {
   if (state.status === "ready" && state.can_install) {
     return (
       <div className="kd-banner" role="status" data-testid="updates-banner">
-        <span>Kitdesk {state.available_version} is ready to install.</span>
+        <span>{t("updates.readyBanner", { version: state.available_version ?? "" })}</span>
         <button
           type="button"
           className="kd-button kd-button-primary"
           onClick={() => updatesApi.install().then(setState, (e: unknown) => setError(messageOf(e)))}
         >
-          Restart to update
+          {t("updates.restart")}
         </button>
         <button type="button" className="kd-button kd-button-quiet" onClick={() => setDismissed(true)}>
-          Later
+          {t("updates.later")}
         </button>
         {error && <span className="kd-bad">{error}</span>}
       </div>

@@ -3,6 +3,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { messageOf } from "./api";
+import { useI18n } from "./i18n";
 import { describeUpdate, isBusy, updatesApi, type UpdateState } from "./updates";
 
 const POLL_MS = 1000;
@@ -49,6 +50,7 @@ export function useUpdateState(): {
 }
 
 export function UpdatesSection() {
+  const { t } = useI18n();
   const { state, setState, error, setError } = useUpdateState();
   const [installing, setInstalling] = useState(false);
   // The box follows the click at once; the server's answer then confirms it (or the error shows).
@@ -72,7 +74,7 @@ export function UpdatesSection() {
   const disabled = state.status === "disabled";
   return (
     <div className="kd-stack kd-field" data-testid="updates">
-      <h4>Updates</h4>
+      <h4>{t("updates.title")}</h4>
       {!disabled && (
         <label className="kd-check">
           <input
@@ -84,11 +86,11 @@ export function UpdatesSection() {
               void act(() => updatesApi.choose(choice)).finally(() => setPendingChoice(null));
             }}
           />
-          <span>Check for updates automatically (once a day)</span>
+          <span>{t("updates.autoCheck")}</span>
         </label>
       )}
       <p role="status" aria-live="polite" data-testid="update-status">
-        {describeUpdate(state)}
+        {describeUpdate(state, t)}
       </p>
       {state.notes && state.available_version && <p className="kd-muted">{state.notes}</p>}
       {!disabled && (
@@ -99,7 +101,7 @@ export function UpdatesSection() {
             disabled={isBusy(state) || installing}
             onClick={() => void act(updatesApi.check)}
           >
-            Check now
+            {t("updates.checkNow")}
           </button>
           {state.can_install && (
             <button
@@ -111,7 +113,7 @@ export function UpdatesSection() {
                 void act(updatesApi.install).finally(() => setInstalling(false));
               }}
             >
-              {installing ? "Installing…" : "Restart to update"}
+              {installing ? t("updates.installing") : t("updates.restart")}
             </button>
           )}
         </div>

@@ -3,6 +3,7 @@
 // everything (policy, verification); this file only shows it.
 
 import { appFetch, errorFromResponse, ServerUnreachable } from "./api";
+import type { T } from "./i18n";
 
 export type UpdatesChoice = "ask" | "on" | "off";
 export type UpdateStatus =
@@ -61,37 +62,39 @@ export function isBusy(state: UpdateState): boolean {
   return state.status === "checking" || state.status === "downloading";
 }
 
-function when(seconds: number | null): string {
-  if (seconds === null) return "";
-  return new Date(seconds * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
-
-/** The status line of Settings > About. */
-export function describeUpdate(state: UpdateState): string {
+/**
+ * The status line of Settings > About, in the language of `t`. Dates are
+ * written by the catalogue's ICU `{when, date}`/`{when, time}` in that
+ * language; the server's own sentences (`state.message`) are passed on as sent.
+ */
+export function describeUpdate(state: UpdateState, t: T): string {
   const version = state.available_version ?? "";
+  const when = (state.checked_at ?? 0) * 1000;
   switch (state.status) {
     case "disabled":
-      return state.message ?? "Updates come from your package manager.";
+      return state.message ?? t("updates.status.packageManager");
     case "idle":
-      return state.checked_at ? `Last checked ${when(state.checked_at)}.` : "Not checked yet.";
+      return state.checked_at ? t("updates.status.lastChecked", { when }) : t("updates.status.notChecked");
     case "checking":
-      return "Checking for updates…";
+      return t("updates.status.checking");
     case "up_to_date":
-      return `Kitdesk ${state.current_version} is the latest version (checked ${when(state.checked_at)}).`;
+      return t("updates.status.upToDate", { version: state.current_version, when });
     case "could_not_check":
-      return "Could not check for updates just now (no connection). Kitdesk will try again later.";
-    case "available":
-      return state.message ? `Kitdesk ${version} is available. ${state.message}` : `Kitdesk ${version} is available.`;
+      return t("updates.status.couldNotCheck");
+    case "available": {
+      const sentence = t("updates.status.available", { version });
+      return state.message ? `${sentence} ${state.message}` : sentence;
+    }
     case "downloading": {
       const percent = state.total_bytes ? Math.floor((100 * state.downloaded_bytes) / state.total_bytes) : 0;
-      return `Downloading Kitdesk ${version}… ${percent}%`;
+      return t("updates.status.downloading", { version, percent });
     }
     case "ready":
-      return `Kitdesk ${version} is downloaded and verified. Restart to update.`;
+      return t("updates.status.ready", { version });
     case "installed":
-      return state.message ?? `Kitdesk ${version} is installed and starts when Kitdesk restarts.`;
+      return state.message ?? t("updates.status.installed", { version });
     case "refused":
     case "error":
-      return state.message ?? "The update failed.";
+      return state.message ?? t("updates.status.failed");
   }
 }
