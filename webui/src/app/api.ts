@@ -77,6 +77,12 @@ export type ModelOption = {
   description?: string;
   disabled?: boolean;
   default?: boolean;
+  /** The wire API of the model's provider. */
+  api?: "responses" | "chat_completions";
+  /** The provider has a hosted web search tool (the composer offers "Search the web"). */
+  web_search?: boolean;
+  /** The provider takes a reasoning-effort choice (Settings › Models offers one). */
+  reasoning_effort?: boolean;
 };
 
 export type ModelList = { models: ModelOption[]; errors: string[] };

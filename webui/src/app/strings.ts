@@ -180,6 +180,8 @@ export const appEn = {
   "mcp.toolsOf": "Tools of {name}",
   "mcp.secretStored": "Secrets stored: {names}",
   "mcp.composerOnly": "Only {name}",
+  "tools.webSearch": "Search the web",
+  "tools.webSearchShort": "Web search",
 } as const;
 
 export type AppKey = keyof typeof appEn;

@@ -175,6 +175,8 @@ const ar: Record<AppKey, string> = {
   "mcp.toolsOf": "أدوات {name}",
   "mcp.secretStored": "الأسرار المحفوظة: {names}",
   "mcp.composerOnly": "{name} فقط",
+  "tools.webSearch": "البحث في الويب",
+  "tools.webSearchShort": "بحث الويب",
 };
 
 export default ar;

@@ -175,6 +175,8 @@ const de: Record<AppKey, string> = {
   "mcp.toolsOf": "Werkzeuge von {name}",
   "mcp.secretStored": "Gespeicherte Geheimnisse: {names}",
   "mcp.composerOnly": "Nur {name}",
+  "tools.webSearch": "Im Web suchen",
+  "tools.webSearchShort": "Websuche",
 };
 
 export default de;

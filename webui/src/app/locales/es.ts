@@ -175,6 +175,8 @@ const es: Record<AppKey, string> = {
   "mcp.toolsOf": "Herramientas de {name}",
   "mcp.secretStored": "Secretos guardados: {names}",
   "mcp.composerOnly": "Solo {name}",
+  "tools.webSearch": "Buscar en la web",
+  "tools.webSearchShort": "Búsqueda web",
 };
 
 export default es;

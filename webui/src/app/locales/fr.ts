@@ -175,6 +175,8 @@ const fr: Record<AppKey, string> = {
   "mcp.toolsOf": "Outils de {name}",
   "mcp.secretStored": "Secrets enregistrés : {names}",
   "mcp.composerOnly": "Seulement {name}",
+  "tools.webSearch": "Rechercher sur le web",
+  "tools.webSearchShort": "Recherche web",
 };
 
 export default fr;

@@ -175,6 +175,8 @@ const ja: Record<AppKey, string> = {
   "mcp.toolsOf": "{name} のツール",
   "mcp.secretStored": "保存済みのシークレット：{names}",
   "mcp.composerOnly": "{name} のみ",
+  "tools.webSearch": "ウェブを検索",
+  "tools.webSearchShort": "ウェブ検索",
 };
 
 export default ja;

@@ -175,6 +175,8 @@ const ptBR: Record<AppKey, string> = {
   "mcp.toolsOf": "Ferramentas de {name}",
   "mcp.secretStored": "Segredos guardados: {names}",
   "mcp.composerOnly": "Somente {name}",
+  "tools.webSearch": "Pesquisar na web",
+  "tools.webSearchShort": "Pesquisa na web",
 };
 
 export default ptBR;

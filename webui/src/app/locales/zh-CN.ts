@@ -175,6 +175,8 @@ const zhCN: Record<AppKey, string> = {
   "mcp.toolsOf": "{name} 的工具",
   "mcp.secretStored": "已存储的机密：{names}",
   "mcp.composerOnly": "仅 {name}",
+  "tools.webSearch": "搜索网页",
+  "tools.webSearchShort": "网页搜索",
 };
 
 export default zhCN;
