@@ -56,7 +56,13 @@ export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enable
 /** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
 export type SettingsPatch = Partial<
   Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
-> & { language?: string };
+> & {
+  language?: string;
+  /** Merged into the stored choices by model ref; null goes back to the model's default. */
+  reasoning_effort?: Record<string, ReasoningEffort | null>;
+};
+
+export type ReasoningEffort = "minimal" | "low" | "medium" | "high";
 
 export type Settings = {
   providers: Provider[];
@@ -66,6 +72,8 @@ export type Settings = {
   temperature: number | null;
   theme: ThemeSetting;
   auto_title: boolean;
+  /** By model ref ("provider::model"); a model without an entry uses its default. */
+  reasoning_effort: Record<string, ReasoningEffort>;
   [extra: string]: unknown;
 };
 

@@ -182,6 +182,14 @@ export const appEn = {
   "mcp.composerOnly": "Only {name}",
   "tools.webSearch": "Search the web",
   "tools.webSearchShort": "Web search",
+  "reasoning.title": "Reasoning effort",
+  "reasoning.hint": "How long OpenAI reasoning models think before they answer. More effort is slower and uses more tokens; “Model default” lets the provider decide.",
+  "reasoning.default": "Model default",
+  "reasoning.minimal": "Minimal",
+  "reasoning.low": "Low",
+  "reasoning.medium": "Medium",
+  "reasoning.high": "High",
+  "reasoning.modelOf": "{model} ({provider})",
 } as const;
 
 export type AppKey = keyof typeof appEn;

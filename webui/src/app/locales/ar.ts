@@ -177,6 +177,14 @@ const ar: Record<AppKey, string> = {
   "mcp.composerOnly": "{name} فقط",
   "tools.webSearch": "البحث في الويب",
   "tools.webSearchShort": "بحث الويب",
+  "reasoning.title": "جهد التفكير",
+  "reasoning.hint": "المدة التي تفكر فيها نماذج التفكير من OpenAI قبل أن تجيب. الجهد الأكبر أبطأ ويستهلك رموزًا أكثر؛ و«افتراضي النموذج» يترك القرار للمزوّد.",
+  "reasoning.default": "افتراضي النموذج",
+  "reasoning.minimal": "أدنى حد",
+  "reasoning.low": "منخفض",
+  "reasoning.medium": "متوسط",
+  "reasoning.high": "مرتفع",
+  "reasoning.modelOf": "{model} ({provider})",
 };
 
 export default ar;

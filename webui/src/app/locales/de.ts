@@ -177,6 +177,14 @@ const de: Record<AppKey, string> = {
   "mcp.composerOnly": "Nur {name}",
   "tools.webSearch": "Im Web suchen",
   "tools.webSearchShort": "Websuche",
+  "reasoning.title": "Denkaufwand",
+  "reasoning.hint": "Wie lange die Denkmodelle von OpenAI nachdenken, bevor sie antworten. Mehr Aufwand ist langsamer und verbraucht mehr Tokens; „Standard des Modells“ überlässt es dem Anbieter.",
+  "reasoning.default": "Standard des Modells",
+  "reasoning.minimal": "Minimal",
+  "reasoning.low": "Niedrig",
+  "reasoning.medium": "Mittel",
+  "reasoning.high": "Hoch",
+  "reasoning.modelOf": "{model} ({provider})",
 };
 
 export default de;

@@ -177,6 +177,14 @@ const es: Record<AppKey, string> = {
   "mcp.composerOnly": "Solo {name}",
   "tools.webSearch": "Buscar en la web",
   "tools.webSearchShort": "Búsqueda web",
+  "reasoning.title": "Esfuerzo de razonamiento",
+  "reasoning.hint": "Cuánto piensan los modelos de razonamiento de OpenAI antes de responder. Más esfuerzo es más lento y usa más tokens; «Predeterminado del modelo» deja que decida el proveedor.",
+  "reasoning.default": "Predeterminado del modelo",
+  "reasoning.minimal": "Mínimo",
+  "reasoning.low": "Bajo",
+  "reasoning.medium": "Medio",
+  "reasoning.high": "Alto",
+  "reasoning.modelOf": "{model} ({provider})",
 };
 
 export default es;

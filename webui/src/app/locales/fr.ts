@@ -177,6 +177,14 @@ const fr: Record<AppKey, string> = {
   "mcp.composerOnly": "Seulement {name}",
   "tools.webSearch": "Rechercher sur le web",
   "tools.webSearchShort": "Recherche web",
+  "reasoning.title": "Effort de raisonnement",
+  "reasoning.hint": "Le temps que les modèles de raisonnement d’OpenAI réfléchissent avant de répondre. Plus d’effort est plus lent et consomme plus de jetons ; « Par défaut du modèle » laisse le fournisseur décider.",
+  "reasoning.default": "Par défaut du modèle",
+  "reasoning.minimal": "Minimal",
+  "reasoning.low": "Faible",
+  "reasoning.medium": "Moyen",
+  "reasoning.high": "Élevé",
+  "reasoning.modelOf": "{model} ({provider})",
 };
 
 export default fr;

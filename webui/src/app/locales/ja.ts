@@ -177,6 +177,14 @@ const ja: Record<AppKey, string> = {
   "mcp.composerOnly": "{name} のみ",
   "tools.webSearch": "ウェブを検索",
   "tools.webSearchShort": "ウェブ検索",
+  "reasoning.title": "推論の労力",
+  "reasoning.hint": "OpenAI の推論モデルが回答前にどれだけ考えるかを決めます。労力を上げると遅くなり、トークンも多く使います。「モデルの既定」ではプロバイダーに任せます。",
+  "reasoning.default": "モデルの既定",
+  "reasoning.minimal": "最小",
+  "reasoning.low": "低",
+  "reasoning.medium": "中",
+  "reasoning.high": "高",
+  "reasoning.modelOf": "{model}（{provider}）",
 };
 
 export default ja;

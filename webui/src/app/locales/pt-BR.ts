@@ -177,6 +177,14 @@ const ptBR: Record<AppKey, string> = {
   "mcp.composerOnly": "Somente {name}",
   "tools.webSearch": "Pesquisar na web",
   "tools.webSearchShort": "Pesquisa na web",
+  "reasoning.title": "Esforço de raciocínio",
+  "reasoning.hint": "Quanto os modelos de raciocínio da OpenAI pensam antes de responder. Mais esforço é mais lento e usa mais tokens; “Padrão do modelo” deixa o provedor decidir.",
+  "reasoning.default": "Padrão do modelo",
+  "reasoning.minimal": "Mínimo",
+  "reasoning.low": "Baixo",
+  "reasoning.medium": "Médio",
+  "reasoning.high": "Alto",
+  "reasoning.modelOf": "{model} ({provider})",
 };
 
 export default ptBR;

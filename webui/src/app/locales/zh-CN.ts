@@ -177,6 +177,14 @@ const zhCN: Record<AppKey, string> = {
   "mcp.composerOnly": "仅 {name}",
   "tools.webSearch": "搜索网页",
   "tools.webSearchShort": "网页搜索",
+  "reasoning.title": "推理强度",
+  "reasoning.hint": "OpenAI 推理模型在回答前思考的时长。强度越高越慢，消耗的 token 也越多；“模型默认”由提供商决定。",
+  "reasoning.default": "模型默认",
+  "reasoning.minimal": "最低",
+  "reasoning.low": "低",
+  "reasoning.medium": "中",
+  "reasoning.high": "高",
+  "reasoning.modelOf": "{model}（{provider}）",
 };
 
 export default zhCN;
