@@ -85,16 +85,43 @@ async def test_models_come_back_as_chatkit_model_options(
                 "label": "gpt-test-mini",
                 "description": "Lab box",
                 "default": True,
+                "api": "chat_completions",
+                "web_search": False,
+                "reasoning_effort": False,
             },
             {
                 "id": "custom::gpt-test",
                 "label": "gpt-test",
                 "description": "Lab box",
                 "default": False,
+                "api": "chat_completions",
+                "web_search": False,
+                "reasoning_effort": False,
             },
         ],
         "errors": [],
     }
+
+
+async def test_models_of_a_responses_provider_offer_web_search_and_reasoning_effort(
+    api: ApiHarness, upstream: Upstream
+) -> None:
+    await add_provider(api, kind="openai", base_url=upstream.base_url, default_model="gpt-test")
+    await api.client.put("/api/providers/openai/key", json={"key": RIGHT_KEY})
+    await add_provider(api, kind="custom", base_url=upstream.base_url, default_model="gpt-test")
+    listing = await get_models(api)
+    by_ref = {m["id"]: m for m in listing["models"]}
+    openai_model, custom_model = by_ref["openai::gpt-test"], by_ref["custom::gpt-test"]
+    assert (openai_model["api"], openai_model["web_search"], openai_model["reasoning_effort"]) == (
+        "responses",
+        True,
+        True,
+    )
+    assert (custom_model["api"], custom_model["web_search"], custom_model["reasoning_effort"]) == (
+        "chat_completions",
+        False,
+        False,
+    )
 
 
 async def test_lists_are_cached_and_refreshed_on_demand(

@@ -30,6 +30,7 @@ from typing import Any
 import openai
 
 from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
+from kitdesk.providers.kinds import WireApi
 from kitdesk.providers.resolver import ProviderResolver, all_providers, make_ref
 from kitdesk.settings import Provider, Settings
 
@@ -61,6 +62,11 @@ class ModelOption:
     label: str
     description: str
     default: bool = False
+    # What the model's provider speaks and offers, so the composer and Settings
+    # show only the choices that apply (the web search tool, reasoning effort).
+    api: WireApi = "chat_completions"
+    web_search: bool = False
+    reasoning_effort: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +74,9 @@ class ModelOption:
             "label": self.label,
             "description": self.description,
             "default": self.default,
+            "api": self.api,
+            "web_search": self.web_search,
+            "reasoning_effort": self.reasoning_effort,
         }
 
 
@@ -318,12 +327,17 @@ class ModelsCatalog:
         if preferred:
             names.add(preferred)  # offered even when the list could not be fetched
         ordered = sorted(names, key=lambda name: (name != preferred, name.casefold(), name))
+        wire_api: WireApi = "responses" if provider.uses_responses_api else "chat_completions"
         return [
             ModelOption(
                 id=make_ref(provider.id, name),
                 label=name,
                 description=provider.name,
                 default=make_ref(provider.id, name) == default_ref,
+                api=wire_api,
+                # Hosted web search and the effort choice are Responses API features.
+                web_search=wire_api == "responses",
+                reasoning_effort=wire_api == "responses",
             )
             for name in ordered
         ]

@@ -1,11 +1,9 @@
-import type { ToolOption } from "@openai/chatkit";
 import type { UseChatKitReturn } from "@openai/chatkit-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, messageOf, ServerUnreachable, type AppInfo, type ModelOption } from "./api";
 import { ChatScreen, type ChatEvents } from "./ChatScreen";
 import { useConnection, type Connection } from "./connection";
-import { composerTools } from "./McpSettings";
-import { mcpApi } from "./mcpApi";
+import { mcpApi, type McpServerView } from "./mcpApi";
 import { LogoMark, Onboarding } from "./Onboarding";
 import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
@@ -22,7 +20,7 @@ export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [models, setModels] = useState<ModelOption[]>([]);
   const [modelErrors, setModelErrors] = useState<string[]>([]);
-  const [tools, setTools] = useState<ToolOption[]>([]);
+  const [servers, setServers] = useState<McpServerView[]>([]);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [recoveredDismissed, setRecoveredDismissed] = useState(false);
@@ -41,7 +39,7 @@ export function App() {
       if (!(e instanceof ServerUnreachable)) setModelErrors([messageOf(e)]);
     }
     // The composer's tools menu follows the MCP servers of Settings.
-    mcpApi.servers().then((servers) => setTools(composerTools(servers)), () => undefined);
+    mcpApi.servers().then(setServers, () => undefined);
   }, []);
 
   const load = useCallback(async () => {
@@ -202,7 +200,7 @@ export function App() {
       {phase.name === "onboarding" && info && <Onboarding info={info} onDone={finishOnboarding} />}
 
       {phase.name === "chat" && (
-        <ChatScreen scheme={scheme} models={models} tools={tools} onOpenSettings={openSettings} events={events} onControl={onControl} />
+        <ChatScreen scheme={scheme} models={models} servers={servers} onOpenSettings={openSettings} events={events} onControl={onControl} />
       )}
 
       {settingsOpen && info && (

@@ -1,7 +1,9 @@
 import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-react";
-import type { ChatKitOptions, ModelOption, StartScreenPrompt, SupportedLocale, ToolOption } from "@openai/chatkit";
-import { useEffect, useMemo, useRef } from "react";
-import { appFetch } from "./api";
+import type { ChatKitOptions, StartScreenPrompt, SupportedLocale } from "@openai/chatkit";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { appFetch, type ModelOption } from "./api";
+import { toolsForModel } from "./composerTools";
+import type { McpServerView } from "./mcpApi";
 import { useI18n, type T } from "./i18n";
 import { ACCENT, type ColorScheme } from "./theme";
 
@@ -50,8 +52,8 @@ export type ChatEvents = {
 type ChatScreenProps = {
   scheme: ColorScheme;
   models: ModelOption[];
-  /** The composer's tools menu: one entry per enabled MCP server (see McpSettings.composerTools). */
-  tools: ToolOption[];
+  /** The MCP servers: the composer's tools menu offers the enabled ones (with web search where the model has it). */
+  servers: McpServerView[];
   onOpenSettings: () => void;
   events: ChatEvents;
   /** Receives the ChatKit control so shortcuts can call the element's methods. */
@@ -59,9 +61,14 @@ type ChatScreenProps = {
 };
 
 /** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
-export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onControl }: ChatScreenProps) {
+export function ChatScreen({ scheme, models, servers, onOpenSettings, events, onControl }: ChatScreenProps) {
   const initialThread = useRef(lastThread()).current;
   const { t, language } = useI18n();
+  const defaultModel = models.find((m) => m.default)?.id ?? null;
+  // The composer's model, as the element reports it (chatkit.log composer.model); the default until then.
+  const [composerModel, setComposerModel] = useState<string | null>(null);
+  const selectedModel = models.find((m) => m.id === (composerModel ?? defaultModel));
+  const tools = useMemo(() => toolsForModel(selectedModel, servers, t), [selectedModel, servers, t]);
 
   const options = useMemo(
     (): ChatKitOptions => ({
@@ -104,13 +111,15 @@ export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onCo
     onResponseStart: () => events.onResponseStart(),
     onResponseEnd: () => events.onResponseEnd(),
     onError: ({ error }) => events.onError(error instanceof Error ? error.message : String(error)),
+    onLog: ({ name, data }) => {
+      if (name === "composer.model") setComposerModel(typeof data?.modelId === "string" ? data.modelId : null);
+    },
   });
 
   useEffect(() => onControl(chatkit), [chatkit, onControl]);
 
   // A new default model chosen in Settings applies to the composer now, not
   // only to the next start (the element picks `default` once).
-  const defaultModel = models.find((m) => m.default)?.id ?? null;
   const shownDefault = useRef(defaultModel);
   useEffect(() => {
     if (defaultModel === shownDefault.current) return;

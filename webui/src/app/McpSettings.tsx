@@ -7,6 +7,7 @@ import type { ToolOption } from "@openai/chatkit";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { inlineError, messageOf } from "./api";
 import { Field } from "./Field";
+import { currentT, useI18n, type T } from "./i18n";
 import {
   formatPairs,
   mcpApi,
@@ -18,57 +19,17 @@ import {
   type McpTransport,
 } from "./mcpApi";
 
-/** Every string this section shows, in one place (for translation). */
-export const MCP_TEXT = {
-  intro:
-    "MCP servers give the model tools: reading files, searching the web, querying a database. Kitdesk starts a server the first time a chat needs it.",
-  searchHint:
-    "Web search: OpenAI models have it built in. For other providers, add a search MCP server (for example one for Brave Search or Tavily) here.",
-  empty: "No MCP servers yet.",
-  listLabel: "MCP servers",
-  add: "Add MCP server",
-  newServer: "New MCP server",
-  editLabel: (name: string) => `Edit ${name}`,
-  name: "Name",
-  namePlaceholder: "Files",
-  transport: "Runs as",
-  transportStdio: "A program on this computer (stdio)",
-  transportHttp: "A server at a URL (HTTP)",
-  command: "Command",
-  commandPlaceholder: "npx",
-  args: "Arguments",
-  argsHint: "One per line.",
-  argsPlaceholder: "-y\n@modelcontextprotocol/server-filesystem\n/home/me/Documents",
-  cwd: "Working folder (optional)",
-  env: "Environment variables",
-  envHint: "NAME=value, one per line.",
-  secretEnv: "Secret environment variables",
-  secretHint: "Stored in your system keyring, never in the settings file. Leave a value empty to keep the stored one.",
-  secretEnvPlaceholder: "API_TOKEN=…",
-  url: "URL",
-  urlPlaceholder: "https://example.com/mcp",
-  headers: "Headers",
-  headersHint: "Name: value, one per line.",
-  secretHeaders: "Secret headers",
-  secretHeadersPlaceholder: "Authorization: Bearer …",
-  approval: "Before a tool runs",
-  approvalAsk: "Ask me",
-  approvalAllow: "Always allow",
-  enabled: "On",
-  disabled: "Off",
-  test: "Test",
-  testing: "Testing…",
-  cancel: "Cancel",
-  save: "Save",
-  remove: "Remove",
-  edit: "Edit",
-  confirmRemove: (name: string) => `Remove ${name}? Its stored secrets are deleted too.`,
-  keep: "Keep it",
-  toolsOf: (name: string) => `Tools of ${name}`,
-  transportBadge: { stdio: "stdio", http: "HTTP" } as Record<McpTransport, string>,
-  secretStored: (names: string[]) => `Secrets stored: ${names.join(", ")}`,
-  composerOnly: (name: string) => `Only ${name}`,
+/** Sample input shown in empty fields: the same in every language. */
+const EXAMPLES = {
+  command: "npx",
+  args: "-y\n@modelcontextprotocol/server-filesystem\n/home/me/Documents",
+  secretEnv: "API_TOKEN=…",
+  url: "https://example.com/mcp",
+  secretHeaders: "Authorization: Bearer …",
 } as const;
+
+/** The transports' technical names, the same in every language. */
+const TRANSPORT_BADGE: Record<McpTransport, string> = { stdio: "stdio", http: "HTTP" };
 
 /** The tool choice id the composer sends in `inference_options.tool_choice` (chat/turn.py reads it). */
 export const SERVER_CHOICE_PREFIX = "mcp:";
@@ -78,13 +39,13 @@ export const SERVER_CHOICE_PREFIX = "mcp:";
  * "Only <server>" limits the chat to that server. A choice stays for the next
  * messages until changed (ChatKit's `persistent`).
  */
-export function composerTools(servers: McpServerView[]): ToolOption[] {
+export function composerTools(servers: McpServerView[], t: T = currentT()): ToolOption[] {
   return servers
     .filter((s) => s.enabled)
     .map(
       (s): ToolOption => ({
         id: `${SERVER_CHOICE_PREFIX}${s.id}`,
-        label: MCP_TEXT.composerOnly(s.name),
+        label: t("mcp.composerOnly", { name: s.name }),
         shortLabel: s.name,
         icon: "bolt",
         persistent: true,
@@ -93,6 +54,7 @@ export function composerTools(servers: McpServerView[]): ToolOption[] {
 }
 
 export function McpSettings() {
+  const { t } = useI18n();
   const [servers, setServers] = useState<McpServerView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
@@ -109,14 +71,14 @@ export function McpSettings() {
 
   return (
     <div className="kd-stack">
-      <p className="kd-muted">{MCP_TEXT.intro}</p>
+      <p className="kd-muted">{t("mcp.intro")}</p>
       {error && (
         <p className="kd-notice kd-notice-error" role="alert">
           {error}
         </p>
       )}
-      {servers?.length === 0 && !adding && <p className="kd-muted">{MCP_TEXT.empty}</p>}
-      <ul className="kd-provider-list" aria-label={MCP_TEXT.listLabel}>
+      {servers?.length === 0 && !adding && <p className="kd-muted">{t("mcp.empty")}</p>}
+      <ul className="kd-provider-list" aria-label={t("mcp.listLabel")}>
         {servers?.map((s) => (
           <li key={s.id}>
             <McpServerCard server={s} onChanged={reload} />
@@ -134,11 +96,11 @@ export function McpSettings() {
       ) : (
         <div>
           <button type="button" className="kd-button" onClick={() => setAdding(true)}>
-            {MCP_TEXT.add}
+            {t("mcp.add")}
           </button>
         </div>
       )}
-      <p className="kd-hint">{MCP_TEXT.searchHint}</p>
+      <p className="kd-hint">{t("mcp.searchHint")}</p>
     </div>
   );
 }
@@ -146,6 +108,7 @@ export function McpSettings() {
 type TestState = { state: "idle" } | { state: "testing" } | { state: "done"; result: McpTestResult };
 
 function TestOutcome({ test, name }: { test: TestState; name: string }) {
+  const { t } = useI18n();
   if (test.state !== "done") return null;
   const { result } = test;
   return (
@@ -154,7 +117,7 @@ function TestOutcome({ test, name }: { test: TestState; name: string }) {
         <span className={result.ok ? "kd-ok" : "kd-bad"}>{result.message}</span>
       </p>
       {result.tools.length > 0 && (
-        <ul className="kd-tool-list" aria-label={MCP_TEXT.toolsOf(name)}>
+        <ul className="kd-tool-list" aria-label={t("mcp.toolsOf", { name: name })}>
           {result.tools.map((tool) => (
             <li key={tool.name}>
               <code>{tool.name}</code>
@@ -177,6 +140,7 @@ async function runTest(work: () => Promise<McpTestResult>, set: (t: TestState) =
 }
 
 function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged: () => Promise<void> }) {
+  const { t } = useI18n();
   const [mode, setMode] = useState<"view" | "edit" | "confirm-remove">("view");
   const [test, setTest] = useState<TestState>({ state: "idle" });
   const [busy, setBusy] = useState(false);
@@ -228,7 +192,7 @@ function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged
       <div className="kd-card-head">
         <div className="kd-card-title">
           <h4 id={headingId}>{server.name}</h4>
-          <span className="kd-badge">{MCP_TEXT.transportBadge[server.transport]}</span>
+          <span className="kd-badge">{TRANSPORT_BADGE[server.transport]}</span>
         </div>
         <label className="kd-switch">
           <input
@@ -238,12 +202,12 @@ function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged
             disabled={busy}
             onChange={(e) => void change({ enabled: e.target.checked })}
           />
-          <span>{server.enabled ? MCP_TEXT.enabled : MCP_TEXT.disabled}</span>
+          <span>{server.enabled ? t("mcp.enabled") : t("mcp.disabled")}</span>
         </label>
       </div>
       <p className="kd-mono kd-muted">{target}</p>
-      {stored.length > 0 && <p className="kd-muted">{MCP_TEXT.secretStored(stored)}</p>}
-      <Field label={MCP_TEXT.approval}>
+      {stored.length > 0 && <p className="kd-muted">{t("mcp.secretStored", { names: stored.join(", ") })}</p>}
+      <Field label={t("mcp.approval")}>
         {(props) => (
           <select
             {...props}
@@ -251,8 +215,8 @@ function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged
             disabled={busy}
             onChange={(e) => void change({ approval: e.target.value as McpApproval })}
           >
-            <option value="ask">{MCP_TEXT.approvalAsk}</option>
-            <option value="allow">{MCP_TEXT.approvalAllow}</option>
+            <option value="ask">{t("mcp.approvalAsk")}</option>
+            <option value="allow">{t("mcp.approvalAllow")}</option>
           </select>
         )}
       </Field>
@@ -262,14 +226,14 @@ function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged
         </p>
       )}
       {mode === "confirm-remove" ? (
-        <div className="kd-confirm" role="alertdialog" aria-label={MCP_TEXT.confirmRemove(server.name)}>
-          <p>{MCP_TEXT.confirmRemove(server.name)}</p>
+        <div className="kd-confirm" role="alertdialog" aria-label={t("mcp.confirmRemove", { name: server.name })}>
+          <p>{t("mcp.confirmRemove", { name: server.name })}</p>
           <div className="kd-actions">
             <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
-              {MCP_TEXT.keep}
+              {t("common.keepIt")}
             </button>
             <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={() => void remove()}>
-              {MCP_TEXT.remove}
+              {t("mcp.remove")}
             </button>
           </div>
         </div>
@@ -282,17 +246,17 @@ function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged
               disabled={test.state === "testing"}
               onClick={() => void runTest(() => mcpApi.test(server.id), setTest)}
             >
-              {test.state === "testing" ? MCP_TEXT.testing : MCP_TEXT.test}
+              {test.state === "testing" ? t("common.testing") : t("mcp.test")}
             </button>
             <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("edit")}>
-              {MCP_TEXT.edit}
+              {t("mcp.edit")}
             </button>
             <button
               type="button"
               className="kd-button kd-button-quiet kd-danger-text kd-push-end"
               onClick={() => setMode("confirm-remove")}
             >
-              {MCP_TEXT.remove}
+              {t("mcp.remove")}
             </button>
           </div>
           <TestOutcome test={test} name={server.name} />
@@ -316,6 +280,7 @@ function McpServerForm({
   onCancel: () => void;
   onSaved: () => Promise<void>;
 }) {
+  const { t } = useI18n();
   const [name, setName] = useState(editing?.name ?? "");
   const [transport, setTransport] = useState<McpTransport>(editing?.transport ?? "stdio");
   const [command, setCommand] = useState(editing?.command ?? "");
@@ -378,73 +343,73 @@ function McpServerForm({
     <form
       className="kd-inline-form"
       onSubmit={submit}
-      aria-label={editing ? MCP_TEXT.editLabel(editing.name) : MCP_TEXT.newServer}
+      aria-label={editing ? t("mcp.editLabel", { name: editing.name }) : t("mcp.newServer")}
     >
-      {!editing && <h4 className="kd-form-title">{MCP_TEXT.newServer}</h4>}
+      {!editing && <h4 className="kd-form-title">{t("mcp.newServer")}</h4>}
       <div className="kd-form-grid">
-        <Field label={MCP_TEXT.name}>
+        <Field label={t("mcp.name")}>
           {(props) => (
             <input
               {...props}
               value={name}
               onChange={(e) => setName(e.target.value)}
-              placeholder={MCP_TEXT.namePlaceholder}
+              placeholder={t("mcp.namePlaceholder")}
               maxLength={100}
               required
               autoFocus
             />
           )}
         </Field>
-        <Field label={MCP_TEXT.transport}>
+        <Field label={t("mcp.transport")}>
           {(props) => (
             <select {...props} value={transport} onChange={(e) => setTransport(e.target.value as McpTransport)}>
-              <option value="stdio">{MCP_TEXT.transportStdio}</option>
-              <option value="http">{MCP_TEXT.transportHttp}</option>
+              <option value="stdio">{t("mcp.transportStdio")}</option>
+              <option value="http">{t("mcp.transportHttp")}</option>
             </select>
           )}
         </Field>
         {transport === "stdio" ? (
           <>
-            <Field label={MCP_TEXT.command}>
+            <Field label={t("mcp.command")}>
               {(props) => (
                 <input
                   {...props}
                   value={command}
                   onChange={(e) => setCommand(e.target.value)}
-                  placeholder={MCP_TEXT.commandPlaceholder}
+                  placeholder={EXAMPLES.command}
                   spellCheck={false}
                   required
                 />
               )}
             </Field>
-            <Field label={MCP_TEXT.args} hint={MCP_TEXT.argsHint}>
+            <Field label={t("mcp.args")} hint={t("mcp.argsHint")}>
               {(props) => (
                 <textarea
                   {...props}
                   rows={3}
                   value={args}
                   onChange={(e) => setArgs(e.target.value)}
-                  placeholder={MCP_TEXT.argsPlaceholder}
+                  placeholder={EXAMPLES.args}
                   spellCheck={false}
                 />
               )}
             </Field>
-            <Field label={MCP_TEXT.cwd}>
+            <Field label={t("mcp.cwd")}>
               {(props) => <input {...props} value={cwd} onChange={(e) => setCwd(e.target.value)} spellCheck={false} />}
             </Field>
-            <Field label={MCP_TEXT.env} hint={MCP_TEXT.envHint}>
+            <Field label={t("mcp.env")} hint={t("mcp.envHint")}>
               {(props) => (
                 <textarea {...props} rows={2} value={env} onChange={(e) => setEnv(e.target.value)} spellCheck={false} />
               )}
             </Field>
-            <Field label={MCP_TEXT.secretEnv} hint={MCP_TEXT.secretHint}>
+            <Field label={t("mcp.secretEnv")} hint={t("mcp.secretHint")}>
               {(props) => (
                 <textarea
                   {...props}
                   rows={2}
                   value={secretEnv}
                   onChange={(e) => setSecretEnv(e.target.value)}
-                  placeholder={MCP_TEXT.secretEnvPlaceholder}
+                  placeholder={EXAMPLES.secretEnv}
                   spellCheck={false}
                   autoComplete="off"
                 />
@@ -453,32 +418,32 @@ function McpServerForm({
           </>
         ) : (
           <>
-            <Field label={MCP_TEXT.url}>
+            <Field label={t("mcp.url")}>
               {(props) => (
                 <input
                   {...props}
                   type="url"
                   value={url}
                   onChange={(e) => setUrl(e.target.value)}
-                  placeholder={MCP_TEXT.urlPlaceholder}
+                  placeholder={EXAMPLES.url}
                   spellCheck={false}
                   required
                 />
               )}
             </Field>
-            <Field label={MCP_TEXT.headers} hint={MCP_TEXT.headersHint}>
+            <Field label={t("mcp.headers")} hint={t("mcp.headersHint")}>
               {(props) => (
                 <textarea {...props} rows={2} value={headers} onChange={(e) => setHeaders(e.target.value)} spellCheck={false} />
               )}
             </Field>
-            <Field label={MCP_TEXT.secretHeaders} hint={MCP_TEXT.secretHint}>
+            <Field label={t("mcp.secretHeaders")} hint={t("mcp.secretHint")}>
               {(props) => (
                 <textarea
                   {...props}
                   rows={2}
                   value={secretHeaders}
                   onChange={(e) => setSecretHeaders(e.target.value)}
-                  placeholder={MCP_TEXT.secretHeadersPlaceholder}
+                  placeholder={EXAMPLES.secretHeaders}
                   spellCheck={false}
                   autoComplete="off"
                 />
@@ -486,11 +451,11 @@ function McpServerForm({
             </Field>
           </>
         )}
-        <Field label={MCP_TEXT.approval}>
+        <Field label={t("mcp.approval")}>
           {(props) => (
             <select {...props} value={approval} onChange={(e) => setApproval(e.target.value as McpApproval)}>
-              <option value="ask">{MCP_TEXT.approvalAsk}</option>
-              <option value="allow">{MCP_TEXT.approvalAllow}</option>
+              <option value="ask">{t("mcp.approvalAsk")}</option>
+              <option value="allow">{t("mcp.approvalAllow")}</option>
             </select>
           )}
         </Field>
@@ -500,16 +465,16 @@ function McpServerForm({
           {error}
         </p>
       )}
-      <TestOutcome test={test} name={name.trim() || MCP_TEXT.newServer} />
+      <TestOutcome test={test} name={name.trim() || t("mcp.newServer")} />
       <div className="kd-actions">
         <button type="button" className="kd-button" onClick={testNow} disabled={test.state === "testing"}>
-          {test.state === "testing" ? MCP_TEXT.testing : MCP_TEXT.test}
+          {test.state === "testing" ? t("common.testing") : t("mcp.test")}
         </button>
         <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
-          {MCP_TEXT.cancel}
+          {t("common.cancel")}
         </button>
         <button type="submit" className="kd-button kd-button-primary" disabled={busy}>
-          {editing ? MCP_TEXT.save : MCP_TEXT.add}
+          {editing ? t("common.save") : t("mcp.add")}
         </button>
       </div>
     </form>

@@ -16,6 +16,7 @@ import {
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
 import { Modal } from "./Modal";
+import { ReasoningEffortList } from "./ReasoningEffort";
 import { TestResult, type TestState } from "./Onboarding";
 import { resolveLanguage, useI18n, withNodes, type LanguageSetting } from "./i18n";
 import { FALLBACK_PRESETS, KIND_LABELS, kindLabel, mergePresets } from "./presets";
@@ -669,6 +670,11 @@ function ModelsSection({ settings, update }: { settings: SettingsData; update: U
         </button>
         {save.view}
       </div>
+      <ReasoningEffortList
+        models={list?.models ?? []}
+        efforts={settings.reasoning_effort ?? {}}
+        onChange={(change) => void save.run(() => update({ reasoning_effort: change }))}
+      />
       {list && list.models.length === 0 && list.errors.length === 0 && (
         <p className="kd-muted">{t("models.none")}</p>
       )}

@@ -57,7 +57,13 @@ export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enable
 /** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
 export type SettingsPatch = Partial<
   Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
-> & { language?: string };
+> & {
+  language?: string;
+  /** Merged into the stored choices by model ref; null goes back to the model's default. */
+  reasoning_effort?: Record<string, ReasoningEffort | null>;
+};
+
+export type ReasoningEffort = "minimal" | "low" | "medium" | "high";
 
 export type Settings = {
   providers: Provider[];
@@ -67,6 +73,8 @@ export type Settings = {
   temperature: number | null;
   theme: ThemeSetting;
   auto_title: boolean;
+  /** By model ref ("provider::model"); a model without an entry uses its default. */
+  reasoning_effort: Record<string, ReasoningEffort>;
   [extra: string]: unknown;
 };
 
@@ -78,6 +86,12 @@ export type ModelOption = {
   description?: string;
   disabled?: boolean;
   default?: boolean;
+  /** The wire API of the model's provider. */
+  api?: "responses" | "chat_completions";
+  /** The provider has a hosted web search tool (the composer offers "Search the web"). */
+  web_search?: boolean;
+  /** The provider takes a reasoning-effort choice (Settings › Models offers one). */
+  reasoning_effort?: boolean;
 };
 
 export type ModelList = { models: ModelOption[]; errors: string[] };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { composerTools } from "./McpSettings";
 import { formatPairs, parsePairs, type McpServerView } from "./mcpApi";
+import { createTranslator } from "../chatkit/i18n";
+import { appEn, type AppKey } from "./strings";
+import de from "./locales/de";
 
 function server(id: string, enabled: boolean): McpServerView {
   return {
@@ -34,5 +37,10 @@ describe("MCP settings helpers", () => {
     const tools = composerTools([server("fs", true), server("off", false)]);
     expect(tools.map((t) => [t.id, t.label])).toEqual([["mcp:fs", "Only FS"]]);
     expect(tools.every((t) => t.persistent)).toBe(true);
+  });
+
+  it("labels the composer entries in the app's language", () => {
+    const german = createTranslator<AppKey>("de", de, appEn);
+    expect(composerTools([server("fs", true)], german).map((t) => t.label)).toEqual(["Nur FS"]);
   });
 });

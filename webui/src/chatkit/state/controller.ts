@@ -250,8 +250,13 @@ export class ChatController {
   };
 
   private set(patch: Partial<ChatState>): void {
+    const modelBefore = this.state.composer.modelId;
     this.state = { ...this.state, ...patch };
     for (const listener of this.listeners) listener();
+    // The page may offer model-specific choices (a tools menu entry): it hears
+    // of every change of the composer's model, picked, restored with a thread or defaulted.
+    const modelId = this.state.composer.modelId;
+    if (modelId !== modelBefore) this.log("composer.model", { modelId });
   }
 
   private setView(view: ThreadView): void {
@@ -963,7 +968,6 @@ export class ChatController {
 
   selectModel(modelId: string): void {
     this.setComposer({ modelId });
-    this.log("composer.model", { modelId });
   }
 
   selectTool(toolId: string | null): void {

@@ -17,13 +17,19 @@ function userWith(id: string, threadId: string, model: string | null): ThreadIte
 
 /** A server holding threads by id (items all in threads.get_by_id). */
 function setup(threads: Record<string, ThreadItem[]>, extra: Partial<ChatKitOptions> = {}) {
+  const logs: { name: string; data?: Record<string, unknown> }[] = [];
   const { fetch, requests } = fakeFetch((r) => {
     const id = r.params?.thread_id as string;
     if (r.type === "threads.get_by_id") return { json: { ...thread(id), items: { data: threads[id] ?? [], has_more: false } } };
     if (r.type === "items.list") return { json: { data: [], has_more: false } };
     return { sse: [sseBytes(answerEvents(id, `a_${requests.length}`, ["ok"]))] };
   });
-  const controller = new ChatController({ emit: () => undefined, schedule: (cb) => cb() });
+  const controller = new ChatController({
+    emit: (name, detail) => {
+      if (name === "chatkit.log") logs.push(detail as { name: string; data?: Record<string, unknown> });
+    },
+    schedule: (cb) => cb(),
+  });
   const options: ChatKitOptions = {
     api: { url: "http://127.0.0.1:9/chatkit", domainKey: "local", fetch },
     history: { enabled: false },
@@ -31,7 +37,7 @@ function setup(threads: Record<string, ThreadItem[]>, extra: Partial<ChatKitOpti
     ...extra,
   };
   controller.setOptions(options);
-  return { controller, requests, options };
+  return { controller, requests, options, logs };
 }
 
 const sentModel = (params: unknown) => (params as { input: { inference_options: { model: string | null } } }).input.inference_options.model;
@@ -98,5 +104,20 @@ describe("the composer's model follows the open thread", () => {
     controller.selectModel("p::small");
     await controller.setThreadId("t1");
     expect(controller.getState().composer.modelId).toBe("p::small");
+  });
+});
+
+describe("the page hears of every change of the composer's model", () => {
+  it("logs composer.model when the model is defaulted, restored with a thread, picked, and reset for a new chat", async () => {
+    const { controller, logs } = setup({ t1: [userWith("u1", "t1", "p::small")] });
+    const models = () => logs.filter((entry) => entry.name === "composer.model").map((entry) => entry.data?.modelId);
+    expect(models()).toEqual(["p::big"]);
+    await controller.setThreadId("t1");
+    expect(models()).toEqual(["p::big", "p::small"]);
+    controller.selectModel("p::small"); // no change, no entry
+    controller.selectModel("p::big");
+    await controller.setThreadId(null);
+    controller.selectModel("p::small");
+    expect(models()).toEqual(["p::big", "p::small", "p::big", "p::small"]);
   });
 });

@@ -66,8 +66,9 @@ export const UserMessage = memo(function UserMessage({ item }: { item: UserMessa
   );
 });
 
+/** A numbered source under an answer or a task: title, host; a web link opens outside the app like links in the text. */
 function Sources({ sources }: { sources: Source[] }): ReactElement | null {
-  const { t } = useEnv();
+  const { t, host: element } = useEnv();
   if (sources.length === 0) return null;
   return (
     <div className="ck-sources" role="group" aria-label={t("message.sources")}>
@@ -81,7 +82,17 @@ function Sources({ sources }: { sources: Source[] }): ReactElement | null {
             host = "";
           }
           return (
-            <a key={index} className="ck-source" href={source.url} target="_blank" rel="noopener noreferrer" title={source.description ?? source.url}>
+            <a
+              key={index}
+              className="ck-source"
+              href={source.url}
+              target="_blank"
+              rel="noopener noreferrer"
+              title={source.description ?? source.url}
+              onClick={() =>
+                element.dispatchEvent(new CustomEvent("chatkit.log", { detail: { name: "link.open", data: { href: source.url } } }))
+              }
+            >
               <span className="ck-source-n">{index + 1}</span>
               <span className="ck-source-title">{label}</span>
               {host ? <span className="ck-source-host">{host}</span> : null}
