@@ -3,7 +3,7 @@
 // route shows nothing at all.
 
 import { useEffect, useState } from "react";
-import { ApiError } from "./api";
+import { ApiError, api } from "./api";
 import { dataApi, type UsageMonth } from "./dataApi";
 import { useI18n } from "./i18n";
 
@@ -19,8 +19,14 @@ export function UsageTotals() {
   const { t, language, number } = useI18n();
   const [months, setMonths] = useState<UsageMonth[] | null>(null);
   const [missing, setMissing] = useState(false);
+  const [names, setNames] = useState<Record<string, string>>({});
   useEffect(() => {
     let live = true;
+    // Provider names read better than ids; a provider removed since keeps its id.
+    api.providers().then(
+      (providers) => live && setNames(Object.fromEntries(providers.map((p) => [p.id, p.name]))),
+      () => undefined,
+    );
     dataApi.usage().then(
       (body) => live && setMonths(body.months),
       (error: unknown) => live && (error instanceof ApiError && error.status === 404 ? setMissing(true) : setMonths([])),
@@ -51,7 +57,7 @@ export function UsageTotals() {
               <tr key={`${row.month} ${row.provider_id} ${row.model}`}>
                 <th scope="row">{monthLabel(row.month, language)}</th>
                 <td>
-                  {row.model} <span className="kd-muted">{row.provider_id}</span>
+                  {row.model} <span className="kd-muted">{names[row.provider_id] ?? row.provider_id}</span>
                 </td>
                 <td>{number(row.answers)}</td>
                 <td>{number(row.input_tokens)}</td>

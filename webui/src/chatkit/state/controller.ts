@@ -37,6 +37,7 @@ import {
 import { fileAccepted, maxSizeFor } from "./attachments";
 import { messageOf } from "./errors";
 import { NO_FORKS, branchesPath, dropItemsFrom, forkMap, type Fork, type ForkMap } from "./branches";
+import { NO_USAGE, usagePath, type ThreadUsage, type TokenCounts } from "./usage";
 import {
   actionForWire,
   actionRoute,
@@ -120,6 +121,8 @@ export interface ChatState {
   forks: ForkMap;
   /** The server keeps branches (Kitdesk's does): messages can be edited into a new branch. */
   branchesAvailable: boolean;
+  /** Tokens the open thread's answers used (Kitdesk's usage API), by the answer's last item. */
+  usage: ThreadUsage;
 }
 
 const THREAD_PAGE = 30;
@@ -146,6 +149,7 @@ function initialState(): ChatState {
     pendingActions: {},
     forks: NO_FORKS,
     branchesAvailable: false,
+    usage: NO_USAGE,
   };
 }
 
@@ -215,6 +219,7 @@ export class ChatController {
   private searchAbort: AbortController | null = null;
   private searchApiMissing = false;
   private branchesApiMissing = false;
+  private usageApiMissing = false;
   private forksToken = 0;
   private threadLoadToken = 0;
   private threadErrorStatus: number | undefined;
@@ -350,13 +355,14 @@ export class ChatController {
         loadingThread: false,
         unsentInput: null,
         forks: NO_FORKS,
+        usage: NO_USAGE,
         composer: { ...this.state.composer, modelId },
       });
       this.emit("chatkit.thread.change", { threadId: null });
       return;
     }
     this.emit("chatkit.thread.load.start", { threadId });
-    this.set({ loadingThread: true, threadError: null, view: emptyThreadView({ id: threadId, created_at: "" }), unsentInput: null, forks: NO_FORKS });
+    this.set({ loadingThread: true, threadError: null, view: emptyThreadView({ id: threadId, created_at: "" }), unsentInput: null, forks: NO_FORKS, usage: NO_USAGE });
     try {
       const view = await this.fetchThread(threadId);
       if (token !== this.threadLoadToken) return;
@@ -365,6 +371,7 @@ export class ChatController {
       this.set({ view, loadingThread: false, composer: { ...this.state.composer, modelId } });
       this.emit("chatkit.thread.change", { threadId });
       void this.loadForks(threadId);
+      void this.loadUsage(threadId);
     } catch (error) {
       if (token !== this.threadLoadToken) return;
       this.threadErrorStatus = error instanceof ChatKitRequestError ? error.status : undefined;
@@ -439,6 +446,7 @@ export class ChatController {
         if (this.state.view.thread?.id === id && !this.state.responding) {
           this.set({ view });
           void this.loadForks(id);
+          void this.loadUsage(id);
         }
       } catch (error) {
         this.reportError(error);
@@ -710,7 +718,9 @@ export class ChatController {
     this.announceLastAnswer();
     this.emit("chatkit.response.end");
     this.log(aborted ? "response.cancelled" : "response.end", { op });
-    if (FORKING_OPS.has(op) && this.state.view.thread?.created_at) await this.loadForks(this.state.view.thread.id);
+    const openThread = this.state.view.thread?.created_at ? this.state.view.thread.id : null;
+    if (openThread && FORKING_OPS.has(op)) await this.loadForks(openThread);
+    if (openThread) await this.loadUsage(openThread);
     const toolCall = this.pendingToolCall;
     this.pendingToolCall = null;
     if (toolCall && !aborted) await this.runClientTool(toolCall);
@@ -736,6 +746,24 @@ export class ChatController {
     }
   }
 
+  /** The open thread's token counts, from Kitdesk's usage API; a 404 means the server keeps none. */
+  private async loadUsage(threadId: string): Promise<void> {
+    if (this.usageApiMissing) return;
+    try {
+      const body = await this.client.getJson<{ total?: TokenCounts; answers?: Record<string, TokenCounts> }>(
+        this.client.resolve(usagePath(threadId)),
+      );
+      if (this.state.view.thread?.id !== threadId) return;
+      this.set({ usage: { threadId, answers: body.answers ?? {}, total: body.total ?? null } });
+    } catch (error) {
+      if (error instanceof ChatKitRequestError && (error.status === 404 || error.status === 405)) {
+        this.usageApiMissing = true;
+        return;
+      }
+      this.log("usage.load_failed", { message: messageOf(error) });
+    }
+  }
+
   /** Show another version of a message (`‹ 2 / 3 ›`): stored on the server, then the path reloads. */
   async switchBranch(itemId: string): Promise<void> {
     const threadId = this.state.view.thread?.id;
@@ -747,6 +775,7 @@ export class ChatController {
       if (this.state.view.thread?.id !== threadId || this.state.responding) return;
       const forks = forkMap(body.forks);
       this.set({ view, forks });
+      void this.loadUsage(threadId);
       const shown = forks[itemId];
       if (shown) this.set({ announcement: this.translate("branch.shown", { index: shown.index, count: shown.count }) });
       this.log("branch.switch", { itemId });

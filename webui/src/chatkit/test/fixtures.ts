@@ -177,7 +177,11 @@ export function installLayoutShim(): () => void {
   };
 }
 
-/** Kitdesk's branches API answering "no branches", for tests about something else. */
-export function noBranches(request: RecordedRequest): Reply | null {
-  return /\/api\/threads\/[^/]+\/branches$/.test(new URL(request.url).pathname) && request.method === "GET" ? { json: { forks: [] } } : null;
+/** Kitdesk's branches and usage APIs answering "nothing here", for tests about something else. */
+export function quietKitdeskApis(request: RecordedRequest): Reply | null {
+  if (request.method !== "GET") return null;
+  const path = new URL(request.url).pathname;
+  if (/\/api\/threads\/[^/]+\/branches$/.test(path)) return { json: { forks: [] } };
+  if (/\/api\/usage\/threads\/[^/]+$/.test(path)) return { json: { total: { input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 }, answers: {} } };
+  return null;
 }

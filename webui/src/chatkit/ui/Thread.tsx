@@ -8,6 +8,8 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
 import type { FeedbackKind, ThreadItem } from "../protocol/types";
 import { forkOfTurn, type Fork, type ForkMap } from "../state/branches";
+import { hasTokens, turnUsage, type TokenCounts } from "../state/usage";
+import { formatNumber } from "../i18n";
 import { BranchSwitcher, EditMessage, UserMessageActions } from "./Branches";
 import { PENDING_PREFIX, assistantText, type ThreadView } from "../state/thread";
 import { copyText, useChatState, useEnv } from "./context";
@@ -33,17 +35,21 @@ interface Turn {
   ends: Map<number, ThreadItem[]>;
   /** The same index -> the turn's version switcher, when its answer has siblings. */
   forks: Map<number, Fork>;
+  /** The same index -> every item id of the turn (for its token counts). */
+  ids: Map<number, string[]>;
 }
 
 function computeTurns(items: ThreadItem[], forkIndex: ForkMap): Turn {
   const ends = new Map<number, ThreadItem[]>();
   const forks = new Map<number, Fork>();
+  const turnIds = new Map<number, string[]>();
   let current: ThreadItem[] = [];
   let ids: string[] = [];
   let lastIndex = -1;
   const close = () => {
     if (!current.length) return;
     ends.set(lastIndex, current);
+    turnIds.set(lastIndex, ids);
     const fork = forkOfTurn(ids, forkIndex);
     if (fork) forks.set(lastIndex, fork);
   };
@@ -61,17 +67,32 @@ function computeTurns(items: ThreadItem[], forkIndex: ForkMap): Turn {
     }
   });
   close();
-  return { ends, forks };
+  return { ends, forks, ids: turnIds };
+}
+
+/** Token counts, quietly: "1,234 in · 56 out", the full words for screen readers. */
+function TokenLine({ counts, className, labelKey }: { counts: TokenCounts; className: string; labelKey: "usage.answer" | "usage.thread" }): ReactElement {
+  const { t, locale } = useEnv();
+  const vars = { input: formatNumber(counts.input_tokens, locale), output: formatNumber(counts.output_tokens, locale) };
+  const full = t(labelKey, vars);
+  return (
+    <span className={className} title={full}>
+      <span aria-hidden="true">{t("usage.short", vars)}</span>
+      <span className="ck-sr-only">{full}</span>
+    </span>
+  );
 }
 
 function TurnActions({
   turn,
   fork,
+  usage,
   isLatest,
   streaming,
 }: {
   turn: ThreadItem[];
   fork: Fork | null;
+  usage: TokenCounts | null;
   isLatest: boolean;
   streaming: boolean;
 }): ReactElement | null {
@@ -148,6 +169,7 @@ function TurnActions({
           <Icon name="reload" size={16} />
         </button>
       ) : null}
+      {hasTokens(usage) ? <TokenLine counts={usage} className="ck-usage" labelKey="usage.answer" /> : null}
     </div>
   );
 }
@@ -187,10 +209,13 @@ const ItemView = memo(function ItemView({
 
 function Footer({ view, responding }: { view: ThreadView; responding: boolean }): ReactElement {
   const { t, controller } = useEnv();
+  const usage = useChatState((s) => s.usage);
+  const total = usage.threadId === view.thread?.id && !responding ? usage.total : null;
   const last = view.items[view.items.length - 1];
   const waiting = responding && (!last || last.type === "user_message" || last.type === "end_of_turn") && !view.progress;
   return (
     <div className="ck-footer">
+      {hasTokens(total) ? <TokenLine counts={total} className="ck-usage ck-usage-total" labelKey="usage.thread" /> : null}
       {view.progress ? (
         <div className="ck-progress" role="status">
           <span className="ck-spinner" aria-hidden="true" />
@@ -237,6 +262,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
   const responding = useChatState((s) => s.responding);
   const options = useChatState((s) => s.options);
   const forks = useChatState((s) => s.forks);
+  const usage = useChatState((s) => s.usage);
   const canEdit = useChatState((s) => s.branchesAvailable);
   const [editingId, setEditingId] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement | null>(null);
@@ -408,6 +434,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
                       <TurnActions
                         turn={turn}
                         fork={fork}
+                        usage={usage.threadId === threadId ? turnUsage(turns.ids.get(row.index) ?? [], usage.answers) : null}
                         isLatest={row.index === latestTurnEnd}
                         streaming={responding && row.index === latestTurnEnd}
                       />
