@@ -209,6 +209,13 @@ export function App() {
           onClose={() => setSettingsOpen(false)}
           onChanged={() => void refresh()}
           notice={offlineNotice}
+          onConversationsChanged={(change) => {
+            const control = chatkit.current;
+            if (!control) return;
+            // After a restore the open chat may not exist any more: start from a new one.
+            const ready = change === "restored" ? control.setThreadId(null) : Promise.resolve();
+            void ready.then(() => control.fetchUpdates());
+          }}
         />
       )}
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} notice={offlineNotice} />}

@@ -13,6 +13,7 @@ import {
   type SettingsPatch,
   type ThemeSetting,
 } from "./api";
+import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
 import { Modal } from "./Modal";
@@ -47,9 +48,11 @@ type SettingsProps = {
   onChanged: () => void;
   initialSection?: SectionId;
   notice?: ReactNode;
+  /** Conversations came in (an import) or were replaced (a restore): the chat should look again. */
+  onConversationsChanged?: (change: "imported" | "restored") => void;
 };
 
-export function SettingsDialog({ info, onClose, onChanged, initialSection = "providers", notice }: SettingsProps) {
+export function SettingsDialog({ info, onClose, onChanged, initialSection = "providers", notice, onConversationsChanged }: SettingsProps) {
   const [section, setSection] = useState<SectionId>(initialSection);
   const [settings, setSettings] = useState<SettingsData | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -109,7 +112,12 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
           {section === "tools" && <McpSettings />}
           {section === "appearance" && settings && <AppearanceSection settings={settings} update={update} />}
-          {section === "data" && <DataSection info={info} />}
+          {section === "data" && (
+            <>
+              <DataSection info={info} />
+              <DataTransfer onChange={(change) => onConversationsChanged?.(change)} />
+            </>
+          )}
           {section === "about" && <AboutSection info={info} />}
         </section>
       </div>

@@ -5,6 +5,10 @@
 - ``POST`` ``{"item_id"}``: make that version's branch the active one (stored);
   answers the new path's item ids. The client then reloads the thread
   (``threads.get_by_id`` / ``items.list`` return the active path).
+- ``POST /edit`` ``{"item_id"}``: before an edited message is sent, move that
+  message and what follows it to an inactive branch (nothing is deleted); the
+  client then sends the new text with ``threads.add_user_message``, which
+  becomes the old message's sibling. Answers the ids moved off the path.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from kitdesk.errors import UserFacingError
-from kitdesk.store.branches import Fork
+from kitdesk.store.branches import Fork, NotOnActivePathError
 from kitdesk.web.services import ApiServices
 
 
@@ -30,6 +34,16 @@ class BranchNotFound(UserFacingError):
 
     def __init__(self) -> None:
         super().__init__("That message no longer exists. It may have been deleted.")
+
+
+class NotOnActivePath(UserFacingError):
+    status = 409
+    code = "not_on_active_path"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That message is on another branch of this conversation; switch to it first."
+        )
 
 
 def _fork(fork: Fork) -> dict[str, Any]:
@@ -56,5 +70,15 @@ def build_router(services: ApiServices) -> APIRouter:
         except NotFoundError:
             raise BranchNotFound() from None
         return {"path": path, "forks": [_fork(f) for f in await store.forks(thread_id)]}
+
+    @router.post("/edit")
+    async def edit(thread_id: str, body: SwitchBranch) -> dict[str, Any]:
+        try:
+            moved = await store.branch_off_at(thread_id, body.item_id)
+        except NotFoundError:
+            raise BranchNotFound() from None
+        except NotOnActivePathError:
+            raise NotOnActivePath() from None
+        return {"moved": moved}
 
     return router

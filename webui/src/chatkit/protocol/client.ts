@@ -232,6 +232,23 @@ export class ChatKitClient {
     if (!response.ok) throw await errorFromResponse(response);
     return (await response.json()) as T;
   }
+
+  /** POST a JSON body and read a JSON answer (Kitdesk extras such as /api/threads/…/branches). */
+  async postJson<T>(url: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetcher(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      throw networkError(error);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return (await response.json()) as T;
+  }
 }
 
 function makeAbortError(): Error {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ChatKitOptions } from "@openai/chatkit";
 import type { ThreadItem, ThreadStreamEvent } from "../protocol/types";
-import { answerEvents, assistantItem, chunk, fakeFetch, NOW, sseBytes, thread, userItem} from "../test/fixtures";
+import { answerEvents, assistantItem, chunk, fakeFetch, quietKitdeskApis, NOW, sseBytes, thread, userItem } from "../test/fixtures";
 import { ChatController, fileAccepted, markdownToSpeech, maxSizeFor } from "./controller";
 
 const T = "thr_1";
 
 function setup(handler: Parameters<typeof fakeFetch>[0], extra: Partial<ChatKitOptions> = {}) {
-  const { fetch, requests } = fakeFetch(handler);
+  const { fetch, requests } = fakeFetch(handler, quietKitdeskApis);
   const events: { name: string; detail: unknown }[] = [];
   const controller = new ChatController({ emit: (name, detail) => events.push({ name, detail }), schedule: (cb) => cb() });
   controller.setOptions({

@@ -36,6 +36,8 @@ import {
 } from "./thread";
 import { fileAccepted, maxSizeFor } from "./attachments";
 import { messageOf } from "./errors";
+import { NO_FORKS, branchesPath, dropItemsFrom, forkMap, type Fork, type ForkMap } from "./branches";
+import { NO_USAGE, usagePath, type ThreadUsage, type TokenCounts } from "./usage";
 import {
   actionForWire,
   actionRoute,
@@ -115,9 +117,17 @@ export interface ChatState {
   unsentInput: { op: StreamingOp; params: Record<string, unknown> } | null;
   /** Widget actions still running, by widget item id (their loading state). */
   pendingActions: Readonly<Record<string, PendingWidgetAction>>;
+  /** Items of the open thread's active path that have sibling versions (`‹ 2 / 3 ›`). */
+  forks: ForkMap;
+  /** The server keeps branches (Kitdesk's does): messages can be edited into a new branch. */
+  branchesAvailable: boolean;
+  /** Tokens the open thread's answers used (Kitdesk's usage API), by the answer's last item. */
+  usage: ThreadUsage;
 }
 
 const THREAD_PAGE = 30;
+/** Streaming ops after which the open thread's forks may have changed. */
+const FORKING_OPS: ReadonlySet<StreamingOp> = new Set<StreamingOp>(["threads.create", "threads.retry_after_item"]);
 /** Longest title a rename keeps (the sidebar shows about 30 characters). */
 export const TITLE_MAX_LENGTH = 120;
 const ITEM_PAGE = 40;
@@ -137,6 +147,9 @@ function initialState(): ChatState {
     announcement: "",
     unsentInput: null,
     pendingActions: {},
+    forks: NO_FORKS,
+    branchesAvailable: false,
+    usage: NO_USAGE,
   };
 }
 
@@ -205,6 +218,9 @@ export class ChatController {
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
   private searchAbort: AbortController | null = null;
   private searchApiMissing = false;
+  private branchesApiMissing = false;
+  private usageApiMissing = false;
+  private forksToken = 0;
   private threadLoadToken = 0;
   private threadErrorStatus: number | undefined;
   private olderLoading = false;
@@ -343,13 +359,15 @@ export class ChatController {
         threadError: null,
         loadingThread: false,
         unsentInput: null,
+        forks: NO_FORKS,
+        usage: NO_USAGE,
         composer: { ...this.state.composer, modelId },
       });
       this.emit("chatkit.thread.change", { threadId: null });
       return;
     }
     this.emit("chatkit.thread.load.start", { threadId });
-    this.set({ loadingThread: true, threadError: null, view: emptyThreadView({ id: threadId, created_at: "" }), unsentInput: null });
+    this.set({ loadingThread: true, threadError: null, view: emptyThreadView({ id: threadId, created_at: "" }), unsentInput: null, forks: NO_FORKS, usage: NO_USAGE });
     try {
       const view = await this.fetchThread(threadId);
       if (token !== this.threadLoadToken) return;
@@ -357,6 +375,8 @@ export class ChatController {
       const modelId = threadModel(view) ?? this.state.composer.modelId;
       this.set({ view, loadingThread: false, composer: { ...this.state.composer, modelId } });
       this.emit("chatkit.thread.change", { threadId });
+      void this.loadForks(threadId);
+      void this.loadUsage(threadId);
     } catch (error) {
       if (token !== this.threadLoadToken) return;
       this.threadErrorStatus = error instanceof ChatKitRequestError ? error.status : undefined;
@@ -428,7 +448,11 @@ export class ChatController {
     if (id && !this.state.responding && this.state.view.thread?.created_at) {
       try {
         const view = await this.fetchThread(id);
-        if (this.state.view.thread?.id === id && !this.state.responding) this.set({ view });
+        if (this.state.view.thread?.id === id && !this.state.responding) {
+          this.set({ view });
+          void this.loadForks(id);
+          void this.loadUsage(id);
+        }
       } catch (error) {
         this.reportError(error);
       }
@@ -699,9 +723,107 @@ export class ChatController {
     this.announceLastAnswer();
     this.emit("chatkit.response.end");
     this.log(aborted ? "response.cancelled" : "response.end", { op });
+    const openThread = this.state.view.thread?.created_at ? this.state.view.thread.id : null;
+    if (openThread && FORKING_OPS.has(op)) await this.loadForks(openThread);
+    if (openThread) await this.loadUsage(openThread);
     const toolCall = this.pendingToolCall;
     this.pendingToolCall = null;
     if (toolCall && !aborted) await this.runClientTool(toolCall);
+  }
+
+  // ---- branches ----
+
+  /** The open thread's forks, from Kitdesk's branches API; a 404 means the server has none. */
+  private async loadForks(threadId: string): Promise<void> {
+    if (this.branchesApiMissing) return;
+    const token = ++this.forksToken;
+    try {
+      const body = await this.client.getJson<{ forks?: Fork[] }>(this.client.resolve(branchesPath(threadId)));
+      if (token !== this.forksToken || this.state.view.thread?.id !== threadId) return;
+      this.set({ forks: forkMap(body.forks), branchesAvailable: true });
+    } catch (error) {
+      if (error instanceof ChatKitRequestError && (error.status === 404 || error.status === 405)) {
+        this.branchesApiMissing = true;
+        this.set({ forks: NO_FORKS, branchesAvailable: false });
+        return;
+      }
+      this.log("branches.load_failed", { message: messageOf(error) });
+    }
+  }
+
+  /** The open thread's token counts, from Kitdesk's usage API; a 404 means the server keeps none. */
+  private async loadUsage(threadId: string): Promise<void> {
+    if (this.usageApiMissing) return;
+    try {
+      const body = await this.client.getJson<{ total?: TokenCounts; answers?: Record<string, TokenCounts> }>(
+        this.client.resolve(usagePath(threadId)),
+      );
+      if (this.state.view.thread?.id !== threadId) return;
+      this.set({ usage: { threadId, answers: body.answers ?? {}, total: body.total ?? null } });
+    } catch (error) {
+      if (error instanceof ChatKitRequestError && (error.status === 404 || error.status === 405)) {
+        this.usageApiMissing = true;
+        return;
+      }
+      this.log("usage.load_failed", { message: messageOf(error) });
+    }
+  }
+
+  /** Show another version of a message (`‹ 2 / 3 ›`): stored on the server, then the path reloads. */
+  async switchBranch(itemId: string): Promise<void> {
+    const threadId = this.state.view.thread?.id;
+    if (!threadId || this.state.responding) return;
+    this.forksToken += 1; // a load already under way answers for the old path
+    try {
+      const body = await this.client.postJson<{ forks?: Fork[] }>(this.client.resolve(branchesPath(threadId)), { item_id: itemId });
+      const view = await this.fetchThread(threadId);
+      if (this.state.view.thread?.id !== threadId || this.state.responding) return;
+      const forks = forkMap(body.forks);
+      this.set({ view, forks });
+      void this.loadUsage(threadId);
+      const shown = forks[itemId];
+      if (shown) this.set({ announcement: this.translate("branch.shown", { index: shown.index, count: shown.count }) });
+      this.log("branch.switch", { itemId });
+    } catch (error) {
+      this.setView({ ...this.state.view, error: { message: messageOf(error, this.translate), allowRetry: false } });
+      this.reportError(error);
+    }
+  }
+
+  /**
+   * Send an edited version of one of the person's messages: the server keeps the
+   * original (and what followed it) as an inactive branch, and the new text, sent
+   * like any message, becomes its sibling. Returns false when nothing was sent.
+   */
+  async editMessage(itemId: string, text: string): Promise<boolean> {
+    const view = this.state.view;
+    const threadId = view.thread?.id;
+    const original = view.items.find((item): item is UserMessageItem => item.id === itemId && item.type === "user_message");
+    const clean = text.replace(/\s+$/, "");
+    if (!threadId || !original || !clean.trim() || this.state.responding || this.composerBlockedReason()) return false;
+    try {
+      await this.client.postJson(this.client.resolve(branchesPath(threadId, "/edit")), { item_id: itemId });
+    } catch (error) {
+      this.setView({ ...this.state.view, error: { message: messageOf(error, this.translate), allowRetry: false } });
+      this.reportError(error);
+      return false;
+    }
+    if (this.state.view.thread?.id !== threadId) return false;
+    this.setView(dropItemsFrom(this.state.view, itemId));
+    this.log("message.edit", { itemId });
+    const attachments = original.attachments ?? [];
+    const input: UserMessageInput = {
+      content: contentWithTags(clean, textAndTags(original.content).tags),
+      attachments: attachments.map((a) => a.id),
+      quoted_text: original.quoted_text ?? null,
+      inference_options: {
+        model: this.state.composer.modelId ?? original.inference_options?.model ?? null,
+        tool_choice: original.inference_options?.tool_choice ?? null,
+      },
+    };
+    await this.submit(input, attachments);
+    if (this.state.view.thread?.id === threadId) await this.loadForks(threadId);
+    return true;
   }
 
   private announceLastAnswer(): void {

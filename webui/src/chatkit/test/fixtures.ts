@@ -93,8 +93,10 @@ type Reply =
 /**
  * A fetch that records requests and answers from a handler. SSE replies are
  * real ReadableStreams; `hangAfter` keeps the stream open until aborted.
+ * `unrecorded` answers side requests a test is not about (it returns null for
+ * the others), without recording them.
  */
-export function fakeFetch(handler: (request: RecordedRequest) => Reply) {
+export function fakeFetch(handler: (request: RecordedRequest) => Reply, unrecorded?: (request: RecordedRequest) => Reply | null) {
   const requests: RecordedRequest[] = [];
   const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = String(input);
@@ -107,8 +109,9 @@ export function fakeFetch(handler: (request: RecordedRequest) => Reply) {
       params = (body as { params?: Record<string, unknown> }).params;
     }
     const request: RecordedRequest = { url, type, params, method: init?.method ?? "GET", body };
-    requests.push(request);
-    const reply = handler(request);
+    const aside = unrecorded?.(request) ?? null;
+    if (!aside) requests.push(request);
+    const reply = aside ?? handler(request);
     const signal = init?.signal;
     if (signal?.aborted) throw new DOMException("aborted", "AbortError");
     if ("json" in reply) {
@@ -172,4 +175,13 @@ export function installLayoutShim(): () => void {
       else delete (proto as unknown as Record<string, unknown>)[name];
     }
   };
+}
+
+/** Kitdesk's branches and usage APIs answering "nothing here", for tests about something else. */
+export function quietKitdeskApis(request: RecordedRequest): Reply | null {
+  if (request.method !== "GET") return null;
+  const path = new URL(request.url).pathname;
+  if (/\/api\/threads\/[^/]+\/branches$/.test(path)) return { json: { forks: [] } };
+  if (/\/api\/usage\/threads\/[^/]+$/.test(path)) return { json: { total: { input_tokens: 0, output_tokens: 0, reasoning_tokens: 0 }, answers: {} } };
+  return null;
 }

@@ -7,7 +7,11 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
 import type { FeedbackKind, ThreadItem } from "../protocol/types";
-import { assistantText, type ThreadView } from "../state/thread";
+import { forkOfTurn, type Fork, type ForkMap } from "../state/branches";
+import { hasTokens, turnUsage, type TokenCounts } from "../state/usage";
+import { formatNumber } from "../i18n";
+import { BranchSwitcher, EditMessage, UserMessageActions } from "./Branches";
+import { PENDING_PREFIX, assistantText, type ThreadView } from "../state/thread";
 import { copyText, useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import {
@@ -29,31 +33,66 @@ const BOTTOM_SLACK = 48;
 interface Turn {
   /** Index of the last assistant-side item of each turn -> the turn's assistant items. */
   ends: Map<number, ThreadItem[]>;
+  /** The same index -> the turn's version switcher, when its answer has siblings. */
+  forks: Map<number, Fork>;
+  /** The same index -> every item id of the turn (for its token counts). */
+  ids: Map<number, string[]>;
 }
 
-function computeTurns(items: ThreadItem[]): Turn {
+function computeTurns(items: ThreadItem[], forkIndex: ForkMap): Turn {
   const ends = new Map<number, ThreadItem[]>();
+  const forks = new Map<number, Fork>();
+  const turnIds = new Map<number, string[]>();
   let current: ThreadItem[] = [];
+  let ids: string[] = [];
   let lastIndex = -1;
+  const close = () => {
+    if (!current.length) return;
+    ends.set(lastIndex, current);
+    turnIds.set(lastIndex, ids);
+    const fork = forkOfTurn(ids, forkIndex);
+    if (fork) forks.set(lastIndex, fork);
+  };
   items.forEach((item, index) => {
     if (item.type === "user_message") {
-      if (current.length) ends.set(lastIndex, current);
+      close();
       current = [];
-    } else if (item.type !== "end_of_turn" && item.type !== "client_tool_call") {
+      ids = [];
+      return;
+    }
+    ids.push(item.id);
+    if (item.type !== "end_of_turn" && item.type !== "client_tool_call") {
       current.push(item);
       lastIndex = index;
     }
   });
-  if (current.length) ends.set(lastIndex, current);
-  return { ends };
+  close();
+  return { ends, forks, ids: turnIds };
+}
+
+/** Token counts, quietly: "1,234 in · 56 out", the full words for screen readers. */
+function TokenLine({ counts, className, labelKey }: { counts: TokenCounts; className: string; labelKey: "usage.answer" | "usage.thread" }): ReactElement {
+  const { t, locale } = useEnv();
+  const vars = { input: formatNumber(counts.input_tokens, locale), output: formatNumber(counts.output_tokens, locale) };
+  const full = t(labelKey, vars);
+  return (
+    <span className={className} title={full}>
+      <span aria-hidden="true">{t("usage.short", vars)}</span>
+      <span className="ck-sr-only">{full}</span>
+    </span>
+  );
 }
 
 function TurnActions({
   turn,
+  fork,
+  usage,
   isLatest,
   streaming,
 }: {
   turn: ThreadItem[];
+  fork: Fork | null;
+  usage: TokenCounts | null;
   isLatest: boolean;
   streaming: boolean;
 }): ReactElement | null {
@@ -83,6 +122,7 @@ function TurnActions({
   };
   return (
     <div className={`ck-actions${isLatest ? " ck-actions-latest" : " ck-actions-overlay"}`} role="toolbar" aria-label={t("message.actions")}>
+      {fork ? <BranchSwitcher fork={fork} /> : null}
       {text ? (
         <button
           type="button"
@@ -129,6 +169,7 @@ function TurnActions({
           <Icon name="reload" size={16} />
         </button>
       ) : null}
+      {hasTokens(usage) ? <TokenLine counts={usage} className="ck-usage" labelKey="usage.answer" /> : null}
     </div>
   );
 }
@@ -168,10 +209,13 @@ const ItemView = memo(function ItemView({
 
 function Footer({ view, responding }: { view: ThreadView; responding: boolean }): ReactElement {
   const { t, controller } = useEnv();
+  const usage = useChatState((s) => s.usage);
+  const total = usage.threadId === view.thread?.id && !responding ? usage.total : null;
   const last = view.items[view.items.length - 1];
   const waiting = responding && (!last || last.type === "user_message" || last.type === "end_of_turn") && !view.progress;
   return (
     <div className="ck-footer">
+      {hasTokens(total) ? <TokenLine counts={total} className="ck-usage ck-usage-total" labelKey="usage.thread" /> : null}
       {view.progress ? (
         <div className="ck-progress" role="status">
           <span className="ck-spinner" aria-hidden="true" />
@@ -217,6 +261,10 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
   const view = useChatState((s) => s.view);
   const responding = useChatState((s) => s.responding);
   const options = useChatState((s) => s.options);
+  const forks = useChatState((s) => s.forks);
+  const usage = useChatState((s) => s.usage);
+  const canEdit = useChatState((s) => s.branchesAvailable);
+  const [editingId, setEditingId] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement | null>(null);
   const contentRef = useRef<HTMLDivElement | null>(null);
   const stick = useRef(true);
@@ -224,7 +272,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
   const [olderLoading, setOlderLoading] = useState(false);
   const anchor = useRef<{ height: number; top: number; firstId: string } | null>(null);
   const items = view.items;
-  const turns = useMemo(() => computeTurns(items), [items]);
+  const turns = useMemo(() => computeTurns(items, forks), [items, forks]);
   const imageDomains = view.thread?.allowed_image_domains ?? null;
   const autoScroll = options?.thread?.autoScroll !== false;
 
@@ -365,17 +413,28 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
                 const turn = turns.ends.get(row.index);
                 const streaming = view.streamingIds.has(item.id);
                 const overlayActions = turn !== undefined && row.index !== latestTurnEnd;
+                const fork = item.type === "user_message" ? (forks[item.id] ?? null) : (turns.forks.get(row.index) ?? null);
+                const editable = item.type === "user_message" && canEdit && !item.id.startsWith(PENDING_PREFIX);
                 return (
                   <div
                     key={row.key}
                     data-index={row.index}
                     ref={virtualizer.measureElement}
-                    className={`ck-row ck-row-${item.type}${overlayActions ? " ck-row-overlay-actions" : ""}`}
+                    className={`ck-row ck-row-${item.type}${overlayActions ? " ck-row-overlay-actions" : ""}${fork ? " ck-row-forked" : ""}`}
                   >
-                    <ItemView item={item} streaming={streaming} imageDomains={imageDomains} widgetEnv={widgetEnv} />
+                    {item.type === "user_message" && editingId === item.id ? (
+                      <EditMessage item={item} onClose={() => setEditingId(null)} />
+                    ) : (
+                      <ItemView item={item} streaming={streaming} imageDomains={imageDomains} widgetEnv={widgetEnv} />
+                    )}
+                    {item.type === "user_message" && editingId !== item.id ? (
+                      <UserMessageActions fork={fork} onEdit={editable ? () => setEditingId(item.id) : null} />
+                    ) : null}
                     {turn ? (
                       <TurnActions
                         turn={turn}
+                        fork={fork}
+                        usage={usage.threadId === threadId ? turnUsage(turns.ids.get(row.index) ?? [], usage.answers) : null}
                         isLatest={row.index === latestTurnEnd}
                         streaming={responding && row.index === latestTurnEnd}
                       />

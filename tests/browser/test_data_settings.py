@@ -1,0 +1,126 @@
+"""Settings > Data in the real browser: export everything as a download, import a
+ChatGPT export and the Kitdesk export back (progress, result line), a damaged file's
+sentence, and back up then restore with its confirm."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.chat import open_chat, send, threads, wait_until_answered
+from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
+from tests.transfer.fixtures import chatgpt_linear, truncate, write_chatgpt_zip, write_json
+from tests.upstream import Turn, Upstream
+
+pytestmark = pytest.mark.browser
+
+SLOW = 30_000
+
+
+def open_data_settings(page: Page) -> None:
+    page.locator("body").click(position={"x": 1, "y": 1})
+    page.keyboard.press("Control+Comma")
+    dialog = page.get_by_role("dialog", name="Settings")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("navigation", name="Settings sections").get_by_role(
+        "button", name="Data"
+    ).click()
+
+
+def test_export_everything_then_import_a_chatgpt_export_and_the_export_back(
+    page: Page,
+    ready_server: KitdeskServer,
+    upstream: Upstream,
+    page_errors: PageErrors,
+    tmp_path: Path,
+) -> None:
+    page.set_default_timeout(SLOW)
+    open_chat(page, ready_server)
+    upstream.script(Turn(text="Bonjour from the café."))
+    send(page, "Say hello from Café 日本")
+    wait_until_answered(page, 1)
+
+    open_data_settings(page)
+    dialog = page.get_by_role("dialog", name="Settings")
+    dialog.get_by_label("Format").select_option(label="Kitdesk JSON")
+    with page.expect_download() as download_info:
+        dialog.get_by_role("button", name="Export everything").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".json")
+    exported = tmp_path / download.suggested_filename
+    download.save_as(exported)
+    text = exported.read_text(encoding="utf-8")
+    assert "Bonjour from the café." in text and "Say hello from Café 日本" in text
+    json.loads(text)  # a whole document, not a truncated one
+    expect(dialog.get_by_text(f"Saved {download.suggested_filename}.")).to_be_visible()
+
+    # A ChatGPT export (the zip ChatGPT emails): two conversations come in.
+    archive = write_chatgpt_zip(
+        tmp_path / "chatgpt export.zip",
+        [chatgpt_linear("c1", 4, title="Imported one"), chatgpt_linear("c2", 2, title="Two")],
+    )
+    dialog.get_by_label("Import a file…").set_input_files(archive)
+    result = dialog.get_by_test_id("import-result")
+    expect(result).to_have_text("Imported 2 conversations and 6 messages; 0 skipped.")
+    screenshot(page, "settings-data-import")
+    assert {t["title"] for t in threads(ready_server)} >= {"Imported one", "Two"}
+
+    # The Kitdesk export back: everything is already here, nothing is added twice.
+    dialog.get_by_label("Import a file…").set_input_files(exported)
+    expect(result).to_have_text(re.compile(r"Imported 0 conversations .* 1 were already here\."))
+    assert len(threads(ready_server)) == 3
+
+    # A truncated file: the server's sentence, nothing half-imported.
+    broken = truncate(
+        write_json(tmp_path / "conversations.json", [chatgpt_linear("c9", 30, title="Cut")])
+    )
+    dialog.get_by_label("Import a file…").set_input_files(broken)
+    expect(dialog.get_by_role("alert")).to_be_visible()
+    assert dialog.get_by_role("alert").inner_text().strip()
+    assert "Cut" not in {t["title"] for t in threads(ready_server)}
+
+    # The chat's history saw the import without a reload.
+    page.keyboard.press("Escape")
+    history = page.get_by_role("navigation", name="Chat history")
+    expect(history.get_by_text("Imported one")).to_be_visible()
+    assert page_errors.errors == []
+
+
+def test_back_up_now_then_restore_with_a_confirm(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    page.set_default_timeout(SLOW)
+    open_chat(page, ready_server)
+    upstream.script(Turn(text="Kept in the backup."), Turn(text="Made after it."))
+    send(page, "Before the backup")
+    wait_until_answered(page, 1)
+
+    open_data_settings(page)
+    dialog = page.get_by_role("dialog", name="Settings")
+    expect(dialog.get_by_text("No backups yet.")).to_be_visible()
+    dialog.get_by_role("button", name="Back up now").click()
+    expect(dialog.get_by_text(re.compile(r"Backed up to kitdesk-backup-.*\.zip\."))).to_be_visible()
+    backups = dialog.get_by_role("list", name="Backups")
+    expect(backups.get_by_role("listitem")).to_have_count(1)
+    expect(backups).to_contain_text("Made by you")
+
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+n")
+    send(page, "After the backup")
+    wait_until_answered(page, 1)
+    assert len(threads(ready_server)) == 2
+
+    open_data_settings(page)
+    backups.get_by_role("button", name=re.compile(r"^Restore the backup from ")).click()
+    confirm = dialog.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("Your current database is kept as a backup first")
+    confirm.get_by_role("button", name="Restore this backup").click()
+    expect(dialog.get_by_text(re.compile(r"^Restored .*kept as a backup\.$"))).to_be_visible()
+    assert len(threads(ready_server)) == 1
+    expect(backups.get_by_role("listitem")).to_have_count(2)
+    expect(backups).to_contain_text("Before a restore")
+    assert page_errors.errors == []
