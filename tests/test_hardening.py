@@ -283,7 +283,6 @@ def _message(text: str, attachments: list[str]) -> dict[str, Any]:
     }
 
 
-@pending("7")
 def test_an_attachment_sent_in_one_thread_is_refused_in_another(live_chat: LiveServer) -> None:
     attachment_id = _uploaded_text_attachment(live_chat)
     live_chat.stream("threads.create", **_message("first", [attachment_id]))
@@ -391,7 +390,6 @@ def test_a_stored_key_of_any_shape_never_reaches_the_log(
 # -- 12. bugs -----------------------------------------------------------------------------
 
 
-@pending("12")
 @pytest.mark.parametrize(
     "name,mime",
     [

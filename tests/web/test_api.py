@@ -624,7 +624,6 @@ async def test_a_jpeg_named_png_is_stored_as_what_it_is(api: ApiHarness) -> None
 
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-HTML = b"<!doctype html><script>alert(1)</script>"
 
 
 @pytest.mark.parametrize(
@@ -637,14 +636,6 @@ HTML = b"<!doctype html><script>alert(1)</script>"
             SVG,
             "Kitdesk can attach images (PNG, JPEG, GIF, WebP), PDF documents and text files; "
             "“evil.svg” is image/svg+xml.",
-        ),
-        (
-            "page.html",
-            "text/html",
-            "text/html",
-            HTML,
-            "Kitdesk can attach images (PNG, JPEG, GIF, WebP), PDF documents and text files; "
-            "“page.html” is text/html.",
         ),
         (
             "evil.png",
@@ -687,7 +678,6 @@ HTML = b"<!doctype html><script>alert(1)</script>"
     ],
     ids=[
         "svg",
-        "html",
         "svg-named-png",
         "svg-declared-on-text",
         "binary-text",

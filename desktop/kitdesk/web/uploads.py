@@ -231,6 +231,19 @@ def sniff_type(data: bytes) -> str | None:
     return None
 
 
+def claims_text(mime: str) -> bool:
+    """A type Kitdesk does not list that is not an image or a PDF: source code, config,
+    HTML as text (``text/x-python``, ``application/yaml``, even ``video/mp2t`` for .ts).
+    It is attached as plain text when its bytes are UTF-8 text (the bytes decide)."""
+    mime = base_type(mime)
+    return (
+        bool(mime)
+        and mime not in ALLOWED_MIME_TYPES
+        and not mime.startswith("image/")
+        and (mime != "application/pdf")
+    )
+
+
 def checked_type(*, recorded: str, declared: str, upload: UploadedFile, name: str) -> str:
     """The MIME type the bytes really are, or UnsupportedUpload with a sentence saying why.
 
@@ -241,7 +254,11 @@ def checked_type(*, recorded: str, declared: str, upload: UploadedFile, name: st
     """
     recorded = base_type(recorded)
     declared = base_type(declared) if declared else ""
-    if declared in ("", "application/octet-stream"):
+    if claims_text(recorded):
+        recorded = "text/plain"
+    if declared in ("", "application/octet-stream") or (
+        claims_text(declared) and recorded == "text/plain"
+    ):
         declared = recorded
     for claimed in (recorded, declared):
         if claimed not in ALLOWED_MIME_TYPES:

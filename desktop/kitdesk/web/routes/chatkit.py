@@ -46,6 +46,7 @@ from kitdesk.store.sqlite import (
 )
 from kitdesk.web.responses import describe_validation_error, error_response
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
+from kitdesk.web.uploads import claims_text
 
 if TYPE_CHECKING:  # the chat service imports the openai client: not at start-up
     from kitdesk.chat.service import ChatService
@@ -105,6 +106,10 @@ async def _guarded(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 
 def _check_attachment(params: AttachmentsCreateReq) -> Response | None:
     mime = params.params.mime_type.split(";", 1)[0].strip().lower()
+    if claims_text(mime):
+        # Code and config files: attached as text if their bytes are UTF-8 (checked on upload).
+        params.params.mime_type = "text/plain"
+        mime = "text/plain"
     if mime not in ALLOWED_MIME_TYPES:
         return error_response(
             415,
@@ -137,7 +142,9 @@ def _check_limits(request: ChatKitReq) -> Response | None:
     return None
 
 
-async def _check_message(message: UserMessageInput, server: ChatService) -> Response | None:
+async def _check_message(
+    message: UserMessageInput, server: ChatService, thread_id: str | None
+) -> Response | None:
     """Refuse an empty or oversized message, or one naming unknown attachments, before a
     thread is created or anything is stored."""
     text = "".join(getattr(part, "text", "") for part in message.content)
@@ -159,13 +166,21 @@ async def _check_message(message: UserMessageInput, server: ChatService) -> Resp
     context = RequestContext(origin="")
     for attachment_id in message.attachments:
         try:
-            await server.store.load_attachment(attachment_id, context)
+            attachment = await server.store.load_attachment(attachment_id, context)
         except NotFoundError:
             return error_response(
                 400,
                 "unknown_attachment",
                 "One of the attachments is no longer available. "
                 "Remove it and attach the file again.",
+            )
+        if attachment.thread_id is not None and attachment.thread_id != thread_id:
+            # An attachment stays in the conversation it was sent in (deleting that
+            # conversation deletes its file).
+            return error_response(
+                400,
+                "attachment_in_another_conversation",
+                f"“{attachment.name}” was sent in another conversation. Attach the file again.",
             )
     return None
 
@@ -220,7 +235,11 @@ def build_chatkit_router(
         if refusal := _check_limits(parsed):
             return refusal
         if isinstance(parsed, ThreadsCreateReq | ThreadsAddUserMessageReq) and (
-            refusal := await _check_message(parsed.params.input, server)
+            refusal := await _check_message(
+                parsed.params.input,
+                server,
+                parsed.params.thread_id if isinstance(parsed, ThreadsAddUserMessageReq) else None,
+            )
         ):
             return refusal
 
