@@ -22,12 +22,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MANIFEST: dict[str, dict[str, Any]] = json.loads((FIXTURES / "manifest.json").read_text())
 
 
-def test_every_schema_version_has_a_fixture() -> None:
-    """A new schema version needs a fixture written by the code of the version before."""
+# The newest schema version a landed release of Kitdesk has written. Versions 3
+# (branches) and 4 (usage) arrive together in the round that adds them; when a
+# release ships them, raise this and add fixtures written by that release.
+RELEASED_SCHEMA_VERSION = 2
+
+
+def test_every_released_schema_version_has_a_fixture() -> None:
+    """Every schema version a release wrote has a fixture written by that release's code."""
     versions = {entry["schema_version"] for entry in MANIFEST.values()}
-    assert versions == set(range(1, LATEST_VERSION)) | {LATEST_VERSION} or (
-        versions == set(range(1, LATEST_VERSION))  # the newest version has no old writer yet
-    ), versions
+    assert versions == set(range(1, RELEASED_SCHEMA_VERSION + 1)), versions
+    assert RELEASED_SCHEMA_VERSION <= LATEST_VERSION
 
 
 def _open_fixture(name: str, home: Path) -> ProofServer:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
 from chatkit.errors import CustomStreamError, ErrorCode, StreamError
-from chatkit.store import Store
+from chatkit.store import NotFoundError, Store
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageContentPartAdded,
@@ -45,6 +45,7 @@ from chatkit.types import (
 )
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.store.problems import storage_problem
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,12 @@ async def run_pipeline(
         yield ErrorEvent(code="custom", message=error.message, allow_retry=error.allow_retry)
     except StreamError as error:
         yield ErrorEvent(code=error.code, allow_retry=error.allow_retry)
-    except Exception:
+    except Exception as exc:
+        if storage_problem(exc) is not None or isinstance(exc, NotFoundError):
+            # Disk full, read-only, locked, closing, or the thread deleted (or never
+            # saved) meanwhile: the HTTP layer says which, in words and without a
+            # traceback (chatkit-python logs it and sends a wordless stream.error).
+            raise
         log.exception("a response stream failed")
         yield ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True)
     if thread != last:
