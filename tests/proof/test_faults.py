@@ -9,6 +9,7 @@ app works again once the fault goes.
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,13 @@ def _keyed_provider(server: ProofServer, upstream: Upstream, key: str) -> None:
     )
     assert created.status_code == 201, created.text
     provider_id = created.json()["id"]
-    saved = server.client.put(f"/api/providers/{provider_id}/key", json={"key": key})
+    # The test's keyring daemon may still be starting on a busy machine: it is ready
+    # when it takes a key (a fault is only injected after this).
+    for _ in range(60):
+        saved = server.client.put(f"/api/providers/{provider_id}/key", json={"key": key})
+        if saved.status_code != 503:
+            break
+        time.sleep(0.25)
     assert saved.status_code == 200, saved.text
     chosen = server.client.put("/api/settings", json={"default_provider": provider_id})
     assert chosen.status_code == 200, chosen.text
