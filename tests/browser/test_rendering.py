@@ -310,11 +310,12 @@ PROBE = """async ({ network, app }) => {
 
 def preview_frame(page: Page) -> Frame:
     """The preview's frame, once the browser has attached it (the element comes first)."""
+    frames = [f for f in page.frames if f.url == "about:srcdoc"]
     for _ in range(150):
-        frames = [f for f in page.frames if f.url == "about:srcdoc"]
         if frames:
             break
         page.wait_for_timeout(100)
+        frames = [f for f in page.frames if f.url == "about:srcdoc"]
     assert len(frames) == 1, [f.url for f in page.frames]
     return frames[0]
 

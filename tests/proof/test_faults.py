@@ -145,11 +145,12 @@ def _keyed_provider(server: ProofServer, upstream: Upstream, key: str) -> None:
     provider_id = created.json()["id"]
     # The test's keyring daemon may still be starting on a busy machine: it is ready
     # when it takes a key (a fault is only injected after this).
+    saved = server.client.put(f"/api/providers/{provider_id}/key", json={"key": key})
     for _ in range(60):
-        saved = server.client.put(f"/api/providers/{provider_id}/key", json={"key": key})
         if saved.status_code != 503:
             break
         time.sleep(0.25)
+        saved = server.client.put(f"/api/providers/{provider_id}/key", json={"key": key})
     assert saved.status_code == 200, saved.text
     chosen = server.client.put("/api/settings", json={"default_provider": provider_id})
     assert chosen.status_code == 200, chosen.text
