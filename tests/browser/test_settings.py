@@ -84,7 +84,13 @@ def test_provider_cards_test_keys_add_and_remove(
     expect(card).to_be_visible()
     card.get_by_role("switch").uncheck()
     expect(card.get_by_role("switch")).not_to_be_checked()
+    # The switch flips at once; its save reaches the server a moment later.
     [saved] = ready_server.api("GET", "/api/providers")
+    for _ in range(100):
+        if saved["enabled"] is False:
+            break
+        page.wait_for_timeout(100)
+        [saved] = ready_server.api("GET", "/api/providers")
     assert saved["enabled"] is False and saved["name"] == "Renamed upstream"
     card.get_by_role("switch").check()
     expect(card.get_by_role("switch")).to_be_checked()
