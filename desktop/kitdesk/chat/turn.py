@@ -391,12 +391,9 @@ class TurnEngine:
         usage = turn.usage
         if usage.input_tokens is None and usage.output_tokens is None:
             return
-        save = getattr(self.store, "save_usage", None)
-        if save is None:
-            return
         item_id = turn.history[-1].id if turn.history else ""
         try:
-            await save(
+            await self.store.save_usage(
                 turn.thread.id,
                 item_id,
                 turn.model.provider_id,
