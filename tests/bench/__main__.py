@@ -23,6 +23,7 @@ BENCHMARKS = {
     "import": "tests.bench.bench_import",
     "branches": "tests.bench.bench_branches",
     "chatkit": "tests.bench.bench_chatkit_proxy",
+    "backends": "tests.bench.bench_backends",
 }
 
 
