@@ -33,6 +33,7 @@ async def test_add_list_edit_delete(api: ApiHarness, kitdesk_home: Paths) -> Non
 
     listed = (await api.client.get("/api/prompts")).json()["prompts"]
     assert [(p["id"], p["text"]) for p in listed] == [(review["id"], review["text"])]
+    assert (await api.client.get(f"/api/prompts/{review['id']}")).json() == review
 
     edited = await api.client.put(
         f"/api/prompts/{review['id']}", json={"name": "Code review", "text": "Check {{code}}"}
