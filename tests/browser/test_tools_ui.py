@@ -196,6 +196,32 @@ def test_deny_tells_the_model_and_runs_nothing(
     assert page_errors.errors == []
 
 
+def test_a_new_message_retires_an_unanswered_card(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    add_test_tools(ready_server, "ask")
+    upstream.script(Turn(tool_calls=[ToolCall(ECHO, '{"text": "never run"}')]))
+    open_chat(page, ready_server)
+    send(page, "Echo something")
+    expect(approval_card(page)).to_be_visible(timeout=LONG)
+
+    upstream.script(Turn(text="Answered without the tool."))
+    send(page, "Never mind, just answer")
+    wait_for_answer_text(page, "Answered without the tool.")
+    # The old card no longer offers buttons that could only fail; it says why.
+    expect(approval_buttons(page)).to_have_count(0, timeout=LONG)
+    expect(decided_card(page, "Not answered: a newer message came first.")).to_be_visible()
+    page.reload()
+    expect(decided_card(page, "Not answered: a newer message came first.")).to_be_visible(
+        timeout=LONG
+    )
+    expect(approval_buttons(page)).to_have_count(0)
+    [thread] = threads(ready_server)
+    calls = [i for i in thread_items(ready_server, thread["id"]) if i["type"] == "client_tool_call"]
+    assert calls == []  # nothing ran
+    assert page_errors.errors == []
+
+
 def test_the_activity_item_is_collapsed_and_shows_tool_arguments_result_and_duration(
     page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
 ) -> None:

@@ -31,6 +31,8 @@ from kitdesk.tools.base import ToolResult, ToolSpec
 APPROVAL_ACTION = "kitdesk.tool_approval"
 Decision = Literal["once", "always", "deny"]
 DECISIONS: tuple[Decision, ...] = ("once", "always", "deny")
+# How a card can end: one of the decisions, or unanswered when a newer message came first.
+CardOutcome = Decision | Literal["superseded"]
 ARGUMENTS_PREVIEW_CHARS = 1_500
 RESULT_PREVIEW_CHARS = 4_000
 
@@ -100,13 +102,14 @@ def approval_card(
     )
 
 
-def decided_card(card: WidgetItem, decision: Decision) -> WidgetItem:
+def decided_card(card: WidgetItem, decision: CardOutcome) -> WidgetItem:
     """The same card once answered: what was asked (tool, server, arguments) and the
     decision in words, without the buttons."""
     words = {
         "once": "Allowed once.",
         "always": "Allowed; this tool will run without asking in this chat.",
         "deny": "Denied. The model was told the tool was not run.",
+        "superseded": "Not answered: a newer message came first. The tool was not run.",
     }[decision]
     asked = card.widget.children if isinstance(card.widget, Card) else []
     widget = Card(
