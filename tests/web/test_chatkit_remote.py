@@ -320,6 +320,34 @@ def test_header_values_live_in_the_keyring_under_their_own_name(
     assert memory_keyring.secrets == {}
 
 
+def test_an_unsaved_form_is_tested_with_the_headers_typed_into_it(
+    live_server: LiveServer, chatkit_server: ChatKitServerProcess
+) -> None:
+    def test(**body: object) -> dict[str, object]:
+        answer = live_server.client.post(
+            "/api/providers/test", json={"kind": "chatkit", "base_url": chatkit_server.url, **body}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    refused = test()
+    assert refused["ok"] is False
+    assert "refused the request (HTTP 401)" in str(refused["message"])
+    assert test(headers={HEADER[0]: HEADER[1]})["ok"] is True
+    assert test(headers={HEADER[0]: "wrong"})["ok"] is False
+    # Editing a saved provider: its stored value is used for a name left out.
+    provider_id = add_chatkit_provider(live_server, chatkit_server.url, header_value=HEADER[1])
+    assert test(provider_id=provider_id)["ok"] is True
+    bad_name = live_server.client.post(
+        "/api/providers/test",
+        json={"kind": "chatkit", "base_url": chatkit_server.url, "headers": {"X Key": "v"}},
+    )
+    assert bad_name.status_code == 422
+    assert bad_name.json()["error"]["message"] == (
+        "“X Key” is not a header name (letters, digits and dashes only)."
+    )
+
+
 def test_a_local_conversation_cannot_switch_to_a_chatkit_server(
     live_chat: LiveServer, chatkit_server: ChatKitServerProcess
 ) -> None:
