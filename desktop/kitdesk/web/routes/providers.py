@@ -230,12 +230,18 @@ def build_router(services: ApiServices) -> APIRouter:
         updated = _validated_provider(
             {**provider.model_dump(), **patch.model_dump(exclude_unset=True)}
         )
-        if not same_origin(provider.base_url, updated.base_url):
-            # The key was given for the old host: it never goes to the new one.
-            try:
+        moved = not same_origin(provider.base_url, updated.base_url)
+        kept = {name.lower() for name in updated.headers} if not moved else set()
+        try:
+            if moved:
+                # The key was given for the old host: it never goes to the new one.
                 keys.delete(provider_id)
-            except (KeyringUnavailable, ReadOnlyKey) as exc:
-                raise key_error(exc) from None
+            for name in provider.headers:
+                # Nor do header values; a header taken off the list loses its value.
+                if name.lower() not in kept:
+                    keys.delete_header(provider_id, name)
+        except (KeyringUnavailable, ReadOnlyKey) as exc:
+            raise key_error(exc) from None
         try:
             providers = [updated if p.id == provider_id else p for p in settings.providers]
             saved = settings_file.update(providers=providers)
