@@ -11,9 +11,11 @@ import pytest
 import webview
 import webview.util
 from kitdesk.logs import register_secret
+from kitdesk.web.routes.hosted import CDN
 from kitdesk.window.main import (
     CRASH_FILE,
     DEFAULT_SIZE,
+    HOSTED_RUNTIME_CDN,
     MIN_SIZE,
     GeometryTracker,
     NavigationGuard,
@@ -85,6 +87,17 @@ def test_navigation_stays_on_the_app_origin() -> None:
         "javascript:alert(1)",
     ):
         assert not guard.allows(foreign), foreign
+
+
+def test_frames_may_show_the_app_or_the_hosted_runtime_only() -> None:
+    guard = NavigationGuard(open_external=lambda url: None)
+    guard.set_app_url("http://127.0.0.1:8123")
+    assert HOSTED_RUNTIME_CDN == CDN  # the hosted document's runtime
+    assert guard.allows_frame("http://127.0.0.1:8123/hosted/wf_1")
+    assert guard.allows_frame(f"{CDN}/deployments/chatkit/frame.html")
+    assert not guard.allows(f"{CDN}/deployments/chatkit/frame.html")  # never the whole window
+    for foreign in ("https://example.com/", "http://cdn.platform.openai.com/", "data:text/html,x"):
+        assert not guard.allows_frame(foreign), foreign
 
 
 def test_only_web_and_mail_links_go_to_the_system() -> None:

@@ -231,11 +231,17 @@ class ModelsCatalog:
         return ModelList(models=models, errors=errors)
 
     async def test_connection(
-        self, provider: Provider, key: str | None, *, remember: bool = False
+        self,
+        provider: Provider,
+        key: str | None,
+        *,
+        remember: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> ConnectionResult:
         """Try listing models with this configuration.
 
-        ``remember`` keeps the list in the cache (for a saved provider).
+        ``remember`` keeps the list in the cache (for a saved provider); ``headers``
+        are a ChatKit server's request headers typed into a form, not saved yet.
         """
         if provider.needs_key and not key:
             return ConnectionResult(
@@ -245,7 +251,7 @@ class ModelsCatalog:
             from kitdesk.chat.remote import check_chatkit_server  # only for ChatKit providers
 
             ok, message = await check_chatkit_server(
-                provider, self.keys, limit_seconds=self.timeout
+                provider, self.keys, limit_seconds=self.timeout, headers=headers
             )
             return ConnectionResult(ok=ok, message=message)
         entry = await self._fetch(provider, key)

@@ -263,6 +263,12 @@ def _read_qt_geometry(window: webview.Window, geometry: WindowGeometry) -> None:
 # --------------------------------------------------------------------------- navigation policy
 
 
+# Where a hosted workflow's runtime frame comes from: ``web/routes/hosted.py``'s CDN
+# (not imported: the window starts before the web framework loads; a test keeps them equal).
+HOSTED_RUNTIME_CDN = "https://cdn.platform.openai.com"
+_HOSTED_RUNTIME_ORIGIN = (urlsplit(HOSTED_RUNTIME_CDN).scheme, urlsplit(HOSTED_RUNTIME_CDN).netloc)
+
+
 class NavigationGuard:
     """Keeps the window on the app's origin; user-clicked outside links go to the browser."""
 
@@ -280,6 +286,13 @@ class NavigationGuard:
         if self._origin is None:
             return parts.scheme in ("data", "about")
         return (parts.scheme, parts.netloc) == self._origin
+
+    def allows_frame(self, url: str) -> bool:
+        """A frame inside the app's pages: the app's origin, or the frame of OpenAI's
+        ChatKit runtime that a hosted workflow's document embeds (its own CSP allows
+        no other frame)."""
+        parts = urlsplit(url)
+        return self.allows(url) or (parts.scheme, parts.netloc) == _HOSTED_RUNTIME_ORIGIN
 
     def open_outside(self, url: str) -> bool:
         """Open a web or mail link in the system's handler; True if it was one."""
@@ -299,7 +312,7 @@ def _install_qt_navigation_guard(guard: NavigationGuard) -> None:
 
     def accept_in_page(page: Any, url: Any, nav_type: Any, is_main_frame: bool) -> bool:
         target = url.toString()
-        if guard.allows(target):
+        if guard.allows(target) if is_main_frame else guard.allows_frame(target):
             return True
         if is_main_frame and nav_type == link_clicked:
             guard.open_outside(target)

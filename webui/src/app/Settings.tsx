@@ -13,6 +13,8 @@ import {
   type SettingsPatch,
   type ThemeSetting,
 } from "./api";
+import { headerNames, HeaderRows, initialHeaderRows, saveHeaderValues, typedHeaderValues, type HeaderRow } from "./ChatKitHeaders";
+import { ConfirmRemoval } from "./ConfirmRemoval";
 import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
@@ -27,10 +29,20 @@ import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
 import type { AppKey } from "./strings";
 import { UpdatesSection } from "./UpdatesSection";
+import { WorkflowSettings } from "./WorkflowSettings";
 import { explainTestFailure } from "./wording";
 import { LANGUAGES } from "../chatkit/i18n";
 
-export type SectionId = "providers" | "models" | "chat" | "prompts" | "tools" | "appearance" | "data" | "about";
+export type SectionId =
+  | "providers"
+  | "models"
+  | "chat"
+  | "prompts"
+  | "tools"
+  | "workflows"
+  | "appearance"
+  | "data"
+  | "about";
 
 const SECTIONS: { id: SectionId; label: AppKey }[] = [
   { id: "providers", label: "settings.providers" },
@@ -38,6 +50,7 @@ const SECTIONS: { id: SectionId; label: AppKey }[] = [
   { id: "chat", label: "settings.chat" },
   { id: "prompts", label: "settings.prompts" },
   { id: "tools", label: "settings.tools" },
+  { id: "workflows", label: "settings.workflows" },
   { id: "appearance", label: "settings.appearance" },
   { id: "data", label: "settings.data" },
   { id: "about", label: "settings.about" },
@@ -114,6 +127,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
           {section === "prompts" && <PromptSettings />}
           {section === "tools" && <McpSettings />}
+          {section === "workflows" && <WorkflowSettings />}
           {section === "appearance" && settings && <AppearanceSection settings={settings} update={update} />}
           {section === "data" && (
             <>
@@ -422,38 +436,6 @@ function ProviderCard({
   );
 }
 
-/** An inline "are you sure?" for removing something; "Keep it" has the focus. */
-function ConfirmRemoval({
-  label,
-  confirm,
-  busy,
-  onKeep,
-  onConfirm,
-  children,
-}: {
-  label: string;
-  confirm: string;
-  busy: boolean;
-  onKeep: () => void;
-  onConfirm: () => void;
-  children: ReactNode;
-}) {
-  const { t } = useI18n();
-  return (
-    <div className="kd-confirm" role="alertdialog" aria-label={label}>
-      <p>{children}</p>
-      <div className="kd-actions">
-        <button type="button" className="kd-button kd-button-quiet" onClick={onKeep} autoFocus>
-          {t("common.keepIt")}
-        </button>
-        <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={onConfirm}>
-          {confirm}
-        </button>
-      </div>
-    </div>
-  );
-}
-
 function ProviderForm({
   editing,
   keyringUsable,
@@ -471,6 +453,8 @@ function ProviderForm({
   const [name, setName] = useState(editing?.name ?? FALLBACK_PRESETS.openai.name);
   const [baseUrl, setBaseUrl] = useState(editing?.base_url ?? FALLBACK_PRESETS.openai.base_url);
   const [apiVersion, setApiVersion] = useState(editing?.api_version ?? "");
+  const [headers, setHeaders] = useState<HeaderRow[]>(() => initialHeaderRows(editing));
+  const [test, setTest] = useState<TestState>({ state: "idle" });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const keyInput = useRef<HTMLInputElement>(null);
@@ -486,6 +470,24 @@ function ProviderForm({
     setName(next === "custom" ? "" : presets[next].name);
     setBaseUrl(presets[next].base_url);
     setApiVersion(presets[next].api_version ?? "");
+    setTest({ state: "idle" });
+  };
+  const chatkitServer = isChatKitServer(kinds, kind);
+
+  /** Tests what the form holds now, typed header values included, before anything is saved. */
+  const runTest = async () => {
+    setTest({ state: "testing" });
+    try {
+      const result = await api.testConnection({
+        kind,
+        base_url: baseUrl.trim(),
+        headers: typedHeaderValues(headers),
+        ...(editing ? { provider_id: editing.id } : {}),
+      });
+      setTest({ state: "done", result });
+    } catch (e) {
+      setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
+    }
   };
 
   const submit = async (event: FormEvent) => {
@@ -500,11 +502,20 @@ function ProviderForm({
         base_url: baseUrl.trim(),
         api_version: kind === "azure" ? apiVersion.trim() || null : null,
       };
+      const named = chatkitServer ? { headers: headerNames(headers) } : {};
       if (editing) {
-        await api.updateProvider(editing.id, fields);
+        await api.updateProvider(editing.id, { ...fields, ...named });
+        if (chatkitServer) await saveHeaderValues(editing.id, headers);
       } else {
-        const provider: ProviderCreate = { kind, ...fields, enabled: true };
-        await addProvider(provider, key || null);
+        const provider: ProviderCreate = { kind, ...fields, ...named, enabled: true };
+        const saved = await addProvider(provider, key || null);
+        if (chatkitServer) {
+          // A header value the keyring refuses takes the new provider out again, as a key does.
+          await saveHeaderValues(saved.id, headers).catch(async (error: unknown) => {
+            await api.removeProvider(saved.id).catch(() => undefined);
+            throw error;
+          });
+        }
       }
       if (keyInput.current) keyInput.current.value = "";
       await onSaved();
@@ -555,18 +566,24 @@ function ProviderForm({
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
         )}
-        {!editing && keyringUsable && !isChatKitServer(kinds, kind) && (
+        {!editing && keyringUsable && !chatkitServer && (
           <Field label={needsKey(kinds, kind) ? t("field.apiKey") : t("field.apiKeyOptional")} hint={t("providers.keyHint")}>
             {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} />}
           </Field>
         )}
       </div>
+      {chatkitServer && keyringUsable && <HeaderRows rows={headers} onChange={setHeaders} />}
       {error && (
         <p className="kd-notice kd-notice-error" role="alert">
           {error}
         </p>
       )}
       <div className="kd-actions">
+        {chatkitServer && (
+          <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>
+            {test.state === "testing" ? t("common.testing") : t("common.testConnection")}
+          </button>
+        )}
         <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
           {t("common.cancel")}
         </button>
@@ -574,6 +591,7 @@ function ProviderForm({
           {editing ? t("common.save") : t("providers.add")}
         </button>
       </div>
+      {chatkitServer && <TestResult test={test} />}
     </form>
   );
 }

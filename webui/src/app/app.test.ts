@@ -62,6 +62,8 @@ describe("helpers", () => {
       api_version: null,
       read_only: false,
       is_default: false,
+      headers: [],
+      headers_set: [],
       key: { has_key: false, source: "none" },
     };
     expect(describeKey(base, t)).toBe("No key");
