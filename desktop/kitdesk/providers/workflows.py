@@ -21,7 +21,7 @@ from typing import Any
 
 import openai
 
-from kitdesk.providers.catalog import DEFAULT_TIMEOUT, describe_failure, openai_client
+from kitdesk.providers.model_listing import DEFAULT_TIMEOUT, describe_failure, openai_client
 from kitdesk.settings import Provider, Workflow
 
 log = logging.getLogger(__name__)
