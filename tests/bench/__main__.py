@@ -24,6 +24,7 @@ BENCHMARKS = {
     "branches": "tests.bench.bench_branches",
     "backup": "tests.bench.bench_backup",
     "chatkit": "tests.bench.bench_chatkit_proxy",
+    "mcp": "tests.bench.bench_mcp",
     "backends": "tests.bench.bench_backends",
 }
 

@@ -35,7 +35,8 @@ from chatkit.types import (
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.tool_steps import ALLOWED_KEY, PENDING_KEY, load_pending
 from kitdesk.chat.tool_ui import APPROVAL_ACTION, DECISIONS, decided_card
-from kitdesk.chat.turn import THREAD_MODEL_KEY, TurnEngine
+from kitdesk.chat.turn import TurnEngine
+from kitdesk.chat.turn_choices import THREAD_MODEL_KEY, string_list
 from kitdesk.chat.upstream_errors import describe_upstream_error
 from kitdesk.errors import UserFacingError
 from kitdesk.providers.resolver import ProviderNotReady, ProviderResolver, ResolvedModel
@@ -107,7 +108,7 @@ class KitdeskResponder:
             )
         first = waiting[0]
         if decision == "always":
-            allowed = [v for v in thread.metadata.get(ALLOWED_KEY) or [] if isinstance(v, str)]
+            allowed = string_list(thread.metadata.get(ALLOWED_KEY))
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
         yield ThreadItemReplacedEvent(item=decided_card(sender, decision))
         async for event in self.engine.resume(thread, waiting, decision == "deny", context):

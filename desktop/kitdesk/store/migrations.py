@@ -57,10 +57,15 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
 
 
-def _v1_core(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
-        """
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def sql_step(script: str) -> Migration:
+    """A step that is only SQL (no data rewritten in Python)."""
+    return lambda db: _run_script(db, script)
+
+
+_V1_CORE = """
         -- seq is the rowid: the full-text index of titles points at it.
         -- updated_at is the last activity in microseconds since the epoch;
         -- the history sidebar lists threads by it, newest first.
@@ -97,8 +102,7 @@ def _v1_core(db: sqlite3.Connection) -> None:
             data TEXT NOT NULL
         );
         CREATE INDEX attachments_by_thread ON attachments (thread_id);
-        """,
-    )
+        """
 
 
 def _v2_feedback_and_search(db: sqlite3.Connection) -> None:
@@ -191,13 +195,7 @@ def _v2_feedback_and_search(db: sqlite3.Connection) -> None:
     )
 
 
-Migration = Callable[[sqlite3.Connection], None]
-
-
-def _v3_branches(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
-        """
+_V3_BRANCHES = """
         ALTER TABLE items ADD COLUMN parent_id TEXT;
         ALTER TABLE items ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
         -- Every existing thread is one branch: each item follows the one before it.
@@ -209,14 +207,9 @@ def _v3_branches(db: sqlite3.Connection) -> None:
         -- Pages of the active path: a keyset range, whatever the branches.
         CREATE INDEX items_active_path ON items (thread_id, seq) WHERE active = 1;
         CREATE INDEX items_by_parent ON items (thread_id, parent_id);
-        """,
-    )
-
-
-def _v4_usage(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
         """
+
+_V4_USAGE = """
         -- No foreign key: what was spent stays counted when a thread is deleted.
         CREATE TABLE usage (
             thread_id TEXT NOT NULL,
@@ -230,11 +223,14 @@ def _v4_usage(db: sqlite3.Connection) -> None:
             PRIMARY KEY (thread_id, item_id)
         ) WITHOUT ROWID;
         CREATE INDEX usage_by_time ON usage (created_at);
-        """,
-    )
+        """
 
-
-MIGRATIONS: list[Migration] = [_v1_core, _v2_feedback_and_search, _v3_branches, _v4_usage]
+MIGRATIONS: list[Migration] = [
+    sql_step(_V1_CORE),
+    _v2_feedback_and_search,
+    sql_step(_V3_BRANCHES),
+    sql_step(_V4_USAGE),
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

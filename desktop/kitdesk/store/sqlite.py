@@ -23,7 +23,8 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
 - ``usage``: token counts per answer (``usage.py``); import, export, backup
   and restore run through ``transfers.py``.
 - ``attachments`` rows and files: see ``attachments.py``.
-- ``feedback`` holds thumbs up/down per item and cascades with the item.
+- ``feedback`` holds thumbs up/down per item and cascades with the item
+  (``feedback.py``).
 
 Search returns threads, most recently active first (``thread_search.py``).
 Every write is one transaction, run by ``database.py``'s writer thread.
@@ -39,7 +40,6 @@ from typing import Any
 
 from chatkit.store import AttachmentStore, NotFoundError, Store, StoreItemType
 from chatkit.types import (
-    FeedbackKind,
     Page,
     ThreadItem,
     ThreadMetadata,
@@ -55,6 +55,7 @@ from kitdesk.store.attachments import (
 )
 from kitdesk.store.branches import BranchRecords, active_leaf, reattach_children
 from kitdesk.store.database import StoreClosedError, from_us, now_us, require_thread
+from kitdesk.store.feedback import FeedbackRecords
 from kitdesk.store.migrations import SchemaError
 from kitdesk.store.search import SearchHit, parse_query, searchable_text
 from kitdesk.store.thread_search import search_threads
@@ -127,6 +128,7 @@ def _thread_json(thread: ThreadMetadata) -> str:
 class SQLiteStore(
     AttachmentRecords,
     BranchRecords,
+    FeedbackRecords,
     UsageRecords,
     DataTransfers,
     Store[RequestContext],
@@ -361,45 +363,6 @@ class SQLiteStore(
             db.execute("DELETE FROM items WHERE thread_id = ? AND id = ?", (thread_id, item_id))
 
         await self._run_write(work)
-
-    # ---- feedback ------------------------------------------------------------
-
-    async def save_feedback(self, thread_id: str, item_ids: list[str], kind: FeedbackKind) -> None:
-        """Record thumbs up/down for items of a thread (the latest vote wins)."""
-        if kind not in ("positive", "negative"):
-            raise ValueError(f"Unknown feedback kind {kind!r}")
-        now = now_us()
-
-        def work(db: sqlite3.Connection) -> None:
-            require_thread(db, thread_id)
-            for item_id in item_ids:
-                exists = db.execute(
-                    "SELECT 1 FROM items WHERE thread_id = ? AND id = ?", (thread_id, item_id)
-                ).fetchone()
-                if exists is None:
-                    raise NotFoundError(f"Item {item_id} was not found in thread {thread_id}")
-                db.execute(
-                    """
-                    INSERT INTO feedback (thread_id, item_id, kind, created_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (thread_id, item_id) DO UPDATE SET
-                        kind = excluded.kind, created_at = excluded.created_at
-                    """,
-                    (thread_id, item_id, kind, now),
-                )
-
-        await self._run_write(work)
-
-    async def load_feedback(self, thread_id: str) -> dict[str, FeedbackKind]:
-        """The feedback given on a thread's items, by item id."""
-
-        def work(db: sqlite3.Connection) -> dict[str, FeedbackKind]:
-            require_thread(db, thread_id)
-            rows = db.execute(
-                "SELECT item_id, kind FROM feedback WHERE thread_id = ?", (thread_id,)
-            ).fetchall()
-            return {item_id: kind for item_id, kind in rows}
-
-        return await self._run(work)
 
     # ---- search --------------------------------------------------------------
 
