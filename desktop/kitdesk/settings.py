@@ -186,6 +186,11 @@ class Settings(BaseModel):
     def mcp_server(self, server_id: str) -> McpServer | None:
         return next((s for s in self.mcp_servers if s.id == server_id), None)
 
+    # The desktop window (window/shell.py): closing hides it to the tray; a finished
+    # answer while the window is not focused shows a system notification.
+    close_to_tray: bool = False
+    notify_when_done: bool = True
+
 
 class SettingsFile:
     """Loads and saves ``Settings``; remembers whether the last load had to recover.

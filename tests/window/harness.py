@@ -47,6 +47,9 @@ def base_env(display: str) -> dict[str, str]:
         # Qt WebEngine refuses to run as root with its sandbox on (CI runs as root).
         "QTWEBENGINE_DISABLE_SANDBOX": "1",
     }
+    # The code under test: a worktree's checkout, not whatever the venv has installed.
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
 
 

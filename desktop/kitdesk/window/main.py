@@ -43,6 +43,7 @@ from kitdesk.window.navigation import (
 )
 from kitdesk.window.permissions import PermissionPolicy, install_qt_permission_policy
 from kitdesk.window.server_start import ServerStarter
+from kitdesk.window.shell import DesktopShell
 from kitdesk.window.single_instance import InstanceLock, ask_running_instance_to_show
 
 if TYPE_CHECKING:
@@ -126,13 +127,19 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
         text_select=True,
     )
     assert window is not None
-    bridge = Bridge(paths, window, clipboard_setter(window, gui))
+    shell = DesktopShell(window, gui, paths.settings_path, icon_path())
+    bridge = Bridge(
+        paths, window, clipboard_setter(window, gui), on_answer_finished=shell.answer_finished
+    )
     make_bridge_csp_safe(window)
     window.expose(*exposed_functions(bridge))
     tracker = GeometryTracker(geometry)
     tracker.connect(window)
 
-    def on_closing() -> None:
+    def on_closing() -> bool:
+        if not shell.on_closing():
+            log.info("window hidden to the tray")
+            return False
         log.info("window closing")
         if gui == "qt":
             read_qt_geometry(window, geometry)
@@ -140,6 +147,7 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
             geometry.save(geometry_path)
         except OSError:
             log.exception("could not remember the window geometry")
+        return True
 
     window.events.closing += on_closing
     lock.listen(lambda: bring_to_front(window, gui))
@@ -161,6 +169,7 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
         if gui != "qt":
             watch_navigation(window, guard, server.url)
         window.load_url(server.url)
+        shell.install_tray()
 
     _close_on_sigterm(window)
     try:
@@ -172,6 +181,7 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
         )
     finally:
         log.info("window closed; stopping the server")
+        shell.close()
         stopping = time.perf_counter()
         try:
             if not starter.stop(SERVER_STOP_TIMEOUT):

@@ -11,6 +11,7 @@ import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
+import { onDesktopCommand } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 
@@ -151,6 +152,20 @@ export function App() {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [phase.name, openSettings]);
+
+  // The desktop window's tray and notifications: a new chat, or a given thread.
+  useEffect(
+    () =>
+      onDesktopCommand((command) => {
+        const control = chatkit.current;
+        if (phase.name !== "chat" || !control) return;
+        setSettingsOpen(false);
+        setHelpOpen(false);
+        const threadId = command.action === "openThread" ? command.threadId : null;
+        void control.setThreadId(threadId).then(() => requestAnimationFrame(() => void control.focusComposer()));
+      }),
+    [phase.name],
+  );
 
   const modalOpen = settingsOpen || helpOpen;
   const offlineNotice = connection.reachable ? null : (

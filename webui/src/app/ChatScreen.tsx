@@ -2,6 +2,7 @@ import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-reac
 import type { ChatKitOptions, ModelOption, StartScreenPrompt, SupportedLocale, ToolOption } from "@openai/chatkit";
 import { useEffect, useMemo, useRef } from "react";
 import { appFetch } from "./api";
+import { reportAnswerFinished } from "./desktop";
 import { useI18n, type T } from "./i18n";
 import { ACCENT, type ColorScheme } from "./theme";
 
@@ -61,6 +62,7 @@ type ChatScreenProps = {
 /** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
 export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onControl }: ChatScreenProps) {
   const initialThread = useRef(lastThread()).current;
+  const currentThread = useRef<string | null>(initialThread);
   const { t, language } = useI18n();
 
   const options = useMemo(
@@ -100,9 +102,16 @@ export function ChatScreen({ scheme, models, tools, onOpenSettings, events, onCo
 
   const chatkit = useChatKit({
     ...options,
-    onThreadChange: ({ threadId }) => rememberThread(threadId),
+    onThreadChange: ({ threadId }) => {
+      currentThread.current = threadId;
+      rememberThread(threadId);
+    },
     onResponseStart: () => events.onResponseStart(),
-    onResponseEnd: () => events.onResponseEnd(),
+    onResponseEnd: () => {
+      events.onResponseEnd();
+      const threadId = currentThread.current;
+      if (threadId) reportAnswerFinished(threadId, t("notify.answerReady"), t("notify.answerReadyBody"));
+    },
     onError: ({ error }) => events.onError(error instanceof Error ? error.message : String(error)),
   });
 

@@ -770,7 +770,48 @@ function AppearanceSection({ settings, update }: { settings: SettingsData; updat
         {save.view}
       </fieldset>
       <LanguagePicker save={serverKeepsLanguage ? (language) => update({ language }) : undefined} />
+      {typeof settings.close_to_tray === "boolean" && <DesktopOptions settings={settings} update={update} />}
     </div>
+  );
+}
+
+/** How the desktop window behaves: close to the tray, notify when an answer finishes in the background. */
+function DesktopOptions({ settings, update }: { settings: SettingsData; update: Update }) {
+  const { t } = useI18n();
+  const save = useSaveState();
+  const [closeToTray, setCloseToTray] = useState(settings.close_to_tray === true);
+  const [notify, setNotify] = useState(settings.notify_when_done !== false);
+  return (
+    <fieldset className="kd-stack kd-field" data-testid="desktop-options">
+      <legend>{t("appearance.desktop")}</legend>
+      <label className="kd-check">
+        <input
+          type="checkbox"
+          name="close_to_tray"
+          checked={closeToTray}
+          onChange={(e) => {
+            const next = e.target.checked;
+            setCloseToTray(next);
+            void save.run(() => update({ close_to_tray: next }));
+          }}
+        />
+        <span>{t("appearance.closeToTray")}</span>
+      </label>
+      <label className="kd-check">
+        <input
+          type="checkbox"
+          name="notify_when_done"
+          checked={notify}
+          onChange={(e) => {
+            const next = e.target.checked;
+            setNotify(next);
+            void save.run(() => update({ notify_when_done: next }));
+          }}
+        />
+        <span>{t("appearance.notifyWhenDone")}</span>
+      </label>
+      {save.view}
+    </fieldset>
   );
 }
 

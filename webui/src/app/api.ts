@@ -55,7 +55,17 @@ export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enable
 
 /** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
 export type SettingsPatch = Partial<
-  Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
+  Pick<
+    Settings,
+    | "system_prompt"
+    | "temperature"
+    | "theme"
+    | "default_provider"
+    | "default_model"
+    | "auto_title"
+    | "close_to_tray"
+    | "notify_when_done"
+  >
 > & { language?: string };
 
 export type Settings = {
@@ -66,6 +76,9 @@ export type Settings = {
   temperature: number | null;
   theme: ThemeSetting;
   auto_title: boolean;
+  /** Desktop window only (absent from servers that predate them). */
+  close_to_tray?: boolean;
+  notify_when_done?: boolean;
   [extra: string]: unknown;
 };
 

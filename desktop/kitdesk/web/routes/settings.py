@@ -23,6 +23,8 @@ class SettingsPatch(Body):
     default_provider: str | None = None
     default_model: str | None = None
     auto_title: bool = True
+    close_to_tray: bool = False
+    notify_when_done: bool = True
 
 
 def settings_json(settings: Settings) -> dict[str, Any]:
