@@ -190,6 +190,8 @@ class Settings(BaseModel):
     # answer while the window is not focused shows a system notification.
     close_to_tray: bool = False
     notify_when_done: bool = True
+    # The global shortcut that opens the quick-ask window ("Ctrl+Alt+Space"); empty: none.
+    quick_ask_hotkey: str = Field(default="", max_length=60)
 
 
 class SettingsFile:

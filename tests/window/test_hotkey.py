@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from kitdesk.window.hotkey import Hotkey, HotkeyError, HotkeyTaken, grab_hotkey
+from kitdesk.window.hotkey import Hotkey, HotkeyError, HotkeyTaken, QuickAskHotkey, grab_hotkey
 
 from tests.conftest import require
 from tests.window import x11
@@ -61,3 +61,27 @@ def test_wayland_without_x_is_told_where_to_bind_it(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("DISPLAY", raising=False)
     with pytest.raises(HotkeyError, match="kitdesk --quick-ask"):
         grab_hotkey("Ctrl+Alt+Space", lambda: None)
+
+
+def test_the_app_hotkey_switches_and_keeps_the_old_one_when_refused(
+    display: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", display)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    pressed = threading.Event()
+    app_hotkey = QuickAskHotkey(pressed.set)
+    held_elsewhere = grab_hotkey("Ctrl+Alt+J", lambda: None)  # another program's shortcut
+    try:
+        assert app_hotkey.set("Ctrl+Alt+L") == ""
+        refused = app_hotkey.set("Ctrl+Alt+J")
+        assert refused == "Another program already uses this shortcut. Choose another one."
+        assert app_hotkey.set("Nope").startswith("“Nope” is not a key combination")
+        # Still listening for the one that worked.
+        env = {**os.environ, "DISPLAY": display}
+        subprocess.run(["xdotool", "key", "ctrl+alt+l"], env=env, check=True)
+        assert pressed.wait(20), "the kept hotkey did not arrive"
+        assert app_hotkey.set("") == ""  # off: the combination is free again
+        grab_hotkey("Ctrl+Alt+L", lambda: None).stop()
+    finally:
+        app_hotkey.stop()
+        held_elsewhere.stop()

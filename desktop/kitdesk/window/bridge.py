@@ -1,9 +1,9 @@
 """The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
 
-Exactly five functions are exposed: open the data folder, open the log folder,
+Exactly six functions are exposed: open the data folder, open the log folder,
 save an export through the native save dialog, copy text to the clipboard (for
-when ``navigator.clipboard`` is refused), and report that an answer finished
-(so the window can notify when it is not focused). They are registered
+when ``navigator.clipboard`` is refused), report that an answer finished (so
+the window can notify when it is not focused), and try a quick-ask hotkey. They are registered
 one by one with ``Window.expose`` rather than handing pywebview an object as
 ``js_api``: pywebview resolves a js_api call by walking any dotted attribute
 path the page names, private ones included, so an object would expose far more
@@ -31,6 +31,7 @@ EXPOSED = (
     "save_export",
     "copy_to_clipboard",
     "answer_finished",
+    "set_quick_ask_hotkey",
 )
 MAX_EXPORT_CHARS = (
     200_000_000  # an export is a thread or a whole archive as text; refuse absurd sizes
@@ -82,6 +83,7 @@ class Bridge:
         set_clipboard: Callable[[str], None],
         open_folder: Callable[[Path], None] = open_in_file_manager,
         on_answer_finished: Callable[[str, str, str], None] | None = None,
+        set_hotkey: Callable[[str], str] | None = None,
     ) -> None:
         self._paths = paths
         self._window = window
@@ -89,6 +91,7 @@ class Bridge:
         self._open_folder = open_folder
         self._dialog_lock = threading.Lock()  # one save dialog at a time
         self._on_answer_finished = on_answer_finished
+        self._set_hotkey = set_hotkey
 
     def open_data_folder(self) -> bool:
         """Open the folder holding the database and attachments."""
@@ -143,6 +146,14 @@ class Bridge:
                 thread_id, title[:MAX_NOTIFICATION_CHARS], body[:MAX_NOTIFICATION_CHARS]
             )
         return True
+
+    def set_quick_ask_hotkey(self, hotkey: str) -> str:
+        """Listen for ``hotkey`` now ('' turns it off); '' if it works, else the reason."""
+        if not isinstance(hotkey, str) or len(hotkey) > 60:
+            raise ValueError("the shortcut must be short text, like Ctrl+Alt+Space")
+        if self._set_hotkey is None:
+            return "Global shortcuts are not available in this window."
+        return self._set_hotkey(hotkey)
 
 
 def exposed_functions(bridge: Bridge) -> list[Callable[..., object]]:

@@ -79,9 +79,10 @@ def global_hotkeys_supported() -> str | None:
 class X11Hotkey:
     """Grabs one key combination on the X root window and calls back on each press."""
 
-    def __init__(self, hotkey: Hotkey, on_press: Callable[[], None]) -> None:
+    def __init__(self, hotkey: Hotkey, on_press: Callable[[], None], text: str = "") -> None:
         from Xlib import XK, X, display, error
 
+        self.text = text
         self._on_press = on_press
         self._display: Any = display.Display()
         self._root = self._display.screen().root
@@ -147,4 +148,49 @@ def grab_hotkey(text: str, on_press: Callable[[], None]) -> X11Hotkey:
     reason = global_hotkeys_supported()
     if reason is not None:
         raise HotkeyError(reason)
-    return X11Hotkey(Hotkey.parse(text), on_press)
+    return X11Hotkey(Hotkey.parse(text), on_press, text)
+
+
+class QuickAskHotkey:
+    """The one quick-ask hotkey of the running app: set from the settings and from Settings."""
+
+    def __init__(self, on_press: Callable[[], None]) -> None:
+        self._on_press = on_press
+        self._lock = threading.Lock()
+        self._grab: X11Hotkey | None = None
+
+    def set(self, text: str) -> str:
+        """Listen for ``text`` instead of the current hotkey ('' turns it off).
+
+        Returns '' when it works, else the reason (a sentence); on failure the
+        previous hotkey stays in place.
+        """
+        text = text.strip()
+        with self._lock:
+            if not text:
+                self._release()
+                return ""
+            previous = self._grab
+            self._release()
+            try:
+                self._grab = grab_hotkey(text, self._on_press)
+            except HotkeyError as exc:
+                self._grab = previous and _regrab(previous, self._on_press)
+                return str(exc)
+            return ""
+
+    def _release(self) -> None:
+        if self._grab is not None:
+            self._grab.stop()
+            self._grab = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self._release()
+
+
+def _regrab(previous: X11Hotkey, on_press: Callable[[], None]) -> X11Hotkey | None:
+    try:
+        return grab_hotkey(previous.text, on_press)
+    except HotkeyError:
+        return None

@@ -28,6 +28,7 @@ from kitdesk.window.backend import TITLE, BackendUnavailable, choose_gui, show_n
 from kitdesk.window.bridge import Bridge, exposed_functions
 from kitdesk.window.crash_log import install_crash_logging
 from kitdesk.window.csp_bridge import make_bridge_csp_safe
+from kitdesk.window.desktop_settings import current_settings
 from kitdesk.window.geometry import (
     GEOMETRY_FILE,
     MIN_SIZE,
@@ -35,6 +36,7 @@ from kitdesk.window.geometry import (
     WindowGeometry,
     read_qt_geometry,
 )
+from kitdesk.window.hotkey import QuickAskHotkey
 from kitdesk.window.native import bring_to_front, clipboard_setter
 from kitdesk.window.navigation import (
     NavigationGuard,
@@ -42,9 +44,15 @@ from kitdesk.window.navigation import (
     watch_navigation,
 )
 from kitdesk.window.permissions import PermissionPolicy, install_qt_permission_policy
+from kitdesk.window.quick_ask import QuickAskWindow
 from kitdesk.window.server_start import ServerStarter
 from kitdesk.window.shell import DesktopShell
-from kitdesk.window.single_instance import InstanceLock, ask_running_instance_to_show
+from kitdesk.window.single_instance import (
+    REQUEST_QUICK_ASK,
+    REQUEST_SHOW,
+    InstanceLock,
+    ask_running_instance_to_show,
+)
 
 if TYPE_CHECKING:
     import webview
@@ -70,13 +78,17 @@ def icon_path() -> Path:
     return Path(__file__).parent.parent / "assets" / "kitdesk.png"
 
 
-def run_window(paths: Paths) -> int:
-    """Open the Kitdesk window and block until it is closed; the process exit code."""
+def run_window(paths: Paths, *, quick_ask: bool = False) -> int:
+    """Open the Kitdesk window and block until it is closed; the process exit code.
+
+    ``quick_ask`` also shows the quick-ask window (in the running instance, if there is one).
+    """
     paths.create()
     install_crash_logging(paths.log_dir)
     lock = InstanceLock(paths.data_dir)
     if not lock.acquire():
-        if ask_running_instance_to_show(paths.data_dir):
+        request = REQUEST_QUICK_ASK if quick_ask else REQUEST_SHOW
+        if ask_running_instance_to_show(paths.data_dir, request=request):
             log.info("Kitdesk is already running; brought its window forward")
             return 0
         if not lock.acquire():  # the other instance may just have exited
@@ -86,12 +98,12 @@ def run_window(paths: Paths) -> int:
             )
             return 1
     try:
-        return _run(paths, lock)
+        return _run(paths, lock, quick_ask)
     finally:
         lock.release()
 
 
-def _run(paths: Paths, lock: InstanceLock) -> int:
+def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     try:
         gui = choose_gui()
     except BackendUnavailable as exc:
@@ -129,10 +141,21 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
     assert window is not None
     shell = DesktopShell(window, gui, paths.settings_path, icon_path())
     bridge = Bridge(
-        paths, window, clipboard_setter(window, gui), on_answer_finished=shell.answer_finished
+        paths,
+        window,
+        clipboard_setter(window, gui),
+        on_answer_finished=shell.answer_finished,
+        set_hotkey=lambda text: hotkey.set(text),
     )
     make_bridge_csp_safe(window)
     window.expose(*exposed_functions(bridge))
+    quick = QuickAskWindow(gui, shell.open_thread, LOADING_HTML)
+    make_bridge_csp_safe(quick.window)
+    quick.window.expose(*quick.exposed())
+    shell.quick_ask = quick.show
+    hotkey = QuickAskHotkey(lambda: threading.Thread(target=quick.show, daemon=True).start())
+    if problem := hotkey.set(current_settings(paths.settings_path).quick_ask_hotkey):
+        log.warning("quick-ask hotkey not available: %s", problem)
     tracker = GeometryTracker(geometry)
     tracker.connect(window)
 
@@ -141,6 +164,9 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
             log.info("window hidden to the tray")
             return False
         log.info("window closing")
+        threading.Thread(
+            target=quick.window.destroy, name="kitdesk-quick-close", daemon=True
+        ).start()
         if gui == "qt":
             read_qt_geometry(window, geometry)
         try:
@@ -150,7 +176,7 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
         return True
 
     window.events.closing += on_closing
-    lock.listen(lambda: bring_to_front(window, gui))
+    lock.listen(lambda: bring_to_front(window, gui), quick.show)
     failure: list[str] = []
 
     def load_app() -> None:
@@ -169,7 +195,10 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
         if gui != "qt":
             watch_navigation(window, guard, server.url)
         window.load_url(server.url)
+        quick.load(server.url)
         shell.install_tray()
+        if quick_ask:
+            quick.show()
 
     _close_on_sigterm(window)
     try:
@@ -182,6 +211,7 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
     finally:
         log.info("window closed; stopping the server")
         shell.close()
+        hotkey.stop()
         stopping = time.perf_counter()
         try:
             if not starter.stop(SERVER_STOP_TIMEOUT):

@@ -2,7 +2,7 @@ import type { ToolOption } from "@openai/chatkit";
 import type { UseChatKitReturn } from "@openai/chatkit-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, messageOf, ServerUnreachable, type AppInfo, type ModelOption } from "./api";
-import { ChatScreen, type ChatEvents } from "./ChatScreen";
+import { ChatScreen, useQuickAskEscape, type ChatEvents } from "./ChatScreen";
 import { useConnection, type Connection } from "./connection";
 import { composerTools } from "./McpSettings";
 import { mcpApi } from "./mcpApi";
@@ -11,7 +11,7 @@ import { SettingsDialog } from "./Settings";
 import { ShortcutHelp } from "./ShortcutHelp";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
-import { onDesktopCommand } from "./desktop";
+import { isQuickMode, onDesktopCommand } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 
@@ -27,6 +27,8 @@ export function App() {
   const [helpOpen, setHelpOpen] = useState(false);
   const [recoveredDismissed, setRecoveredDismissed] = useState(false);
   const chatkit = useRef<UseChatKitReturn | null>(null);
+  const quick = useMemo(isQuickMode, []);
+  useQuickAskEscape(quick);
   const responding = useRef(false);
   const scheme = useColorScheme(info?.theme ?? rememberedTheme());
   const { t, setting: languageSetting, setLanguage } = useI18n();
@@ -173,7 +175,7 @@ export function App() {
   );
 
   return (
-    <div className="kd-app" data-phase={phase.name}>
+    <div className={quick ? "kd-app kd-quick" : "kd-app"} data-phase={phase.name}>
       {!modalOpen && offlineNotice}
 
       {info?.settings_recovered_from && !recoveredDismissed && (
@@ -214,7 +216,15 @@ export function App() {
       {phase.name === "onboarding" && info && <Onboarding info={info} onDone={finishOnboarding} />}
 
       {phase.name === "chat" && (
-        <ChatScreen scheme={scheme} models={models} tools={tools} onOpenSettings={openSettings} events={events} onControl={onControl} />
+        <ChatScreen
+          scheme={scheme}
+          models={models}
+          tools={tools}
+          onOpenSettings={openSettings}
+          events={events}
+          onControl={onControl}
+          quick={quick}
+        />
       )}
 
       {settingsOpen && info && (

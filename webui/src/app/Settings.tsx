@@ -735,6 +735,26 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 
 // ---------------------------------------------------------------- Appearance
 
+/** Key names the window understands (not words for a person, so not translated). */
+const EXAMPLE_HOTKEY = ["Ctrl", "Alt", "Space"].join("+");
+
+type HotkeyBridge = { set_quick_ask_hotkey?: (hotkey: string) => Promise<string> };
+
+function hotkeyBridge(): HotkeyBridge | undefined {
+  return (window as unknown as { pywebview?: { api?: HotkeyBridge } }).pywebview?.api;
+}
+
+/** Only the desktop window can listen for a global shortcut. */
+function canSetHotkey(): boolean {
+  return typeof hotkeyBridge()?.set_quick_ask_hotkey === "function";
+}
+
+/** '' when the window now listens for `hotkey`, else the reason it cannot. */
+async function trySetHotkey(hotkey: string): Promise<string> {
+  const set = hotkeyBridge()?.set_quick_ask_hotkey;
+  return set ? await set(hotkey) : "";
+}
+
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
   // A server that keeps the language says so by sending it with the settings.
   const serverKeepsLanguage = typeof settings.language === "string";
@@ -811,7 +831,45 @@ function DesktopOptions({ settings, update }: { settings: SettingsData; update: 
         <span>{t("appearance.notifyWhenDone")}</span>
       </label>
       {save.view}
+      {canSetHotkey() && <QuickAskHotkeyField initial={String(settings.quick_ask_hotkey ?? "")} update={update} />}
     </fieldset>
+  );
+}
+
+/** The global quick-ask shortcut: tried in the desktop window first, saved only when it works. */
+function QuickAskHotkeyField({ initial, update }: { initial: string; update: Update }) {
+  const { t } = useI18n();
+  const [text, setText] = useState(initial);
+  const save = useSaveState();
+  const apply = () =>
+    void save.run(async () => {
+      // Refused (held by another program, not a key combination): shown, and not saved.
+      const reason = await trySetHotkey(text.trim());
+      if (reason) throw new Error(reason);
+      await update({ quick_ask_hotkey: text.trim() });
+    });
+  return (
+    <Field label={t("appearance.quickAskHotkey")} hint={t("appearance.quickAskHint")}>
+      {(props) => (
+        <div className="kd-row">
+          <input
+            {...props}
+            type="text"
+            data-testid="quick-ask-hotkey"
+            value={text}
+            placeholder={EXAMPLE_HOTKEY}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") apply();
+            }}
+          />
+          <button type="button" className="kd-button" data-testid="quick-ask-apply" onClick={apply}>
+            {t("appearance.quickAskApply")}
+          </button>
+          <span data-testid="quick-ask-state">{save.view}</span>
+        </div>
+      )}
+    </Field>
   );
 }
 

@@ -65,6 +65,7 @@ export type SettingsPatch = Partial<
     | "auto_title"
     | "close_to_tray"
     | "notify_when_done"
+    | "quick_ask_hotkey"
   >
 > & { language?: string };
 
@@ -79,6 +80,7 @@ export type Settings = {
   /** Desktop window only (absent from servers that predate them). */
   close_to_tray?: boolean;
   notify_when_done?: boolean;
+  quick_ask_hotkey?: string;
   [extra: string]: unknown;
 };
 

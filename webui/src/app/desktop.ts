@@ -11,7 +11,30 @@ export const COMMAND_EVENT = "kitdesk:command";
 
 export type DesktopCommand = { action: "newChat" } | { action: "openThread"; threadId: string };
 
-type AnswerBridge = { answer_finished?: (threadId: string, title: string, body: string) => Promise<unknown> };
+type AnswerBridge = {
+  answer_finished?: (threadId: string, title: string, body: string) => Promise<unknown>;
+  hide_quick_ask?: () => Promise<unknown>;
+  continue_in_kitdesk?: (threadId: string) => Promise<unknown>;
+};
+
+function bridge(): AnswerBridge | undefined {
+  return (window as unknown as { pywebview?: { api?: AnswerBridge } }).pywebview?.api;
+}
+
+/** This page is the quick-ask window (`?mode=quick`, or `#quick` which survives the token redirect). */
+export function isQuickMode(): boolean {
+  return new URLSearchParams(window.location.search).get("mode") === "quick" || window.location.hash === "#quick";
+}
+
+/** Quick-ask window: hide it (Esc). */
+export function hideQuickAsk(): void {
+  bridge()?.hide_quick_ask?.().catch(() => undefined);
+}
+
+/** Quick-ask window: open this thread in the main window and hide the quick one. */
+export function continueInKitdesk(threadId: string): void {
+  bridge()?.continue_in_kitdesk?.(threadId).catch(() => undefined);
+}
 
 /** Parse an event's detail into a command, or null for anything else. */
 export function parseCommand(detail: unknown): DesktopCommand | null {
@@ -36,8 +59,7 @@ export function onDesktopCommand(handle: (command: DesktopCommand) => void): () 
 
 /** Tell the desktop window an answer finished (it notifies if it is not focused). */
 export function reportAnswerFinished(threadId: string, title: string, body: string): void {
-  const bridge = (window as unknown as { pywebview?: { api?: AnswerBridge } }).pywebview?.api;
-  bridge?.answer_finished?.(threadId, title, body).catch(() => {
+  bridge()?.answer_finished?.(threadId, title, body).catch(() => {
     // A notification that could not be shown is not worth an error in the chat.
   });
 }

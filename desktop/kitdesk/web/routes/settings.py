@@ -25,6 +25,7 @@ class SettingsPatch(Body):
     auto_title: bool = True
     close_to_tray: bool = False
     notify_when_done: bool = True
+    quick_ask_hotkey: str = ""
 
 
 def settings_json(settings: Settings) -> dict[str, Any]:
