@@ -28,7 +28,7 @@ from tests.window.test_tray_and_notifications import (
 
 pytestmark = pytest.mark.window
 
-DOCS = harness.REPO / "docs"
+ARTIFACTS = harness.REPO / "test-artifacts" / "window"  # docs/quick-ask.png is a copy
 QUICK_TITLE = "Kitdesk Quick Ask"
 COMPOSER_FOCUSED = """(() => {
   let el = document.activeElement;
@@ -80,7 +80,7 @@ def test_hotkey_quick_window_answers_and_hands_over(
         quick.wait_for(COMPOSER_FOCUSED, 30, "the quick composer focused")
         harness.send_message(quick, "What is quick ask?")
         wait_text(quick, "Echo: What is quick ask?")
-        DOCS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
                 "import",
@@ -88,7 +88,7 @@ def test_hotkey_quick_window_answers_and_hands_over(
                 display,
                 "-window",
                 str(window.window),
-                str(DOCS / "quick-ask.png"),
+                str(ARTIFACTS / "quick-ask.png"),
             ],
             check=True,
         )
