@@ -14,9 +14,11 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import kitdesk
 import pytest
 from playwright.sync_api import Frame, Locator, Page, Request, expect
 
@@ -96,7 +98,14 @@ class Loaded:
             self.scripts.append(request.url.rsplit("/", 1)[-1])
 
     def lazy(self) -> list[str]:
-        return [s for s in self.scripts if not s.startswith("index-")]
+        """Scripts loaded on demand: every one the page's HTML does not name (the entry
+        and the shared chunks it preloads)."""
+        return [s for s in self.scripts if s not in first_load_scripts()]
+
+
+def first_load_scripts() -> set[str]:
+    html = (Path(kitdesk.__file__).parent / "webui_dist" / "index.html").read_text()
+    return {name.rsplit("/", 1)[-1] for name in re.findall(r"assets/[^\"']+\.js", html)}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
