@@ -54,13 +54,21 @@ class Page:
         self.url = url
 
     @classmethod
-    def attach(cls, port: int, url_prefix: str, timeout: float) -> Page:
-        """Wait until a page whose URL starts with ``url_prefix`` exists; connect to it."""
+    def attach(
+        cls, port: int, url_prefix: str, timeout: float, *, quick: bool | None = None
+    ) -> Page:
+        """Wait until a page whose URL starts with ``url_prefix`` exists; connect to it.
+
+        ``quick`` picks the quick-ask window's page (True) or never it (False).
+        """
         deadline = time.monotonic() + timeout
         while True:
             with contextlib.suppress(OSError, ValueError):
                 for target in page_targets(port):
-                    if target.get("url", "").startswith(url_prefix):
+                    url = target.get("url", "")
+                    if quick is not None and url.endswith("#quick") != quick:
+                        continue
+                    if url.startswith(url_prefix):
                         socket = connect(
                             target["webSocketDebuggerUrl"], max_size=None, open_timeout=5
                         )
