@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from kitdesk.paths import Paths
 from kitdesk.updates.relaunch import restart_after_update
+from kitdesk.window.app_pages import AppPages
 from kitdesk.window.backend import TITLE, BackendUnavailable, choose_gui, show_native_error
 from kitdesk.window.bridge import Bridge, exposed_functions
 from kitdesk.window.crash_log import install_crash_logging
@@ -151,8 +152,6 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     make_bridge_csp_safe(window)
     window.expose(*exposed_functions(bridge))
     quick = QuickAskWindow(gui, shell.open_thread, LOADING_HTML)
-    make_bridge_csp_safe(quick.window)
-    quick.window.expose(*quick.exposed())
     shell.quick_ask = quick.show
     hotkey = QuickAskHotkey(lambda: threading.Thread(target=quick.show, daemon=True).start())
     if problem := hotkey.set(current_settings(paths.settings_path).quick_ask_hotkey):
@@ -165,9 +164,7 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
             log.info("window hidden to the tray")
             return False
         log.info("window closing")
-        threading.Thread(
-            target=quick.window.destroy, name="kitdesk-quick-close", daemon=True
-        ).start()
+        threading.Thread(target=quick.destroy, name="kitdesk-quick-close", daemon=True).start()
         if gui == "qt":
             read_qt_geometry(window, geometry)
         try:
@@ -191,12 +188,13 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
                 )
             )
             return
-        guard.set_app_url(server.base_url)
-        permissions.set_app_url(server.base_url)
+        pages = AppPages.of(server)
+        guard.set_app_url(pages.origin)
+        permissions.set_app_url(pages.origin)
         if gui != "qt":
-            watch_navigation(window, guard, server.url)
-        window.load_url(server.url)
-        quick.load(server.url)
+            watch_navigation(window, guard, pages.main())
+        window.load_url(pages.main())
+        quick.create(make_bridge_csp_safe, pages.quick())
         shell.install_tray()
         if quick_ask:
             quick.show()

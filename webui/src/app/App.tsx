@@ -10,7 +10,7 @@ import { ShortcutHelp } from "./ShortcutHelp";
 import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
-import { isQuickMode, onDesktopCommand } from "./desktop";
+import { announceQuickReady, isQuickMode, onDesktopCommand } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 
@@ -155,6 +155,9 @@ export function App() {
   }, [phase.name, openSettings]);
 
   // The desktop window's tray and notifications: a new chat, or a given thread.
+  // In the quick-ask window each newChat is one show; it announces when it can take typing.
+  const quickShows = useRef(0);
+  const stopAnnouncing = useRef<(() => void) | null>(null);
   useEffect(
     () =>
       onDesktopCommand((command) => {
@@ -163,9 +166,16 @@ export function App() {
         setSettingsOpen(false);
         setHelpOpen(false);
         const threadId = command.action === "openThread" ? command.threadId : null;
-        void control.setThreadId(threadId).then(() => requestAnimationFrame(() => void control.focusComposer()));
+        const show = quick ? ++quickShows.current : 0;
+        stopAnnouncing.current?.();
+        void control.setThreadId(threadId).then(() =>
+          requestAnimationFrame(() => {
+            void control.focusComposer();
+            if (show) stopAnnouncing.current = announceQuickReady(show);
+          }),
+        );
       }),
-    [phase.name],
+    [phase.name, quick],
   );
 
   const modalOpen = settingsOpen || helpOpen;

@@ -5,11 +5,19 @@
  * from a clicked notification: window/shell.py); the UI tells the window that an
  * answer finished through the pywebview bridge, with the words to show already
  * in the person's language. In a browser tab neither exists and both are no-ops.
+ *
+ * The quick-ask window says when a show is ready for typing (`announceQuickReady`):
+ * the window hands it a fresh question before it appears, and the person (or a
+ * test pressing keys through the window system) may only type once that question
+ * is on screen, its composer has the focus and the window has the keyboard.
  */
 
 export const COMMAND_EVENT = "kitdesk:command";
 
 export type DesktopCommand = { action: "newChat" } | { action: "openThread"; threadId: string };
+
+/** `<html data-quick-ready="N">`: the Nth show of the quick-ask window is ready for typing. */
+export const QUICK_READY_ATTRIBUTE = "data-quick-ready";
 
 type AnswerBridge = {
   answer_finished?: (threadId: string, title: string, body: string) => Promise<unknown>;
@@ -62,4 +70,38 @@ export function reportAnswerFinished(threadId: string, title: string, body: stri
   bridge()?.answer_finished?.(threadId, title, body).catch(() => {
     // A notification that could not be shown is not worth an error in the chat.
   });
+}
+
+/** The element that has the focus, looking through open shadow roots (the chat element uses one). */
+export function deepActiveElement(root: Document | ShadowRoot = document): Element | null {
+  let active = root.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
+/** Whether the quick window can take typing now: it has the keyboard and its composer the focus. */
+function readyForTyping(): boolean {
+  return document.hasFocus() && deepActiveElement()?.matches("textarea.ck-input") === true;
+}
+
+/**
+ * Quick-ask window: once this show's fresh question can take typing, put `show` on
+ * `<html data-quick-ready>`. Waits for focus events rather than polling; a newer show
+ * supersedes an older one still waiting. Returns the function that stops waiting.
+ */
+export function announceQuickReady(show: number): () => void {
+  const root = document.documentElement;
+  const check = () => {
+    if (!readyForTyping()) return;
+    root.setAttribute(QUICK_READY_ATTRIBUTE, String(show));
+    stop();
+  };
+  const stop = () => {
+    window.removeEventListener("focus", check);
+    document.removeEventListener("focusin", check);
+  };
+  window.addEventListener("focus", check);
+  document.addEventListener("focusin", check);
+  check();
+  return stop;
 }
