@@ -39,7 +39,7 @@ def make_bridge(paths: Paths, dialog: SaveDialog) -> tuple[Bridge, list[Path], l
     return bridge, opened, copied
 
 
-def test_the_page_can_reach_exactly_six_functions(kitdesk_home: Paths) -> None:
+def test_the_page_can_reach_exactly_seven_functions(kitdesk_home: Paths) -> None:
     bridge, _, _ = make_bridge(kitdesk_home, SaveDialog(None))
     functions = exposed_functions(bridge)
     assert [f.__name__ for f in functions] == list(EXPOSED)
@@ -50,6 +50,7 @@ def test_the_page_can_reach_exactly_six_functions(kitdesk_home: Paths) -> None:
         "copy_to_clipboard",
         "answer_finished",
         "set_quick_ask_hotkey",
+        "new_window",
     }
     # If the object were ever handed to pywebview as js_api, its public surface is the same.
     public = {

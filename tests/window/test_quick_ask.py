@@ -68,7 +68,13 @@ def test_hotkey_quick_window_answers_and_hands_over(
         harness.wait_interactive(quick)
         tray = wait_for_lines(services / "tray.jsonl", 1)
         labels = [label.replace("&", "") for _id, label in tray[0]["menu"]]  # type: ignore[union-attr]
-        assert labels == ["New chat", "Quick ask", "Show/Hide Kitdesk", "Quit Kitdesk"]
+        assert labels == [
+            "New chat",
+            "New window",
+            "Quick ask",
+            "Show/Hide Kitdesk",
+            "Quit Kitdesk",
+        ]
 
         # Another program has the focus; the hotkey brings the quick window up on top.
         other = focus_another_window(display)

@@ -103,6 +103,7 @@ def test_tray_menu_and_a_clickable_notification(
         labels = [label for _id, label in tray[0]["menu"]]  # type: ignore[union-attr]
         assert [label.replace("&", "") for label in labels] == [
             "New chat",
+            "New window",
             "Quick ask",
             "Show/Hide Kitdesk",
             "Quit Kitdesk",

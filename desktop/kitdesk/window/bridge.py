@@ -1,9 +1,10 @@
 """The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
 
-Exactly six functions are exposed: open the data folder, open the log folder,
+Exactly seven functions are exposed: open the data folder, open the log folder,
 save an export through the native save dialog, copy text to the clipboard (for
 when ``navigator.clipboard`` is refused), report that an answer finished (so
-the window can notify when it is not focused), and try a quick-ask hotkey. They are registered
+the window can notify when it is not focused), try a quick-ask hotkey, and open
+a new main window. They are registered
 one by one with ``Window.expose`` rather than handing pywebview an object as
 ``js_api``: pywebview resolves a js_api call by walking any dotted attribute
 path the page names, private ones included, so an object would expose far more
@@ -32,6 +33,7 @@ EXPOSED = (
     "copy_to_clipboard",
     "answer_finished",
     "set_quick_ask_hotkey",
+    "new_window",
 )
 MAX_EXPORT_CHARS = (
     200_000_000  # an export is a thread or a whole archive as text; refuse absurd sizes
@@ -84,6 +86,7 @@ class Bridge:
         open_folder: Callable[[Path], None] = open_in_file_manager,
         on_answer_finished: Callable[[str, str, str], None] | None = None,
         set_hotkey: Callable[[str], str] | None = None,
+        new_window: Callable[[], None] | None = None,
     ) -> None:
         self._paths = paths
         self._window = window
@@ -92,6 +95,7 @@ class Bridge:
         self._dialog_lock = threading.Lock()  # one save dialog at a time
         self._on_answer_finished = on_answer_finished
         self._set_hotkey = set_hotkey
+        self._new_window = new_window
 
     def open_data_folder(self) -> bool:
         """Open the folder holding the database and attachments."""
@@ -154,6 +158,13 @@ class Bridge:
         if self._set_hotkey is None:
             return "Global shortcuts are not available in this window."
         return self._set_hotkey(hotkey)
+
+    def new_window(self) -> bool:
+        """Open another main window on a new chat (Ctrl+Shift+N); False where there are none."""
+        if self._new_window is None:
+            return False
+        self._new_window()
+        return True
 
 
 def exposed_functions(bridge: Bridge) -> list[Callable[..., object]]:

@@ -20,26 +20,25 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from kitdesk.paths import Paths
 from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.window.app_pages import AppPages
-from kitdesk.window.backend import TITLE, BackendUnavailable, choose_gui, show_native_error
-from kitdesk.window.bridge import Bridge, exposed_functions
+from kitdesk.window.backend import BackendUnavailable, choose_gui, show_native_error
 from kitdesk.window.crash_log import install_crash_logging
 from kitdesk.window.csp_bridge import make_bridge_csp_safe
 from kitdesk.window.desktop_settings import current_settings
 from kitdesk.window.geometry import (
     GEOMETRY_FILE,
-    MIN_SIZE,
     GeometryTracker,
     WindowGeometry,
     read_qt_geometry,
 )
 from kitdesk.window.hotkey import QuickAskHotkey
-from kitdesk.window.native import bring_to_front, clipboard_setter
+from kitdesk.window.main_windows import MainWindow, MainWindows
 from kitdesk.window.navigation import (
     NavigationGuard,
     install_qt_navigation_guard,
@@ -55,9 +54,10 @@ from kitdesk.window.single_instance import (
     InstanceLock,
     ask_running_instance_to_show,
 )
+from kitdesk.window.tray import AppTray, TrayCommands
 
 if TYPE_CHECKING:
-    import webview
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -128,53 +128,47 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
 
     geometry_path = paths.config_dir / GEOMETRY_FILE
     geometry = WindowGeometry.load(geometry_path)
-    window = webview.create_window(
-        TITLE,
-        html=LOADING_HTML,
-        width=geometry.width,
-        height=geometry.height,
-        x=geometry.x,
-        y=geometry.y,
-        min_size=MIN_SIZE,
-        maximized=geometry.maximized,
-        background_color="#FFFFFF",
-        text_select=True,
-    )
-    assert window is not None
-    shell = DesktopShell(window, gui, paths.settings_path, icon_path())
-    bridge = Bridge(
+    tray = AppTray(gui, icon_path())
+    windows = MainWindows(
         paths,
-        window,
-        clipboard_setter(window, gui),
-        on_answer_finished=shell.answer_finished,
+        gui,
+        icon_path(),
+        LOADING_HTML,
         set_hotkey=lambda text: hotkey.set(text),
+        tray_shown=tray.shown,
     )
-    make_bridge_csp_safe(window)
-    window.expose(*exposed_functions(bridge))
-    quick = QuickAskWindow(gui, shell.open_thread, LOADING_HTML)
-    shell.quick_ask = quick.show
+    first = windows.create_first(geometry)
+    window = first.window
+    quick = QuickAskWindow(gui, windows.open_thread, LOADING_HTML)
     hotkey = QuickAskHotkey(lambda: threading.Thread(target=quick.show, daemon=True).start())
     if problem := hotkey.set(current_settings(paths.settings_path).quick_ask_hotkey):
         log.warning("quick-ask hotkey not available: %s", problem)
     tracker = GeometryTracker(geometry)
     tracker.connect(window)
 
-    def on_closing() -> bool:
-        if not shell.on_closing():
-            log.info("window hidden to the tray")
-            return False
-        log.info("window closing")
-        threading.Thread(target=quick.destroy, name="kitdesk-quick-close", daemon=True).start()
+    def remember_geometry() -> None:
         if gui == "qt":
             read_qt_geometry(window, geometry)
         try:
             geometry.save(geometry_path)
         except OSError:
             log.exception("could not remember the window geometry")
+
+    def on_last_closing(entry: MainWindow) -> bool:
+        if not entry.shell.on_closing():
+            log.info("window hidden to the tray")
+            return False
+        log.info("window closing")
+        threading.Thread(target=quick.destroy, name="kitdesk-quick-close", daemon=True).start()
+        if entry is first:
+            remember_geometry()
         return True
 
-    window.events.closing += on_closing
-    lock.listen(lambda: bring_to_front(window, gui), quick.show)
+    windows.on_last_closing = on_last_closing
+    window.events.closing += lambda: (
+        remember_geometry() if len(windows.open_windows()) > 1 else None
+    )
+    lock.listen(windows.bring_front_forward, quick.show)
     failure: list[str] = []
 
     def load_app() -> None:
@@ -194,14 +188,24 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
         if gui != "qt":
             watch_navigation(window, guard, pages.main())
         window.load_url(pages.main())
+        windows.set_app_url(pages.main())
         quick.create(make_bridge_csp_safe, pages.quick())
-        shell.install_tray()
+        tray.install(
+            window,
+            TrayCommands(
+                new_chat=lambda: _on_front(windows, lambda shell: shell.new_chat()),
+                new_window=windows.open_new,
+                quick_ask=quick.show,
+                toggle=lambda: _on_front(windows, lambda shell: shell.toggle()),
+                quit=windows.quit,
+            ),
+        )
         if quick_ask:
             quick.show()
 
-    _close_on_sigterm(window)
-    # "Restart to update" (POST /api/updates/install) closes the window like the person would.
-    restart_after_update.set_quit(window.destroy)
+    _close_on_sigterm(windows.quit)
+    # "Restart to update" (POST /api/updates/install) closes the windows like the person would.
+    restart_after_update.set_quit(windows.quit)
     try:
         webview.start(
             load_app,
@@ -211,7 +215,8 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
         )
     finally:
         log.info("window closed; stopping the server")
-        shell.close()
+        for entry in windows.open_windows():
+            entry.shell.close()
         hotkey.stop()
         stopping = time.perf_counter()
         try:
@@ -229,11 +234,17 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     return 1 if failure else 0
 
 
-def _close_on_sigterm(window: webview.Window) -> None:
-    """SIGTERM (logout, `kill`) closes the window the normal way, so writes finish."""
+def _on_front(windows: MainWindows, act: Callable[[DesktopShell], None]) -> None:
+    front = windows.front()
+    if front is not None:
+        act(front.shell)
+
+
+def _close_on_sigterm(quit_app: Callable[[], None]) -> None:
+    """SIGTERM (logout, `kill`) closes the windows the normal way, so writes finish."""
 
     def handle(signum: int, frame: object) -> None:
-        threading.Thread(target=window.destroy, name="kitdesk-sigterm", daemon=True).start()
+        threading.Thread(target=quit_app, name="kitdesk-sigterm", daemon=True).start()
 
     with contextlib.suppress(ValueError, OSError):  # not the main thread / unsupported
         signal.signal(signal.SIGTERM, handle)

@@ -1,6 +1,6 @@
-"""How the window lives on the desktop: tray icon, close to tray, and answer notifications.
+"""How a main window lives on the desktop: close to tray, focus, and answer notifications.
 
-The tray and the notifications talk to the web UI with one kind of message: a
+The tray (tray.py) and the notifications talk to the web UI with one kind of message: a
 ``kitdesk:command`` DOM event (``{"action": "newChat"}`` or
 ``{"action": "openThread", "threadId": ...}``), dispatched with ``run_js`` so
 it works under the app's CSP. Tray handlers run on the Qt GUI thread, where
@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kitdesk.window.desktop_settings import current_settings
-from kitdesk.window.native import bring_to_front, on_qt_main_thread
+from kitdesk.window.native import bring_to_front
 from kitdesk.window.notify import DesktopNotifier
 
 if TYPE_CHECKING:
     import webview
-
-    from kitdesk.window.tray import QtTray
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ def command_script(detail: dict[str, str]) -> str:
 
 
 class DesktopShell:
-    """Tray, close-to-tray and notifications for one main window."""
+    """Close-to-tray, focus and notifications for one main window."""
 
     def __init__(
         self,
@@ -54,45 +52,11 @@ class DesktopShell:
         self._gui = gui
         self._settings_path = settings_path
         self._icon = icon
-        self._tray: QtTray | None = None
         self._quitting = False
         self._hidden = False
         self._notifier = notifier or DesktopNotifier(self.open_thread, icon=str(icon))
-        self.quick_ask: Callable[[], None] | None = None
-
-    # ---------------------------------------------------------------- tray
-
-    def install_tray(self) -> None:
-        """Show the tray icon (Qt only); call once the GUI runs, from any thread."""
-        if self._gui != "qt":
-            return
-
-        def create() -> None:
-            from kitdesk.window.tray import QtTray, TrayCommands
-
-            quick_ask = (lambda: _background(self._quick_ask)) if self.quick_ask else None
-            try:
-                self._tray = QtTray(
-                    self._icon,
-                    TrayCommands(
-                        new_chat=lambda: _background(self.new_chat),
-                        quick_ask=quick_ask,
-                        toggle=lambda: _background(self.toggle),
-                        quit=lambda: _background(self.quit),
-                    ),
-                )
-            except Exception:
-                log.exception("no tray icon")
-
-        on_qt_main_thread(self._window, create)
-
-    def _quick_ask(self) -> None:
-        if self.quick_ask is not None:
-            self.quick_ask()
-
-    @property
-    def tray_shown(self) -> bool:
-        return self._tray is not None and self._tray.visible
+        # Whether the app's tray icon is on screen (the tray belongs to the app: main_windows.py).
+        self.tray_shown: Callable[[], bool] = lambda: False
 
     # ---------------------------------------------------------------- commands
 
@@ -118,9 +82,9 @@ class DesktopShell:
             self._hidden = True
             self._window.hide()
 
-    def quit(self) -> None:
+    def quitting(self) -> None:
+        """The app is quitting: the next close really closes, whatever close to tray says."""
         self._quitting = True
-        self._window.destroy()
 
     # ---------------------------------------------------------------- close and focus
 
@@ -128,7 +92,7 @@ class DesktopShell:
         """pywebview's closing handler: False keeps the window, hidden, when closing to the tray."""
         if self._quitting or not current_settings(self._settings_path).close_to_tray:
             return True
-        if not self.tray_shown:
+        if not self.tray_shown():
             log.info("close to tray is on but there is no tray; closing")
             return True
         self._hidden = True
@@ -154,13 +118,3 @@ class DesktopShell:
 
     def close(self) -> None:
         self._notifier.close()
-
-
-def _background(func: Callable[[], None]) -> None:
-    def run() -> None:
-        try:
-            func()
-        except Exception:
-            log.exception("a desktop command failed")
-
-    threading.Thread(target=run, name="kitdesk-command", daemon=True).start()

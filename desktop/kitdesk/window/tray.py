@@ -1,4 +1,4 @@
-"""The tray icon (Qt's QSystemTrayIcon): New chat, Quick ask, Show/Hide and Quit.
+"""The tray icon (Qt's QSystemTrayIcon): New chat, New window, Quick ask, Show/Hide and Quit.
 
 pywebview 6.2 has application menus but no tray API, so on the Qt backend the
 tray is Qt's own: on a desktop with a StatusNotifier host (KDE, GNOME with the
@@ -11,16 +11,21 @@ Everything here runs on the Qt GUI thread.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import webview
 
 log = logging.getLogger(__name__)
 
 # The tray exists before the web UI (and its language) loads; these are its words.
 MENU_LABELS = {
     "new_chat": "New chat",
+    "new_window": "New window",
     "quick_ask": "Quick ask",
     "toggle": "Show/Hide Kitdesk",
     "quit": "Quit Kitdesk",
@@ -32,6 +37,7 @@ class TrayCommands:
     """What each tray entry does; each is called on the GUI thread."""
 
     new_chat: Callable[[], None]
+    new_window: Callable[[], None]
     quick_ask: Callable[[], None] | None
     toggle: Callable[[], None]
     quit: Callable[[], None]
@@ -56,6 +62,7 @@ class QtTray:
         self.actions: dict[str, Any] = {}
         entries: list[tuple[str, Callable[[], None] | None]] = [
             ("new_chat", commands.new_chat),
+            ("new_window", commands.new_window),
             ("quick_ask", commands.quick_ask),
             ("toggle", commands.toggle),
             ("quit", commands.quit),
@@ -89,6 +96,55 @@ class QtTray:
 
     def remove(self) -> None:
         self.icon.hide()
+
+
+class AppTray:
+    """The app's one tray icon, made on the GUI thread once the GUI runs (Qt only).
+
+    Each entry runs its command in a short worker thread: the handlers are called on
+    the GUI thread, where pywebview calls that wait for that same thread would deadlock.
+    """
+
+    def __init__(self, gui: str, icon: Path) -> None:
+        self._gui = gui
+        self._icon = icon
+        self._tray: QtTray | None = None
+
+    def install(self, window: webview.Window, commands: TrayCommands) -> None:
+        """Show the icon with ``commands``; ``window`` is any open window (for its GUI thread)."""
+        if self._gui != "qt":
+            return
+        from kitdesk.window.native import on_qt_main_thread
+
+        def background(func: Callable[[], None]) -> Callable[[], None]:
+            return lambda: threading.Thread(
+                target=_ignoring_arguments(func), name="kitdesk-tray-command", daemon=True
+            ).start()
+
+        quick_ask = commands.quick_ask
+        in_background = TrayCommands(
+            new_chat=background(commands.new_chat),
+            new_window=background(commands.new_window),
+            quick_ask=background(quick_ask) if quick_ask is not None else None,
+            toggle=background(commands.toggle),
+            quit=background(commands.quit),
+        )
+
+        def create() -> None:
+            from qtpy.QtWidgets import QApplication
+
+            # Closing a window while another one is hidden (close to tray) must not end
+            # the app; pywebview itself exits once its last window is gone.
+            QApplication.setQuitOnLastWindowClosed(False)
+            try:
+                self._tray = QtTray(self._icon, in_background)
+            except Exception:
+                log.exception("no tray icon")
+
+        on_qt_main_thread(window, create)
+
+    def shown(self) -> bool:
+        return self._tray is not None and self._tray.visible
 
 
 def _ignoring_arguments(handler: Callable[[], None]) -> Callable[..., None]:

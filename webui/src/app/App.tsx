@@ -10,7 +10,7 @@ import { ShortcutHelp } from "./ShortcutHelp";
 import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
-import { announceQuickReady, isQuickMode, onDesktopCommand } from "./desktop";
+import { announceQuickReady, isQuickMode, onDesktopCommand, openNewWindow } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 
@@ -134,6 +134,10 @@ export function App() {
       if (action === "settings") {
         event.preventDefault();
         openSettings();
+        return;
+      }
+      if (action === "newWindow") {
+        if (openNewWindow()) event.preventDefault();
         return;
       }
       if (phase.name !== "chat" || !chatkit.current) return;

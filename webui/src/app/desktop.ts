@@ -23,6 +23,7 @@ type AnswerBridge = {
   answer_finished?: (threadId: string, title: string, body: string) => Promise<unknown>;
   hide_quick_ask?: () => Promise<unknown>;
   continue_in_kitdesk?: (threadId: string) => Promise<unknown>;
+  new_window?: () => Promise<unknown>;
 };
 
 function bridge(): AnswerBridge | undefined {
@@ -42,6 +43,19 @@ export function hideQuickAsk(): void {
 /** Quick-ask window: open this thread in the main window and hide the quick one. */
 export function continueInKitdesk(threadId: string): void {
   bridge()?.continue_in_kitdesk?.(threadId).catch(() => undefined);
+}
+
+/** Whether this page is in a desktop main window, which can open another one. */
+export function canOpenWindows(): boolean {
+  return typeof bridge()?.new_window === "function";
+}
+
+/** Open another main window on a new chat (desktop only); false where there is none to open. */
+export function openNewWindow(): boolean {
+  const open = bridge()?.new_window;
+  if (typeof open !== "function") return false;
+  open().catch(() => undefined);
+  return true;
 }
 
 /** Parse an event's detail into a command, or null for anything else. */

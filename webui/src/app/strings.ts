@@ -44,6 +44,7 @@ export const appEn = {
   "shortcuts.or": "or",
   "shortcuts.enterHint": "In the message box, Enter sends and Shift+Enter starts a new line.",
   "shortcuts.newChat": "New chat",
+  "shortcuts.newWindow": "New window",
   "shortcuts.search": "Search chats",
   "shortcuts.settings": "Open settings",
   "shortcuts.focusComposer": "Focus the message box",

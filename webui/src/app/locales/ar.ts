@@ -39,6 +39,7 @@ const ar: Record<AppKey, string> = {
   "shortcuts.or": "أو",
   "shortcuts.enterHint": "في مربع الرسالة، يرسل Enter الرسالة ويبدأ Shift+Enter سطرًا جديدًا.",
   "shortcuts.newChat": "محادثة جديدة",
+  "shortcuts.newWindow": "نافذة جديدة",
   "shortcuts.search": "البحث في المحادثات",
   "shortcuts.settings": "فتح الإعدادات",
   "shortcuts.focusComposer": "الانتقال إلى مربع الرسالة",

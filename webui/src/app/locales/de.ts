@@ -39,6 +39,7 @@ const de: Record<AppKey, string> = {
   "shortcuts.or": "oder",
   "shortcuts.enterHint": "Im Nachrichtenfeld sendet Enter, Umschalt+Enter beginnt eine neue Zeile.",
   "shortcuts.newChat": "Neuer Chat",
+  "shortcuts.newWindow": "Neues Fenster",
   "shortcuts.search": "Chats durchsuchen",
   "shortcuts.settings": "Einstellungen öffnen",
   "shortcuts.focusComposer": "Zum Nachrichtenfeld springen",

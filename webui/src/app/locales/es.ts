@@ -39,6 +39,7 @@ const es: Record<AppKey, string> = {
   "shortcuts.or": "o",
   "shortcuts.enterHint": "En el cuadro de mensaje, Intro envía y Mayús+Intro inicia una línea nueva.",
   "shortcuts.newChat": "Nuevo chat",
+  "shortcuts.newWindow": "Nueva ventana",
   "shortcuts.search": "Buscar chats",
   "shortcuts.settings": "Abrir configuración",
   "shortcuts.focusComposer": "Ir al cuadro de mensaje",

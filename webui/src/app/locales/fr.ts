@@ -39,6 +39,7 @@ const fr: Record<AppKey, string> = {
   "shortcuts.or": "ou",
   "shortcuts.enterHint": "Dans la zone de message, Entrée envoie et Maj+Entrée crée une nouvelle ligne.",
   "shortcuts.newChat": "Nouvelle discussion",
+  "shortcuts.newWindow": "Nouvelle fenêtre",
   "shortcuts.search": "Rechercher dans les discussions",
   "shortcuts.settings": "Ouvrir les paramètres",
   "shortcuts.focusComposer": "Aller à la zone de message",

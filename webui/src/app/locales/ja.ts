@@ -39,6 +39,7 @@ const ja: Record<AppKey, string> = {
   "shortcuts.or": "または",
   "shortcuts.enterHint": "メッセージ欄では Enter で送信、Shift+Enter で改行します。",
   "shortcuts.newChat": "新しいチャット",
+  "shortcuts.newWindow": "新しいウィンドウ",
   "shortcuts.search": "チャットを検索",
   "shortcuts.settings": "設定を開く",
   "shortcuts.focusComposer": "メッセージ欄に移動",

@@ -39,6 +39,7 @@ const ptBR: Record<AppKey, string> = {
   "shortcuts.or": "ou",
   "shortcuts.enterHint": "Na caixa de mensagem, Enter envia e Shift+Enter começa uma nova linha.",
   "shortcuts.newChat": "Novo chat",
+  "shortcuts.newWindow": "Nova janela",
   "shortcuts.search": "Pesquisar chats",
   "shortcuts.settings": "Abrir configurações",
   "shortcuts.focusComposer": "Ir para a caixa de mensagem",

@@ -39,6 +39,7 @@ const zhCN: Record<AppKey, string> = {
   "shortcuts.or": "或",
   "shortcuts.enterHint": "在消息框中，按 Enter 发送，按 Shift+Enter 换行。",
   "shortcuts.newChat": "新聊天",
+  "shortcuts.newWindow": "新建窗口",
   "shortcuts.search": "搜索聊天",
   "shortcuts.settings": "打开设置",
   "shortcuts.focusComposer": "转到消息框",
