@@ -176,6 +176,15 @@ def test_the_shortcut_is_tried_in_settings_and_refused_when_another_program_hold
         )
         main.wait_for(f"document.querySelector('{field}') !== null", 30, "the shortcut field")
 
+        # The desktop section has the two window settings, saved as they are clicked.
+        settings = "fetch('/api/settings').then(r => r.json())"
+        before = main.evaluate(settings)
+        assert (before["close_to_tray"], before["notify_when_done"]) == (False, True)
+        main.click('input[name="close_to_tray"]')
+        main.wait_for(f"{settings}.then(s => s.close_to_tray === true)", 30, "close to tray saved")
+        main.click('input[name="notify_when_done"]')
+        main.wait_for(f"{settings}.then(s => s.notify_when_done === false)", 30, "notify saved")
+
         main.click(field)
         main.type_text("Ctrl+Alt+J")
         main.click('[data-testid="quick-ask-apply"]')
