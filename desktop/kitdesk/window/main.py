@@ -185,8 +185,9 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
         pages = AppPages.of(server)
         guard.set_app_url(pages.origin)
         permissions.set_app_url(pages.origin)
-        if gui != "qt":
+        if gui != "qt":  # Qt's guard is installed for every window; the others watch each one
             watch_navigation(window, guard, pages.main())
+            windows.prepare_new = lambda new: watch_navigation(new, guard, pages.main())
         window.load_url(pages.main())
         windows.set_app_url(pages.main())
         quick.create(make_bridge_csp_safe, pages.quick())

@@ -64,6 +64,8 @@ class MainWindows:
         self._app_url: str | None = None
         # Called when the last main window is about to close; False keeps it (hidden to the tray).
         self.on_last_closing: Callable[[MainWindow], bool] = lambda entry: True
+        # Called with each window opened later, before it loads the app (the navigation watch).
+        self.prepare_new: Callable[[webview.Window], None] = lambda window: None
 
     # ---------------------------------------------------------------- creating
 
@@ -114,6 +116,7 @@ class MainWindows:
         )
         assert window is not None
         self._adopt(window)
+        self.prepare_new(window)
         window.load_url(self._app_url)
         log.info("new window opened (%d open)", len(self.open_windows()))
 
