@@ -12,18 +12,16 @@ import webview
 import webview.util
 from kitdesk.logs import register_secret
 from kitdesk.web.routes.hosted import CDN
-from kitdesk.window.main import (
-    CRASH_FILE,
+from kitdesk.window.backend import choose_gui
+from kitdesk.window.crash_log import CRASH_FILE, install_crash_logging
+from kitdesk.window.csp_bridge import make_bridge_csp_safe
+from kitdesk.window.geometry import (
     DEFAULT_SIZE,
-    HOSTED_RUNTIME_CDN,
     MIN_SIZE,
     GeometryTracker,
-    NavigationGuard,
     WindowGeometry,
-    choose_gui,
-    install_crash_logging,
-    make_bridge_csp_safe,
 )
+from kitdesk.window.navigation import HOSTED_RUNTIME_CDN, NavigationGuard
 
 
 def test_geometry_round_trips_through_its_file(tmp_path: Path) -> None:

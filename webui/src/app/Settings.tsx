@@ -772,6 +772,26 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 
 // ---------------------------------------------------------------- Appearance
 
+/** Key names the window understands (not words for a person, so not translated). */
+const EXAMPLE_HOTKEY = ["Ctrl", "Alt", "Space"].join("+");
+
+type HotkeyBridge = { set_quick_ask_hotkey?: (hotkey: string) => Promise<string> };
+
+function hotkeyBridge(): HotkeyBridge | undefined {
+  return (window as unknown as { pywebview?: { api?: HotkeyBridge } }).pywebview?.api;
+}
+
+/** Only the desktop window can listen for a global shortcut. */
+function canSetHotkey(): boolean {
+  return typeof hotkeyBridge()?.set_quick_ask_hotkey === "function";
+}
+
+/** '' when the window now listens for `hotkey`, else the reason it cannot. */
+async function trySetHotkey(hotkey: string): Promise<string> {
+  const set = hotkeyBridge()?.set_quick_ask_hotkey;
+  return set ? await set(hotkey) : "";
+}
+
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
   // A server that keeps the language says so by sending it with the settings.
   const serverKeepsLanguage = typeof settings.language === "string";
@@ -807,7 +827,86 @@ function AppearanceSection({ settings, update }: { settings: SettingsData; updat
         {save.view}
       </fieldset>
       <LanguagePicker save={serverKeepsLanguage ? (language) => update({ language }) : undefined} />
+      {typeof settings.close_to_tray === "boolean" && <DesktopOptions settings={settings} update={update} />}
     </div>
+  );
+}
+
+/** How the desktop window behaves: close to the tray, notify when an answer finishes in the background. */
+function DesktopOptions({ settings, update }: { settings: SettingsData; update: Update }) {
+  const { t } = useI18n();
+  const save = useSaveState();
+  const [closeToTray, setCloseToTray] = useState(settings.close_to_tray === true);
+  const [notify, setNotify] = useState(settings.notify_when_done !== false);
+  return (
+    <fieldset className="kd-stack kd-field" data-testid="desktop-options">
+      <legend>{t("appearance.desktop")}</legend>
+      <label className="kd-check">
+        <input
+          type="checkbox"
+          name="close_to_tray"
+          checked={closeToTray}
+          onChange={(e) => {
+            const next = e.target.checked;
+            setCloseToTray(next);
+            void save.run(() => update({ close_to_tray: next }));
+          }}
+        />
+        <span>{t("appearance.closeToTray")}</span>
+      </label>
+      <label className="kd-check">
+        <input
+          type="checkbox"
+          name="notify_when_done"
+          checked={notify}
+          onChange={(e) => {
+            const next = e.target.checked;
+            setNotify(next);
+            void save.run(() => update({ notify_when_done: next }));
+          }}
+        />
+        <span>{t("appearance.notifyWhenDone")}</span>
+      </label>
+      {save.view}
+      {canSetHotkey() && <QuickAskHotkeyField initial={String(settings.quick_ask_hotkey ?? "")} update={update} />}
+    </fieldset>
+  );
+}
+
+/** The global quick-ask shortcut: tried in the desktop window first, saved only when it works. */
+function QuickAskHotkeyField({ initial, update }: { initial: string; update: Update }) {
+  const { t } = useI18n();
+  const [text, setText] = useState(initial);
+  const save = useSaveState();
+  const apply = () =>
+    void save.run(async () => {
+      // Refused (held by another program, not a key combination): shown, and not saved.
+      const reason = await trySetHotkey(text.trim());
+      if (reason) throw new Error(reason);
+      await update({ quick_ask_hotkey: text.trim() });
+    });
+  return (
+    <Field label={t("appearance.quickAskHotkey")} hint={t("appearance.quickAskHint")}>
+      {(props) => (
+        <div className="kd-row">
+          <input
+            {...props}
+            type="text"
+            data-testid="quick-ask-hotkey"
+            value={text}
+            placeholder={EXAMPLE_HOTKEY}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") apply();
+            }}
+          />
+          <button type="button" className="kd-button" data-testid="quick-ask-apply" onClick={apply}>
+            {t("appearance.quickAskApply")}
+          </button>
+          <span data-testid="quick-ask-state">{save.view}</span>
+        </div>
+      )}
+    </Field>
   );
 }
 

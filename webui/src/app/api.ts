@@ -62,7 +62,18 @@ export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enable
 
 /** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
 export type SettingsPatch = Partial<
-  Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
+  Pick<
+    Settings,
+    | "system_prompt"
+    | "temperature"
+    | "theme"
+    | "default_provider"
+    | "default_model"
+    | "auto_title"
+    | "close_to_tray"
+    | "notify_when_done"
+    | "quick_ask_hotkey"
+  >
 > & {
   language?: string;
   /** Merged into the stored choices by model ref; null goes back to the model's default. */
@@ -81,6 +92,10 @@ export type Settings = {
   auto_title: boolean;
   /** By model ref ("provider::model"); a model without an entry uses its default. */
   reasoning_effort: Record<string, ReasoningEffort>;
+  /** Desktop window only (absent from servers that predate them). */
+  close_to_tray?: boolean;
+  notify_when_done?: boolean;
+  quick_ask_hotkey?: string;
   [extra: string]: unknown;
 };
 
