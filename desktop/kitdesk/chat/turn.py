@@ -38,6 +38,7 @@ from chatkit.types import (
 from kitdesk.chat.answer import AnswerBuilder, Usage
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.folders import folder_model, settings_in_folder
 from kitdesk.chat.history import HistoryConverter, load_history
 from kitdesk.chat.relay import stream_chat, stream_responses
 from kitdesk.chat.titles import is_reasoning_model, name_after_first_words, start_title
@@ -109,9 +110,10 @@ class TurnEngine:
     async def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        settings = self.settings()
+        folder = await self.store.folder_of_thread(thread.id)
+        settings = settings_in_folder(self.settings(), thread, folder)
         try:
-            model = self.resolve(thread, message)
+            model = self.resolve(thread, message, folder_model(folder))
         except CustomStreamError:
             name_after_first_words(thread, message, settings)
             raise
@@ -302,8 +304,9 @@ class TurnEngine:
         context: RequestContext,
     ) -> AsyncIterator[ThreadStreamEvent]:
         """Run (or refuse) the first waiting call, then go on with the turn."""
-        settings = self.settings()
-        model = self.resolve(thread, None)
+        folder = await self.store.folder_of_thread(thread.id)
+        settings = settings_in_folder(self.settings(), thread, folder)
+        model = self.resolve(thread, None, folder_model(folder))
         thread.metadata.pop(PENDING_KEY, None)
         history = await self.history_for(thread, None, context)
         turn = TurnState(thread, model, history, context, None)
@@ -329,20 +332,30 @@ class TurnEngine:
     # ---- choosing the model and the tools ------------------------------------------------
 
     def model_ref(
-        self, thread: ThreadMetadata, message: UserMessageItem | None, resolver: ProviderResolver
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem | None,
+        resolver: ProviderResolver,
+        folder_default: str | None = None,
     ) -> str | None:
-        """The composer's choice, else the thread's last model, else the default."""
+        """The composer's choice, else the thread's last model, else its folder's default,
+        else the default."""
         if message is not None and message.inference_options and message.inference_options.model:
             return message.inference_options.model
         last = thread.metadata.get(THREAD_MODEL_KEY)
         if isinstance(last, str) and last:
             return last
-        return resolver.default_ref()
+        return folder_default or resolver.default_ref()
 
-    def resolve(self, thread: ThreadMetadata, message: UserMessageItem | None) -> ResolvedModel:
+    def resolve(
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem | None,
+        folder_default: str | None = None,
+    ) -> ResolvedModel:
         resolver = ProviderResolver(self.settings(), self.keys)
         try:
-            return resolver.resolve(self.model_ref(thread, message, resolver))
+            return resolver.resolve(self.model_ref(thread, message, resolver, folder_default))
         except ProviderNotReady as exc:
             raise CustomStreamError(str(exc), allow_retry=True) from None
 
