@@ -22,6 +22,7 @@ BENCHMARKS = {
     "launch": "tests.bench.bench_launch",
     "import": "tests.bench.bench_import",
     "branches": "tests.bench.bench_branches",
+    "organise": "tests.bench.bench_organise",
     "chatkit": "tests.bench.bench_chatkit_proxy",
 }
 
