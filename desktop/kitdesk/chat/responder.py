@@ -110,7 +110,7 @@ class KitdeskResponder:
         if decision == "always":
             allowed = [v for v in thread.metadata.get(ALLOWED_KEY) or [] if isinstance(v, str)]
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
-        yield ThreadItemReplacedEvent(item=decided_card(sender, first.name, decision))
+        yield ThreadItemReplacedEvent(item=decided_card(sender, decision))
         async for event in self.engine.resume(thread, waiting, decision == "deny", context):
             yield event
 

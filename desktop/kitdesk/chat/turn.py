@@ -50,6 +50,7 @@ from kitdesk.chat.tool_steps import (
     ToolSteps,
     dump_pending,
     pending_from_calls,
+    retire_waiting,
 )
 from kitdesk.chat.upstream_errors import cut_off_note, describe_upstream_error
 from kitdesk.keys import KeyStore
@@ -117,7 +118,8 @@ class TurnEngine:
         except CustomStreamError:
             name_after_first_words(thread, message, settings)
             raise
-        thread.metadata.pop(PENDING_KEY, None)  # a new message supersedes unanswered approvals
+        for event in await retire_waiting(self.store, thread, context):
+            yield event  # a new message supersedes unanswered approvals
         history = await self.history_for(thread, message, context)
         turn = TurnState(thread, model, history, context, message)
         turn.title_task = start_title(self.clients.get(model), thread, history, model, settings)

@@ -5,6 +5,7 @@ import { appFetch, type ModelOption } from "./api";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
 import { useI18n, type T } from "./i18n";
+import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
 
 const LAST_THREAD_KEY = "kitdesk.lastThread";
@@ -69,6 +70,9 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
   const [composerModel, setComposerModel] = useState<string | null>(null);
   const selectedModel = models.find((m) => m.id === (composerModel ?? defaultModel));
   const tools = useMemo(() => toolsForModel(selectedModel, servers, t), [selectedModel, servers, t]);
+  // The prompt library's "/" menu reaches the element through this (set once useChatKit has run).
+  const control = useRef<UseChatKitReturn | null>(null);
+  const promptMenu = usePromptMenu(control);
 
   const options = useMemo(
     (): ChatKitOptions => ({
@@ -99,10 +103,11 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
         models,
         ...(tools.length > 0 ? { tools } : {}),
       },
+      commands: promptMenu.commands,
       threadItemActions: { feedback: true, retry: true },
       disclaimer: { text: t("chat.disclaimer") },
     }),
-    [scheme, models, tools, onOpenSettings, initialThread, t, language],
+    [scheme, models, tools, onOpenSettings, initialThread, t, language, promptMenu.commands],
   );
 
   const chatkit = useChatKit({
@@ -116,7 +121,10 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
     },
   });
 
-  useEffect(() => onControl(chatkit), [chatkit, onControl]);
+  useEffect(() => {
+    control.current = chatkit;
+    onControl(chatkit);
+  }, [chatkit, onControl]);
 
   // A new default model chosen in Settings applies to the composer now, not
   // only to the next start (the element picks `default` once).
@@ -130,5 +138,10 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
     if (defaultModel && !first) void chatkit.setComposerValue({ selectedModelId: defaultModel });
   }, [defaultModel, chatkit]);
 
-  return <ChatKit control={chatkit.control} className="kd-chatkit" data-testid="chatkit" />;
+  return (
+    <>
+      <ChatKit control={chatkit.control} className="kd-chatkit" data-testid="chatkit" />
+      {promptMenu.dialog}
+    </>
+  );
 }

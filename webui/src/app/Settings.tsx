@@ -17,6 +17,7 @@ import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
 import { Modal } from "./Modal";
+import { PromptSettings } from "./PromptSettings";
 import { ReasoningEffortList } from "./ReasoningEffort";
 import { TestResult, type TestState } from "./Onboarding";
 import { resolveLanguage, useI18n, withNodes, type LanguageSetting } from "./i18n";
@@ -29,12 +30,13 @@ import { UpdatesSection } from "./UpdatesSection";
 import { explainTestFailure } from "./wording";
 import { LANGUAGES } from "../chatkit/i18n";
 
-export type SectionId = "providers" | "models" | "chat" | "tools" | "appearance" | "data" | "about";
+export type SectionId = "providers" | "models" | "chat" | "prompts" | "tools" | "appearance" | "data" | "about";
 
 const SECTIONS: { id: SectionId; label: AppKey }[] = [
   { id: "providers", label: "settings.providers" },
   { id: "models", label: "settings.models" },
   { id: "chat", label: "settings.chat" },
+  { id: "prompts", label: "settings.prompts" },
   { id: "tools", label: "settings.tools" },
   { id: "appearance", label: "settings.appearance" },
   { id: "data", label: "settings.data" },
@@ -110,6 +112,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
           {section === "providers" && <ProvidersSection info={info} onChanged={providersChanged} />}
           {section === "models" && settings && <ModelsSection settings={settings} update={update} />}
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
+          {section === "prompts" && <PromptSettings />}
           {section === "tools" && <McpSettings />}
           {section === "appearance" && settings && <AppearanceSection settings={settings} update={update} />}
           {section === "data" && (
