@@ -5,6 +5,7 @@ Ctrl and Shift click) exported, moved and deleted."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,12 @@ def folder_threads(server: KitdeskServer, folder_id: str) -> set[str]:
     return {t["title"] for t in body["data"]}
 
 
-def test_pin_archive_and_restore_with_the_mouse_and_the_keyboard(
-    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+def test_pin_archive_restore_and_export_one_chat_with_the_mouse_and_the_keyboard(
+    page: Page,
+    ready_server: KitdeskServer,
+    upstream: Upstream,
+    page_errors: PageErrors,
+    tmp_path: Path,
 ) -> None:
     page.set_default_timeout(SLOW)
     for title in ("Alpha", "Bravo", "Charlie"):
@@ -121,6 +126,20 @@ def test_pin_archive_and_restore_with_the_mouse_and_the_keyboard(
     view_button(page, "All chats").click()
     expect(row(page, "Bravo")).to_be_visible()
     assert listed_titles(page) == ["Alpha", "Charlie", "Bravo"]
+
+    # One chat exported from its menu, as Kitdesk JSON (a download in a browser).
+    row(page, "Charlie").hover()
+    page.get_by_role("button", name="More actions for Charlie").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("menuitem", name="Export as Kitdesk JSON").click()
+    download = download_info.value
+    assert download.suggested_filename == "Charlie.json"
+    exported = tmp_path / download.suggested_filename
+    download.save_as(exported)
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    text = json.dumps(document)
+    assert "Answer for Charlie." in text and "Answer for Alpha." not in text
+    expect(sidebar(page).get_by_role("status")).to_have_text("Saved Charlie.json")
     assert not page_errors.errors, page_errors.errors
 
 
