@@ -233,8 +233,9 @@ def test_a_selection_is_exported_moved_and_deleted(
     expect(view_button(page, "Work")).to_contain_text("3")
     assert folder_threads(ready_server, work["id"]) == {"Four", "Three", "Two"}
 
-    # Done leaves selecting; the Select chats toggle enters checkbox mode.
-    bar.get_by_role("button", name="Done").click()
+    # Escape (or Done) leaves selecting; the Select chats toggle enters checkbox mode.
+    sidebar(page).get_by_role("button", name="One", exact=True).focus()
+    page.keyboard.press("Escape")
     expect(bar).to_have_count(0)
     toggle = sidebar(page).get_by_role("button", name="Select chats")
     expect(toggle).to_have_attribute("aria-pressed", "false")

@@ -337,7 +337,18 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
   }, [history.threads.length, history.hasMore, history.loading, searching, controller]);
 
   return (
-    <nav className={`ck-history${overlay ? " ck-overlay" : ""}`} aria-label={t("history.label")}>
+    <nav
+      className={`ck-history${overlay ? " ck-overlay" : ""}`}
+      aria-label={t("history.label")}
+      onKeyDown={(event) => {
+        // Escape leaves selecting (menus and editors inside handle their own Escape first).
+        if (event.key === "Escape" && organise.selecting && !event.defaultPrevented) {
+          event.preventDefault();
+          event.stopPropagation();
+          controller.organiser.clearSelection();
+        }
+      }}
+    >
       <div className="ck-search">
         <Icon name="search" size={16} />
         <input
