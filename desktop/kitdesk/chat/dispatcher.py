@@ -65,6 +65,7 @@ from kitdesk.chat.protocol import (
     answered_structured_input,
     sse,
 )
+from kitdesk.store.organise import FOLDER_KEY, OrganiseRecords
 
 if TYPE_CHECKING:
     from kitdesk.store.sqlite import SQLiteStore
@@ -93,7 +94,9 @@ class Dispatcher(JsonRequests):
     ) -> AsyncIterator[ThreadStreamEvent]:
         match request:
             case ThreadsCreateReq():
-                stream = self._create_thread(request.params.input, context)
+                stream = self._create_thread(
+                    request.params.input, context, request.metadata.get(FOLDER_KEY)
+                )
             case ThreadsAddUserMessageReq():
                 thread = await self.store.load_thread(request.params.thread_id, context)
                 message = await self._user_message(request.params.input, thread, context)
@@ -126,13 +129,19 @@ class Dispatcher(JsonRequests):
     # ---- streaming requests ----------------------------------------------------------
 
     async def _create_thread(
-        self, input: UserMessageInput, context: RequestContext
+        self, input: UserMessageInput, context: RequestContext, folder_id: object = None
     ) -> AsyncIterator[ThreadStreamEvent]:
         thread = Thread(
             id=self.store.generate_thread_id(context), created_at=datetime.now(), items=Page()
         )
         metadata = ThreadMetadata(**thread.model_dump())
         saved = self._in_background(self.store.save_thread(metadata, context))
+        if isinstance(folder_id, str) and folder_id and isinstance(self.store, OrganiseRecords):
+            # A chat started in a folder is in it before its first turn reads the
+            # folder's system prompt and default model (a folder deleted meanwhile: none).
+            await asyncio.shield(saved)
+            if await self.store.place_new_thread(thread.id, folder_id):
+                thread.metadata[FOLDER_KEY] = folder_id
         yield ThreadCreatedEvent(thread=self.thread_response(thread))
         message = await self._user_message(input, metadata, context)
         async for event in self._new_message(metadata, message, context, saved):

@@ -40,12 +40,13 @@ from kitdesk.chat.turn_choices import THREAD_MODEL_KEY, string_list
 from kitdesk.chat.upstream_errors import describe_upstream_error
 from kitdesk.errors import UserFacingError
 from kitdesk.providers.resolver import ProviderNotReady, ProviderResolver, ResolvedModel
+from kitdesk.store.organise import ARCHIVED_KEY, FOLDER_KEY, PINNED_KEY
 from kitdesk.store.sqlite import ACTIVITY_KEY, SQLiteStore
 
 log = logging.getLogger(__name__)
 
 # Thread metadata keys included in thread responses (the rest stays server-side).
-PUBLIC_METADATA = (THREAD_MODEL_KEY, ACTIVITY_KEY)
+PUBLIC_METADATA = (THREAD_MODEL_KEY, ACTIVITY_KEY, PINNED_KEY, ARCHIVED_KEY, FOLDER_KEY)
 CANCELLED_NOTE = "The user cancelled the stream. Stop responding to the prior request."
 ACTION_NOT_SUPPORTED = "Kitdesk does not support this action."
 

@@ -38,6 +38,7 @@ from chatkit.types import (
 from kitdesk.chat.answer import AnswerBuilder, Usage
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.folders import folder_model, settings_in_folder
 from kitdesk.chat.history import HistoryConverter, load_history
 from kitdesk.chat.relay import stream_chat, stream_responses
 from kitdesk.chat.titles import is_reasoning_model, name_after_first_words, start_title
@@ -111,9 +112,10 @@ class TurnEngine:
     async def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        settings = self.settings()
+        folder = await self.store.folder_of_thread(thread.id)
+        settings = settings_in_folder(self.settings(), thread, folder)
         try:
-            model = self.resolve(thread, message)
+            model = self.resolve(thread, message, folder_model(folder))
         except CustomStreamError:
             name_after_first_words(thread, message, settings)
             raise
@@ -305,8 +307,9 @@ class TurnEngine:
         context: RequestContext,
     ) -> AsyncIterator[ThreadStreamEvent]:
         """Run (or refuse) the first waiting call, then go on with the turn."""
-        settings = self.settings()
-        model = self.resolve(thread, None)
+        folder = await self.store.folder_of_thread(thread.id)
+        settings = settings_in_folder(self.settings(), thread, folder)
+        model = self.resolve(thread, None, folder_model(folder))
         thread.metadata.pop(PENDING_KEY, None)
         history = await self.history_for(thread, None, context)
         turn = TurnState(thread, model, history, context, None)
@@ -331,8 +334,13 @@ class TurnEngine:
 
     # ---- the model, the tools, the history -------------------------------------------
 
-    def resolve(self, thread: ThreadMetadata, message: UserMessageItem | None) -> ResolvedModel:
-        return resolve_model(self.settings(), self.keys, thread, message)
+    def resolve(
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem | None,
+        folder_default: str | None = None,
+    ) -> ResolvedModel:
+        return resolve_model(self.settings(), self.keys, thread, message, folder_default)
 
     async def tool_specs(
         self, thread: ThreadMetadata, message: UserMessageItem | None

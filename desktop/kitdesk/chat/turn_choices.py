@@ -1,10 +1,11 @@
 """What a turn works with: the model that answers and the tools it may call.
 
 The model is the composer's choice for this message, else the model that
-answered the thread last (remembered in its metadata), else the default in
-Settings. The tools are those of the MCP servers the composer picked for this
-message, else those the thread remembers, else every enabled server's; the
-hosted web search is on when the composer or the thread says so.
+answered the thread last (remembered in its metadata), else the default of the
+thread's folder, else the default in Settings. The tools are those of the MCP
+servers the composer picked for this message, else those the thread remembers,
+else every enabled server's; the hosted web search is on when the composer or
+the thread says so.
 """
 
 from __future__ import annotations
@@ -29,24 +30,32 @@ def string_list(value: object) -> list[str]:
 
 
 def model_ref(
-    thread: ThreadMetadata, message: UserMessageItem | None, resolver: ProviderResolver
+    thread: ThreadMetadata,
+    message: UserMessageItem | None,
+    resolver: ProviderResolver,
+    folder_default: str | None = None,
 ) -> str | None:
-    """The composer's choice, else the thread's last model, else the default."""
+    """The composer's choice, else the thread's last model, else its folder's default,
+    else the default."""
     if message is not None and message.inference_options and message.inference_options.model:
         return message.inference_options.model
     last = thread.metadata.get(THREAD_MODEL_KEY)
     if isinstance(last, str) and last:
         return last
-    return resolver.default_ref()
+    return folder_default or resolver.default_ref()
 
 
 def resolve_model(
-    settings: Settings, keys: KeyStore, thread: ThreadMetadata, message: UserMessageItem | None
+    settings: Settings,
+    keys: KeyStore,
+    thread: ThreadMetadata,
+    message: UserMessageItem | None,
+    folder_default: str | None = None,
 ) -> ResolvedModel:
     """The model for this turn; a provider that is not ready is a sentence in the thread."""
     resolver = ProviderResolver(settings, keys)
     try:
-        return resolver.resolve(model_ref(thread, message, resolver))
+        return resolver.resolve(model_ref(thread, message, resolver, folder_default))
     except ProviderNotReady as exc:
         raise CustomStreamError(str(exc), allow_retry=True) from None
 

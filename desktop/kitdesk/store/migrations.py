@@ -14,6 +14,8 @@ Version 3: branches: each item records the item it follows (``parent_id``) and
 whether it is on the thread's active path (``active``); existing threads
 become one branch, unchanged (see ``branches.py``).
 Version 4: token usage per answer (see ``usage.py``).
+Version 5: organising: pinned and archived threads, and folders with an
+optional system prompt and default model (see ``organise.py``).
 
 Pre-migration copies are pruned like automatic backups: the newest 7 stay.
 """
@@ -225,11 +227,32 @@ _V4_USAGE = """
         CREATE INDEX usage_by_time ON usage (created_at);
         """
 
+
+_V5_ORGANISE = """
+        CREATE TABLE folders (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            system_prompt TEXT,
+            default_model TEXT,
+            created_at INTEGER NOT NULL
+        );
+        ALTER TABLE threads ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE threads ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+        -- Deleting a folder keeps its conversations (they return to the list).
+        ALTER TABLE threads ADD COLUMN folder_id TEXT REFERENCES folders (id) ON DELETE SET NULL;
+        -- The history: archived threads left out, pinned ones first, then by
+        -- last activity; every page is one range scan of this index.
+        CREATE INDEX threads_listed ON threads (archived, pinned, updated_at, id);
+        CREATE INDEX threads_by_folder ON threads (folder_id, updated_at, id)
+            WHERE folder_id IS NOT NULL;
+        """
+
 MIGRATIONS: list[Migration] = [
     sql_step(_V1_CORE),
     _v2_feedback_and_search,
     sql_step(_V3_BRANCHES),
     sql_step(_V4_USAGE),
+    sql_step(_V5_ORGANISE),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

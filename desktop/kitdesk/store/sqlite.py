@@ -20,6 +20,8 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   the cascade of a thread delete, updates them in the same transaction.
 - ``items.parent_id`` and ``items.active``: edits and regenerations kept as
   branches; pages walk the active path (``branches.py``).
+- ``pinned``, ``archived``, ``folder_id`` and ``folders``: how the person
+  organised the history (``organise.py``).
 - ``usage``: token counts per answer (``usage.py``); import, export, backup
   and restore run through ``transfers.py``.
 - ``attachments`` rows and files: see ``attachments.py``.
@@ -54,15 +56,17 @@ from kitdesk.store.attachments import (
     AttachmentRecords,
 )
 from kitdesk.store.branches import BranchRecords, active_leaf, reattach_children
-from kitdesk.store.database import StoreClosedError, from_us, now_us, require_thread
+from kitdesk.store.database import StoreClosedError, now_us, require_thread
 from kitdesk.store.feedback import FeedbackRecords
 from kitdesk.store.migrations import SchemaError
+from kitdesk.store.organise import ACTIVITY_KEY, OrganiseRecords, listed_thread
 from kitdesk.store.search import SearchHit, parse_query, searchable_text
 from kitdesk.store.thread_search import search_threads
 from kitdesk.store.transfers import DataTransfers
 from kitdesk.store.usage import UsageRecords
 
 __all__ = [
+    "ACTIVITY_KEY",
     "ALLOWED_MIME_TYPES",
     "MAX_ATTACHMENTS_PER_MESSAGE",
     "MAX_ATTACHMENT_BYTES",
@@ -81,20 +85,22 @@ MAX_PAGE_SIZE = 500
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _metadata_adapter: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
-# Set on threads returned by load_threads: when the thread last had activity.
-ACTIVITY_KEY = "updated_at"
 
 # Page queries, keyed by "descending". Keyset cursors: (updated_at, id) for
 # threads, seq for items; each is a range scan on an index, never an OFFSET.
+# The history leaves archived threads out and lists pinned ones first
+# (organise.py): the cursor is (pinned, updated_at, id), one range of the
+# index threads_listed.
+_LISTED = "SELECT id, data, updated_at, pinned, archived, folder_id FROM threads WHERE archived = 0"
 _THREADS_FIRST = {
-    True: "SELECT id, data, updated_at FROM threads ORDER BY updated_at DESC, id DESC LIMIT ?",
-    False: "SELECT id, data, updated_at FROM threads ORDER BY updated_at ASC, id ASC LIMIT ?",
+    True: f"{_LISTED} ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?",
+    False: f"{_LISTED} ORDER BY pinned ASC, updated_at ASC, id ASC LIMIT ?",
 }
 _THREADS_AFTER = {
-    True: "SELECT id, data, updated_at FROM threads WHERE (updated_at, id) < (?, ?) "
-    "ORDER BY updated_at DESC, id DESC LIMIT ?",
-    False: "SELECT id, data, updated_at FROM threads WHERE (updated_at, id) > (?, ?) "
-    "ORDER BY updated_at ASC, id ASC LIMIT ?",
+    True: f"{_LISTED} AND (pinned, updated_at, id) < (?, ?, ?) "
+    "ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?",
+    False: f"{_LISTED} AND (pinned, updated_at, id) > (?, ?, ?) "
+    "ORDER BY pinned ASC, updated_at ASC, id ASC LIMIT ?",
 }
 # Items pages walk the active path only (the partial index items_active_path).
 _ITEMS_FIRST = {
@@ -113,13 +119,6 @@ class DuplicateItemError(ValueError):
     """add_thread_item was given an id the thread already has (use save_item to replace)."""
 
 
-def _listed_thread(data: str, updated_at: int) -> ThreadMetadata:
-    """A thread as the history lists it, carrying its last activity for the UI's grouping."""
-    thread = ThreadMetadata.model_validate_json(data)
-    thread.metadata[ACTIVITY_KEY] = from_us(updated_at).isoformat()
-    return thread
-
-
 def _thread_json(thread: ThreadMetadata) -> str:
     # A full Thread (with items) may be passed; store only the metadata fields.
     return thread.model_dump_json(include=set(ThreadMetadata.model_fields))
@@ -130,6 +129,7 @@ class SQLiteStore(
     BranchRecords,
     FeedbackRecords,
     UsageRecords,
+    OrganiseRecords,
     DataTransfers,
     Store[RequestContext],
     AttachmentStore[RequestContext],
@@ -205,7 +205,8 @@ class SQLiteStore(
     async def load_threads(
         self, limit: int, after: str | None, order: str, context: RequestContext
     ) -> Page[ThreadMetadata]:
-        """A page of threads by last activity ("desc": newest first); ``after`` is a thread id."""
+        """A page of the history ("desc": pinned first, then newest first; archived threads
+        left out); ``after`` is a thread id."""
         descending = order != "asc"
         limit = min(max(1, int(limit)), MAX_PAGE_SIZE)
 
@@ -214,17 +215,15 @@ class SQLiteStore(
                 rows = db.execute(_THREADS_FIRST[descending], (limit + 1,)).fetchall()
             else:
                 cursor = db.execute(
-                    "SELECT updated_at, id FROM threads WHERE id = ?", (after,)
+                    "SELECT pinned, updated_at, id FROM threads WHERE id = ?", (after,)
                 ).fetchone()
                 if cursor is None:
                     raise NotFoundError(f"Thread {after} was not found")
-                rows = db.execute(
-                    _THREADS_AFTER[descending], (cursor[0], cursor[1], limit + 1)
-                ).fetchall()
+                rows = db.execute(_THREADS_AFTER[descending], (*cursor, limit + 1)).fetchall()
             page = rows[:limit]
             has_more = len(rows) > limit
             return Page(
-                data=[_listed_thread(data, updated_at) for _, data, updated_at in page],
+                data=[listed_thread(*row[1:]) for row in page],
                 has_more=has_more,
                 after=page[-1][0] if has_more else None,
             )
