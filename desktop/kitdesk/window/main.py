@@ -690,8 +690,8 @@ def _run(paths: Paths, lock: InstanceLock) -> int:
                 )
             )
             return
-        guard.set_app_url(server.base_url)
-        permissions.set_app_url(server.base_url)
+        guard.set_app_url(server.origin)
+        permissions.set_app_url(server.origin)
         if gui != "qt":
             _watch_navigation(window, guard, server.url)
         window.load_url(server.url)

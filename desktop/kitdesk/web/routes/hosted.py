@@ -55,7 +55,8 @@ def hosted_policy(nonce: str) -> str:
 def hosted_document(workflow_id: str, name: str, nonce: str) -> str:
     config = json.dumps(
         {
-            "sessionUrl": f"/api/workflows/{workflow_id}/session",
+            # Relative: the page is {prefix}/hosted/{id}, the API {prefix}/api.
+            "sessionUrl": f"../api/workflows/{workflow_id}/session",
             "notLoaded": NOT_LOADED,
             "loadMs": LOAD_SECONDS * 1000,
             "runtime": RUNTIME_URL,
