@@ -65,9 +65,14 @@ class KitdeskServer:
     output: list[str] = field(default_factory=list)
 
     @property
-    def base_url(self) -> str:
+    def origin(self) -> str:
         parsed = urlparse(self.url)
         return f"{parsed.scheme}://{parsed.netloc}"
+
+    @property
+    def base_url(self) -> str:
+        """Where the UI, /api and /chatkit live: the origin and the launch's secret prefix."""
+        return self.url.split("/?token=")[0]
 
     @property
     def token(self) -> str:

@@ -43,7 +43,7 @@ def serve_demo(page: Page, server: KitdeskServer) -> str:
         route.fulfill(status=200, body=file.read_bytes(), headers={"content-type": kind})
 
     page.route(f"{server.base_url}/element-demo/**", fulfil)
-    return f"{server.base_url}/element-demo/index.html?api=/chatkit"
+    return f"{server.base_url}/element-demo/index.html?api=../chatkit"
 
 
 def test_the_built_package_chats_through_chatkit_react(

@@ -341,7 +341,7 @@ def test_the_preview_cannot_reach_the_app_the_cookie_or_the_network(
     open_chat(page, ready_server)
     assert "kitdesk_probe=app-secret" in page.evaluate("document.cookie")
     with page.expect_request_finished(lambda r: r.url.endswith("/api/health")):
-        assert page.evaluate("fetch('/api/health').then(r => r.status)") == 200
+        assert page.evaluate("fetch('api/health').then(r => r.status)") == 200
     seen.clear()
     page.evaluate(
         "window.__kitdeskMessages = [];"

@@ -84,19 +84,18 @@ def test_an_old_database_migrates_with_a_backup_and_keeps_every_thread(
     record("upgrades: old databases opened", 1)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 item 12: stored preview URLs carry the old run's port"
-)
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_image_previews_of_an_old_database_point_at_this_server(name: str, tmp_path: Path) -> None:
-    """The stored preview URLs carry the port of the run that wrote them."""
+    """The stored preview URLs carry the port of the run that wrote them; each
+    launch reads them as URLs of its own address (port and secret prefix)."""
     fixture = MANIFEST[name]
     with _open_fixture(name, tmp_path / "home") as server:
-        thread_id = next(iter(fixture["threads"]))
-        user = server.items(thread_id)[0]
-        preview = user["attachments"][0]["preview_url"]
-        assert preview.startswith(("/", server.base_url + "/")), preview
-        reply = server.client.get(
-            preview if preview.startswith("/") else preview[len(server.base_url) :]
-        )
-        assert reply.status_code == 200 and reply.content.startswith(b"\x89PNG")
+        for launch in range(2):  # and again after a restart, on a new port and prefix
+            thread_id = next(iter(fixture["threads"]))
+            attachment = server.items(thread_id)[0]["attachments"][0]
+            expected = f"{server.base_url}/api/attachments/{attachment['id']}/content"
+            assert attachment["preview_url"] == expected, (launch, attachment)
+            reply = server.client.get(attachment["preview_url"][len(server.base_url) :])
+            assert reply.status_code == 200 and reply.content.startswith(b"\x89PNG")
+            if launch == 0:
+                server.restart()

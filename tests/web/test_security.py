@@ -1,4 +1,8 @@
-"""The local server's gate: token × Host × Origin × route, headers, cookie, logs."""
+"""The local server's gate: token × Host × Origin × route, headers, cookie, logs.
+
+Every route lives under the launch's secret prefix (``running.base_url`` ends
+with it); outside it nothing answers, whatever the request carries.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import socket
 import httpx
 import pytest
 from kitdesk.paths import Paths
-from kitdesk.web.security import COOKIE_NAME
+from kitdesk.web.security import COOKIE_NAME, new_prefix
 
 from tests.live_server import LiveServer
 
@@ -78,13 +82,18 @@ def test_gate_matrix(live_server: LiveServer, method: str, path: str) -> None:
 
 
 def test_launch_link_trades_token_for_strict_httponly_cookie(live_server: LiveServer) -> None:
+    prefix = live_server.running.prefix
     with httpx.Client(base_url=live_server.base_url) as browser:
         first = browser.get(f"/?token={live_server.running.token}")
         assert first.status_code == 303
-        assert first.headers["location"] == "/"  # the token leaves the address bar
+        assert first.headers["location"] == f"{prefix}/"  # the token leaves the address bar
         cookie = first.headers["set-cookie"]
         assert cookie.startswith(f"{COOKIE_NAME}=")
-        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+        attributes = {part.strip() for part in cookie.split(";")[1:]}
+        # The cookie goes only to this launch's prefix: no other local server gets it.
+        assert attributes == {f"Path={prefix}/", "HttpOnly", "SameSite=Strict"}, cookie
+        cookies = browser.cookies.jar
+        assert [(c.name, c.path) for c in cookies] == [(COOKIE_NAME, f"{prefix}/")]
         page = browser.get("/")  # the client now sends the cookie
         assert page.status_code == 200
         assert "text/html" in page.headers["content-type"]
@@ -92,6 +101,59 @@ def test_launch_link_trades_token_for_strict_httponly_cookie(live_server: LiveSe
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert "unsafe-eval" not in csp
         assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_the_prefix_is_secret_and_new_at_every_launch(live_server: LiveServer) -> None:
+    prefix = live_server.running.prefix
+    assert live_server.running.base_url == f"http://127.0.0.1:{live_server.running.port}{prefix}"
+    assert (
+        live_server.running.url
+        == f"{live_server.running.base_url}/?token={live_server.running.token}"
+    )
+    secret = prefix.removeprefix("/k/")
+    assert len(secret) >= 24 and "/" not in secret  # 18 random bytes
+    assert len({new_prefix() for _ in range(100)}) == 100
+
+
+OUTSIDE = ["", "/k/not-the-prefix", "/k", "/api", "/assets"]
+
+
+@pytest.mark.parametrize("method,path", ROUTES)
+def test_nothing_answers_outside_the_launch_prefix(
+    live_server: LiveServer, method: str, path: str
+) -> None:
+    """A client that knows the token but not the prefix (or a browser that would
+    send the cookie elsewhere) gets nothing of Kitdesk's."""
+    running = live_server.running
+    body = {"type": "threads.list", "params": {}} if method == "POST" else None
+    for outside in OUTSIDE:
+        for token in ("bearer", "cookie"):
+            headers = {"Authorization": f"Bearer {running.token}"} if token == "bearer" else {}
+            cookies = {COOKIE_NAME: running.token} if token == "cookie" else {}
+            with httpx.Client(base_url=f"{running.origin}{outside}", cookies=cookies) as client:
+                reply = client.request(method, path, headers=headers, json=body)
+            case = f"{method} {outside}{path} {token}"
+            if method == "GET" and f"{outside}{path}" == "/":
+                assert reply.status_code == 401 and "launch link" in reply.text, case
+            else:
+                assert reply.status_code == 404, case
+                assert reply.json()["error"]["code"] == "not_found", case
+            assert "set-cookie" not in reply.headers, case
+            assert reply.headers["x-content-type-options"] == "nosniff", case
+
+
+def test_the_launch_token_outside_the_prefix_gets_no_cookie(live_server: LiveServer) -> None:
+    running = live_server.running
+    reply = httpx.get(f"{running.origin}/?token={running.token}")
+    assert reply.status_code == 401 and "set-cookie" not in reply.headers
+
+
+def test_the_prefix_without_its_slash_leads_to_the_launch_folder(live_server: LiveServer) -> None:
+    running = live_server.running
+    reply = httpx.get(f"{running.base_url}?token={running.token}")
+    assert reply.status_code == 303
+    assert reply.headers["location"] == f"{running.prefix}/?token={running.token}"
+    assert "set-cookie" not in reply.headers
 
 
 def test_head_of_the_launch_link_also_trades_the_token(live_server: LiveServer) -> None:

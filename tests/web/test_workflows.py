@@ -62,6 +62,10 @@ async def test_the_workflows_threads_are_listed(api: ApiHarness, upstream: Upstr
     await api.client.post(
         "/api/workflows", json={"id": WORKFLOW, "name": "Support", "provider_id": provider_id}
     )
+    # Before any session there is no install user, so no threads; the GET makes none.
+    before = await api.client.get(f"/api/workflows/{WORKFLOW}/threads")
+    assert before.json() == {"data": []}
+    assert api.services.settings_file.settings.hosted_user is None
     await api.client.post(f"/api/workflows/{WORKFLOW}/session")  # makes the install's user
     user = api.services.settings_file.settings.hosted_user
     assert user is not None

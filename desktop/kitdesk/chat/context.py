@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RequestContext:
-    # Origin the client used, e.g. "http://127.0.0.1:8123"; used to build
-    # upload and preview URLs for attachments.
+    # Where the client reached Kitdesk: its origin and the launch's path
+    # prefix, e.g. "http://127.0.0.1:8123/k/abc"; attachment URLs are built
+    # on it when they are read ("" for internal reads: no URL is built).
     origin: str

@@ -23,9 +23,10 @@ from chatkit.types import (
     FileAttachment,
     ImageAttachment,
 )
-from pydantic import AnyUrl, TypeAdapter
+from pydantic import TypeAdapter
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.store.attachment_urls import for_reader, reference, stored_form
 from kitdesk.store.database import BUSY_TIMEOUT_MS, Database, now_us, require_thread
 
 # Limits the HTTP layer enforces on uploads (the store itself accepts any bytes).
@@ -84,9 +85,8 @@ class AttachmentRecords(Database):
     ) -> Attachment:
         """Register an upload: the client then POSTs the bytes to ``upload_descriptor.url``."""
         attachment_id = self.generate_attachment_id(input.mime_type, context)
-        origin = context.origin.rstrip("/")
         descriptor = AttachmentUploadDescriptor(
-            url=AnyUrl(f"{origin}/api/attachments/{attachment_id}/upload"), method="POST"
+            url=reference(attachment_id, "upload"), method="POST"
         )
         attachment: Attachment
         if input.mime_type.startswith("image/"):
@@ -95,7 +95,7 @@ class AttachmentRecords(Database):
                 name=input.name,
                 mime_type=input.mime_type,
                 upload_descriptor=descriptor,
-                preview_url=AnyUrl(f"{origin}/api/attachments/{attachment_id}/content"),
+                preview_url=reference(attachment_id, "content"),
             )
         else:
             attachment = FileAttachment(
@@ -105,12 +105,13 @@ class AttachmentRecords(Database):
                 upload_descriptor=descriptor,
             )
         await self.save_attachment(attachment, context)
-        return attachment
+        return for_reader(attachment, context.origin, _always)
 
     async def save_attachment(self, attachment: Attachment, context: RequestContext) -> None:
-        """Insert or update attachment metadata."""
+        """Insert or update attachment metadata (its own URLs kept location-free)."""
         _check_attachment_id(attachment.id)
-        row = (attachment.id, attachment.thread_id, now_us(), attachment.model_dump_json())
+        data = stored_form(attachment, _always).model_dump_json()
+        row = (attachment.id, attachment.thread_id, now_us(), data)
 
         def work(db: sqlite3.Connection) -> None:
             if attachment.thread_id is not None:
@@ -126,7 +127,7 @@ class AttachmentRecords(Database):
         await self._run_write(work)
 
     async def load_attachment(self, attachment_id: str, context: RequestContext) -> Attachment:
-        """Load attachment metadata by id."""
+        """Load attachment metadata by id, its URLs built on the reader's address."""
 
         def work(db: sqlite3.Connection) -> Attachment:
             found = db.execute(
@@ -136,7 +137,7 @@ class AttachmentRecords(Database):
                 raise NotFoundError(f"Attachment {attachment_id} was not found")
             return _attachment_adapter.validate_json(found[0])
 
-        return await self._run(work)
+        return for_reader(await self._run(work), context.origin, _always)
 
     async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
         """Delete an attachment's row and file; NotFoundError when there is no such attachment.
@@ -159,14 +160,17 @@ class AttachmentRecords(Database):
         while len(self._just_deleted_attachments) > _JUST_DELETED_MEMORY:
             self._just_deleted_attachments.pop(next(iter(self._just_deleted_attachments)))
 
-    async def write_attachment_file(self, attachment_id: str, data: bytes) -> Attachment:
-        """Store an attachment's bytes and mark its upload complete; returns the new metadata."""
+    async def write_attachment_file(
+        self, attachment_id: str, data: bytes, context: RequestContext | None = None
+    ) -> Attachment:
+        """Store an attachment's bytes and mark its upload complete; returns the new
+        metadata, its URLs built on ``context``'s address."""
         attachment = await self.load_attachment(attachment_id, RequestContext(origin=""))
         path = self._file_path(attachment_id)
         await asyncio.to_thread(_write_file_atomically, path, data)
         done = attachment.model_copy(update={"upload_descriptor": None})
         await self.save_attachment(done, RequestContext(origin=""))
-        return done
+        return for_reader(done, context.origin if context else "", _always)
 
     def attachment_file_path(self, attachment_id: str) -> Path | None:
         """The file holding an attachment's bytes, or None when nothing was uploaded."""
@@ -209,6 +213,11 @@ class AttachmentRecords(Database):
         for entry in self.attachments_dir.iterdir():
             if entry.is_file() and entry.name not in known:
                 entry.unlink(missing_ok=True)
+
+
+def _always(_: str) -> bool:
+    """An attachment row's own id is, by definition, an attachment this store holds."""
+    return True
 
 
 def _check_attachment_id(attachment_id: str) -> None:

@@ -24,7 +24,8 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   organised the history (``organise.py``).
 - ``usage``: token counts per answer (``usage.py``); import, export, backup
   and restore run through ``transfers.py``.
-- ``attachments`` rows and files: see ``attachments.py``.
+- ``attachments`` rows and files: see ``attachments.py``; their URLs are
+  stored location-free and built when read (``attachment_urls.py``).
 - ``feedback`` holds thumbs up/down per item and cascades with the item
   (``feedback.py``).
 
@@ -49,6 +50,7 @@ from chatkit.types import (
 from pydantic import TypeAdapter
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.store.attachment_urls import items_for_reader, stored_item_json
 from kitdesk.store.attachments import (
     ALLOWED_MIME_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -280,8 +282,9 @@ class SQLiteStore(
                 require_thread(db, thread_id)
             page = rows[:limit]
             has_more = len(rows) > limit
+            items = [_item_adapter.validate_json(data) for _, data in page]
             return Page(
-                data=[_item_adapter.validate_json(data) for _, data in page],
+                data=items_for_reader(db, items, context.origin),
                 has_more=has_more,
                 after=page[-1][0] if has_more else None,
             )
@@ -292,9 +295,10 @@ class SQLiteStore(
         self, thread_id: str, item: ThreadItem, context: RequestContext
     ) -> None:
         """Append an item to the thread's active path and bump the thread's last activity."""
-        row = (thread_id, item.id, item.type, item.model_dump_json(), searchable_text(item))
+        text = searchable_text(item)
 
         def work(db: sqlite3.Connection) -> None:
+            row = (thread_id, item.id, item.type, stored_item_json(db, item), text)
             _touch_thread(db, thread_id)
             try:
                 db.execute(
@@ -312,9 +316,10 @@ class SQLiteStore(
     async def save_item(self, thread_id: str, item: ThreadItem, context: RequestContext) -> None:
         """Insert or replace an item by id; a replaced item keeps its place and branch,
         a new one is appended to the active path."""
-        row = (thread_id, item.id, item.type, item.model_dump_json(), searchable_text(item))
+        text = searchable_text(item)
 
         def work(db: sqlite3.Connection) -> None:
+            row = (thread_id, item.id, item.type, stored_item_json(db, item), text)
             _touch_thread(db, thread_id)
             exists = db.execute(
                 "SELECT 1 FROM items WHERE thread_id = ? AND id = ?", (thread_id, item.id)
@@ -344,7 +349,8 @@ class SQLiteStore(
             if found is None:
                 require_thread(db, thread_id)
                 raise NotFoundError(f"Item {item_id} was not found in thread {thread_id}")
-            return _item_adapter.validate_json(found[0])
+            item = _item_adapter.validate_json(found[0])
+            return items_for_reader(db, [item], context.origin)[0]
 
         return await self._run(work)
 

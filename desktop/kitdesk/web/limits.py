@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kitdesk.web.security import route_path
+
 MB = 1024 * 1024
 CHATKIT_BODY_LIMIT = 32 * MB  # base64 audio for input.transcribe
 API_BODY_LIMIT = 1 * MB
@@ -35,7 +37,7 @@ class BodyLimits:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = body_limit(scope["path"]) if scope["type"] == "http" else None
+        limit = body_limit(route_path(scope)) if scope["type"] == "http" else None
         if limit is None:
             await self.app(scope, receive, send)
             return

@@ -8,11 +8,22 @@ reach it (CSRF, DNS rebinding). So every request must:
 - carry no foreign ``Origin`` (there is no CORS: other origins get a 403),
   and, on ``/api`` and ``/chatkit``, no ``Sec-Fetch-Site`` of another site or
   of another port of this machine;
+- ask for a path under the launch's secret prefix (``/k/<random>``): the UI,
+  ``/api`` and ``/chatkit`` live only there;
 - prove it holds the per-launch token, either as ``Authorization: Bearer`` or
   as the HttpOnly, SameSite=Strict cookie that the first page load trades the
   ``?token=`` query parameter for (then redirects so the token leaves the URL).
   The cookie header is parsed leniently: other local servers' cookies, however
   odd, and a stale token of an earlier launch must not log the window out.
+
+Why the prefix: cookies ignore ports, so a cookie for ``127.0.0.1`` would go
+to every other server on this machine the browser visits, and ride along with
+requests pages on other local ports make. The cookie's ``Path`` is the secret
+prefix, so the browser sends it only to URLs that name the prefix, which no
+other local server or page knows. (A per-launch ``*.localhost`` host name
+would scope it too, but not every browser resolves those names.) Below the
+gate the app sees the prefix as the ASGI ``root_path``; ``route_path`` gives
+the path within it.
 
 Written as plain ASGI middleware because streaming responses pass through it
 and BaseHTTPMiddleware adds per-chunk overhead.
@@ -22,6 +33,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import secrets
 from collections.abc import Iterable
 from urllib.parse import parse_qs
 
@@ -58,6 +70,18 @@ PAGE_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
 ]
+
+
+def new_prefix() -> str:
+    """A per-launch secret path prefix, such as ``/k/3q2Xa…``."""
+    return f"/k/{secrets.token_urlsafe(18)}"
+
+
+def route_path(scope: Scope) -> str:
+    """The request's path below the launch prefix (``/api/health``, ``/``)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def allowed_hosts(port: int) -> frozenset[str]:
@@ -116,11 +140,14 @@ def _json_error(
 
 
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, *, token: str, port: int) -> None:
+    def __init__(self, app: ASGIApp, *, token: str, port: int, prefix: str) -> None:
+        if not prefix.startswith("/") or prefix.endswith("/"):
+            raise ValueError("the prefix starts with a slash and does not end with one")
         self.app = app
         self._token = token.encode()
         self.hosts = allowed_hosts(port)
         self.origins = allowed_origins(port)
+        self.prefix = prefix
 
     def _token_ok(self, candidate: str | None) -> bool:
         return candidate is not None and hmac.compare_digest(candidate.encode(), self._token)
@@ -157,8 +184,18 @@ class SecurityMiddleware:
             )
             return
 
-        path: str = scope["path"]
+        full_path: str = scope["path"]
         method: str = scope["method"]
+        if full_path == self.prefix and method in ("GET", "HEAD"):  # no last slash
+            query = scope.get("query_string", b"")
+            location = f"{self.prefix}/".encode() + (b"?" + query if query else b"")
+            await self._redirect(send, location)
+            return
+        if not full_path.startswith(f"{self.prefix}/"):
+            await self._refuse_outside_prefix(send, method, full_path)
+            return
+        path = full_path[len(self.prefix) :]
+
         # Browsers say where a fetch comes from. Another site, or a page on
         # another local port (same-site: cookies ignore ports), never gets
         # an answer from the API, whatever it carries.
@@ -180,22 +217,12 @@ class SecurityMiddleware:
             query_token = values[0] if values else None
 
         if query_token is not None and self._token_ok(query_token):
-            # Trade the token for a cookie and drop it from the address bar.
-            cookie = (f"{COOKIE_NAME}={query_token}; Path=/; HttpOnly; SameSite=Strict").encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 303,
-                    "headers": [
-                        (b"location", b"/"),
-                        (b"set-cookie", cookie),
-                        (b"cache-control", b"no-store"),
-                        (b"content-length", b"0"),
-                        *COMMON_HEADERS,
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": b""})
+            # Trade the token for a cookie only this launch's prefix gets, and
+            # drop the token from the address bar.
+            cookie = (
+                f"{COOKIE_NAME}={query_token}; Path={self.prefix}/; HttpOnly; SameSite=Strict"
+            ).encode()
+            await self._redirect(send, f"{self.prefix}/".encode(), cookie)
             return
 
         if not (
@@ -216,6 +243,7 @@ class SecurityMiddleware:
                 )
             return
 
+        scope = {**scope, "root_path": scope.get("root_path", "") + self.prefix}
         is_page = method == "GET" and not path.startswith(("/api/", "/chatkit"))
 
         async def send_with_headers(message: Message) -> None:
@@ -230,6 +258,34 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _refuse_outside_prefix(self, send: Send, method: str, path: str) -> None:
+        """Nothing lives outside the launch prefix; a person who typed the bare
+        address gets the page that asks for the launch link."""
+        if method in ("GET", "HEAD") and path == "/":
+            await self._reply(send, 401, *_unauthorized_page())
+            return
+        await self._reply(
+            send,
+            *_json_error(
+                404,
+                "not_found",
+                "Nothing here. Kitdesk answers only at the address its launch link names.",
+            ),
+        )
+
+    @staticmethod
+    async def _redirect(send: Send, location: bytes, cookie: bytes | None = None) -> None:
+        headers = [
+            (b"location", location),
+            (b"cache-control", b"no-store"),
+            (b"content-length", b"0"),
+            *COMMON_HEADERS,
+        ]
+        if cookie is not None:
+            headers.append((b"set-cookie", cookie))
+        await send({"type": "http.response.start", "status": 303, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
 
     @staticmethod
     async def _reply(

@@ -32,7 +32,7 @@ from kitdesk.errors import BUILD_FAILED_MESSAGE, StartupProblem
 from kitdesk.logs import register_secret
 from kitdesk.paths import Paths
 from kitdesk.web.limits import BodyLimits
-from kitdesk.web.security import SecurityMiddleware
+from kitdesk.web.security import SecurityMiddleware, new_prefix, route_path
 from kitdesk.web.static import build_ui_app, is_ui_request
 
 if TYPE_CHECKING:
@@ -154,12 +154,13 @@ class DeferredApp:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        if scope["type"] == "http" and is_ui_request(scope["method"], scope["path"]):
+        path = route_path(scope) if scope["type"] == "http" else ""
+        if scope["type"] == "http" and is_ui_request(scope["method"], path):
             await self._ui(scope, receive, send)
             return
         answered_early = (
             scope["type"] == "http"
-            and (scope["method"], scope["path"]) == ("GET", "/api/app")
+            and (scope["method"], path) == ("GET", "/api/app")
             and not self.built.done()
             and await self._answer_app_info_early(send)
         )
@@ -215,6 +216,7 @@ class RunningServer:
         *,
         port: int,
         token: str,
+        prefix: str,
         deferred: DeferredApp,
         server: uvicorn.Server,
         thread: threading.Thread,
@@ -222,14 +224,20 @@ class RunningServer:
     ) -> None:
         self.port = port
         self.token = token
+        self.prefix = prefix
         self._deferred = deferred
         self._server = server
         self._thread = thread
         self._sock = sock
 
     @property
-    def base_url(self) -> str:
+    def origin(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """Where the UI, ``/api`` and ``/chatkit`` live: the origin and this launch's prefix."""
+        return f"{self.origin}{self.prefix}"
 
     @property
     def url(self) -> str:
@@ -255,8 +263,8 @@ class RunningServer:
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
-    def __repr__(self) -> str:  # keep the token out of reprs and logs
-        return f"RunningServer(base_url={self.base_url!r})"
+    def __repr__(self) -> str:  # keep the token and prefix out of reprs and logs
+        return f"RunningServer(origin={self.origin!r})"
 
     def wait(self) -> None:
         self._thread.join()
@@ -284,6 +292,8 @@ def start_server(
     """
     token = token or new_token()
     register_secret(token)
+    prefix = new_prefix()
+    register_secret(prefix)
     sock = bind_loopback(port)
     actual_port = sock.getsockname()[1]
 
@@ -304,7 +314,7 @@ def start_server(
 
     deferred = DeferredApp(prepare, build, finish)
     config = uvicorn.Config(
-        SecurityMiddleware(BodyLimits(deferred), token=token, port=actual_port),
+        SecurityMiddleware(BodyLimits(deferred), token=token, port=actual_port, prefix=prefix),
         log_config=None,  # windowed builds have no stdout; logging goes to our file
         access_log=False,
         # One window makes a handful of connections: cap them so half-open ones
@@ -335,5 +345,11 @@ def start_server(
     deferred.start_building()
     log.info("server listening on %s:%s", LOOPBACK, actual_port)
     return RunningServer(
-        port=actual_port, token=token, deferred=deferred, server=server, thread=thread, sock=sock
+        port=actual_port,
+        token=token,
+        prefix=prefix,
+        deferred=deferred,
+        server=server,
+        thread=thread,
+        sock=sock,
     )

@@ -71,4 +71,5 @@ class AttachmentNotFound(UserFacingError):
 
 
 def request_context(request: Request) -> RequestContext:
-    return RequestContext(origin=f"{request.url.scheme}://{request.url.netloc}")
+    """The address this request reached Kitdesk at: origin and launch prefix."""
+    return RequestContext(origin=str(request.base_url).rstrip("/"))

@@ -28,7 +28,7 @@ class AppPages:
 
     @classmethod
     def of(cls, server: RunningServer) -> AppPages:
-        return cls(origin=server.base_url, launch=server.url)
+        return cls(origin=server.origin, launch=server.url)
 
     def main(self) -> str:
         """A main window: the app, on the thread that window's own memory names (or a new one)."""

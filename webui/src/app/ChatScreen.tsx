@@ -82,7 +82,7 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
 
   const options = useMemo(
     (): ChatKitOptions => ({
-      api: { url: "/chatkit", domainKey: "local", fetch: appFetch },
+      api: { url: "chatkit", domainKey: "local", fetch: appFetch },
       initialThread,
       // The app's language (every shipped code is a ChatKit SupportedLocale).
       locale: language satisfies SupportedLocale,

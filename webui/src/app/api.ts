@@ -269,32 +269,32 @@ function errorsOf(raw: unknown): string[] {
 }
 
 export const api = {
-  app: () => request<AppInfo>("GET", "/api/app"),
-  health: () => request<unknown>("GET", "/api/health"),
+  app: () => request<AppInfo>("GET", "api/app"),
+  health: () => request<unknown>("GET", "api/health"),
 
-  settings: () => request<Settings>("GET", "/api/settings"),
-  saveSettings: (patch: SettingsPatch) => request<Settings>("PUT", "/api/settings", patch),
+  settings: () => request<Settings>("GET", "api/settings"),
+  saveSettings: (patch: SettingsPatch) => request<Settings>("PUT", "api/settings", patch),
 
   providers: async (): Promise<ProviderView[]> =>
-    listOf(await request<unknown>("GET", "/api/providers"), "providers").map(normalizeProvider),
-  providerKinds: () => request<ProviderKindInfo[]>("GET", "/api/provider-kinds"),
+    listOf(await request<unknown>("GET", "api/providers"), "providers").map(normalizeProvider),
+  providerKinds: () => request<ProviderKindInfo[]>("GET", "api/provider-kinds"),
   presets: async (): Promise<Provider[]> =>
-    listOf(await request<unknown>("GET", "/api/providers/presets"), "presets").map(normalizeProvider),
+    listOf(await request<unknown>("GET", "api/providers/presets"), "presets").map(normalizeProvider),
   addProvider: async (provider: ProviderCreate) =>
-    normalizeProvider(await request<unknown>("POST", "/api/providers", provider)),
+    normalizeProvider(await request<unknown>("POST", "api/providers", provider)),
   updateProvider: async (id: string, patch: ProviderPatch) =>
-    normalizeProvider(await request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}`, patch)),
-  removeProvider: (id: string) => request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}`),
+    normalizeProvider(await request<unknown>("PUT", `api/providers/${encodeURIComponent(id)}`, patch)),
+  removeProvider: (id: string) => request<unknown>("DELETE", `api/providers/${encodeURIComponent(id)}`),
   setKey: (id: string, key: string) =>
-    request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}/key`, { key }),
-  removeKey: (id: string) => request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}/key`),
+    request<unknown>("PUT", `api/providers/${encodeURIComponent(id)}/key`, { key }),
+  removeKey: (id: string) => request<unknown>("DELETE", `api/providers/${encodeURIComponent(id)}/key`),
   /** A ChatKit server's request header value, into the keyring (write-only). */
   setHeader: (id: string, header: string, value: string) =>
-    request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}/headers/${encodeURIComponent(header)}`, { value }),
+    request<unknown>("PUT", `api/providers/${encodeURIComponent(id)}/headers/${encodeURIComponent(header)}`, { value }),
   removeHeader: (id: string, header: string) =>
-    request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}/headers/${encodeURIComponent(header)}`),
+    request<unknown>("DELETE", `api/providers/${encodeURIComponent(id)}/headers/${encodeURIComponent(header)}`),
   testProvider: (id: string) =>
-    request<ConnectionResult>("POST", `/api/providers/${encodeURIComponent(id)}/test`),
+    request<ConnectionResult>("POST", `api/providers/${encodeURIComponent(id)}/test`),
   testConnection: (params: {
     kind: ProviderKind;
     base_url?: string;
@@ -304,10 +304,10 @@ export const api = {
     /** A ChatKit server's request headers typed into the form (name -> value). */
     headers?: Record<string, string>;
   }) =>
-    request<ConnectionResult>("POST", "/api/providers/test", params),
+    request<ConnectionResult>("POST", "api/providers/test", params),
 
   models: async (refresh = false): Promise<ModelList> => {
-    const body = await request<unknown>("GET", refresh ? "/api/models?refresh=1" : "/api/models");
+    const body = await request<unknown>("GET", refresh ? "api/models?refresh=1" : "api/models");
     const models = listOf(body, "models").filter(isRecord) as ModelOption[];
     return { models, errors: errorsOf(isRecord(body) ? body.errors : undefined) };
   },

@@ -79,22 +79,22 @@ export function skippedCount(result: ImportResult): number {
 export const dataApi = {
   /** Every conversation in one file, read whole (the size of a person's chats, not a data set). */
   async exportAll(format: ExportFormat): Promise<{ blob: Blob; filename: string }> {
-    const response = await send(`/api/data/export?format=${format}`);
+    const response = await send(`api/data/export?format=${format}`);
     const filename = filenameFromDisposition(response.headers.get("content-disposition"), `kitdesk.${EXTENSIONS[format]}`);
     return { blob: await response.blob(), filename };
   },
   /** The raw file as the body; its name only in a header (encoded: headers carry no Unicode). */
   startImport: async (file: File): Promise<ImportJob> =>
     (await (
-      await send("/api/data/import", {
+      await send("api/data/import", {
         method: "POST",
         headers: { "Content-Type": "application/octet-stream", "X-Filename": encodeURIComponent(file.name) },
         body: file,
       })
     ).json()) as ImportJob,
-  importStatus: (id: string) => json<ImportJob>("GET", `/api/data/import/${encodeURIComponent(id)}`),
-  backups: () => json<{ folder: string; backups: BackupEntry[] }>("GET", "/api/data/backups"),
-  backUpNow: () => json<BackupEntry>("POST", "/api/data/backups", {}),
-  restore: (name: string) => json<RestoreResult>("POST", "/api/data/restore", { name }),
-  usage: () => json<{ months: UsageMonth[] }>("GET", "/api/usage"),
+  importStatus: (id: string) => json<ImportJob>("GET", `api/data/import/${encodeURIComponent(id)}`),
+  backups: () => json<{ folder: string; backups: BackupEntry[] }>("GET", "api/data/backups"),
+  backUpNow: () => json<BackupEntry>("POST", "api/data/backups", {}),
+  restore: (name: string) => json<RestoreResult>("POST", "api/data/restore", { name }),
+  usage: () => json<{ months: UsageMonth[] }>("GET", "api/usage"),
 };

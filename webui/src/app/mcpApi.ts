@@ -50,17 +50,17 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return (await response.json()) as T;
 }
 
-const path = (id: string) => `/api/mcp/servers/${encodeURIComponent(id)}`;
+const path = (id: string) => `api/mcp/servers/${encodeURIComponent(id)}`;
 
 export const mcpApi = {
-  servers: () => call<McpServerView[]>("GET", "/api/mcp/servers"),
-  add: (server: McpServerInput) => call<McpServerView>("POST", "/api/mcp/servers", server),
+  servers: () => call<McpServerView[]>("GET", "api/mcp/servers"),
+  add: (server: McpServerInput) => call<McpServerView>("POST", "api/mcp/servers", server),
   edit: (id: string, server: McpServerInput) => call<McpServerView>("PUT", path(id), server),
   remove: (id: string) => call<{ deleted: string }>("DELETE", path(id)),
   test: (id: string) => call<McpTestResult>("POST", `${path(id)}/test`),
   /** Test a configuration before saving it; `server_id` lends the stored secrets of a saved server. */
   testUnsaved: (server: McpServerInput & { server_id?: string }) =>
-    call<McpTestResult>("POST", "/api/mcp/test", server),
+    call<McpTestResult>("POST", "api/mcp/test", server),
 };
 
 /** "NAME=value" lines (or "Name: value" for headers) into a record; blank lines are skipped. */

@@ -32,7 +32,7 @@ async function json<T>(method: string, path: string, body?: unknown): Promise<T>
   return (await (await send(path, init)).json()) as T;
 }
 
-const one = (id: string) => `/api/prompts/${encodeURIComponent(id)}`;
+const one = (id: string) => `api/prompts/${encodeURIComponent(id)}`;
 
 /** Dispatched on `window` after the library changed here (the composer's menu looks again). */
 export const PROMPTS_CHANGED = "kitdesk:prompts-changed";
@@ -44,19 +44,19 @@ async function changed<T>(work: Promise<T>): Promise<T> {
 }
 
 export const promptsApi = {
-  list: async () => (await json<{ prompts: SavedPrompt[] }>("GET", "/api/prompts")).prompts,
-  add: (name: string, text: string) => changed(json<SavedPrompt>("POST", "/api/prompts", { name, text })),
+  list: async () => (await json<{ prompts: SavedPrompt[] }>("GET", "api/prompts")).prompts,
+  add: (name: string, text: string) => changed(json<SavedPrompt>("POST", "api/prompts", { name, text })),
   update: (id: string, name: string, text: string) => changed(json<SavedPrompt>("PUT", one(id), { name, text })),
   remove: (id: string) => changed(json<{ deleted: string }>("DELETE", one(id))),
   async exportFile(): Promise<{ blob: Blob; filename: string }> {
-    const response = await send("/api/prompts/export");
+    const response = await send("api/prompts/export");
     const filename = filenameFromDisposition(response.headers.get("content-disposition"), "Kitdesk prompts.json");
     return { blob: await response.blob(), filename };
   },
   /** The file as it is: the server reads it and says in a sentence what is wrong with it. */
   importFile: async (file: File): Promise<PromptImportResult> =>
     changed(
-      send("/api/prompts/import", { method: "POST", headers: { "Content-Type": "application/json" }, body: file }).then(
+      send("api/prompts/import", { method: "POST", headers: { "Content-Type": "application/json" }, body: file }).then(
         (response) => response.json() as Promise<PromptImportResult>,
       ),
     ),

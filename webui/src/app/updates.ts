@@ -50,11 +50,11 @@ async function call(method: string, path: string, body?: unknown): Promise<Updat
 }
 
 export const updatesApi = {
-  state: () => call("GET", "/api/updates"),
-  check: () => call("POST", "/api/updates/check"),
+  state: () => call("GET", "api/updates"),
+  check: () => call("POST", "api/updates/check"),
   /** Installs the verified download; Kitdesk then quits and starts the new version. */
-  install: () => call("POST", "/api/updates/install"),
-  choose: (choice: Exclude<UpdatesChoice, "ask">) => call("PUT", "/api/updates/choice", { choice }),
+  install: () => call("POST", "api/updates/install"),
+  choose: (choice: Exclude<UpdatesChoice, "ask">) => call("PUT", "api/updates/choice", { choice }),
 };
 
 /** True while the server is working: the UI polls until it is not. */

@@ -7,14 +7,14 @@ import { request } from "./api";
 export type Workflow = { id: string; name: string; provider_id: string };
 
 export const workflowsApi = {
-  list: () => request<Workflow[]>("GET", "/api/workflows"),
-  add: (workflow: Workflow) => request<Workflow>("POST", "/api/workflows", workflow),
-  remove: (id: string) => request<{ deleted: string }>("DELETE", `/api/workflows/${encodeURIComponent(id)}`),
+  list: () => request<Workflow[]>("GET", "api/workflows"),
+  add: (workflow: Workflow) => request<Workflow>("POST", "api/workflows", workflow),
+  remove: (id: string) => request<{ deleted: string }>("DELETE", `api/workflows/${encodeURIComponent(id)}`),
 };
 
 /** Where a workflow runs: its own document, with OpenAI's runtime (web/routes/hosted.py). */
 export function hostedUrl(id: string): string {
-  return `/hosted/${encodeURIComponent(id)}`;
+  return `hosted/${encodeURIComponent(id)}`;
 }
 
 /** What an Agent Builder workflow id looks like (the server checks it too). */

@@ -63,7 +63,7 @@ def build_router(services: ApiServices) -> APIRouter:
                 attachment.model_copy(update={"mime_type": actual}), context
             )
         try:
-            done = await store.write_attachment_file(attachment_id, data)
+            done = await store.write_attachment_file(attachment_id, data, context)
         except NotFoundError:
             raise AttachmentNotFound() from None  # deleted while uploading
         return done.model_dump(mode="json")

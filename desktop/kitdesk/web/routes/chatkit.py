@@ -46,6 +46,7 @@ from kitdesk.store.sqlite import (
 )
 from kitdesk.web.responses import describe_validation_error, error_response
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
+from kitdesk.web.services import request_context
 from kitdesk.web.uploads import claims_text
 
 if TYPE_CHECKING:  # the chat service imports the openai client: not at start-up
@@ -221,7 +222,7 @@ def build_chatkit_router(
         except ValidationError as exc:
             return error_response(400, "invalid_request", describe_validation_error(exc))
 
-        context = RequestContext(origin=f"http://{request.headers.get('host', '127.0.0.1')}")
+        context = request_context(request)
         if proxy is not None:
             relayed = await proxy.maybe_proxy(raw, parsed, context)
             if relayed is not None:

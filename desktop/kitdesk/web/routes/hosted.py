@@ -57,7 +57,8 @@ def hosted_policy(nonce: str) -> str:
 def hosted_document(workflow_id: str, name: str, nonce: str) -> str:
     config = json.dumps(
         {
-            "sessionUrl": f"/api/workflows/{workflow_id}/session",
+            # Relative: the page is {prefix}/hosted/{id}, the API {prefix}/api.
+            "sessionUrl": f"../api/workflows/{workflow_id}/session",
             "notLoaded": NOT_LOADED,
             "loadMs": LOAD_SECONDS * 1000,
             "runtime": RUNTIME_URL,
@@ -70,7 +71,7 @@ def hosted_document(workflow_id: str, name: str, nonce: str) -> str:
 body{{display:flex;flex-direction:column}}#back{{padding:.5em 1em;flex:none}}
 openai-chatkit{{display:block;flex:1;min-height:0}}#problem{{margin:3em;max-width:40em}}</style>
 </head><body>
-<nav id="back"><a href="/">{html.escape(BACK)}</a></nav>
+<nav id="back"><a href="../">{html.escape(BACK)}</a></nav>
 <p id="problem" role="alert" hidden></p>
 <openai-chatkit id="chat"></openai-chatkit>
 <script nonce="{nonce}">

@@ -114,8 +114,10 @@ def build_router(services: ApiServices) -> APIRouter:
     async def workflow_threads(workflow_id: str) -> dict[str, Any]:
         chosen = workflow(workflow_id)
         provider = hosting_provider(chosen.provider_id)
+        user = settings_file.settings.hosted_user
+        if user is None:  # no session was ever started, so there are no threads (a GET
+            return {"data": []}  # changes nothing: the user is made by the first session)
         key = await asyncio.to_thread(keys.get, provider.id)
-        user = await asyncio.to_thread(hosted_user)
         try:
             threads = await hosted.list_threads(chosen, provider, key, user)
         except WorkflowUnavailable as exc:

@@ -48,6 +48,13 @@ describe("SSEDecoder", () => {
 });
 
 describe("ChatKitClient", () => {
+  it("resolves Kitdesk's own routes beside the API URL, so a path prefix is kept", () => {
+    const under = new ChatKitClient(() => ({ url: "http://127.0.0.1:9/k/abc/chatkit" }));
+    expect(under.resolve("api/search?q=x")).toBe("http://127.0.0.1:9/k/abc/api/search?q=x");
+    const root = new ChatKitClient(() => ({ url: "http://127.0.0.1:9/chatkit" }));
+    expect(root.resolve("api/search?q=x")).toBe("http://127.0.0.1:9/api/search?q=x");
+  });
+
   it("posts {type, params} and streams events through the given fetch", async () => {
     const { fetch, requests } = fakeFetch(() => ({ sse: chunk(sseBytes(EVENTS), [3, 11]) }));
     const client = new ChatKitClient(() => ({ url: "/chatkit", fetch }));

@@ -124,7 +124,10 @@ export class ChatKitClient {
     return this.config().url;
   }
 
-  /** Resolve a path (e.g. "/api/search") against the API URL's origin. */
+  /**
+   * Resolve a path against the API URL: a relative one (e.g. "api/search")
+   * lands beside the ChatKit endpoint, so a server under a path prefix keeps it.
+   */
   resolve(path: string): string {
     const base = typeof location !== "undefined" ? location.href : "http://localhost/";
     return new URL(path, new URL(this.url, base)).toString();

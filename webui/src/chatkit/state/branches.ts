@@ -56,5 +56,5 @@ export function dropItemsFrom(view: ThreadView, itemId: string): ThreadView {
 }
 
 export function branchesPath(threadId: string, suffix = ""): string {
-  return `/api/threads/${encodeURIComponent(threadId)}/branches${suffix}`;
+  return `api/threads/${encodeURIComponent(threadId)}/branches${suffix}`;
 }

@@ -649,7 +649,7 @@ export class ChatController {
       const abort = new AbortController();
       this.searchAbort = abort;
       try {
-        const url = this.client.resolve(`/api/search?q=${encodeURIComponent(query.trim())}`);
+        const url = this.client.resolve(`api/search?q=${encodeURIComponent(query.trim())}`);
         const body = await this.client.getJson<{ results?: SearchResult[] }>(url, abort.signal);
         if (Array.isArray(body.results)) {
           results = body.results;

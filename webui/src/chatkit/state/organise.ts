@@ -1,11 +1,11 @@
 /**
- * Organising the history, through Kitdesk's `/api/organise` (a server
+ * Organising the history, through Kitdesk's `api/organise` (a server
  * without it answers 404 and the sidebar stays a plain list): pinned chats
  * first, an Archived view, folders ("projects") with an optional system
  * prompt and default model, and a selection of chats to delete, archive,
  * move or export together. The main list itself still comes from
  * `threads.list` (the server leaves archived chats out and lists pinned ones
- * first); the Archived view and a folder's view are pages of `/api/organise/threads`.
+ * first); the Archived view and a folder's view are pages of `api/organise/threads`.
  *
  * A new chat started while a folder is shown is created in it (the folder's id
  * rides in the `threads.create` request's metadata) and starts on the
@@ -120,7 +120,7 @@ export class Organiser {
   }
 
   private url(path: string): string {
-    return this.deps.client.resolve(`/api/organise${path}`);
+    return this.deps.client.resolve(`api/organise${path}`);
   }
 
   /** Ask the server for its folders; a 404 means it has no organise API. */
@@ -269,7 +269,7 @@ export class Organiser {
     for (const id of threadIds) query.append("thread", id);
     try {
       const { blob, filename } = await this.deps.client.download(
-        this.deps.client.resolve(`/api/data/export?${query.toString()}`),
+        this.deps.client.resolve(`api/data/export?${query.toString()}`),
         `kitdesk.${format === "markdown" ? "md" : format}`,
       );
       const saved = await deliver(blob, filename);

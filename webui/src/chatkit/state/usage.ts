@@ -19,7 +19,7 @@ export interface ThreadUsage {
 export const NO_USAGE: ThreadUsage = Object.freeze({ threadId: null, answers: Object.freeze({}), total: null });
 
 export function usagePath(threadId: string): string {
-  return `/api/usage/threads/${encodeURIComponent(threadId)}`;
+  return `api/usage/threads/${encodeURIComponent(threadId)}`;
 }
 
 /** A turn's counts: the sum over its items that have any (a tool loop may record more than one). */
