@@ -102,7 +102,7 @@ class TurnEngine:
         self.keys = keys
         self.toolbox = toolbox
         self.clients = clients
-        self.history = HistoryConverter(store.read_attachment_bytes)
+        self.history = HistoryConverter(store.read_attachment_bytes, store.attachment_fingerprint)
         self.checkpoints: dict[str, Checkpoints] = {}  # by thread id, while answering
 
     # ---- the turn ------------------------------------------------------------------
