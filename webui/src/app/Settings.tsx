@@ -13,6 +13,7 @@ import {
   type SettingsPatch,
   type ThemeSetting,
 } from "./api";
+import { originOf, sameOrigin, sendsInCleartext } from "./providerUrl";
 import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
@@ -551,6 +552,16 @@ function ProviderForm({
           <Field label={t("field.apiVersion")}>
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
+        )}
+        {sendsInCleartext(baseUrl) && (
+          <p className="kd-notice kd-notice-warn" role="alert">
+            {t("providers.cleartextWarning")}
+          </p>
+        )}
+        {editing && editing.key.source === "keyring" && originOf(baseUrl) !== null && !sameOrigin(editing.base_url, baseUrl) && (
+          <p className="kd-notice kd-notice-warn" role="alert">
+            {t("providers.keyWillBeCleared")}
+          </p>
         )}
         {!editing && keyringUsable && !isChatKitServer(kinds, kind) && (
           <Field label={needsKey(kinds, kind) ? t("field.apiKey") : t("field.apiKeyOptional")} hint={t("providers.keyHint")}>
