@@ -28,7 +28,12 @@ def test_a_link_shows_its_real_host_and_opens_only_after_open(
     send(page, "Where do I sign in?")
     wait_until_answered(page, 1)
     opened: list[str] = []
-    page.context.on("page", lambda popup: (opened.append(popup.url), popup.close()))
+
+    def record(popup: Page) -> None:
+        opened.append(popup.url)
+        popup.close()
+
+    page.context.on("page", record)
     answer = assistant_messages(page).last
     link = answer.get_by_role("link", name="https://bank.example.com/login")
 
