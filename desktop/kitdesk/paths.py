@@ -37,6 +37,10 @@ class Paths:
         return self.data_dir / "backups"
 
     @property
+    def prompts_path(self) -> Path:
+        return self.data_dir / "prompts.json"
+
+    @property
     def settings_path(self) -> Path:
         return self.config_dir / "settings.json"
 

@@ -1,7 +1,7 @@
 """Runs Kitdesk's benchmarks and prints one table per benchmark.
 
     python -m tests.bench                 all of them
-    python -m tests.bench store relay     some of them (store, relay, serve, webui, launch, chatkit)
+    python -m tests.bench store relay     some of them (names: BENCHMARKS below)
 
 Each benchmark measures its own baseline in the same run (direct upstream vs
 through Kitdesk, small vs large store), so figures are ratios on this machine.
@@ -22,7 +22,11 @@ BENCHMARKS = {
     "launch": "tests.bench.bench_launch",
     "import": "tests.bench.bench_import",
     "branches": "tests.bench.bench_branches",
+    "organise": "tests.bench.bench_organise",
+    "backup": "tests.bench.bench_backup",
     "chatkit": "tests.bench.bench_chatkit_proxy",
+    "mcp": "tests.bench.bench_mcp",
+    "backends": "tests.bench.bench_backends",
 }
 
 

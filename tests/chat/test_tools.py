@@ -296,6 +296,27 @@ def test_a_tool_that_asks_waits_for_the_person(app: Kitdesk, decision: str) -> N
     assert bool(cards) is (decision != "always")
 
 
+def test_a_new_message_retires_the_unanswered_card(app: Kitdesk) -> None:
+    app.upstream.script(
+        Turn(tool_calls=[ToolCall("local__guarded", '{"text": "secret"}', call_id="g1")]),
+        Turn(text="Without the tool."),
+    )
+    asked = app.send("use the guarded tool")
+    card = approval_card(asked.events)
+    later = app.send("never mind", asked.thread_id)
+    assert later.errors == [] and later.text == "Without the tool."
+    stored = [i for i in app.items(asked.thread_id) if isinstance(i, WidgetItem)]
+    assert [i.id for i in stored] == [card.id]
+    shown = stored[0].widget.model_dump_json()
+    assert "Allow once" not in shown and "Not answered: a newer message came first." in shown
+    assert tools_of(app).calls == []
+    too_late = decide(app, asked.thread_id, card, "once")
+    assert [e.message for e in too_late.errors] == [
+        "This request was already answered, or a newer message replaced it."
+    ]
+    assert tools_of(app).calls == []
+
+
 def test_stopping_during_a_tool_call_cancels_it_and_keeps_what_was_done(app: Kitdesk) -> None:
     tools = tools_of(app)
     app.upstream.script(

@@ -18,17 +18,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chatkit.store import NotFoundError, Store
 from chatkit.types import (
     ClientToolCallItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
+    ThreadItemReplacedEvent,
     ThreadItemUpdatedEvent,
+    ThreadMetadata,
     ThreadStreamEvent,
+    WidgetItem,
     WorkflowTaskAdded,
 )
 
 from kitdesk.chat.answer import ToolCall
-from kitdesk.chat.tool_ui import ActivityLog, approval_card
+from kitdesk.chat.tool_ui import ActivityLog, approval_card, decided_card
 from kitdesk.tools.base import ToolBox, ToolResult, ToolSpec, cap_output
 
 # Thread metadata (server side only): calls waiting for the person's decision,
@@ -190,3 +194,20 @@ def load_pending(raw: object) -> list[PendingCall]:
             except TypeError:
                 continue
     return calls
+
+
+async def retire_waiting(
+    store: Store[Any], thread: ThreadMetadata, context: Any
+) -> list[ThreadStreamEvent]:
+    """A new message supersedes unanswered approvals: forget the waiting calls, and
+    turn their card into a note, so it offers no buttons that could only fail."""
+    waiting = load_pending(thread.metadata.pop(PENDING_KEY, None))
+    if not waiting or not waiting[0].card_id:
+        return []
+    try:
+        card = await store.load_item(thread.id, waiting[0].card_id, context)
+    except NotFoundError:
+        return []
+    if not isinstance(card, WidgetItem):
+        return []
+    return [ThreadItemReplacedEvent(item=decided_card(card, "superseded"))]

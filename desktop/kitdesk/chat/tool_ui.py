@@ -31,15 +31,18 @@ from kitdesk.tools.base import ToolResult, ToolSpec
 APPROVAL_ACTION = "kitdesk.tool_approval"
 Decision = Literal["once", "always", "deny"]
 DECISIONS: tuple[Decision, ...] = ("once", "always", "deny")
+# How a card can end: one of the decisions, or unanswered when a newer message came first.
+CardOutcome = Decision | Literal["superseded"]
 ARGUMENTS_PREVIEW_CHARS = 1_500
 RESULT_PREVIEW_CHARS = 4_000
 
 
-def _fenced(text: str, limit: int) -> str:
+def _fenced(text: str, limit: int, language: str = "") -> str:
+    """A markdown code block; ``language`` labels (and highlights) it, e.g. "json"."""
     if len(text) > limit:
         text = text[:limit] + "\n…"
     fence = "````" if "```" in text else "```"
-    return f"{fence}\n{text}\n{fence}"
+    return f"{fence}{language}\n{text}\n{fence}"
 
 
 def pretty_arguments(arguments: dict[str, Any]) -> str:
@@ -79,7 +82,7 @@ def approval_card(
                 if spec.server_name
                 else "The model wants to use a tool."
             ),
-            Markdown(value=_fenced(pretty_arguments(arguments), ARGUMENTS_PREVIEW_CHARS)),
+            Markdown(value=_fenced(pretty_arguments(arguments), ARGUMENTS_PREVIEW_CHARS, "json")),
             Row(
                 gap=2,
                 children=[
@@ -99,17 +102,20 @@ def approval_card(
     )
 
 
-def decided_card(card: WidgetItem, spec_name: str, decision: Decision) -> WidgetItem:
-    """The same card once answered: the decision in words, no buttons."""
+def decided_card(card: WidgetItem, decision: CardOutcome) -> WidgetItem:
+    """The same card once answered: what was asked (tool, server, arguments) and the
+    decision in words, without the buttons."""
     words = {
         "once": "Allowed once.",
         "always": "Allowed; this tool will run without asking in this chat.",
         "deny": "Denied. The model was told the tool was not run.",
+        "superseded": "Not answered: a newer message came first. The tool was not run.",
     }[decision]
+    asked = card.widget.children if isinstance(card.widget, Card) else []
     widget = Card(
         key=card.widget.key,
         children=[
-            Title(value=spec_name, size="sm"),
+            *(child for child in asked if not isinstance(child, Row)),
             Text(value=words, color="secondary"),
         ],
     )
@@ -135,10 +141,13 @@ class ActivityLog:
         arguments: dict[str, Any] | str,
         result: ToolResult,
     ) -> CustomTask:
-        args = arguments if isinstance(arguments, str) else pretty_arguments(arguments)
+        # Arguments the model sent as broken JSON are shown as the raw text they were.
+        args, language = (
+            (arguments, "") if isinstance(arguments, str) else (pretty_arguments(arguments), "json")
+        )
         status = "failed" if result.is_error else "done"
         content = (
-            f"**Arguments**\n{_fenced(args, ARGUMENTS_PREVIEW_CHARS)}\n\n"
+            f"**Arguments**\n{_fenced(args, ARGUMENTS_PREVIEW_CHARS, language)}\n\n"
             f"**Result** ({status}, {result.duration:.1f} s)\n"
             f"{_fenced(result.output, RESULT_PREVIEW_CHARS)}"
         )

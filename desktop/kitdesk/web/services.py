@@ -4,6 +4,7 @@ and the refusals more than one router raises."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -12,6 +13,7 @@ from kitdesk.chat.context import RequestContext
 from kitdesk.errors import UserFacingError
 from kitdesk.keys import KeyStore
 from kitdesk.paths import Paths
+from kitdesk.prompts import PromptLibrary
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.settings import SettingsFile
 from kitdesk.store.sqlite import SQLiteStore
@@ -34,6 +36,11 @@ class ApiServices:
     # None where nothing can update (tests of other routes): /api/updates then says so.
     updates: UpdateChecker | None = None
     restart: RestartAfterUpdate | None = None
+
+    @cached_property
+    def prompts(self) -> PromptLibrary:
+        """The saved prompts (one file in the data folder); one instance, so one lock."""
+        return PromptLibrary(self.paths.prompts_path)
 
 
 class ProviderNotFound(UserFacingError):

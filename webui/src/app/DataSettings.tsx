@@ -41,7 +41,7 @@ function saveBridge(): SaveBridge | null {
 }
 
 /** Hand the file to the person: the native save dialog in the window, a download in a browser. */
-async function deliver(blob: Blob, filename: string): Promise<boolean> {
+export async function deliver(blob: Blob, filename: string): Promise<boolean> {
   const bridge = saveBridge();
   if (bridge?.save_export) return (await bridge.save_export(filename, await blob.text())) !== null;
   const url = URL.createObjectURL(blob);

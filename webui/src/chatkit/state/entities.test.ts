@@ -13,6 +13,15 @@ describe("composer entity tags", () => {
     expect(mentionAt("(@bo", 4)).toEqual({ start: 1, end: 4, query: "bo" });
   });
 
+  it("finds a /command only where it starts the draft", () => {
+    expect(mentionAt("/sum", 4, "/")).toEqual({ start: 0, end: 4, query: "sum" });
+    expect(mentionAt("/", 1, "/")).toEqual({ start: 0, end: 1, query: "" });
+    expect(mentionAt("/sum rest", 4, "/")).toEqual({ start: 0, end: 4, query: "sum" });
+    expect(mentionAt("see /usr", 8, "/")).toBeNull();
+    expect(mentionAt("and/or", 6, "/")).toBeNull();
+    expect(mentionAt("/two words", 10, "/")).toBeNull();
+  });
+
   it("inserts the chosen entity as @Title and puts the caret after it", () => {
     const mention = mentionAt("ask @ad about it", 7)!;
     expect(insertMention("ask @ad about it", mention, ADA)).toEqual({ text: "ask @Ada Lovelace about it", caret: 18 });

@@ -18,7 +18,9 @@ export interface Mention {
 }
 
 const MENTION = /(^|[\s(])@([^\s@]{0,40})$/u;
-const COMMAND = /(^|\s)\/([^\s/]{0,40})$/u;
+// A command acts on the draft as a whole, so only a "/" that starts it opens
+// the menu (as in Slack or ChatGPT): paths and "and/or" mid-sentence do not.
+const COMMAND = /^()\/([^\s/]{0,40})$/u; // group 1 empty, where MENTION has its prefix
 
 /** The `@query` (or, with trigger "/", the `/command` query) that ends at the caret. */
 export function mentionAt(text: string, caret: number, trigger: "@" | "/" = "@"): Mention | null {

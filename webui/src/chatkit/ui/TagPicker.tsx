@@ -1,8 +1,8 @@
 /**
  * The composer's pickers: typing `@query` asks the page's
- * `entities.onTagSearch`, typing `/query` asks `commands.onSearch` (both
- * debounced, stale answers dropped), and the matches show as a listbox
- * under the composer, grouped by `group`. Arrow keys move, Enter or Tab
+ * `entities.onTagSearch`, typing `/query` at the start of the draft asks
+ * `commands.onSearch` (both debounced, stale answers dropped), and the
+ * matches show as a listbox under the composer, grouped by `group`. Arrow keys move, Enter or Tab
  * picks, Esc closes; the textarea keeps focus throughout
  * (aria-activedescendant), as in a combobox.
  */
@@ -229,10 +229,12 @@ export function useCommandMenu(textareaRef: RefObject<HTMLTextAreaElement | null
     search: onSearch,
     view: (command) => ({ id: command.id, title: command.label, icon: command.icon, group: command.group, description: command.description }),
     choose: async (command, mention) => {
+      const draft = controller.getState().composer.text;
       const selection = commands?.onSelect ? await commands.onSelect(command) : undefined;
       if (selection && selection.type === "menu") return selection.commands;
       if (selection && selection.type === "entity") controller.chooseTag(mention, selection.entity);
-      else controller.removeComposerRange(mention.start, mention.end);
+      // The command's effect may have been to set the draft (setComposerValue): keep what it set.
+      else if (controller.getState().composer.text === draft) controller.removeComposerRange(mention.start, mention.end);
       controller.logEvent("composer.command", { id: command.id });
       return undefined;
     },

@@ -9,6 +9,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import type { FeedbackKind, ThreadItem } from "../protocol/types";
 import { forkOfTurn, type Fork, type ForkMap } from "../state/branches";
 import { hasTokens, turnUsage, type TokenCounts } from "../state/usage";
+import { withoutDescribedToolCalls } from "../state/toolActivity";
 import { formatNumber } from "../i18n";
 import { BranchSwitcher, EditMessage, UserMessageActions } from "./Branches";
 import { PENDING_PREFIX, assistantText, type ThreadView } from "../state/thread";
@@ -271,7 +272,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
   const [showJump, setShowJump] = useState(false);
   const [olderLoading, setOlderLoading] = useState(false);
   const anchor = useRef<{ height: number; top: number; firstId: string } | null>(null);
-  const items = view.items;
+  const items = useMemo(() => withoutDescribedToolCalls(view.items), [view.items]);
   const turns = useMemo(() => computeTurns(items, forks), [items, forks]);
   const imageDomains = view.thread?.allowed_image_domains ?? null;
   const autoScroll = options?.thread?.autoScroll !== false;

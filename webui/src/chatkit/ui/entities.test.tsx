@@ -166,10 +166,45 @@ describe("entities", () => {
     expect(selected).toEqual(["attach", "doc_q2"]);
     await until(() => !shadow.querySelector("#ck-command-list"));
 
-    type(area, "@Q2 Plan /clear");
+    type(area, "/clear");
     await until(() => shadow.querySelectorAll("#ck-command-list [role=option]").length === 1 || null);
     key(area, "Enter");
-    await until(() => area.value === "@Q2 Plan " || null);
+    await until(() => area.value === "" || null);
     expect(selected).toEqual(["attach", "doc_q2", "clear"]);
+  });
+
+  it("/commands: only a / that starts the draft opens the menu; a draft the command set is kept", async () => {
+    registerChatKitElement();
+    const { fetch } = fakeFetch(() => ({ json: { data: [], has_more: false } }));
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    const searched: string[] = [];
+    el.setOptions({
+      api: { url: "/chatkit", domainKey: "local", fetch },
+      commands: {
+        enabled: true,
+        onSearch: async (query) => {
+          searched.push(query);
+          return [{ id: "greet", label: "Greeting" }];
+        },
+        onSelect: async () => {
+          await el.setComposerValue({ text: "Hello there, friend." });
+        },
+      },
+    });
+    const shadow = el.shadowRoot!;
+    const area = await until(() => shadow.querySelector<HTMLTextAreaElement>("textarea.ck-input"));
+    type(area, "see /usr/bin");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(searched).toEqual([]);
+    expect(shadow.querySelector("#ck-command-list")).toBeNull();
+
+    type(area, "/gr");
+    await until(() => shadow.querySelectorAll("#ck-command-list [role=option]").length === 1 || null);
+    key(area, "Enter");
+    await until(() => area.value === "Hello there, friend." || null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(area.value).toBe("Hello there, friend.");
+    expect(shadow.querySelector("#ck-command-list")).toBeNull();
   });
 });
