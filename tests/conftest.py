@@ -9,6 +9,7 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import keyring.errors
+import kitdesk.keys
 import pytest
 from kitdesk.paths import Paths, resolve_paths
 
@@ -63,7 +64,15 @@ def kitdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    # Kitdesk trusts only the OS keyrings (kitdesk.keys.TRUSTED_BACKENDS); the
+    # tests' in-memory one (and its subclasses) stands in for them.
+    monkeypatch.setattr(
+        kitdesk.keys,
+        "TRUSTED_BACKENDS",
+        kitdesk.keys.TRUSTED_BACKENDS
+        | {f"{MemoryKeyring.__module__}.{MemoryKeyring.__qualname__}"},
+    )
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)

@@ -74,6 +74,23 @@ class ChatStream:
             usage=CompletionUsage(completion_tokens=5, prompt_tokens=10, total_tokens=15),
         )
 
+    async def _endless(self, frame_template: str) -> AsyncIterator[bytes]:
+        """Deltas (or one line's bytes) without end, until the client goes away."""
+        if self.turn.endless_line:
+            yield b"data: {"
+            filler = b"a" * 65536
+            while True:
+                yield filler
+                await asyncio.sleep(0)
+        deltas = self.turn.deltas()
+        burst = b"".join(
+            frame_template.replace(f'"{DELTA_MARK}"', json.dumps(delta), 1).encode()
+            for delta in deltas
+        )
+        while True:
+            yield burst
+            await asyncio.sleep(0)
+
     async def chunks(self, include_usage: bool) -> AsyncIterator[bytes]:
         turn = self.turn
         usage_field: dict[str, Any] = {"usage": None} if include_usage else {}
@@ -109,6 +126,9 @@ class ChatStream:
                 pending.clear()
         if pending:
             yield b"".join(pending)
+        if turn.endless or turn.endless_line:
+            async for body in self._endless(frame_template):
+                yield body
         for tool_calls in chat_tool_call_deltas(self.calls):
             chunk = {**self._chunk(ChoiceDelta()), **usage_field}
             chunk["choices"][0]["delta"] = {"tool_calls": tool_calls}

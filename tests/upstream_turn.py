@@ -51,6 +51,12 @@ class Turn:
     # Responses only: url_citation annotations (url, title) on the text, as hosted
     # web search adds them.
     citations: list[tuple[str, str]] = field(default_factory=list)
+    # Chat Completions only, for the caps on what a provider may send:
+    # ``endless`` repeats the deltas without end; ``endless_line`` sends the
+    # deltas, then one ``data:`` line that never ends. Both stop only when the
+    # client goes away.
+    endless: bool = False
+    endless_line: bool = False
 
     def deltas(self) -> list[str]:
         if self.chunks is not None:

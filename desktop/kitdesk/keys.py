@@ -6,6 +6,12 @@ whether one exists and where it comes from. ``OPENAI_API_KEY`` is honoured
 read-only for the built-in "environment" provider. With no usable keyring
 backend we say so and never fall back to plaintext.
 
+Only the operating systems' keyrings count as usable (``TRUSTED_BACKENDS``):
+the ``keyring`` library would otherwise pick whatever is installed with the
+highest priority, such as keyrings.alt's plaintext file, or chain it behind
+the Secret Service so a write that the locked Secret Service refuses lands in
+plaintext. A chainer is used only through its trusted members, never chained.
+
 This is the only module that reads or writes secrets. Nothing here logs a key
 or puts one in an exception message.
 
@@ -28,6 +34,7 @@ from typing import Literal
 
 import keyring
 import keyring.backend
+import keyring.backends.chainer
 import keyring.errors
 
 from kitdesk.logs import register_secret
@@ -89,22 +96,57 @@ class KeyringStatus:
     message: str | None  # how to fix it, when not usable
 
 
-def backend_name() -> str:
-    backend = keyring.get_keyring()
-    return f"{type(backend).__module__}.{type(backend).__name__}"
+# The operating systems' own keyrings, by class: Secret Service (GNOME Keyring,
+# KeePassXC...) directly or through libsecret, KWallet, the macOS Keychain and
+# the Windows Credential Locker. Anything else (plaintext or "encrypted" files,
+# null, fail, an unknown plugin) is refused.
+TRUSTED_BACKENDS = frozenset(
+    {
+        "keyring.backends.SecretService.Keyring",
+        "keyring.backends.libsecret.Keyring",
+        "keyring.backends.kwallet.DBusKeyring",
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+        "keyring.backends.macOS.Keyring",
+        "keyring.backends.Windows.WinVaultKeyring",
+    }
+)
 
 
-def backend_is_usable() -> bool:
-    """False for the fail/null backends keyring picks when nothing real is available."""
-    backend = keyring.get_keyring()
-    module = type(backend).__module__
-    if module.startswith(("keyring.backends.fail", "keyring.backends.null")):
-        return False
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def is_trusted(backend: keyring.backend.KeyringBackend) -> bool:
+    return any(_class_name(cls) in TRUSTED_BACKENDS for cls in type(backend).__mro__)
+
+
+def _available(backend: keyring.backend.KeyringBackend) -> bool:
     try:
         # Secret Service answers this by asking D-Bus; it raises when absent.
         return backend.priority > 0  # type: ignore[operator]
     except Exception:
         return False
+
+
+def usable_backend() -> keyring.backend.KeyringBackend | None:
+    """The OS keyring Kitdesk uses, or None: the selected backend if it is trusted,
+    else a chainer's highest-priority trusted member (used alone)."""
+    backend = keyring.get_keyring()
+    if isinstance(backend, keyring.backends.chainer.ChainerBackend):
+        members: list[keyring.backend.KeyringBackend] = list(backend.backends)
+        chosen = next((m for m in members if is_trusted(m) and _available(m)), None)
+        return chosen
+    return backend if is_trusted(backend) and _available(backend) else None
+
+
+def backend_name() -> str:
+    backend = usable_backend() or keyring.get_keyring()
+    return _class_name(type(backend))
+
+
+def backend_is_usable() -> bool:
+    """False for plaintext, null, fail and unknown backends (see TRUSTED_BACKENDS)."""
+    return usable_backend() is not None
 
 
 def keyring_status() -> KeyringStatus:
@@ -179,7 +221,8 @@ class KeyStore:
     def get(self, provider_id: str) -> str | None:
         if provider_id == ENV_PROVIDER_ID:
             return os.environ.get("OPENAI_API_KEY") or None
-        if not backend_is_usable():
+        backend = usable_backend()
+        if backend is None:
             return None
         with self._lock:
             found = self._found.get(provider_id)
@@ -187,7 +230,7 @@ class KeyStore:
         if found is not None and 0 <= self._clock() - found[0] < self._memory_seconds:
             return found[1]
         try:
-            key = keyring.get_password(self.service, provider_id)
+            key = backend.get_password(self.service, provider_id)
         except keyring.errors.KeyringError as exc:
             log.warning("could not read a key from the keyring: %s", type(exc).__name__)
             return None
@@ -241,11 +284,12 @@ class KeyStore:
         return self.delete(header_secret_name(provider_id, header))
 
     def _store(self, provider_id: str, key: str) -> None:
-        if not backend_is_usable():
+        backend = usable_backend()
+        if backend is None:
             raise KeyringUnavailable()
         self._remember(provider_id, None)
         try:
-            keyring.set_password(self.service, provider_id, key)
+            backend.set_password(self.service, provider_id, key)
         except keyring.errors.KeyringError as exc:
             raise _unavailable(exc) from None
         self._remember(provider_id, key)
@@ -254,11 +298,12 @@ class KeyStore:
         """Remove the key; False when there was none."""
         if provider_id == ENV_PROVIDER_ID:
             raise ReadOnlyKey()
-        if not backend_is_usable():
+        backend = usable_backend()
+        if backend is None:
             raise KeyringUnavailable()
         self._remember(provider_id, None)
         try:
-            keyring.delete_password(self.service, provider_id)
+            backend.delete_password(self.service, provider_id)
         except keyring.errors.PasswordDeleteError:
             return False
         except keyring.errors.KeyringError as exc:

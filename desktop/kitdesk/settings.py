@@ -160,6 +160,10 @@ class Settings(BaseModel):
     auto_title: bool = True
     # Model requests one turn may make while the model keeps calling tools.
     tool_step_limit: int = Field(default=10, ge=1, le=50)
+    # Estimated tokens of history sent with each request; the oldest turns are
+    # left out past it, the system prompt and the latest message always kept
+    # (kitdesk/chat/budget.py).
+    history_token_budget: int = Field(default=100_000, ge=500, le=2_000_000)
     # Reasoning effort by model ref ("provider::model"), where the provider supports it.
     reasoning_effort: dict[str, ReasoningEffort] = Field(default_factory=dict)
     window: dict[str, int | bool] = Field(default_factory=dict)

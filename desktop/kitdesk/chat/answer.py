@@ -4,6 +4,11 @@
 delta event per socket read, however many provider deltas it held) and
 collects the tool calls, the usage and the citations. ``ThinkSplitter``
 separates inline ``<think>`` reasoning from answer text.
+
+An answer has a size cap (text, reasoning and tool-call arguments together):
+a provider that streams without end would otherwise fill memory and the
+database. Past it the builder raises ``AnswerTooLong``; the turn keeps what
+arrived, marked as cut off, and says why.
 """
 
 from __future__ import annotations
@@ -36,6 +41,13 @@ from chatkit.types import (
 )
 
 NewId = Callable[[StoreItemType], str]
+
+# About 250,000 tokens: more than any model writes in one answer today.
+MAX_ANSWER_CHARS = 1_000_000
+
+
+class AnswerTooLong(Exception):
+    """The answer passed ``MAX_ANSWER_CHARS``; what arrived up to the cap is kept."""
 
 
 @dataclass
@@ -132,9 +144,11 @@ class AnswerBuilder:
     the usage and the citations.
     """
 
-    def __init__(self, thread_id: str, new_id: NewId) -> None:
+    def __init__(self, thread_id: str, new_id: NewId, *, max_chars: int = MAX_ANSWER_CHARS) -> None:
         self.thread_id = thread_id
         self.new_id = new_id
+        self.max_chars = max_chars
+        self.size = 0  # characters received: text, reasoning and tool-call arguments
         self.message: AssistantMessageItem | None = None
         self.text: list[str] = []
         self.pending: list[str] = []
@@ -169,6 +183,11 @@ class AnswerBuilder:
         """Queue text; ``flush`` turns everything queued since the last flush into one event."""
         if self.message is None:
             self._start_message(events)
+        room = self.max_chars - self.size
+        self.size += len(delta)
+        if self.size > self.max_chars:
+            self.text.append(delta[: max(room, 0)])  # kept up to the cap
+            raise AnswerTooLong
         self.text.append(delta)
         self.pending.append(delta)
 
@@ -185,6 +204,7 @@ class AnswerBuilder:
         )
 
     def reasoning_delta(self, delta: str, key: object, events: list[ThreadStreamEvent]) -> None:
+        self._count(len(delta))
         self.flush(events)
         if self.workflow is None:
             self.workflow = WorkflowItem(
@@ -278,4 +298,10 @@ class AnswerBuilder:
         if name and not call.name:
             call.name = name
         if arguments:
+            self._count(len(arguments))
             call.arguments += arguments
+
+    def _count(self, chars: int) -> None:
+        self.size += chars
+        if self.size > self.max_chars:
+            raise AnswerTooLong

@@ -13,8 +13,11 @@ Kitdesk's choices:
   with a ``data:`` URL (a local app has no public URL to give the provider),
   text files are inlined with their file name, PDFs become ``input_file`` for
   the Responses API and a plain note for Chat Completions (which has no
-  portable way to send a PDF). Encoded parts are cached by attachment id, so
-  a long thread does not re-read and re-encode its files on every turn;
+  portable way to send a PDF). Encoded parts are cached by attachment id and
+  the file's identity (inode, size, modification time: a re-upload replaces
+  the file), so a long thread does not re-read and re-encode its files on
+  every turn, and a replaced file is never sent stale. The cache is bounded
+  by a byte total as well as a count (one image can be 27 MB encoded);
 - a stored tool call (a completed ``ClientToolCallItem``) becomes a function
   call and its output; a call still waiting for its output is left out, so
   every call the model sees has its result (providers refuse the request
@@ -55,12 +58,14 @@ log = logging.getLogger(__name__)
 WireApi = Literal["responses", "chat_completions"]
 InputItem = dict[str, Any]
 ReadBytes = Callable[[str], Awaitable[bytes]]
+Fingerprint = Callable[[str], object]
 
 # A text attachment larger than this is cut, with a note saying so: a whole
 # log file would crowd the question out of most models' context.
 MAX_INLINE_TEXT_CHARS = 200_000
 # Encoded attachment parts kept in memory between turns (by attachment id and API).
 PART_CACHE_SIZE = 64
+PART_CACHE_BYTES = 96 * 1024 * 1024
 # Ids of workflows that show tool activity start with this; they are display only.
 TOOL_ACTIVITY_PREFIX = "wft_"
 
@@ -96,9 +101,12 @@ def tool_output_text(output: Any) -> str:
 class HistoryConverter:
     """Converts stored thread items for one wire API ("responses" or "chat_completions")."""
 
-    def __init__(self, read_bytes: ReadBytes) -> None:
+    def __init__(self, read_bytes: ReadBytes, fingerprint: Fingerprint | None = None) -> None:
         self.read_bytes = read_bytes
-        self._parts: OrderedDict[tuple[str, WireApi], InputItem] = OrderedDict()
+        self.fingerprint = fingerprint
+        # (attachment id, API) -> (file identity, encoded part, its size in characters)
+        self._parts: OrderedDict[tuple[str, WireApi], tuple[object, InputItem, int]] = OrderedDict()
+        self._cached_chars = 0
 
     async def to_input(self, items: Sequence[ThreadItem], api: WireApi) -> list[InputItem]:
         output: list[InputItem] = []
@@ -221,25 +229,38 @@ class HistoryConverter:
 
     async def _attachment(self, attachment: Attachment, api: WireApi) -> InputItem:
         key = (attachment.id, api)
+        identity = self.fingerprint(attachment.id) if self.fingerprint is not None else None
         cached = self._parts.get(key)
-        if cached is not None:
+        if cached is not None and cached[0] == identity:
             self._parts.move_to_end(key)
-            return cached
+            return cached[1]
         try:
             data = await self.read_bytes(attachment.id)
         except NotFoundError:
             # Not cached: the file may come back (an upload still finishing).
             return _text(f"[The attached file “{attachment.name}” is no longer available.]")
         part = _attachment_part(attachment, data, api)
-        self._parts[key] = part
-        while len(self._parts) > PART_CACHE_SIZE:
-            self._parts.popitem(last=False)
+        self.forget(attachment.id, api)
+        size = _part_chars(part)
+        self._parts[key] = (identity, part, size)
+        self._cached_chars += size
+        while self._parts and (
+            len(self._parts) > PART_CACHE_SIZE or self._cached_chars > PART_CACHE_BYTES
+        ):
+            _, (_, _, dropped) = self._parts.popitem(last=False)
+            self._cached_chars -= dropped
         return part
 
-    def forget(self, attachment_id: str) -> None:
+    def forget(self, attachment_id: str, *apis: WireApi) -> None:
         """Drop cached parts of an attachment (it was deleted or replaced)."""
-        for api in ("responses", "chat_completions"):
-            self._parts.pop((attachment_id, api), None)
+        for api in apis or ("responses", "chat_completions"):
+            removed = self._parts.pop((attachment_id, api), None)
+            if removed is not None:
+                self._cached_chars -= removed[2]
+
+
+def _part_chars(part: InputItem) -> int:
+    return sum(len(value) for value in part.values() if isinstance(value, str))
 
 
 def _task_text(title: str | None, content: str | None) -> str:

@@ -5,6 +5,11 @@ of one read are handed on together so the relay can merge their deltas.
 Transport failures while reading become the ``openai`` client's own error
 types, so every provider failure is described by one module
 (``upstream_errors.py``).
+
+An event has a size cap: a provider that sends a line with no end (a broken
+proxy, a hostile server) would otherwise grow the buffer until memory ran
+out. The largest real event, the Responses API's ``response.completed`` that
+repeats a whole answer, stays far below it.
 """
 
 from __future__ import annotations
@@ -27,17 +32,37 @@ class StreamEndedEarly(Exception):
     """The body ended before the provider said the answer was complete."""
 
 
-class SSEDecoder:
-    """Incremental SSE parsing: bytes in, the ``data`` payloads of complete events out."""
+# One event (all its lines) may take this much; past it the stream is refused.
+MAX_EVENT_BYTES = 16 * 1024 * 1024
 
-    def __init__(self) -> None:
-        self._buffer = b""
+
+class ProviderEventTooLarge(Exception):
+    """One SSE event grew past ``MAX_EVENT_BYTES`` without ending."""
+
+
+class SSEDecoder:
+    """Incremental SSE parsing: bytes in, the ``data`` payloads of complete events out.
+
+    The unfinished tail is kept in a ``bytearray`` and only the new bytes are
+    searched for an event's end, so an event arriving in many reads costs
+    linear time, not quadratic.
+    """
+
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        self._buffer = bytearray()
+        self._max_event_bytes = max_event_bytes
 
     def feed(self, chunk: bytes) -> list[bytes]:
-        buffer = self._buffer + chunk
-        if b"\r" in buffer:
-            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        *events, self._buffer = buffer.split(b"\n\n")
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        searched_from = max(0, len(self._buffer) - 1)  # "\n\n" may straddle the reads
+        self._buffer += chunk
+        if self._buffer.find(b"\n\n", searched_from) < 0:
+            if len(self._buffer) > self._max_event_bytes:
+                raise ProviderEventTooLarge
+            return []
+        *events, rest = bytes(self._buffer).split(b"\n\n")
+        self._buffer = bytearray(rest)
         payloads: list[bytes] = []
         for event in events:
             data: list[bytes] = []
@@ -47,6 +72,8 @@ class SSEDecoder:
                     data.append(value[1:] if value.startswith(b" ") else value)
             if data:
                 payloads.append(b"\n".join(data))
+        if len(self._buffer) > self._max_event_bytes:
+            raise ProviderEventTooLarge
         return payloads
 
 

@@ -36,6 +36,7 @@ from chatkit.types import (
 )
 
 from kitdesk.chat.answer import AnswerBuilder, Usage
+from kitdesk.chat.budget import fit_history
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.folders import folder_model, settings_in_folder
@@ -104,7 +105,7 @@ class TurnEngine:
         self.keys = keys
         self.toolbox = toolbox
         self.clients = clients
-        self.history = HistoryConverter(store.read_attachment_bytes)
+        self.history = HistoryConverter(store.read_attachment_bytes, store.attachment_fingerprint)
         self.checkpoints: dict[str, Checkpoints] = {}  # by thread id, while answering
 
     # ---- the turn ------------------------------------------------------------------
@@ -179,7 +180,11 @@ class TurnEngine:
                 thread.id, lambda kind: self.store.generate_item_id(kind, thread, turn.context)
             )
             turn.answer = answer
-            model_input = await self.history.to_input(turn.history, model.api)
+            model_input = fit_history(
+                await self.history.to_input(turn.history, model.api),
+                settings.history_token_budget,
+                settings.system_prompt,
+            )
             async for batch in self._stream(turn, settings, answer, model_input, specs):
                 for event in batch:
                     if isinstance(event, ThreadItemDoneEvent):

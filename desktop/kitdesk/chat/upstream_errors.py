@@ -17,7 +17,13 @@ from collections.abc import Mapping
 import openai
 from chatkit.errors import CustomStreamError
 
-from kitdesk.chat.sse import ProviderStreamError, StreamEndedEarly
+from kitdesk.chat.answer import MAX_ANSWER_CHARS, AnswerTooLong
+from kitdesk.chat.sse import (
+    MAX_EVENT_BYTES,
+    ProviderEventTooLarge,
+    ProviderStreamError,
+    StreamEndedEarly,
+)
 from kitdesk.providers.resolver import ResolvedModel
 
 MAX_QUOTED_CHARS = 300
@@ -119,6 +125,22 @@ def describe_upstream_error(
             f"{name} reported an error while answering: {detail}"
             + (" The partial answer was kept." if partial else "")
             + " Try again in a moment.",
+            allow_retry=True,
+        )
+    if isinstance(error, AnswerTooLong):
+        return CustomStreamError(
+            f"The answer from {name} passed {MAX_ANSWER_CHARS:,} characters, the most Kitdesk "
+            "keeps of one answer, so Kitdesk stopped it there"
+            + ("; what arrived was kept" if partial else "")
+            + ". Ask for a shorter answer, or for the rest in another message.",
+            allow_retry=False,
+        )
+    if isinstance(error, ProviderEventTooLarge):
+        return CustomStreamError(
+            f"{name} sent a piece of its answer larger than {MAX_EVENT_BYTES // (1024 * 1024)} MB "
+            "without ending it, so Kitdesk stopped reading"
+            + ("; the partial answer was kept" if partial else "")
+            + ". Try again; if it keeps happening, the server may not be OpenAI-compatible.",
             allow_retry=True,
         )
     if isinstance(error, StreamEndedEarly):

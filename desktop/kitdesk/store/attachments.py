@@ -179,6 +179,18 @@ class AttachmentRecords(Database):
         path = self._file_path(attachment_id)
         return path if path.is_file() else None
 
+    def attachment_fingerprint(self, attachment_id: str) -> tuple[int, int, int] | None:
+        """What identifies the file's current content without reading it: a new
+        upload replaces the file (a new inode), so this changes with the bytes."""
+        path = self.attachment_file_path(attachment_id)
+        if path is None:
+            return None
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
     async def read_attachment_bytes(self, attachment_id: str) -> bytes:
         """An attachment's bytes; NotFoundError when there is no such upload."""
         path = self.attachment_file_path(attachment_id)

@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 from kitdesk.errors import BUILD_FAILED_MESSAGE, StartupProblem
 from kitdesk.logs import register_secret
 from kitdesk.paths import Paths
+from kitdesk.web.connections import ConnectionLimits, guarded_protocol
 from kitdesk.web.limits import BodyLimits
 from kitdesk.web.security import SecurityMiddleware, new_prefix, route_path
 from kitdesk.web.static import build_ui_app, is_ui_request
@@ -43,9 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-MAX_CONNECTIONS = 64
-KEEP_ALIVE_SECONDS = 5
-MAX_HEADER_BYTES = 64 * 1024
 
 
 async def _send_json(send: Send, status: int, body: object) -> None:
@@ -283,7 +281,12 @@ class RunningServer:
 
 
 def start_server(
-    paths: Paths, port: int = 0, *, token: str | None = None, ready_timeout: float = 30.0
+    paths: Paths,
+    port: int = 0,
+    *,
+    token: str | None = None,
+    ready_timeout: float = 30.0,
+    limits: ConnectionLimits | None = None,
 ) -> RunningServer:
     """Start Kitdesk's server in a daemon thread; return once it accepts connections.
 
@@ -313,15 +316,16 @@ def start_server(
         start_chat_server(app)
 
     deferred = DeferredApp(prepare, build, finish)
+    limits = limits or ConnectionLimits()
     config = uvicorn.Config(
         SecurityMiddleware(BodyLimits(deferred), token=token, port=actual_port, prefix=prefix),
         log_config=None,  # windowed builds have no stdout; logging goes to our file
         access_log=False,
-        # One window makes a handful of connections: cap them so half-open ones
-        # cannot pile up, and bound what a request line and headers may take.
-        limit_concurrency=MAX_CONNECTIONS,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        # Connections are capped, and a request's head must arrive in time and
+        # within a size, so half-open connections cannot pile up (connections.py).
+        http=guarded_protocol(limits),
+        limit_concurrency=limits.max_connections + 1,  # uvicorn's own check counts tasks too
+        timeout_keep_alive=limits.keep_alive,
         lifespan="on",
         timeout_graceful_shutdown=1,
         ws="none",

@@ -15,6 +15,7 @@ import {
 } from "./api";
 import { headerNames, HeaderRows, initialHeaderRows, saveHeaderValues, typedHeaderValues, type HeaderRow } from "./ChatKitHeaders";
 import { ConfirmRemoval } from "./ConfirmRemoval";
+import { originOf, sameOrigin, sendsInCleartext } from "./providerUrl";
 import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
@@ -565,6 +566,16 @@ function ProviderForm({
           <Field label={t("field.apiVersion")}>
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
+        )}
+        {sendsInCleartext(baseUrl) && (
+          <p className="kd-notice kd-notice-warn" role="alert">
+            {t("providers.cleartextWarning")}
+          </p>
+        )}
+        {editing && editing.key.source === "keyring" && originOf(baseUrl) !== null && !sameOrigin(editing.base_url, baseUrl) && (
+          <p className="kd-notice kd-notice-warn" role="alert">
+            {t("providers.keyWillBeCleared")}
+          </p>
         )}
         {!editing && keyringUsable && !chatkitServer && (
           <Field label={needsKey(kinds, kind) ? t("field.apiKey") : t("field.apiKeyOptional")} hint={t("providers.keyHint")}>

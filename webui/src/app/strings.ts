@@ -120,6 +120,8 @@ export const appEn = {
   "providers.editLabel": "Edit {name}",
   "providers.newTitle": "New provider",
   "providers.keyHint": "Stored in your system keyring.",
+  "providers.cleartextWarning": "This address uses http:// to a host outside this computer and your local network: the API key and your messages would travel unencrypted and could be read on the way. Use https:// if the provider offers it.",
+  "providers.keyWillBeCleared": "This moves the provider to another address: the stored key will be cleared when you save, and you will enter it again for the new address.",
   "models.default": "Default model",
   "models.defaultHint": "New chats start with this model. Pick another for one message in the composer.",
   "models.choose": "Choose a model",

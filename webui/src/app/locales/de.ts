@@ -115,6 +115,8 @@ const de: Record<AppKey, string> = {
   "providers.editLabel": "{name} bearbeiten",
   "providers.newTitle": "Neuer Anbieter",
   "providers.keyHint": "Wird im Schlüsselbund deines Systems gespeichert.",
+  "providers.cleartextWarning": "Diese Adresse nutzt http:// zu einem Host außerhalb dieses Computers und deines lokalen Netzes: Der API-Schlüssel und deine Nachrichten würden unverschlüsselt übertragen und könnten unterwegs mitgelesen werden. Nutze https://, wenn der Anbieter es anbietet.",
+  "providers.keyWillBeCleared": "Damit zieht der Anbieter an eine andere Adresse um: Der gespeicherte Schlüssel wird beim Speichern gelöscht, und du gibst ihn für die neue Adresse erneut ein.",
   "models.default": "Standardmodell",
   "models.defaultHint": "Neue Chats beginnen mit diesem Modell. Für eine einzelne Nachricht wählst du im Eingabefeld ein anderes.",
   "models.choose": "Modell wählen",

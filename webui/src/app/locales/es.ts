@@ -115,6 +115,8 @@ const es: Record<AppKey, string> = {
   "providers.editLabel": "Editar {name}",
   "providers.newTitle": "Nuevo proveedor",
   "providers.keyHint": "Se guarda en el llavero del sistema.",
+  "providers.cleartextWarning": "Esta dirección usa http:// hacia un host fuera de este equipo y de tu red local: la clave de API y tus mensajes viajarían sin cifrar y podrían leerse por el camino. Usa https:// si el proveedor lo ofrece.",
+  "providers.keyWillBeCleared": "Esto lleva el proveedor a otra dirección: la clave guardada se borrará al guardar y tendrás que introducirla de nuevo para la nueva dirección.",
   "models.default": "Modelo predeterminado",
   "models.defaultHint": "Los chats nuevos empiezan con este modelo. Elige otro para un mensaje en el cuadro de redacción.",
   "models.choose": "Elige un modelo",

@@ -115,6 +115,8 @@ const fr: Record<AppKey, string> = {
   "providers.editLabel": "Modifier {name}",
   "providers.newTitle": "Nouveau fournisseur",
   "providers.keyHint": "Stockée dans le trousseau de votre système.",
+  "providers.cleartextWarning": "Cette adresse utilise http:// vers un hôte hors de cet ordinateur et de votre réseau local : la clé d’API et vos messages circuleraient en clair et pourraient être lus en chemin. Utilisez https:// si le fournisseur le propose.",
+  "providers.keyWillBeCleared": "Le fournisseur change d’adresse : la clé enregistrée sera effacée à l’enregistrement, et vous la saisirez de nouveau pour la nouvelle adresse.",
   "models.default": "Modèle par défaut",
   "models.defaultHint": "Les nouvelles discussions commencent avec ce modèle. Choisissez-en un autre pour un message dans la zone de saisie.",
   "models.choose": "Choisir un modèle",

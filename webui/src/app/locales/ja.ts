@@ -115,6 +115,8 @@ const ja: Record<AppKey, string> = {
   "providers.editLabel": "{name} を編集",
   "providers.newTitle": "新しいプロバイダー",
   "providers.keyHint": "システムのキーチェーンに保存されます。",
+  "providers.cleartextWarning": "このアドレスは、このコンピューターとローカルネットワークの外にあるホストへの http:// です。API キーとメッセージは暗号化されずに送られ、途中で読み取られるおそれがあります。プロバイダーが対応していれば https:// を使ってください。",
+  "providers.keyWillBeCleared": "プロバイダーの接続先が別のアドレスに変わります。保存すると保存済みのキーは削除され、新しいアドレス用にもう一度入力する必要があります。",
   "models.default": "既定のモデル",
   "models.defaultHint": "新しいチャットはこのモデルで始まります。メッセージごとに入力欄で別のモデルを選べます。",
   "models.choose": "モデルを選択",

@@ -115,6 +115,8 @@ const ptBR: Record<AppKey, string> = {
   "providers.editLabel": "Editar {name}",
   "providers.newTitle": "Novo provedor",
   "providers.keyHint": "Guardada no chaveiro do sistema.",
+  "providers.cleartextWarning": "Este endereço usa http:// para um host fora deste computador e da sua rede local: a chave de API e suas mensagens trafegariam sem criptografia e poderiam ser lidas no caminho. Use https:// se o provedor oferecer.",
+  "providers.keyWillBeCleared": "Isto muda o provedor para outro endereço: a chave guardada será apagada ao salvar, e você a informará de novo para o novo endereço.",
   "models.default": "Modelo padrão",
   "models.defaultHint": "Novos chats começam com este modelo. Escolha outro para uma mensagem na caixa de texto.",
   "models.choose": "Escolha um modelo",

@@ -115,6 +115,8 @@ const zhCN: Record<AppKey, string> = {
   "providers.editLabel": "编辑 {name}",
   "providers.newTitle": "新提供商",
   "providers.keyHint": "保存在系统钥匙串中。",
+  "providers.cleartextWarning": "此地址使用 http:// 连接到本机和本地网络之外的主机：API 密钥和你的消息将以明文传输，可能在途中被读取。如果提供商支持，请使用 https://。",
+  "providers.keyWillBeCleared": "这会将提供商移到另一个地址：保存时将清除已存储的密钥，你需要为新地址重新输入。",
   "models.default": "默认模型",
   "models.defaultHint": "新聊天使用此模型开始。可以在输入框中为单条消息选择其他模型。",
   "models.choose": "选择模型",

@@ -4,6 +4,9 @@
  * DOM. Copy buttons and the code/diagram/preview toggles in code blocks are
  * handled by one delegated listener; diagrams are drawn once the answer has
  * finished streaming (a Mermaid render is one long task).
+ *
+ * A link in model output opens only after a small confirm that shows where it
+ * goes (its host, then the whole address): link text can claim anything.
  */
 import {
   memo,
@@ -35,6 +38,49 @@ export function deeplinkDetail(href: string): { name: string; data?: Record<stri
   }
 }
 
+/** What a person should see of a link's destination: the host (punycode for
+ * look-alike names), or the address itself for mail and other schemes. */
+export function linkDestination(href: string): string {
+  try {
+    const url = new URL(href);
+    if (url.protocol === "http:" || url.protocol === "https:") return url.host;
+    if (url.protocol === "mailto:") return url.pathname.split("@").pop() || url.pathname;
+    return href;
+  } catch {
+    return href;
+  }
+}
+
+function LinkConfirm({ href, onOpen, onCancel }: { href: string; onOpen: () => void; onCancel: () => void }): ReactElement {
+  const { t } = useEnv();
+  return (
+    <div
+      className="ck-link-confirm"
+      role="alertdialog"
+      aria-label={t("link.label")}
+      onKeyDown={(event) => {
+        if (event.key === "Escape") {
+          event.stopPropagation();
+          onCancel();
+        }
+      }}
+    >
+      <p className="ck-confirm-text">{t("link.confirm", { host: linkDestination(href) })}</p>
+      <p className="ck-link-address" dir="ltr">
+        {href}
+      </p>
+      <div className="ck-link-actions">
+        <button type="button" className="ck-btn ck-btn-xs" onClick={onOpen} autoFocus>
+          {t("link.open")}
+        </button>
+        <button type="button" className="ck-btn ck-btn-ghost ck-btn-xs" onClick={onCancel}>
+          {t("link.cancel")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
 const Block = memo(function Block({ html }: { html: string }): ReactElement {
   return <div className="ck-md-block" dangerouslySetInnerHTML={{ __html: html }} />;
 });
@@ -56,6 +102,7 @@ export function Markdown({
   // KaTeX and the other on-demand renderers re-render their messages when they arrive.
   const loaded = useSyncExternalStore(subscribeLoaded, loadedVersion, loadedVersion);
   const rootRef = useRef<HTMLDivElement | null>(null);
+  const [pendingLink, setPendingLink] = useState<HTMLAnchorElement | null>(null);
   const labels = useMemo(
     () => ({
       copyCode: t("message.copyCode"),
@@ -121,7 +168,13 @@ export function Markdown({
         host.dispatchEvent(new CustomEvent("chatkit.deeplink", { detail: deeplinkDetail(href) }));
         return;
       }
-      if (link) {
+      if (link instanceof HTMLAnchorElement) {
+        if (link.dataset.ckConfirmed === undefined) {
+          event.preventDefault(); // shown first: see LinkConfirm
+          setPendingLink(link);
+          return;
+        }
+        delete link.dataset.ckConfirmed;
         // Links open outside the app (target=_blank); tell the host first so a
         // desktop shell can route it to the system browser.
         host.dispatchEvent(
@@ -136,6 +189,22 @@ export function Markdown({
       {blocks.map((block) => (
         <Block key={block.key} html={block.html} />
       ))}
+      {pendingLink && (
+        <LinkConfirm
+          href={pendingLink.getAttribute("href") ?? ""}
+          onOpen={() => {
+            const link = pendingLink;
+            setPendingLink(null);
+            link.dataset.ckConfirmed = "";
+            link.click(); // the same way out as any link: target=_blank, the shell's browser
+          }}
+          onCancel={() => {
+            const link = pendingLink;
+            setPendingLink(null);
+            link.focus();
+          }}
+        />
+      )}
     </div>
   );
 }
