@@ -65,8 +65,8 @@ def _snapshot(paths: Paths, keyring: MemoryKeyring) -> dict[str, Any]:
 
 
 def _with_data(server: LiveServer, upstream: Upstream) -> dict[str, str]:
-    """A provider with a key, a workflow, and a thread with an image and an answer;
-    the values for each path parameter."""
+    """A provider with a key, a workflow, a saved prompt, a folder holding a thread
+    with an image and an answer; the values for each path parameter."""
     created = server.client.post(
         "/api/providers", json={"kind": "openai", "base_url": upstream.base_url}
     )
@@ -97,8 +97,22 @@ def _with_data(server: LiveServer, upstream: Upstream) -> dict[str, str]:
         },
     )
     thread_id = next(event.thread.id for event in events if event.type == "thread.created")
+    prompt = server.client.post("/api/prompts", json={"name": "Review", "text": "Check {{code}}"})
+    assert prompt.status_code == 201, prompt.text
+    folder = server.client.post("/api/organise/folders", json={"name": "Work"})
+    assert folder.status_code == 201, folder.text
+    moved = server.client.post(
+        "/api/organise/threads",
+        json={"thread_ids": [thread_id], "action": "move", "folder_id": folder.json()["id"]},
+    )
+    assert moved.status_code == 200, moved.text
+    QUERIES["/api/organise/threads"] = [
+        "view=archived",
+        f"view=folder&folder={folder.json()['id']}",
+    ]
     return {
         "thread_id": thread_id,
+        "prompt_id": prompt.json()["id"],
         "attachment_id": attachment["id"],
         "workflow_id": WORKFLOW,
         "job_id": "job_that_never_ran",
