@@ -22,6 +22,7 @@ import keyring.backends.null
 import keyring.core
 import keyring.errors
 import pytest
+from jaraco.classes import properties
 from kitdesk.keys import (
     NO_KEYRING_HELP,
     TRUSTED_BACKENDS,
@@ -153,3 +154,33 @@ def test_every_trusted_name_is_a_real_keyring_backend_class() -> None:
         module_name, _, class_name = name.rpartition(".")
         cls = getattr(importlib.import_module(module_name), class_name)
         assert issubclass(cls, keyring.backend.KeyringBackend), name
+
+
+class UnstartableKeyring(keyring.backend.KeyringBackend):
+    """A backend that cannot start here, as Secret Service without a D-Bus session."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("no D-Bus session")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise AssertionError("never used")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise AssertionError("never used")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise AssertionError("never used")
+
+
+def test_a_named_backend_that_cannot_start_gets_the_sentence_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", f"{__name__}.UnstartableKeyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # choose again, lazily
+    with pytest.raises(RuntimeError):
+        keyring.get_keyring()  # what the library does; Kitdesk must not pass it on
+    status = keyring_status()
+    assert (status.usable, status.message) == (False, NO_KEYRING_HELP)
+    with pytest.raises(KeyringUnavailable, match="No usable system keyring"):
+        KeyStore().set("openai", KEY)

@@ -128,10 +128,23 @@ def _available(backend: keyring.backend.KeyringBackend) -> bool:
         return False
 
 
+def _selected() -> keyring.backend.KeyringBackend | None:
+    """The keyring library's choice, or None when the backend it was told to use
+    cannot start (``PYTHON_KEYRING_BACKEND`` naming Secret Service on a machine
+    without D-Bus raises RuntimeError from deep inside the library)."""
+    try:
+        return keyring.get_keyring()
+    except Exception as exc:
+        log.warning("the keyring backend could not start (%s)", type(exc).__name__)
+        return None
+
+
 def usable_backend() -> keyring.backend.KeyringBackend | None:
     """The OS keyring Kitdesk uses, or None: the selected backend if it is trusted,
     else a chainer's highest-priority trusted member (used alone)."""
-    backend = keyring.get_keyring()
+    backend = _selected()
+    if backend is None:
+        return None
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
         members: list[keyring.backend.KeyringBackend] = list(backend.backends)
         chosen = next((m for m in members if is_trusted(m) and _available(m)), None)
@@ -140,8 +153,8 @@ def usable_backend() -> keyring.backend.KeyringBackend | None:
 
 
 def backend_name() -> str:
-    backend = usable_backend() or keyring.get_keyring()
-    return _class_name(type(backend))
+    backend = usable_backend() or _selected()
+    return _class_name(type(backend)) if backend is not None else "none (could not start)"
 
 
 def backend_is_usable() -> bool:
