@@ -52,6 +52,7 @@ from kitdesk.chat.tool_steps import (
     retire_waiting,
 )
 from kitdesk.chat.upstream_errors import cut_off_note, describe_upstream_error
+from kitdesk.i18n import text
 from kitdesk.keys import KeyStore
 from kitdesk.providers.clients import ClientCache
 from kitdesk.providers.resolver import ProviderNotReady, ProviderResolver, ResolvedModel, make_ref
@@ -154,6 +155,7 @@ class TurnEngine:
             lambda: self.store.generate_item_id("tool_call", thread, turn.context),
             specs,
             set(_strings(thread.metadata.get(ALLOWED_KEY))),
+            turn.context.language,
         )
         limit = settings.tool_step_limit
         for step in range(limit + 1):
@@ -168,9 +170,7 @@ class TurnEngine:
                     return
             if step == limit:
                 raise CustomStreamError(
-                    f"Kitdesk stopped after {limit} tool steps, the limit set in Settings. "
-                    "Send another message to let the model go on, or raise the limit.",
-                    allow_retry=False,
+                    text(turn.context.language, "steps.limit", limit=limit), allow_retry=False
                 )
             answer = AnswerBuilder(
                 thread.id, lambda kind: self.store.generate_item_id(kind, thread, turn.context)
@@ -317,6 +317,7 @@ class TurnEngine:
             lambda: self.store.generate_item_id("tool_call", thread, context),
             specs,
             {first.name},  # decided: do not ask again for this call
+            context.language,
         )
         outcome = StepOutcome()
         async for event in steps.execute(first, outcome, denied=denied):
