@@ -1,9 +1,10 @@
 """Server-built thread text in the request's language: the real app, the real stdio MCP
 test server (asking for approval), the fake upstream scripting the tool calls.
 
-The approval card, its decision and the tool activity follow ``Accept-Language``;
-without it the language setting applies, and "system" (which only the browser
-resolves) means English. A stored card keeps the words it was written in.
+The approval card, its decision, the tool activity, the step-limit sentence and
+the note on a cut-off answer follow ``Accept-Language``; without it the language
+setting applies, and "system" (which only the browser resolves) means English.
+A stored card keeps the words it was written in.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import pytest
-from chatkit.types import ThreadItemDoneEvent, WidgetItem, WorkflowItem
+from chatkit.types import AssistantMessageItem, ThreadItemDoneEvent, WidgetItem, WorkflowItem
 from kitdesk.chat.tool_ui import APPROVAL_ACTION
 from kitdesk.paths import Paths
 from kitdesk.tools.mcp_config import McpServer
@@ -214,3 +215,22 @@ def test_the_step_limit_sentence_follows_the_request(app: Kitdesk) -> None:
         "(1) ist erreicht. Sende eine weitere Nachricht, damit das Modell weitermacht, "
         "oder erhöhe das Limit."
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "note"),
+    [
+        (None, "*[The answer was cut off before Test openai finished it.]*"),
+        ("ar", "*[انقطعت الإجابة قبل أن يُكملها Test openai.]*"),
+    ],
+)
+def test_the_cut_off_note_of_a_partial_answer_follows_the_request(
+    app: Kitdesk, header: str | None, note: str
+) -> None:
+    speak(app, header)
+    app.upstream.script(Turn(text="alpha beta gamma delta", fail_after=2, error_message="Busy"))
+    answer = app.send("go")
+    assert answer.errors != []
+    [stored] = [i for i in app.items(answer.thread_id) if isinstance(i, AssistantMessageItem)]
+    assert stored.content[0].text.startswith("alpha beta ")
+    assert stored.content[0].text.endswith(note)

@@ -285,7 +285,7 @@ class TurnEngine:
         answer = turn.answer
         if answer is not None and answer.message is not None and "".join(answer.text).strip():
             partial = True
-            text = "".join(answer.text) + cut_off_note(model)
+            text = "".join(answer.text) + cut_off_note(model, turn.context.language)
             done = answer.message.model_copy(
                 update={"content": [AssistantMessageContent(text=text, annotations=[])]}
             )

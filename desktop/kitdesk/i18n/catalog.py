@@ -54,6 +54,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "activity.used.other": "Used {count} tools",
         "steps.limit": "Kitdesk stopped after {limit} tool steps, the limit set in Settings. "
         "Send another message to let the model go on, or raise the limit.",
+        "answer.cut_off": "The answer was cut off before {provider} finished it.",
         "number.decimal": ".",
     },
     "de": {
@@ -79,6 +80,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "steps.limit": "Kitdesk hat angehalten: Das in den Einstellungen festgelegte Limit "
         "für Tool-Schritte ({limit}) ist erreicht. Sende eine weitere Nachricht, damit das "
         "Modell weitermacht, oder erhöhe das Limit.",
+        "answer.cut_off": "Die Antwort wurde abgeschnitten, bevor {provider} sie beenden konnte.",
         "number.decimal": ",",
     },
     "fr": {
@@ -104,6 +106,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "steps.limit": "Kitdesk s’est arrêté : la limite d’étapes d’outils fixée dans les "
         "Paramètres ({limit}) est atteinte. Envoyez un autre message pour que le modèle "
         "continue, ou augmentez la limite.",
+        "answer.cut_off": "La réponse a été coupée avant que {provider} ne la termine.",
         "number.decimal": ",",
     },
     "es": {
@@ -129,6 +132,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "steps.limit": "Kitdesk se detuvo: se alcanzó el límite de pasos de herramientas "
         "fijado en Configuración ({limit}). Envía otro mensaje para que el modelo continúe, "
         "o sube el límite.",
+        "answer.cut_off": "La respuesta se cortó antes de que {provider} la terminara.",
         "number.decimal": ",",
     },
     "ja": {
@@ -151,6 +155,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "activity.used.other": "{count} 個のツールを使用",
         "steps.limit": "設定で決めたツールのステップ数の上限（{limit}）に達したため、"
         "Kitdesk は停止しました。続けるにはもう一度メッセージを送るか、上限を引き上げてください。",
+        "answer.cut_off": "{provider} が回答を終える前に途切れました。",
         "number.decimal": ".",
     },
     "zh-CN": {
@@ -172,6 +177,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "activity.used.other": "使用了 {count} 个工具",
         "steps.limit": "Kitdesk 已停止：已达到设置中规定的工具步骤上限（{limit}）。"
         "再发送一条消息让模型继续，或提高上限。",
+        "answer.cut_off": "回答在 {provider} 完成之前被中断了。",
         "number.decimal": ".",
     },
     "pt-BR": {
@@ -197,6 +203,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "steps.limit": "O Kitdesk parou: o limite de etapas de ferramentas definido em "
         "Configurações ({limit}) foi atingido. Envie outra mensagem para o modelo continuar, "
         "ou aumente o limite.",
+        "answer.cut_off": "A resposta foi interrompida antes que {provider} a concluísse.",
         "number.decimal": ",",
     },
     "ar": {
@@ -223,6 +230,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "activity.used.other": "استُخدمت {count} أداة",
         "steps.limit": "توقف Kitdesk: بلغت خطوات الأدوات الحد المعيَّن في الإعدادات ({limit}). "
         "أرسل رسالة أخرى ليتابع النموذج، أو ارفع الحد.",
+        "answer.cut_off": "انقطعت الإجابة قبل أن يُكملها {provider}.",
         "number.decimal": ".",
     },
 }
