@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(xvfb xauth x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 imagemagick
   chromium gnome-keyring dbus-x11 libsecret-tools libegl1 libgl1 libxkbcommon-x11-0
-  libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 fonts-dejavu-core)
+  libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 fonts-dejavu-core xdotool)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         help="check the installation without opening a window, then exit (0 when healthy)",
     )
     parser.add_argument(
+        "--quick-ask",
+        action="store_true",
+        help="open the quick-ask window (of the running Kitdesk, or start one); "
+        "bind this to a shortcut where apps cannot set global ones (Wayland)",
+    )
+    parser.add_argument(
         "--data-dir", type=Path, metavar="DIR", help="keep all data, settings and logs under DIR"
     )
     commands = parser.add_subparsers(dest="command")
@@ -134,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(paths, args.path)
     from kitdesk.window.main import run_window
 
-    return run_window(paths)
+    return run_window(paths, quick_ask=args.quick_ask)
 
 
 if __name__ == "__main__":

@@ -223,6 +223,13 @@ class Settings(BaseModel):
     def mcp_server(self, server_id: str) -> McpServer | None:
         return next((s for s in self.mcp_servers if s.id == server_id), None)
 
+    # The desktop window (window/shell.py): closing hides it to the tray; a finished
+    # answer while the window is not focused shows a system notification.
+    close_to_tray: bool = False
+    notify_when_done: bool = True
+    # The global shortcut that opens the quick-ask window ("Ctrl+Alt+Space"); empty: none.
+    quick_ask_hotkey: str = Field(default="", max_length=60)
+
 
 class SettingsNotSaved(UserFacingError):
     """The settings file could not be written (the change is not applied)."""

@@ -22,8 +22,10 @@ BENCHMARKS = {
     "launch": "tests.bench.bench_launch",
     "import": "tests.bench.bench_import",
     "branches": "tests.bench.bench_branches",
+    "organise": "tests.bench.bench_organise",
     "backup": "tests.bench.bench_backup",
     "chatkit": "tests.bench.bench_chatkit_proxy",
+    "mcp": "tests.bench.bench_mcp",
     "backends": "tests.bench.bench_backends",
 }
 

@@ -15,9 +15,11 @@ the difference is Kitdesk's own work.
 - relay throughput for a 10,000-delta answer, directly vs through Kitdesk
   (persisted), and the Kitdesk server process's CPU time per 1,000 deltas.
 
-``KITDESK_ENGINE=agents`` in Kitdesk's environment measures the Agents SDK
-path instead of the lean relay; the table shows both (``BENCH_ENGINES=relay``
-for one).
+Side by side in the same run: ``baseline`` is ``kitdesk serve`` from
+BASELINE_COMMIT (cfb9ae3, where issue 7's rebuild of the turn engine started;
+``git archive`` of its ``desktop/``, run with its lean relay), ``current`` is
+this tree. ``BENCH_ENGINES=current`` measures one; ``BENCH_BASELINE_COMMIT``
+picks another baseline.
 
 What profiling (py-spy on the ``kitdesk serve`` process) found, and what was done:
 - Agents SDK path: 190-275 ms of CPU per 1,000 deltas, about 1,000-2,000

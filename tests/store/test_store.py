@@ -343,8 +343,8 @@ async def test_page_size_is_capped(store: SQLiteStore) -> None:
 @pytest.mark.parametrize(
     ("queries", "index"),
     [
-        (store_module._THREADS_FIRST, "threads_by_activity"),
-        (store_module._THREADS_AFTER, "threads_by_activity"),
+        (store_module._THREADS_FIRST, "threads_listed"),
+        (store_module._THREADS_AFTER, "threads_listed"),
         (store_module._ITEMS_FIRST, "items_active_path"),
         (store_module._ITEMS_AFTER, "items_active_path"),
     ],

@@ -320,6 +320,56 @@ def test_header_values_live_in_the_keyring_under_their_own_name(
     assert memory_keyring.secrets == {}
 
 
+def test_a_header_taken_off_the_list_or_a_new_host_loses_the_stored_value(
+    live_server: LiveServer, chatkit_server: ChatKitServerProcess, memory_keyring: MemoryKeyring
+) -> None:
+    provider_id = add_chatkit_provider(live_server, chatkit_server.url, header_value=HEADER[1])
+    secret = ("kitdesk", f"{provider_id}/header/x-api-key")
+
+    def update(**fields: object) -> None:
+        answer = live_server.client.put(f"/api/providers/{provider_id}", json=fields)
+        assert answer.status_code == 200, answer.text
+
+    update(name="Agent", base_url=chatkit_server.url, headers=[HEADER[0], "X-Team"])
+    assert memory_keyring.secrets == {secret: HEADER[1]}  # a kept name keeps its value
+    update(name="Agent", base_url=chatkit_server.url, headers=["X-Team"])
+    assert memory_keyring.secrets == {}
+    update(name="Agent", base_url=chatkit_server.url, headers=[HEADER[0]])
+    live_server.client.put(
+        f"/api/providers/{provider_id}/headers/{HEADER[0]}", json={"value": HEADER[1]}
+    )
+    update(name="Agent", base_url="http://127.0.0.2:9/chatkit", headers=[HEADER[0]])
+    assert memory_keyring.secrets == {}
+
+
+def test_an_unsaved_form_is_tested_with_the_headers_typed_into_it(
+    live_server: LiveServer, chatkit_server: ChatKitServerProcess
+) -> None:
+    def test(**body: object) -> dict[str, object]:
+        answer = live_server.client.post(
+            "/api/providers/test", json={"kind": "chatkit", "base_url": chatkit_server.url, **body}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    refused = test()
+    assert refused["ok"] is False
+    assert "refused the request (HTTP 401)" in str(refused["message"])
+    assert test(headers={HEADER[0]: HEADER[1]})["ok"] is True
+    assert test(headers={HEADER[0]: "wrong"})["ok"] is False
+    # Editing a saved provider: its stored value is used for a name left out.
+    provider_id = add_chatkit_provider(live_server, chatkit_server.url, header_value=HEADER[1])
+    assert test(provider_id=provider_id)["ok"] is True
+    bad_name = live_server.client.post(
+        "/api/providers/test",
+        json={"kind": "chatkit", "base_url": chatkit_server.url, "headers": {"X Key": "v"}},
+    )
+    assert bad_name.status_code == 422
+    assert bad_name.json()["error"]["message"] == (
+        "“X Key” is not a header name (letters, digits and dashes only)."
+    )
+
+
 def test_a_local_conversation_cannot_switch_to_a_chatkit_server(
     live_chat: LiveServer, chatkit_server: ChatKitServerProcess
 ) -> None:

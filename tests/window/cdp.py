@@ -48,23 +48,41 @@ def page_targets(port: int) -> list[dict[str, Any]]:
 class Page:
     """One page target: JavaScript evaluation and real input events."""
 
-    def __init__(self, socket: ClientConnection, url: str) -> None:
+    def __init__(self, socket: ClientConnection, url: str, target_id: str = "") -> None:
         self._socket = socket
         self._ids = itertools.count(1)
         self.url = url
+        self.target_id = target_id
 
     @classmethod
-    def attach(cls, port: int, url_prefix: str, timeout: float) -> Page:
-        """Wait until a page whose URL starts with ``url_prefix`` exists; connect to it."""
+    def attach(
+        cls,
+        port: int,
+        url_prefix: str,
+        timeout: float,
+        *,
+        quick: bool | None = None,
+        other_than: frozenset[str] = frozenset(),
+    ) -> Page:
+        """Wait until a page whose URL starts with ``url_prefix`` exists; connect to it.
+
+        ``quick`` picks the quick-ask window's page (True) or never it (False);
+        ``other_than`` skips pages already attached to (their ``target_id``).
+        """
         deadline = time.monotonic() + timeout
         while True:
             with contextlib.suppress(OSError, ValueError):
                 for target in page_targets(port):
-                    if target.get("url", "").startswith(url_prefix):
+                    url = target.get("url", "")
+                    if quick is not None and url.endswith("#quick") != quick:
+                        continue
+                    if target.get("id") in other_than:
+                        continue
+                    if url.startswith(url_prefix):
                         socket = connect(
                             target["webSocketDebuggerUrl"], max_size=None, open_timeout=5
                         )
-                        return cls(socket, target["url"])
+                        return cls(socket, target["url"], target.get("id", ""))
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no page at {url_prefix} on the DevTools port {port}")
             time.sleep(0.05)

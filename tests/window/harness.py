@@ -47,6 +47,9 @@ def base_env(display: str) -> dict[str, str]:
         # Qt WebEngine refuses to run as root with its sandbox on (CI runs as root).
         "QTWEBENGINE_DISABLE_SANDBOX": "1",
     }
+    # The code under test: a worktree's checkout, not whatever the venv has installed.
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
 
 
@@ -145,14 +148,24 @@ def dev_command() -> list[str]:
     return [sys.executable, "-m", "kitdesk"]
 
 
-def attach(app: App, timeout: float = 60.0) -> cdp.Page:
-    """Connect to the page the window shows once it is the app (not the blank loading page)."""
+def attach(
+    app: App,
+    timeout: float = 60.0,
+    *,
+    quick: bool = False,
+    other_than: frozenset[str] = frozenset(),
+) -> cdp.Page:
+    """Connect to the page a main window (or with ``quick``, the quick-ask window) shows
+    once it is the app (not the blank loading page); ``other_than`` skips pages (by
+    ``target_id``) already attached to, to reach another main window."""
     deadline = time.monotonic() + timeout
     while True:
         if app.proc.poll() is not None:
             raise RuntimeError(f"kitdesk exited ({app.proc.returncode}):\n{app.output()[-3000:]}")
         try:
-            return cdp.Page.attach(app.cdp_port, "http://127.0.0.1:", timeout=0.5)
+            return cdp.Page.attach(
+                app.cdp_port, "http://127.0.0.1:", timeout=0.5, quick=quick, other_than=other_than
+            )
         except TimeoutError:
             if time.monotonic() > deadline:
                 raise

@@ -39,7 +39,7 @@ def make_bridge(paths: Paths, dialog: SaveDialog) -> tuple[Bridge, list[Path], l
     return bridge, opened, copied
 
 
-def test_the_page_can_reach_exactly_four_functions(kitdesk_home: Paths) -> None:
+def test_the_page_can_reach_exactly_seven_functions(kitdesk_home: Paths) -> None:
     bridge, _, _ = make_bridge(kitdesk_home, SaveDialog(None))
     functions = exposed_functions(bridge)
     assert [f.__name__ for f in functions] == list(EXPOSED)
@@ -48,6 +48,9 @@ def test_the_page_can_reach_exactly_four_functions(kitdesk_home: Paths) -> None:
         "open_log_folder",
         "save_export",
         "copy_to_clipboard",
+        "answer_finished",
+        "set_quick_ask_hotkey",
+        "new_window",
     }
     # If the object were ever handed to pywebview as js_api, its public surface is the same.
     public = {
@@ -124,3 +127,20 @@ def test_copy_to_clipboard_hands_the_text_to_the_toolkit(kitdesk_home: Paths) ->
 )
 def test_export_names_are_plain_file_names(given: object, expected: str) -> None:
     assert safe_export_name(given) == expected
+
+
+def test_a_finished_answer_is_handed_on_with_its_words(kitdesk_home: Paths) -> None:
+    finished: list[tuple[str, str, str]] = []
+    bridge = Bridge(
+        kitdesk_home,
+        SaveDialog(None),
+        lambda text: None,
+        open_folder=lambda folder: None,
+        on_answer_finished=lambda *args: finished.append(args),
+    )
+    assert bridge.answer_finished("thr_1", "Answer ready", "x" * 900) is True
+    assert finished == [("thr_1", "Answer ready", "x" * 500)]
+    with pytest.raises(ValueError, match="thread id"):
+        bridge.answer_finished("", "t", "b")
+    with pytest.raises(TypeError):
+        bridge.answer_finished("thr_1", 5, "b")  # type: ignore[arg-type]

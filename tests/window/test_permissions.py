@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kitdesk.window.main import PermissionPolicy
+from kitdesk.window.permissions import PermissionPolicy
 
 from tests.upstream import Upstream
 from tests.window import harness, x11

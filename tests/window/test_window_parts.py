@@ -11,17 +11,17 @@ import pytest
 import webview
 import webview.util
 from kitdesk.logs import register_secret
-from kitdesk.window.main import (
-    CRASH_FILE,
+from kitdesk.web.routes.hosted import CDN
+from kitdesk.window.backend import choose_gui
+from kitdesk.window.crash_log import CRASH_FILE, install_crash_logging
+from kitdesk.window.csp_bridge import make_bridge_csp_safe
+from kitdesk.window.geometry import (
     DEFAULT_SIZE,
     MIN_SIZE,
     GeometryTracker,
-    NavigationGuard,
     WindowGeometry,
-    choose_gui,
-    install_crash_logging,
-    make_bridge_csp_safe,
 )
+from kitdesk.window.navigation import HOSTED_RUNTIME_CDN, NavigationGuard
 
 
 def test_geometry_round_trips_through_its_file(tmp_path: Path) -> None:
@@ -85,6 +85,17 @@ def test_navigation_stays_on_the_app_origin() -> None:
         "javascript:alert(1)",
     ):
         assert not guard.allows(foreign), foreign
+
+
+def test_frames_may_show_the_app_or_the_hosted_runtime_only() -> None:
+    guard = NavigationGuard(open_external=lambda url: None)
+    guard.set_app_url("http://127.0.0.1:8123")
+    assert HOSTED_RUNTIME_CDN == CDN  # the hosted document's runtime
+    assert guard.allows_frame("http://127.0.0.1:8123/hosted/wf_1")
+    assert guard.allows_frame(f"{CDN}/deployments/chatkit/frame.html")
+    assert not guard.allows(f"{CDN}/deployments/chatkit/frame.html")  # never the whole window
+    for foreign in ("https://example.com/", "http://cdn.platform.openai.com/", "data:text/html,x"):
+        assert not guard.allows_frame(foreign), foreign
 
 
 def test_only_web_and_mail_links_go_to_the_system() -> None:

@@ -24,25 +24,17 @@ Deliberate differences from the SDK, each for a measured or user-facing reason:
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatkit.actions import Action
 from chatkit.errors import ErrorCode
-from chatkit.store import Store
 from chatkit.types import (
-    AttachmentsCreateReq,
-    AttachmentsDeleteReq,
-    AudioInput,
     ChatKitReq,
     ClientToolCallItem,
     ErrorEvent,
-    InputTranscribeReq,
-    ItemsFeedbackReq,
-    ItemsListReq,
     Page,
     StructuredInputItem,
     Thread,
@@ -56,107 +48,40 @@ from chatkit.types import (
     ThreadsAddUserMessageReq,
     ThreadsCreateReq,
     ThreadsCustomActionReq,
-    ThreadsDeleteReq,
-    ThreadsGetByIdReq,
-    ThreadsListReq,
     ThreadsRetryAfterItemReq,
-    ThreadsSyncCustomActionReq,
     ThreadStreamEvent,
-    ThreadsUpdateReq,
     UserMessageInput,
     UserMessageItem,
     WidgetItem,
 )
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.json_requests import JsonRequests
 from kitdesk.chat.pipeline import run_pipeline
 from kitdesk.chat.protocol import (
     DEFAULT_PAGE_SIZE,
     InvalidRequestState,
     Responder,
-    is_hidden,
-    serialize,
+    answered_structured_input,
     sse,
 )
+from kitdesk.store.organise import FOLDER_KEY, OrganiseRecords
+
+if TYPE_CHECKING:
+    from kitdesk.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
 
 
-class Dispatcher:
-    """Routes ChatKit requests to the store and the responder."""
+class Dispatcher(JsonRequests):
+    """Routes ChatKit requests to the store and the responder (the JSON ones in
+    ``JsonRequests``)."""
 
-    def __init__(self, store: Store[RequestContext], responder: Responder) -> None:
-        self.store = store
-        self.responder = responder
+    def __init__(self, store: SQLiteStore, responder: Responder) -> None:
+        super().__init__(store, responder)
         self._background: set[asyncio.Task[None]] = set()
 
     # ---- entry points ------------------------------------------------------------
-
-    async def json(self, request: ChatKitReq, context: RequestContext) -> bytes:
-        """Answer a non-streaming request (raises for a streaming one)."""
-        match request:
-            case ThreadsGetByIdReq():
-                thread = await self.store.load_thread(request.params.thread_id, context)
-                items = await self.store.load_thread_items(
-                    thread.id, None, DEFAULT_PAGE_SIZE, "asc", context
-                )
-                return serialize(self.thread_response(thread, items))
-            case ThreadsListReq():
-                params = request.params
-                threads = await self.store.load_threads(
-                    params.limit or DEFAULT_PAGE_SIZE, params.after, params.order, context
-                )
-                page = Page(
-                    data=[self.thread_response(t) for t in threads.data],
-                    has_more=threads.has_more,
-                    after=threads.after,
-                )
-                return serialize(page)
-            case ItemsListReq():
-                params = request.params
-                items = await self.store.load_thread_items(
-                    params.thread_id,
-                    params.after,
-                    params.limit or DEFAULT_PAGE_SIZE,
-                    params.order,
-                    context,
-                )
-                items.data = [item for item in items.data if not is_hidden(item)]
-                return serialize(items)
-            case ItemsFeedbackReq():
-                params = request.params
-                await self.responder.add_feedback(
-                    params.thread_id, params.item_ids, params.kind, context
-                )
-                return b"{}"
-            case AttachmentsCreateReq():
-                attachment = await self.store.create_attachment(request.params, context)  # type: ignore[attr-defined]
-                return serialize(attachment)
-            case AttachmentsDeleteReq():
-                await self.store.delete_attachment(request.params.attachment_id, context)
-                return b"{}"
-            case InputTranscribeReq():
-                audio = AudioInput(
-                    data=base64.b64decode(request.params.audio_base64),
-                    mime_type=request.params.mime_type,
-                )
-                return serialize(await self.responder.transcribe(audio, context))
-            case ThreadsUpdateReq():
-                thread = await self.store.load_thread(request.params.thread_id, context)
-                thread.title = request.params.title
-                await self.store.save_thread(thread, context)
-                return serialize(self.thread_response(thread))
-            case ThreadsDeleteReq():
-                await self.store.delete_thread(request.params.thread_id, context)
-                return b"{}"
-            case ThreadsSyncCustomActionReq():
-                params = request.params
-                thread = await self.store.load_thread(params.thread_id, context)
-                sender = await self._widget_sender(params.thread_id, params.item_id, context)
-                response = await self.responder.sync_action(thread, params.action, sender, context)
-                return serialize(response)
-            case _:
-                raise InvalidRequestState(f"{request.type} is a streaming request")
 
     async def stream(self, request: ChatKitReq, context: RequestContext) -> AsyncIterator[bytes]:
         """Answer a streaming request as SSE frames (as the SDK, failures to load the
@@ -169,7 +94,9 @@ class Dispatcher:
     ) -> AsyncIterator[ThreadStreamEvent]:
         match request:
             case ThreadsCreateReq():
-                stream = self._create_thread(request.params.input, context)
+                stream = self._create_thread(
+                    request.params.input, context, request.metadata.get(FOLDER_KEY)
+                )
             case ThreadsAddUserMessageReq():
                 thread = await self.store.load_thread(request.params.thread_id, context)
                 message = await self._user_message(request.params.input, thread, context)
@@ -202,13 +129,19 @@ class Dispatcher:
     # ---- streaming requests ----------------------------------------------------------
 
     async def _create_thread(
-        self, input: UserMessageInput, context: RequestContext
+        self, input: UserMessageInput, context: RequestContext, folder_id: object = None
     ) -> AsyncIterator[ThreadStreamEvent]:
         thread = Thread(
             id=self.store.generate_thread_id(context), created_at=datetime.now(), items=Page()
         )
         metadata = ThreadMetadata(**thread.model_dump())
         saved = self._in_background(self.store.save_thread(metadata, context))
+        if isinstance(folder_id, str) and folder_id and isinstance(self.store, OrganiseRecords):
+            # A chat started in a folder is in it before its first turn reads the
+            # folder's system prompt and default model (a folder deleted meanwhile: none).
+            await asyncio.shield(saved)
+            if await self.store.place_new_thread(thread.id, folder_id):
+                thread.metadata[FOLDER_KEY] = folder_id
         yield ThreadCreatedEvent(thread=self.thread_response(thread))
         message = await self._user_message(input, metadata, context)
         async for event in self._new_message(metadata, message, context, saved):
@@ -267,24 +200,7 @@ class Dispatcher:
     ) -> AsyncIterator[ThreadStreamEvent]:
         if item.status != "pending":
             raise InvalidRequestState(f"Structured input item {item.id} is not pending")
-        updated = item.model_copy(deep=True)
-        from chatkit.types import StructuredInputAnswer, StructuredInputMultipleChoice
-
-        for question in updated.inputs:
-            answer = submission.answers.get(question.id)
-            if (
-                submission.status == "skipped"
-                or answer is None
-                or answer.skipped
-                or not answer.values
-            ):
-                question.answer = StructuredInputAnswer(skipped=True)
-                continue
-            values = answer.values
-            if isinstance(question, StructuredInputMultipleChoice) and not question.multiple:
-                values = values[:1]
-            question.answer = StructuredInputAnswer(values=values)
-        updated.status = submission.status
+        updated = answered_structured_input(item, submission)
 
         async def events() -> AsyncIterator[ThreadStreamEvent]:
             yield ThreadItemReplacedEvent(item=updated)
@@ -297,7 +213,6 @@ class Dispatcher:
     async def _retry(
         self, thread: ThreadMetadata, item_id: str, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        later: list[ThreadItem] = []
         message: UserMessageItem | None = None
         after: str | None = None
         while message is None:
@@ -310,32 +225,16 @@ class Dispatcher:
                         raise InvalidRequestState(f"Item {item_id} is not a user message")
                     message = item
                     break
-                later.append(item)
             if message is not None or not page.has_more:
                 break
             after = page.after
         if message is None:
             return
-        await self.retire_items(thread, message, later, context)
+        # The later items stay as an inactive branch (the earlier answer stays a
+        # sibling the person can switch back to); the SDK deletes them.
+        await self.store.branch_off_after(thread.id, message.id)
         async for event in self._respond(thread, message, context):
             yield event
-
-    async def retire_items(
-        self,
-        thread: ThreadMetadata,
-        message: UserMessageItem,
-        later: list[ThreadItem],
-        context: RequestContext,
-    ) -> None:
-        """The items after a retried message: kept as an inactive branch when the store
-        has branches (Kitdesk's does: the earlier answer stays a sibling), else deleted
-        as the SDK does."""
-        branch_off = getattr(self.store, "branch_off_after", None)
-        if branch_off is not None:
-            await branch_off(thread.id, message.id)
-            return
-        for item in later:
-            await self.store.delete_thread_item(thread.id, item.id, context)
 
     async def _custom_action(
         self,
@@ -389,38 +288,6 @@ class Dispatcher:
             inference_options=input.inference_options,
             created_at=datetime.now(),
         )
-
-    async def _widget_sender(
-        self, thread_id: str, item_id: str | None, context: RequestContext
-    ) -> WidgetItem | None:
-        if not item_id:
-            return None
-        item = await self.store.load_item(thread_id, item_id, context)
-        if not isinstance(item, WidgetItem):
-            raise InvalidRequestState("threads.sync_custom_action requires a widget sender item")
-        return item
-
-    def thread_response(
-        self, thread: ThreadMetadata | Thread, items: Page[ThreadItem] | None = None
-    ) -> Thread:
-        page = (
-            items if items is not None else thread.items if isinstance(thread, Thread) else Page()
-        )
-        page = Page(
-            data=[item for item in page.data if not is_hidden(item)],
-            has_more=page.has_more,
-            after=page.after,
-        )
-        response = Thread(
-            id=thread.id,
-            title=thread.title,
-            created_at=thread.created_at,
-            items=page,
-            status=thread.status,
-            allowed_image_domains=thread.allowed_image_domains,
-        )
-        response.metadata = self.responder.public_metadata(thread)
-        return response
 
     def _in_background(self, write: Awaitable[None]) -> asyncio.Task[None]:
         """A store write as its own task: it completes even if the stream is cancelled."""

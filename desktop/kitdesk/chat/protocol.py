@@ -2,7 +2,8 @@
 
 ``Responder`` is the SDK's ``ChatKitServer`` hooks as a separate object (the
 app's is ``responder.KitdeskResponder``; tests use a scripted one). Responses
-are serialised exactly as chatkit-python serialises them.
+are serialised exactly as chatkit-python serialises them; a thread is shown
+without its hidden items, and a structured input is answered, as the SDK does.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from chatkit.types import (
     AudioInput,
     FeedbackKind,
     HiddenContextItem,
+    Page,
     SDKHiddenContextItem,
+    StructuredInputAnswer,
+    StructuredInputItem,
+    StructuredInputMultipleChoice,
     SyncCustomActionResponse,
+    Thread,
     ThreadItem,
     ThreadMetadata,
     ThreadStreamEvent,
@@ -85,3 +91,44 @@ def sse(event: ThreadStreamEvent) -> bytes:
 
 def is_hidden(item: ThreadItem) -> bool:
     return isinstance(item, HiddenContextItem | SDKHiddenContextItem)
+
+
+def thread_response(
+    thread: ThreadMetadata | Thread,
+    items: Page[ThreadItem] | None,
+    metadata: dict[str, Any],
+) -> Thread:
+    """The thread as a response shows it: its items (given, its own, or none) without the
+    hidden ones, and the public ``metadata``."""
+    page = items if items is not None else thread.items if isinstance(thread, Thread) else Page()
+    page = Page(
+        data=[item for item in page.data if not is_hidden(item)],
+        has_more=page.has_more,
+        after=page.after,
+    )
+    response = Thread(
+        id=thread.id,
+        title=thread.title,
+        created_at=thread.created_at,
+        items=page,
+        status=thread.status,
+        allowed_image_domains=thread.allowed_image_domains,
+    )
+    response.metadata = metadata
+    return response
+
+
+def answered_structured_input(item: StructuredInputItem, submission: Any) -> StructuredInputItem:
+    """A copy of the pending item with the person's answers (or skips) filled in."""
+    updated = item.model_copy(deep=True)
+    for question in updated.inputs:
+        answer = submission.answers.get(question.id)
+        if submission.status == "skipped" or answer is None or answer.skipped or not answer.values:
+            question.answer = StructuredInputAnswer(skipped=True)
+            continue
+        values = answer.values
+        if isinstance(question, StructuredInputMultipleChoice) and not question.multiple:
+            values = values[:1]
+        question.answer = StructuredInputAnswer(values=values)
+    updated.status = submission.status
+    return updated

@@ -371,10 +371,18 @@ class RemoteStream:
 
 
 async def check_chatkit_server(
-    provider: Provider, keys: KeyStore, *, limit_seconds: float
+    provider: Provider,
+    keys: KeyStore,
+    *,
+    limit_seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> tuple[bool, str]:
-    """Settings' connection test: does the endpoint answer ``threads.list`` as ChatKit does?"""
+    """Settings' connection test: does the endpoint answer ``threads.list`` as ChatKit does?
+
+    ``headers`` (a form not saved yet) are sent over the stored values of the same names."""
     endpoint = await asyncio.to_thread(endpoint_for, provider, keys)
+    if headers:
+        endpoint.headers.update(headers)
     remote = RemoteChatKit()
     try:
         answer = await asyncio.wait_for(

@@ -35,17 +35,19 @@ from chatkit.types import (
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.tool_steps import ALLOWED_KEY, PENDING_KEY, load_pending
 from kitdesk.chat.tool_ui import APPROVAL_ACTION, DECISIONS, decided_card
-from kitdesk.chat.turn import THREAD_MODEL_KEY, TurnEngine
+from kitdesk.chat.turn import TurnEngine
+from kitdesk.chat.turn_choices import THREAD_MODEL_KEY, string_list
 from kitdesk.chat.upstream_errors import describe_upstream_error
 from kitdesk.errors import UserFacingError
 from kitdesk.i18n import text
 from kitdesk.providers.resolver import ProviderNotReady, ProviderResolver, ResolvedModel
+from kitdesk.store.organise import ARCHIVED_KEY, FOLDER_KEY, PINNED_KEY
 from kitdesk.store.sqlite import ACTIVITY_KEY, SQLiteStore
 
 log = logging.getLogger(__name__)
 
 # Thread metadata keys included in thread responses (the rest stays server-side).
-PUBLIC_METADATA = (THREAD_MODEL_KEY, ACTIVITY_KEY)
+PUBLIC_METADATA = (THREAD_MODEL_KEY, ACTIVITY_KEY, PINNED_KEY, ARCHIVED_KEY, FOLDER_KEY)
 CANCELLED_NOTE = "The user cancelled the stream. Stop responding to the prior request."
 ACTION_NOT_SUPPORTED = "Kitdesk does not support this action."
 
@@ -105,7 +107,7 @@ class KitdeskResponder:
             raise CustomStreamError(text(context.language, "approval.gone"), allow_retry=False)
         first = waiting[0]
         if decision == "always":
-            allowed = [v for v in thread.metadata.get(ALLOWED_KEY) or [] if isinstance(v, str)]
+            allowed = string_list(thread.metadata.get(ALLOWED_KEY))
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
         yield ThreadItemReplacedEvent(item=decided_card(sender, decision, context.language))
         async for event in self.engine.resume(thread, waiting, decision == "deny", context):

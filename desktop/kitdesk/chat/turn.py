@@ -3,7 +3,7 @@
     model -> history -> relayed stream -> tool loop -> checkpoint -> done | failed
 
 ``respond`` picks the model (the composer's choice, else the thread's last
-model, else the default), builds the history once, and streams the answer
+model, else the default; ``turn_choices.py``), builds the history once, and streams the answer
 through the lean relay (``relay.py``; Responses for OpenAI, Chat Completions
 for every other provider). When the model asks for tools, they run
 (``tool_steps.py``), their results join the history and the model is asked
@@ -38,6 +38,7 @@ from chatkit.types import (
 from kitdesk.chat.answer import AnswerBuilder, Usage
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.folders import folder_model, settings_in_folder
 from kitdesk.chat.history import HistoryConverter, load_history
 from kitdesk.chat.relay import stream_chat, stream_responses
 from kitdesk.chat.titles import is_reasoning_model, name_after_first_words, start_title
@@ -51,22 +52,23 @@ from kitdesk.chat.tool_steps import (
     pending_from_calls,
     retire_waiting,
 )
+from kitdesk.chat.turn_choices import (
+    chosen_servers,
+    remember_model,
+    resolve_model,
+    string_list,
+    web_search_on,
+)
 from kitdesk.chat.upstream_errors import cut_off_note, describe_upstream_error
 from kitdesk.i18n import text
 from kitdesk.keys import KeyStore
 from kitdesk.providers.clients import ClientCache
-from kitdesk.providers.resolver import ProviderNotReady, ProviderResolver, ResolvedModel, make_ref
+from kitdesk.providers.resolver import ResolvedModel, make_ref
 from kitdesk.settings import Settings
 from kitdesk.store.sqlite import SQLiteStore
 from kitdesk.tools.base import ToolBox, ToolSpec
 
 log = logging.getLogger(__name__)
-
-THREAD_MODEL_KEY = "model"
-# Per-chat tool choices (server side): which MCP servers are on, web search on.
-SERVERS_KEY = "mcp_servers"
-WEB_SEARCH_TOOL = "web_search"
-SERVER_TOOL_PREFIX = "mcp:"
 
 
 @dataclass
@@ -111,9 +113,10 @@ class TurnEngine:
     async def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        settings = self.settings()
+        folder = await self.store.folder_of_thread(thread.id)
+        settings = settings_in_folder(self.settings(), thread, folder)
         try:
-            model = self.resolve(thread, message)
+            model = self.resolve(thread, message, folder_model(folder))
         except CustomStreamError:
             name_after_first_words(thread, message, settings)
             raise
@@ -154,7 +157,7 @@ class TurnEngine:
             thread.id,
             lambda: self.store.generate_item_id("tool_call", thread, turn.context),
             specs,
-            set(_strings(thread.metadata.get(ALLOWED_KEY))),
+            set(string_list(thread.metadata.get(ALLOWED_KEY))),
             turn.context.language,
         )
         limit = settings.tool_step_limit
@@ -222,7 +225,7 @@ class TurnEngine:
                 reasoning=is_reasoning_model(model.model),
                 answer=answer,
                 tools=tools,
-                web_search=self.web_search_on(turn.thread, turn.message),
+                web_search=web_search_on(turn.thread, turn.message),
                 reasoning_effort=effort,
             )
         return stream_chat(
@@ -238,7 +241,7 @@ class TurnEngine:
 
     async def _finish(self, turn: TurnState, settings: Settings) -> None:
         thread, model = turn.thread, turn.model
-        self.remember_model(thread, model)
+        remember_model(thread, model)
         await self.save_usage(turn)
         if PENDING_KEY in thread.metadata:
             give_up_title(turn, settings)  # waiting for approval: name it now
@@ -269,7 +272,7 @@ class TurnEngine:
         give_up_title(turn, settings)
         if not isinstance(exc, Exception):
             raise exc  # a stop: the pipeline's cancel handler saves the partial answer
-        self.remember_model(turn.thread, turn.model)
+        remember_model(turn.thread, turn.model)
         await self.save_usage(turn)
         if isinstance(exc, CustomStreamError):
             raise exc
@@ -304,8 +307,9 @@ class TurnEngine:
         context: RequestContext,
     ) -> AsyncIterator[ThreadStreamEvent]:
         """Run (or refuse) the first waiting call, then go on with the turn."""
-        settings = self.settings()
-        model = self.resolve(thread, None)
+        folder = await self.store.folder_of_thread(thread.id)
+        settings = settings_in_folder(self.settings(), thread, folder)
+        model = self.resolve(thread, None, folder_model(folder))
         thread.metadata.pop(PENDING_KEY, None)
         history = await self.history_for(thread, None, context)
         turn = TurnState(thread, model, history, context, None)
@@ -329,47 +333,20 @@ class TurnEngine:
         async for event in self.run(turn, settings, rest or None):
             yield event
 
-    # ---- choosing the model and the tools ------------------------------------------------
+    # ---- the model, the tools, the history -------------------------------------------
 
-    def model_ref(
-        self, thread: ThreadMetadata, message: UserMessageItem | None, resolver: ProviderResolver
-    ) -> str | None:
-        """The composer's choice, else the thread's last model, else the default."""
-        if message is not None and message.inference_options and message.inference_options.model:
-            return message.inference_options.model
-        last = thread.metadata.get(THREAD_MODEL_KEY)
-        if isinstance(last, str) and last:
-            return last
-        return resolver.default_ref()
-
-    def resolve(self, thread: ThreadMetadata, message: UserMessageItem | None) -> ResolvedModel:
-        resolver = ProviderResolver(self.settings(), self.keys)
-        try:
-            return resolver.resolve(self.model_ref(thread, message, resolver))
-        except ProviderNotReady as exc:
-            raise CustomStreamError(str(exc), allow_retry=True) from None
-
-    @staticmethod
-    def tool_choice(message: UserMessageItem | None) -> str | None:
-        options = message.inference_options if message is not None else None
-        choice = options.tool_choice if options is not None else None
-        return choice.id if choice is not None else None
-
-    def web_search_on(self, thread: ThreadMetadata, message: UserMessageItem | None) -> bool:
-        return self.tool_choice(message) == WEB_SEARCH_TOOL or bool(
-            thread.metadata.get(WEB_SEARCH_TOOL)
-        )
+    def resolve(
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem | None,
+        folder_default: str | None = None,
+    ) -> ResolvedModel:
+        return resolve_model(self.settings(), self.keys, thread, message, folder_default)
 
     async def tool_specs(
         self, thread: ThreadMetadata, message: UserMessageItem | None
     ) -> list[ToolSpec]:
-        choice = self.tool_choice(message)
-        servers: list[str] | None = None
-        if choice and choice.startswith(SERVER_TOOL_PREFIX):
-            servers = [choice.removeprefix(SERVER_TOOL_PREFIX)]
-        elif isinstance(thread.metadata.get(SERVERS_KEY), list):
-            servers = _strings(thread.metadata[SERVERS_KEY])
-        return await self.toolbox.specs(servers)
+        return await self.toolbox.specs(chosen_servers(thread, message))
 
     async def history_for(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
@@ -384,11 +361,6 @@ class TurnEngine:
         return history
 
     # ---- titles, usage, checkpoints ------------------------------------------------------
-
-    @staticmethod
-    def remember_model(thread: ThreadMetadata, model: ResolvedModel) -> None:
-        """The next turn (and the UI) default to the model that answered this one."""
-        thread.metadata[THREAD_MODEL_KEY] = make_ref(model.provider_id, model.model)
 
     async def save_usage(self, turn: TurnState) -> None:
         usage = turn.usage
@@ -421,7 +393,3 @@ def give_up_title(turn: TurnState, settings: Settings) -> None:
         turn.title_task.cancel()
         turn.title_task = None
         name_after_first_words(turn.thread, turn.message, settings)
-
-
-def _strings(value: object) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

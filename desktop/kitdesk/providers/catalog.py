@@ -3,47 +3,65 @@
 Lists come from each provider's ``GET {base_url}/models`` through the real
 ``openai`` client, fetched concurrently with a short timeout so one slow or
 broken provider never holds up or breaks the others. Successful lists are
-cached in memory and in ``<cache_dir>/models.json`` (so the picker fills
-instantly after a restart) for ``ttl`` seconds; failures are remembered
-briefly so a dead local server is not re-dialled on every request. A provider
-whose list cannot be fetched still offers its default model.
+cached in memory and in ``<cache_dir>/models.json`` (``models_cache.py``; so
+the picker fills instantly after a restart) for ``ttl`` seconds; failures are
+remembered briefly so a dead local server is not re-dialled on every request.
+A provider whose list cannot be fetched still offers its default model. What a
+model offers (its wire API, hosted web search) comes from the kinds table
+(``kinds.py``).
 
-Messages here are shown to people as they are. They never include the
-provider's response body: OpenAI echoes part of a rejected key there.
+The request itself and the sentences for its failures are in
+``model_listing.py``; they never include the provider's response body.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
 from kitdesk.providers.kinds import WireApi
+from kitdesk.providers.model_listing import (
+    DEFAULT_TIMEOUT,
+    ModelsUnavailable,
+    describe_failure,
+    new_http_client,
+    openai_client,
+)
+from kitdesk.providers.models_cache import (
+    CACHE_FILE_NAME,
+    ListEntry,
+    lists_json,
+    load_lists,
+    write_atomically,
+)
 from kitdesk.providers.resolver import ProviderResolver, all_providers, make_ref
 from kitdesk.settings import Provider, Settings
+
+if TYPE_CHECKING:
+    import openai
+
+__all__ = [
+    "CACHE_FILE_NAME",
+    "ConnectionResult",
+    "ModelList",
+    "ModelOption",
+    "ModelsCatalog",
+    "ModelsUnavailable",
+    "ProviderProblem",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 600.0
 DEFAULT_ERROR_TTL = 30.0
-DEFAULT_TIMEOUT = 5.0
-CACHE_FORMAT = 1
-CACHE_FILE_NAME = "models.json"
-# Local servers want no key, but the client refuses an empty one and would
-# otherwise read OPENAI_API_KEY from the environment and send it to them.
-NO_KEY = "no-key"
 
 # OpenAI's own list mixes in models that cannot chat (embeddings, speech,
 # images, moderation); only OpenAI's list is filtered, since a custom server's
@@ -99,84 +117,6 @@ class ConnectionResult:
     model_count: int | None = None
 
 
-class ModelsUnavailable(Exception):
-    """A provider's model list could not be fetched; the message is for a person."""
-
-
-@dataclass(frozen=True)
-class _Entry:
-    base_url: str
-    fetched_at: float
-    model_ids: tuple[str, ...] | None  # None: the fetch failed
-    error: str | None = None
-
-
-def openai_client(
-    *,
-    base_url: str,
-    key: str | None,
-    kind: str = "custom",
-    api_version: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    http_client: openai.DefaultAsyncHttpxClient | None = None,
-) -> openai.AsyncOpenAI:
-    """An AsyncOpenAI client for one provider that never falls back to environment variables.
-
-    Pass a shared ``http_client``: building one loads the CA bundle, which
-    costs about 70 ms, against about 1 ms for the client around it.
-    """
-    default_query = {"api-version": api_version} if kind == "azure" and api_version else None
-    return openai.AsyncOpenAI(
-        api_key=key or NO_KEY,
-        base_url=base_url,
-        organization=None,
-        project=None,
-        timeout=timeout,
-        max_retries=0,
-        default_query=default_query,
-        # None above still reads OPENAI_ORG_ID / OPENAI_PROJECT_ID: they are for OpenAI only.
-        default_headers=None
-        if kind == "openai"
-        else {"OpenAI-Organization": openai.omit, "OpenAI-Project": openai.omit},  # type: ignore[dict-item]
-        http_client=http_client,
-    )
-
-
-def describe_failure(exc: BaseException, *, base_url: str, timeout: float, sent_key: bool) -> str:
-    """A sentence for a person about why listing models failed; never quotes the response."""
-    if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
-        return (
-            f"No answer from {base_url} within {timeout:g} seconds — "
-            "is the server running and reachable?"
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return f"Could not connect to {base_url} — is the server running?"
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        if status == 401:
-            if not sent_key:
-                return "The server asks for an API key. Add one in Settings."
-            return "Key rejected by the provider. Check that the key is complete and still active."
-        if status == 403:
-            return (
-                "The provider refused access (HTTP 403). Check that the key is allowed "
-                "to list models."
-            )
-        if status == 404:
-            return (
-                f"{base_url}/models was not found (HTTP 404). Check the base URL: "
-                "OpenAI-compatible servers usually end in /v1."
-            )
-        if status == 429:
-            wait = exc.response.headers.get("retry-after")
-            later = f"in {wait} seconds" if wait and wait.isdigit() else "in a moment"
-            return f"Rate limited by the provider (HTTP 429). Try again {later}."
-        if status >= 500:
-            return f"The provider had a server error (HTTP {status}). Try again later."
-        return f"The provider answered with an error (HTTP {status})."
-    return f"The server at {base_url} did not answer like an OpenAI-compatible API."
-
-
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -201,8 +141,8 @@ class ModelsCatalog:
         self.timeout = timeout
         self._clock = clock
         # Read at start-up (a few kB), never from the event loop.
-        self._entries: dict[str, _Entry] = self._load_disk()
-        self._inflight: dict[str, asyncio.Task[_Entry]] = {}
+        self._entries: dict[str, ListEntry] = self._load_disk()
+        self._inflight: dict[str, asyncio.Task[ListEntry]] = {}
         self._dirty = False  # the disk copy lags the memory one
         self._http: tuple[asyncio.AbstractEventLoop, openai.DefaultAsyncHttpxClient] | None = None
 
@@ -231,11 +171,17 @@ class ModelsCatalog:
         return ModelList(models=models, errors=errors)
 
     async def test_connection(
-        self, provider: Provider, key: str | None, *, remember: bool = False
+        self,
+        provider: Provider,
+        key: str | None,
+        *,
+        remember: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> ConnectionResult:
         """Try listing models with this configuration.
 
-        ``remember`` keeps the list in the cache (for a saved provider).
+        ``remember`` keeps the list in the cache (for a saved provider); ``headers``
+        are a ChatKit server's request headers typed into a form, not saved yet.
         """
         if provider.needs_key and not key:
             return ConnectionResult(
@@ -245,7 +191,7 @@ class ModelsCatalog:
             from kitdesk.chat.remote import check_chatkit_server  # only for ChatKit providers
 
             ok, message = await check_chatkit_server(
-                provider, self.keys, limit_seconds=self.timeout
+                provider, self.keys, limit_seconds=self.timeout, headers=headers
             )
             return ConnectionResult(ok=ok, message=message)
         entry = await self._fetch(provider, key)
@@ -270,8 +216,7 @@ class ModelsCatalog:
         """One connection pool for all fetches, tied to the running event loop."""
         loop = asyncio.get_running_loop()
         if self._http is None or self._http[0] is not loop or self._http[1].is_closed:
-            # No redirects: a key header must not follow a 307 to another host.
-            self._http = (loop, openai.DefaultAsyncHttpxClient(follow_redirects=False))
+            self._http = (loop, new_http_client())
         return self._http[1]
 
     def invalidate(self, provider_id: str | None = None) -> None:
@@ -327,17 +272,19 @@ class ModelsCatalog:
         if preferred:
             names.add(preferred)  # offered even when the list could not be fetched
         ordered = sorted(names, key=lambda name: (name != preferred, name.casefold(), name))
-        wire_api: WireApi = "responses" if provider.uses_responses_api else "chat_completions"
+        info = provider.kind_info
         return [
             ModelOption(
                 id=make_ref(provider.id, name),
                 label=name,
                 description=provider.name,
                 default=make_ref(provider.id, name) == default_ref,
-                api=wire_api,
-                # Hosted web search and the effort choice are Responses API features.
-                web_search=wire_api == "responses",
-                reasoning_effort=wire_api == "responses",
+                api=info.wire_api,
+                web_search=info.web_search,
+                # Offered where PUT /api/settings accepts one (web/routes/settings.py):
+                # Responses providers only, for now (the table's ``reasoning_effort``
+                # also names Azure and OpenRouter).
+                reasoning_effort=info.uses_responses_api,
             )
             for name in ordered
         ]
@@ -356,9 +303,9 @@ class ModelsCatalog:
             default=ref == default_ref,
         )
 
-    async def _entry_for(self, provider: Provider, key: str | None, *, refresh: bool) -> _Entry:
+    async def _entry_for(self, provider: Provider, key: str | None, *, refresh: bool) -> ListEntry:
         if not provider.kind_info.lists_models:
-            return _Entry(provider.base_url, self._clock(), ())
+            return ListEntry(provider.base_url, self._clock(), ())
         cached = self._cache().get(provider.id)
         if not refresh and cached is not None and self._fresh(cached, provider):
             return cached
@@ -375,23 +322,23 @@ class ModelsCatalog:
         self._remember(provider.id, entry)
         return entry
 
-    def _remember(self, provider_id: str, entry: _Entry) -> None:
+    def _remember(self, provider_id: str, entry: ListEntry) -> None:
         self._cache()[provider_id] = entry
         if entry.model_ids is not None:
             self._dirty = True
 
-    def _fresh(self, entry: _Entry, provider: Provider) -> bool:
+    def _fresh(self, entry: ListEntry, provider: Provider) -> bool:
         if entry.base_url != provider.base_url:
             return False
         ttl = self.ttl if entry.model_ids is not None else self.error_ttl
         return 0 <= self._clock() - entry.fetched_at < ttl
 
-    async def _fetch(self, provider: Provider, key: str | None) -> _Entry:
+    async def _fetch(self, provider: Provider, key: str | None) -> ListEntry:
         try:
             model_ids = await self.fetch_model_ids(provider, key)
         except ModelsUnavailable as exc:
-            return _Entry(provider.base_url, self._clock(), None, str(exc))
-        return _Entry(provider.base_url, self._clock(), tuple(model_ids))
+            return ListEntry(provider.base_url, self._clock(), None, str(exc))
+        return ListEntry(provider.base_url, self._clock(), tuple(model_ids))
 
     async def fetch_model_ids(self, provider: Provider, key: str | None) -> list[str]:
         """The ids the provider lists; raises ModelsUnavailable with a person's sentence."""
@@ -422,57 +369,19 @@ class ModelsCatalog:
 
     # -- the disk cache ---------------------------------------------------------
 
-    def _cache(self) -> dict[str, _Entry]:
+    def _cache(self) -> dict[str, ListEntry]:
         return self._entries
 
-    def _load_disk(self) -> dict[str, _Entry]:
-        try:
-            raw = json.loads(self.cache_path.read_text(encoding="utf-8"))
-            if raw.get("format") != CACHE_FORMAT:
-                return {}
-            return {
-                provider_id: _Entry(
-                    base_url=str(item["base_url"]),
-                    fetched_at=float(item["fetched_at"]),
-                    model_ids=tuple(str(name) for name in item["models"]),
-                )
-                for provider_id, item in raw["providers"].items()
-            }
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            log.warning("ignoring an unreadable models cache at %s", self.cache_path)
-            return {}
+    def _load_disk(self) -> dict[str, ListEntry]:
+        return load_lists(self.cache_path)
 
     async def _save_disk(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
-        successes = {
-            provider_id: {
-                "base_url": entry.base_url,
-                "fetched_at": entry.fetched_at,
-                "models": list(entry.model_ids),
-            }
-            for provider_id, entry in self._cache().items()
-            if entry.model_ids is not None
-        }
-        data = json.dumps({"format": CACHE_FORMAT, "providers": successes}, indent=1)
+        data = lists_json(self._cache())
         try:
-            await asyncio.to_thread(_write_atomically, self.cache_path, data)
+            await asyncio.to_thread(write_atomically, self.cache_path, data)
         except OSError:
             # A cache that cannot be written only costs a refetch next start.
             log.warning("could not write the models cache at %s", self.cache_path)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".models-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

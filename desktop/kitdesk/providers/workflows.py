@@ -17,12 +17,13 @@ import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
-
-from kitdesk.providers.catalog import DEFAULT_TIMEOUT, describe_failure, openai_client
+from kitdesk.providers.model_listing import DEFAULT_TIMEOUT, describe_failure, openai_client
 from kitdesk.settings import Provider, Workflow
+
+if TYPE_CHECKING:
+    import openai  # imported on first use (model_listing.py says why)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ def new_hosted_user() -> str:
 
 
 def _describe(exc: Exception, workflow: Workflow, provider: Provider, sent_key: bool) -> str:
+    import openai  # loaded already: the failure came from its client
+
     if isinstance(exc, openai.NotFoundError | openai.BadRequestError):
         return (
             f"OpenAI could not start the workflow {workflow.id} (HTTP {exc.status_code}). "

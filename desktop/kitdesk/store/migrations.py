@@ -14,6 +14,8 @@ Version 3: branches: each item records the item it follows (``parent_id``) and
 whether it is on the thread's active path (``active``); existing threads
 become one branch, unchanged (see ``branches.py``).
 Version 4: token usage per answer (see ``usage.py``).
+Version 5: organising: pinned and archived threads, and folders with an
+optional system prompt and default model (see ``organise.py``).
 
 Pre-migration copies are pruned like automatic backups: the newest 7 stay.
 """
@@ -57,10 +59,15 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
 
 
-def _v1_core(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
-        """
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def sql_step(script: str) -> Migration:
+    """A step that is only SQL (no data rewritten in Python)."""
+    return lambda db: _run_script(db, script)
+
+
+_V1_CORE = """
         -- seq is the rowid: the full-text index of titles points at it.
         -- updated_at is the last activity in microseconds since the epoch;
         -- the history sidebar lists threads by it, newest first.
@@ -97,8 +104,7 @@ def _v1_core(db: sqlite3.Connection) -> None:
             data TEXT NOT NULL
         );
         CREATE INDEX attachments_by_thread ON attachments (thread_id);
-        """,
-    )
+        """
 
 
 def _v2_feedback_and_search(db: sqlite3.Connection) -> None:
@@ -191,13 +197,7 @@ def _v2_feedback_and_search(db: sqlite3.Connection) -> None:
     )
 
 
-Migration = Callable[[sqlite3.Connection], None]
-
-
-def _v3_branches(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
-        """
+_V3_BRANCHES = """
         ALTER TABLE items ADD COLUMN parent_id TEXT;
         ALTER TABLE items ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
         -- Every existing thread is one branch: each item follows the one before it.
@@ -209,14 +209,9 @@ def _v3_branches(db: sqlite3.Connection) -> None:
         -- Pages of the active path: a keyset range, whatever the branches.
         CREATE INDEX items_active_path ON items (thread_id, seq) WHERE active = 1;
         CREATE INDEX items_by_parent ON items (thread_id, parent_id);
-        """,
-    )
-
-
-def _v4_usage(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
         """
+
+_V4_USAGE = """
         -- No foreign key: what was spent stays counted when a thread is deleted.
         CREATE TABLE usage (
             thread_id TEXT NOT NULL,
@@ -230,11 +225,35 @@ def _v4_usage(db: sqlite3.Connection) -> None:
             PRIMARY KEY (thread_id, item_id)
         ) WITHOUT ROWID;
         CREATE INDEX usage_by_time ON usage (created_at);
-        """,
-    )
+        """
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_feedback_and_search, _v3_branches, _v4_usage]
+_V5_ORGANISE = """
+        CREATE TABLE folders (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            system_prompt TEXT,
+            default_model TEXT,
+            created_at INTEGER NOT NULL
+        );
+        ALTER TABLE threads ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE threads ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+        -- Deleting a folder keeps its conversations (they return to the list).
+        ALTER TABLE threads ADD COLUMN folder_id TEXT REFERENCES folders (id) ON DELETE SET NULL;
+        -- The history: archived threads left out, pinned ones first, then by
+        -- last activity; every page is one range scan of this index.
+        CREATE INDEX threads_listed ON threads (archived, pinned, updated_at, id);
+        CREATE INDEX threads_by_folder ON threads (folder_id, updated_at, id)
+            WHERE folder_id IS NOT NULL;
+        """
+
+MIGRATIONS: list[Migration] = [
+    sql_step(_V1_CORE),
+    _v2_feedback_and_search,
+    sql_step(_V3_BRANCHES),
+    sql_step(_V4_USAGE),
+    sql_step(_V5_ORGANISE),
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -20,10 +20,13 @@ Why the schema looks the way it does (tables are created in ``migrations.py``):
   the cascade of a thread delete, updates them in the same transaction.
 - ``items.parent_id`` and ``items.active``: edits and regenerations kept as
   branches; pages walk the active path (``branches.py``).
+- ``pinned``, ``archived``, ``folder_id`` and ``folders``: how the person
+  organised the history (``organise.py``).
 - ``usage``: token counts per answer (``usage.py``); import, export, backup
   and restore run through ``transfers.py``.
 - ``attachments`` rows and files: see ``attachments.py``.
-- ``feedback`` holds thumbs up/down per item and cascades with the item.
+- ``feedback`` holds thumbs up/down per item and cascades with the item
+  (``feedback.py``).
 
 Search returns threads, most recently active first (``thread_search.py``).
 Every write is one transaction, run by ``database.py``'s writer thread.
@@ -39,7 +42,6 @@ from typing import Any
 
 from chatkit.store import AttachmentStore, NotFoundError, Store, StoreItemType
 from chatkit.types import (
-    FeedbackKind,
     Page,
     ThreadItem,
     ThreadMetadata,
@@ -54,14 +56,17 @@ from kitdesk.store.attachments import (
     AttachmentRecords,
 )
 from kitdesk.store.branches import BranchRecords, active_leaf, reattach_children
-from kitdesk.store.database import StoreClosedError, from_us, now_us, require_thread
+from kitdesk.store.database import StoreClosedError, now_us, require_thread
+from kitdesk.store.feedback import FeedbackRecords
 from kitdesk.store.migrations import SchemaError
+from kitdesk.store.organise import ACTIVITY_KEY, OrganiseRecords, listed_thread
 from kitdesk.store.search import SearchHit, parse_query, searchable_text
 from kitdesk.store.thread_search import search_threads
 from kitdesk.store.transfers import DataTransfers
 from kitdesk.store.usage import UsageRecords
 
 __all__ = [
+    "ACTIVITY_KEY",
     "ALLOWED_MIME_TYPES",
     "MAX_ATTACHMENTS_PER_MESSAGE",
     "MAX_ATTACHMENT_BYTES",
@@ -80,20 +85,22 @@ MAX_PAGE_SIZE = 500
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _metadata_adapter: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
-# Set on threads returned by load_threads: when the thread last had activity.
-ACTIVITY_KEY = "updated_at"
 
 # Page queries, keyed by "descending". Keyset cursors: (updated_at, id) for
 # threads, seq for items; each is a range scan on an index, never an OFFSET.
+# The history leaves archived threads out and lists pinned ones first
+# (organise.py): the cursor is (pinned, updated_at, id), one range of the
+# index threads_listed.
+_LISTED = "SELECT id, data, updated_at, pinned, archived, folder_id FROM threads WHERE archived = 0"
 _THREADS_FIRST = {
-    True: "SELECT id, data, updated_at FROM threads ORDER BY updated_at DESC, id DESC LIMIT ?",
-    False: "SELECT id, data, updated_at FROM threads ORDER BY updated_at ASC, id ASC LIMIT ?",
+    True: f"{_LISTED} ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?",
+    False: f"{_LISTED} ORDER BY pinned ASC, updated_at ASC, id ASC LIMIT ?",
 }
 _THREADS_AFTER = {
-    True: "SELECT id, data, updated_at FROM threads WHERE (updated_at, id) < (?, ?) "
-    "ORDER BY updated_at DESC, id DESC LIMIT ?",
-    False: "SELECT id, data, updated_at FROM threads WHERE (updated_at, id) > (?, ?) "
-    "ORDER BY updated_at ASC, id ASC LIMIT ?",
+    True: f"{_LISTED} AND (pinned, updated_at, id) < (?, ?, ?) "
+    "ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?",
+    False: f"{_LISTED} AND (pinned, updated_at, id) > (?, ?, ?) "
+    "ORDER BY pinned ASC, updated_at ASC, id ASC LIMIT ?",
 }
 # Items pages walk the active path only (the partial index items_active_path).
 _ITEMS_FIRST = {
@@ -112,13 +119,6 @@ class DuplicateItemError(ValueError):
     """add_thread_item was given an id the thread already has (use save_item to replace)."""
 
 
-def _listed_thread(data: str, updated_at: int) -> ThreadMetadata:
-    """A thread as the history lists it, carrying its last activity for the UI's grouping."""
-    thread = ThreadMetadata.model_validate_json(data)
-    thread.metadata[ACTIVITY_KEY] = from_us(updated_at).isoformat()
-    return thread
-
-
 def _thread_json(thread: ThreadMetadata) -> str:
     # A full Thread (with items) may be passed; store only the metadata fields.
     return thread.model_dump_json(include=set(ThreadMetadata.model_fields))
@@ -127,7 +127,9 @@ def _thread_json(thread: ThreadMetadata) -> str:
 class SQLiteStore(
     AttachmentRecords,
     BranchRecords,
+    FeedbackRecords,
     UsageRecords,
+    OrganiseRecords,
     DataTransfers,
     Store[RequestContext],
     AttachmentStore[RequestContext],
@@ -203,7 +205,8 @@ class SQLiteStore(
     async def load_threads(
         self, limit: int, after: str | None, order: str, context: RequestContext
     ) -> Page[ThreadMetadata]:
-        """A page of threads by last activity ("desc": newest first); ``after`` is a thread id."""
+        """A page of the history ("desc": pinned first, then newest first; archived threads
+        left out); ``after`` is a thread id."""
         descending = order != "asc"
         limit = min(max(1, int(limit)), MAX_PAGE_SIZE)
 
@@ -212,17 +215,15 @@ class SQLiteStore(
                 rows = db.execute(_THREADS_FIRST[descending], (limit + 1,)).fetchall()
             else:
                 cursor = db.execute(
-                    "SELECT updated_at, id FROM threads WHERE id = ?", (after,)
+                    "SELECT pinned, updated_at, id FROM threads WHERE id = ?", (after,)
                 ).fetchone()
                 if cursor is None:
                     raise NotFoundError(f"Thread {after} was not found")
-                rows = db.execute(
-                    _THREADS_AFTER[descending], (cursor[0], cursor[1], limit + 1)
-                ).fetchall()
+                rows = db.execute(_THREADS_AFTER[descending], (*cursor, limit + 1)).fetchall()
             page = rows[:limit]
             has_more = len(rows) > limit
             return Page(
-                data=[_listed_thread(data, updated_at) for _, data, updated_at in page],
+                data=[listed_thread(*row[1:]) for row in page],
                 has_more=has_more,
                 after=page[-1][0] if has_more else None,
             )
@@ -361,45 +362,6 @@ class SQLiteStore(
             db.execute("DELETE FROM items WHERE thread_id = ? AND id = ?", (thread_id, item_id))
 
         await self._run_write(work)
-
-    # ---- feedback ------------------------------------------------------------
-
-    async def save_feedback(self, thread_id: str, item_ids: list[str], kind: FeedbackKind) -> None:
-        """Record thumbs up/down for items of a thread (the latest vote wins)."""
-        if kind not in ("positive", "negative"):
-            raise ValueError(f"Unknown feedback kind {kind!r}")
-        now = now_us()
-
-        def work(db: sqlite3.Connection) -> None:
-            require_thread(db, thread_id)
-            for item_id in item_ids:
-                exists = db.execute(
-                    "SELECT 1 FROM items WHERE thread_id = ? AND id = ?", (thread_id, item_id)
-                ).fetchone()
-                if exists is None:
-                    raise NotFoundError(f"Item {item_id} was not found in thread {thread_id}")
-                db.execute(
-                    """
-                    INSERT INTO feedback (thread_id, item_id, kind, created_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (thread_id, item_id) DO UPDATE SET
-                        kind = excluded.kind, created_at = excluded.created_at
-                    """,
-                    (thread_id, item_id, kind, now),
-                )
-
-        await self._run_write(work)
-
-    async def load_feedback(self, thread_id: str) -> dict[str, FeedbackKind]:
-        """The feedback given on a thread's items, by item id."""
-
-        def work(db: sqlite3.Connection) -> dict[str, FeedbackKind]:
-            require_thread(db, thread_id)
-            rows = db.execute(
-                "SELECT item_id, kind FROM feedback WHERE thread_id = ?", (thread_id,)
-            ).fetchall()
-            return {item_id: kind for item_id, kind in rows}
-
-        return await self._run(work)
 
     # ---- search --------------------------------------------------------------
 

@@ -28,10 +28,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel
 
@@ -47,6 +46,9 @@ from kitdesk.updates.problems import (
 )
 from kitdesk.updates.release_key import RELEASE_PUBLIC_KEY
 from kitdesk.updates.verify import load_public_key, verify_download_signature
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,7 @@ class UpdateChecker:
         self.platform = platform or platform_id()
         self._config = config
         self._enabled = updates_built_in
-        self._public_key = public_key or load_public_key(RELEASE_PUBLIC_KEY)
+        self._given_public_key = public_key  # None: the release key, loaded on first check
         # Tests pass a CA file for their local HTTPS feed; releases use the default trust.
         self._verify: ssl.SSLContext | bool = (
             ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
@@ -128,6 +130,11 @@ class UpdateChecker:
         self._file: Path | None = None
         self._state = self._initial_state()
         self._ui_seen = False
+
+    def _public_key(self) -> Ed25519PublicKey:
+        if self._given_public_key is None:  # loading it imports cryptography: not at start
+            self._given_public_key = load_public_key(RELEASE_PUBLIC_KEY)
+        return self._given_public_key
 
     # ---- state -------------------------------------------------------------
 
@@ -195,7 +202,10 @@ class UpdateChecker:
                 return self._set(status="up_to_date", checked_at=now, available_version=None)
             download = self._download_for(feed)
             verify_download_signature(
-                download, version=feed.version, platform=self.platform, public_key=self._public_key
+                download,
+                version=feed.version,
+                platform=self.platform,
+                public_key=self._public_key(),
             )
         except UpdateProblem as problem:
             return self._report(problem, checked_at=now)

@@ -15,6 +15,9 @@ its streamed SHA-256 and size equal the signed ones. Binding the version stops
 an old signed file being offered as a new version; binding the platform stops
 a Windows installer being offered to a Mac. The URL is not signed, so a
 release can move between mirrors without re-signing.
+
+``cryptography`` (about 6 MB of OpenSSL bindings) is imported when a key is
+first loaded, that is on the first update check, not when the app starts.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from kitdesk.updates.feed import Download
 from kitdesk.updates.problems import BadChecksum, BadSignature, IncompleteDownload
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 SIGNED_MESSAGE_TAG = "kitdesk-update-v1"
 
@@ -45,6 +49,8 @@ def signed_message(version: str, platform: str, size: int, sha256: str) -> bytes
 
 
 def load_public_key(raw_base64: str) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(base64.b64decode(raw_base64, validate=True))
 
 
@@ -52,6 +58,8 @@ def verify_download_signature(
     download: Download, *, version: str, platform: str, public_key: Ed25519PublicKey
 ) -> None:
     """Raise ``BadSignature`` unless the release key signed this version/platform/size/digest."""
+    from cryptography.exceptions import InvalidSignature
+
     try:
         signature = base64.b64decode(download.signature, validate=True)
     except (binascii.Error, ValueError):

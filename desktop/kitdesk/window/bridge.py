@@ -1,8 +1,10 @@
 """The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
 
-Exactly four functions are exposed: open the data folder, open the log folder,
-save an export through the native save dialog, and copy text to the
-clipboard (for when ``navigator.clipboard`` is refused). They are registered
+Exactly seven functions are exposed: open the data folder, open the log folder,
+save an export through the native save dialog, copy text to the clipboard (for
+when ``navigator.clipboard`` is refused), report that an answer finished (so
+the window can notify when it is not focused), try a quick-ask hotkey, and open
+a new main window. They are registered
 one by one with ``Window.expose`` rather than handing pywebview an object as
 ``js_api``: pywebview resolves a js_api call by walking any dotted attribute
 path the page names, private ones included, so an object would expose far more
@@ -24,11 +26,20 @@ from kitdesk.paths import Paths
 
 log = logging.getLogger(__name__)
 
-EXPOSED = ("open_data_folder", "open_log_folder", "save_export", "copy_to_clipboard")
+EXPOSED = (
+    "open_data_folder",
+    "open_log_folder",
+    "save_export",
+    "copy_to_clipboard",
+    "answer_finished",
+    "set_quick_ask_hotkey",
+    "new_window",
+)
 MAX_EXPORT_CHARS = (
     200_000_000  # an export is a thread or a whole archive as text; refuse absurd sizes
 )
 MAX_CLIPBOARD_CHARS = 10_000_000
+MAX_NOTIFICATION_CHARS = 500
 
 
 class NativeWindow(Protocol):
@@ -73,12 +84,18 @@ class Bridge:
         window: NativeWindow,
         set_clipboard: Callable[[str], None],
         open_folder: Callable[[Path], None] = open_in_file_manager,
+        on_answer_finished: Callable[[str, str, str], None] | None = None,
+        set_hotkey: Callable[[str], str] | None = None,
+        new_window: Callable[[], None] | None = None,
     ) -> None:
         self._paths = paths
         self._window = window
         self._set_clipboard = set_clipboard
         self._open_folder = open_folder
         self._dialog_lock = threading.Lock()  # one save dialog at a time
+        self._on_answer_finished = on_answer_finished
+        self._set_hotkey = set_hotkey
+        self._new_window = new_window
 
     def open_data_folder(self) -> bool:
         """Open the folder holding the database and attachments."""
@@ -120,6 +137,33 @@ class Bridge:
         if len(text) > MAX_CLIPBOARD_CHARS:
             raise ValueError("the text is too large to copy")
         self._set_clipboard(text)
+        return True
+
+    def answer_finished(self, thread_id: str, title: str, body: str) -> bool:
+        """An answer in ``thread_id`` finished; the words are the UI's, in the person's language."""
+        if not all(isinstance(value, str) for value in (thread_id, title, body)):
+            raise TypeError("the thread id, title and text must be text")
+        if not thread_id or len(thread_id) > 200:
+            raise ValueError("the thread id is not valid")
+        if self._on_answer_finished is not None:
+            self._on_answer_finished(
+                thread_id, title[:MAX_NOTIFICATION_CHARS], body[:MAX_NOTIFICATION_CHARS]
+            )
+        return True
+
+    def set_quick_ask_hotkey(self, hotkey: str) -> str:
+        """Listen for ``hotkey`` now ('' turns it off); '' if it works, else the reason."""
+        if not isinstance(hotkey, str) or len(hotkey) > 60:
+            raise ValueError("the shortcut must be short text, like Ctrl+Alt+Space")
+        if self._set_hotkey is None:
+            return "Global shortcuts are not available in this window."
+        return self._set_hotkey(hotkey)
+
+    def new_window(self) -> bool:
+        """Open another main window on a new chat (Ctrl+Shift+N); False where there are none."""
+        if self._new_window is None:
+            return False
+        self._new_window()
         return True
 
 

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "instance.lock"
 INFO_NAME = "instance.json"
 REQUEST_SHOW = b"show"
+REQUEST_QUICK_ASK = b"quick-ask"  # `kitdesk --quick-ask`: show the quick-ask window
 REPLY_OK = b"ok"
 # A second launch waits this long for "ok": the first answers once its window
 # is actually in front, which takes a moment when its GUI thread is busy.
@@ -92,10 +93,14 @@ class InstanceLock:
         self._handle = handle
         return True
 
-    def listen(self, on_show: Callable[[], None]) -> None:
-        """Publish the endpoint; call ``on_show`` (from a worker thread) for each valid request."""
+    def listen(
+        self, on_show: Callable[[], None], on_quick_ask: Callable[[], None] | None = None
+    ) -> None:
+        """Publish the endpoint; call ``on_show`` (or ``on_quick_ask``) from a worker thread
+        for each valid request."""
         assert self._handle is not None, "acquire() first"
         self._on_show = on_show
+        self._on_quick_ask = on_quick_ask or on_show
         self._secret = secrets.token_urlsafe(32)
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         listener.bind(("127.0.0.1", 0))
@@ -125,6 +130,9 @@ class InstanceLock:
                     if request == REQUEST_SHOW:
                         self._on_show()
                         conn.sendall(REPLY_OK + b"\n")
+                    elif request == REQUEST_QUICK_ASK:
+                        self._on_quick_ask()
+                        conn.sendall(REPLY_OK + b"\n")
                 except Exception:
                     log.exception("instance request failed")
 
@@ -139,7 +147,9 @@ class InstanceLock:
             self._handle = None
 
 
-def ask_running_instance_to_show(data_dir: Path, wait: float = 10.0) -> bool:
+def ask_running_instance_to_show(
+    data_dir: Path, wait: float = 10.0, request: bytes = REQUEST_SHOW
+) -> bool:
     """Ask the instance holding ``data_dir`` to raise its window; True once it confirmed.
 
     The first instance may still be starting (lock taken, endpoint not yet
@@ -154,7 +164,7 @@ def ask_running_instance_to_show(data_dir: Path, wait: float = 10.0) -> bool:
                 conn.makefile("rb") as reader,
             ):
                 conn.settimeout(REPLY_TIMEOUT)
-                conn.sendall(str(info["secret"]).encode() + b"\n" + REQUEST_SHOW + b"\n")
+                conn.sendall(str(info["secret"]).encode() + b"\n" + request + b"\n")
                 if _read_line(reader) == REPLY_OK:
                     return True
         except (OSError, ValueError, KeyError, TypeError):

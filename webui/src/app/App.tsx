@@ -1,7 +1,7 @@
 import type { UseChatKitReturn } from "@openai/chatkit-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, messageOf, ServerUnreachable, type AppInfo, type ModelOption } from "./api";
-import { ChatScreen, type ChatEvents } from "./ChatScreen";
+import { ChatScreen, useQuickAskEscape, type ChatEvents } from "./ChatScreen";
 import { useConnection, type Connection } from "./connection";
 import { mcpApi, type McpServerView } from "./mcpApi";
 import { LogoMark, Onboarding } from "./Onboarding";
@@ -10,6 +10,7 @@ import { ShortcutHelp } from "./ShortcutHelp";
 import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
+import { announceQuickReady, isQuickMode, onDesktopCommand, openNewWindow } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 
@@ -25,6 +26,8 @@ export function App() {
   const [helpOpen, setHelpOpen] = useState(false);
   const [recoveredDismissed, setRecoveredDismissed] = useState(false);
   const chatkit = useRef<UseChatKitReturn | null>(null);
+  const quick = useMemo(isQuickMode, []);
+  useQuickAskEscape(quick);
   const responding = useRef(false);
   const scheme = useColorScheme(info?.theme ?? rememberedTheme());
   const { t, setting: languageSetting, setLanguage } = useI18n();
@@ -133,6 +136,10 @@ export function App() {
         openSettings();
         return;
       }
+      if (action === "newWindow") {
+        if (openNewWindow()) event.preventDefault();
+        return;
+      }
       if (phase.name !== "chat" || !chatkit.current) return;
       event.preventDefault();
       setSettingsOpen(false);
@@ -151,13 +158,37 @@ export function App() {
     return () => window.removeEventListener("keydown", onKey);
   }, [phase.name, openSettings]);
 
+  // The desktop window's tray and notifications: a new chat, or a given thread.
+  // In the quick-ask window each newChat is one show; it announces when it can take typing.
+  const quickShows = useRef(0);
+  const stopAnnouncing = useRef<(() => void) | null>(null);
+  useEffect(
+    () =>
+      onDesktopCommand((command) => {
+        const control = chatkit.current;
+        if (phase.name !== "chat" || !control) return;
+        setSettingsOpen(false);
+        setHelpOpen(false);
+        const threadId = command.action === "openThread" ? command.threadId : null;
+        const show = quick ? ++quickShows.current : 0;
+        stopAnnouncing.current?.();
+        void control.setThreadId(threadId).then(() =>
+          requestAnimationFrame(() => {
+            void control.focusComposer();
+            if (show) stopAnnouncing.current = announceQuickReady(show);
+          }),
+        );
+      }),
+    [phase.name, quick],
+  );
+
   const modalOpen = settingsOpen || helpOpen;
   const offlineNotice = connection.reachable ? null : (
     <OfflineNotice connection={connection} fullscreen={phase.name === "loading" && !modalOpen} />
   );
 
   return (
-    <div className="kd-app" data-phase={phase.name}>
+    <div className={quick ? "kd-app kd-quick" : "kd-app"} data-phase={phase.name}>
       {!modalOpen && offlineNotice}
 
       {info?.settings_recovered_from && !recoveredDismissed && (
@@ -200,7 +231,15 @@ export function App() {
       {phase.name === "onboarding" && info && <Onboarding info={info} onDone={finishOnboarding} />}
 
       {phase.name === "chat" && (
-        <ChatScreen scheme={scheme} models={models} servers={servers} onOpenSettings={openSettings} events={events} onControl={onControl} />
+        <ChatScreen
+          scheme={scheme}
+          models={models}
+          servers={servers}
+          onOpenSettings={openSettings}
+          events={events}
+          onControl={onControl}
+          quick={quick}
+        />
       )}
 
       {settingsOpen && info && (

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { fetchInLanguage, type ModelOption } from "./api";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
+import { continueInKitdesk, hideQuickAsk, reportAnswerFinished } from "./desktop";
 import { useI18n, type T } from "./i18n";
 import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
@@ -59,11 +60,16 @@ type ChatScreenProps = {
   events: ChatEvents;
   /** Receives the ChatKit control so shortcuts can call the element's methods. */
   onControl: (chatkit: UseChatKitReturn) => void;
+  /** The quick-ask window: no header, history or prompts; a "Continue in Kitdesk" bar. */
+  quick?: boolean;
 };
 
 /** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
-export function ChatScreen({ scheme, models, servers, onOpenSettings, events, onControl }: ChatScreenProps) {
-  const initialThread = useRef(lastThread()).current;
+export function ChatScreen({ scheme, models, servers, onOpenSettings, events, onControl, quick = false }: ChatScreenProps) {
+  // The quick-ask window always starts on a fresh thread and leaves the main window's memory alone.
+  const initialThread = useRef(quick ? null : lastThread()).current;
+  const currentThread = useRef<string | null>(initialThread);
+  const [quickThread, setQuickThread] = useState<string | null>(null);
   const { t, language } = useI18n();
   const defaultModel = models.find((m) => m.default)?.id ?? null;
   // The composer's model, as the element reports it (chatkit.log composer.model); the default until then.
@@ -89,12 +95,12 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
         color: { accent: { primary: ACCENT, level: 1 } },
       },
       header: {
-        enabled: true,
+        enabled: !quick,
         title: { enabled: true },
         rightAction: { icon: "settings-cog", onClick: onOpenSettings },
       },
-      history: { enabled: true, showDelete: true, showRename: true },
-      startScreen: { greeting: t("chat.greeting"), prompts: prompts(t) },
+      history: { enabled: !quick, showDelete: true, showRename: true },
+      startScreen: quick ? { greeting: t("quick.greeting") } : { greeting: t("chat.greeting"), prompts: prompts(t) },
       composer: {
         placeholder: t("chat.placeholder"),
         attachments: { enabled: true, accept: ACCEPT, maxSize: 20 * MB, maxCount: 10 },
@@ -106,16 +112,24 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
       },
       commands: promptMenu.commands,
       threadItemActions: { feedback: true, retry: true },
-      disclaimer: { text: t("chat.disclaimer") },
+      ...(quick ? {} : { disclaimer: { text: t("chat.disclaimer") } }),
     }),
-    [scheme, models, tools, onOpenSettings, initialThread, t, language, promptMenu.commands],
+    [scheme, models, tools, onOpenSettings, initialThread, t, language, promptMenu.commands, quick],
   );
 
   const chatkit = useChatKit({
     ...options,
-    onThreadChange: ({ threadId }) => rememberThread(threadId),
+    onThreadChange: ({ threadId }) => {
+      currentThread.current = threadId;
+      if (quick) setQuickThread(threadId);
+      else rememberThread(threadId);
+    },
     onResponseStart: () => events.onResponseStart(),
-    onResponseEnd: () => events.onResponseEnd(),
+    onResponseEnd: () => {
+      events.onResponseEnd();
+      const threadId = currentThread.current;
+      if (threadId && !quick) reportAnswerFinished(threadId, t("notify.answerReady"), t("notify.answerReadyBody"));
+    },
     onError: ({ error }) => events.onError(error instanceof Error ? error.message : String(error)),
     onLog: ({ name, data }) => {
       if (name === "composer.model") setComposerModel(typeof data?.modelId === "string" ? data.modelId : null);
@@ -139,10 +153,41 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
     if (defaultModel && !first) void chatkit.setComposerValue({ selectedModelId: defaultModel });
   }, [defaultModel, chatkit]);
 
+  if (!quick)
+    return (
+      <>
+        <ChatKit control={chatkit.control} className="kd-chatkit" data-testid="chatkit" />
+        {promptMenu.dialog}
+      </>
+    );
   return (
     <>
       <ChatKit control={chatkit.control} className="kd-chatkit" data-testid="chatkit" />
       {promptMenu.dialog}
+      <div className="kd-quick-bar">
+        <span className="kd-quick-hint">{t("quick.escHint")}</span>
+        <button
+          type="button"
+          className="kd-button kd-button-primary"
+          data-testid="continue-in-kitdesk"
+          disabled={!quickThread}
+          onClick={() => quickThread && continueInKitdesk(quickThread)}
+        >
+          {t("quick.continue")}
+        </button>
+      </div>
     </>
   );
+}
+
+/** Esc anywhere in the quick-ask window hides it (the element stops an answer first if one runs). */
+export function useQuickAskEscape(quick: boolean): void {
+  useEffect(() => {
+    if (!quick) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape" && !event.defaultPrevented) hideQuickAsk();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [quick]);
 }

@@ -13,6 +13,8 @@ import {
   type SettingsPatch,
   type ThemeSetting,
 } from "./api";
+import { headerNames, HeaderRows, initialHeaderRows, saveHeaderValues, typedHeaderValues, type HeaderRow } from "./ChatKitHeaders";
+import { ConfirmRemoval } from "./ConfirmRemoval";
 import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
@@ -27,10 +29,20 @@ import { addProvider, makeDefaultProvider } from "./providerSetup";
 import { shortcutTable } from "./shortcuts";
 import type { AppKey } from "./strings";
 import { UpdatesSection } from "./UpdatesSection";
+import { WorkflowSettings } from "./WorkflowSettings";
 import { explainTestFailure } from "./wording";
 import { LANGUAGES } from "../chatkit/i18n";
 
-export type SectionId = "providers" | "models" | "chat" | "prompts" | "tools" | "appearance" | "data" | "about";
+export type SectionId =
+  | "providers"
+  | "models"
+  | "chat"
+  | "prompts"
+  | "tools"
+  | "workflows"
+  | "appearance"
+  | "data"
+  | "about";
 
 const SECTIONS: { id: SectionId; label: AppKey }[] = [
   { id: "providers", label: "settings.providers" },
@@ -38,6 +50,7 @@ const SECTIONS: { id: SectionId; label: AppKey }[] = [
   { id: "chat", label: "settings.chat" },
   { id: "prompts", label: "settings.prompts" },
   { id: "tools", label: "settings.tools" },
+  { id: "workflows", label: "settings.workflows" },
   { id: "appearance", label: "settings.appearance" },
   { id: "data", label: "settings.data" },
   { id: "about", label: "settings.about" },
@@ -114,6 +127,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
           {section === "prompts" && <PromptSettings />}
           {section === "tools" && <McpSettings />}
+          {section === "workflows" && <WorkflowSettings />}
           {section === "appearance" && settings && <AppearanceSection settings={settings} update={update} />}
           {section === "data" && (
             <>
@@ -422,38 +436,6 @@ function ProviderCard({
   );
 }
 
-/** An inline "are you sure?" for removing something; "Keep it" has the focus. */
-function ConfirmRemoval({
-  label,
-  confirm,
-  busy,
-  onKeep,
-  onConfirm,
-  children,
-}: {
-  label: string;
-  confirm: string;
-  busy: boolean;
-  onKeep: () => void;
-  onConfirm: () => void;
-  children: ReactNode;
-}) {
-  const { t } = useI18n();
-  return (
-    <div className="kd-confirm" role="alertdialog" aria-label={label}>
-      <p>{children}</p>
-      <div className="kd-actions">
-        <button type="button" className="kd-button kd-button-quiet" onClick={onKeep} autoFocus>
-          {t("common.keepIt")}
-        </button>
-        <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={onConfirm}>
-          {confirm}
-        </button>
-      </div>
-    </div>
-  );
-}
-
 function ProviderForm({
   editing,
   keyringUsable,
@@ -471,6 +453,8 @@ function ProviderForm({
   const [name, setName] = useState(editing?.name ?? FALLBACK_PRESETS.openai.name);
   const [baseUrl, setBaseUrl] = useState(editing?.base_url ?? FALLBACK_PRESETS.openai.base_url);
   const [apiVersion, setApiVersion] = useState(editing?.api_version ?? "");
+  const [headers, setHeaders] = useState<HeaderRow[]>(() => initialHeaderRows(editing));
+  const [test, setTest] = useState<TestState>({ state: "idle" });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const keyInput = useRef<HTMLInputElement>(null);
@@ -486,6 +470,24 @@ function ProviderForm({
     setName(next === "custom" ? "" : presets[next].name);
     setBaseUrl(presets[next].base_url);
     setApiVersion(presets[next].api_version ?? "");
+    setTest({ state: "idle" });
+  };
+  const chatkitServer = isChatKitServer(kinds, kind);
+
+  /** Tests what the form holds now, typed header values included, before anything is saved. */
+  const runTest = async () => {
+    setTest({ state: "testing" });
+    try {
+      const result = await api.testConnection({
+        kind,
+        base_url: baseUrl.trim(),
+        headers: typedHeaderValues(headers),
+        ...(editing ? { provider_id: editing.id } : {}),
+      });
+      setTest({ state: "done", result });
+    } catch (e) {
+      setTest({ state: "done", result: { ok: false, message: messageOf(e), model_count: null } });
+    }
   };
 
   const submit = async (event: FormEvent) => {
@@ -500,11 +502,20 @@ function ProviderForm({
         base_url: baseUrl.trim(),
         api_version: kind === "azure" ? apiVersion.trim() || null : null,
       };
+      const named = chatkitServer ? { headers: headerNames(headers) } : {};
       if (editing) {
-        await api.updateProvider(editing.id, fields);
+        await api.updateProvider(editing.id, { ...fields, ...named });
+        if (chatkitServer) await saveHeaderValues(editing.id, headers);
       } else {
-        const provider: ProviderCreate = { kind, ...fields, enabled: true };
-        await addProvider(provider, key || null);
+        const provider: ProviderCreate = { kind, ...fields, ...named, enabled: true };
+        const saved = await addProvider(provider, key || null);
+        if (chatkitServer) {
+          // A header value the keyring refuses takes the new provider out again, as a key does.
+          await saveHeaderValues(saved.id, headers).catch(async (error: unknown) => {
+            await api.removeProvider(saved.id).catch(() => undefined);
+            throw error;
+          });
+        }
       }
       if (keyInput.current) keyInput.current.value = "";
       await onSaved();
@@ -555,18 +566,24 @@ function ProviderForm({
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
         )}
-        {!editing && keyringUsable && !isChatKitServer(kinds, kind) && (
+        {!editing && keyringUsable && !chatkitServer && (
           <Field label={needsKey(kinds, kind) ? t("field.apiKey") : t("field.apiKeyOptional")} hint={t("providers.keyHint")}>
             {(props) => <input {...props} ref={keyInput} type="password" autoComplete="off" spellCheck={false} />}
           </Field>
         )}
       </div>
+      {chatkitServer && keyringUsable && <HeaderRows rows={headers} onChange={setHeaders} />}
       {error && (
         <p className="kd-notice kd-notice-error" role="alert">
           {error}
         </p>
       )}
       <div className="kd-actions">
+        {chatkitServer && (
+          <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>
+            {test.state === "testing" ? t("common.testing") : t("common.testConnection")}
+          </button>
+        )}
         <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
           {t("common.cancel")}
         </button>
@@ -574,6 +591,7 @@ function ProviderForm({
           {editing ? t("common.save") : t("providers.add")}
         </button>
       </div>
+      {chatkitServer && <TestResult test={test} />}
     </form>
   );
 }
@@ -754,6 +772,26 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 
 // ---------------------------------------------------------------- Appearance
 
+/** Key names the window understands (not words for a person, so not translated). */
+const EXAMPLE_HOTKEY = ["Ctrl", "Alt", "Space"].join("+");
+
+type HotkeyBridge = { set_quick_ask_hotkey?: (hotkey: string) => Promise<string> };
+
+function hotkeyBridge(): HotkeyBridge | undefined {
+  return (window as unknown as { pywebview?: { api?: HotkeyBridge } }).pywebview?.api;
+}
+
+/** Only the desktop window can listen for a global shortcut. */
+function canSetHotkey(): boolean {
+  return typeof hotkeyBridge()?.set_quick_ask_hotkey === "function";
+}
+
+/** '' when the window now listens for `hotkey`, else the reason it cannot. */
+async function trySetHotkey(hotkey: string): Promise<string> {
+  const set = hotkeyBridge()?.set_quick_ask_hotkey;
+  return set ? await set(hotkey) : "";
+}
+
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
   // A server that keeps the language says so by sending it with the settings.
   const serverKeepsLanguage = typeof settings.language === "string";
@@ -789,7 +827,86 @@ function AppearanceSection({ settings, update }: { settings: SettingsData; updat
         {save.view}
       </fieldset>
       <LanguagePicker save={serverKeepsLanguage ? (language) => update({ language }) : undefined} />
+      {typeof settings.close_to_tray === "boolean" && <DesktopOptions settings={settings} update={update} />}
     </div>
+  );
+}
+
+/** How the desktop window behaves: close to the tray, notify when an answer finishes in the background. */
+function DesktopOptions({ settings, update }: { settings: SettingsData; update: Update }) {
+  const { t } = useI18n();
+  const save = useSaveState();
+  const [closeToTray, setCloseToTray] = useState(settings.close_to_tray === true);
+  const [notify, setNotify] = useState(settings.notify_when_done !== false);
+  return (
+    <fieldset className="kd-stack kd-field" data-testid="desktop-options">
+      <legend>{t("appearance.desktop")}</legend>
+      <label className="kd-check">
+        <input
+          type="checkbox"
+          name="close_to_tray"
+          checked={closeToTray}
+          onChange={(e) => {
+            const next = e.target.checked;
+            setCloseToTray(next);
+            void save.run(() => update({ close_to_tray: next }));
+          }}
+        />
+        <span>{t("appearance.closeToTray")}</span>
+      </label>
+      <label className="kd-check">
+        <input
+          type="checkbox"
+          name="notify_when_done"
+          checked={notify}
+          onChange={(e) => {
+            const next = e.target.checked;
+            setNotify(next);
+            void save.run(() => update({ notify_when_done: next }));
+          }}
+        />
+        <span>{t("appearance.notifyWhenDone")}</span>
+      </label>
+      {save.view}
+      {canSetHotkey() && <QuickAskHotkeyField initial={String(settings.quick_ask_hotkey ?? "")} update={update} />}
+    </fieldset>
+  );
+}
+
+/** The global quick-ask shortcut: tried in the desktop window first, saved only when it works. */
+function QuickAskHotkeyField({ initial, update }: { initial: string; update: Update }) {
+  const { t } = useI18n();
+  const [text, setText] = useState(initial);
+  const save = useSaveState();
+  const apply = () =>
+    void save.run(async () => {
+      // Refused (held by another program, not a key combination): shown, and not saved.
+      const reason = await trySetHotkey(text.trim());
+      if (reason) throw new Error(reason);
+      await update({ quick_ask_hotkey: text.trim() });
+    });
+  return (
+    <Field label={t("appearance.quickAskHotkey")} hint={t("appearance.quickAskHint")}>
+      {(props) => (
+        <div className="kd-row">
+          <input
+            {...props}
+            type="text"
+            data-testid="quick-ask-hotkey"
+            value={text}
+            placeholder={EXAMPLE_HOTKEY}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") apply();
+            }}
+          />
+          <button type="button" className="kd-button" data-testid="quick-ask-apply" onClick={apply}>
+            {t("appearance.quickAskApply")}
+          </button>
+          <span data-testid="quick-ask-state">{save.view}</span>
+        </div>
+      )}
+    </Field>
   );
 }
 

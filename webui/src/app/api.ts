@@ -31,6 +31,8 @@ export type Provider = {
   enabled: boolean;
   default_model: string | null;
   api_version: string | null;
+  /** Names of the request headers sent to a ChatKit server (their values live in the keyring). */
+  headers?: string[];
 };
 
 /** A provider as listed by the API: its settings plus what we may know about its key. */
@@ -39,6 +41,9 @@ export type ProviderView = Provider & {
   read_only: boolean;
   /** New chats use this provider (the server's choice: the saved default, else the first that answers). */
   is_default: boolean;
+  headers: string[];
+  /** The headers whose value is stored in the keyring (never the values). */
+  headers_set: string[];
 };
 
 /** What POST /api/providers takes: the server picks the id from the kind. */
@@ -49,14 +54,26 @@ export type ProviderCreate = {
   default_model?: string | null;
   api_version?: string | null;
   enabled?: boolean;
+  headers?: string[];
 };
 
 /** What PUT /api/providers/{id} takes. */
-export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enabled" | "default_model" | "api_version">>;
+export type ProviderPatch = Partial<Pick<Provider, "name" | "base_url" | "enabled" | "default_model" | "api_version" | "headers">>;
 
 /** What PUT /api/settings takes: only the fields that change. `default_model` may be a model ref. */
 export type SettingsPatch = Partial<
-  Pick<Settings, "system_prompt" | "temperature" | "theme" | "default_provider" | "default_model" | "auto_title">
+  Pick<
+    Settings,
+    | "system_prompt"
+    | "temperature"
+    | "theme"
+    | "default_provider"
+    | "default_model"
+    | "auto_title"
+    | "close_to_tray"
+    | "notify_when_done"
+    | "quick_ask_hotkey"
+  >
 > & {
   language?: string;
   /** Merged into the stored choices by model ref; null goes back to the model's default. */
@@ -75,6 +92,10 @@ export type Settings = {
   auto_title: boolean;
   /** By model ref ("provider::model"); a model without an entry uses its default. */
   reasoning_effort: Record<string, ReasoningEffort>;
+  /** Desktop window only (absent from servers that predate them). */
+  close_to_tray?: boolean;
+  notify_when_done?: boolean;
+  quick_ask_hotkey?: string;
   [extra: string]: unknown;
 };
 
@@ -188,7 +209,8 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   return new ApiError(code, message, response.status);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One JSON request to the Kitdesk API; a refusal becomes an ApiError with the server's sentence. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await appFetch(path, {
@@ -229,7 +251,13 @@ function normalizeProvider(raw: unknown): ProviderView {
     },
     read_only: Boolean(p.read_only) || id === "environment",
     is_default: p.is_default === true,
+    headers: stringsOf(p.headers),
+    headers_set: stringsOf(p.headers_set),
   };
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
 function listOf(body: unknown, field: string): unknown[] {
@@ -273,6 +301,11 @@ export const api = {
   setKey: (id: string, key: string) =>
     request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}/key`, { key }),
   removeKey: (id: string) => request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}/key`),
+  /** A ChatKit server's request header value, into the keyring (write-only). */
+  setHeader: (id: string, header: string, value: string) =>
+    request<unknown>("PUT", `/api/providers/${encodeURIComponent(id)}/headers/${encodeURIComponent(header)}`, { value }),
+  removeHeader: (id: string, header: string) =>
+    request<unknown>("DELETE", `/api/providers/${encodeURIComponent(id)}/headers/${encodeURIComponent(header)}`),
   testProvider: (id: string) =>
     request<ConnectionResult>("POST", `/api/providers/${encodeURIComponent(id)}/test`),
   testConnection: (params: {
@@ -281,6 +314,8 @@ export const api = {
     key?: string;
     api_version?: string | null;
     provider_id?: string;
+    /** A ChatKit server's request headers typed into the form (name -> value). */
+    headers?: Record<string, string>;
   }) =>
     request<ConnectionResult>("POST", "/api/providers/test", params),
 

@@ -42,7 +42,13 @@ describe("matchShortcut", () => {
     expect(matchShortcut(key("?", { shiftKey: true }), true, false)).toBeNull();
     expect(matchShortcut(key("Escape"), true, false)).toBe("stop");
     expect(matchShortcut(key("a"), false, false)).toBeNull();
-    expect(matchShortcut(key("N", { ctrlKey: true, shiftKey: true }), false, false)).toBeNull();
+    expect(matchShortcut(key("N", { altKey: true, shiftKey: true }), false, false)).toBeNull();
+  });
+
+  it("opens a new window with the primary modifier and Shift", () => {
+    expect(matchShortcut(key("N", { ctrlKey: true, shiftKey: true }), true, false)).toBe("newWindow");
+    expect(matchShortcut(key("N", { metaKey: true, shiftKey: true }), false, true)).toBe("newWindow");
+    expect(matchShortcut(key("N", { ctrlKey: true, shiftKey: true }), false, true)).toBeNull();
   });
 });
 
@@ -70,6 +76,8 @@ describe("helpers", () => {
       api_version: null,
       read_only: false,
       is_default: false,
+      headers: [],
+      headers_set: [],
       key: { has_key: false, source: "none" },
     };
     expect(describeKey(base, t)).toBe("No key");

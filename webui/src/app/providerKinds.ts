@@ -18,6 +18,8 @@ export type ProviderKindInfo = {
   reasoning_effort: boolean;
   lists_models: boolean;
   runs_locally: boolean;
+  /** Its key can run Agent Builder workflows (hosted ChatKit sessions). */
+  hosted_chatkit: boolean;
   default_base_url: string;
   default_model: string | null;
   default_api_version: string | null;
@@ -63,4 +65,9 @@ export function needsKey(kinds: ProviderKinds | null, kind: ProviderKind): boole
 /** A ChatKit server: it takes request headers rather than an API key. */
 export function isChatKitServer(kinds: ProviderKinds | null, kind: ProviderKind): boolean {
   return kinds?.[kind]?.wire_api === "chatkit";
+}
+
+/** Whether a kind's key can run Agent Builder workflows (false until the table is in). */
+export function runsWorkflows(kinds: ProviderKinds | null, kind: ProviderKind): boolean {
+  return kinds?.[kind]?.hosted_chatkit ?? false;
 }

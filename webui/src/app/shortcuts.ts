@@ -1,9 +1,10 @@
 // The app's keyboard shortcuts: one table used both to act and to list them in
 // the help panel, so the two never disagree.
 
+import { canOpenWindows } from "./desktop";
 import type { T } from "./i18n";
 
-export type ShortcutAction = "newChat" | "search" | "settings" | "stop" | "focusComposer" | "help";
+export type ShortcutAction = "newChat" | "newWindow" | "search" | "settings" | "stop" | "focusComposer" | "help";
 
 export type Shortcut = { action: ShortcutAction; keys: string; label: string };
 
@@ -12,11 +13,16 @@ export function isMac(platform: string = navigator.platform): boolean {
   return /mac|iphone|ipad/i.test(platform);
 }
 
-/** The shortcuts with their labels in the language shown (`keys` alternatives are separated by "  or  "). */
-export function shortcutTable(t: T, mac: boolean = isMac()): Shortcut[] {
+/**
+ * The shortcuts with their labels in the language shown (`keys` alternatives are separated by "  or  ").
+ * `windows`: the page is in the desktop app, which can open more windows.
+ */
+export function shortcutTable(t: T, mac: boolean = isMac(), windows: boolean = canOpenWindows()): Shortcut[] {
   const mod = mac ? "⌘" : "Ctrl";
+  const shift = mac ? "⇧" : "Shift";
   return [
     { action: "newChat", keys: `${mod} N`, label: t("shortcuts.newChat") },
+    ...(windows ? [{ action: "newWindow" as const, keys: `${mod} ${shift} N`, label: t("shortcuts.newWindow") }] : []),
     { action: "search", keys: `${mod} K`, label: t("shortcuts.search") },
     { action: "settings", keys: `${mod} ,`, label: t("shortcuts.settings") },
     { action: "focusComposer", keys: "/", label: t("shortcuts.focusComposer") },
@@ -35,7 +41,7 @@ export function matchShortcut(event: KeyLike, typing: boolean, mac: boolean = is
   const primary = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
   if (primary && !event.altKey) {
     const key = event.key.toLowerCase();
-    if (key === "n" && !event.shiftKey) return "newChat";
+    if (key === "n") return event.shiftKey ? "newWindow" : "newChat";
     if (key === "k" && !event.shiftKey) return "search";
     if (key === ",") return "settings";
     if (key === "/") return "help";

@@ -9,7 +9,8 @@ page's one inline script, by nonce. The script hands the runtime
 ``api.getClientSecret``, which asks Kitdesk for a fresh secret
 (``POST /api/workflows/{id}/session``) each time the runtime needs one, so an
 expired secret is refreshed. If the runtime cannot load (offline, blocked), the
-page says so in a sentence instead of staying blank.
+page says so in a sentence instead of staying blank. A link at the top leads
+back to Kitdesk (Settings › Workflows opens this document in the same window).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CDN = "https://cdn.platform.openai.com"
 RUNTIME_URL = f"{CDN}/deployments/chatkit/chatkit.js"
 OPENAI_API = "https://api.openai.com"
 LOAD_SECONDS = 15
+BACK = "← Back to Kitdesk"
 
 NOT_LOADED = (
     "OpenAI's ChatKit runtime could not be loaded. Hosted workflows run on OpenAI's "
@@ -65,8 +67,10 @@ def hosted_document(workflow_id: str, name: str, nonce: str) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(name)} (hosted by OpenAI)</title>
 <style>html,body{{height:100%;margin:0;font:15px system-ui,sans-serif}}
-openai-chatkit{{display:block;height:100%}}#problem{{margin:3em;max-width:40em}}</style>
+body{{display:flex;flex-direction:column}}#back{{padding:.5em 1em;flex:none}}
+openai-chatkit{{display:block;flex:1;min-height:0}}#problem{{margin:3em;max-width:40em}}</style>
 </head><body>
+<nav id="back"><a href="/">{html.escape(BACK)}</a></nav>
 <p id="problem" role="alert" hidden></p>
 <openai-chatkit id="chat"></openai-chatkit>
 <script nonce="{nonce}">

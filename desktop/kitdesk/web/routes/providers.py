@@ -22,11 +22,12 @@ from kitdesk.keys import (
     KeyringUnavailable,
     KeyStore,
     ReadOnlyKey,
+    normalize_header_value,
     normalize_key,
 )
 from kitdesk.providers.origins import same_origin, sends_in_cleartext
 from kitdesk.providers.resolver import ProviderResolver, all_providers
-from kitdesk.settings import PRESETS, Provider, ProviderKind, Settings
+from kitdesk.settings import HEADER_NAME, PRESETS, Provider, ProviderKind, Settings
 from kitdesk.web.bodies import Body
 from kitdesk.web.errors import invalid_body
 from kitdesk.web.routes.keys import any_provider, key_error, key_json
@@ -63,6 +64,9 @@ class ConnectionTestBody(Body):
     key: str | None = None
     # Test a changed configuration of a saved provider with its stored key.
     provider_id: str | None = None
+    # A ChatKit server's request headers as typed in the form (name -> value); a
+    # saved provider's stored values fill in the names left out.
+    headers: dict[str, str] | None = None
 
 
 def _saved_provider(settings: Settings, provider_id: str) -> Provider:
@@ -136,6 +140,38 @@ def _preset_json(kind: ProviderKind) -> dict[str, Any]:
     return data
 
 
+def _test_headers(
+    settings: Settings, keys: KeyStore, body: ConnectionTestBody, provider: Provider
+) -> dict[str, str]:
+    """The request headers a ChatKit server's unsaved form is tested with: the typed
+    values over the stored ones of a saved provider (only towards its own origin)."""
+    if not provider.kind_info.is_chatkit:
+        return {}
+    headers: dict[str, str] = {}
+    if body.provider_id is not None:
+        saved = any_provider(settings, body.provider_id)
+        if same_origin(saved.base_url, provider.base_url):
+            for name in saved.headers:
+                value = keys.get_header(saved.id, name)
+                if value is not None:
+                    headers[name] = value
+    for name, value in (body.headers or {}).items():
+        name = name.strip()
+        if not HEADER_NAME.fullmatch(name):
+            raise UserFacingError(
+                f"“{name[:40]}” is not a header name (letters, digits and dashes only).",
+                status=422,
+                code="invalid_provider",
+            )
+        for same in [n for n in headers if n.lower() == name.lower()]:
+            del headers[same]
+        try:
+            headers[name] = normalize_header_value(value)
+        except InvalidKey as exc:
+            raise key_error(exc) from None
+    return headers
+
+
 def build_router(services: ApiServices) -> APIRouter:
     router = APIRouter()
     settings_file = services.settings_file
@@ -194,12 +230,18 @@ def build_router(services: ApiServices) -> APIRouter:
         updated = _validated_provider(
             {**provider.model_dump(), **patch.model_dump(exclude_unset=True)}
         )
-        if not same_origin(provider.base_url, updated.base_url):
-            # The key was given for the old host: it never goes to the new one.
-            try:
+        moved = not same_origin(provider.base_url, updated.base_url)
+        kept = {name.lower() for name in updated.headers} if not moved else set()
+        try:
+            if moved:
+                # The key was given for the old host: it never goes to the new one.
                 keys.delete(provider_id)
-            except (KeyringUnavailable, ReadOnlyKey) as exc:
-                raise key_error(exc) from None
+            for name in provider.headers:
+                # Nor do header values; a header taken off the list loses its value.
+                if name.lower() not in kept:
+                    keys.delete_header(provider_id, name)
+        except (KeyringUnavailable, ReadOnlyKey) as exc:
+            raise key_error(exc) from None
         try:
             providers = [updated if p.id == provider_id else p for p in settings.providers]
             saved = settings_file.update(providers=providers)
@@ -252,7 +294,10 @@ def build_router(services: ApiServices) -> APIRouter:
                     code="key_bound_to_origin",
                 )
             key = await asyncio.to_thread(keys.get, body.provider_id)
-        result = await models.test_connection(provider, key)
+        headers = await asyncio.to_thread(
+            _test_headers, settings_file.settings, keys, body, provider
+        )
+        result = await models.test_connection(provider, key, headers=headers)
         return {"ok": result.ok, "message": result.message, "model_count": result.model_count}
 
     @router.post("/providers/{provider_id}/test")

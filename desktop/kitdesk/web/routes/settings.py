@@ -33,6 +33,9 @@ class SettingsPatch(Body):
     updates: UpdatesChoice = DEFAULT_UPDATES_CHOICE
     update_feed_url: str = DEFAULT_FEED_URL
     reasoning_effort: dict[str, ReasoningEffort | None] = {}
+    close_to_tray: bool = False
+    notify_when_done: bool = True
+    quick_ask_hotkey: str = ""
 
 
 MAX_REF_LENGTH = 300

@@ -157,13 +157,14 @@ export class ChatKitClient {
     params: Record<string, unknown>,
     onEvent: (event: ThreadStreamEvent) => void,
     signal?: AbortSignal,
+    metadata?: Record<string, unknown>,
   ): Promise<void> {
     let response: Response;
     try {
       response = await this.fetcher(this.url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ type: op, params }),
+        body: JSON.stringify(metadata ? { type: op, params, metadata } : { type: op, params }),
         signal,
       });
     } catch (error) {
@@ -233,6 +234,34 @@ export class ChatKitClient {
     return (await response.json()) as T;
   }
 
+  /** PATCH or DELETE (Kitdesk extras such as /api/organise/folders/…); the JSON answer. */
+  async sendJson<T>(method: "PATCH" | "DELETE", url: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetcher(url, {
+        method,
+        headers: body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw networkError(error);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return (await response.json()) as T;
+  }
+
+  /** GET a file (Kitdesk's exports) with the name its Content-Disposition gives. */
+  async download(url: string, fallbackName: string): Promise<{ blob: Blob; filename: string }> {
+    let response: Response;
+    try {
+      response = await this.fetcher(url, { method: "GET" });
+    } catch (error) {
+      throw networkError(error);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return { blob: await response.blob(), filename: filenameFromDisposition(response.headers.get("content-disposition"), fallbackName) };
+  }
+
   /** POST a JSON body and read a JSON answer (Kitdesk extras such as /api/threads/…/branches). */
   async postJson<T>(url: string, body: unknown, signal?: AbortSignal): Promise<T> {
     let response: Response;
@@ -249,6 +278,21 @@ export class ChatKitClient {
     if (!response.ok) throw await errorFromResponse(response);
     return (await response.json()) as T;
   }
+}
+
+/** The file name a download should get: RFC 5987's exact UTF-8 name first, then the plain one. */
+export function filenameFromDisposition(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const exact = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (exact) {
+    try {
+      return decodeURIComponent(exact[1]!.trim());
+    } catch {
+      // A malformed escape: fall back to the plain name.
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"/i.exec(header) ?? /filename\s*=\s*([^;]+)/i.exec(header);
+  return plain?.[1]?.trim() || fallback;
 }
 
 function makeAbortError(): Error {

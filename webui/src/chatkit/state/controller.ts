@@ -48,6 +48,7 @@ import {
   type WidgetActionConfig,
 } from "./widgetActions";
 import { ComposerUploads, type ComposerAttachment } from "./uploads";
+import { Organiser, initialOrganiseState, type OrganiseState } from "./organise";
 import { markdownToSpeech } from "./speech";
 import { browserMediaAccess, Dictation, insertDictated, type DictationState, type MediaAccess } from "./dictation";
 
@@ -123,6 +124,8 @@ export interface ChatState {
   branchesAvailable: boolean;
   /** Tokens the open thread's answers used (Kitdesk's usage API), by the answer's last item. */
   usage: ThreadUsage;
+  /** Pinned, archived, folders and the sidebar's selection (Kitdesk's organise API). */
+  organise: OrganiseState;
 }
 
 const THREAD_PAGE = 30;
@@ -150,6 +153,7 @@ function initialState(): ChatState {
     forks: NO_FORKS,
     branchesAvailable: false,
     usage: NO_USAGE,
+    organise: initialOrganiseState(),
   };
 }
 
@@ -227,6 +231,7 @@ export class ChatController {
   private historyRefreshing = false;
   private readonly uploads: ComposerUploads;
   private readonly dictation: Dictation;
+  readonly organiser: Organiser;
   private readCaret: CaretReader = () => null;
 
   constructor(deps: ControllerDeps) {
@@ -243,6 +248,27 @@ export class ChatController {
       translate: this.translate,
       log: (name, data) => this.log(name, data),
       reportError: (error) => this.reportError(error),
+    });
+    this.organiser = new Organiser({
+      client: this.client,
+      get: () => this.state.organise,
+      set: (organise) => this.set({ organise }),
+      options: () => this.state.options,
+      reloadHistory: () => this.loadThreads(true),
+      forget: async (ids) => {
+        this.setHistory({ threads: this.state.history.threads.filter((t) => !ids.includes(t.id)) });
+        const results = this.state.search.results;
+        if (results) this.set({ search: { ...this.state.search, results: results.filter((r) => !ids.includes(r.thread_id)) } });
+        const open = this.state.view.thread?.id;
+        if (open && ids.includes(open)) await this.setThreadId(null);
+      },
+      reportError: (error) => this.reportError(error),
+      viewChanged: () => {
+        if (this.state.view.thread?.created_at) return;
+        const modelId = this.organiser.newChatModel() ?? defaultModelId(this.state.options);
+        if (modelId) this.setComposer({ modelId });
+      },
+      log: (name, data) => this.log(name, data),
     });
     this.dictation = new Dictation({
       client: this.client,
@@ -331,7 +357,10 @@ export class ChatController {
     this.set({ options, composer: { ...this.state.composer, modelId, toolId } });
     if (first) {
       if (options.initialThread) void this.openInitialThread(options.initialThread);
-      if (options.history?.enabled !== false) void this.loadThreads(true);
+      if (options.history?.enabled !== false) {
+        void this.loadThreads(true);
+        void this.organiser.loadFolders();
+      }
     }
   }
 
@@ -353,7 +382,7 @@ export class ChatController {
     const token = ++this.threadLoadToken;
     if (threadId === null) {
       // A new chat starts on the default model, as Settings promises.
-      const modelId = defaultModelId(this.state.options) ?? this.state.composer.modelId;
+      const modelId = this.organiser.newChatModel() ?? defaultModelId(this.state.options) ?? this.state.composer.modelId;
       this.set({
         view: emptyThreadView(),
         threadError: null,
@@ -681,7 +710,7 @@ export class ChatController {
     }
   }
 
-  private async runStream(op: StreamingOp, params: Record<string, unknown>): Promise<void> {
+  private async runStream(op: StreamingOp, params: Record<string, unknown>, metadata?: Record<string, unknown>): Promise<void> {
     const token = ++this.streamToken;
     const abort = new AbortController();
     this.streamAbort = abort;
@@ -700,6 +729,7 @@ export class ChatController {
           this.enqueue(token, event);
         },
         abort.signal,
+        metadata,
       );
     } catch (error) {
       if (isAbortError(error)) {
@@ -723,6 +753,8 @@ export class ChatController {
     this.announceLastAnswer();
     this.emit("chatkit.response.end");
     this.log(aborted ? "response.cancelled" : "response.end", { op });
+    // A chat started in a folder (or renamed by its first answer) shows in the folder's list.
+    if (this.state.organise.view.kind !== "all") void this.organiser.loadViewThreads(true);
     const openThread = this.state.view.thread?.created_at ? this.state.view.thread.id : null;
     if (openThread && FORKING_OPS.has(op)) await this.loadForks(openThread);
     if (openThread) await this.loadUsage(openThread);
@@ -916,7 +948,7 @@ export class ChatController {
     if (thread && thread.created_at) {
       await this.runStream("threads.add_user_message", { thread_id: thread.id, input });
     } else {
-      await this.runStream("threads.create", { input });
+      await this.runStream("threads.create", { input }, this.organiser.newChatMetadata());
     }
   }
 

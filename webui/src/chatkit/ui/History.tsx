@@ -2,20 +2,27 @@
  * The history sidebar: threads grouped by recency, paged in as the list
  * scrolls, renamed inline, deleted after confirmation, and searched (full
  * text through the server when it offers /api/search, titles otherwise).
+ * With Kitdesk's organise API (``Organise.tsx``): pinned chats first, folders
+ * and an Archived view, a menu per chat, drag and drop onto a folder, and a
+ * selection (checkboxes, Shift or Ctrl/Cmd click) to act on several chats.
  */
-import { useEffect, useRef, useState, type KeyboardEvent, type ReactElement } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from "react";
 import type { ThreadMetadata } from "../protocol/types";
 import { plainTitle, snippetHtml } from "../render/plaintext";
 import { TITLE_MAX_LENGTH, type SearchResult } from "../state/controller";
 import type { Translate } from "../locale";
 import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
+import { Menu } from "./Menu";
+import { DRAG_TYPE, FolderNav, SelectionBar, runMenuChoice, threadMenu } from "./Organise";
+import { isPinned } from "../state/organise";
 
 interface Row {
   id: string;
   title: string | null;
   snippet?: string | null;
   date: string;
+  thread?: ThreadMetadata;
 }
 
 export function groupLabel(dateText: string, now: Date, t: Translate, locale?: string): string {
@@ -63,7 +70,7 @@ export function activityDates(threads: readonly ThreadMetadata[]): string[] {
 
 function threadRows(threads: readonly ThreadMetadata[]): Row[] {
   const dates = activityDates(threads);
-  return threads.map((thread, i) => ({ id: thread.id, title: thread.title ?? null, date: dates[i]! }));
+  return threads.map((thread, i) => ({ id: thread.id, title: thread.title ?? null, date: dates[i]!, thread }));
 }
 
 function resultRow(result: SearchResult): Row {
@@ -76,15 +83,24 @@ function HistoryRow({
   overlay,
   tabbable,
   onRowFocus,
+  order,
+  onNotice,
 }: {
   row: Row;
   active: boolean;
   overlay: boolean;
   tabbable: boolean;
   onRowFocus: (id: string) => void;
+  /** The ids of the rows as shown (a Shift click selects a range of them). */
+  order: readonly string[];
+  onNotice: (text: string) => void;
 }): ReactElement {
   const { t, controller } = useEnv();
   const options = useChatState((s) => s.options);
+  const organising = useChatState((s) => s.organise.available === true);
+  const folders = useChatState((s) => s.organise.folders);
+  const selecting = useChatState((s) => s.organise.selecting);
+  const selected = useChatState((s) => s.organise.selected.includes(row.id));
   const [mode, setMode] = useState<"view" | "rename" | "confirm">("view");
   const [draft, setDraft] = useState(row.title ?? "");
   const inputRef = useRef<HTMLInputElement | null>(null);
@@ -152,8 +168,40 @@ function HistoryRow({
       </li>
     );
   }
+  const organiser = controller.organiser;
+  const toggle = () => organiser.select(row.id, order, "toggle");
+  const onRowClick = (event: MouseEvent<HTMLButtonElement>) => {
+    if (organising && event.shiftKey) {
+      event.preventDefault();
+      organiser.select(row.id, order, "range");
+    } else if (organising && (event.ctrlKey || event.metaKey || selecting)) {
+      event.preventDefault();
+      toggle();
+    } else {
+      void controller.setThreadId(row.id);
+      if (overlay) controller.hideHistory();
+    }
+  };
   return (
-    <li className={`ck-hrow${active ? " ck-active" : ""}`}>
+    <li
+      className={`ck-hrow${active ? " ck-active" : ""}${selected ? " ck-selected" : ""}`}
+      draggable={organising}
+      onDragStart={(event) => {
+        const ids = selected ? controller.getState().organise.selected : [row.id];
+        event.dataTransfer.setData(DRAG_TYPE, JSON.stringify(ids));
+        event.dataTransfer.effectAllowed = "move";
+      }}
+    >
+      {organising && selecting ? (
+        <input
+          type="checkbox"
+          className="ck-hrow-check"
+          checked={selected}
+          tabIndex={tabbable ? 0 : -1}
+          aria-label={t("organise.selectRow", { title })}
+          onChange={toggle}
+        />
+      ) : null}
       <button
         type="button"
         className="ck-hrow-main"
@@ -161,12 +209,13 @@ function HistoryRow({
         tabIndex={tabbable ? 0 : -1}
         onFocus={() => onRowFocus(row.id)}
         aria-current={active ? "page" : undefined}
-        onClick={() => {
-          void controller.setThreadId(row.id);
-          if (overlay) controller.hideHistory();
-        }}
+        aria-pressed={organising && selecting ? selected : undefined}
+        onClick={onRowClick}
         onKeyDown={(event) => {
-          if (event.key === "F2" && showRename) {
+          if (event.key === " " && organising && selecting) {
+            event.preventDefault();
+            toggle();
+          } else if (event.key === "F2" && showRename) {
             event.preventDefault();
             setDraft(plainTitle(row.title));
             setMode("rename");
@@ -191,7 +240,10 @@ function HistoryRow({
           setMode("rename");
         }}
       >
-        <span className="ck-hrow-title">{title}</span>
+        <span className="ck-hrow-title">
+          {row.thread && isPinned(row.thread) ? <Icon name="pin" size={12} /> : null}
+          {title}
+        </span>
         {row.snippet ? (
           // The server escapes the text and adds <mark>; markdown markers are
           // stripped and the result sanitized again.
@@ -199,6 +251,20 @@ function HistoryRow({
         ) : null}
       </button>
       <span className="ck-hrow-actions">
+        {organising && !row.snippet ? (
+          <Menu
+            trigger={<Icon name="dots" size={14} />}
+            triggerClassName="ck-icon-btn ck-xs"
+            triggerLabel={t("history.more", { title })}
+            tabIndex={tabbable ? 0 : -1}
+            placement="down"
+            align="end"
+            items={threadMenu(row.thread, folders, t)}
+            onSelect={(choice) =>
+              void runMenuChoice(organiser, choice, [row.id]).then((saved) => saved && onNotice(t("organise.exported", { name: saved })))
+            }
+          />
+        ) : null}
         {showRename ? (
           <button
             type="button"
@@ -232,16 +298,31 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
   const options = useChatState((s) => s.options);
   const listRef = useRef<HTMLDivElement | null>(null);
   const searchRef = useRef<HTMLInputElement | null>(null);
+  const organise = useChatState((s) => s.organise);
+  const organising = organise.available === true;
   const searching = search.query.trim().length > 0;
+  const otherView = organising && organise.view.kind !== "all" && !searching;
   const [rovingId, setRovingId] = useState<string | null>(null);
-  const rows: Row[] = searching ? (search.results ?? []).map(resultRow) : threadRows(history.threads);
-  const groups = searching ? [{ label: "", rows }] : groupRows(rows, t, new Date(), locale);
+  const [notice, setNotice] = useState("");
+  const listed = otherView ? organise.threads : history.threads;
+  const rows: Row[] = searching ? (search.results ?? []).map(resultRow) : threadRows(listed);
+  const pinnedRows = otherView || searching ? [] : rows.filter((r) => r.thread && isPinned(r.thread));
+  const groups = searching
+    ? [{ label: "", rows }]
+    : [
+        ...(pinnedRows.length ? [{ label: t("organise.pinned"), rows: pinnedRows }] : []),
+        ...groupRows(pinnedRows.length ? rows.filter((r) => !pinnedRows.includes(r)) : rows, t, new Date(), locale),
+      ];
+  const order = groups.flatMap((g) => g.rows.map((r) => r.id));
+  const listLoading = otherView ? organise.loading : history.loading;
   const tabStop = rows.some((r) => r.id === rovingId) ? rovingId : rows.some((r) => r.id === activeId) ? activeId : (rows[0]?.id ?? null);
 
   const onScroll = () => {
     const el = listRef.current;
     if (!el || searching) return;
-    if (el.scrollHeight - el.scrollTop - el.clientHeight < 200 && history.hasMore && !history.loading) void controller.loadThreads(false);
+    if (el.scrollHeight - el.scrollTop - el.clientHeight >= 200) return;
+    if (otherView) void controller.organiser.loadViewThreads(false);
+    else if (history.hasMore && !history.loading) void controller.loadThreads(false);
   };
 
   useEffect(() => {
@@ -256,7 +337,18 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
   }, [history.threads.length, history.hasMore, history.loading, searching, controller]);
 
   return (
-    <nav className={`ck-history${overlay ? " ck-overlay" : ""}`} aria-label={t("history.label")}>
+    <nav
+      className={`ck-history${overlay ? " ck-overlay" : ""}`}
+      aria-label={t("history.label")}
+      onKeyDown={(event) => {
+        // Escape leaves selecting (menus and editors inside handle their own Escape first).
+        if (event.key === "Escape" && organise.selecting && !event.defaultPrevented) {
+          event.preventDefault();
+          event.stopPropagation();
+          controller.organiser.clearSelection();
+        }
+      }}
+    >
       <div className="ck-search">
         <Icon name="search" size={16} />
         <input
@@ -279,23 +371,59 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
             <Icon name="close" size={12} />
           </button>
         ) : null}
+        {organising ? (
+          <button
+            type="button"
+            className="ck-icon-btn ck-xs"
+            aria-label={t("organise.select")}
+            title={t("organise.select")}
+            aria-pressed={organise.selecting}
+            onClick={() => controller.organiser.setSelecting(!organise.selecting)}
+          >
+            <Icon name="check-circle" size={14} />
+          </button>
+        ) : null}
       </div>
+      {organising ? <SelectionBar onNotice={setNotice} /> : null}
+      {notice ? (
+        <p className="ck-history-notice" role="status">
+          {notice}
+        </p>
+      ) : null}
       <div ref={listRef} className="ck-history-list" onScroll={onScroll}>
+        {organising && !searching ? <FolderNav /> : null}
         {groups.map((group) =>
           group.rows.length ? (
             <section key={group.label || "results"} className="ck-hgroup" aria-label={group.label || t("history.search")}>
               {group.label ? <h4 className="ck-hgroup-label">{group.label}</h4> : null}
               <ul>
                 {group.rows.map((row) => (
-                  <HistoryRow key={row.id} row={row} active={row.id === activeId} overlay={overlay} tabbable={row.id === tabStop} onRowFocus={setRovingId} />
+                  <HistoryRow
+                    key={row.id}
+                    row={row}
+                    active={row.id === activeId}
+                    overlay={overlay}
+                    tabbable={row.id === tabStop}
+                    onRowFocus={setRovingId}
+                    order={order}
+                    onNotice={setNotice}
+                  />
                 ))}
               </ul>
             </section>
           ) : null,
         )}
         {searching && !search.loading && rows.length === 0 ? <p className="ck-history-empty">{t("history.noResults", { query: search.query })}</p> : null}
-        {!searching && history.loaded && rows.length === 0 && !history.error ? <p className="ck-history-empty">{t("history.empty")}</p> : null}
-        {history.loading || (searching && search.loading) ? (
+        {!searching && !otherView && history.loaded && rows.length === 0 && !history.error ? <p className="ck-history-empty">{t("history.empty")}</p> : null}
+        {otherView && !organise.loading && rows.length === 0 && !organise.error ? (
+          <p className="ck-history-empty">{organise.view.kind === "archived" ? t("organise.emptyArchived") : t("organise.emptyFolder")}</p>
+        ) : null}
+        {organise.error ? (
+          <p className="ck-history-empty" role="alert">
+            {organise.error}
+          </p>
+        ) : null}
+        {listLoading || (searching && search.loading) ? (
           <p className="ck-history-empty" role="status">
             <span className="ck-spinner" aria-hidden="true" /> {t("history.loading")}
           </p>

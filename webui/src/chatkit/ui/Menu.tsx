@@ -24,6 +24,7 @@ export function Menu({
   align = "start",
   radio = false,
   title,
+  tabIndex,
 }: {
   trigger: ReactNode;
   triggerLabel: string;
@@ -34,6 +35,8 @@ export function Menu({
   align?: "start" | "end";
   radio?: boolean;
   title?: string;
+  /** For a trigger inside a list with one tab stop (-1 off the stop). */
+  tabIndex?: number;
 }): ReactElement {
   const [open, setOpen] = useState(false);
   const triggerRef = useRef<HTMLButtonElement | null>(null);
@@ -90,6 +93,7 @@ export function Menu({
         aria-controls={open ? id : undefined}
         aria-label={triggerLabel}
         title={title ?? triggerLabel}
+        tabIndex={tabIndex}
         onClick={() => setOpen(!open)}
       >
         {trigger}

@@ -20,7 +20,11 @@ afterEach(() => {
 type Reply = { json: unknown; status?: number };
 
 function mount(reply: (r: RecordedRequest) => Reply, composer: ChatKitOptions["composer"] = { dictation: { enabled: true } }) {
-  const { fetch, requests } = fakeFetch((r) => (r.type === "threads.list" ? { json: { data: [], has_more: false } } : reply(r)));
+  const { fetch, requests } = fakeFetch(
+    (r) => (r.type === "threads.list" ? { json: { data: [], has_more: false } } : reply(r)),
+    // The sidebar asking for folders is not part of dictation.
+    (r) => (r.url.includes("/api/organise/") ? { json: { folders: [] } } : null),
+  );
   const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
   const events: string[] = [];
   el.addEventListener("chatkit.error", (e) => events.push(`error: ${(e as CustomEvent<{ error: Error }>).detail.error.message}`));

@@ -1,0 +1,39 @@
+"""Where each window points: the one place that turns the running server into page addresses.
+
+Every window (the main one, extra ones from "New window", the quick-ask
+window) shows the app served on loopback. Each has its own private browser
+profile, so each first load carries the launch token and trades it for that
+window's own cookie; the quick window adds ``#quick``, which survives the
+token redirect. The navigation guard and the permission policy hold the
+windows to ``origin``. A change in how the server is addressed is one edit here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kitdesk.web.server import RunningServer
+
+QUICK_FRAGMENT = "#quick"
+
+
+@dataclass(frozen=True)
+class AppPages:
+    """The addresses of the running server's pages, for the windows to load."""
+
+    origin: str  # scheme://host:port, what the windows may navigate within
+    launch: str  # the first load of a window: trades the launch token for a cookie
+
+    @classmethod
+    def of(cls, server: RunningServer) -> AppPages:
+        return cls(origin=server.base_url, launch=server.url)
+
+    def main(self) -> str:
+        """A main window: the app, on the thread that window's own memory names (or a new one)."""
+        return self.launch
+
+    def quick(self) -> str:
+        """The quick-ask window: the compact composer on the default model."""
+        return f"{self.launch}{QUICK_FRAGMENT}"

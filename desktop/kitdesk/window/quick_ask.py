@@ -1,0 +1,117 @@
+"""The quick-ask window: small, always on top, hidden until the hotkey (or the tray) calls it.
+
+It is a second pywebview window in the same ``webview.start()``, created hidden
+once the GUI runs and showing the app with ``#quick`` (the web UI's compact
+composer and answer view on the default model). Its page may call exactly two
+functions: hide the window (Esc) and "Continue in Kitdesk", which opens the
+thread in the main window and hides this one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kitdesk.window.native import on_qt_main_thread
+from kitdesk.window.shell import command_script
+
+if TYPE_CHECKING:
+    import webview
+
+log = logging.getLogger(__name__)
+
+TITLE = "Kitdesk Quick Ask"
+SIZE = (640, 460)
+QUICK_EXPOSED = ("hide_quick_ask", "continue_in_kitdesk")
+SHOW_WAIT = 60.0  # a show asked for while the GUI is still starting waits this long for the window
+
+
+class QuickAskWindow:
+    """Creates, shows and hides the quick-ask window; owns its two bridge functions.
+
+    The window is created once the GUI runs (``create``), not listed before
+    ``webview.start()``: pywebview gives windows listed up front only 10 seconds
+    for the main window to appear, which a loaded machine can exceed, and the
+    quick window would then never exist. A show asked for before it exists waits.
+    """
+
+    def __init__(self, gui: str, open_in_main: Callable[[str], None], loading_html: str) -> None:
+        self._gui = gui
+        self._open_in_main = open_in_main
+        self._loading_html = loading_html
+        self._window: webview.Window | None = None
+        self._loaded = threading.Event()
+
+    def create(self, prepare: Callable[[webview.Window], None], url: str) -> None:
+        """Create the hidden window (from a thread other than the GUI's), let ``prepare``
+        set up its bridge before the app loads, and load ``url``."""
+        import webview
+
+        window = webview.create_window(
+            TITLE,
+            html=self._loading_html,
+            width=SIZE[0],
+            height=SIZE[1],
+            on_top=True,
+            hidden=True,
+            resizable=True,
+            background_color="#FFFFFF",
+            text_select=True,
+        )
+        assert window is not None
+        prepare(window)
+        window.expose(*self.exposed())
+        window.load_url(url)
+        self._window = window
+        self._loaded.set()
+
+    @property
+    def window(self) -> webview.Window | None:
+        return self._window
+
+    def exposed(self) -> list[Callable[..., object]]:
+        return [self.hide_quick_ask, self.continue_in_kitdesk]
+
+    def destroy(self) -> None:
+        if self._window is not None:
+            self._window.destroy()
+
+    def show(self) -> None:
+        """Show it in front with the composer focused on a fresh question.
+
+        The fresh question is handed to the page before the window appears, so the
+        previous answer never flashes up and nothing typed into the shown window can
+        be wiped by a late reset. The page announces when the show can take typing
+        (``<html data-quick-ready="N">``, web UI ``desktop.ts``).
+        """
+        if not self._loaded.wait(SHOW_WAIT) or self._window is None:
+            log.warning("quick ask was asked for before its window could be created")
+            return
+        window = self._window
+        window.run_js(command_script({"action": "newChat"}))  # returns once it ran
+        window.show()
+        if self._gui == "qt":
+
+            def activate() -> None:
+                native: Any = window.native
+                native.raise_()
+                native.activateWindow()
+
+            on_qt_main_thread(window, activate)
+
+    def hide_quick_ask(self) -> bool:
+        """Hide the window (the page's Esc)."""
+        window = self._window
+        if window is not None:
+            threading.Thread(target=window.hide, name="kitdesk-quick-hide", daemon=True).start()
+        return True
+
+    def continue_in_kitdesk(self, thread_id: str) -> bool:
+        """Open ``thread_id`` in the main window and hide this one."""
+        if not isinstance(thread_id, str) or not thread_id or len(thread_id) > 200:
+            raise ValueError("the thread id is not valid")
+        self.hide_quick_ask()
+        self._open_in_main(thread_id)
+        return True
