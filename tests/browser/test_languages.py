@@ -16,9 +16,10 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from tests.browser.conftest import ROOT, KitdeskServer, PageErrors, screenshot
+from tests.browser.test_tools_ui import LONG, add_test_tools, script_echo_then
 from tests.upstream import Turn, Upstream
 
 pytestmark = pytest.mark.browser
@@ -312,3 +313,51 @@ def test_onboarding_right_to_left(
         screenshot(page, "language-ar-onboarding")
     finally:
         context.close()
+
+
+def test_a_german_ui_gets_a_german_approval_card_from_the_server(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    """The server writes the approval card and the tool activity; the app tells it the
+    language shown on every request. The browser itself asks for English (its locale is
+    en-US), so only the app's own header can make these German."""
+    ready_server.api("PUT", "/api/settings", {"language": "de"})
+    add_test_tools(ready_server, "ask")
+    script_echo_then(upstream, "hallo von der Karte", "Das Tool sagte hallo.")
+    asked: dict[str, list[str]] = {"page": [], "chatkit": []}
+
+    def note(request: Request) -> None:
+        wanted = request.all_headers().get("accept-language", "")
+        if request.resource_type == "document":
+            asked["page"].append(wanted)
+        elif request.url.endswith("/chatkit"):
+            asked["chatkit"].append(wanted)
+
+    page.on("request", note)
+    page.goto(ready_server.url)
+    expect(composer_area(page)).to_have_attribute("placeholder", "Nachricht an Kitdesk")
+    # Left to itself the browser asks for English, which the server would follow.
+    assert asked["page"] and all(v.startswith("en") for v in asked["page"]), asked
+    before = len(asked["chatkit"])
+    composer_area(page).fill("Benutze das Echo-Tool")
+    composer_area(page).press("Enter")
+
+    element = page.locator("openai-chatkit")
+    card = element.locator(".ck-w-card").filter(
+        has=page.get_by_role("heading", name="echo (Test tools) erlauben?")
+    )
+    expect(card).to_be_visible(timeout=LONG)
+    expect(card).to_contain_text("Das Modell möchte ein Tool des Servers „Test tools“ verwenden.")
+    for label in ("Einmal erlauben", "Dieses Tool immer erlauben", "Ablehnen"):
+        expect(card.get_by_role("button", name=label)).to_be_visible()
+    screenshot(page, "language-de-approval")
+
+    card.get_by_role("button", name="Einmal erlauben").click()
+    expect(card).to_contain_text("Einmal erlaubt.", timeout=LONG)
+    expect(element.get_by_role("button", name="1 Tool verwendet")).to_be_visible(timeout=LONG)
+    expect(element.locator(".ck-assistant").last).to_contain_text(
+        "Das Tool sagte hallo.", timeout=LONG
+    )
+    # The message and the decision named German (requests before the switch named English).
+    sent_in_german = asked["chatkit"][before:]
+    assert len(sent_in_german) >= 2 and set(sent_in_german) == {"de"}, asked

@@ -11,3 +11,6 @@ class RequestContext:
     # prefix, e.g. "http://127.0.0.1:8123/k/abc"; attachment URLs are built
     # on it when they are read ("" for internal reads: no URL is built).
     origin: str
+    # The shipped language server-built thread text is written in (approval cards,
+    # tool activity): the request's Accept-Language, else the setting, else English.
+    language: str = "en"

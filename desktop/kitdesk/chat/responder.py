@@ -39,6 +39,7 @@ from kitdesk.chat.turn import TurnEngine
 from kitdesk.chat.turn_choices import THREAD_MODEL_KEY, string_list
 from kitdesk.chat.upstream_errors import describe_upstream_error
 from kitdesk.errors import UserFacingError
+from kitdesk.i18n import text
 from kitdesk.providers.resolver import ProviderNotReady, ProviderResolver, ResolvedModel
 from kitdesk.store.organise import ARCHIVED_KEY, FOLDER_KEY, PINNED_KEY
 from kitdesk.store.sqlite import ACTIVITY_KEY, SQLiteStore
@@ -103,15 +104,12 @@ class KitdeskResponder:
             raise CustomStreamError(ACTION_NOT_SUPPORTED, allow_retry=False)
         waiting = load_pending(thread.metadata.get(PENDING_KEY))
         if not waiting or waiting[0].card_id != sender.id:
-            raise CustomStreamError(
-                "This request was already answered, or a newer message replaced it.",
-                allow_retry=False,
-            )
+            raise CustomStreamError(text(context.language, "approval.gone"), allow_retry=False)
         first = waiting[0]
         if decision == "always":
             allowed = string_list(thread.metadata.get(ALLOWED_KEY))
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
-        yield ThreadItemReplacedEvent(item=decided_card(sender, decision))
+        yield ThreadItemReplacedEvent(item=decided_card(sender, decision, context.language))
         async for event in self.engine.resume(thread, waiting, decision == "deny", context):
             yield event
 

@@ -80,13 +80,15 @@ class ToolSteps:
         new_call_item_id: Callable[[], str],
         specs: list[ToolSpec],
         allowed: set[str],
+        language: str,
     ) -> None:
+        self.language = language
         self.toolbox = toolbox
         self.thread_id = thread_id
         self.new_call_item_id = new_call_item_id
         self.specs = {spec.name: spec for spec in specs}
         self.allowed = allowed
-        self.activity = ActivityLog(thread_id)
+        self.activity = ActivityLog(thread_id, language)
 
     def needs_approval(self, name: str) -> bool:
         spec = self.specs.get(name)
@@ -100,7 +102,7 @@ class ToolSteps:
             if self.needs_approval(call.name):
                 spec = self.specs[call.name]
                 arguments, _ = parse_arguments(call.arguments)
-                card = approval_card(self.thread_id, call.call_id, spec, arguments)
+                card = approval_card(self.thread_id, call.call_id, spec, arguments, self.language)
                 waiting = calls[index:]
                 waiting[0].card_id = card.id
                 outcome.waiting = waiting
@@ -171,7 +173,7 @@ class ToolSteps:
             return []
         self.activity.summary()
         done = ThreadItemDoneEvent(item=self.activity.item)
-        self.activity = ActivityLog(self.thread_id)
+        self.activity = ActivityLog(self.thread_id, self.language)
         return [done]
 
 
@@ -210,4 +212,4 @@ async def retire_waiting(
         return []
     if not isinstance(card, WidgetItem):
         return []
-    return [ThreadItemReplacedEvent(item=decided_card(card, "superseded"))]
+    return [ThreadItemReplacedEvent(item=decided_card(card, "superseded", context.language))]

@@ -4,8 +4,10 @@ Both are ordinary ChatKit items, so any ChatKit client shows them: an
 approval card is a widget whose buttons send ``threads.custom_action``
 (``kitdesk.tool_approval`` with the call id and the decision); the activity
 is a workflow of custom tasks (tool, arguments, result, duration), collapsed
-by default. The activity workflow's id starts with ``TOOL_ACTIVITY_PREFIX``
-so the history sent to models leaves it out (the calls themselves are there).
+by default. Their words come in the request's language (``kitdesk.i18n``); a
+stored card keeps its words, a decision adds its own. The activity workflow's
+id starts with ``TOOL_ACTIVITY_PREFIX`` so the history sent to models leaves it
+out (the calls themselves are there).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from chatkit.types import (
 from chatkit.widgets import Button, Caption, Card, Markdown, Row, Text, Title
 
 from kitdesk.chat.history import TOOL_ACTIVITY_PREFIX
+from kitdesk.i18n import plural, text
 from kitdesk.tools.base import ToolResult, ToolSpec
 
 APPROVAL_ACTION = "kitdesk.tool_approval"
@@ -57,7 +60,7 @@ def tool_label(spec: ToolSpec | None, name: str) -> str:
 
 
 def approval_card(
-    thread_id: str, call_id: str, spec: ToolSpec, arguments: dict[str, Any]
+    thread_id: str, call_id: str, spec: ToolSpec, arguments: dict[str, Any], language: str
 ) -> WidgetItem:
     """A card asking whether a tool may run, with Allow once / Always allow / Deny."""
 
@@ -76,19 +79,21 @@ def approval_card(
     card = Card(
         key=f"approval-{call_id}",
         children=[
-            Title(value=f"Allow {tool_label(spec, spec.name)}?", size="sm"),
+            Title(
+                value=text(language, "approval.title", tool=tool_label(spec, spec.name)), size="sm"
+            ),
             Caption(
-                value=f"The model wants to use a tool of the server “{spec.server_name}”."
+                value=text(language, "approval.asks_server", server=spec.server_name)
                 if spec.server_name
-                else "The model wants to use a tool."
+                else text(language, "approval.asks")
             ),
             Markdown(value=_fenced(pretty_arguments(arguments), ARGUMENTS_PREVIEW_CHARS, "json")),
             Row(
                 gap=2,
                 children=[
-                    button("Allow once", "once", "primary"),
-                    button("Always allow this tool", "always", "secondary"),
-                    button("Deny", "deny", "secondary"),
+                    button(text(language, "approval.once"), "once", "primary"),
+                    button(text(language, "approval.always"), "always", "secondary"),
+                    button(text(language, "approval.deny"), "deny", "secondary"),
                 ],
             ),
         ],
@@ -98,19 +103,14 @@ def approval_card(
         thread_id=thread_id,
         created_at=datetime.now(),
         widget=card,
-        copy_text=f"Tool approval: {spec.name}",
+        copy_text=text(language, "approval.copy", tool=spec.name),
     )
 
 
-def decided_card(card: WidgetItem, decision: CardOutcome) -> WidgetItem:
+def decided_card(card: WidgetItem, decision: CardOutcome, language: str) -> WidgetItem:
     """The same card once answered: what was asked (tool, server, arguments) and the
-    decision in words, without the buttons."""
-    words = {
-        "once": "Allowed once.",
-        "always": "Allowed; this tool will run without asking in this chat.",
-        "deny": "Denied. The model was told the tool was not run.",
-        "superseded": "Not answered: a newer message came first. The tool was not run.",
-    }[decision]
+    decision in words (in ``language``, the deciding request's), without the buttons."""
+    words = text(language, f"decided.{decision}")
     asked = card.widget.children if isinstance(card.widget, Card) else []
     widget = Card(
         key=card.widget.key,
@@ -125,7 +125,8 @@ def decided_card(card: WidgetItem, decision: CardOutcome) -> WidgetItem:
 class ActivityLog:
     """The tool activity of one turn, as one collapsed workflow item."""
 
-    def __init__(self, thread_id: str) -> None:
+    def __init__(self, thread_id: str, language: str) -> None:
+        self.language = language
         self.item = WorkflowItem(
             id=f"{TOOL_ACTIVITY_PREFIX}{secrets.token_hex(8)}",
             thread_id=thread_id,
@@ -145,10 +146,15 @@ class ActivityLog:
         args, language = (
             (arguments, "") if isinstance(arguments, str) else (pretty_arguments(arguments), "json")
         )
-        status = "failed" if result.is_error else "done"
+        words = self.language
+        seconds = f"{result.duration:.1f}".replace(".", text(words, "number.decimal"))
+        outcome = text(
+            words, "activity.failed" if result.is_error else "activity.done", seconds=seconds
+        )
         content = (
-            f"**Arguments**\n{_fenced(args, ARGUMENTS_PREVIEW_CHARS, language)}\n\n"
-            f"**Result** ({status}, {result.duration:.1f} s)\n"
+            f"**{text(words, 'activity.arguments')}**\n"
+            f"{_fenced(args, ARGUMENTS_PREVIEW_CHARS, language)}\n\n"
+            f"{outcome}\n"
             f"{_fenced(result.output, RESULT_PREVIEW_CHARS)}"
         )
         return CustomTask(
@@ -161,5 +167,5 @@ class ActivityLog:
     def summary(self) -> None:
         count = len(self.item.workflow.tasks)
         self.item.workflow.summary = CustomSummary(
-            title=f"Used {count} tool{'s' if count != 1 else ''}", icon="bolt"
+            title=plural(self.language, "activity.used", count), icon="bolt"
         )

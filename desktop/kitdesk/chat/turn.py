@@ -61,6 +61,7 @@ from kitdesk.chat.turn_choices import (
     web_search_on,
 )
 from kitdesk.chat.upstream_errors import cut_off_note, describe_upstream_error
+from kitdesk.i18n import text
 from kitdesk.keys import KeyStore
 from kitdesk.providers.clients import ClientCache
 from kitdesk.providers.resolver import ResolvedModel, make_ref
@@ -158,6 +159,7 @@ class TurnEngine:
             lambda: self.store.generate_item_id("tool_call", thread, turn.context),
             specs,
             set(string_list(thread.metadata.get(ALLOWED_KEY))),
+            turn.context.language,
         )
         limit = settings.tool_step_limit
         for step in range(limit + 1):
@@ -172,9 +174,7 @@ class TurnEngine:
                     return
             if step == limit:
                 raise CustomStreamError(
-                    f"Kitdesk stopped after {limit} tool steps, the limit set in Settings. "
-                    "Send another message to let the model go on, or raise the limit.",
-                    allow_retry=False,
+                    text(turn.context.language, "steps.limit", limit=limit), allow_retry=False
                 )
             answer = AnswerBuilder(
                 thread.id, lambda kind: self.store.generate_item_id(kind, thread, turn.context)
@@ -293,7 +293,7 @@ class TurnEngine:
         answer = turn.answer
         if answer is not None and answer.message is not None and "".join(answer.text).strip():
             partial = True
-            text = "".join(answer.text) + cut_off_note(model)
+            text = "".join(answer.text) + cut_off_note(model, turn.context.language)
             done = answer.message.model_copy(
                 update={"content": [AssistantMessageContent(text=text, annotations=[])]}
             )
@@ -326,6 +326,7 @@ class TurnEngine:
             lambda: self.store.generate_item_id("tool_call", thread, context),
             specs,
             {first.name},  # decided: do not ask again for this call
+            context.language,
         )
         outcome = StepOutcome()
         async for event in steps.execute(first, outcome, denied=denied):

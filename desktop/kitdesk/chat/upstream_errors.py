@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import openai
 from chatkit.errors import CustomStreamError
 
+from kitdesk import i18n
 from kitdesk.chat.answer import MAX_ANSWER_CHARS, AnswerTooLong
 from kitdesk.chat.sse import (
     MAX_EVENT_BYTES,
@@ -86,9 +87,9 @@ def _error_code(error: openai.APIStatusError) -> str:
     return code or ""
 
 
-def cut_off_note(model: ResolvedModel) -> str:
+def cut_off_note(model: ResolvedModel, language: str) -> str:
     """Appended to a partial answer whose stream was cut, so the transcript shows it."""
-    return f"\n\n*[The answer was cut off before {model.provider_name} finished it.]*"
+    return f"\n\n*[{i18n.text(language, 'answer.cut_off', provider=model.provider_name)}]*"
 
 
 def describe_upstream_error(

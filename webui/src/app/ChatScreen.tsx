@@ -1,7 +1,7 @@
 import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-react";
 import type { ChatKitOptions, StartScreenPrompt, SupportedLocale } from "@openai/chatkit";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { appFetch, type ModelOption } from "./api";
+import { fetchInLanguage, type ModelOption } from "./api";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
 import { continueInKitdesk, hideQuickAsk, reportAnswerFinished } from "./desktop";
@@ -82,7 +82,8 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
 
   const options = useMemo(
     (): ChatKitOptions => ({
-      api: { url: "chatkit", domainKey: "local", fetch: appFetch },
+      // The server writes its own thread text (tool approvals, activity) in the language shown.
+      api: { url: "chatkit", domainKey: "local", fetch: fetchInLanguage(language) },
       initialThread,
       // The app's language (every shipped code is a ChatKit SupportedLocale).
       locale: language satisfies SupportedLocale,

@@ -177,6 +177,19 @@ export const appFetch: typeof fetch = async (input, init) => {
   return response;
 };
 
+/**
+ * appFetch that names the language shown (`Accept-Language`) on every request:
+ * the ChatKit server writes the text it builds into the thread (tool approval
+ * cards, tool activity) in it. Only the app knows it when the setting is "system".
+ */
+export function fetchInLanguage(language: string): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("Accept-Language", language);
+    return appFetch(input, { ...init, headers });
+  };
+}
+
 /** Turns an error body `{"error": {"code", "message"}}` (or anything else) into an ApiError. */
 export async function errorFromResponse(response: Response): Promise<ApiError> {
   let code = `http_${response.status}`;

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { appFetch, describeConnection, describeKey, errorFromResponse, onReachability, type ProviderView } from "./api";
+import {
+  appFetch,
+  describeConnection,
+  describeKey,
+  errorFromResponse,
+  fetchInLanguage,
+  onReachability,
+  type ProviderView,
+} from "./api";
 import { reconnectDelay } from "./backoff";
 import { matchShortcut } from "./shortcuts";
 import { resolveScheme } from "./theme";
@@ -190,5 +198,22 @@ describe("reachability", () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe("fetchInLanguage", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("names the language shown on every request and keeps the element's own headers", async () => {
+    const sent: Headers[] = [];
+    vi.stubGlobal("fetch", (_input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push(new Headers(init?.headers));
+      return Promise.resolve(new Response("{}", { status: 200 }));
+    });
+    const german = fetchInLanguage("de");
+    await german("/chatkit", { method: "POST", headers: { "Content-Type": "application/json" } });
+    await fetchInLanguage("ar")("/chatkit", { method: "POST", headers: [["Accept-Language", "en-US"]] });
+    expect(sent.map((headers) => headers.get("accept-language"))).toEqual(["de", "ar"]);
+    expect(sent[0]?.get("content-type")).toBe("application/json");
   });
 });

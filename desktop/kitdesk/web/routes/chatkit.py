@@ -14,6 +14,7 @@ import json
 import logging
 import typing
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chatkit.store import NotFoundError
@@ -36,6 +37,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from kitdesk.chat.context import RequestContext
 from kitdesk.errors import BUILD_FAILED_MESSAGE, UserFacingError
+from kitdesk.i18n import pick_language
 from kitdesk.providers.resolver import ProviderNotReady
 from kitdesk.store.problems import storage_problem
 from kitdesk.store.sqlite import (
@@ -233,6 +235,13 @@ def build_chatkit_router(
             server = await asyncio.wrap_future(chat_server)
         except Exception:
             return error_response(503, "not_started", BUILD_FAILED_MESSAGE)
+        # Server-built thread text follows the UI's language (the app sends it on every request).
+        context = replace(
+            context,
+            language=pick_language(
+                request.headers.get("accept-language"), server.engine.settings().language
+            ),
+        )
         if refusal := _check_limits(parsed):
             return refusal
         if isinstance(parsed, ThreadsCreateReq | ThreadsAddUserMessageReq) and (
