@@ -1,7 +1,8 @@
 """The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
 
-Exactly four functions are exposed: open the data folder, open the log folder,
-save an export through the native save dialog, and copy text to the
+Exactly five functions are exposed: open the data folder, open the log folder,
+save an export through the native save dialog, choose a folder in the native
+folder dialog (where "Back up now" writes its file), and copy text to the
 clipboard (for when ``navigator.clipboard`` is refused). They are registered
 one by one with ``Window.expose`` rather than handing pywebview an object as
 ``js_api``: pywebview resolves a js_api call by walking any dotted attribute
@@ -24,7 +25,13 @@ from kitdesk.paths import Paths
 
 log = logging.getLogger(__name__)
 
-EXPOSED = ("open_data_folder", "open_log_folder", "save_export", "copy_to_clipboard")
+EXPOSED = (
+    "open_data_folder",
+    "open_log_folder",
+    "save_export",
+    "choose_folder",
+    "copy_to_clipboard",
+)
 MAX_EXPORT_CHARS = (
     200_000_000  # an export is a thread or a whole archive as text; refuse absurd sizes
 )
@@ -112,6 +119,23 @@ class Bridge:
         os.replace(tmp, target)
         log.info("export saved (%d characters)", len(content))
         return str(target)
+
+    def choose_folder(self) -> str | None:
+        """Ask for a folder (to write a backup in); its path, or None if the user cancelled.
+
+        Only a path comes back: the page then asks the server to write there, so no
+        file's bytes cross the bridge.
+        """
+        import webview  # deferred: the bridge is importable without a GUI stack
+
+        with self._dialog_lock:
+            chosen = self._window.create_file_dialog(
+                webview.FileDialog.FOLDER, directory=str(Path.home())
+            )
+        if not chosen:
+            return None
+        folder = chosen if isinstance(chosen, str) else next(iter(chosen))  # type: ignore[arg-type]
+        return str(folder) if folder else None
 
     def copy_to_clipboard(self, text: str) -> bool:
         """Put ``text`` on the system clipboard."""
