@@ -12,7 +12,7 @@ import pytest
 from kitdesk.transfer.backup import verify_backup
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat import open_chat, send, threads, wait_until_answered
+from tests.browser.chat import assistant_messages, open_chat, send, threads, wait_until_answered
 from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
 from tests.transfer.fixtures import chatgpt_linear, truncate, write_chatgpt_zip, write_json
 from tests.upstream import Turn, Upstream
@@ -124,7 +124,11 @@ def test_back_up_now_then_restore_with_a_confirm(
     page.keyboard.press("Control+n")
     send(page, "After the backup")
     wait_until_answered(page, 1)
-    assert len(threads(ready_server)) == 2
+    titles = {t["id"]: t["title"] for t in threads(ready_server)}
+    assert len(titles) == 2 and all(titles.values())
+    history = page.get_by_role("navigation", name="Chat history")
+    for title in titles.values():
+        expect(history.get_by_text(title, exact=True)).to_be_visible()
 
     open_data_settings(page)
     backups.get_by_role("button", name=re.compile(r"^Restore the backup from ")).click()
@@ -135,6 +139,15 @@ def test_back_up_now_then_restore_with_a_confirm(
     assert len(threads(ready_server)) == 1
     expect(backups.get_by_role("listitem")).to_have_count(2)
     expect(backups).to_contain_text("Before a restore")
+
+    # The window behind shows the restored conversations, on the new-chat screen.
+    [kept] = threads(ready_server)
+    page.keyboard.press("Escape")
+    expect(history.get_by_text(kept["title"], exact=True)).to_be_visible()
+    for thread_id, title in titles.items():
+        if thread_id != kept["id"]:
+            expect(history.get_by_text(title, exact=True)).to_have_count(0)
+    expect(assistant_messages(page)).to_have_count(0)
     assert page_errors.errors == []
 
 
