@@ -19,7 +19,7 @@ import pytest
 from kitdesk.chat.context import RequestContext
 from kitdesk.paths import Paths, resolve_paths
 from kitdesk.store import SQLiteStore
-from kitdesk.store.exporting import export_file
+from kitdesk.store.exporting import ExportFormat, export_file
 from kitdesk.transfer import ImportFormatError
 from kitdesk.transfer.chatkit_items import imported_thread_id
 from kitdesk.transfer.documents import content_disposition, download_filename
@@ -164,7 +164,12 @@ async def test_a_large_right_to_left_thread_exports_whole_in_every_format(
     conversation = chatgpt_linear("big-rtl", 2000, title=RTL_TITLE, text_size=2000)
     await store.import_file(write_json(tmp_path / "conversations.json", [conversation]))
     thread_id = imported_thread_id("chatgpt", "big-rtl")
-    for fmt, extension in (("json", "json"), ("markdown", "md"), ("html", "html")):
+    formats: list[tuple[ExportFormat, str]] = [
+        ("json", "json"),
+        ("markdown", "md"),
+        ("html", "html"),
+    ]
+    for fmt, extension in formats:
         name = download_filename(RTL_TITLE, extension)
         assert name == f"{RTL_TITLE}.{extension}"
         assert unquote(content_disposition(name).split("UTF-8''", 1)[1]) == name
