@@ -15,6 +15,7 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "Kitdesk"
+PROMPTS_FILE = "prompts.json"  # the prompt library, beside the database
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Paths:
 
     @property
     def prompts_path(self) -> Path:
-        return self.data_dir / "prompts.json"
+        return self.data_dir / PROMPTS_FILE
 
     @property
     def settings_path(self) -> Path:

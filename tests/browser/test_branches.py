@@ -108,3 +108,27 @@ def test_edit_a_sent_message_into_a_new_branch(
     expect(user_messages(page)).to_have_text(["Capital of France?"])
     assert len(upstream.chat_requests) == 2
     assert page_errors.errors == []
+
+
+def test_a_search_hit_in_an_earlier_answer_opens_that_branch(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    page.set_default_timeout(SLOW)
+    open_chat(page, ready_server)
+    upstream.script(Turn(text="A pelican answer."), Turn(text="A plain answer."))
+    send(page, "Name a bird")
+    wait_until_answered(page, 1)
+    page.get_by_role("button", name="Retry").last.click()
+    expect(assistant_messages(page)).to_have_text([re.compile("A plain answer.")])
+    wait_until_answered(page, 1)
+    expect(versions(page)).to_contain_text("2 / 2")
+
+    page.keyboard.press("Control+n")
+    history = page.get_by_role("navigation", name="Chat history")
+    history.get_by_role("searchbox", name="Search chats").fill("pelican")
+    hit = history.get_by_role("button").filter(has_text="pelican")
+    expect(hit).to_have_count(1)
+    hit.click()
+    expect(assistant_messages(page)).to_have_text([re.compile("A pelican answer.")])
+    expect(versions(page)).to_contain_text("1 / 2")
+    assert page_errors.errors == []

@@ -9,9 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+from kitdesk.transfer.backup import verify_backup
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat import open_chat, send, threads, wait_until_answered
+from tests.browser.chat import assistant_messages, open_chat, send, threads, wait_until_answered
 from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
 from tests.transfer.fixtures import chatgpt_linear, truncate, write_chatgpt_zip, write_json
 from tests.upstream import Turn, Upstream
@@ -91,7 +92,11 @@ def test_export_everything_then_import_a_chatgpt_export_and_the_export_back(
 
 
 def test_back_up_now_then_restore_with_a_confirm(
-    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+    page: Page,
+    ready_server: KitdeskServer,
+    upstream: Upstream,
+    page_errors: PageErrors,
+    tmp_path: Path,
 ) -> None:
     page.set_default_timeout(SLOW)
     open_chat(page, ready_server)
@@ -102,7 +107,14 @@ def test_back_up_now_then_restore_with_a_confirm(
     open_data_settings(page)
     dialog = page.get_by_role("dialog", name="Settings")
     expect(dialog.get_by_text("No backups yet.")).to_be_visible()
-    dialog.get_by_role("button", name="Back up now").click()
+    # In a browser the backup is also downloaded: the browser puts it where the person says.
+    with page.expect_download() as download_info:
+        dialog.get_by_role("button", name="Back up now").click()
+    download = download_info.value
+    assert re.fullmatch(r"kitdesk-backup-.*\.zip", download.suggested_filename)
+    downloaded = tmp_path / download.suggested_filename
+    download.save_as(downloaded)
+    assert verify_backup(downloaded).schema_version > 0
     expect(dialog.get_by_text(re.compile(r"Backed up to kitdesk-backup-.*\.zip\."))).to_be_visible()
     backups = dialog.get_by_role("list", name="Backups")
     expect(backups.get_by_role("listitem")).to_have_count(1)
@@ -112,7 +124,11 @@ def test_back_up_now_then_restore_with_a_confirm(
     page.keyboard.press("Control+n")
     send(page, "After the backup")
     wait_until_answered(page, 1)
-    assert len(threads(ready_server)) == 2
+    titles = {t["id"]: t["title"] for t in threads(ready_server)}
+    assert len(titles) == 2 and all(titles.values())
+    history = page.get_by_role("navigation", name="Chat history")
+    for title in titles.values():
+        expect(history.get_by_text(title, exact=True)).to_be_visible()
 
     open_data_settings(page)
     backups.get_by_role("button", name=re.compile(r"^Restore the backup from ")).click()
@@ -123,4 +139,46 @@ def test_back_up_now_then_restore_with_a_confirm(
     assert len(threads(ready_server)) == 1
     expect(backups.get_by_role("listitem")).to_have_count(2)
     expect(backups).to_contain_text("Before a restore")
+
+    # The window behind shows the restored conversations, on the new-chat screen.
+    [kept] = threads(ready_server)
+    page.keyboard.press("Escape")
+    expect(history.get_by_text(kept["title"], exact=True)).to_be_visible()
+    for thread_id, title in titles.items():
+        if thread_id != kept["id"]:
+            expect(history.get_by_text(title, exact=True)).to_have_count(0)
+    expect(assistant_messages(page)).to_have_count(0)
+    assert page_errors.errors == []
+
+
+def test_in_the_window_back_up_now_writes_to_the_folder_picked(
+    page: Page, ready_server: KitdeskServer, page_errors: PageErrors, tmp_path: Path
+) -> None:
+    """The window's bridge answers the native folder dialog with a path; the server writes there."""
+    chosen = tmp_path / "Sauvegardes 日本"
+    chosen.mkdir()
+    page.set_default_timeout(SLOW)
+    answer = json.dumps(str(chosen))
+    page.add_init_script(
+        "window.__asked = 0;"
+        "window.pywebview = {api: {choose_folder: async () => {"
+        f"window.__asked += 1; return window.__asked === 1 ? null : {answer}; }}}}}};"
+    )
+    page.goto(ready_server.url)
+    expect(page.locator("openai-chatkit")).to_be_attached()
+    open_data_settings(page)
+    dialog = page.get_by_role("dialog", name="Settings")
+    button = dialog.get_by_role("button", name="Back up now")
+    button.click()  # the dialog cancelled: nothing is written
+    page.wait_for_function("window.__asked === 1")
+    expect(button).to_be_enabled()
+    assert list(chosen.iterdir()) == []
+    button.click()
+    expect(
+        dialog.get_by_text(re.compile(r"^Backed up to .*kitdesk-backup-.*\.zip\.$"))
+    ).to_be_visible()
+    [written] = list(chosen.iterdir())
+    assert verify_backup(written).schema_version > 0
+    assert dialog.get_by_text(str(written)).count() == 1
+    expect(dialog.get_by_text("No backups yet.")).to_be_visible()  # not in the data folder
     assert page_errors.errors == []

@@ -13,14 +13,16 @@ import textwrap
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from kitdesk.chat.context import RequestContext
 from kitdesk.paths import Paths, resolve_paths
 from kitdesk.store import SQLiteStore
-from kitdesk.store.exporting import export_file
+from kitdesk.store.exporting import ExportFormat, export_file
 from kitdesk.transfer import ImportFormatError
 from kitdesk.transfer.chatkit_items import imported_thread_id
+from kitdesk.transfer.documents import content_disposition, download_filename
 
 from tests.transfer.fixtures import (
     chatgpt_branched,
@@ -149,6 +151,44 @@ async def test_kitdesk_export_import_export_is_identical(
     assert json.loads(first.path.read_text())["threads"][0]["active_item_id"] == (
         fixture.first_answer
     )
+
+
+RTL_TITLE = "שלום עולם · مرحبا بالعالم"
+
+
+async def test_a_large_right_to_left_thread_exports_whole_in_every_format(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    """Any title, any script, any size: 2,000 messages of 2 KB under a Hebrew and Arabic
+    title, exported as JSON, Markdown and HTML, with a download name for that title."""
+    conversation = chatgpt_linear("big-rtl", 2000, title=RTL_TITLE, text_size=2000)
+    await store.import_file(write_json(tmp_path / "conversations.json", [conversation]))
+    thread_id = imported_thread_id("chatgpt", "big-rtl")
+    formats: list[tuple[ExportFormat, str]] = [
+        ("json", "json"),
+        ("markdown", "md"),
+        ("html", "html"),
+    ]
+    for fmt, extension in formats:
+        name = download_filename(RTL_TITLE, extension)
+        assert name == f"{RTL_TITLE}.{extension}"
+        assert unquote(content_disposition(name).split("UTF-8''", 1)[1]) == name
+        summary = export_file(
+            kitdesk_home.db_path,
+            tmp_path / name,
+            fmt,
+            thread_ids=[thread_id],
+            app_version="x",
+            now=NOW,
+        )
+        assert (summary.threads, summary.messages) == (1, 2000)
+        text = summary.path.read_text(encoding="utf-8")
+        assert RTL_TITLE in text and "message 0 " in text and "message 1999 " in text
+        assert summary.path.stat().st_size > 4_000_000
+        if fmt == "json":
+            [thread] = json.loads(text)["threads"]
+            assert thread["thread"]["title"] == RTL_TITLE
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
 
 
 _IMPORTER = textwrap.dedent(

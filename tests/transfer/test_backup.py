@@ -25,11 +25,14 @@ from chatkit.types import (
 )
 from kitdesk.chat.context import RequestContext
 from kitdesk.paths import Paths, resolve_paths
+from kitdesk.prompts.exchange import PromptDraft
+from kitdesk.prompts.library import PromptLibrary
 from kitdesk.store import SQLiteStore
 from kitdesk.store.migrations import LATEST_VERSION
 from kitdesk.transfer.backup import (
     DATABASE,
     MANIFEST,
+    PROMPTS,
     BackupError,
     create_backup,
     restore_backup,
@@ -252,6 +255,38 @@ async def test_verify_reports_the_damaged_file(kitdesk_home: Paths, tmp_path: Pa
     name = f"attachments/{attachment_id}"
     damaged = _rewrite(backup, tmp_path / "d.zip", {name: b"not the picture"}, False)
     with pytest.raises(BackupError, match=f"{name} does not match its checksum"):
+        verify_backup(damaged)
+
+
+async def test_the_prompt_library_is_backed_up_checked_and_restored(
+    kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    live = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    await fill(live, "thr_1", "x", ["y"])
+    await live.close()
+    library = PromptLibrary(kitdesk_home.prompts_path)
+    kept = library.add(PromptDraft(name="Résumé 日本", text="Summarise {{text}}"))
+    backup = create_backup(
+        kitdesk_home.db_path, kitdesk_home.attachments_dir, tmp_path, app_version="0.1.0"
+    )
+    listed = {f.path: f for f in verify_backup(backup).files}
+    assert listed[PROMPTS].size == kitdesk_home.prompts_path.stat().st_size
+
+    # Later changes to the library are undone by the restore.
+    library.delete(kept.id)
+    library.add(PromptDraft(name="Made later", text="later"))
+    restore_backup(
+        backup,
+        kitdesk_home.db_path,
+        kitdesk_home.attachments_dir,
+        kitdesk_home.backups_dir,
+        app_version="0.1.0",
+    )
+    assert [(p.id, p.name, p.text) for p in library.list()] == [(kept.id, kept.name, kept.text)]
+
+    # The library's bytes are under the manifest's checksum like every other file.
+    damaged = _rewrite(backup, tmp_path / "d.zip", {PROMPTS: b'{"format": "x"}'}, False)
+    with pytest.raises(BackupError, match=f"{PROMPTS} does not match its checksum"):
         verify_backup(damaged)
 
 

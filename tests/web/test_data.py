@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import time
 import zipfile
+from pathlib import Path
 from typing import Any
 
 from kitdesk.paths import Paths
+from kitdesk.transfer.backup import verify_backup
 
 from tests.live_server import LiveServer
 from tests.transfer.fixtures import (
@@ -137,3 +139,26 @@ def test_usage_and_branch_routes(live_server: LiveServer) -> None:
     reply = live_server.client.post("/api/threads/thr_x/branches", json={"item_id": "nope"})
     assert reply.status_code == 404
     assert json.loads(reply.text)["error"]["code"] == "not_found"
+
+
+def test_back_up_to_a_chosen_folder_and_download_a_listed_backup(
+    live_server: LiveServer, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    chosen = tmp_path / "Backups – Café 日本"
+    chosen.mkdir()
+    made = live_server.client.post("/api/data/backups", json={"folder": str(chosen)})
+    assert made.status_code == 201, made.text
+    written = Path(made.json()["path"])
+    assert written.parent == chosen and verify_backup(written).schema_version > 0
+    assert live_server.client.get("/api/data/backups").json()["backups"] == []
+
+    listed = live_server.client.post("/api/data/backups", json={}).json()
+    reply = live_server.client.get(f"/api/data/backups/{listed['name']}/file")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "application/zip"
+    assert f"filename*=UTF-8''{listed['name']}" in reply.headers["content-disposition"]
+    assert reply.content == Path(listed["path"]).read_bytes()
+    for name in ("nope.zip", "..%2Fkitdesk.db", "kitdesk-backup-20260101T000000Z.zip"):
+        missing = live_server.client.get(f"/api/data/backups/{name}/file")
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "not_found"

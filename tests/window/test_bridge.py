@@ -39,7 +39,7 @@ def make_bridge(paths: Paths, dialog: SaveDialog) -> tuple[Bridge, list[Path], l
     return bridge, opened, copied
 
 
-def test_the_page_can_reach_exactly_seven_functions(kitdesk_home: Paths) -> None:
+def test_the_page_can_reach_exactly_eight_functions(kitdesk_home: Paths) -> None:
     bridge, _, _ = make_bridge(kitdesk_home, SaveDialog(None))
     functions = exposed_functions(bridge)
     assert [f.__name__ for f in functions] == list(EXPOSED)
@@ -47,6 +47,7 @@ def test_the_page_can_reach_exactly_seven_functions(kitdesk_home: Paths) -> None
         "open_data_folder",
         "open_log_folder",
         "save_export",
+        "choose_folder",
         "copy_to_clipboard",
         "answer_finished",
         "set_quick_ask_hotkey",
@@ -90,6 +91,17 @@ def test_save_export_writes_the_chosen_file(kitdesk_home: Paths, tmp_path: Path)
     assert target.read_bytes() == content.encode("utf-8")
     assert dialog.asked[0]["save_filename"] == "My Chat.md"
     assert list(tmp_path.glob(".*.part")) == []
+
+
+def test_choose_folder_answers_the_folder_picked_or_none(
+    kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    dialog = SaveDialog((str(tmp_path),))
+    bridge, _, _ = make_bridge(kitdesk_home, dialog)
+    assert bridge.choose_folder() == str(tmp_path)
+    assert dialog.asked[0]["type"] == webview.FileDialog.FOLDER
+    dialog.answer = None
+    assert bridge.choose_folder() is None
 
 
 def test_a_cancelled_save_writes_nothing(kitdesk_home: Paths, tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 A backup holds ``kitdesk.db`` (a consistent copy made with SQLite's online
 backup API while the app keeps writing: with WAL, readers never block the
-writer), every attachment file under ``attachments/``, and ``manifest.json``
+writer), every attachment file under ``attachments/``, the prompt library
+(``prompts.json``, when there is one) and ``manifest.json``
 (written last) listing each file with its size and SHA-256, the schema
 version and the app version. A backup is written as ``<name>.partial``,
 fsynced, then renamed: a crash or a full disk never leaves a file that looks
@@ -15,7 +16,9 @@ next to the database while its checksum is verified, then the copy passes
 rename: at every instant the data folder holds either the old database or the
 new one. Attachment files are added before the swap (ids are unique, so they
 never clash); files the restored database does not reference are removed by
-the store's sweep at its next start. Restore needs the database closed: it
+the store's sweep at its next start. The prompt library is swapped in the
+same way when the backup has one; a backup without one (made before any
+prompt was saved) leaves the current library as it is. Restore needs the database closed: it
 says so if another connection still has it open.
 """
 
@@ -38,12 +41,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from kitdesk.errors import UserFacingError
+from kitdesk.paths import PROMPTS_FILE
 from kitdesk.transfer.retention import PARTIAL_SUFFIX, BackupKind, backup_name
 
 FORMAT = "kitdesk-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE = "kitdesk.db"
+PROMPTS = PROMPTS_FILE
 ATTACHMENTS = "attachments/"
 _CHUNK = 1024 * 1024
 _SAFE_ATTACHMENT = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # as the store names them
@@ -166,6 +171,9 @@ def create_backup(
             files: list[BackupFile] = []
             with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
                 files.append(_add(archive, copy, DATABASE, zipfile.ZIP_DEFLATED))
+                prompts = _prompt_library_copy(db_path.parent / PROMPTS, Path(tmp))
+                if prompts is not None:
+                    files.append(_add(archive, prompts, PROMPTS, zipfile.ZIP_DEFLATED))
                 for path in _attachment_files(attachments_dir):
                     # Images and PDFs are compressed already: store them as they are.
                     files.append(_add(archive, path, ATTACHMENTS + path.name, zipfile.ZIP_STORED))
@@ -184,6 +192,17 @@ def create_backup(
         partial.unlink(missing_ok=True)
         raise
     return target
+
+
+def _prompt_library_copy(library: Path, folder: Path) -> Path | None:
+    """A private copy of the prompt library (it is replaced, never edited in place, so a
+    copy is one consistent version), or None when no prompt was ever saved."""
+    copy = folder / PROMPTS
+    try:
+        shutil.copyfile(library, copy)
+    except FileNotFoundError:
+        return None
+    return copy
 
 
 def _attachment_files(folder: Path) -> list[Path]:
@@ -235,7 +254,7 @@ def read_manifest(archive: zipfile.ZipFile, path: Path) -> Manifest:
     if DATABASE not in names:
         raise _refuse(path, "it holds no database")
     for name in names:
-        if name != DATABASE and not (
+        if name not in (DATABASE, PROMPTS) and not (
             name.startswith(ATTACHMENTS) and _SAFE_ATTACHMENT.match(name[len(ATTACHMENTS) :])
         ):
             raise _refuse(path, f"it lists an unexpected file ({name[:80]})")
@@ -320,6 +339,8 @@ def restore_backup(
             for file in staged_attachments.iterdir():
                 os.replace(file, attachments_dir / file.name)
             _fsync_dir(attachments_dir)
+        if (staging / PROMPTS).is_file():
+            os.replace(staging / PROMPTS, db_path.parent / PROMPTS)
         os.replace(staging / DATABASE, db_path)  # the moment the restore takes effect
         _fsync_dir(db_path.parent)
     except OSError as error:

@@ -1,10 +1,11 @@
 """The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
 
-Exactly seven functions are exposed: open the data folder, open the log folder,
-save an export through the native save dialog, copy text to the clipboard (for
-when ``navigator.clipboard`` is refused), report that an answer finished (so
-the window can notify when it is not focused), try a quick-ask hotkey, and open
-a new main window. They are registered
+Exactly eight functions are exposed: open the data folder, open the log folder,
+save an export through the native save dialog, choose a folder in the native
+folder dialog (where "Back up now" writes its file), copy text to the clipboard
+(for when ``navigator.clipboard`` is refused), report that an answer finished
+(so the window can notify when it is not focused), try a quick-ask hotkey, and
+open a new main window. They are registered
 one by one with ``Window.expose`` rather than handing pywebview an object as
 ``js_api``: pywebview resolves a js_api call by walking any dotted attribute
 path the page names, private ones included, so an object would expose far more
@@ -30,6 +31,7 @@ EXPOSED = (
     "open_data_folder",
     "open_log_folder",
     "save_export",
+    "choose_folder",
     "copy_to_clipboard",
     "answer_finished",
     "set_quick_ask_hotkey",
@@ -129,6 +131,23 @@ class Bridge:
         os.replace(tmp, target)
         log.info("export saved (%d characters)", len(content))
         return str(target)
+
+    def choose_folder(self) -> str | None:
+        """Ask for a folder (to write a backup in); its path, or None if the user cancelled.
+
+        Only a path comes back: the page then asks the server to write there, so no
+        file's bytes cross the bridge.
+        """
+        import webview  # deferred: the bridge is importable without a GUI stack
+
+        with self._dialog_lock:
+            chosen = self._window.create_file_dialog(
+                webview.FileDialog.FOLDER, directory=str(Path.home())
+            )
+        if not chosen:
+            return None
+        folder = chosen if isinstance(chosen, str) else next(iter(chosen))  # type: ignore[arg-type]
+        return str(folder) if folder else None
 
     def copy_to_clipboard(self, text: str) -> bool:
         """Put ``text`` on the system clipboard."""

@@ -5,7 +5,11 @@
 //
 // Downloads: in a browser the file goes through the browser's download; in the
 // desktop window (pywebview, where browser downloads are switched off) it goes
-// through the bridge's native save dialog (`save_export`).
+// through the bridge's native save dialog (`save_export`). "Back up now" in the
+// window asks for a folder in the native folder dialog (`choose_folder`) and the
+// server writes the backup there; in a browser the backup is made in the data
+// folder (listed below) and then downloaded, so the browser puts a copy where
+// the person chooses.
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { inlineError } from "./api";
@@ -34,10 +38,24 @@ const KIND_LABELS: Record<string, AppKey> = {
   "pre-migration": "dataTransfer.kindPreMigration",
 };
 
-type SaveBridge = { save_export?: (filename: string, content: string) => Promise<string | null> };
+type SaveBridge = {
+  save_export?: (filename: string, content: string) => Promise<string | null>;
+  choose_folder?: () => Promise<string | null>;
+};
 
 function saveBridge(): SaveBridge | null {
   return (window as unknown as { pywebview?: { api?: SaveBridge } }).pywebview?.api ?? null;
+}
+
+/** Let the browser download a file the server serves (streamed to disk, never held in memory). */
+function download(href: string, filename: string): void {
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = filename;
+  link.rel = "noopener";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
 }
 
 /** Hand the file to the person: the native save dialog in the window, a download in a browser. */
@@ -45,13 +63,7 @@ export async function deliver(blob: Blob, filename: string): Promise<boolean> {
   const bridge = saveBridge();
   if (bridge?.save_export) return (await bridge.save_export(filename, await blob.text())) !== null;
   const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  link.rel = "noopener";
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
+  download(url, filename);
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
   return true;
 }
@@ -233,11 +245,20 @@ function BackupsPanel({ onRestored }: { onRestored: () => void }) {
       setBusy(false);
     }
   };
-  const backUp = () =>
-    act(async () => {
+  const backUp = async () => {
+    const bridge = saveBridge();
+    if (bridge?.choose_folder) {
+      const folder = await bridge.choose_folder();
+      if (!folder) return; // cancelled: nothing to do
+      await act(async () => t("dataTransfer.backedUp", { name: (await dataApi.backUpNow(folder)).path }));
+      return;
+    }
+    await act(async () => {
       const made = await dataApi.backUpNow();
+      download(dataApi.backupFileUrl(made.name), made.name);
       return t("dataTransfer.backedUp", { name: made.name });
     });
+  };
   const restore = (name: string) =>
     act(async () => {
       await dataApi.restore(name);

@@ -94,7 +94,10 @@ export const dataApi = {
     ).json()) as ImportJob,
   importStatus: (id: string) => json<ImportJob>("GET", `api/data/import/${encodeURIComponent(id)}`),
   backups: () => json<{ folder: string; backups: BackupEntry[] }>("GET", "api/data/backups"),
-  backUpNow: () => json<BackupEntry>("POST", "api/data/backups", {}),
+  /** A backup in the data folder's backups, or in ``folder`` (a path the person picked). */
+  backUpNow: (folder?: string) => json<BackupEntry>("POST", "api/data/backups", folder ? { folder } : {}),
+  /** Where a listed backup downloads from. */
+  backupFileUrl: (name: string) => `api/data/backups/${encodeURIComponent(name)}/file`,
   restore: (name: string) => json<RestoreResult>("POST", "api/data/restore", { name }),
   usage: () => json<{ months: UsageMonth[] }>("GET", "api/usage"),
 };

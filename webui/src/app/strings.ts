@@ -177,7 +177,7 @@ export const appEn = {
   "dataTransfer.importAlreadyPresent": "{n} were already here.",
   "dataTransfer.importFailed": "The import stopped. Nothing from this file was lost; importing it again adds only what is missing.",
   "dataTransfer.backupsTitle": "Backups",
-  "dataTransfer.backupsHint": "Kitdesk backs up every day and keeps the last seven. A backup holds your chats and attachments.",
+  "dataTransfer.backupsHint": "Kitdesk backs up every day and keeps the last seven. A backup holds your chats, attachments and saved prompts.",
   "dataTransfer.backUpNow": "Back up now",
   "dataTransfer.backedUp": "Backed up to {name}.",
   "dataTransfer.noBackups": "No backups yet.",

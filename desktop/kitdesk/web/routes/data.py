@@ -8,7 +8,11 @@
   done, the counts and a one-line summary, or the error sentence.
 - ``GET /api/data/backups``: the backups in the data folder, newest first.
 - ``POST /api/data/backups`` ``{"folder"?}``: back up now (to the data folder's
-  ``backups`` unless a folder is given).
+  ``backups`` unless a folder is given: the window asks for one in the native
+  folder dialog).
+- ``GET /api/data/backups/{name}/file``: a listed backup as a download (what a
+  browser on ``kitdesk serve`` does after "Back up now": the person's browser
+  puts it where they choose).
 - ``POST /api/data/restore`` ``{"name"}`` (a listed backup) or ``{"path"}``.
 """
 
@@ -213,6 +217,17 @@ def build_router(services: ApiServices) -> APIRouter:
         folder = _user_path(body.folder) if body and body.folder else paths.backups_dir
         made = await store.backup(folder, app_version=services.version)
         return _backup_json(made)
+
+    @router.get("/backups/{name}/file")
+    async def download_backup(name: str) -> FileResponse:
+        source = paths.backups_dir / Path(name).name
+        if parse_backup_name(source) is None or not source.is_file():
+            raise NotFound(f"There is no backup named {name[:120]}.")
+        return FileResponse(
+            source,
+            media_type="application/zip" if source.suffix == ".zip" else "application/x-sqlite3",
+            headers={"content-disposition": content_disposition(source.name)},
+        )
 
     @router.post("/restore")
     async def restore(body: RestoreBody) -> dict[str, Any]:

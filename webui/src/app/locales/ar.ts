@@ -172,7 +172,7 @@ const ar: Record<AppKey, string> = {
   "dataTransfer.importAlreadyPresent": "{n} كانت موجودة من قبل.",
   "dataTransfer.importFailed": "توقّف الاستيراد. لم يُفقد شيء من هذا الملف؛ واستيراده مرة أخرى يضيف الناقص فقط.",
   "dataTransfer.backupsTitle": "النسخ الاحتياطية",
-  "dataTransfer.backupsHint": "ينشئ Kitdesk نسخة احتياطية كل يوم ويحتفظ بآخر سبع نسخ. تضم النسخة محادثاتك ومرفقاتك.",
+  "dataTransfer.backupsHint": "ينشئ Kitdesk نسخة احتياطية كل يوم ويحتفظ بآخر سبع نسخ. تضم النسخة محادثاتك ومرفقاتك وموجّهاتك المحفوظة.",
   "dataTransfer.backUpNow": "إنشاء نسخة احتياطية الآن",
   "dataTransfer.backedUp": "حُفظت النسخة الاحتياطية في {name}.",
   "dataTransfer.noBackups": "لا توجد نسخ احتياطية بعد.",

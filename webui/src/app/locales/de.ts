@@ -172,7 +172,7 @@ const de: Record<AppKey, string> = {
   "dataTransfer.importAlreadyPresent": "{n} waren schon vorhanden.",
   "dataTransfer.importFailed": "Der Import wurde abgebrochen. Nichts aus dieser Datei ging verloren; ein erneuter Import fügt nur Fehlendes hinzu.",
   "dataTransfer.backupsTitle": "Sicherungen",
-  "dataTransfer.backupsHint": "Kitdesk sichert täglich und behält die letzten sieben. Eine Sicherung enthält deine Chats und Anhänge.",
+  "dataTransfer.backupsHint": "Kitdesk sichert täglich und behält die letzten sieben. Eine Sicherung enthält deine Chats, Anhänge und gespeicherten Prompts.",
   "dataTransfer.backUpNow": "Jetzt sichern",
   "dataTransfer.backedUp": "Gesichert in {name}.",
   "dataTransfer.noBackups": "Noch keine Sicherungen.",

@@ -172,7 +172,7 @@ const es: Record<AppKey, string> = {
   "dataTransfer.importAlreadyPresent": "{n} ya estaban aquí.",
   "dataTransfer.importFailed": "La importación se detuvo. No se perdió nada de este archivo; importarlo de nuevo solo añade lo que falta.",
   "dataTransfer.backupsTitle": "Copias de seguridad",
-  "dataTransfer.backupsHint": "Kitdesk hace una copia cada día y conserva las siete últimas. Una copia guarda tus chats y adjuntos.",
+  "dataTransfer.backupsHint": "Kitdesk hace una copia cada día y conserva las siete últimas. Una copia guarda tus chats, adjuntos y prompts guardados.",
   "dataTransfer.backUpNow": "Hacer copia ahora",
   "dataTransfer.backedUp": "Copia guardada en {name}.",
   "dataTransfer.noBackups": "Aún no hay copias de seguridad.",

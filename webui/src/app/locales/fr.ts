@@ -172,7 +172,7 @@ const fr: Record<AppKey, string> = {
   "dataTransfer.importAlreadyPresent": "{n} étaient déjà là.",
   "dataTransfer.importFailed": "L’import s’est arrêté. Rien de ce fichier n’a été perdu ; le réimporter n’ajoute que ce qui manque.",
   "dataTransfer.backupsTitle": "Sauvegardes",
-  "dataTransfer.backupsHint": "Kitdesk sauvegarde chaque jour et garde les sept dernières. Une sauvegarde contient vos conversations et pièces jointes.",
+  "dataTransfer.backupsHint": "Kitdesk sauvegarde chaque jour et garde les sept dernières. Une sauvegarde contient vos conversations, pièces jointes et prompts enregistrés.",
   "dataTransfer.backUpNow": "Sauvegarder maintenant",
   "dataTransfer.backedUp": "Sauvegardé dans {name}.",
   "dataTransfer.noBackups": "Aucune sauvegarde pour l’instant.",

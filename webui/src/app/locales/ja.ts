@@ -172,7 +172,7 @@ const ja: Record<AppKey, string> = {
   "dataTransfer.importAlreadyPresent": "{n} 件はすでにありました。",
   "dataTransfer.importFailed": "インポートが中断されました。このファイルの内容は失われていません。もう一度インポートすると不足分だけが追加されます。",
   "dataTransfer.backupsTitle": "バックアップ",
-  "dataTransfer.backupsHint": "Kitdesk は毎日バックアップし、最新の7つを保持します。バックアップにはチャットと添付ファイルが含まれます。",
+  "dataTransfer.backupsHint": "Kitdesk は毎日バックアップし、最新の7つを保持します。バックアップにはチャット、添付ファイル、保存したプロンプトが含まれます。",
   "dataTransfer.backUpNow": "今すぐバックアップ",
   "dataTransfer.backedUp": "{name} にバックアップしました。",
   "dataTransfer.noBackups": "バックアップはまだありません。",

@@ -172,7 +172,7 @@ const ptBR: Record<AppKey, string> = {
   "dataTransfer.importAlreadyPresent": "{n} já estavam aqui.",
   "dataTransfer.importFailed": "A importação parou. Nada deste arquivo foi perdido; importá-lo de novo adiciona só o que falta.",
   "dataTransfer.backupsTitle": "Backups",
-  "dataTransfer.backupsHint": "O Kitdesk faz backup todo dia e guarda os sete últimos. Um backup contém seus chats e anexos.",
+  "dataTransfer.backupsHint": "O Kitdesk faz backup todo dia e guarda os sete últimos. Um backup contém seus chats, anexos e prompts salvos.",
   "dataTransfer.backUpNow": "Fazer backup agora",
   "dataTransfer.backedUp": "Backup salvo em {name}.",
   "dataTransfer.noBackups": "Nenhum backup ainda.",

@@ -172,7 +172,7 @@ const zhCN: Record<AppKey, string> = {
   "dataTransfer.importAlreadyPresent": "{n} 个已经存在。",
   "dataTransfer.importFailed": "导入已中止。此文件中的内容没有丢失；再次导入只会添加缺少的部分。",
   "dataTransfer.backupsTitle": "备份",
-  "dataTransfer.backupsHint": "Kitdesk 每天备份一次，保留最近七份。备份包含你的聊天和附件。",
+  "dataTransfer.backupsHint": "Kitdesk 每天备份一次，保留最近七份。备份包含你的聊天、附件和已保存的提示词。",
   "dataTransfer.backUpNow": "立即备份",
   "dataTransfer.backedUp": "已备份到 {name}。",
   "dataTransfer.noBackups": "还没有备份。",

@@ -82,6 +82,39 @@ describe("ChatController branches", () => {
     expect(state.announcement).toBe("Showing version 1 of 2");
   });
 
+  it("opens a search hit from an inactive branch on that branch", async () => {
+    const server = branchingServer();
+    let onActive = false;
+    const { controller, requests } = setup((r) => {
+      if (r.url.includes("/api/search")) {
+        const hit = onActive ? { item_id: "a2", on_active_branch: true } : { item_id: "a1", on_active_branch: false };
+        return { json: { results: [{ thread_id: T, title: "Q", snippet: "<mark>answer</mark>", updated_at: null, ...hit }] } };
+      }
+      return server(r);
+    });
+    controller.setSearchQuery("first");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await controller.setThreadId(T);
+    await settle();
+    const posts = () => requests.filter((r) => r.method === "POST" && r.url === BRANCHES);
+    expect(posts().map((r) => r.body)).toEqual([{ item_id: "a1" }]);
+    expect(texts(controller.getState().view.items)).toEqual(["Question", "First answer"]);
+
+    // The thread already open on another branch: the hit still brings its branch back.
+    await controller.switchBranch("a2");
+    await controller.setThreadId(T);
+    expect(texts(controller.getState().view.items)).toEqual(["Question", "First answer"]);
+
+    // A hit on the active path opens the thread as it is.
+    onActive = true;
+    await controller.setThreadId(null);
+    controller.setSearchQuery("second");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const before = posts().length;
+    await controller.setThreadId(T);
+    expect(posts().length).toBe(before);
+  });
+
   it("shows a switch that failed as a sentence and keeps the path", async () => {
     const { controller } = setup(branchingServer());
     await controller.setThreadId(T);

@@ -66,6 +66,10 @@ export interface SearchResult {
   /** HTML with <mark>, produced and escaped by the server; sanitized again before use. */
   snippet: string | null;
   updated_at?: string | null;
+  /** The matching message, when the match is in a message rather than the title. */
+  item_id?: string | null;
+  /** False when that message is on an inactive branch: opening the hit switches to it. */
+  on_active_branch?: boolean;
 }
 
 
@@ -377,7 +381,8 @@ export class ChatController {
 
   async setThreadId(threadId: string | null): Promise<void> {
     const current = this.state.view.thread?.id ?? null;
-    if (threadId === current && !this.state.threadError) return;
+    const hitOffPath = threadId === null ? null : this.searchHitOffPath(threadId);
+    if (threadId === current && !this.state.threadError && !hitOffPath) return;
     this.detachStream();
     const token = ++this.threadLoadToken;
     if (threadId === null) {
@@ -398,6 +403,7 @@ export class ChatController {
     this.emit("chatkit.thread.load.start", { threadId });
     this.set({ loadingThread: true, threadError: null, view: emptyThreadView({ id: threadId, created_at: "" }), unsentInput: null, forks: NO_FORKS, usage: NO_USAGE });
     try {
+      if (hitOffPath) await this.activateBranchOf(threadId, hitOffPath);
       const view = await this.fetchThread(threadId);
       if (token !== this.threadLoadToken) return;
       // The follow-up goes to the model this thread used, as the header says.
@@ -413,6 +419,27 @@ export class ChatController {
       this.reportError(error);
     } finally {
       if (token === this.threadLoadToken) this.emit("chatkit.thread.load.end", { threadId });
+    }
+  }
+
+  /**
+   * While searching, the list shows hits: a hit found in a message on an inactive
+   * branch (an earlier answer, the text before an edit) names that message, and
+   * the thread then opens on its branch, so the match is on screen.
+   */
+  private searchHitOffPath(threadId: string): string | null {
+    if (!this.state.search.query.trim()) return null;
+    const hit = this.state.search.results?.find((r) => r.thread_id === threadId);
+    return hit?.item_id && hit.on_active_branch === false ? hit.item_id : null;
+  }
+
+  /** Make the branch holding ``itemId`` the active one; if that fails the thread opens as it is. */
+  private async activateBranchOf(threadId: string, itemId: string): Promise<void> {
+    try {
+      await this.client.postJson(this.client.resolve(branchesPath(threadId)), { item_id: itemId });
+      this.log("search.open_branch", { itemId });
+    } catch (error) {
+      this.log("search.open_branch_failed", { message: messageOf(error) });
     }
   }
 
