@@ -20,6 +20,7 @@ own URLs: a conversation read offline shows alt text, never a broken image.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -65,6 +66,16 @@ class ImageLinks:
     def may_apply(raw: bytes) -> bool:
         """Whether a frame may hold an image URL (a cheap test before parsing it again)."""
         return any(marker in raw for marker in MARKERS)
+
+    def rewrite_frame(self, frame: bytes, payload: bytes) -> bytes:
+        """The SSE frame to forward for ``frame`` (whose JSON is ``payload``): parsed
+        again, so the event the mirror keeps still has the server's own URLs."""
+        if not self.may_apply(frame):
+            return frame
+        event = json.loads(payload)
+        if not self.rewrite(event):
+            return frame
+        return b"data: " + json.dumps(event, ensure_ascii=False).encode() + b"\n\n"
 
     def rewrite(self, value: Any) -> bool:
         """Rewrite every image URL in a decoded event or answer, in place; True if any changed."""

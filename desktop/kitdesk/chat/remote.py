@@ -220,12 +220,10 @@ class RemoteChatKit:
             raise _not_chatkit(endpoint)
         return answer
 
-    async def open_stream(
-        self, endpoint: RemoteEndpoint, body: dict[str, Any], links: ImageLinks | None = None
-    ) -> RemoteStream:
-        """Send a streaming request; once its headers are in, the stream of frames (their
-        image URLs rewritten by ``links``). Raises RemoteFailure when the server cannot be
-        reached or refuses."""
+    async def open_stream(self, endpoint: RemoteEndpoint, body: dict[str, Any]) -> RemoteStream:
+        """Send a streaming request; once its headers are in, the stream of frames.
+
+        Raises RemoteFailure when the server cannot be reached or refuses."""
         client = self._client()
         try:
             response = await client.send(self._request(endpoint, body), stream=True)
@@ -239,7 +237,7 @@ class RemoteChatKit:
                 if response.status_code != 200
                 else _not_chatkit(endpoint)
             )
-        return RemoteStream(endpoint, response, links)
+        return RemoteStream(endpoint, response)
 
 
 class RemoteStream:
@@ -250,12 +248,11 @@ class RemoteStream:
     ``changes`` holds the decoded events that change the stored thread (created,
     updated, item done / replaced / removed), in order, for the mirror."""
 
-    def __init__(
-        self, endpoint: RemoteEndpoint, response: httpx.Response, links: ImageLinks | None = None
-    ) -> None:
+    links: ImageLinks | None = None  # set before iterating: image URLs pointed at Kitdesk
+
+    def __init__(self, endpoint: RemoteEndpoint, response: httpx.Response) -> None:
         self.endpoint = endpoint
         self.response = response
-        self.links = links
         self.thread_id: str | None = None
         self.failed = False
         self.changes: list[dict[str, Any]] = []
@@ -373,11 +370,7 @@ class RemoteStream:
                 f"The ChatKit server “{self.endpoint.name}” failed while answering. Try again.",
                 allow_retry=bool(event.get("allow_retry", True)),
             )
-        if self.links is not None and self.links.may_apply(frame):
-            page_event = json.loads(b"\n".join(data))  # the mirror keeps the server's URLs
-            if self.links.rewrite(page_event):
-                return b"data: " + json.dumps(page_event, ensure_ascii=False).encode() + b"\n\n"
-        return frame
+        return frame if self.links is None else self.links.rewrite_frame(frame, b"\n".join(data))
 
 
 async def check_chatkit_server(

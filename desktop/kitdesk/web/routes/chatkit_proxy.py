@@ -223,7 +223,8 @@ class ChatKitProxy:
     ) -> Response:
         endpoint = await self._endpoint(provider)
         try:
-            stream = await self.remote.open_stream(endpoint, body, self._links(provider, context))
+            stream = await self.remote.open_stream(endpoint, body)
+            stream.links = self._links(provider, context)
         except RemoteFailure as exc:
             message = str(exc)
             if exc.unreachable and thread_id is not None:
