@@ -28,6 +28,7 @@ from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
+from kitdesk.web.routes.chatkit_images import build_chatkit_images_router
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.routes.export import build_export_router
 from kitdesk.web.routes.hosted import build_hosted_router
@@ -136,6 +137,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         return error_response(500, "internal_error", INTERNAL_MESSAGE)
 
     app.include_router(build_chatkit_router(chat_server, proxy))
+    app.include_router(build_chatkit_images_router(proxy))
     app.include_router(build_api_router(services))
     app.include_router(build_export_router(store))
     app.include_router(build_hosted_router(settings_file))

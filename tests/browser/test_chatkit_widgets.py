@@ -21,6 +21,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.chat import composer, send, thread_items, threads
 from tests.browser.conftest import ROOT, KitdeskServer, PageErrors
 from tests.chatkit_server import ChatKitServerProcess, chatkit_server_process
+from tests.chatkit_server.scripts import IMAGES_ALTS
 from tests.chatkit_server.widgets import ROOT_TYPES, sdk_widget_types
 
 pytestmark = pytest.mark.browser
@@ -137,11 +138,22 @@ def check_widget(widget_type: str, widget: Locator) -> None:
         case "Badge":
             expect(widget.locator(".ck-w-badge")).to_have_text("Beta")
         case "Image":
-            # Another origin's picture is not fetched (no remote loads from the window:
-            # its CSP allows 'self' images only); its alt text stands in.
-            expect(widget.locator(".ck-img-blocked")).to_have_text("[A four-colour test pattern]")
+            # The server's own picture, fetched through Kitdesk's image route (the
+            # window's CSP allows 'self' images only) and really painted.
+            assert painted(widget.get_by_role("img", name="A four-colour test pattern"))
         case _:
             assert widget.inner_text().strip(), widget_type
+
+
+def painted(image: Locator) -> bool:
+    """Whether the <img> has loaded and has pixels (naturalWidth > 0)."""
+    expect(image).to_be_visible()
+    image.evaluate(
+        "img => img.complete && img.naturalWidth > 0 ? null : new Promise((done) => {"
+        " img.addEventListener('load', done, { once: true });"
+        " img.addEventListener('error', done, { once: true }); })"
+    )
+    return bool(image.evaluate("img => img.complete && img.naturalWidth > 0"))
 
 
 def shoot(widget: Locator, widget_type: str, scheme: str) -> Path:
@@ -271,3 +283,50 @@ def test_workflow_progress_notices_errors_and_effects_reach_the_page(
     send(page, "error")
     expect(page.locator("openai-chatkit")).to_contain_text("The scripted server reports an error.")
     expect(page.get_by_role("button", name="Retry").last).to_be_visible()
+
+
+def test_a_servers_images_are_painted_and_others_are_said_in_words(
+    page: Page, agent_server: KitdeskServer, page_errors: PageErrors
+) -> None:
+    page.goto(agent_server.url)
+    expect(composer(page)).to_be_visible()
+    send(page, "images")
+    card = widgets(page).last
+    # On the server's own origin: through Kitdesk's image route, painted.
+    own = card.get_by_role("img", name=IMAGES_ALTS["own"])
+    assert painted(own)
+    assert (own.get_attribute("src") or "").startswith("/chatkit/images/")
+    generated = page.locator("openai-chatkit .ck-genimage img")
+    assert painted(generated)
+    # Another site's picture is never requested: its alt text stands in.
+    expect(card.locator(".ck-img-blocked").first).to_have_text(f"[{IMAGES_ALTS['foreign']}]")
+    # An SVG of the server is refused by the route: alt text and a sentence.
+    expect(card.locator(".ck-img-failed")).to_have_text(
+        f"[{IMAGES_ALTS['svg']}] The image could not be loaded."
+    )
+    thread = threads(agent_server)[0]
+
+    # With the server unreachable (nothing listens on the discard port), the mirrored
+    # thread is read offline and shows words, not broken images.
+    provider = next(p for p in agent_server.api("GET", "/api/providers") if p["kind"] == "chatkit")
+    agent_server.api(
+        "PUT", f"/api/providers/{provider['id']}", {"base_url": "http://127.0.0.1:9/chatkit"}
+    )
+    page.reload()
+    expect(composer(page)).to_be_visible()
+    page.get_by_role("navigation", name="Chat history").get_by_text(thread["title"]).first.click()
+    mirrored = widgets(page).last
+    expect(mirrored.locator(".ck-img-blocked")).to_have_count(3)
+    expect(mirrored.locator(".ck-img-blocked").first).to_have_text(f"[{IMAGES_ALTS['own']}]")
+    expect(page.locator("openai-chatkit .ck-genimage")).to_have_count(0)
+    expect(
+        page.locator("openai-chatkit .ck-img-blocked", has_text="Generated image")
+    ).to_be_visible()
+    broken = page.evaluate(
+        "() => Array.from(document.querySelector('openai-chatkit').shadowRoot"
+        ".querySelectorAll('img')).filter((img) => img.complete && img.naturalWidth === 0).length"
+    )
+    assert broken == 0
+    # The one failed request is the SVG the route refused (HTTP 415).
+    unexpected = [e for e in page_errors.errors if not ("HTTP 415" in e and "sample.svg" in e)]
+    assert unexpected == []

@@ -9,8 +9,11 @@ a real deployment's web layer does around it, plus the failures tests need:
 - ``CutConnection`` from a script drops the connection mid-body, and
   ``MalformedFrame`` writes a ``data:`` frame that is not JSON and ends the body;
 - ``/uploads/{id}`` takes two-phase attachment uploads; ``/static/sample.png``
-  is the image used by the Image widget and the generated image; ``GET /state``
-  reports what the server recorded (feedback, thread count) for assertions.
+  is the image used by the Image widget and the generated image; the other
+  ``STATIC`` files are the images a proxy must refuse or handle with care (an
+  SVG, a redirect on this origin and one to another, a "PNG" that is HTML, one
+  that never arrives); ``GET /state`` reports what the server recorded
+  (feedback, thread count) for assertions.
 """
 
 from __future__ import annotations
@@ -36,12 +39,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from tests.chatkit_server.scripts import CutConnection, MalformedFrame
+from tests.chatkit_server.scripts import CutConnection, MalformedFrame, foreign_base_url
 from tests.chatkit_server.server import ScriptedChatKitServer, script_key
 from tests.chatkit_server.store import RequestContext
 
 CHATKIT_REQUEST = TypeAdapter[ChatKitReq](ChatKitReq)
 MALFORMED_FRAME = b"data: {this is not json\n\n"
+SAMPLE_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+    b'<rect width="64" height="64" fill="#4285f4"/></svg>'
+)
+STATIC = ("sample.png", "sample.svg", "moved.png", "away.png", "fake.png", "slow.png")
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -167,8 +175,26 @@ def build_app(server: ScriptedChatKitServer | None = None) -> Starlette:
         media_type = attachment.mime_type if attachment else "application/octet-stream"
         return Response(data, media_type=media_type)
 
-    async def sample(_: Request) -> Response:
-        return Response(png, media_type="image/png")
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        base_url = str(request.base_url).rstrip("/")
+        match name:
+            case "sample.png":
+                return Response(png, media_type="image/png")
+            case "sample.svg":
+                return Response(SAMPLE_SVG, media_type="image/svg+xml")
+            case "moved.png":
+                return Response(status_code=302, headers={"location": "/static/sample.png"})
+            case "away.png":
+                away = foreign_base_url(base_url) + "/static/sample.png"
+                return Response(status_code=302, headers={"location": away})
+            case "fake.png":
+                return Response(b"<!doctype html><p>not a picture", media_type="image/png")
+            case "slow.png":
+                await anyio.sleep(3600)
+                return Response(png, media_type="image/png")
+            case _:
+                return error(404, "not_found", f"No file {name}")
 
     async def state(_: Request) -> Response:
         return JSONResponse(
@@ -186,7 +212,7 @@ def build_app(server: ScriptedChatKitServer | None = None) -> Starlette:
             Route("/chatkit", endpoint, methods=["POST"]),
             Route("/uploads/{attachment_id}", upload, methods=["POST"]),
             Route("/uploads/{attachment_id}", uploaded, methods=["GET"]),
-            Route("/static/sample.png", sample, methods=["GET"]),
+            Route("/static/{name}", static, methods=["GET"]),
             Route("/state", state, methods=["GET"]),
         ]
     )

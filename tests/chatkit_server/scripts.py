@@ -87,6 +87,17 @@ class Turn:
     def image_url(self, name: str = "sample.png") -> str:
         return f"{self.context.base_url}/static/{name}"
 
+    def foreign_image_url(self) -> str:
+        """The same picture on another origin (``localhost`` for ``127.0.0.1``)."""
+        return foreign_base_url(self.context.base_url) + "/static/sample.png"
+
+
+def foreign_base_url(base_url: str) -> str:
+    """This server under another origin: the other loopback name for the same port."""
+    if "//127.0.0.1:" in base_url:
+        return base_url.replace("//127.0.0.1:", "//localhost:", 1)
+    return base_url.replace("//localhost:", "//127.0.0.1:", 1)
+
 
 async def stream_text(
     turn: Turn,
@@ -279,6 +290,43 @@ async def image(turn: Turn) -> Events:
     yield ThreadItemDoneEvent(item=item.model_copy(update={"image": picture}))
 
 
+IMAGES_ALTS = {
+    "own": "A four-colour test pattern",
+    "foreign": "The pattern on another site",
+    "svg": "An SVG drawing",
+}
+
+
+async def images(turn: Turn) -> Events:
+    """Images a page cannot load itself: an Image widget and a generated image on this
+    server's origin, an Image widget on a foreign origin and one that is an SVG."""
+    srcs = {
+        "own": turn.image_url(),
+        "foreign": turn.foreign_image_url(),
+        "svg": turn.image_url("sample.svg"),
+    }
+    card = WIDGET_ROOT.validate_python(
+        {
+            "type": "Card",
+            "children": [
+                {"type": "Image", "src": srcs[key], "alt": alt, "size": 64}
+                for key, alt in IMAGES_ALTS.items()
+            ],
+        }
+    )
+    yield ThreadItemDoneEvent(
+        item=WidgetItem(
+            id=turn.new_id(),
+            thread_id=turn.thread.id,
+            created_at=datetime.now(),
+            widget=card,
+            copy_text="images",
+        )
+    )
+    async for event in image(turn):
+        yield event
+
+
 async def sources(turn: Turn) -> Events:
     annotations = [
         Annotation(source=URLSource(title="Example", url="https://example.com/a"), index=5),
@@ -340,6 +388,7 @@ SCRIPTS: dict[str, Callable[[Turn], Events]] = {
     "error": error,
     "client tool": client_tool,
     "image": image,
+    "images": images,
     "sources": sources,
     "fail": fail,
     "stall": stall,

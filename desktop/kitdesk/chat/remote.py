@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 from chatkit.types import ErrorEvent
 
+from kitdesk.chat.image_links import ImageLinks
 from kitdesk.keys import KeyStore
 from kitdesk.settings import Provider
 
@@ -247,6 +248,8 @@ class RemoteStream:
     ``changes`` holds the decoded events that change the stored thread (created,
     updated, item done / replaced / removed), in order, for the mirror."""
 
+    links: ImageLinks | None = None  # set before iterating: image URLs pointed at Kitdesk
+
     def __init__(self, endpoint: RemoteEndpoint, response: httpx.Response) -> None:
         self.endpoint = endpoint
         self.response = response
@@ -367,7 +370,7 @@ class RemoteStream:
                 f"The ChatKit server “{self.endpoint.name}” failed while answering. Try again.",
                 allow_retry=bool(event.get("allow_retry", True)),
             )
-        return frame
+        return frame if self.links is None else self.links.rewrite_frame(frame, b"\n".join(data))
 
 
 async def check_chatkit_server(

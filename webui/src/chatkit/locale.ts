@@ -149,6 +149,7 @@ export const en = {
   "message.generating": "Generating…",
   "message.generatedImage": "Generated image",
   "message.imageBlocked": "image",
+  "message.imageFailed": "The image could not be loaded.",
   "widget.clear": "Clear",
   "widget.chart": "Chart",
   "composer.tagSearch": "Mention",

@@ -16,7 +16,9 @@ when the request belongs to a ChatKit server configured as a provider:
 
 Everything else returns None: Kitdesk's own server answers. After each relayed
 turn the thread is mirrored again. The server never sees the window's token and
-needs no CORS: only Kitdesk talks to it.
+needs no CORS: only Kitdesk talks to it. The images its answers name on its own
+origin are pointed at ``IMAGE_ROUTE`` (``chat/image_links.py``), which
+``image()`` serves (``chat/remote_images.py``); the mirror keeps the originals.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from chatkit.types import ChatKitReq, StreamingReq, ThreadsCreateReq, ThreadsListReq
 from fastapi.responses import Response, StreamingResponse
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.image_links import ImageLinks
 from kitdesk.chat.mirror import Mirror
 from kitdesk.chat.remote import (
     RemoteChatKit,
@@ -41,6 +45,7 @@ from kitdesk.chat.remote import (
     endpoint_for,
     error_frame,
 )
+from kitdesk.chat.remote_images import ImageRefused, RemoteImage, RemoteImages
 from kitdesk.keys import KeyStore
 from kitdesk.providers.resolver import ProviderResolver, all_providers, split_ref
 from kitdesk.settings import Provider, SettingsFile
@@ -53,6 +58,7 @@ LIST_SYNC_SECONDS = 30.0
 LIST_SYNC_TIMEOUT = 2.0
 LIST_SYNC_LIMIT = 50
 READ_OPS = frozenset({"threads.get_by_id", "items.list"})
+IMAGE_ROUTE = "/chatkit/images/"  # + the provider id; ?url= the image's URL
 STREAM_HEADERS = {"cache-control": "no-store", "x-accel-buffering": "no"}
 _STREAMING_TYPES = frozenset(
     model.model_fields["type"].default
@@ -79,6 +85,7 @@ class ChatKitProxy:
         self.settings_file = settings_file
         self.keys = keys
         self.remote = remote or RemoteChatKit()
+        self.images = RemoteImages()
         self.mirror = Mirror(store)
         self._listed_at: dict[str, float] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}  # thread id -> its mirroring
@@ -87,6 +94,7 @@ class ChatKitProxy:
         if self._pending:
             await asyncio.wait(list(self._pending.values()), timeout=5)
         await self.remote.aclose()
+        await self.images.aclose()
 
     # -- routing ----------------------------------------------------------------
 
@@ -111,7 +119,6 @@ class ChatKitProxy:
         self, raw: dict[str, Any], parsed: ChatKitReq, context: RequestContext
     ) -> Response | None:
         """The answer when this request belongs to a remote ChatKit server, else None."""
-        del context  # the remote's answers carry its own URLs
         if isinstance(parsed, ThreadsListReq):
             if self._pending:  # turns that just ended are listed with their last words
                 await asyncio.wait(list(self._pending.values()), timeout=10)
@@ -124,7 +131,7 @@ class ChatKitProxy:
             body = copy.deepcopy(raw)
             # The model ref is Kitdesk's; the server chooses its own model.
             body["params"]["input"].get("inference_options", {}).pop("model", None)
-            return await self._relay_stream(provider, body, thread_id=None)
+            return await self._relay_stream(provider, body, context, thread_id=None)
         thread_id = getattr(parsed.params, "thread_id", None)
         if not isinstance(thread_id, str):
             return None
@@ -147,8 +154,28 @@ class ChatKitProxy:
                 )
             )
         if streaming:
-            return await self._relay_stream(provider, raw, thread_id=thread_id)
-        return await self._relay_call(provider, raw, parsed.type, thread_id)
+            return await self._relay_stream(provider, raw, context, thread_id=thread_id)
+        return await self._relay_call(provider, raw, parsed.type, thread_id, context)
+
+    # -- images -------------------------------------------------------------------
+
+    @staticmethod
+    def _links(provider: Provider, context: RequestContext) -> ImageLinks:
+        # A path (no scheme, no host), under whatever prefix the page reached Kitdesk at.
+        prefix = urlsplit(context.origin).path.rstrip("/")
+        return ImageLinks(provider.base_url, f"{prefix}{IMAGE_ROUTE}{quote(provider.id, safe='')}")
+
+    async def image(self, provider_id: str, url: str) -> RemoteImage:
+        """An image of a ChatKit server's answers, fetched for the page; or ImageRefused."""
+        provider = self._chatkit_provider(provider_id)
+        if provider is None or not provider.enabled:
+            raise ImageRefused(
+                "The ChatKit server this image belongs to is no longer set up or is turned off, "
+                "so its image is not loaded.",
+                status=404,
+                code="image_provider_gone",
+            )
+        return await self.images.fetch(await self._endpoint(provider), url)
 
     # -- mirroring ----------------------------------------------------------------
 
@@ -187,11 +214,17 @@ class ChatKitProxy:
         return await asyncio.to_thread(endpoint_for, provider, self.keys)
 
     async def _relay_stream(
-        self, provider: Provider, body: dict[str, Any], *, thread_id: str | None
+        self,
+        provider: Provider,
+        body: dict[str, Any],
+        context: RequestContext,
+        *,
+        thread_id: str | None,
     ) -> Response:
         endpoint = await self._endpoint(provider)
         try:
             stream = await self.remote.open_stream(endpoint, body)
+            stream.links = self._links(provider, context)
         except RemoteFailure as exc:
             message = str(exc)
             if exc.unreachable and thread_id is not None:
@@ -213,7 +246,12 @@ class ChatKitProxy:
         return _sse(relay())
 
     async def _relay_call(
-        self, provider: Provider, raw: dict[str, Any], op: str, thread_id: str
+        self,
+        provider: Provider,
+        raw: dict[str, Any],
+        op: str,
+        thread_id: str,
+        context: RequestContext,
     ) -> Response | None:
         endpoint = await self._endpoint(provider)
         try:
@@ -229,6 +267,7 @@ class ChatKitProxy:
                 )
             return error_response(exc.status, exc.code, str(exc))
         await self._mirror_answer(endpoint, op, thread_id, answer)
+        self._links(provider, context).rewrite(answer)  # after the mirror kept the originals
         return Response(content=json.dumps(answer), media_type="application/json")
 
     async def _mirror_answer(

@@ -136,6 +136,7 @@ const ar: Record<LocaleKey, string> = {
   "message.generating": "جارٍ الإنشاء…",
   "message.generatedImage": "صورة مُنشأة",
   "message.imageBlocked": "صورة",
+  "message.imageFailed": "تعذّر تحميل الصورة.",
   "message.imageLoading": "جارٍ إنشاء الصورة…",
   "message.toolCall": "تم تشغيل {name}",
   "message.toolCallPending": "جارٍ تشغيل {name}…",

@@ -136,6 +136,7 @@ const de: Record<LocaleKey, string> = {
   "message.generating": "Wird erstellt…",
   "message.generatedImage": "Erstelltes Bild",
   "message.imageBlocked": "Bild",
+  "message.imageFailed": "Das Bild konnte nicht geladen werden.",
   "message.imageLoading": "Bild wird erstellt…",
   "message.toolCall": "{name} ausgeführt",
   "message.toolCallPending": "{name} wird ausgeführt…",

@@ -136,6 +136,7 @@ const es: Record<LocaleKey, string> = {
   "message.generating": "Generando…",
   "message.generatedImage": "Imagen generada",
   "message.imageBlocked": "imagen",
+  "message.imageFailed": "No se pudo cargar la imagen.",
   "message.imageLoading": "Creando imagen…",
   "message.toolCall": "Se ejecutó {name}",
   "message.toolCallPending": "Ejecutando {name}…",

@@ -136,6 +136,7 @@ const fr: Record<LocaleKey, string> = {
   "message.generating": "Génération…",
   "message.generatedImage": "Image générée",
   "message.imageBlocked": "image",
+  "message.imageFailed": "L’image n’a pas pu être chargée.",
   "message.imageLoading": "Création de l’image…",
   "message.toolCall": "{name} exécuté",
   "message.toolCallPending": "Exécution de {name}…",

@@ -136,6 +136,7 @@ const ja: Record<LocaleKey, string> = {
   "message.generating": "生成中…",
   "message.generatedImage": "生成された画像",
   "message.imageBlocked": "画像",
+  "message.imageFailed": "画像を読み込めませんでした。",
   "message.imageLoading": "画像を作成中…",
   "message.toolCall": "{name} を実行しました",
   "message.toolCallPending": "{name} を実行中…",

@@ -136,6 +136,7 @@ const ptBR: Record<LocaleKey, string> = {
   "message.generating": "Gerando…",
   "message.generatedImage": "Imagem gerada",
   "message.imageBlocked": "imagem",
+  "message.imageFailed": "Não foi possível carregar a imagem.",
   "message.imageLoading": "Criando imagem…",
   "message.toolCall": "{name} executado",
   "message.toolCallPending": "Executando {name}…",

@@ -136,6 +136,7 @@ const zhCN: Record<LocaleKey, string> = {
   "message.generating": "正在生成…",
   "message.generatedImage": "生成的图片",
   "message.imageBlocked": "图片",
+  "message.imageFailed": "无法加载图片。",
   "message.imageLoading": "正在生成图片…",
   "message.toolCall": "已运行 {name}",
   "message.toolCallPending": "正在运行 {name}…",

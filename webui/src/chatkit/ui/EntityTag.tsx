@@ -66,6 +66,7 @@ export function EntityTag({ entity, className, children }: { entity: Entity; cla
               pending: null,
               locked: false,
               blockedImageLabel: t("message.imageBlocked"),
+              imageFailedLabel: t("message.imageFailed"),
               clearLabel: t("widget.clear"),
               chartLabel: t("widget.chart"),
               onAction: () => undefined,

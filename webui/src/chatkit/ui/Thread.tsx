@@ -283,6 +283,7 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
       imageDomains,
       busy: responding,
       blockedImageLabel: t("message.imageBlocked"),
+      imageFailedLabel: t("message.imageFailed"),
       clearLabel: t("widget.clear"),
       chartLabel: t("widget.chart"),
     }),

@@ -20,6 +20,7 @@ import { isAllowedImageSource } from "../render/sanitize";
 import { WidgetRoot, type WidgetEnv } from "../widgets/Widget";
 import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
+import { ImageOrAlt } from "./ImageOrAlt";
 import { Markdown } from "./Markdown";
 import { EntityTag } from "./EntityTag";
 import { entityOfTag } from "../state/entities";
@@ -39,7 +40,7 @@ export const UserMessage = memo(function UserMessage({ item }: { item: UserMessa
         <div className="ck-user-attachments">
           {item.attachments.map((attachment) =>
             attachment.type === "image" && isAllowedImageSource(attachment.preview_url) ? (
-              <img key={attachment.id} className="ck-user-image" src={attachment.preview_url} alt={attachment.name} loading="lazy" />
+              <ImageOrAlt key={attachment.id} className="ck-user-image" src={attachment.preview_url} alt={attachment.name} failedLabel={t("message.imageFailed")} />
             ) : (
               <span key={attachment.id} className="ck-file-chip">
                 <Icon name="file" size={16} />
@@ -249,7 +250,7 @@ export const GeneratedImageView = memo(function GeneratedImageView({ item, image
   }
   return (
     <figure className="ck-genimage">
-      <img src={url} alt={t("message.generatedImage")} loading="lazy" />
+      <ImageOrAlt src={url} alt={t("message.generatedImage")} failedLabel={t("message.imageFailed")} />
     </figure>
   );
 });

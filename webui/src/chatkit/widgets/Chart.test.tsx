@@ -3,7 +3,7 @@ import { KitdeskChatKitElement, registerChatKitElement } from "../index";
 import type { WidgetItem } from "../protocol/types";
 import { fakeFetch, NOW, thread } from "../test/fixtures";
 import { until, useElementPage } from "../test/page";
-import { niceTicks, seriesColor } from "./Chart";
+import { niceTicks, seriesColor, seriesColors } from "./Chart";
 
 useElementPage();
 
@@ -72,11 +72,67 @@ describe("Chart widget", () => {
     expect(Array.from(table.querySelectorAll("tbody tr")[1]!.children).map((c) => c.textContent)).toEqual(["feb", "30", "5", "25", "5"]);
   });
 
+  it("gives a series without a colour one that no other series of the chart has", async () => {
+    // The test server's chart: Sales and Visits have no colour, Costs asks for orange,
+    // the third default colour; Visits (third) must not be drawn in orange too.
+    registerChatKitElement();
+    const chart: WidgetItem = {
+      ...CHART,
+      widget: {
+        type: "Card",
+        children: [
+          {
+            type: "Chart",
+            data: [
+              { month: "Jan", sales: 12, costs: 8, visits: 30 },
+              { month: "Feb", sales: 18, costs: 9, visits: 42 },
+            ],
+            series: [
+              { type: "bar", label: "Sales", dataKey: "sales" },
+              { type: "line", label: "Costs", dataKey: "costs", color: "orange" },
+              { type: "area", label: "Visits", dataKey: "visits" },
+              { type: "line", label: "Again", dataKey: "costs", color: "blue-500" },
+              { type: "line", label: "Fifth", dataKey: "sales" },
+            ],
+            xAxis: "month",
+          },
+        ],
+      } as unknown as WidgetItem["widget"],
+    };
+    const { fetch } = fakeFetch((r) => {
+      if (r.type === "threads.list") return { json: { data: [], has_more: false } };
+      return { json: { ...thread(T, "Chart"), items: { data: [chart], has_more: false } } };
+    });
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    el.setOptions({ api: { url: "/chatkit", domainKey: "local", fetch }, initialThread: T, theme: "light" });
+    const shadow = el.shadowRoot!;
+    const svg = await until(() => shadow.querySelector(".ck-w-chart svg"));
+    const drawn = [
+      svg.querySelector(".ck-w-chart-bars")!.getAttribute("fill"),
+      ...Array.from(svg.querySelectorAll(".ck-w-chart-line path, .ck-w-chart-area path")).map((path) => path.getAttribute("stroke")),
+    ];
+    // Bars first, then lines and the area in document order: Costs, Visits, Again, Fifth.
+    expect(drawn).toHaveLength(5);
+    expect(new Set(drawn).size).toBe(5);
+    const legend = Array.from(shadow.querySelectorAll<HTMLElement>(".ck-w-chart-legend i")).map((swatch) => swatch.style.background);
+    expect(new Set(legend).size).toBe(5);
+    // Explicit colours are kept; the defaults skip the tokens they use.
+    const costs = svg.querySelectorAll(".ck-w-chart-line path")[0]!.getAttribute("stroke");
+    expect(costs).toBe("#ea580c");
+    expect(drawn).not.toContain(null);
+  });
+
   it("picks round y ticks and safe series colours", () => {
     expect(niceTicks(0, 33)).toEqual([0, 10, 20, 30, 40]);
     expect(niceTicks(-5, 5)).toEqual([-6, -4, -2, 0, 2, 4, 6]);
     expect(seriesColor("red-500", 0, "light")).toBe("#dc2626");
     expect(seriesColor("url(x)", 1, "light")).toBe("#7c3aed");
     expect(seriesColor(null, 7, "dark")).toBe("#60a5fa");
+    // Seven defaults: distinct while they last, then they start over.
+    const many = seriesColors(Array.from({ length: 9 }, () => ({ color: null })), "light");
+    expect(new Set(many.slice(0, 7)).size).toBe(7);
+    expect(many.slice(7)).toEqual(many.slice(0, 2));
+    expect(seriesColors([{ color: null }, { color: "blue" }], "dark")).toEqual(["#a78bfa", "#60a5fa"]);
   });
 });

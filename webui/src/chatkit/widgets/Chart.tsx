@@ -68,16 +68,37 @@ const PALETTE: Record<string, { light: string; dark: string }> = {
 };
 const ORDER = Object.keys(PALETTE);
 
-/** A series colour: chart token, primitive token (`red-500` -> red), CSS colour or {light, dark}; else the next default. */
-export function seriesColor(color: ChartSeries["color"], index: number, scheme: "light" | "dark"): string {
+/** A series' own colour: chart token, primitive token (`red-500` -> red), CSS colour or {light, dark}; null when it has none usable. */
+function ownColor(color: ChartSeries["color"], scheme: "light" | "dark"): string | null {
   const raw = color && typeof color === "object" ? color[scheme] : color;
-  if (typeof raw === "string") {
-    const token = PALETTE[raw] ?? PALETTE[raw.replace(/-\d+$/, "")];
-    if (token) return token[scheme];
-    const plain = widgetColor(raw, scheme);
-    if (plain) return plain;
-  }
-  return PALETTE[ORDER[index % ORDER.length]!]![scheme];
+  if (typeof raw !== "string") return null;
+  const token = PALETTE[raw] ?? PALETTE[raw.replace(/-\d+$/, "")];
+  if (token) return token[scheme];
+  return widgetColor(raw, scheme) ?? null;
+}
+
+/** A series colour on its own: its own colour, else the default at its index. */
+export function seriesColor(color: ChartSeries["color"], index: number, scheme: "light" | "dark"): string {
+  return ownColor(color, scheme) ?? PALETTE[ORDER[index % ORDER.length]!]![scheme];
+}
+
+/**
+ * The colour of every series of one chart. Series with their own colour keep it;
+ * the others take the default colours in order, skipping those already in use, so
+ * no two series look alike until the palette runs out (then it starts over).
+ */
+export function seriesColors(series: readonly Pick<ChartSeries, "color">[], scheme: "light" | "dark"): string[] {
+  const own = series.map((s) => ownColor(s.color, scheme));
+  const used = new Set(own.filter((c): c is string => c !== null).map((c) => c.toLowerCase()));
+  const defaults = ORDER.map((name) => PALETTE[name]![scheme]);
+  let next = 0;
+  return own.map((color) => {
+    if (color !== null) return color;
+    const free = defaults.find((candidate) => !used.has(candidate.toLowerCase()));
+    const chosen = free ?? defaults[next++ % defaults.length]!;
+    used.add(chosen.toLowerCase());
+    return chosen;
+  });
 }
 
 const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : Number(value) || 0);
@@ -146,6 +167,7 @@ export default function Chart({ node, scheme }: { node: AnyNode; scheme: "light"
   const barGap = typeof node.barGap === "number" ? node.barGap : 4;
   const slotW = Math.max(1, (band - categoryGap - barGap * Math.max(0, slots.length - 1)) / Math.max(1, slots.length));
   const tooltip = node.showTooltip !== false;
+  const colors = seriesColors(series, scheme);
   const label = (row: Row) => {
     const key = String(row[axis.dataKey] ?? "");
     return axis.labels?.[key] ?? key;
@@ -166,7 +188,7 @@ export default function Chart({ node, scheme }: { node: AnyNode; scheme: "light"
             ))
           : null}
         {series.map((s, si) => {
-          const color = seriesColor(s.color, si, scheme);
+          const color = colors[si]!;
           const span = spans[si]!;
           const name = s.label ?? s.dataKey;
           if (s.type === "bar") {
@@ -226,7 +248,7 @@ export default function Chart({ node, scheme }: { node: AnyNode; scheme: "light"
         <figcaption className="ck-w-chart-legend">
           {series.map((s, si) => (
             <span key={si}>
-              <i style={{ background: seriesColor(s.color, si, scheme) }} />
+              <i style={{ background: colors[si] }} />
               {s.label ?? s.dataKey}
             </span>
           ))}

@@ -72,6 +72,39 @@ describe("widgets", () => {
     expect(requests.filter((r) => r.type === "threads.custom_action")[1]!.params).toEqual({ thread_id: T, item_id: "wd_2", action: { type: "pick", payload: { n: 1 } } });
   });
 
+  it("shows an image's alt text and a sentence, not a broken image, when it cannot be loaded", async () => {
+    registerChatKitElement();
+    const route = "/chatkit/images/agent?url=http%3A%2F%2F127.0.0.1%3A8000%2Fstatic%2Fa.png";
+    const pictures: WidgetItem = {
+      ...WIDGET,
+      id: "wd_pics",
+      widget: { type: "Card", children: [{ type: "Image", src: route, alt: "A test pattern" }, { type: "Image", src: "/static/b.png", alt: "" }] },
+    };
+    const generated = { type: "generated_image", id: "gi_1", thread_id: T, created_at: NOW, image: { id: "img", url: route } };
+    const { fetch } = fakeFetch((r) => {
+      if (r.type === "threads.list") return { json: { data: [], has_more: false } };
+      return { json: { ...thread(T, "Pictures"), items: { data: [pictures, generated], has_more: false } } };
+    });
+    const el = document.createElement("openai-chatkit") as KitdeskChatKitElement;
+    document.body.appendChild(el);
+    el.setOptions({ api: { url: "/chatkit", domainKey: "local", fetch }, initialThread: T });
+    const shadow = el.shadowRoot!;
+    const card = await until(() => shadow.querySelector(".ck-w-card"));
+    const figure = await until(() => shadow.querySelector(".ck-genimage img"));
+    const [first, second] = Array.from(card.querySelectorAll("img"));
+    expect(first!.getAttribute("src")).toBe(route);
+    first!.dispatchEvent(new Event("error"));
+    second!.dispatchEvent(new Event("error"));
+    figure.dispatchEvent(new Event("error"));
+    const failed = await until(() => (card.querySelectorAll(".ck-img-failed").length === 2 ? card.querySelectorAll(".ck-img-failed") : null));
+    expect(Array.from(failed).map((span) => span.textContent)).toEqual(["[A test pattern] The image could not be loaded.", "The image could not be loaded."]);
+    expect(failed[0]!.getAttribute("role")).toBe("img");
+    expect(failed[0]!.getAttribute("aria-label")).toBe("A test pattern. The image could not be loaded.");
+    expect(card.querySelector("img")).toBeNull();
+    const genFailed = await until(() => shadow.querySelector(".ck-genimage .ck-img-failed"));
+    expect(genFailed.textContent).toBe("[Generated image] The image could not be loaded.");
+  });
+
   it("accepts only theme tokens and plain colour values", () => {
     expect(widgetColor("secondary", "light")).toBe("var(--ck-muted)");
     expect(widgetColor("#ff0000", "light")).toBe("#ff0000");

@@ -13,6 +13,7 @@ import { ALIGN, boxStyle, length, spacing, textStyle, widgetColor, type AnyNode 
 import { CheckboxControl, DatePickerControl, EditableText, formValues, InputControl, RadioGroupControl, SelectControl, TextareaControl } from "./controls";
 import { isAllowedImageSource } from "../render/sanitize";
 import { Markdown } from "../ui/Markdown";
+import { ImageOrAlt } from "../ui/ImageOrAlt";
 import { Icon } from "../ui/icons";
 
 /** Charts carry d3-shape: loaded the first time one is shown. */
@@ -31,6 +32,8 @@ export interface WidgetEnv {
   locked: boolean;
   scheme: "light" | "dark";
   blockedImageLabel: string;
+  /** Said after an image's alt text when it could not be loaded. */
+  imageFailedLabel: string;
   clearLabel: string;
   chartLabel: string;
 }
@@ -295,7 +298,15 @@ export function WidgetNode({ node, env, path }: { node: AnyNode; env: WidgetEnv;
       if (node.aspectRatio) style.aspectRatio = String(node.aspectRatio).replace(/[^\d/ .]/g, "");
       if (node.fit) style.objectFit = node.fit as CSSProperties["objectFit"];
       if (typeof node.position === "string" && /^[a-z ]+$/.test(node.position)) style.objectPosition = node.position;
-      return <img className={`ck-w-image${node.frame ? " ck-w-frame" : ""}${node.flush ? " ck-w-flush" : ""}`} src={src} alt={String(node.alt ?? "")} style={style} loading="lazy" />;
+      return (
+        <ImageOrAlt
+          className={`ck-w-image${node.frame ? " ck-w-frame" : ""}${node.flush ? " ck-w-flush" : ""}`}
+          src={src}
+          alt={String(node.alt ?? "")}
+          failedLabel={env.imageFailedLabel}
+          style={style}
+        />
+      );
     }
     case "Button":
       return <ActionButton node={node} env={env} path={componentKey(node, path)} />;
