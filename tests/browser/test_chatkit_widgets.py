@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -295,7 +296,9 @@ def test_a_servers_images_are_painted_and_others_are_said_in_words(
     # On the server's own origin: through Kitdesk's image route, painted.
     own = card.get_by_role("img", name=IMAGES_ALTS["own"])
     assert painted(own)
-    assert (own.get_attribute("src") or "").startswith("/chatkit/images/")
+    # A path under this launch's prefix: no host, no port, nothing another server could use.
+    prefix = urlsplit(agent_server.base_url).path.rstrip("/")
+    assert (own.get_attribute("src") or "").startswith(f"{prefix}/chatkit/images/")
     generated = page.locator("openai-chatkit .ck-genimage img")
     assert painted(generated)
     # Another site's picture is never requested: its alt text stands in.
