@@ -44,10 +44,12 @@ def image_route(provider_id: str, url: str) -> str:
 
 
 def routed(link: str, provider_id: str) -> str:
-    """The server URL a link on Kitdesk's image route carries (a path: no scheme, no host)."""
+    """The server URL a link on Kitdesk's image route carries (a path under the launch's
+    secret prefix: no scheme, no host)."""
     parts = urlsplit(link)
     assert (parts.scheme, parts.netloc) == ("", ""), link
-    assert parts.path == f"/chatkit/images/{provider_id}", link
+    assert parts.path.startswith("/k/"), link
+    assert parts.path.endswith(f"/chatkit/images/{provider_id}"), link
     return parse_qs(parts.query)["url"][0]
 
 
@@ -94,7 +96,8 @@ def test_own_images_are_routed_through_kitdesk_and_painted_bytes_arrive(
 
     # The route fetches it from the server (with the provider's header, or the server
     # would answer 401) and serves the very bytes as a PNG.
-    reply = live_server.client.get(srcs[IMAGES_ALTS["own"]])
+    assert srcs[IMAGES_ALTS["own"]].startswith(urlsplit(live_server.base_url).path)
+    reply = live_server.client.get(live_server.running.origin + srcs[IMAGES_ALTS["own"]])
     assert reply.status_code == 200, reply.text
     assert reply.headers["content-type"] == "image/png"
     assert reply.content == sample_png()

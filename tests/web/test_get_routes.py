@@ -33,6 +33,7 @@ QUERIES: dict[str, list[str]] = {
     "/api/search": ["q=picture"],
     "/api/threads/{thread_id}/export": ["format=json", "format=markdown", "format=html"],
     "/api/data/export": ["format=json", "format=markdown", "format=html"],
+    "/chatkit/images/{provider_id}": ["url=http%3A%2F%2F127.0.0.1%3A9%2Fa.png"],
 }
 UI_PATHS = ["/", "/index.html", "/favicon.ico"]
 
@@ -106,12 +107,16 @@ def _with_data(server: LiveServer, upstream: Upstream) -> dict[str, str]:
         json={"thread_ids": [thread_id], "action": "move", "folder_id": folder.json()["id"]},
     )
     assert moved.status_code == 200, moved.text
+    backup = server.client.post("/api/data/backups", json={})
+    assert backup.status_code in (200, 201), backup.text
     QUERIES["/api/organise/threads"] = [
         "view=archived",
         f"view=folder&folder={folder.json()['id']}",
     ]
     return {
         "thread_id": thread_id,
+        "provider_id": provider_id,
+        "name": backup.json()["name"],
         "prompt_id": prompt.json()["id"],
         "attachment_id": attachment["id"],
         "workflow_id": WORKFLOW,
