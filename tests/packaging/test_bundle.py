@@ -202,9 +202,10 @@ def launch_bundle(
 
 
 def call_api(page: cdp.Page, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """An API call made by the page itself (same origin, the launch cookie)."""
+    """An API call made by the page itself (same origin, the launch cookie); ``path``
+    is relative to the app's page, which lives under the launch's secret prefix."""
     script = (
-        f"fetch({json.dumps(path)}, {{method: {json.dumps(method)}, "
+        f"fetch({json.dumps(path.lstrip('/'))}, {{method: {json.dumps(method)}, "
         "headers: {'Content-Type': 'application/json'}, "
         f"body: {json.dumps(json.dumps(body))}}})"
         ".then(async r => ({status: r.status, body: await r.json()}))"

@@ -92,7 +92,7 @@ def test_new_windows_keep_their_own_threads_and_closing_one_keeps_the_app(
         remaining = wait_main_windows(display, 2)
         assert first_x not in remaining and second_x in remaining
         assert app.proc.poll() is None
-        saved = second.evaluate("fetch('/api/settings').then(r => r.status)")
+        saved = second.evaluate("fetch('api/settings').then(r => r.status)")
         assert saved == 200
         assert second.evaluate(LAST_THREAD) == second_thread
 

@@ -177,7 +177,7 @@ def test_the_shortcut_is_tried_in_settings_and_refused_when_another_program_hold
         main.wait_for(f"document.querySelector('{field}') !== null", 30, "the shortcut field")
 
         # The desktop section has the two window settings, saved as they are clicked.
-        settings = "fetch('/api/settings').then(r => r.json())"
+        settings = "fetch('api/settings').then(r => r.json())"
         before = main.evaluate(settings)
         assert (before["close_to_tray"], before["notify_when_done"]) == (False, True)
         main.click('input[name="close_to_tray"]')
@@ -190,14 +190,14 @@ def test_the_shortcut_is_tried_in_settings_and_refused_when_another_program_hold
         main.click('[data-testid="quick-ask-apply"]')
         refused = main.wait_for(f"{state}.includes('Another program') && {state}", 30, "a refusal")
         assert refused == "Another program already uses this shortcut. Choose another one."
-        saved = main.evaluate("fetch('/api/settings').then(r => r.json())")
+        saved = main.evaluate("fetch('api/settings').then(r => r.json())")
         assert saved["quick_ask_hotkey"] == ""
 
         main.evaluate(f"document.querySelector('{field}').select()")
         main.type_text("Ctrl+Alt+M")
         main.click('[data-testid="quick-ask-apply"]')
         main.wait_for(f"{state} === 'Saved'", 30, "the shortcut saved")
-        saved = main.evaluate("fetch('/api/settings').then(r => r.json())")
+        saved = main.evaluate("fetch('api/settings').then(r => r.json())")
         assert saved["quick_ask_hotkey"] == "Ctrl+Alt+M"
 
         press(display, "ctrl+alt+m")

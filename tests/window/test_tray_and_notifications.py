@@ -186,7 +186,7 @@ def test_close_to_tray_hides_the_window_until_quit(
             dpy.request_close(window.window)
         wait_map_state(display, window.window, "IsUnMapped")
         assert app.proc.poll() is None
-        assert page.evaluate("fetch('/api/settings').then(r => r.json())")["close_to_tray"] is True
+        assert page.evaluate("fetch('api/settings').then(r => r.json())")["close_to_tray"] is True
 
         # The tray brings it back, and Quit really quits.
         (services / "tray-click-Show_Hide Kitdesk").write_text("")
