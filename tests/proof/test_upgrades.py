@@ -6,8 +6,14 @@ with a backup first, and every thread, message and attachment is still there.
 from __future__ import annotations
 
 import json
+import os
+import random
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -15,8 +21,8 @@ from typing import Any
 import pytest
 from kitdesk.store.migrations import LATEST_VERSION
 
-from tests.proof.figures import record
-from tests.proof.harness import ProofServer, assert_no_new_tracebacks, integrity
+from tests.proof.figures import budget, record
+from tests.proof.harness import ProofServer, assert_no_new_tracebacks, integrity, wait_until
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MANIFEST: dict[str, dict[str, Any]] = json.loads((FIXTURES / "manifest.json").read_text())
@@ -99,3 +105,77 @@ def test_image_previews_of_an_old_database_point_at_this_server(name: str, tmp_p
             assert reply.status_code == 200 and reply.content.startswith(b"\x89PNG")
             if launch == 0:
                 server.restart()
+
+
+def _grown_copy(name: str, home: Path, copies: int) -> dict[str, int]:
+    """The fixture as a data folder, its items copied ``copies`` times over (new ids,
+    same threads) so that migrating it takes long enough to be interrupted; the items
+    each thread then holds."""
+    shutil.copytree(FIXTURES / name, home / "data")
+    with closing(sqlite3.connect(home / "data" / "kitdesk.db")) as db:
+        for n in range(copies):
+            db.execute(
+                "INSERT INTO items (thread_id, id, type, data) "
+                "SELECT thread_id, id || ? , type, data FROM items WHERE id NOT LIKE '%~%'",
+                (f"~{n}",),
+            )
+        db.commit()
+        return dict(db.execute("SELECT thread_id, count(*) FROM items GROUP BY thread_id"))
+
+
+def _items_per_thread(db: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(db)) as conn:
+        return dict(conn.execute("SELECT thread_id, count(*) FROM items GROUP BY thread_id"))
+
+
+def test_kill_9_while_migrating_loses_nothing(tmp_path: Path) -> None:
+    """The server killed at random moments while it upgrades an old database (within a
+    second of its pre-migration backup appearing: the backup copy and the steps take
+    about that long here): each step is all or nothing, so after every kill the file
+    is intact, at the old version or a newer one, with every item; the next start
+    finishes the upgrade."""
+    name = "v2-c76f9ad"
+    old_version = MANIFEST[name]["schema_version"]
+    template = tmp_path / "template"
+    expected = _grown_copy(name, template, copies=5000)  # about 170,000 items
+    home = tmp_path / "home"
+    db = home / "data" / "kitdesk.db"
+    backups = home / "data" / "backups"
+    rng = random.Random(11)
+    env = {**os.environ, "KITDESK_HOME": str(home)}
+    for _ in range(budget(4, 25)):
+        if not home.exists() or _version(db) == LATEST_VERSION:
+            shutil.rmtree(home, ignore_errors=True)
+            shutil.copytree(template, home)  # an old database again, to migrate
+        earlier = set(backups.glob("*"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kitdesk", "serve", "--port", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            # This start's pre-migration backup: the steps come right after it.
+            assert wait_until(
+                lambda seen=earlier: bool(set(backups.glob(f"kitdesk-v{old_version}-*")) - seen),
+                120,
+            )
+            time.sleep(rng.uniform(0.0, 1.0))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        assert integrity(db) == "ok"
+        assert old_version <= _version(db) <= LATEST_VERSION
+        assert _items_per_thread(db) == expected
+        record("kills survived while migrating", 1)
+        if _version(db) == old_version:
+            record("  of which left the old version to migrate again", 1)
+    with ProofServer(home) as server:
+        for thread_id in MANIFEST[name]["threads"]:
+            page = server.chatkit(
+                {"type": "items.list", "params": {"thread_id": thread_id, "limit": 1}}
+            )
+            assert page.status_code == 200, page.text
+        assert server.stop() == 0
+    assert _version(db) == LATEST_VERSION
+    assert _items_per_thread(db) == expected
