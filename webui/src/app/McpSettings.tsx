@@ -5,6 +5,7 @@
 
 import type { ToolOption } from "@openai/chatkit";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { ConfirmRemoval } from "./ConfirmRemoval";
 import { inlineError, messageOf } from "./api";
 import { Field } from "./Field";
 import { currentT, useI18n, type T } from "./i18n";
@@ -226,17 +227,15 @@ function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged
         </p>
       )}
       {mode === "confirm-remove" ? (
-        <div className="kd-confirm" role="alertdialog" aria-label={t("mcp.confirmRemove", { name: server.name })}>
-          <p>{t("mcp.confirmRemove", { name: server.name })}</p>
-          <div className="kd-actions">
-            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
-              {t("common.keepIt")}
-            </button>
-            <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={() => void remove()}>
-              {t("mcp.remove")}
-            </button>
-          </div>
-        </div>
+        <ConfirmRemoval
+          label={t("mcp.confirmRemove", { name: server.name })}
+          confirm={t("mcp.remove")}
+          busy={busy}
+          onKeep={() => setMode("view")}
+          onConfirm={() => void remove()}
+        >
+          {t("mcp.confirmRemove", { name: server.name })}
+        </ConfirmRemoval>
       ) : (
         <div className="kd-card-footer">
           <div className="kd-card-actions">

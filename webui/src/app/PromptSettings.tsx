@@ -4,6 +4,7 @@
 // in; the server reads the file and answers a bad one with a sentence.
 
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { ConfirmRemoval } from "./ConfirmRemoval";
 import { inlineError } from "./api";
 import { deliver } from "./DataSettings";
 import { Field } from "./Field";
@@ -113,17 +114,15 @@ function PromptCard({ prompt, onChanged }: { prompt: SavedPrompt; onChanged: () 
         </p>
       )}
       {mode === "confirm-remove" ? (
-        <div className="kd-confirm" role="alertdialog" aria-label={t("prompts.confirmRemove", { name: prompt.name })}>
-          <p>{t("prompts.confirmRemove", { name: prompt.name })}</p>
-          <div className="kd-actions">
-            <button type="button" className="kd-button kd-button-quiet" onClick={() => setMode("view")} autoFocus>
-              {t("common.keepIt")}
-            </button>
-            <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={() => void remove()}>
-              {t("prompts.remove")}
-            </button>
-          </div>
-        </div>
+        <ConfirmRemoval
+          label={t("prompts.confirmRemove", { name: prompt.name })}
+          confirm={t("prompts.remove")}
+          busy={busy}
+          onKeep={() => setMode("view")}
+          onConfirm={() => void remove()}
+        >
+          {t("prompts.confirmRemove", { name: prompt.name })}
+        </ConfirmRemoval>
       ) : (
         <div className="kd-card-footer">
           <div className="kd-card-actions">
