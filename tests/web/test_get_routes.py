@@ -27,12 +27,14 @@ from tests.web.test_api import tiny_png
 
 KEY = "sk-get-routes-key-000000000001"
 WORKFLOW = "wf_68d5bd1c0b1881908a3b5b44f1e2d2f4"
-# Query strings worth trying on some routes (every route is also walked bare).
+# Query strings worth trying on some routes (every route is also walked bare);
+# ``{name}`` takes the same values as the path parameters.
 QUERIES: dict[str, list[str]] = {
     "/api/models": ["refresh=1"],
     "/api/search": ["q=picture"],
     "/api/threads/{thread_id}/export": ["format=json", "format=markdown", "format=html"],
     "/api/data/export": ["format=json", "format=markdown", "format=html"],
+    "/api/organise/threads": ["view=archived", "view=folder&folder={folder_id}"],
     "/chatkit/images/{provider_id}": ["url=http%3A%2F%2F127.0.0.1%3A9%2Fa.png"],
 }
 UI_PATHS = ["/", "/index.html", "/favicon.ico"]
@@ -109,13 +111,10 @@ def _with_data(server: LiveServer, upstream: Upstream) -> dict[str, str]:
     assert moved.status_code == 200, moved.text
     backup = server.client.post("/api/data/backups", json={})
     assert backup.status_code in (200, 201), backup.text
-    QUERIES["/api/organise/threads"] = [
-        "view=archived",
-        f"view=folder&folder={folder.json()['id']}",
-    ]
     return {
         "thread_id": thread_id,
         "provider_id": provider_id,
+        "folder_id": folder.json()["id"],
         "name": backup.json()["name"],
         "prompt_id": prompt.json()["id"],
         "attachment_id": attachment["id"],
@@ -142,7 +141,8 @@ def test_walking_every_get_route_changes_nothing(
             assert name in values, f"{route}: give the test a value for {{{name}}}"
             path = path.replace(f"{{{name}}}", values[name])
         requests += [
-            f"{path}?{query}" if query else path for query in ["", *QUERIES.get(route, [])]
+            f"{path}?{query.format_map(values)}" if query else path
+            for query in ["", *QUERIES.get(route, [])]
         ]
     walked: list[tuple[str, int]] = []
     before = _snapshot(kitdesk_home, memory_keyring)
