@@ -258,3 +258,30 @@ def test_the_mirror_makes_relative_image_urls_absolute_and_keeps_the_others() ->
         "![rel](http://127.0.0.1:8000/static/r.png) ![far](https://elsewhere.example/c.png) "
         "![d](data:image/png;base64,AA)"
     )
+
+
+def test_images_inside_code_are_text_and_stay_as_written() -> None:
+    links = ImageLinks(BASE, ROUTE)
+    text = (
+        "Write `![alt](/static/a.png)` for a picture:\n"
+        "```markdown\n![alt](/static/b.png)\n```\n"
+        "~~~\n![alt](/static/c.png)\n~~~\n"
+        "Here it is: ![shown](/static/d.png)\n"
+        "```\n![unclosed fence](/static/e.png)"
+    )
+    message = {"type": "output_text", "text": text}
+    assert links.rewrite(message) is True
+    written = message["text"]
+    for kept in ("`![alt](/static/a.png)`", "![alt](/static/b.png)", "![alt](/static/c.png)"):
+        assert kept in written, kept
+    assert "![unclosed fence](/static/e.png)" in written  # a fence open to the end is code
+    [(alt, url)] = [
+        (alt, url) for alt, url in re.findall(r"!\[([^\]]*)\]\(([^ )]+)", written) if "?" in url
+    ]
+    assert alt == "shown" and routed_url(url) == "http://127.0.0.1:8000/static/d.png"
+    # The mirror's absolute URLs leave code alone too.
+    mirrored = {"type": "output_text", "text": text}
+    AbsoluteImageLinks(BASE).rewrite(mirrored)
+    assert mirrored["text"] == text.replace(
+        "![shown](/static/d.png)", "![shown](http://127.0.0.1:8000/static/d.png)"
+    )

@@ -11,7 +11,8 @@ A streamed answer arrives in deltas, and an image's markdown can be cut
 between two of them. ``DeltaHold`` keeps back the unfinished tail of a
 delta (from its last ``![`` that is not closed yet, within one line and
 ``MAX_HELD_CHARS``) and sends it with the next delta, rewritten once whole;
-the part's ``done`` event carries the whole text anyway.
+the part's ``done`` event carries the whole text anyway. Images inside code
+(fenced blocks, inline code spans) are text, and stay as they are.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ IMAGE = re.compile(
     r"(?P<url><[^>\n]*>|[^\s()<>]+)"
     r"(?P<tail>(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\))"
 )
+# Code, where ``![a](b)`` is text to show as it is: fenced blocks (to their closing
+# fence, or the end of the text) and inline code spans.
+CODE = re.compile(
+    r"^ {0,3}(```|~~~)[^\n]*\n(?:(?:.*?\n)?? {0,3}\1[^\n]*(?:\n|$)|.*\Z)|`[^`\n]+`", re.M | re.S
+)
 # An image's markdown longer than this is not waited for: it is sent as it is.
 MAX_HELD_CHARS = 4096
 
 
 def rewrite_markdown(text: str, link: Callable[[str], str]) -> str:
-    """``text`` with every inline image's URL replaced by ``link(url)``."""
+    """``text`` with every inline image's URL outside code replaced by ``link(url)``."""
     if "![" not in text:
         return text
 
@@ -42,7 +48,15 @@ def rewrite_markdown(text: str, link: Callable[[str], str]) -> str:
             return match[0]
         return f"{match['head']}{linked}{match['tail']}"
 
-    return IMAGE.sub(swap, text)
+    if "`" not in text and "~~~" not in text:
+        return IMAGE.sub(swap, text)
+    pieces: list[str] = []
+    done = 0
+    for code in CODE.finditer(text):
+        pieces += [IMAGE.sub(swap, text[done : code.start()]), code[0]]
+        done = code.end()
+    pieces.append(IMAGE.sub(swap, text[done:]))
+    return "".join(pieces)
 
 
 def unfinished_tail(text: str) -> int:
@@ -59,7 +73,12 @@ def unfinished_tail(text: str) -> int:
 
 
 class DeltaHold:
-    """The held-back tails of one stream's text deltas, per message part."""
+    """The held-back tails of one stream's text deltas, per message part.
+
+    Only deltas that may hold an image are looked at (the relay skips the others
+    unparsed), so a delta is rewritten on its own: code around it is not known,
+    and an image's markdown inside a code block may show the routed URL until
+    the part's ``done`` event (rewritten with its code in view) replaces it."""
 
     def __init__(self) -> None:
         self._held: dict[tuple[str, int], str] = {}
