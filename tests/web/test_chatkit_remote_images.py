@@ -275,3 +275,7 @@ def test_inline_markdown_images_are_routed_live_and_mirrored_absolute(
     assert message["content"][0]["text"] == markdown_images_text(chatkit_server.base_url).replace(
         "](/static/sample.png", f"]({own}"
     )
+    exported = live_server.client.get(f"/api/threads/{thread_id}/export")
+    assert exported.status_code == 200, exported.text
+    assert f'![{alts["relative"]}]({own} "a title")' in exported.text
+    assert "](/static/" not in exported.text
