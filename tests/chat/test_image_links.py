@@ -285,3 +285,28 @@ def test_images_inside_code_are_text_and_stay_as_written() -> None:
     assert mirrored["text"] == text.replace(
         "![shown](/static/d.png)", "![shown](http://127.0.0.1:8000/static/d.png)"
     )
+
+
+def test_a_markdown_widgets_streamed_value_is_held_until_whole_and_flushed_at_its_end() -> None:
+    links = ImageLinks(BASE, ROUTE)
+
+    def widget_delta(delta: str, done: bool) -> str:
+        event = {
+            "type": "thread.item.updated",
+            "item_id": "w1",
+            "update": {
+                "type": "widget.streaming_text.value_delta",
+                "component_id": "live",
+                "delta": delta,
+                "done": done,
+            },
+        }
+        links.rewrite(event)
+        return event["update"]["delta"]
+
+    assert widget_delta("A ![pattern](/sta", False) == "A "
+    sent = widget_delta("tic/p.png) and ![half](/h", True)  # the last: nothing is held
+    [(alt, url)] = re.findall(r"!\[([^\]]*)\]\(([^ )]+)\)", sent)
+    assert alt == "pattern" and routed_url(url) == "http://127.0.0.1:8000/static/p.png"
+    assert sent.endswith(" and ![half](/h")
+    assert not links.may_apply(b'data: {"update":{"delta":"more"}}\n\n')

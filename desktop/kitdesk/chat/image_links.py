@@ -37,6 +37,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # (b'!"' is a text ending in "!", which may open an image the next delta goes on with.)
 MARKERS = (b'"Image"', b'"generated_image', b'"preview_url"', b"![", b'!"')
 TEXT_DELTA = "assistant_message.content_part.text_delta"
+WIDGET_TEXT_DELTA = "widget.streaming_text.value_delta"  # a Text or Markdown widget's
 
 Origin = tuple[str, str, int]
 
@@ -74,7 +75,7 @@ class ImageLinks:
 
     def may_apply(self, raw: bytes) -> bool:
         """Whether a frame may hold an image URL (a cheap test before parsing it again)."""
-        if self._held and b"text_delta" in raw:
+        if self._held and (b"text_delta" in raw or b"value_delta" in raw):
             return True
         return any(marker in raw for marker in MARKERS)
 
@@ -124,17 +125,21 @@ class ImageLinks:
         item_id = event.get("item_id")
         if not isinstance(update, dict) or not isinstance(item_id, str):
             return False
-        index = update.get("content_index")
-        if not isinstance(index, int):
-            return False
         kind = update.get("type")
-        if kind == "assistant_message.content_part.done":
+        index = update.get("content_index")
+        component = update.get("component_id")
+        if kind == "assistant_message.content_part.done" and isinstance(index, int):
             self._held.done((item_id, index))
-        elif kind == TEXT_DELTA and isinstance(update.get("delta"), str):
-            delta = update["delta"]
+            return False
+        delta = update.get("delta")
+        if not isinstance(delta, str):
+            return False
+        if kind == TEXT_DELTA and isinstance(index, int):
             update["delta"] = self._held.delta((item_id, index), delta, self.link)
-            return update["delta"] != delta
-        return False
+        elif kind == WIDGET_TEXT_DELTA and isinstance(component, str):
+            last = bool(update.get("done"))
+            update["delta"] = self._held.delta((item_id, component), delta, self.link, last=last)
+        return update["delta"] != delta
 
     def _swap_markdown(self, node: dict[str, Any], key: str) -> bool:
         text = node.get(key)

@@ -31,6 +31,9 @@ IMAGE = re.compile(
 CODE = re.compile(
     r"^ {0,3}(```|~~~)[^\n]*\n(?:(?:.*?\n)?? {0,3}\1[^\n]*(?:\n|$)|.*\Z)|`[^`\n]+`", re.M | re.S
 )
+# A text being streamed: (item id, content index) of a message, or (item id,
+# component id) of a widget's Markdown.
+Part = tuple[str, int | str]
 # An image's markdown longer than this is not waited for: it is sent as it is.
 MAX_HELD_CHARS = 4096
 
@@ -81,21 +84,24 @@ class DeltaHold:
     the part's ``done`` event (rewritten with its code in view) replaces it."""
 
     def __init__(self) -> None:
-        self._held: dict[tuple[str, int], str] = {}
+        self._held: dict[Part, str] = {}
 
     def __bool__(self) -> bool:
         return bool(self._held)
 
-    def delta(self, part: tuple[str, int], delta: str, link: Callable[[str], str]) -> str:
-        """What to send now for ``delta`` of ``part`` (item id, content index)."""
+    def delta(
+        self, part: Part, delta: str, link: Callable[[str], str], *, last: bool = False
+    ) -> str:
+        """What to send now for ``delta`` of ``part``; ``last``: nothing follows it, so
+        nothing is held back."""
         text = self._held.pop(part, "") + delta
         if "!" not in text:
             return text
-        cut = unfinished_tail(text)
+        cut = len(text) if last else unfinished_tail(text)
         if cut < len(text):
             self._held[part] = text[cut:]
         return rewrite_markdown(text[:cut], link)
 
-    def done(self, part: tuple[str, int]) -> None:
+    def done(self, part: Part) -> None:
         """The part is complete (its ``done`` event has the whole text)."""
         self._held.pop(part, None)
