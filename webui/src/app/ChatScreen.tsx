@@ -2,6 +2,7 @@ import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-reac
 import type { ChatKitOptions, StartScreenPrompt, SupportedLocale } from "@openai/chatkit";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { fetchInLanguage, type ModelOption } from "./api";
+import { answerClientTool, currentContext } from "./clientTools";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
 import { continueInKitdesk, hideQuickAsk, reportAnswerFinished } from "./desktop";
@@ -131,6 +132,9 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
       if (threadId && !quick) reportAnswerFinished(threadId, t("notify.answerReady"), t("notify.answerReadyBody"));
     },
     onError: ({ error }) => events.onError(error instanceof Error ? error.message : String(error)),
+    // A ChatKit server's client tool calls: a few harmless ones answered, any other
+    // name a structured error the server goes on from (nothing shown to the person).
+    onClientTool: (call) => answerClientTool(call, currentContext(language)),
     onLog: ({ name, data }) => {
       if (name === "composer.model") setComposerModel(typeof data?.modelId === "string" ? data.modelId : null);
     },

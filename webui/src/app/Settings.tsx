@@ -15,7 +15,7 @@ import {
 } from "./api";
 import { headerNames, HeaderRows, initialHeaderRows, saveHeaderValues, typedHeaderValues, type HeaderRow } from "./ChatKitHeaders";
 import { ConfirmRemoval } from "./ConfirmRemoval";
-import { originOf, sameOrigin, sendsInCleartext } from "./providerUrl";
+import { useUrlWarnings } from "./providerUrl";
 import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
@@ -460,6 +460,7 @@ function ProviderForm({
   const [error, setError] = useState<string | null>(null);
   const keyInput = useRef<HTMLInputElement>(null);
   const { t } = useI18n();
+  const urlWarnings = useUrlWarnings(baseUrl, editing?.id);
 
   useEffect(() => {
     if (editing) return;
@@ -567,12 +568,12 @@ function ProviderForm({
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
         )}
-        {sendsInCleartext(baseUrl) && (
+        {urlWarnings.includes("cleartext") && (
           <p className="kd-notice kd-notice-warn" role="alert">
             {t("providers.cleartextWarning")}
           </p>
         )}
-        {editing && editing.key.source === "keyring" && originOf(baseUrl) !== null && !sameOrigin(editing.base_url, baseUrl) && (
+        {urlWarnings.includes("key_cleared") && (
           <p className="kd-notice kd-notice-warn" role="alert">
             {t("providers.keyWillBeCleared")}
           </p>
