@@ -185,3 +185,17 @@ def test_the_app_hotkey_reports_why_in_the_language_asked(
     )
     assert "kitdesk --quick-ask" in app_hotkey.set("Ctrl+Alt+Space", "ar")
     assert app_hotkey.set("Nope", "zh-CN").startswith("“Nope”不是组合键")
+
+
+def test_a_wayland_session_is_refused_even_with_xwayland(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kitdesk.window.hotkey import global_hotkeys_supported
+
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.setenv("DISPLAY", ":0")  # XWayland
+    assert global_hotkeys_supported("linux") == "hotkey.wayland"
+    monkeypatch.delenv("WAYLAND_DISPLAY")
+    assert global_hotkeys_supported("linux") is None
+    monkeypatch.delenv("DISPLAY")
+    assert global_hotkeys_supported("linux") == "hotkey.no_display"
+    assert global_hotkeys_supported("win32") is None
+    assert global_hotkeys_supported("darwin") is None

@@ -5,9 +5,10 @@ X11 grabs the key on the root window (hotkey_x11.py), Windows registers it with
 ``RegisterHotKey`` on a message-loop thread (hotkey_windows.py), macOS with
 Carbon's ``RegisterEventHotKey`` (hotkey_macos.py). Each refuses a combination
 another program holds with ``HotkeyTaken``. Wayland lets no application grab
-keys: there the person binds ``kitdesk --quick-ask`` in the desktop's own
-keyboard-shortcut settings, and the single-instance channel forwards it to the
-running app.
+keys (under XWayland an X grab only sees keys typed into other X windows, so a
+Wayland session is refused even with a DISPLAY): there the person binds
+``kitdesk --quick-ask`` in the desktop's own keyboard-shortcut settings, and the
+single-instance channel forwards it to the running app.
 
 The words are parsed here into a platform-neutral ``Hotkey``; each platform
 module turns that into its own codes with pure functions (tested on any OS).
@@ -147,7 +148,8 @@ def global_hotkeys_supported(platform: str = sys.platform) -> str | None:
     """None when this session can grab keys; otherwise the catalog key of the reason."""
     if platform in ("win32", "darwin"):
         return None
-    if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+    if os.environ.get("WAYLAND_DISPLAY"):
+        # Also with XWayland's DISPLAY: an X grab there only sees keys typed into X windows.
         return "hotkey.wayland"
     if not os.environ.get("DISPLAY"):
         return "hotkey.no_display"
