@@ -17,6 +17,7 @@ virtual key code is a pure function (``mac_codes``), tested on every OS.
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -113,6 +114,7 @@ _HANDLER = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ct
 _next_id = iter(range(1, 1 << 30))
 
 
+@functools.cache
 def _carbon() -> Any:
     carbon: Any = ctypes.cdll.LoadLibrary(CARBON)
     carbon.GetApplicationEventTarget.restype = ctypes.c_void_p
