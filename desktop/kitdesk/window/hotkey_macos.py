@@ -122,7 +122,7 @@ def _carbon() -> Any:
     carbon.InstallEventHandler.argtypes = [
         ctypes.c_void_p,
         _HANDLER,
-        ctypes.c_uint32,
+        ctypes.c_ulong,  # ItemCount: unsigned long on 64-bit macOS
         ctypes.POINTER(_EventTypeSpec),
         ctypes.c_void_p,
         ctypes.POINTER(ctypes.c_void_p),
