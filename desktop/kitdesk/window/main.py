@@ -195,7 +195,7 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
             window,
             TrayCommands(
                 new_chat=lambda: _on_front(windows, lambda shell: shell.new_chat()),
-                new_window=lambda: windows.open_new(),
+                new_window=windows.open_new,
                 quick_ask=quick.show,
                 toggle=lambda: _on_front(windows, lambda shell: shell.toggle()),
                 quit=windows.quit,
