@@ -5,7 +5,7 @@ import { fetchInLanguage, type ModelOption } from "./api";
 import { answerClientTool, currentContext } from "./clientTools";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
-import { continueInKitdesk, hideQuickAsk, reportAnswerFinished } from "./desktop";
+import { continueInKitdesk, hideQuickAsk, reportAnswerFinished, takeThreadFromLocation } from "./desktop";
 import { useI18n, type T } from "./i18n";
 import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
@@ -67,8 +67,9 @@ type ChatScreenProps = {
 
 /** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
 export function ChatScreen({ scheme, models, servers, onOpenSettings, events, onControl, quick = false }: ChatScreenProps) {
-  // The quick-ask window always starts on a fresh thread and leaves the main window's memory alone.
-  const initialThread = useRef(quick ? null : lastThread()).current;
+  // The quick-ask window always starts on a fresh thread and leaves the main window's memory alone;
+  // a window opened on one chat ("Open in new window") starts on it.
+  const [initialThread] = useState(() => (quick ? null : (takeThreadFromLocation() ?? lastThread())));
   const currentThread = useRef<string | null>(initialThread);
   const [quickThread, setQuickThread] = useState<string | null>(null);
   const { t, language } = useI18n();

@@ -787,7 +787,7 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 /** Key names the window understands (not words for a person, so not translated). */
 const EXAMPLE_HOTKEY = ["Ctrl", "Alt", "Space"].join("+");
 
-type HotkeyBridge = { set_quick_ask_hotkey?: (hotkey: string) => Promise<string> };
+type HotkeyBridge = { set_quick_ask_hotkey?: (hotkey: string, language: string) => Promise<string> };
 
 function hotkeyBridge(): HotkeyBridge | undefined {
   return (window as unknown as { pywebview?: { api?: HotkeyBridge } }).pywebview?.api;
@@ -798,10 +798,10 @@ function canSetHotkey(): boolean {
   return typeof hotkeyBridge()?.set_quick_ask_hotkey === "function";
 }
 
-/** '' when the window now listens for `hotkey`, else the reason it cannot. */
-async function trySetHotkey(hotkey: string): Promise<string> {
+/** '' when the window now listens for `hotkey`, else the reason it cannot (in `language`). */
+async function trySetHotkey(hotkey: string, language: string): Promise<string> {
   const set = hotkeyBridge()?.set_quick_ask_hotkey;
-  return set ? await set(hotkey) : "";
+  return set ? await set(hotkey, language) : "";
 }
 
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
@@ -887,13 +887,13 @@ function DesktopOptions({ settings, update }: { settings: SettingsData; update: 
 
 /** The global quick-ask shortcut: tried in the desktop window first, saved only when it works. */
 function QuickAskHotkeyField({ initial, update }: { initial: string; update: Update }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [text, setText] = useState(initial);
   const save = useSaveState();
   const apply = () =>
     void save.run(async () => {
       // Refused (held by another program, not a key combination): shown, and not saved.
-      const reason = await trySetHotkey(text.trim());
+      const reason = await trySetHotkey(text.trim(), language);
       if (reason) throw new Error(reason);
       await update({ quick_ask_hotkey: text.trim() });
     });
