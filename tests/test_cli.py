@@ -123,7 +123,8 @@ server.stop()
 # the protocol with its own dispatcher; about 40 MB and a second of imports),
 # the MCP client (only when a tool server is used), and the keyring library
 # with SecretStorage and cryptography (only when a key is first read or
-# written; about 8 MiB).
+# written; about 8 MiB), and the openai client (the first turn builds the turn
+# engine; about 12 MiB).
 NOT_AT_IDLE = (
     "agents",
     "chatkit.server",
@@ -132,6 +133,8 @@ NOT_AT_IDLE = (
     "keyring",
     "secretstorage",
     "cryptography",
+    "openai",
+    "kitdesk.chat.turn",
 )
 
 
