@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring.backend
 import keyring.core
 import pytest
 from kitdesk.keyring_presence import NO_SESSION_BUS, PREDICTED_BACKEND, presence
@@ -47,6 +48,7 @@ BARE_BUS_CONFIG = """<busconfig>
 def library_not_loaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """As in a fresh process: the library has chosen no backend yet, and has no config."""
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    monkeypatch.setattr(keyring.backend, "_limit", None)  # init_backend below sets it
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-keyring-config"))
     forget_known_backends()
