@@ -46,8 +46,8 @@ from kitdesk.chat.context import RequestContext
 from kitdesk.errors import UserFacingError
 from kitdesk.store.exporting import EXTENSIONS, MEDIA_TYPES
 from kitdesk.store.importing import ImportResult
-from kitdesk.transfer.backup import RestoreResult
 from kitdesk.transfer.documents import content_disposition, download_filename
+from kitdesk.transfer.restore import RestoreResult
 from kitdesk.transfer.retention import list_backups, parse_backup_name
 from kitdesk.web.services import ApiServices
 
