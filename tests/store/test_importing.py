@@ -20,6 +20,7 @@ from kitdesk.chat.context import RequestContext
 from kitdesk.paths import Paths, resolve_paths
 from kitdesk.store import SQLiteStore
 from kitdesk.store.exporting import ExportFormat, export_file
+from kitdesk.store.importing import CHECK_SHARE
 from kitdesk.transfer import ImportFormatError
 from kitdesk.transfer.chatkit_items import imported_thread_id
 from kitdesk.transfer.documents import content_disposition, download_filename
@@ -111,6 +112,35 @@ async def test_a_truncated_file_imports_nothing(
         await store.import_file(path)
     assert counts(kitdesk_home.db_path) == (0, 0)
     assert [p.name for p in kitdesk_home.data_dir.iterdir() if p.name.startswith(".")] == []
+
+
+async def test_a_file_cut_short_after_its_check_takes_back_what_it_added(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    """The file is whole when checked and cut short before it is read again (a sync client
+    still writing it): the batches committed before the cut are taken back out, and the
+    conversations that were there before the import stay."""
+    conversations = [chatgpt_linear(f"c{i}", 40, text_size=200) for i in range(300)]
+    await store.import_file(write_json(tmp_path / "first.json", conversations[:10]))
+    before = counts(kitdesk_home.db_path)
+    path = write_json(tmp_path / "conversations.json", conversations)
+    cut: list[float] = []
+
+    def cut_after_the_check(share: float) -> None:
+        if not cut and share >= CHECK_SHARE:
+            truncate(path, 0.9)
+            cut.append(share)
+
+    with pytest.raises(ImportFormatError, match="cut short"):
+        await store.import_file(path, progress=cut_after_the_check)
+    assert cut == [CHECK_SHARE]
+    assert before == (10, 400)
+    assert counts(kitdesk_home.db_path) == before
+    with sqlite3.connect(kitdesk_home.db_path) as db:
+        ids = {row[0] for row in db.execute("SELECT id FROM threads")}
+        db.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
+    assert ids == {imported_thread_id("chatgpt", f"c{i}") for i in range(10)}
+    assert {hit.thread_id for hit in await store.search("message")} == ids
 
 
 async def test_open_webui_export_arrives(store: SQLiteStore, tmp_path: Path) -> None:

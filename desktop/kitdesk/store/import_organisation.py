@@ -1,4 +1,4 @@
-"""An import's pinned, archived and folder: staged beside the threads, applied with them.
+"""An import's pinned, archived and folder: applied in the transaction that adds the threads.
 
 Kitdesk's own export says how each conversation was organised (see
 ``kitdesk.transfer.kitdesk_json``). Folders travel by name, because folder ids
@@ -21,37 +21,22 @@ from kitdesk.store.database import now_us
 from kitdesk.store.organise import FOLDER_NAME_MAX, SYSTEM_PROMPT_MAX
 from kitdesk.transfer.model import Organisation
 
-STAGING_SCHEMA = """
-CREATE TABLE organisation (
-    thread_id TEXT PRIMARY KEY, pinned INTEGER NOT NULL, archived INTEGER NOT NULL,
-    folder_name TEXT, folder_system_prompt TEXT, folder_default_model TEXT
-);
-"""
-
 
 def _folder_name(name: str) -> str | None:
     cleaned = " ".join(name.split())[:FOLDER_NAME_MAX]
     return cleaned or None
 
 
-def stage(db: sqlite3.Connection, thread_id: str, organisation: Organisation | None) -> None:
-    """Record how a staged thread is organised (nothing for an unorganised one)."""
-    if not organisation:
-        return
+def _cleaned(organisation: Organisation) -> tuple[int, int, str | None, str | None, str | None]:
+    """(pinned, archived, folder name, its system prompt, its default model), within the
+    limits the organise routes enforce (an over-long prompt is dropped, not cut)."""
     folder = organisation.folder
     name = _folder_name(folder.name) if folder else None
     prompt = folder.system_prompt if folder and name else None
-    db.execute(
-        "INSERT OR IGNORE INTO organisation VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            thread_id,
-            int(organisation.pinned),
-            int(organisation.archived),
-            name,
-            prompt if prompt is not None and len(prompt) <= SYSTEM_PROMPT_MAX else None,
-            (folder.default_model or "").strip() or None if folder and name else None,
-        ),
-    )
+    if prompt is not None and len(prompt) > SYSTEM_PROMPT_MAX:
+        prompt = None
+    model = (folder.default_model or "").strip() or None if folder and name else None
+    return int(organisation.pinned), int(organisation.archived), name, prompt, model
 
 
 def _folder_id(db: sqlite3.Connection, name: str, prompt: str | None, model: str | None) -> str:
@@ -70,15 +55,13 @@ def _folder_id(db: sqlite3.Connection, name: str, prompt: str | None, model: str
     return folder_id
 
 
-def apply(db: sqlite3.Connection) -> None:
-    """Inside the commit transaction: organise the threads in ``temp.import_new``."""
-    rows = db.execute(
-        "SELECT thread_id, pinned, archived, folder_name, folder_system_prompt, "
-        "folder_default_model FROM staged.organisation "
-        "WHERE thread_id IN (SELECT id FROM temp.import_new) ORDER BY rowid"
-    ).fetchall()
+def apply(db: sqlite3.Connection, added: list[tuple[str, Organisation | None]]) -> None:
+    """Inside the commit transaction: organise the threads just added, as recorded."""
     folders: dict[str, str] = {}
-    for thread_id, pinned, archived, name, prompt, model in rows:
+    for thread_id, organisation in added:
+        if not organisation:
+            continue
+        pinned, archived, name, prompt, model = _cleaned(organisation)
         folder_id = None
         if name is not None:
             if name not in folders:
