@@ -3,7 +3,7 @@
 # keyring and packaging tests). Run as root; a no-op when all are present.
 # Usage: bash tests/system-deps.sh
 set -euo pipefail
-packages=(xvfb xauth x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 imagemagick
+packages=(xvfb xauth x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 imagemagick trayer
   chromium gnome-keyring dbus-x11 libsecret-tools libegl1 libgl1 libxkbcommon-x11-0
   libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 fonts-dejavu-core xdotool)
 missing=()

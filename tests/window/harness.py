@@ -192,7 +192,9 @@ def send_message(page: cdp.Page, text: str) -> None:
 
 
 @contextlib.contextmanager
-def window_display(*, qt: bool = True, screenshots: bool = False) -> Iterator[str]:
+def window_display(
+    *, qt: bool = True, screenshots: bool = False, width: int = 1280, height: int = 800
+) -> Iterator[str]:
     """An Xvfb display to launch Kitdesk windows on, once the system parts they
     need are known to be there (a skip locally, a failure under CI=true)."""
     require(shutil.which("Xvfb") is not None, "Xvfb is not installed (tests/system-deps.sh)")
@@ -204,5 +206,5 @@ def window_display(*, qt: bool = True, screenshots: bool = False) -> Iterator[st
             import PyQt6.QtWebEngineWidgets  # noqa: F401  # pyright: ignore[reportUnusedImport]
         except ImportError:
             require(False, "Qt WebEngine is not installed (pip install -e '.[qt]')")
-    with x11.xvfb() as name:
+    with x11.xvfb(width, height) as name:
         yield name

@@ -153,6 +153,18 @@ class Display:
             return text
         return ""
 
+    def children(self, window: int | None = None) -> list[int]:
+        """Child windows of ``window`` (the root by default), bottom of the stack first."""
+        return self._children(window or self._lib.XDefaultRootWindow(self._dpy))
+
+    def descendants(self, window: int) -> list[int]:
+        """Every window inside ``window``, at any depth (e.g. icons docked in a tray)."""
+        found: list[int] = []
+        for child in self._children(window):
+            found.append(child)
+            found.extend(self.descendants(child))
+        return found
+
     def top_levels(self) -> list[TopLevel]:
         """Named children of the root window, bottom of the stack first."""
         root = self._lib.XDefaultRootWindow(self._dpy)
