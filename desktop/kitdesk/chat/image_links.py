@@ -21,6 +21,7 @@ own URLs: a conversation read offline shows alt text, never a broken image.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -28,6 +29,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # Bytes one of the rewritten fields always comes with: frames without any of
 # them (text deltas, most events) are forwarded without a second parse.
 MARKERS = (b'"Image"', b'"generated_image', b'"preview_url"')
+_ANY_MARKER = re.compile(b"|".join(re.escape(marker) for marker in MARKERS))
 
 Origin = tuple[str, str, int]
 
@@ -65,7 +67,7 @@ class ImageLinks:
     @staticmethod
     def may_apply(raw: bytes) -> bool:
         """Whether a frame may hold an image URL (a cheap test before parsing it again)."""
-        return any(marker in raw for marker in MARKERS)
+        return _ANY_MARKER.search(raw) is not None  # one pass over the frame
 
     def rewrite_frame(self, frame: bytes, payload: bytes) -> bytes:
         """The SSE frame to forward for ``frame`` (whose JSON is ``payload``): parsed
