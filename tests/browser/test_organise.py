@@ -104,6 +104,8 @@ def test_pin_archive_restore_and_export_one_chat_with_the_mouse_and_the_keyboard
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="More actions for Bravo")).to_be_focused()
     page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Open in new window")).to_be_focused()
+    page.keyboard.press("ArrowDown")
     expect(page.get_by_role("menuitem", name="Pin")).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(page.get_by_role("menuitem", name="Archive")).to_be_focused()

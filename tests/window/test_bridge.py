@@ -156,3 +156,37 @@ def test_a_finished_answer_is_handed_on_with_its_words(kitdesk_home: Paths) -> N
         bridge.answer_finished("", "t", "b")
     with pytest.raises(TypeError):
         bridge.answer_finished("thr_1", 5, "b")  # type: ignore[arg-type]
+
+
+def test_the_hotkey_reason_comes_in_the_pages_language_or_the_settings(
+    kitdesk_home: Paths,
+) -> None:
+    asked: list[tuple[str, str]] = []
+
+    def set_hotkey(words: str, language: str) -> str:
+        asked.append((words, language))
+        return ""
+
+    bridge = Bridge(kitdesk_home, SaveDialog(None), lambda _: None, set_hotkey=set_hotkey)
+    assert bridge.set_quick_ask_hotkey("Ctrl+Alt+Space", "de-AT") == ""
+    kitdesk_home.settings_path.write_text('{"language": "ja"}')
+    assert bridge.set_quick_ask_hotkey("Ctrl+Alt+K") == ""  # no language: the setting's
+    assert bridge.set_quick_ask_hotkey("Ctrl+Alt+L", "ko") == ""  # unshipped: the setting's
+    assert asked == [("Ctrl+Alt+Space", "de"), ("Ctrl+Alt+K", "ja"), ("Ctrl+Alt+L", "ja")]
+    without = Bridge(kitdesk_home, SaveDialog(None), lambda _: None)
+    assert without.set_quick_ask_hotkey("Ctrl+Alt+K", "fr") == (
+        "Les raccourcis globaux ne sont pas disponibles dans cette fenêtre."
+    )
+
+
+def test_a_new_window_opens_on_a_new_chat_or_the_thread_named(kitdesk_home: Paths) -> None:
+    opened: list[str | None] = []
+    bridge = Bridge(kitdesk_home, SaveDialog(None), lambda _: None, new_window=opened.append)
+    assert bridge.new_window() is True
+    assert bridge.new_window("thr_abc") is True
+    assert opened == [None, "thr_abc"]
+    for bad in ("", "x" * 201, 7):
+        with pytest.raises(ValueError, match="thread id is not valid"):
+            bridge.new_window(bad)  # type: ignore[arg-type]
+    assert opened == [None, "thr_abc"]
+    assert Bridge(kitdesk_home, SaveDialog(None), lambda _: None).new_window("thr_x") is False
