@@ -28,6 +28,7 @@ from pathlib import Path
 
 from chatkit.types import ThreadMetadata
 
+from kitdesk.store import import_organisation
 from kitdesk.store.search import searchable_text
 from kitdesk.transfer import Skipped, read_threads
 from kitdesk.transfer.chatkit_items import StorableThread, to_storable
@@ -108,7 +109,7 @@ def stage(path: Path, folder: Path, progress: ProgressCallback | None = None) ->
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a throwaway file: a crash just discards it
         db.execute("PRAGMA synchronous = OFF")
-        db.executescript(_STAGING_SCHEMA)
+        db.executescript(_STAGING_SCHEMA + import_organisation.STAGING_SCHEMA)
         skipped = Skipped()
         db.execute("BEGIN")
         for imported in read_threads(path, progress=progress):
@@ -127,6 +128,7 @@ def stage(path: Path, folder: Path, progress: ProgressCallback | None = None) ->
             ).rowcount
             if not added:
                 continue  # the same conversation twice in one file
+            import_organisation.stage(db, storable.thread.id, storable.organisation)
             active = _active_ids(storable)
             db.executemany(
                 "INSERT OR IGNORE INTO items (thread_id, id, type, data, search_text, parent_id,"
@@ -202,6 +204,7 @@ def commit_chunk(db: sqlite3.Connection, first: int, last: int) -> tuple[int, in
         " SELECT thread_id, id, type, data, search_text, parent_id, active"
         " FROM staged.items WHERE thread_id IN (SELECT id FROM temp.import_new) ORDER BY ord"
     )
+    import_organisation.apply(db)  # pinned, archived, folder (Kitdesk JSON): import_organisation.py
     added, messages = db.execute(
         "SELECT count(*), coalesce(sum(messages), 0) FROM staged.threads "
         "WHERE id IN (SELECT id FROM temp.import_new)"

@@ -29,8 +29,9 @@ from kitdesk.store.importing import (
     staged_totals,
 )
 from kitdesk.store.migrations import LATEST_VERSION
-from kitdesk.transfer.backup import RestoreResult, create_backup, restore_backup
+from kitdesk.transfer.backup import create_backup
 from kitdesk.transfer.reading import ProgressCallback
+from kitdesk.transfer.restore import RestoreResult, restore_backup
 
 
 class DataTransfers(Database):

@@ -33,7 +33,7 @@ from chatkit.types import (
 )
 from pydantic import TypeAdapter, ValidationError
 
-from kitdesk.transfer.model import ImportedThread, MessageNode, Skipped
+from kitdesk.transfer.model import ImportedThread, MessageNode, Organisation, Skipped
 
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 IMPORTED_KEY = "imported_from"
@@ -48,6 +48,7 @@ class StorableThread:
     items: list[tuple[str | None, ThreadItem]]
     active_item_id: str | None
     skipped: Skipped = field(default_factory=Skipped)
+    organisation: Organisation | None = None
 
     @property
     def message_count(self) -> int:
@@ -135,13 +136,14 @@ def _from_native(imported: ImportedThread) -> StorableThread:
     active = imported.active_leaf_id
     while active is not None and active in dropped:
         active = dropped[active]
-    return StorableThread(thread, items, active, skipped)
+    return StorableThread(thread, items, active, skipped, imported.organisation)
 
 
 def to_neutral(
     thread: ThreadMetadata,
     items: Sequence[tuple[str | None, ThreadItem]],
     active_item_id: str | None,
+    organisation: Organisation | None = None,
 ) -> ImportedThread:
     """A stored thread as a neutral thread whose thread and nodes keep their exact JSON."""
     nodes = []
@@ -171,4 +173,5 @@ def to_neutral(
         nodes=nodes,
         active_leaf_id=active_item_id,
         native=thread.model_dump(mode="json"),
+        organisation=organisation,
     )

@@ -1,8 +1,9 @@
 """The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
 
-Exactly eight functions are exposed: open the data folder, open the log folder,
+Exactly nine functions are exposed: open the data folder, open the log folder,
 save an export through the native save dialog, choose a folder in the native
-folder dialog (where "Back up now" writes its file), copy text to the clipboard
+folder dialog (where "Back up now" writes its file), choose a backup file in the
+native open dialog ("Restore from file…"), copy text to the clipboard
 (for when ``navigator.clipboard`` is refused), report that an answer finished
 (so the window can notify when it is not focused), try a quick-ask hotkey (the
 reason it cannot be used comes back in the language the page names), and open a
@@ -34,6 +35,7 @@ EXPOSED = (
     "open_log_folder",
     "save_export",
     "choose_folder",
+    "choose_backup_file",
     "copy_to_clipboard",
     "answer_finished",
     "set_quick_ask_hotkey",
@@ -44,6 +46,7 @@ MAX_EXPORT_CHARS = (
 )
 MAX_CLIPBOARD_CHARS = 10_000_000
 MAX_NOTIFICATION_CHARS = 500
+BACKUP_FILE_TYPES = ("Kitdesk backups (*.zip)", "All files (*.*)")
 
 
 class NativeWindow(Protocol):
@@ -150,6 +153,27 @@ class Bridge:
             return None
         folder = chosen if isinstance(chosen, str) else next(iter(chosen))  # type: ignore[arg-type]
         return str(folder) if folder else None
+
+    def choose_backup_file(self) -> str | None:
+        """Ask for a backup file to restore; its path, or None if the user cancelled.
+
+        As with ``choose_folder`` only the path comes back: the page asks the server to
+        restore from it, and the server verifies the file before changing anything.
+        """
+        import webview  # deferred: the bridge is importable without a GUI stack
+
+        backups = self._paths.backups_dir
+        with self._dialog_lock:
+            chosen = self._window.create_file_dialog(
+                webview.FileDialog.OPEN,
+                directory=str(backups if backups.is_dir() else Path.home()),
+                allow_multiple=False,
+                file_types=BACKUP_FILE_TYPES,
+            )
+        if not chosen:
+            return None
+        path = chosen if isinstance(chosen, str) else next(iter(chosen), None)  # type: ignore[arg-type]
+        return str(path) if path else None
 
     def copy_to_clipboard(self, text: str) -> bool:
         """Put ``text`` on the system clipboard."""
