@@ -204,3 +204,21 @@ def test_remembered_keys_are_not_used_once_the_keyring_is_unusable(
     keys.set("openai", KEY)
     keyring.set_keyring(keyring.backends.fail.Keyring())
     assert keys.get("openai") is None
+
+
+def test_a_remembered_header_value_is_read_without_the_keyring(
+    counting_keyring: CountingKeyring,
+) -> None:
+    now = [100.0]
+    keys = KeyStore(memory_seconds=300, clock=lambda: now[0])
+    assert keys.remembered_header("agent", "X-Api-Key") is None  # never read: ask the keyring
+    keys.set_header("agent", "X-Api-Key", "v-secret-1")
+    assert keys.remembered_header("agent", "X-Api-Key") == "v-secret-1"
+    assert keys.remembered_header("agent", "X-Other") is None
+    assert counting_keyring.reads == 0
+    now[0] += 301  # expired: the keyring is asked again (it may have changed elsewhere)
+    assert keys.remembered_header("agent", "X-Api-Key") is None
+    assert keys.get_header("agent", "X-Api-Key") == "v-secret-1"
+    assert keys.remembered_header("agent", "X-Api-Key") == "v-secret-1"
+    keys.delete_header("agent", "X-Api-Key")
+    assert keys.remembered_header("agent", "X-Api-Key") is None

@@ -314,6 +314,19 @@ class KeyStore:
     def get_header(self, provider_id: str, header: str) -> str | None:
         return self.get(header_secret_name(provider_id, header))
 
+    def remembered_header(self, provider_id: str, header: str) -> str | None:
+        """A header's value from memory alone, None when it is not remembered (then
+        ``get_header`` asks the keyring).
+
+        Safe on the event loop: unlike ``get``, it does not first ask whether the
+        keyring is still usable (for the Secret Service that check alone opens a D-Bus
+        connection), so a value read while it was usable is sent until it expires."""
+        with self._lock:
+            found = self._found.get(header_secret_name(provider_id, header))
+        if found is not None and 0 <= self._clock() - found[0] < self._memory_seconds:
+            return found[1]
+        return None
+
     def set_header(self, provider_id: str, header: str, value: str) -> None:
         """Store a request header's secret value; raises InvalidKey or KeyringUnavailable."""
         if provider_id == ENV_PROVIDER_ID:

@@ -5,16 +5,19 @@
 Three processes: the scripted ChatKit test server (``python -m tests.chatkit_server``),
 ``kitdesk serve`` with that server as its only provider (kind ``chatkit``), and
 this client. The same requests go to the server directly and through Kitdesk's
-``/chatkit`` (security gate, routing, the relay in ``chat/remote.py``, then the
-mirror into the local store after each turn), interleaved so load drift hits
-both alike, with the same HTTP client and the same reading of the stream:
+``/chatkit`` (security gate, routing, the relay in ``chat/remote.py`` and
+``chat/remote_stream.py``, then the mirror into the local store after each turn,
+in the background), interleaved so load drift hits both alike, with the same
+HTTP client and the same reading of the stream:
 
 - time from sending ``threads.create`` ("hello") to the first text delta:
   added p50 / p99;
 - throughput for the "stream 1000" script (1,000 deltas), read to the end:
-  deltas per second directly vs through Kitdesk. The Kitdesk figure includes
-  mirroring the thread (``threads.get_by_id`` and ``items.list`` from the server,
-  written to SQLite) before the response ends.
+  deltas per second directly vs through Kitdesk (every event checked on the way;
+  the mirror replays the turn's events into SQLite once the answer has ended);
+- CPU seconds Kitdesk's process spends per relayed "hello" turn (mirroring
+  included), next to the ChatKit server's own per turn: on a shared machine
+  this moves less with load than the latencies do.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 
 from tests.bench.bench_relay import percentile
 from tests.chatkit_server import chatkit_server_process
@@ -44,8 +48,9 @@ TARGETS = "targets: added first-delta p50 <= 2 ms; throughput >= 0.5x direct"
 
 
 @contextmanager
-def kitdesk_in_front_of(chatkit_url: str) -> Iterator[tuple[str, str]]:
-    """``kitdesk serve`` whose one provider is the ChatKit server; yields (base URL, token)."""
+def kitdesk_in_front_of(chatkit_url: str) -> Iterator[tuple[str, str, int]]:
+    """``kitdesk serve`` whose one provider is the ChatKit server; yields (base URL, token,
+    process id)."""
     with tempfile.TemporaryDirectory(prefix="kitdesk-bench-") as home:
         config = Path(home) / "config"
         config.mkdir(parents=True)
@@ -64,7 +69,7 @@ def kitdesk_in_front_of(chatkit_url: str) -> Iterator[tuple[str, str]]:
         try:
             assert process.stdout is not None
             url, token = process.stdout.readline().strip().split("/?token=", 1)
-            yield url, token
+            yield url, token, process.pid
         finally:
             process.terminate()
             process.wait(10)
@@ -115,9 +120,18 @@ def whole_answer(client: httpx.Client, path: str, body: dict[str, object]) -> tu
     return time.perf_counter() - started, deltas
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
 def main() -> None:
     model = f"{PROVIDER_ID}::default"
-    with chatkit_server_process() as server, kitdesk_in_front_of(server.url) as (url, token):
+    with (
+        chatkit_server_process() as server,
+        kitdesk_in_front_of(server.url) as (url, token, pid),
+    ):
+        kitdesk, agent = psutil.Process(pid), psutil.Process(server.proc.pid)
         direct = httpx.Client(base_url=server.base_url, timeout=60)
         through = httpx.Client(
             base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=60
@@ -127,9 +141,13 @@ def main() -> None:
             first_delta(through, "/chatkit", new_thread("hello", model))
         plain: list[float] = []
         proxied: list[float] = []
+        kitdesk_cpu, agent_cpu = cpu_seconds(kitdesk), cpu_seconds(agent)
         for _ in range(LATENCY_SAMPLES):
             plain.append(first_delta(direct, "/chatkit", new_thread("hello", None)))
             proxied.append(first_delta(through, "/chatkit", new_thread("hello", model)))
+        time.sleep(0.2)  # the last turn's mirroring
+        kitdesk_cpu = (cpu_seconds(kitdesk) - kitdesk_cpu) / LATENCY_SAMPLES
+        agent_cpu = (cpu_seconds(agent) - agent_cpu) / (2 * LATENCY_SAMPLES)
         added = [p - d for p, d in zip(proxied, plain, strict=True)]
 
         direct_times: list[float] = []
@@ -157,6 +175,10 @@ def main() -> None:
     print(
         f"added first delta p50/p99: {statistics.median(added) * 1e3:.2f}/"
         f"{percentile(added, 0.99) * 1e3:.2f} ms; throughput ratio {proxied_rate / direct_rate:.2f}"
+    )
+    print(
+        f"CPU per relayed 'hello' turn: Kitdesk {kitdesk_cpu * 1e3:.2f} ms "
+        f"(the ChatKit server's own: {agent_cpu * 1e3:.2f} ms)"
     )
     print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 

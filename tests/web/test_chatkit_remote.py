@@ -17,6 +17,7 @@ from chatkit.types import (
     ThreadStreamEvent,
 )
 from kitdesk.chat import remote
+from kitdesk.web.routes.chatkit_proxy import without_model_ref
 
 from tests.chatkit_server import ChatKitServerProcess, chatkit_server_process
 from tests.chatkit_server.client import ChatKitClient
@@ -385,3 +386,22 @@ def test_a_local_conversation_cannot_switch_to_a_chatkit_server(
         "“Agent” is a ChatKit server: it answers only in conversations started on it. "
         "Start a new chat with it, or pick another model here."
     )
+
+
+def test_a_new_thread_reaches_the_server_without_kitdesks_model_ref_and_otherwise_as_sent() -> None:
+    message = {
+        **user_input("hello"),
+        "inference_options": {"model": "agent::default", "tool_choice": {"id": "search"}},
+        "quoted_text": "q",
+    }
+    sent = {"type": "threads.create", "params": {"input": message}}
+    body = json.dumps(sent).encode()
+    relayed = json.loads(without_model_ref(body, json.loads(body)))
+    assert relayed["params"]["input"] == {
+        **message,
+        "inference_options": {"tool_choice": {"id": "search"}},
+    }
+    assert json.loads(body) == sent  # the request itself is left as it was
+    # Nothing to take out: the very bytes the window sent go on.
+    plain = json.dumps({"type": "threads.create", "params": {"input": user_input("hi")}}).encode()
+    assert without_model_ref(plain, json.loads(plain)) is plain

@@ -26,6 +26,7 @@ a broken image.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -36,6 +37,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # them (text deltas, most events) are forwarded without a second parse.
 # (b'!"' is a text ending in "!", which may open an image the next delta goes on with.)
 MARKERS = (b'"Image"', b'"generated_image', b'"preview_url"', b"![", b'!"')
+_ANY_MARKER = re.compile(b"|".join(re.escape(marker) for marker in MARKERS))
 TEXT_DELTA = "assistant_message.content_part.text_delta"
 WIDGET_TEXT_DELTA = "widget.streaming_text.value_delta"  # a Text or Markdown widget's
 
@@ -77,7 +79,7 @@ class ImageLinks:
         """Whether a frame may hold an image URL (a cheap test before parsing it again)."""
         if self._held and (b"text_delta" in raw or b"value_delta" in raw):
             return True
-        return any(marker in raw for marker in MARKERS)
+        return _ANY_MARKER.search(raw) is not None  # one pass over the frame
 
     def rewrite_frame(self, frame: bytes, payload: bytes) -> bytes:
         """The SSE frame to forward for ``frame`` (whose JSON is ``payload``): parsed

@@ -226,7 +226,7 @@ def build_chatkit_router(
 
         context = request_context(request)
         if proxy is not None:
-            relayed = await proxy.maybe_proxy(raw, parsed, context)
+            relayed = await proxy.maybe_proxy(body, raw, parsed, context)
             if relayed is not None:
                 return relayed
         if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):

@@ -25,7 +25,6 @@ origin are pointed at ``IMAGE_ROUTE`` (``chat/image_links.py``), which
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import logging
 import time
@@ -42,13 +41,18 @@ from kitdesk.chat.mirror import Mirror
 from kitdesk.chat.remote import (
     RemoteChatKit,
     RemoteEndpoint,
-    RemoteFailure,
     endpoint_for,
-    error_frame,
+    remembered_endpoint,
 )
+from kitdesk.chat.remote_failures import RemoteFailure, error_frame
 from kitdesk.chat.remote_images import ImageRefused, RemoteImage, RemoteImages
 from kitdesk.keys import KeyStore
-from kitdesk.providers.resolver import ProviderResolver, all_providers, split_ref
+from kitdesk.providers.resolver import (
+    ProviderResolver,
+    all_providers,
+    default_provider,
+    split_ref,
+)
 from kitdesk.settings import Provider, SettingsFile
 from kitdesk.store.sqlite import SQLiteStore
 from kitdesk.web.responses import error_response
@@ -73,6 +77,20 @@ def _sse(frames: AsyncIterator[bytes]) -> StreamingResponse:
 
 async def _one_frame(frame: bytes) -> AsyncIterator[bytes]:
     yield frame
+
+
+def without_model_ref(body: bytes, raw: dict[str, Any]) -> bytes:
+    """A ``threads.create`` body for the server: the model ref is Kitdesk's (the server
+    chooses its own model). Copies only the dicts on the way to it; a body without a
+    model ref goes on as it came."""
+    params = raw["params"]
+    message = params["input"]
+    options = message.get("inference_options")
+    if not isinstance(options, dict) or "model" not in options:
+        return body
+    options = {k: v for k, v in options.items() if k != "model"}
+    changed = {**raw, "params": {**params, "input": {**message, "inference_options": options}}}
+    return json.dumps(changed).encode()
 
 
 class ChatKitProxy:
@@ -111,15 +129,24 @@ class ChatKitProxy:
         options = parsed.params.input.inference_options
         ref = options.model if options is not None else None
         if not ref:
-            resolver = ProviderResolver(self.settings_file.settings, self.keys)
-            ref = await asyncio.to_thread(resolver.default_ref)
+            settings = self.settings_file.settings
+            resolver = ProviderResolver(settings, self.keys)
+            chosen = default_provider(settings)
+            if chosen is not None and chosen.id == settings.default_provider:
+                ref = resolver.default_ref()  # the chosen default: no key to read
+            else:  # the first ready provider: readiness reads keys (D-Bus)
+                ref = await asyncio.to_thread(resolver.default_ref)
         provider_id = split_ref(ref)[0] if ref else None
         return self._chatkit_provider(provider_id)
 
     async def maybe_proxy(
-        self, raw: dict[str, Any], parsed: ChatKitReq, context: RequestContext
+        self, body: bytes, raw: dict[str, Any], parsed: ChatKitReq, context: RequestContext
     ) -> Response | None:
-        """The answer when this request belongs to a remote ChatKit server, else None."""
+        """The answer when this request belongs to a remote ChatKit server, else None.
+
+        ``body`` is the request as it arrived, ``raw`` its decoded JSON and ``parsed``
+        the validated request: a relayed stream sends ``body`` on unchanged unless
+        Kitdesk must change something in it."""
         if isinstance(parsed, ThreadsListReq):
             if self._pending:  # turns that just ended are listed with their last words
                 await asyncio.wait(list(self._pending.values()), timeout=10)
@@ -129,10 +156,9 @@ class ChatKitProxy:
             provider = await self._provider_for_new_thread(parsed)
             if provider is None:
                 return None
-            body = copy.deepcopy(raw)
-            # The model ref is Kitdesk's; the server chooses its own model.
-            body["params"]["input"].get("inference_options", {}).pop("model", None)
-            return await self._relay_stream(provider, body, context, thread_id=None)
+            return await self._relay_stream(
+                provider, without_model_ref(body, raw), context, thread_id=None
+            )
         thread_id = getattr(parsed.params, "thread_id", None)
         if not isinstance(thread_id, str):
             return None
@@ -155,7 +181,7 @@ class ChatKitProxy:
                 )
             )
         if streaming:
-            return await self._relay_stream(provider, raw, context, thread_id=thread_id)
+            return await self._relay_stream(provider, body, context, thread_id=thread_id)
         return await self._relay_call(provider, raw, parsed.type, thread_id, context)
 
     # -- images -------------------------------------------------------------------
@@ -210,21 +236,24 @@ class ChatKitProxy:
     # -- relaying ---------------------------------------------------------------
 
     async def _endpoint(self, provider: Provider) -> RemoteEndpoint:
-        if not provider.headers:  # no secret to read: no keyring round trip
-            return endpoint_for(provider, self.keys)
+        # Header values the key store remembers (or no headers at all) need no thread
+        # hop; only a value it must ask the keyring for is read off the event loop.
+        endpoint = remembered_endpoint(provider, self.keys)
+        if endpoint is not None:
+            return endpoint
         return await asyncio.to_thread(endpoint_for, provider, self.keys)
 
     async def _relay_stream(
         self,
         provider: Provider,
-        body: dict[str, Any],
+        content: bytes,
         context: RequestContext,
         *,
         thread_id: str | None,
     ) -> Response:
         endpoint = await self._endpoint(provider)
         try:
-            stream = await self.remote.open_stream(endpoint, body)
+            stream = await self.remote.open_stream(endpoint, content)
             stream.links = self._links(provider, context)
         except RemoteFailure as exc:
             message = str(exc)
