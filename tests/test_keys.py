@@ -222,3 +222,30 @@ def test_a_remembered_header_value_is_read_without_the_keyring(
     assert keys.remembered_header("agent", "X-Api-Key") == "v-secret-1"
     keys.delete_header("agent", "X-Api-Key")
     assert keys.remembered_header("agent", "X-Api-Key") is None
+
+
+class PriorityCountingKeyring(MemoryKeyring):
+    """Counts the availability checks (the Secret Service's opens a D-Bus connection)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks = 0
+
+    @property
+    def priority(self) -> float:  # type: ignore[override]
+        self.checks += 1
+        return 1
+
+
+def test_reading_a_key_every_turn_does_not_ask_the_backend_every_time() -> None:
+    previous = keyring.get_keyring()
+    backend = PriorityCountingKeyring()
+    keyring.set_keyring(backend)
+    try:
+        keys = KeyStore(memory_seconds=300)
+        keys.set("openai", KEY)
+        for _ in range(50):
+            assert keys.get("openai") == KEY
+        assert backend.checks <= 2  # once, and once more if the few seconds ran out
+    finally:
+        keyring.set_keyring(previous)

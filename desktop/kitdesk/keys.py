@@ -127,12 +127,32 @@ def is_trusted(backend: keyring.backend.KeyringBackend) -> bool:
     return any(_class_name(cls) in TRUSTED_BACKENDS for cls in type(backend).__mro__)
 
 
-def _available(backend: keyring.backend.KeyringBackend) -> bool:
+# Whether a backend can be used, per backend object: (backend, when asked, answer).
+# The Secret Service answers by opening a D-Bus connection, and every chat turn
+# and proxied ChatKit request reads a key, so reads accept an answer a few
+# seconds old; writes and the status the UI shows always ask. A backend swapped
+# in (keyring.set_keyring) is a new object and is asked at once.
+_AVAILABILITY_SECONDS = 5.0
+_availability: dict[int, tuple[keyring.backend.KeyringBackend, float, bool]] = {}
+
+
+def _available(backend: keyring.backend.KeyringBackend, *, recent_ok: bool = False) -> bool:
+    now = time.monotonic()
+    known = _availability.get(id(backend))
+    if (
+        recent_ok
+        and known is not None
+        and known[0] is backend
+        and 0 <= now - known[1] < _AVAILABILITY_SECONDS
+    ):
+        return known[2]
     try:
         # Secret Service answers this by asking D-Bus; it raises when absent.
-        return backend.priority > 0  # type: ignore[operator]
+        available = bool(backend.priority > 0)  # type: ignore[operator]
     except Exception:
-        return False
+        available = False
+    _availability[id(backend)] = (backend, now, available)
+    return available
 
 
 def _library_loaded() -> bool:
@@ -154,9 +174,10 @@ def _selected() -> keyring.backend.KeyringBackend | None:
         return None
 
 
-def usable_backend() -> keyring.backend.KeyringBackend | None:
+def usable_backend(*, recent_ok: bool = False) -> keyring.backend.KeyringBackend | None:
     """The OS keyring Kitdesk uses, or None: the selected backend if it is trusted,
-    else a chainer's highest-priority trusted member (used alone)."""
+    else a chainer's highest-priority trusted member (used alone). ``recent_ok``
+    accepts an availability answer a few seconds old (for reads)."""
     backend = _selected()
     if backend is None:
         return None
@@ -164,9 +185,10 @@ def usable_backend() -> keyring.backend.KeyringBackend | None:
 
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
         members: list[keyring.backend.KeyringBackend] = list(backend.backends)
-        chosen = next((m for m in members if is_trusted(m) and _available(m)), None)
-        return chosen
-    return backend if is_trusted(backend) and _available(backend) else None
+        return next(
+            (m for m in members if is_trusted(m) and _available(m, recent_ok=recent_ok)), None
+        )
+    return backend if is_trusted(backend) and _available(backend, recent_ok=recent_ok) else None
 
 
 def backend_name() -> str:
@@ -259,7 +281,7 @@ class KeyStore:
     def get(self, provider_id: str) -> str | None:
         if provider_id == ENV_PROVIDER_ID:
             return os.environ.get("OPENAI_API_KEY") or None
-        backend = usable_backend()
+        backend = usable_backend(recent_ok=True)
         if backend is None:
             return None
         with self._lock:
@@ -271,7 +293,7 @@ class KeyStore:
 
         try:
             key = backend.get_password(self.service, provider_id)
-        except keyring.errors.KeyringError as exc:
+        except (keyring.errors.KeyringError, OSError) as exc:  # OSError: the bus went away
             log.warning("could not read a key from the keyring: %s", type(exc).__name__)
             return None
         with self._lock:
