@@ -55,7 +55,7 @@ def _folder_id(db: sqlite3.Connection, name: str, prompt: str | None, model: str
     return folder_id
 
 
-def apply(db: sqlite3.Connection, added: list[tuple[str, Organisation | None]]) -> None:
+def organise_added(db: sqlite3.Connection, added: list[tuple[str, Organisation | None]]) -> None:
     """Inside the commit transaction: organise the threads just added, as recorded."""
     folders: dict[str, str] = {}
     for thread_id, organisation in added:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from chatkit.types import ThreadMetadata
 
-from kitdesk.store import import_organisation
+from kitdesk.store.import_organisation import organise_added
 from kitdesk.store.search import searchable_text
 from kitdesk.transfer import ImportedThread, Skipped, read_threads
 from kitdesk.transfer.chatkit_items import (
@@ -266,7 +266,7 @@ def commit_batch(db: sqlite3.Connection, batch: Batch) -> tuple[list[str], int]:
         " FROM temp.import_items ORDER BY ord"
     )
     # Pinned, archived, folder (Kitdesk JSON) for the threads added: import_organisation.py
-    import_organisation.apply(db, [(rows.thread_id, rows.organisation) for rows in added])
+    organise_added(db, [(rows.thread_id, rows.organisation) for rows in added])
     return [rows.thread_id for rows in added], sum(rows.messages for rows in added)
 
 

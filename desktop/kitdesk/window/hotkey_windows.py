@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from kitdesk.window.hotkey import Hotkey, HotkeyError, HotkeyTaken
+from kitdesk.window.hotkey_words import Hotkey, HotkeyError, HotkeyTaken
 
 log = logging.getLogger(__name__)
 
