@@ -26,13 +26,13 @@ from chatkit.types import (
     ThreadItem,
     ThreadItemReplacedEvent,
     ThreadMetadata,
-    ThreadStreamEvent,
     TranscriptionResult,
     UserMessageItem,
     WidgetItem,
 )
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.protocol import ResponderEvent
 from kitdesk.chat.tool_steps import ALLOWED_KEY, PENDING_KEY, load_pending
 from kitdesk.chat.tool_ui import APPROVAL_ACTION, DECISIONS, decided_card
 from kitdesk.chat.turn import TurnEngine
@@ -83,7 +83,7 @@ class KitdeskResponder:
 
     def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> AsyncIterator[ThreadStreamEvent]:
+    ) -> AsyncIterator[ResponderEvent]:
         return self.engine.respond(thread, message, context)
 
     def public_metadata(self, thread: ThreadMetadata) -> dict[str, Any]:
@@ -97,7 +97,7 @@ class KitdeskResponder:
         action: Action[str, Any],
         sender: WidgetItem | None,
         context: RequestContext,
-    ) -> AsyncIterator[ThreadStreamEvent]:
+    ) -> AsyncIterator[ResponderEvent]:
         payload = action.payload if isinstance(action.payload, dict) else {}
         decision = payload.get("decision")
         if action.type != APPROVAL_ACTION or decision not in DECISIONS or sender is None:
@@ -110,8 +110,8 @@ class KitdeskResponder:
             allowed = string_list(thread.metadata.get(ALLOWED_KEY))
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
         yield ThreadItemReplacedEvent(item=decided_card(sender, decision, context.language))
-        async for event in self.engine.resume(thread, waiting, decision == "deny", context):
-            yield event
+        async for batch in self.engine.resume(thread, waiting, decision == "deny", context):
+            yield batch
 
     async def sync_action(
         self,
