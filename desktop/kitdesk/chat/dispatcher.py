@@ -152,9 +152,12 @@ class Dispatcher(JsonRequests):
             await asyncio.shield(saved)
             if await self.store.place_new_thread(thread.id, folder_id):
                 thread.metadata[FOLDER_KEY] = folder_id
-        yield [ThreadCreatedEvent(thread=self.thread_response(thread))]
+        created = ThreadCreatedEvent(thread=self.thread_response(thread))
+        if input.attachments:  # reading them may fail: the client learns of the thread first
+            yield [created]
         message = await self._user_message(input, metadata, context)
-        async for batch in self._new_message(metadata, message, context, saved):
+        ahead: list[ThreadStreamEvent] = [] if input.attachments else [created]
+        async for batch in self._new_message(metadata, message, context, saved, ahead):
             yield batch
 
     async def _new_message(
@@ -163,7 +166,10 @@ class Dispatcher(JsonRequests):
         message: UserMessageItem,
         context: RequestContext,
         thread_saved: asyncio.Task[None] | None,
+        ahead: list[ThreadStreamEvent] | None = None,
     ) -> AsyncIterator[list[ThreadStreamEvent]]:
+        """The message, then the answer; the message (after ``ahead``) goes out in the
+        answer's first chunk."""
         if message.attachments:
             if thread_saved is not None:
                 await asyncio.shield(thread_saved)
@@ -174,8 +180,10 @@ class Dispatcher(JsonRequests):
         # and before any item of the answer (tasks start in the order they were made).
         saved = self._in_background(self.store.add_thread_item(thread.id, message, context))
         await asyncio.sleep(0)
-        yield [ThreadItemDoneEvent(item=message)]
+        first: list[ThreadStreamEvent] | None = [*(ahead or ()), ThreadItemDoneEvent(item=message)]
         async for batch in self._respond(thread, message, context):
+            if first is not None:
+                batch, first = first + batch, None
             yield batch
         await asyncio.shield(saved)  # a failed write surfaces as an error
 
