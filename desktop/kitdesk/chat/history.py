@@ -34,6 +34,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chatkit.store import NotFoundError, Store
@@ -98,6 +99,15 @@ def tool_output_text(output: Any) -> str:
     return output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
 
 
+@dataclass
+class ConvertedPrefix:
+    """The converted form of a history's leading items (all but the last) for one API."""
+
+    api: WireApi
+    count: int = 0  # how many leading items ``inputs`` holds
+    inputs: list[InputItem] = field(default_factory=list)
+
+
 class HistoryConverter:
     """Converts stored thread items for one wire API ("responses" or "chat_completions")."""
 
@@ -108,11 +118,21 @@ class HistoryConverter:
         self._parts: OrderedDict[tuple[str, WireApi], tuple[object, InputItem, int]] = OrderedDict()
         self._cached_chars = 0
 
-    async def to_input(self, items: Sequence[ThreadItem], api: WireApi) -> list[InputItem]:
-        output: list[InputItem] = []
-        last = items[-1] if items else None
-        for item in items:
-            output.extend(await self._convert(item, api, is_last=item is last))
+    async def to_input(
+        self, items: Sequence[ThreadItem], api: WireApi, done: ConvertedPrefix | None = None
+    ) -> list[InputItem]:
+        """The items as input for ``api``. With ``done`` (kept by the caller while
+        ``items`` only grows, as in a turn's tool steps), each item before the last is
+        converted once: a step converts what the previous one added, not the thread."""
+        if done is None or done.api != api:
+            done = ConvertedPrefix(api)
+        last = len(items) - 1
+        for item in items[done.count : last]:
+            done.inputs.extend(await self._convert(item, api, is_last=False))
+        done.count = max(done.count, last)
+        output = list(done.inputs)
+        if items:  # the last item's form depends on being last (a quoted passage)
+            output.extend(await self._convert(items[-1], api, is_last=True))
         return output
 
     async def _convert(self, item: ThreadItem, api: WireApi, *, is_last: bool) -> list[InputItem]:

@@ -40,7 +40,7 @@ from kitdesk.chat.budget import fit_history
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.folders import folder_model, settings_in_folder
-from kitdesk.chat.history import HistoryConverter, load_history
+from kitdesk.chat.history import ConvertedPrefix, HistoryConverter, load_history
 from kitdesk.chat.relay import stream_chat, stream_responses
 from kitdesk.chat.titles import is_reasoning_model, name_after_first_words, start_title
 from kitdesk.chat.tool_steps import (
@@ -158,6 +158,7 @@ class TurnEngine:
             turn.context.language,
         )
         limit = settings.tool_step_limit
+        converted = ConvertedPrefix(model.api)  # each step converts only what it adds
         for step in range(limit + 1):
             if pending:
                 outcome = StepOutcome()
@@ -177,7 +178,7 @@ class TurnEngine:
             )
             turn.answer = answer
             model_input = fit_history(
-                await self.history.to_input(turn.history, model.api),
+                await self.history.to_input(turn.history, model.api, converted),
                 settings.history_token_budget,
                 settings.system_prompt,
             )
