@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 from kitdesk import __version__
+from kitdesk.keys import NO_KEYRING_HELP
 
 from tests.serve_process import new_thread_request, serve_process
 from tests.upstream import Upstream
@@ -86,29 +88,72 @@ def test_serve_with_a_damaged_database_explains_and_keeps_the_file(tmp_path: Pat
     assert db.read_bytes() == garbage  # nothing was overwritten
 
 
-def test_serving_chatkit_imports_neither_the_agents_sdk_nor_chatkit_server(
-    tmp_path: Path,
-) -> None:
-    # Kitdesk serves the protocol with its own dispatcher: the Agents SDK and
-    # chatkit.server (about 40 MB and a second of imports) stay out of the
-    # process, and the MCP client comes in only when a tool server is used.
-    probe = (
-        "import sys; from pathlib import Path; "
-        "from kitdesk.paths import resolve_paths; "
-        "from kitdesk.app import create_app, start_chat_server; "
-        "app = create_app(resolve_paths(Path(sys.argv[1]))); service = start_chat_server(app); "
-        "assert service.dispatcher is not None; "
-        "print(','.join(m for m in ('agents', 'chatkit.server', 'chatkit.agents', 'mcp') "
-        "if m in sys.modules))"
-    )
+# Run in a fresh process: the server exactly as `kitdesk serve` starts it, asked
+# what the UI asks at launch (and a ChatKit listing), then idle. Prints the
+# /api/app answer and which of the modules named in argv[2:] were imported.
+IDLE_SERVER_PROBE = """
+import http.client, json, sys
+from pathlib import Path
+from kitdesk.paths import resolve_paths
+from kitdesk.web.server import start_server
+
+server = start_server(resolve_paths(Path(sys.argv[1])).create())
+
+def ask(method, path, body=None):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    headers = {"Authorization": "Bearer " + server.token, "Content-Type": "application/json"}
+    connection.request(method, server.prefix + path, body=body, headers=headers)
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    assert response.status == 200, answer
+    return answer
+
+app_info = ask("GET", "/api/app")
+ask("GET", "/api/health")
+ask("POST", "/chatkit", json.dumps({"type": "threads.list", "params": {"limit": 1}}))
+server.wait_until_built(60)  # the chat service is up: the ChatKit endpoint is ready
+print(json.dumps({
+    "keyring": app_info["keyring"],
+    "imported": [name for name in sys.argv[2:] if name in sys.modules],
+}))
+server.stop()
+"""
+
+# Kept off an idle server: the Agents SDK and chatkit.server (Kitdesk serves
+# the protocol with its own dispatcher; about 40 MB and a second of imports),
+# the MCP client (only when a tool server is used), and the keyring library
+# with SecretStorage and cryptography (only when a key is first read or
+# written; about 8 MiB), and the openai client (the first turn builds the turn
+# engine; about 12 MiB).
+NOT_AT_IDLE = (
+    "agents",
+    "chatkit.server",
+    "chatkit.agents",
+    "mcp",
+    "keyring",
+    "secretstorage",
+    "cryptography",
+    "openai",
+    "kitdesk.chat.turn",
+)
+
+
+def test_an_idle_server_imports_none_of_what_only_later_requests_need(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
     result = subprocess.run(
-        [sys.executable, "-c", probe, str(tmp_path / "home")],
+        [sys.executable, "-c", IDLE_SERVER_PROBE, str(tmp_path / "home"), *NOT_AT_IDLE],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == ""
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["imported"] == []
+    # Without a session bus there is no keyring: the same sentence as ever,
+    # found without loading the library.
+    assert seen["keyring"]["usable"] is False
+    assert seen["keyring"]["message"] == NO_KEYRING_HELP
 
 
 def test_the_ui_is_served_before_anything_heavy_is_imported() -> None:

@@ -1,8 +1,9 @@
 """The first thing the UI asks (``GET /api/app``) and the few services it needs.
 
 The answer decides whether the UI shows onboarding or the chat, so the window
-is not usable before it arrives. Everything here imports quickly (pydantic,
-keyring; no FastAPI, OpenAI client or ChatKit SDK), which lets the server
+is not usable before it arrives. Everything here imports quickly (pydantic;
+no FastAPI, OpenAI client, ChatKit SDK or keyring library: whether a keyring
+is there comes from ``keyring_presence.py`` until a key is used), which lets the server
 answer it while the full application is still importing: measured here, that
 takes the window from launch to a usable composer in about half the time.
 """
@@ -36,8 +37,8 @@ class Basics:
 def open_basics(paths: Paths) -> Basics:
     paths.create()
     basics = Basics(paths=paths, settings_file=SettingsFile(paths.settings_path), keys=KeyStore())
-    # Reads the settings and connects to the keyring (about 80 ms the first
-    # time) now, before the UI asks, instead of while it waits. A failure here
+    # Reads the settings (and, with keys stored, the keyring: about 80 ms the
+    # first time) now, before the UI asks, instead of while it waits. A failure here
     # is not fatal: the request that needs it reports it.
     try:
         describe_app(basics)

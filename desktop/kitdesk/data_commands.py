@@ -84,7 +84,8 @@ def backup_command(paths: Paths, target: Path) -> int:
 
 def restore_command(paths: Paths, source: Path) -> int:
     from kitdesk.store.migrations import LATEST_VERSION
-    from kitdesk.transfer.backup import BackupError, restore_backup
+    from kitdesk.transfer.backup import BackupError
+    from kitdesk.transfer.restore import restore_backup
 
     try:
         result = restore_backup(

@@ -15,6 +15,12 @@ plaintext. A chainer is used only through its trusted members, never chained.
 This is the only module that reads or writes secrets. Nothing here logs a key
 or puts one in an exception message.
 
+The keyring library is imported on the first key read or write: choosing a
+backend imports every installed one (SecretStorage brings ``cryptography``),
+about 8 MiB and 300 ms that an idle server showing the chat does not need.
+Until then ``keyring_status`` asks ``keyring_presence.py``, which predicts the
+library's answer from the D-Bus session bus.
+
 Reading a secret from the Secret Service costs a D-Bus session and a key
 exchange (about 25 ms here), and every chat turn needs the key, so keys that
 were found are remembered in memory for a few minutes. Writes go through this
@@ -26,18 +32,19 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import keyring
-import keyring.backend
-import keyring.backends.chainer
-import keyring.errors
-
+from kitdesk.keyring_presence import presence
 from kitdesk.logs import register_secret
+
+if TYPE_CHECKING:
+    import keyring.backend
+    import keyring.errors
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +135,18 @@ def _available(backend: keyring.backend.KeyringBackend) -> bool:
         return False
 
 
+def _library_loaded() -> bool:
+    """True once the keyring library has chosen (or been given) a backend."""
+    core = sys.modules.get("keyring.core")
+    return core is not None and getattr(core, "_keyring_backend", None) is not None
+
+
 def _selected() -> keyring.backend.KeyringBackend | None:
     """The keyring library's choice, or None when the backend it was told to use
     cannot start (``PYTHON_KEYRING_BACKEND`` naming Secret Service on a machine
     without D-Bus raises RuntimeError from deep inside the library)."""
+    import keyring  # here, not at the top: see the module's docstring
+
     try:
         return keyring.get_keyring()
     except Exception as exc:
@@ -145,6 +160,8 @@ def usable_backend() -> keyring.backend.KeyringBackend | None:
     backend = _selected()
     if backend is None:
         return None
+    import keyring.backends.chainer
+
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
         members: list[keyring.backend.KeyringBackend] = list(backend.backends)
         chosen = next((m for m in members if is_trusted(m) and _available(m)), None)
@@ -163,9 +180,15 @@ def backend_is_usable() -> bool:
 
 
 def keyring_status() -> KeyringStatus:
-    usable = backend_is_usable()
+    """Whether keys can be stored; before the first key is used, predicted without
+    loading the keyring library when that gives the same answer."""
+    predicted = None if _library_loaded() else presence()
+    if predicted is not None:
+        backend, usable = predicted.backend, predicted.usable
+    else:
+        backend, usable = backend_name(), backend_is_usable()
     return KeyringStatus(
-        backend=backend_name(), usable=usable, message=None if usable else NO_KEYRING_HELP
+        backend=backend, usable=usable, message=None if usable else NO_KEYRING_HELP
     )
 
 
@@ -207,6 +230,8 @@ def normalize_header_value(raw: str) -> str:
 
 
 def _unavailable(exc: keyring.errors.KeyringError) -> KeyringUnavailable:
+    import keyring.errors
+
     if isinstance(exc, keyring.errors.KeyringLocked):
         return KeyringUnavailable(LOCKED_KEYRING_HELP)
     log.warning("keyring error: %s", type(exc).__name__)
@@ -242,6 +267,8 @@ class KeyStore:
             generation = self._generation
         if found is not None and 0 <= self._clock() - found[0] < self._memory_seconds:
             return found[1]
+        import keyring.errors  # loaded already by usable_backend()
+
         try:
             key = backend.get_password(self.service, provider_id)
         except keyring.errors.KeyringError as exc:
@@ -301,6 +328,8 @@ class KeyStore:
         if backend is None:
             raise KeyringUnavailable()
         self._remember(provider_id, None)
+        import keyring.errors  # loaded already by usable_backend()
+
         try:
             backend.set_password(self.service, provider_id, key)
         except keyring.errors.KeyringError as exc:
@@ -315,6 +344,8 @@ class KeyStore:
         if backend is None:
             raise KeyringUnavailable()
         self._remember(provider_id, None)
+        import keyring.errors  # loaded already by usable_backend()
+
         try:
             backend.delete_password(self.service, provider_id)
         except keyring.errors.PasswordDeleteError:

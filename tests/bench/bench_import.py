@@ -8,7 +8,11 @@ just before the import started:
 
 - parse only: the streaming reader (what bounds memory);
 - into the store: the whole ``kitdesk import`` path (``SQLiteStore.import_file``)
-  into a new database: staging, then chunked commits with full-text indexing.
+  into a new database: a check of the whole file, then batches read on one
+  thread while the writer commits the previous one with full-text indexing,
+  and the database closed (its last WAL checkpoint) inside the timing. CPU
+  seconds are printed too: on a shared machine they move far less than the wall
+  clock does.
 
 Targets (issue 8): at most 60 s and at most 200 MB above idle for the import.
 
@@ -128,6 +132,7 @@ _CHILD = textwrap.dedent(
         store = SQLiteStore(home / "kitdesk.db", home / "attachments")
     idle = rss_mb()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if mode == "parse":
         threads = messages = 0
         for thread in read_threads(path):
@@ -138,9 +143,10 @@ _CHILD = textwrap.dedent(
         store.close_sync()
         threads, messages = result.threads, result.messages
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"threads": threads, "messages": messages, "seconds": elapsed,
-                      "idle_mb": idle, "peak_mb": peak}))
+                      "cpu_seconds": cpu, "idle_mb": idle, "peak_mb": peak}))
     """
 )
 
@@ -164,13 +170,19 @@ def main() -> None:
     with zipfile.ZipFile(path) as archive:
         size = archive.getinfo("conversations.json").file_size
     print(f"ChatGPT export: {CONVERSATIONS:,} conversations, {size / 2**20:.0f} MB of JSON")
-    print(f"{'step':<16}{'seconds':>10}{'messages/s':>14}{'MB above idle':>16}{'target':>22}")
+    print(
+        f"{'step':<16}{'seconds':>10}{'CPU s':>8}{'messages/s':>14}{'MB above idle':>16}"
+        f"{'target':>22}"
+    )
     for mode in ("parse", "store"):
         result = _run(mode, path)
         rate = result["messages"] / result["seconds"]
         above = result["peak_mb"] - result["idle_mb"]
         target = "<= 60 s, <= 200 MB" if mode == "store" else ""
-        print(f"{mode:<16}{result['seconds']:>10.1f}{rate:>14,.0f}{above:>16.0f}{target:>22}")
+        print(
+            f"{mode:<16}{result['seconds']:>10.1f}{result['cpu_seconds']:>8.1f}{rate:>14,.0f}"
+            f"{above:>16.0f}{target:>22}"
+        )
 
 
 if __name__ == "__main__":

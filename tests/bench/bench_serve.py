@@ -41,7 +41,8 @@ def _start_kitdesk(home: str) -> tuple[float, float, float, float]:
         first_answer = time.perf_counter() - started  # what the UI asks first
         httpx.get(f"{base}/api/health", headers=auth, timeout=60).raise_for_status()
         ready = time.perf_counter() - started  # the whole API answers
-        # Idle means the ChatKit server (and its Agents SDK import) is up too.
+        # Idle means the ChatKit endpoint answers too (the turn engine and openai
+        # load on the first turn: chat/lazy_engine.py).
         listing = {"type": "threads.list", "params": {"limit": 1}}
         httpx.post(f"{base}/chatkit", json=listing, headers=auth, timeout=60).raise_for_status()
         time.sleep(1.0)  # let it settle

@@ -9,16 +9,20 @@ Covered here: client tool calls (``onClientTool``, the output goes back with
 handled by the page (``widgets.onAction``), ``onEffect``, entities (``@`` tag search
 through ``entities.onTagSearch``, the tag sent as an ``input_tag``, an entity source's
 preview through ``entities.onRequestPreview`` and its click), and the thread item
-actions (feedback, retry)."""
+actions (feedback, retry). And the Kitdesk app's own answers to client tool calls."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.chat import assistant_messages, thread_items, threads
+from tests.browser.chat import composer as chat_composer
+from tests.browser.chat import send as chat_send
 from tests.browser.conftest import KitdeskServer, PageErrors
 from tests.browser.test_chatkit_widgets import agent_server, chatkit_server, widgets
 from tests.browser.test_element_package import DEMO, serve_demo
@@ -145,3 +149,46 @@ def test_feedback_and_retry_go_to_the_server(page: Page, agent_server: KitdeskSe
             break
         page.wait_for_timeout(100)
     assert answers and not set(answers) & set(first)
+
+
+def client_tool_answer(page: Page, name: str) -> dict[str, Any]:
+    """The output the server got for client tool ``name`` (it answers with it as JSON)."""
+    lead = f"The client tool {name} returned "
+    last_answer_done(page, lead)
+    text = assistant_messages(page).last.inner_text()
+    return json.loads(text[text.index(lead) + len(lead) :].strip())
+
+
+def test_the_kitdesk_app_answers_a_servers_client_tools_without_alarming_anyone(
+    page: Page, agent_server: KitdeskServer, page_errors: PageErrors
+) -> None:
+    """The app itself (not the demo page) is the page a ChatKit server's client tool calls
+    reach: it answers the tools it has, and any other name with an error the server can
+    read and go on from; the person sees the server's answer, no error."""
+    page.goto(agent_server.url)
+    expect(chat_composer(page)).to_be_visible()
+    page.evaluate(
+        "() => { window.chatkitErrors = [];"
+        " document.querySelector('openai-chatkit').addEventListener('chatkit.error',"
+        " (e) => window.chatkitErrors.push(String(e.detail?.error?.message ?? e.detail))); }"
+    )
+    chat_send(page, "client tool")
+    assert client_tool_answer(page, CLIENT_TOOL_NAME) == {
+        "error": f"Kitdesk has no client tool named {CLIENT_TOOL_NAME}",
+        "available": ["get_current_time"],
+    }
+
+    chat_send(page, "client tool get_current_time")
+    answer = client_tool_answer(page, "get_current_time")
+    zone, language, offset = page.evaluate(
+        "() => [Intl.DateTimeFormat().resolvedOptions().timeZone, document.documentElement.lang,"
+        " -new Date().getTimezoneOffset()]"
+    )
+    assert (answer["time_zone"], answer["utc_offset_minutes"]) == (zone, offset)
+    assert answer["language"] == language == "en"
+    assert datetime.fromisoformat(answer["iso"]).tzinfo is not None
+
+    expect(page.locator("openai-chatkit .ck-toolcall")).to_have_count(2)
+    expect(page.locator("openai-chatkit [role=alert]")).to_have_count(0)
+    assert page.evaluate("() => window.chatkitErrors") == []
+    assert page_errors.errors == []

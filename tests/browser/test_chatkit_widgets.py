@@ -22,7 +22,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.chat import composer, send, thread_items, threads
 from tests.browser.conftest import ROOT, KitdeskServer, PageErrors
 from tests.chatkit_server import ChatKitServerProcess, chatkit_server_process
-from tests.chatkit_server.scripts import IMAGES_ALTS
+from tests.chatkit_server.scripts import IMAGES_ALTS, MARKDOWN_IMAGES_ALTS
 from tests.chatkit_server.widgets import ROOT_TYPES, sdk_widget_types
 
 pytestmark = pytest.mark.browser
@@ -333,3 +333,30 @@ def test_a_servers_images_are_painted_and_others_are_said_in_words(
     # The one failed request is the SVG the route refused (HTTP 415).
     unexpected = [e for e in page_errors.errors if not ("HTTP 415" in e and "sample.svg" in e)]
     assert unexpected == []
+
+
+def test_a_servers_inline_markdown_images_are_painted_through_kitdesk(
+    page: Page, agent_server: KitdeskServer, page_errors: PageErrors
+) -> None:
+    """``![alt](url)`` in the server's streamed text, absolute or relative to the server:
+    painted through Kitdesk's image route; another site's picture is its alt text."""
+    images: list[str] = []
+    page.on("request", lambda r: images.append(r.url) if r.resource_type == "image" else None)
+    page.goto(agent_server.url)
+    expect(composer(page)).to_be_visible()
+    send(page, "markdown images")
+    answer = page.locator("openai-chatkit .ck-assistant").last
+    expect(answer).to_contain_text("elsewhere:")
+    expect(page.locator("openai-chatkit .ck-assistant[aria-busy]")).to_have_count(0)
+    prefix = urlsplit(agent_server.base_url).path.rstrip("/")
+    for alt in (MARKDOWN_IMAGES_ALTS["own"], MARKDOWN_IMAGES_ALTS["relative"]):
+        image = answer.get_by_role("img", name=alt)
+        assert painted(image), alt
+        assert (image.get_attribute("src") or "").startswith(f"{prefix}/chatkit/images/")
+    expect(answer.locator(".ck-img-blocked")).to_have_text(f"[{MARKDOWN_IMAGES_ALTS['foreign']}]")
+    # Every image the page asked for went through the route: never the server, another
+    # site, or a relative URL taken as Kitdesk's own (even while the text streamed).
+    assert images, "no image was requested"
+    origin = agent_server.origin
+    assert all(url.startswith(f"{origin}{prefix}/chatkit/images/") for url in images), images
+    assert page_errors.errors == []

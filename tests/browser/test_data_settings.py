@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
+from kitdesk.paths import resolve_paths
 from kitdesk.transfer.backup import verify_backup
 from playwright.sync_api import Page, expect
 
@@ -181,4 +183,118 @@ def test_in_the_window_back_up_now_writes_to_the_folder_picked(
     assert verify_backup(written).schema_version > 0
     assert dialog.get_by_text(str(written)).count() == 1
     expect(dialog.get_by_text("No backups yet.")).to_be_visible()  # not in the data folder
+    assert page_errors.errors == []
+
+
+def import_through_api(server: KitdeskServer, path: Path) -> None:
+    with server.client() as client:
+        job = client.post("/api/data/import", content=path.read_bytes()).json()
+        deadline = time.monotonic() + 60
+        while job["state"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            job = client.get(f"/api/data/import/{job['id']}").json()
+    assert job["state"] == "done", job
+
+
+def test_restore_from_a_file_outside_the_backup_list_by_upload(
+    page: Page, ready_server: KitdeskServer, page_errors: PageErrors, tmp_path: Path
+) -> None:
+    """In a browser "Restore from file…" uploads the file; a damaged one is refused with
+    the server's reason and changes nothing; a good one replaces the conversations."""
+    page.set_default_timeout(SLOW)
+    import_through_api(
+        ready_server, write_json(tmp_path / "a.json", [chatgpt_linear("a", 2, "Kept")])
+    )
+    made = ready_server.api("POST", "/api/data/backups", {})
+    elsewhere = tmp_path / "Sauvegarde – Café.zip"  # moved out of the data folder's list
+    Path(made["path"]).rename(elsewhere)
+    import_through_api(
+        ready_server, write_json(tmp_path / "b.json", [chatgpt_linear("b", 2, "Later")])
+    )
+    damaged = tmp_path / "notes.zip"
+    damaged.write_text("not a backup at all")
+
+    open_chat(page, ready_server)
+    history = page.get_by_role("navigation", name="Chat history")
+    for title in ("Kept", "Later"):
+        expect(history.get_by_text(title, exact=True)).to_be_visible()
+    open_data_settings(page)
+    dialog = page.get_by_role("dialog", name="Settings")
+    expect(dialog.get_by_text("No backups yet.")).to_be_visible()
+
+    dialog.get_by_label("Restore from file…").set_input_files(damaged)
+    confirm = dialog.get_by_role("alertdialog", name="Restore notes.zip")
+    expect(confirm).to_contain_text("Your current database is kept as a backup first")
+    confirm.get_by_role("button", name="Restore this backup").click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        re.compile(
+            r"^notes\.zip cannot be restored: it is not a readable zip file "
+            r".*Nothing was changed\.$"
+        )
+    )
+    expect(confirm).to_have_count(0)
+    assert sorted(t["title"] for t in threads(ready_server)) == ["Kept", "Later"]
+    expect(dialog.get_by_text("No backups yet.")).to_be_visible()
+
+    # Cancel changes nothing either; then the good file, chosen again, is restored.
+    dialog.get_by_label("Restore from file…").set_input_files(elsewhere)
+    confirm = dialog.get_by_role("alertdialog", name="Restore Sauvegarde – Café.zip")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_have_count(0)
+    dialog.get_by_label("Restore from file…").set_input_files(elsewhere)
+    confirm.get_by_role("button", name="Restore this backup").click()
+    expect(
+        dialog.get_by_text(
+            "Restored Sauvegarde – Café.zip. Your previous conversations were kept as a backup."
+        )
+    ).to_be_visible()
+    assert [t["title"] for t in threads(ready_server)] == ["Kept"]
+    backups = dialog.get_by_role("list", name="Backups")
+    expect(backups.get_by_role("listitem")).to_have_count(1)
+    expect(backups).to_contain_text("Before a restore")
+    assert not list(resolve_paths(ready_server.home).cache_dir.glob("restore-*"))
+
+    page.keyboard.press("Escape")
+    expect(history.get_by_text("Kept", exact=True)).to_be_visible()
+    expect(history.get_by_text("Later", exact=True)).to_have_count(0)
+    # The one refusal is the damaged file's 422, shown above as its sentence.
+    assert [e for e in page_errors.errors if "HTTP 422" not in e] == []
+    assert len(page_errors.errors) == 1 and "/api/data/restore/upload" in page_errors.errors[0]
+
+
+def test_in_the_window_restore_from_file_uses_the_path_picked(
+    page: Page, ready_server: KitdeskServer, page_errors: PageErrors, tmp_path: Path
+) -> None:
+    """The window's bridge answers the native open dialog with a path; the server restores it."""
+    page.set_default_timeout(SLOW)
+    import_through_api(
+        ready_server, write_json(tmp_path / "a.json", [chatgpt_linear("a", 2, "Kept")])
+    )
+    made = ready_server.api("POST", "/api/data/backups", {})
+    picked = tmp_path / "Backups 日本" / "old.zip"
+    picked.parent.mkdir()
+    Path(made["path"]).rename(picked)
+    import_through_api(
+        ready_server, write_json(tmp_path / "b.json", [chatgpt_linear("b", 2, "Later")])
+    )
+    answer = json.dumps(str(picked))
+    page.add_init_script(
+        "window.__asked = 0;"
+        "window.pywebview = {api: {choose_backup_file: async () => {"
+        f"window.__asked += 1; return window.__asked === 1 ? null : {answer}; }}}}}};"
+    )
+    page.goto(ready_server.url)
+    expect(page.locator("openai-chatkit")).to_be_attached()
+    open_data_settings(page)
+    dialog = page.get_by_role("dialog", name="Settings")
+    button = dialog.get_by_role("button", name="Restore from file…")
+    button.click()  # the dialog cancelled: nothing to confirm
+    page.wait_for_function("window.__asked === 1")
+    expect(dialog.get_by_role("alertdialog")).to_have_count(0)
+    button.click()
+    confirm = dialog.get_by_role("alertdialog", name="Restore old.zip")
+    confirm.get_by_role("button", name="Restore this backup").click()
+    expect(dialog.get_by_text(re.compile(r"^Restored old\.zip\. "))).to_be_visible()
+    assert [t["title"] for t in threads(ready_server)] == ["Kept"]
+    assert picked.is_file()  # restored where it is, not moved or deleted
     assert page_errors.errors == []

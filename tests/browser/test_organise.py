@@ -104,6 +104,8 @@ def test_pin_archive_restore_and_export_one_chat_with_the_mouse_and_the_keyboard
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="More actions for Bravo")).to_be_focused()
     page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Open in new window")).to_be_focused()
+    page.keyboard.press("ArrowDown")
     expect(page.get_by_role("menuitem", name="Pin")).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(page.get_by_role("menuitem", name="Archive")).to_be_focused()
@@ -251,4 +253,125 @@ def test_a_selection_is_exported_moved_and_deleted(
     expect(row(page, "One")).to_have_count(0)
     expect(row(page, "Three")).to_have_count(0)
     assert sorted(t["title"] for t in threads(ready_server)) == ["Four", "Two"]
+    assert not page_errors.errors, page_errors.errors
+
+
+def checked_titles(page: Page) -> list[str]:
+    """The chats whose checkbox is ticked, in list order."""
+    boxes = sidebar(page).get_by_role("checkbox")
+    return [
+        (boxes.nth(i).get_attribute("aria-label") or "").removeprefix("Select ")
+        for i in range(boxes.count())
+        if boxes.nth(i).is_checked()
+    ]
+
+
+def test_the_keyboard_extends_toggles_and_selects_all(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    """Shift+ArrowDown/Up grow and shrink a range from where it started, Space toggles the
+    chat with the focus, Ctrl+A selects every chat shown; the selection is a real one."""
+    page.set_default_timeout(SLOW)
+    for title in ("Alpha", "Bravo", "Charlie", "Delta", "Echo"):
+        make_chat(ready_server, upstream, title)
+    open_chat(page, ready_server)
+    expect(row(page, "Alpha")).to_be_visible()
+    assert listed_titles(page) == ["Echo", "Delta", "Charlie", "Bravo", "Alpha"]
+    bar = sidebar(page).get_by_role("toolbar")
+    count = bar.get_by_role("status")
+
+    sidebar(page).get_by_role("button", name="Delta", exact=True).focus()
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Shift+ArrowDown")
+    expect(count).to_have_text("3 chats selected")
+    assert checked_titles(page) == ["Delta", "Charlie", "Bravo"]
+    expect(sidebar(page).get_by_role("button", name="Bravo", exact=True)).to_be_focused()
+    page.keyboard.press("Shift+ArrowUp")
+    expect(count).to_have_text("2 chats selected")
+    assert checked_titles(page) == ["Delta", "Charlie"]
+    expect(sidebar(page).get_by_role("button", name="Charlie", exact=True)).to_be_focused()
+
+    # Plain arrows move without selecting; Space toggles the chat with the focus.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    expect(count).to_have_text("3 chats selected")
+    assert checked_titles(page) == ["Delta", "Charlie", "Alpha"]
+    page.keyboard.press("Space")
+    expect(count).to_have_text("2 chats selected")
+
+    page.keyboard.press("Control+a")
+    expect(count).to_have_text("5 chats selected")
+    assert checked_titles(page) == ["Echo", "Delta", "Charlie", "Bravo", "Alpha"]
+    # Ctrl+A in the search field stays the field's own (select its text).
+    search = sidebar(page).get_by_role("searchbox")
+    page.keyboard.press("Escape")
+    expect(bar).to_have_count(0)
+    sidebar(page).get_by_role("button", name="Select chats").click()
+    search.fill("Question about")  # every chat matches: the results are rows too
+    expect(sidebar(page).locator(".ck-hrow")).to_have_count(5)
+    search.press("Control+a")
+    assert search.evaluate("(input) => input.selectionEnd - input.selectionStart") == 14
+    expect(bar.get_by_role("status")).to_have_text("0 chats selected")
+    search.fill("")
+
+    # The keyboard's selection acts like any other: archive two chats.
+    sidebar(page).get_by_role("button", name="Echo", exact=True).focus()
+    page.keyboard.press("Shift+ArrowDown")
+    expect(count).to_have_text("2 chats selected")
+    bar.get_by_role("button", name="Archive").click()
+    expect(row(page, "Echo")).to_have_count(0)
+    expect(row(page, "Delta")).to_have_count(0)
+    assert listed_titles(page) == ["Charlie", "Bravo", "Alpha"]
+    assert not page_errors.errors, page_errors.errors
+
+
+def test_the_row_menu_of_the_last_chat_opens_upward_inside_a_short_window(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    page.set_default_timeout(SLOW)
+    titles = [f"Chat {n}" for n in range(1, 9)]
+    for title in titles:
+        make_chat(ready_server, upstream, title)
+    height = 420
+    page.set_viewport_size({"width": 1000, "height": height})
+    ready_server.api("POST", "/api/organise/folders", {"name": "Work"})  # one more menu item
+    open_chat(page, ready_server)
+    last = row(page, "Chat 1")
+    last.scroll_into_view_if_needed()
+    last.hover()
+    trigger = last.get_by_role("button", name="More actions for Chat 1")
+    trigger.click()
+    menu = page.get_by_role("menu", name="More actions for Chat 1")
+    expect(menu).to_be_visible()
+    box = menu.bounding_box()
+    anchor = trigger.bounding_box()
+    assert box is not None and anchor is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1000, box
+    assert box["y"] + box["height"] <= anchor["y"], (box, anchor)  # opened upward
+    items = menu.get_by_role("menuitem")
+    expect(items.first).to_be_focused()
+    expect(items.last).to_be_in_viewport(ratio=1)
+    screenshot(page, "organise-row-menu-upward")
+
+    # Every item is reachable: the last (Export as HTML) by the keyboard, Archive by a click.
+    page.keyboard.press("End")
+    expect(items.last).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_count(0)
+    trigger.click()
+    menu.get_by_role("menuitem", name="Archive").click()
+    expect(row(page, "Chat 1")).to_have_count(0)
+
+    # A row near the top still opens its menu downward.
+    first = row(page, "Chat 8")
+    first.hover()
+    first.get_by_role("button", name="More actions for Chat 8").click()
+    top_menu = page.get_by_role("menu", name="More actions for Chat 8")
+    top_box = top_menu.bounding_box()
+    top_anchor = first.get_by_role("button", name="More actions for Chat 8").bounding_box()
+    assert top_box is not None and top_anchor is not None
+    assert top_box["y"] >= top_anchor["y"] + top_anchor["height"]
+    assert top_box["y"] + top_box["height"] <= height
     assert not page_errors.errors, page_errors.errors

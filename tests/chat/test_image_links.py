@@ -1,13 +1,17 @@
 """Which image URLs of a remote ChatKit server's answers are pointed at Kitdesk's image
-route, over decoded ChatKit JSON: only its own origin's, data: URLs and other sites' kept."""
+route, over decoded ChatKit JSON: only its own origin's, data: URLs and other sites' kept;
+inline markdown images too, also when a streamed delta cuts one; and the mirror's copy
+gets absolute URLs."""
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from kitdesk.chat.image_links import ImageLinks, origin_of
+from kitdesk.chat.image_links import TEXT_DELTA, AbsoluteImageLinks, ImageLinks, origin_of
 
 BASE = "http://127.0.0.1:8000/chatkit"
 ROUTE = "/k/abc/chatkit/images/agent"
@@ -158,3 +162,151 @@ def test_stream_updates_are_rewritten_and_frames_without_images_skip_the_parse()
     assert not links.may_apply(delta)
     assert links.may_apply(b'data: {"type":"thread.item.done","item":{"type":"Image"}}\n\n')
     assert links.rewrite({"type": "thread.item.updated", "update": {"delta": "x"}}) is False
+
+
+def test_inline_markdown_images_are_routed_in_messages_and_markdown_widgets() -> None:
+    links = ImageLinks(BASE, ROUTE)
+    text = (
+        "See ![own](http://127.0.0.1:8000/static/a.png) and ![rel](/static/b.png 'B') "
+        "and ![far](https://elsewhere.example/c.png) and ![angle](<static/d.png>) "
+        "and [a link](http://127.0.0.1:8000/page) and `![code](x)`?"
+    )
+    message = {"type": "output_text", "text": text, "annotations": []}
+    widget = {"type": "Markdown", "value": "![w](/static/w.png)"}
+    assert links.rewrite([message, widget]) is True
+    found = re.findall(r"!\[([^\]]*)\]\(([^ )]+)", message["text"])
+    urls = dict(found)
+    assert routed_url(urls["own"]) == "http://127.0.0.1:8000/static/a.png"
+    assert routed_url(urls["rel"]) == "http://127.0.0.1:8000/static/b.png"
+    assert routed_url(urls["angle"]) == "http://127.0.0.1:8000/static/d.png"
+    assert urls["far"] == "https://elsewhere.example/c.png"  # the page shows its alt text
+    assert (
+        "(/k/abc/chatkit/images/agent?url=http%3A%2F%2F127.0.0.1%3A8000%2Fstatic%2Fb.png 'B')"
+        in (message["text"])
+    )
+    assert "[a link](http://127.0.0.1:8000/page)" in message["text"]  # links are not images
+    [(alt, url)] = re.findall(r"!\[([^\]]*)\]\(([^ )]+)", widget["value"])
+    assert alt == "w" and routed_url(url) == "http://127.0.0.1:8000/static/w.png"
+
+
+def delta_event(delta: str, index: int = 0) -> dict[str, Any]:
+    return {
+        "type": "thread.item.updated",
+        "item_id": "m1",
+        "update": {"type": TEXT_DELTA, "content_index": index, "delta": delta},
+    }
+
+
+def test_an_image_cut_between_deltas_is_held_back_and_sent_whole_and_routed() -> None:
+    links = ImageLinks(BASE, ROUTE)
+    text = "Look! ![a pattern](/static/sample.png) and ![far](http://x.example/y.png) done!"
+    sent: list[str] = []
+    for start in range(0, len(text), 5):
+        event = delta_event(text[start : start + 5])
+        frame = b"data: " + json.dumps(event).encode() + b"\n\n"
+        out = links.rewrite_frame(frame, frame[6:-2])
+        sent.append(json.loads(out[6:])["update"]["delta"])
+    joined = "".join(sent)
+    # Everything but a last "!" (which could open an image) has gone out, each image whole.
+    assert joined == links_text(links, text)[:-1]
+    assert sent[1] == "! "  # "Look!" was held at its "!" until the next delta said " "
+    done = {
+        "type": "thread.item.updated",
+        "item_id": "m1",
+        "update": {
+            "type": "assistant_message.content_part.done",
+            "content_index": 0,
+            "content": {"type": "output_text", "text": text, "annotations": []},
+        },
+    }
+    assert links.rewrite(done) is True
+    assert done["update"]["content"]["text"] == links_text(links, text)
+    # The part is finished: nothing of it is held any more.
+    assert links.rewrite(delta_event("next", 0)) is False
+
+
+def links_text(links: ImageLinks, text: str) -> str:
+    message = {"type": "output_text", "text": text}
+    links.rewrite(message)
+    return message["text"]
+
+
+def test_an_unclosed_image_is_not_held_past_its_line() -> None:
+    links = ImageLinks(BASE, ROUTE)
+    first = delta_event("an ![unclosed bracket")
+    assert links.rewrite(first) is True and first["update"]["delta"] == "an "
+    second = delta_event(" goes on\nand on")
+    links.rewrite(second)
+    assert second["update"]["delta"] == "![unclosed bracket goes on\nand on"
+
+
+def test_the_mirror_makes_relative_image_urls_absolute_and_keeps_the_others() -> None:
+    absolute = AbsoluteImageLinks(BASE)
+    answer = thread_answer()
+    answer["items"]["data"][3]["content"][0]["text"] = (
+        "![rel](/static/r.png) ![far](https://elsewhere.example/c.png) "
+        "![d](data:image/png;base64,AA)"
+    )
+    answer["items"]["data"][1]["widget"]["children"][0]["src"] = "static/a.png"
+    absolute.rewrite(answer)
+    items = answer["items"]["data"]
+    assert items[0]["attachments"][0]["preview_url"] == "http://127.0.0.1:8000/uploads/a1"
+    assert items[1]["widget"]["children"][0]["src"] == "http://127.0.0.1:8000/static/a.png"
+    assert items[1]["widget"]["children"][1]["src"] == "http://localhost:8000/static/a.png"
+    assert items[2]["image"]["url"] == "http://127.0.0.1:8000/static/g.png"
+    assert items[3]["content"][0]["text"] == (
+        "![rel](http://127.0.0.1:8000/static/r.png) ![far](https://elsewhere.example/c.png) "
+        "![d](data:image/png;base64,AA)"
+    )
+
+
+def test_images_inside_code_are_text_and_stay_as_written() -> None:
+    links = ImageLinks(BASE, ROUTE)
+    text = (
+        "Write `![alt](/static/a.png)` for a picture:\n"
+        "```markdown\n![alt](/static/b.png)\n```\n"
+        "~~~\n![alt](/static/c.png)\n~~~\n"
+        "Here it is: ![shown](/static/d.png)\n"
+        "```\n![unclosed fence](/static/e.png)"
+    )
+    message = {"type": "output_text", "text": text}
+    assert links.rewrite(message) is True
+    written = message["text"]
+    for kept in ("`![alt](/static/a.png)`", "![alt](/static/b.png)", "![alt](/static/c.png)"):
+        assert kept in written, kept
+    assert "![unclosed fence](/static/e.png)" in written  # a fence open to the end is code
+    [(alt, url)] = [
+        (alt, url) for alt, url in re.findall(r"!\[([^\]]*)\]\(([^ )]+)", written) if "?" in url
+    ]
+    assert alt == "shown" and routed_url(url) == "http://127.0.0.1:8000/static/d.png"
+    # The mirror's absolute URLs leave code alone too.
+    mirrored = {"type": "output_text", "text": text}
+    AbsoluteImageLinks(BASE).rewrite(mirrored)
+    assert mirrored["text"] == text.replace(
+        "![shown](/static/d.png)", "![shown](http://127.0.0.1:8000/static/d.png)"
+    )
+
+
+def test_a_markdown_widgets_streamed_value_is_held_until_whole_and_flushed_at_its_end() -> None:
+    links = ImageLinks(BASE, ROUTE)
+
+    def widget_delta(delta: str, done: bool) -> str:
+        event = {
+            "type": "thread.item.updated",
+            "item_id": "w1",
+            "update": {
+                "type": "widget.streaming_text.value_delta",
+                "component_id": "live",
+                "delta": delta,
+                "done": done,
+            },
+        }
+        links.rewrite(event)
+        return event["update"]["delta"]
+
+    assert widget_delta("A ![pattern](/sta", False) == "A "
+    sent = widget_delta("tic/p.png) and ![half](/h", True)  # the last: nothing is held
+    [(alt, url)] = re.findall(r"!\[([^\]]*)\]\(([^ )]+)\)", sent)
+    assert alt == "pattern" and routed_url(url) == "http://127.0.0.1:8000/static/p.png"
+    assert sent.endswith(" and ![half](/h")
+    assert not links.may_apply(b'data: {"update":{"delta":"more"}}\n\n')

@@ -8,7 +8,6 @@ import socket
 import time
 from collections.abc import Iterator
 
-import openai
 import pytest
 from chatkit.types import AssistantMessageItem, SDKHiddenContextItem, ThreadItem
 from kitdesk.chat.context import RequestContext
@@ -166,7 +165,7 @@ def test_cannot_connect_names_the_base_url(kitdesk_home: Paths, upstream: Upstre
 
 
 def test_timeout(kitdesk: Kitdesk) -> None:
-    kitdesk.chat_server.engine.clients = ClientCache(openai.Timeout(0.5, connect=2), max_retries=0)
+    kitdesk.chat_server.engine.clients = ClientCache(read_timeout=0.5, connect_timeout=2)
     kitdesk.upstream.script(Turn(delay_before=2))
     message, retry = only_error(kitdesk.send("hello"))
     assert "took too long to answer" in message and retry

@@ -4,7 +4,8 @@
 its endpoint (``http://127.0.0.1:<port>/chatkit``) as the first stdout line.
 Its answers are scripted by the user's message text; see ``scripts.SCRIPTS``
 (``hello``, ``widgets``, ``counter``, ``live widget``, ``workflow``, ``effect``,
-``notice``, ``error``, ``client tool``, ``image``, ``images``, ``sources``, ``slow``,
+``notice``, ``error``, ``client tool`` (or ``client tool <name>``), ``image``,
+``images``, ``markdown images``, ``sources``, ``slow``,
 ``stream N``, ``fail``, ``stall``, ``cut``, ``malformed``) and ``app.py``
 (``refuse``). Modules: ``store`` (in-memory stores), ``widgets`` (every widget
 type), ``scripts``, ``server`` (the ``ChatKitServer`` subclass), ``app`` (HTTP).

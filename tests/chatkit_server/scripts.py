@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chatkit.store import Store, StoreItemType
 from chatkit.types import (
@@ -268,16 +269,26 @@ async def error(turn: Turn) -> Events:
 
 
 async def client_tool(turn: Turn) -> Events:
-    yield ThreadItemDoneEvent(
-        item=ClientToolCallItem(
-            id=turn.new_id("tool_call"),
-            thread_id=turn.thread.id,
-            created_at=datetime.now(),
-            call_id=f"call_{turn.new_id('tool_call')}",
-            name=CLIENT_TOOL_NAME,
-            arguments=CLIENT_TOOL_ARGUMENTS,
+    async for event in client_tool_named(CLIENT_TOOL_NAME, CLIENT_TOOL_ARGUMENTS)(turn):
+        yield event
+
+
+def client_tool_named(name: str, arguments: dict[str, Any]) -> Callable[[Turn], Events]:
+    """A script calling the page's client tool ``name`` (``client tool <name>`` in a message)."""
+
+    async def call(turn: Turn) -> Events:
+        yield ThreadItemDoneEvent(
+            item=ClientToolCallItem(
+                id=turn.new_id("tool_call"),
+                thread_id=turn.thread.id,
+                created_at=datetime.now(),
+                call_id=f"call_{turn.new_id('tool_call')}",
+                name=name,
+                arguments=arguments,
+            )
         )
-    )
+
+    return call
 
 
 async def image(turn: Turn) -> Events:
@@ -324,6 +335,31 @@ async def images(turn: Turn) -> Events:
         )
     )
     async for event in image(turn):
+        yield event
+
+
+MARKDOWN_IMAGES_ALTS = {
+    "own": "The pattern, absolute",
+    "relative": "The pattern, relative",
+    "foreign": "The pattern, elsewhere",
+}
+
+
+def markdown_images_text(base_url: str) -> str:
+    """An answer naming this server's picture inline: absolute, relative, on another site."""
+    alts = MARKDOWN_IMAGES_ALTS
+    return (
+        f"Absolute: ![{alts['own']}]({base_url}/static/sample.png) then "
+        f'relative: ![{alts["relative"]}](/static/sample.png "a title") then '
+        f"elsewhere: ![{alts['foreign']}]({foreign_base_url(base_url)}/static/sample.png)."
+    )
+
+
+async def markdown_images(turn: Turn) -> Events:
+    """Inline markdown images streamed in 7-character deltas, so each is cut mid-way."""
+    text = markdown_images_text(turn.context.base_url)
+    chunks = [text[start : start + 7] for start in range(0, len(text), 7)]
+    async for event in stream_text(turn, chunks):
         yield event
 
 
@@ -389,6 +425,7 @@ SCRIPTS: dict[str, Callable[[Turn], Events]] = {
     "client tool": client_tool,
     "image": image,
     "images": images,
+    "markdown images": markdown_images,
     "sources": sources,
     "fail": fail,
     "stall": stall,

@@ -33,7 +33,7 @@ from chatkit.types import (
     WidgetItem,
 )
 
-from tests.chatkit_server.scripts import SCRIPTS, Turn, stream_text, words
+from tests.chatkit_server.scripts import SCRIPTS, Turn, client_tool_named, stream_text, words
 from tests.chatkit_server.store import MemoryAttachmentStore, MemoryStore, RequestContext
 from tests.chatkit_server.widgets import counter_widget
 
@@ -77,6 +77,8 @@ class ScriptedChatKitServer(ChatKitServer[RequestContext]):
                 yield event
             return
         script = SCRIPTS.get(key)
+        if script is None and key.startswith("client tool "):
+            script = client_tool_named(key.removeprefix("client tool "), {})
         if script is None:
             async for event in stream_text(turn, words(f"You said: {text}")):
                 yield event

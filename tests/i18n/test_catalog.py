@@ -7,7 +7,7 @@ import re
 import string
 
 import pytest
-from kitdesk.i18n import match_language, pick_language, plural, text
+from kitdesk.i18n import language_for, match_language, pick_language, plural, text
 from kitdesk.i18n.catalog import CATALOG, DEFAULT_LANGUAGE, plural_category
 from kitdesk.settings import LANGUAGES
 
@@ -92,3 +92,51 @@ def test_without_a_header_the_setting_applies_and_system_means_english() -> None
 
 def test_an_unknown_language_writes_english() -> None:
     assert text("xx", "approval.deny") == "Deny"
+
+
+def test_the_desktop_words_are_in_the_catalog_of_every_language() -> None:
+    from kitdesk.i18n.desktop_words import DESKTOP_WORDS
+
+    assert sorted(DESKTOP_WORDS) == sorted(SHIPPED)
+    for language in SHIPPED:
+        assert DESKTOP_WORDS[language].keys() == DESKTOP_WORDS[DEFAULT_LANGUAGE].keys()
+        assert {k: CATALOG[language][k] for k in DESKTOP_WORDS[language]} == DESKTOP_WORDS[language]
+    assert text("de", "tray.quit") == "Kitdesk beenden"
+    assert text("ar", "hotkey.taken").startswith("يستخدم برنامج آخر")
+
+
+@pytest.mark.parametrize(
+    ("setting", "system", "expected"),
+    [
+        ("de", ["fr-FR"], "de"),  # the setting wins
+        ("system", ["fr-FR", "en-US"], "fr"),
+        ("system", ["pt_BR.UTF-8"], "pt-BR"),  # a POSIX locale name
+        ("system", ["zh-Hans-CN"], "zh-CN"),
+        ("system", ["ko-KR", "ja-JP"], "ja"),  # the first shipped one
+        ("system", ["C"], "en"),
+        ("system", [], "en"),
+        (None, ["sr@latin"], "en"),
+    ],
+)
+def test_the_window_writes_in_the_setting_or_the_systems_language(
+    setting: str | None, system: list[str], expected: str
+) -> None:
+    assert language_for(setting, system) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LANG": "de_DE.UTF-8"}, ["de_DE.UTF-8"]),
+        ({"LANGUAGE": "fr:es", "LANG": "de_DE.UTF-8"}, ["fr", "es", "de_DE.UTF-8"]),
+        ({"LC_ALL": "ja_JP.UTF-8", "LANG": "de_DE.UTF-8"}, ["ja_JP.UTF-8"]),
+        ({"LANGUAGE": "fr", "LANG": "C.UTF-8"}, []),  # glibc ignores LANGUAGE under C
+        ({}, []),
+    ],
+)
+def test_posix_locale_variables_name_the_systems_languages(
+    env: dict[str, str], expected: list[str]
+) -> None:
+    from kitdesk.window.language import posix_languages
+
+    assert posix_languages(env) == expected

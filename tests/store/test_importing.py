@@ -20,6 +20,7 @@ from kitdesk.chat.context import RequestContext
 from kitdesk.paths import Paths, resolve_paths
 from kitdesk.store import SQLiteStore
 from kitdesk.store.exporting import ExportFormat, export_file
+from kitdesk.store.importing import CHECK_SHARE
 from kitdesk.transfer import ImportFormatError
 from kitdesk.transfer.chatkit_items import imported_thread_id
 from kitdesk.transfer.documents import content_disposition, download_filename
@@ -113,6 +114,35 @@ async def test_a_truncated_file_imports_nothing(
     assert [p.name for p in kitdesk_home.data_dir.iterdir() if p.name.startswith(".")] == []
 
 
+async def test_a_file_cut_short_after_its_check_takes_back_what_it_added(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    """The file is whole when checked and cut short before it is read again (a sync client
+    still writing it): the batches committed before the cut are taken back out, and the
+    conversations that were there before the import stay."""
+    conversations = [chatgpt_linear(f"c{i}", 40, text_size=200) for i in range(300)]
+    await store.import_file(write_json(tmp_path / "first.json", conversations[:10]))
+    before = counts(kitdesk_home.db_path)
+    path = write_json(tmp_path / "conversations.json", conversations)
+    cut: list[float] = []
+
+    def cut_after_the_check(share: float) -> None:
+        if not cut and share >= CHECK_SHARE:
+            truncate(path, 0.9)
+            cut.append(share)
+
+    with pytest.raises(ImportFormatError, match="cut short"):
+        await store.import_file(path, progress=cut_after_the_check)
+    assert cut == [CHECK_SHARE]
+    assert before == (10, 400)
+    assert counts(kitdesk_home.db_path) == before
+    with sqlite3.connect(kitdesk_home.db_path) as db:
+        ids = {row[0] for row in db.execute("SELECT id FROM threads")}
+        db.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
+    assert ids == {imported_thread_id("chatgpt", f"c{i}") for i in range(10)}
+    assert {hit.thread_id for hit in await store.search("message")} == ids
+
+
 async def test_open_webui_export_arrives(store: SQLiteStore, tmp_path: Path) -> None:
     path = write_json(tmp_path / "chat-export.json", [openwebui_branched()])
     result = await store.import_file(path)
@@ -123,34 +153,121 @@ async def test_open_webui_export_arrives(store: SQLiteStore, tmp_path: Path) -> 
     assert (await store.branch_siblings(thread_id, "a2")).sibling_ids == ("a1", "a2")
 
 
+def organisation(db_path: Path) -> dict[str, tuple[int, int, str | None, str | None, str | None]]:
+    """Each thread's pinned, archived, and folder name, system prompt and default model."""
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute(
+            "SELECT t.id, t.pinned, t.archived, f.name, f.system_prompt, f.default_model "
+            "FROM threads t LEFT JOIN folders f ON f.id = t.folder_id"
+        ).fetchall()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def folder_names(db_path: Path) -> list[str]:
+    with sqlite3.connect(db_path) as db:
+        return [row[0] for row in db.execute("SELECT name FROM folders ORDER BY name")]
+
+
 async def test_kitdesk_export_import_export_is_identical(
     store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
 ) -> None:
+    """Branches, the active branch, pinned, archived and the folder (by name, with its
+    system prompt and default model) survive export -> import -> export byte for byte."""
     fixture = chatgpt_branched()
-    await store.import_file(write_chatgpt_zip(tmp_path / "e.zip", [fixture.data]))
+    await store.import_file(
+        write_chatgpt_zip(tmp_path / "e.zip", [fixture.data, chatgpt_linear("c2", 4)])
+    )
     thread_id = imported_thread_id("chatgpt", "conv-branched")
+    linear_id = imported_thread_id("chatgpt", "c2")
     await store.switch_branch(thread_id, fixture.first_answer)
+    folder = await store.create_folder("Café 研究", "Answer in French.", "gpt-test")
+    await store.move_to_folder([thread_id], folder.id)
+    await store.set_pinned([thread_id], True)
+    await store.set_archived([linear_id], True)
     first = export_file(
         kitdesk_home.db_path, tmp_path / "one.json", "json", app_version="x", now=NOW
     )
-    assert (first.threads, first.messages) == (1, 7)
+    assert (first.threads, first.messages) == (2, 11)
+    exported = {t["thread"]["id"]: t for t in json.loads(first.path.read_text())["threads"]}
+    assert exported[thread_id]["pinned"] is True and "archived" not in exported[thread_id]
+    assert exported[thread_id]["folder"] == {
+        "name": "Café 研究",
+        "system_prompt": "Answer in French.",
+        "default_model": "gpt-test",
+    }
+    assert exported[linear_id]["archived"] is True
+    assert "pinned" not in exported[linear_id] and "folder" not in exported[linear_id]
 
     other = resolve_paths(tmp_path / "other").create()
     fresh = SQLiteStore(other.db_path, other.attachments_dir)
     try:
         result = await fresh.import_file(first.path)
-        assert result.threads == 1 and not result.skipped
+        assert result.threads == 2 and not result.skipped
         assert [i.id for i in await fresh.load_active_path(thread_id)] == [
             fixture.question,
             fixture.first_answer,
         ]
+        again = await fresh.import_file(first.path)  # idempotent: no thread, no folder twice
+        assert (again.threads, again.already_present) == (0, 2)
     finally:
         await fresh.close()
+    assert organisation(other.db_path) == {
+        thread_id: (1, 0, "Café 研究", "Answer in French.", "gpt-test"),
+        linear_id: (0, 1, None, None, None),
+    }
+    assert folder_names(other.db_path) == ["Café 研究"]
     second = export_file(other.db_path, tmp_path / "two.json", "json", app_version="x", now=NOW)
     assert second.path.read_bytes() == first.path.read_bytes()
-    assert json.loads(first.path.read_text())["threads"][0]["active_item_id"] == (
-        fixture.first_answer
+    assert exported[thread_id]["active_item_id"] == fixture.first_answer
+
+
+async def test_an_import_joins_a_folder_of_the_same_name_and_keeps_its_settings(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    fixture = chatgpt_branched()
+    await store.import_file(write_chatgpt_zip(tmp_path / "e.zip", [fixture.data]))
+    thread_id = imported_thread_id("chatgpt", "conv-branched")
+    work = await store.create_folder("Work", "Exported prompt.", None)
+    await store.move_to_folder([thread_id], work.id)
+    exported = export_file(
+        kitdesk_home.db_path, tmp_path / "one.json", "json", app_version="x", now=NOW
     )
+
+    other = resolve_paths(tmp_path / "other").create()
+    fresh = SQLiteStore(other.db_path, other.attachments_dir)
+    try:
+        mine = await fresh.create_folder("Work", "My own prompt.", "my-model")
+        await fresh.import_file(exported.path)
+        assert [(f.id, f.system_prompt, f.threads) for f in await fresh.list_folders()] == [
+            (mine.id, "My own prompt.", 1)
+        ]
+    finally:
+        await fresh.close()
+
+
+async def test_a_version_1_file_without_organisation_still_imports(
+    store: SQLiteStore, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    """Files written before pinned/archived/folder existed read as before: unorganised,
+    and a folder without a usable name is left out while its conversation arrives."""
+    fixture = chatgpt_branched()
+    await store.import_file(write_chatgpt_zip(tmp_path / "e.zip", [fixture.data]))
+    thread_id = imported_thread_id("chatgpt", "conv-branched")
+    exported = export_file(
+        kitdesk_home.db_path, tmp_path / "one.json", "json", app_version="x", now=NOW
+    )
+    document = json.loads(exported.path.read_text())
+    assert document["version"] == 1 and "folder" not in document["threads"][0]
+    document["threads"][0].update({"pinned": "yes", "folder": {"name": "  "}})
+    other = resolve_paths(tmp_path / "other").create()
+    fresh = SQLiteStore(other.db_path, other.attachments_dir)
+    try:
+        result = await fresh.import_file(write_json(tmp_path / "edited.json", document))
+        assert result.threads == 1 and not result.skipped
+    finally:
+        await fresh.close()
+    assert organisation(other.db_path) == {thread_id: (0, 0, None, None, None)}
+    assert folder_names(other.db_path) == []
 
 
 RTL_TITLE = "שלום עולם · مرحبا بالعالم"

@@ -35,9 +35,9 @@ from kitdesk.transfer.backup import (
     PROMPTS,
     BackupError,
     create_backup,
-    restore_backup,
     verify_backup,
 )
+from kitdesk.transfer.restore import restore_backup
 from kitdesk.transfer.retention import list_backups
 
 CTX = RequestContext(origin="http://127.0.0.1:8123")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 
 from chatkit.types import AssistantMessageItem, UserMessageItem
-from kitdesk.transfer import read_threads
+from kitdesk.store.search import searchable_text
+from kitdesk.transfer import ImportedThread, MessageNode, read_threads
 from kitdesk.transfer.chatgpt import to_thread
 from kitdesk.transfer.chatkit_items import (
     IMPORTED_KEY,
     imported_thread_id,
+    message_item_json,
     to_neutral,
     to_storable,
 )
@@ -89,3 +92,42 @@ def test_an_invalid_native_item_is_skipped_and_its_children_reattached(tmp_path:
     assert again.skipped["invalid"] == 1
     assert broken_id not in {item.id for _, item in again.items}
     assert all(parent != broken_id for parent, _ in again.items)
+
+
+def _awkward_text(rng: random.Random) -> str:
+    """Quotes, backslashes, every control character, line separators, accents, CJK, emoji."""
+    alphabet = [chr(code) for code in range(0, 0x80)] + list("é日本\u2028\u2029\u00a0😀ß\ufeff")
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+
+
+def test_message_json_is_what_the_pydantic_item_would_write() -> None:
+    """The import's fast path writes the same bytes as the ChatKit item ``to_storable``
+    builds, and the same searchable text, for every role, date and awkward string."""
+    rng = random.Random(8)
+    moments = [None, NOW, datetime(2023, 11, 14, 22, 13, 20, 500000, tzinfo=UTC)]
+    moments += [datetime.fromtimestamp(rng.uniform(0, 4e9), UTC) for _ in range(20)]
+    for index in range(400):
+        node = MessageNode(
+            id=_awkward_text(rng) or f"n{index}",
+            parent_id=None,
+            role="user" if index % 2 else "assistant",
+            text_parts=tuple(_awkward_text(rng) for _ in range(rng.randint(0, 3))),
+            created_at=rng.choice(moments),
+            model=rng.choice([None, "gpt-4o", _awkward_text(rng)]),
+            skipped_attachments=rng.choice([0, 0, 1, 3]),
+        )
+        thread = ImportedThread(
+            source=rng.choice(["chatgpt", "openwebui"]),
+            source_id=_awkward_text(rng),
+            title=None,
+            created_at=rng.choice(moments),
+            updated_at=None,
+            nodes=[node],
+            active_leaf_id=node.id,
+        )
+        storable = to_storable(thread, NOW)
+        [(_, item)] = storable.items
+        kind, data, text = message_item_json(
+            node, storable.thread.id, storable.thread.created_at, thread.source
+        )
+        assert (kind, data, text) == (item.type, item.model_dump_json(), searchable_text(item))

@@ -17,9 +17,11 @@ from chatkit.types import (
 from kitdesk.transfer.documents import (
     content_disposition,
     download_filename,
+    many_to_markdown,
     to_html,
     to_markdown,
 )
+from kitdesk.transfer.model import FolderInfo, Organisation
 
 WHEN = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -60,6 +62,19 @@ def test_html_is_self_contained_and_escapes_everything() -> None:
     assert "Line one\nLine two &amp; more" in page
     assert "src=" not in page and "href=" not in page and "@import" not in page
     assert "default-src 'none'" in page
+
+
+def test_markdown_and_html_say_the_folder_and_whether_pinned_or_archived() -> None:
+    thread, items = conversation("Plans")
+    organised = Organisation(pinned=True, archived=True, folder=FolderInfo("<Work> & play"))
+    text = many_to_markdown([(thread, items, organised), conversation("Other")])
+    assert "_Folder: <Work> & play · Pinned · Archived_" in text
+    assert text.count("Folder:") == 1
+    page = to_html([(thread, items, organised)], page_title="Plans", exported_at=WHEN)
+    assert '<p class="organised">Folder: &lt;Work&gt; &amp; play · Pinned · Archived</p>' in page
+    only_pinned = to_markdown(thread, items, Organisation(pinned=True))
+    assert "_Pinned_" in only_pinned and "Folder" not in only_pinned
+    assert "Folder" not in to_markdown(thread, items, Organisation())
 
 
 @pytest.mark.parametrize(

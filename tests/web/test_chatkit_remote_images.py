@@ -6,12 +6,14 @@ the provider's header, and refuses everything else with a sentence."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from chatkit.types import (
+    AssistantMessageContentPartTextDelta,
     GeneratedImageItem,
     GeneratedImageUpdated,
     ThreadCreatedEvent,
@@ -23,9 +25,14 @@ from kitdesk.chat import remote_images
 
 from tests.chatkit_server import ChatKitServerProcess, chatkit_server_process
 from tests.chatkit_server.app import sample_png
-from tests.chatkit_server.scripts import IMAGES_ALTS, foreign_base_url
+from tests.chatkit_server.scripts import (
+    IMAGES_ALTS,
+    MARKDOWN_IMAGES_ALTS,
+    foreign_base_url,
+    markdown_images_text,
+)
 from tests.live_server import LiveServer
-from tests.web.test_chatkit_remote import HEADER, add_chatkit_provider, start_chat
+from tests.web.test_chatkit_remote import HEADER, add_chatkit_provider, answer_text, start_chat
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +233,49 @@ def test_too_large_and_too_slow_images_are_refused(
         "image_timeout",
         "An image from the ChatKit server “Agent” did not arrive within 0.5 seconds.",
     )
+
+
+def inline_images(text: str) -> dict[str, str]:
+    """alt -> URL of the inline markdown images of ``text``."""
+    return dict(re.findall(r"!\[([^\]]*)\]\(([^ )]+)", text))
+
+
+def test_inline_markdown_images_are_routed_live_and_mirrored_absolute(
+    live_server: LiveServer, chatkit_server: ChatKitServerProcess, agent: str
+) -> None:
+    own = f"{chatkit_server.base_url}/static/sample.png"
+    events = start_chat(live_server, agent, "markdown images")
+    thread_id = next(e for e in events if isinstance(e, ThreadCreatedEvent)).thread.id
+    # The deltas cut every image; what the page assembles from them is already routed.
+    streamed = "".join(
+        e.update.delta
+        for e in events
+        if isinstance(e, ThreadItemUpdatedEvent)
+        and isinstance(e.update, AssistantMessageContentPartTextDelta)
+    )
+    alts = MARKDOWN_IMAGES_ALTS
+    for text in (streamed, answer_text(events)):
+        urls = inline_images(text)
+        assert routed(urls[alts["own"]], agent) == own
+        assert routed(urls[alts["relative"]], agent) == own  # /static/sample.png on the server
+        assert urls[alts["foreign"]] == foreign_base_url(chatkit_server.base_url) + (
+            "/static/sample.png"
+        )
+    # The routed image is the server's picture.
+    link = inline_images(answer_text(events))[alts["relative"]]
+    reply = live_server.client.get(live_server.running.origin + link)
+    assert reply.status_code == 200 and reply.content == sample_png()
+
+    # The mirror holds the server's URLs, the relative one made absolute: read with the
+    # server turned off, and exported, the answer still says where the picture is.
+    turned_off = live_server.client.put(f"/api/providers/{agent}", json={"enabled": False})
+    assert turned_off.status_code == 200, turned_off.text
+    mirrored = live_server.chatkit("items.list", thread_id=thread_id, limit=20, order="asc").json()
+    [message] = [item for item in mirrored["data"] if item["type"] == "assistant_message"]
+    assert message["content"][0]["text"] == markdown_images_text(chatkit_server.base_url).replace(
+        "](/static/sample.png", f"]({own}"
+    )
+    exported = live_server.client.get(f"/api/threads/{thread_id}/export")
+    assert exported.status_code == 200, exported.text
+    assert f'![{alts["relative"]}]({own} "a title")' in exported.text
+    assert "](/static/" not in exported.text

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from kitdesk.paths import Paths
 from kitdesk.transfer.backup import verify_backup
+from kitdesk.web.limits import API_BODY_LIMIT
 
 from tests.live_server import LiveServer
 from tests.transfer.fixtures import (
@@ -162,3 +166,123 @@ def test_back_up_to_a_chosen_folder_and_download_a_listed_backup(
         missing = live_server.client.get(f"/api/data/backups/{name}/file")
         assert missing.status_code == 404
         assert missing.json()["error"]["code"] == "not_found"
+
+
+def thread_titles(server: LiveServer) -> list[str]:
+    return sorted(t["title"] for t in server.chatkit("threads.list", limit=20).json()["data"])
+
+
+def leftover_uploads(paths: Paths) -> list[str]:
+    return sorted(p.name for p in paths.cache_dir.glob("restore-*"))
+
+
+def test_restore_from_an_uploaded_file_outside_the_backup_list(
+    live_server: LiveServer, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    """A backup kept anywhere (here: moved out of the data folder) is uploaded and restored
+    the verified way: the current database is kept as a backup first."""
+    first = write_json(tmp_path / "first.json", [chatgpt_linear("first", 2, title="First")])
+    imported = live_server.client.post("/api/data/import", content=first.read_bytes())
+    wait_for_import(live_server, imported.json()["id"])
+    made = live_server.client.post("/api/data/backups", json={}).json()
+    elsewhere = tmp_path / "Sauvegarde – Café.zip"
+    Path(made["path"]).rename(elsewhere)
+    later = write_json(tmp_path / "later.json", [chatgpt_linear("later", 2, title="Later")])
+    imported = live_server.client.post("/api/data/import", content=later.read_bytes())
+    wait_for_import(live_server, imported.json()["id"])
+    assert thread_titles(live_server) == ["First", "Later"]
+
+    reply = live_server.client.post(
+        "/api/data/restore/upload",
+        content=elsewhere.read_bytes(),
+        headers={"x-filename": "..%2F..%2FSauvegarde%20%E2%80%93%20Caf%C3%A9.zip"},
+    )
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["restored"] == "Sauvegarde – Café.zip"
+    assert Path(body["previous"]).parent == kitdesk_home.backups_dir
+    assert thread_titles(live_server) == ["First"]
+    kinds = [b["kind"] for b in live_server.client.get("/api/data/backups").json()["backups"]]
+    assert kinds == ["before-restore"]
+    assert leftover_uploads(kitdesk_home) == []
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> bytes:
+    with zipfile.ZipFile(path, "w") as out:
+        for name, data in files.items():
+            out.writestr(name, data)
+    return path.read_bytes()
+
+
+def test_a_bad_uploaded_backup_is_refused_with_its_reason_and_changes_nothing(
+    live_server: LiveServer, kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    conversation = write_json(tmp_path / "c.json", [chatgpt_linear("kept", 2, title="Kept")])
+    imported = live_server.client.post("/api/data/import", content=conversation.read_bytes())
+    wait_for_import(live_server, imported.json()["id"])
+    made = live_server.client.post("/api/data/backups", json={}).json()
+    with zipfile.ZipFile(made["path"]) as source:
+        good = {name: source.read(name) for name in source.namelist()}
+    database = bytearray(good["kitdesk.db"])
+    database[len(database) // 2] ^= 0xFF  # one flipped byte, as a failing disk would
+    cases = [
+        ("notes.txt", b"just some notes", "it is not a readable zip file"),
+        ("empty.zip", b"", "it is not a readable zip file"),
+        ("photos.zip", _zip(tmp_path / "p.zip", {"a.jpg": b"x"}), "it has no manifest"),
+        (
+            "damaged.zip",
+            _zip(tmp_path / "d.zip", {**good, "kitdesk.db": bytes(database)}),
+            "kitdesk.db does not match its checksum",
+        ),
+        ("cut.zip", Path(made["path"]).read_bytes()[:-200], "it is not a readable zip file"),
+    ]
+    for name, content, reason in cases:
+        reply = live_server.client.post(
+            "/api/data/restore/upload", content=content, headers={"x-filename": name}
+        )
+        assert reply.status_code == 422, (name, reply.text)
+        error = reply.json()["error"]
+        assert error["code"] == "backup_failed"
+        assert error["message"].startswith(f"{name} cannot be restored: {reason}"), error
+        assert error["message"].endswith("Nothing was changed.")
+    assert thread_titles(live_server) == ["Kept"]
+    kinds = [b["kind"] for b in live_server.client.get("/api/data/backups").json()["backups"]]
+    assert kinds == ["manual"]  # no "before-restore": nothing was replaced
+    assert leftover_uploads(kitdesk_home) == []
+
+
+def test_an_uploaded_backup_over_the_size_cap_is_refused(
+    live_server: LiveServer, kitdesk_home: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Announced as 5 GB: refused before a byte of the body is read (so only one is sent).
+    url = httpx.URL(live_server.base_url)
+    connection = http.client.HTTPConnection(url.host, url.port, timeout=30)
+    try:
+        connection.putrequest("POST", f"{url.path.rstrip('/')}/api/data/restore/upload")
+        connection.putheader("Authorization", f"Bearer {live_server.running.token}")
+        connection.putheader("Content-Length", str(5 * 1024**3))
+        connection.endheaders(b"x")
+        declared = connection.getresponse()
+        assert declared.status == 413
+        assert json.loads(declared.read())["error"]["code"] == "upload_too_large"
+    finally:
+        connection.close()
+    # Sent in chunks without a length: refused as it passes the cap, nothing left behind.
+    monkeypatch.setattr("kitdesk.web.routes.data.MAX_RESTORE_BYTES", 3 * 1024 * 1024)
+    streamed = live_server.client.post(
+        "/api/data/restore/upload", content=iter([b"\0" * (1024 * 1024)] * 5)
+    )
+    assert streamed.status_code == 413
+    assert "kitdesk restore PATH" in streamed.json()["error"]["message"]
+    assert leftover_uploads(kitdesk_home) == []
+
+
+def test_an_import_larger_than_the_small_body_limit_is_accepted(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A whole file is the body: the 1 MB cap on /api bodies does not apply to it."""
+    big = write_json(tmp_path / "big.json", [chatgpt_linear("big", 200, text_size=10_000)])
+    assert big.stat().st_size > API_BODY_LIMIT
+    started = live_server.client.post("/api/data/import", content=big.read_bytes())
+    assert started.status_code == 202, started.text
+    assert wait_for_import(live_server, started.json()["id"])["state"] == "done"

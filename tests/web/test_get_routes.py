@@ -36,6 +36,7 @@ QUERIES: dict[str, list[str]] = {
     "/api/data/export": ["format=json", "format=markdown", "format=html"],
     "/api/organise/threads": ["view=archived", "view=folder&folder={folder_id}"],
     "/chatkit/images/{provider_id}": ["url=http%3A%2F%2F127.0.0.1%3A9%2Fa.png"],
+    "/api/providers/check-url": ["url=http%3A%2F%2Fexample.com%2Fv1&provider_id={provider_id}"],
 }
 UI_PATHS = ["/", "/index.html", "/favicon.ico"]
 

@@ -105,7 +105,7 @@ def main(out: Path) -> None:
                         (next_id[0], "default"),
                     )
                 )
-            for request in out.glob("tray-click-*"):
+            for request in [*out.glob("tray-open"), *out.glob("tray-click-*")]:
                 label = request.name.removeprefix("tray-click-")
                 request.unlink()
                 with lock:
@@ -113,9 +113,18 @@ def main(out: Path) -> None:
                         continue
                     bus_name, menu_path = menus[-1]
                 menu = DBusAddress(menu_path, bus_name=bus_name, interface="com.canonical.dbusmenu")
+                # A panel opening the menu says so first (the app may update it), then reads it.
+                client.send_and_get_reply(
+                    new_method_call(menu, "AboutToShow", "i", (0,)), timeout=10
+                )
                 layout = client.send_and_get_reply(
                     new_method_call(menu, "GetLayout", "iias", (0, -1, [])), timeout=10
                 )
+                if request.name == "tray-open":
+                    record(
+                        out, "tray.jsonl", {"service": bus_name, "menu": labels_of(layout.body[1])}
+                    )
+                    continue
                 for entry_id, entry_label in labels_of(layout.body[1]):
                     if entry_label.replace("&", "").replace("/", "_") == label:
                         client.send(

@@ -27,7 +27,13 @@ class SaveDialog:
         file_types: tuple[str, ...] = (),
     ) -> object:
         self.asked.append(
-            {"type": dialog_type, "directory": directory, "save_filename": save_filename}
+            {
+                "type": dialog_type,
+                "directory": directory,
+                "save_filename": save_filename,
+                "file_types": file_types,
+                "allow_multiple": allow_multiple,
+            }
         )
         return self.answer
 
@@ -39,7 +45,7 @@ def make_bridge(paths: Paths, dialog: SaveDialog) -> tuple[Bridge, list[Path], l
     return bridge, opened, copied
 
 
-def test_the_page_can_reach_exactly_eight_functions(kitdesk_home: Paths) -> None:
+def test_the_page_can_reach_exactly_nine_functions(kitdesk_home: Paths) -> None:
     bridge, _, _ = make_bridge(kitdesk_home, SaveDialog(None))
     functions = exposed_functions(bridge)
     assert [f.__name__ for f in functions] == list(EXPOSED)
@@ -48,6 +54,7 @@ def test_the_page_can_reach_exactly_eight_functions(kitdesk_home: Paths) -> None
         "open_log_folder",
         "save_export",
         "choose_folder",
+        "choose_backup_file",
         "copy_to_clipboard",
         "answer_finished",
         "set_quick_ask_hotkey",
@@ -104,6 +111,25 @@ def test_choose_folder_answers_the_folder_picked_or_none(
     assert bridge.choose_folder() is None
 
 
+def test_choose_backup_file_opens_on_the_backups_and_answers_the_file_or_none(
+    kitdesk_home: Paths, tmp_path: Path
+) -> None:
+    picked = tmp_path / "kitdesk-backup-20261201-100000.zip"
+    kitdesk_home.backups_dir.mkdir(parents=True, exist_ok=True)
+    dialog = SaveDialog((str(picked),))
+    bridge, _, _ = make_bridge(kitdesk_home, dialog)
+    assert bridge.choose_backup_file() == str(picked)
+    asked = dialog.asked[0]
+    assert asked["type"] == webview.FileDialog.OPEN and asked["allow_multiple"] is False
+    assert asked["directory"] == str(kitdesk_home.backups_dir)
+    assert asked["file_types"] == ("Kitdesk backups (*.zip)", "All files (*.*)")
+    dialog.answer = str(picked)  # some backends answer a plain string
+    assert bridge.choose_backup_file() == str(picked)
+    for cancelled in (None, ()):
+        dialog.answer = cancelled
+        assert bridge.choose_backup_file() is None
+
+
 def test_a_cancelled_save_writes_nothing(kitdesk_home: Paths, tmp_path: Path) -> None:
     bridge, _, _ = make_bridge(kitdesk_home, SaveDialog(None))
     assert bridge.save_export("chat.md", "text") is None
@@ -156,3 +182,37 @@ def test_a_finished_answer_is_handed_on_with_its_words(kitdesk_home: Paths) -> N
         bridge.answer_finished("", "t", "b")
     with pytest.raises(TypeError):
         bridge.answer_finished("thr_1", 5, "b")  # type: ignore[arg-type]
+
+
+def test_the_hotkey_reason_comes_in_the_pages_language_or_the_settings(
+    kitdesk_home: Paths,
+) -> None:
+    asked: list[tuple[str, str]] = []
+
+    def set_hotkey(words: str, language: str) -> str:
+        asked.append((words, language))
+        return ""
+
+    bridge = Bridge(kitdesk_home, SaveDialog(None), lambda _: None, set_hotkey=set_hotkey)
+    assert bridge.set_quick_ask_hotkey("Ctrl+Alt+Space", "de-AT") == ""
+    kitdesk_home.settings_path.write_text('{"language": "ja"}')
+    assert bridge.set_quick_ask_hotkey("Ctrl+Alt+K") == ""  # no language: the setting's
+    assert bridge.set_quick_ask_hotkey("Ctrl+Alt+L", "ko") == ""  # unshipped: the setting's
+    assert asked == [("Ctrl+Alt+Space", "de"), ("Ctrl+Alt+K", "ja"), ("Ctrl+Alt+L", "ja")]
+    without = Bridge(kitdesk_home, SaveDialog(None), lambda _: None)
+    assert without.set_quick_ask_hotkey("Ctrl+Alt+K", "fr") == (
+        "Les raccourcis globaux ne sont pas disponibles dans cette fenêtre."
+    )
+
+
+def test_a_new_window_opens_on_a_new_chat_or_the_thread_named(kitdesk_home: Paths) -> None:
+    opened: list[str | None] = []
+    bridge = Bridge(kitdesk_home, SaveDialog(None), lambda _: None, new_window=opened.append)
+    assert bridge.new_window() is True
+    assert bridge.new_window("thr_abc") is True
+    assert opened == [None, "thr_abc"]
+    for bad in ("", "x" * 201, 7):
+        with pytest.raises(ValueError, match="thread id is not valid"):
+            bridge.new_window(bad)  # type: ignore[arg-type]
+    assert opened == [None, "thr_abc"]
+    assert Bridge(kitdesk_home, SaveDialog(None), lambda _: None).new_window("thr_x") is False

@@ -1,8 +1,10 @@
 """New window in the real app: Ctrl+Shift+N and the tray open more main windows, each on its
-own thread; closing one while another is open keeps the app (and its server) running."""
+own thread, and a chat's "Open in new window" opens one on that chat; closing one while
+another is open keeps the app (and its server) running."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -38,6 +40,31 @@ def wait_main_windows(screen: str, count: int, timeout: float = 60.0) -> list[in
         assert time.monotonic() < deadline, f"wanted {count} main windows, saw {len(found)}"
         time.sleep(0.1)
     return found
+
+
+# Marks the open menu's entry with the given words, so a real click can find it.
+MARK_MENU_ENTRY = """((label) => {
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++)
+    for (const el of roots[i].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
+  for (const root of roots)
+    for (const item of root.querySelectorAll('[role=menuitem]'))
+      if (item.textContent.trim() === label) {
+        item.setAttribute('data-test-entry', '');
+        return true;
+      }
+  return false;
+})"""
+
+
+def open_in_new_window(page: cdp.Page, thread_id: str) -> None:
+    """The chat's menu in the sidebar, then "Open in new window", with real clicks."""
+    row = f'button.ck-hrow-main[data-row-id="{thread_id}"]'
+    page.wait_for(page.query(row, " !== null"), 30, "the chat's row in the sidebar")
+    page.evaluate(page.query(row, ".focus()"))  # shows the row's actions, as hovering does
+    page.click(f'li:has(> {row}) button[aria-label^="More actions"]')
+    page.wait_for(f"{MARK_MENU_ENTRY}('Open in new window')", 10, "the chat's menu")
+    page.click("[data-test-entry]")
 
 
 def ask(page: cdp.Page, question: str) -> str:
@@ -85,11 +112,25 @@ def test_new_windows_keep_their_own_threads_and_closing_one_keeps_the_app(
         third = harness.attach(app, other_than=frozenset({first.target_id, second.target_id}))
         harness.wait_interactive(third)
 
+        # A chat's "Open in new window" in the sidebar: a fourth window opens on that chat.
+        open_in_new_window(third, first_thread)
+        wait_main_windows(display, 4)
+        opened = frozenset({first.target_id, second.target_id, third.target_id})
+        fourth = harness.attach(app, other_than=opened)
+        harness.wait_interactive(fourth)
+        fourth.wait_for(f"{LAST_THREAD} === {json.dumps(first_thread)}", 30, "the chosen chat")
+        deadline = time.monotonic() + 30
+        while "Echo: Question in the first window" not in fourth.text():
+            assert time.monotonic() < deadline, "the chosen chat is not on screen"
+            time.sleep(0.2)
+        assert fourth.evaluate("location.hash") == ""  # the fragment did its job and left
+        assert third.evaluate(LAST_THREAD) is None  # the window it was asked from stays put
+
         # Closing the first window closes just that one: the app and the others stay.
         first.close()
         with x11.Display(display) as dpy:
             dpy.request_close(first_x)
-        remaining = wait_main_windows(display, 2)
+        remaining = wait_main_windows(display, 3)
         assert first_x not in remaining and second_x in remaining
         assert app.proc.poll() is None
         saved = second.evaluate("fetch('api/settings').then(r => r.status)")
@@ -102,6 +143,7 @@ def test_new_windows_keep_their_own_threads_and_closing_one_keeps_the_app(
 
         second.close()
         third.close()
+        fourth.close()
         (services / "tray-click-Quit Kitdesk").write_text("")
         assert app.wait(EXIT_TIMEOUT) == 0, app.output()[-3000:]
     finally:

@@ -57,7 +57,11 @@ def wait_for_lines(path: Path, count: int, timeout: float = 60.0) -> list[dict[s
 
 
 def launch_with_services(
-    home: Path, display: str, upstream: Upstream, services_dir: Path
+    home: Path,
+    display: str,
+    upstream: Upstream,
+    services_dir: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> harness.App:
     """Kitdesk and the stand-in desktop services, in one private session bus."""
     services_dir.mkdir(parents=True, exist_ok=True)
@@ -65,10 +69,14 @@ def launch_with_services(
         f'"{sys.executable}" "{SERVICES}" "{services_dir}" & '
         f'while [ ! -f "{services_dir}/ready" ]; do sleep 0.1; done; exec "$@"'
     )
-    env = harness.base_env(display) | {
-        "OPENAI_API_KEY": "test-key",
-        "OPENAI_BASE_URL": upstream.base_url,
-    }
+    env = (
+        harness.base_env(display)
+        | {
+            "OPENAI_API_KEY": "test-key",
+            "OPENAI_BASE_URL": upstream.base_url,
+        }
+        | (extra_env or {})
+    )
     return harness.launch(
         ["sh", "-c", script, "sh", *harness.dev_command()],
         home=home,
@@ -197,3 +205,51 @@ def test_close_to_tray_hides_the_window_until_quit(
     finally:
         app.kill()
     assert json.loads((home / "config" / "window.json").read_text())["width"] > 0
+
+
+def test_the_tray_and_the_shortcut_reason_speak_the_persons_language(
+    display: str, upstream: Upstream, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    services = tmp_path / "services"
+    # No language chosen: the system's (German here) decides, for the tray as for the page.
+    app = launch_with_services(home, display, upstream, services, {"LANG": "de_DE.UTF-8"})
+    try:
+        page = harness.attach(app)
+        harness.wait_interactive(page)
+        page.wait_for("document.documentElement.lang === 'de'", 30, "the page in German")
+        tray = wait_for_lines(services / "tray.jsonl", 1)
+        labels = [label.replace("&", "") for _id, label in tray[0]["menu"]]  # type: ignore[union-attr]
+        assert labels == [
+            "Neuer Chat",
+            "Neues Fenster",
+            "Schnellfrage",
+            "Kitdesk zeigen/ausblenden",
+            "Kitdesk beenden",
+        ]
+
+        # A shortcut the window cannot use is refused in the page's language.
+        reason = page.evaluate("window.pywebview.api.set_quick_ask_hotkey('Nope', 'fr')")
+        assert reason.startswith("« Nope » n’est pas une combinaison de touches")
+
+        # Japanese chosen in Settings: the tray says so the next time its menu opens.
+        saved = page.evaluate(
+            "fetch('api/settings', {method: 'PUT', headers: {'Content-Type': 'application/json'},"
+            " body: JSON.stringify({language: 'ja'})}).then(r => r.json())"
+        )
+        assert saved["language"] == "ja"
+        (services / "tray-open").write_text("")
+        tray = wait_for_lines(services / "tray.jsonl", 2)
+        labels = [label.replace("&", "") for _id, label in tray[1]["menu"]]  # type: ignore[union-attr]
+        assert labels == [
+            "新しいチャット",
+            "新しいウィンドウ",
+            "クイック質問",
+            "Kitdesk を表示/非表示",
+            "Kitdesk を終了",
+        ]
+        page.close()
+        (services / "tray-click-Kitdesk を終了").write_text("")
+        assert app.wait(EXIT_TIMEOUT) == 0, app.output()[-3000:]
+    finally:
+        app.kill()

@@ -4,7 +4,10 @@ The window's CSP loads images only from Kitdesk itself (``img-src 'self' data:
 blob:``), and that stays so: a page allowed to load any URL can be made to
 signal anywhere. A ChatKit server names images on its own host: an ``Image``
 widget's ``src``, a generated image's ``url``, an image attachment's
-``preview_url``. As its answers pass through the proxy, those URLs become
+``preview_url``, and the inline images of its markdown text (an assistant
+message's, a ``Markdown`` widget's: ``chat/markdown_images.py``, which also
+handles an image cut between two streamed deltas). As its answers pass
+through the proxy, those URLs become
 Kitdesk's route for that provider (``/chatkit/images/<provider id>?url=…``,
 served by ``web/routes/chatkit_images.py``), which fetches them on the page's
 behalf (``chat/remote_images.py``).
@@ -15,7 +18,9 @@ URL) are rewritten; a relative one is taken as relative to the base URL.
 stay too, and the element shows their alt text instead of loading them. The
 route is a path without scheme or host, so it follows whatever address (and
 launch path prefix) the page reached Kitdesk at. The mirror keeps the server's
-own URLs: a conversation read offline shows alt text, never a broken image.
+own URLs, made absolute (``AbsoluteImageLinks``): a conversation read offline or
+exported names the server's pictures where they are, and shows alt text, never
+a broken image.
 """
 
 from __future__ import annotations
@@ -24,10 +29,15 @@ import json
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from kitdesk.chat.markdown_images import DeltaHold, rewrite_markdown
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Bytes one of the rewritten fields always comes with: frames without any of
 # them (text deltas, most events) are forwarded without a second parse.
-MARKERS = (b'"Image"', b'"generated_image', b'"preview_url"')
+# (b'!"' is a text ending in "!", which may open an image the next delta goes on with.)
+MARKERS = (b'"Image"', b'"generated_image', b'"preview_url"', b"![", b'!"')
+TEXT_DELTA = "assistant_message.content_part.text_delta"
+WIDGET_TEXT_DELTA = "widget.streaming_text.value_delta"  # a Text or Markdown widget's
 
 Origin = tuple[str, str, int]
 
@@ -52,6 +62,7 @@ class ImageLinks:
         self.base_url = base_url
         self.origin = origin_of(base_url)
         self.route = route  # e.g. "/chatkit/images/agent" (a path: no scheme, no host)
+        self._held = DeltaHold()  # unfinished markdown images of this stream's deltas
 
     def link(self, url: str) -> str:
         """The URL the page should load for ``url``."""
@@ -62,9 +73,10 @@ class ImageLinks:
             return url
         return f"{self.route}?url={quote(absolute, safe='')}"
 
-    @staticmethod
-    def may_apply(raw: bytes) -> bool:
+    def may_apply(self, raw: bytes) -> bool:
         """Whether a frame may hold an image URL (a cheap test before parsing it again)."""
+        if self._held and (b"text_delta" in raw or b"value_delta" in raw):
+            return True
         return any(marker in raw for marker in MARKERS)
 
     def rewrite_frame(self, frame: bytes, payload: bytes) -> bytes:
@@ -88,7 +100,13 @@ class ImageLinks:
             return False
         node: dict[str, Any] = value
         kind = node.get("type")
-        if kind == "Image":  # a widget component
+        if kind == "thread.item.updated":
+            changed = self._update(node)
+        elif kind == "output_text":  # an assistant message's markdown
+            changed = self._swap_markdown(node, "text")
+        elif kind == "Markdown":  # a widget component
+            changed = self._swap_markdown(node, "value")
+        elif kind == "Image":  # a widget component
             changed = self._swap(node, "src")
         elif kind == "image":  # an image attachment
             changed = self._swap(node, "preview_url")
@@ -101,6 +119,36 @@ class ImageLinks:
                 changed = self.rewrite(child) or changed
         return changed
 
+    def _update(self, event: dict[str, Any]) -> bool:
+        """A text delta's inline images (held back while cut); the part's end forgets it."""
+        update = event.get("update")
+        item_id = event.get("item_id")
+        if not isinstance(update, dict) or not isinstance(item_id, str):
+            return False
+        kind = update.get("type")
+        index = update.get("content_index")
+        component = update.get("component_id")
+        if kind == "assistant_message.content_part.done" and isinstance(index, int):
+            self._held.done((item_id, index))
+            return False
+        delta = update.get("delta")
+        if not isinstance(delta, str):
+            return False
+        if kind == TEXT_DELTA and isinstance(index, int):
+            update["delta"] = self._held.delta((item_id, index), delta, self.link)
+        elif kind == WIDGET_TEXT_DELTA and isinstance(component, str):
+            last = bool(update.get("done"))
+            update["delta"] = self._held.delta((item_id, component), delta, self.link, last=last)
+        return update["delta"] != delta
+
+    def _swap_markdown(self, node: dict[str, Any], key: str) -> bool:
+        text = node.get(key)
+        if not isinstance(text, str):
+            return False
+        linked = rewrite_markdown(text, self.link)
+        node[key] = linked
+        return linked != text
+
     def _swap(self, node: dict[str, Any], key: str) -> bool:
         url = node.get(key)
         if not isinstance(url, str) or not url:
@@ -108,3 +156,19 @@ class ImageLinks:
         linked = self.link(url)
         node[key] = linked
         return linked != url
+
+
+class AbsoluteImageLinks(ImageLinks):
+    """The server's image URLs made absolute against its base URL (for the mirror).
+
+    A relative URL means the server's page, not Kitdesk's: saved as it is, an
+    export or an offline reading would name a picture that is nowhere."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, route="")
+
+    def link(self, url: str) -> str:
+        if url.strip()[:5].lower() == "data:":
+            return url
+        absolute = urljoin(self.base_url, url.strip())
+        return absolute if origin_of(absolute) is not None else url

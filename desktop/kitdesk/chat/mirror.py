@@ -9,6 +9,10 @@ readable while the server is unreachable. A mirrored thread carries the id of
 its provider in its metadata (``REMOTE_KEY``); that is how a request for it
 is recognised and relayed (``web/routes/chatkit_proxy.py``).
 
+Image URLs are saved absolute, made so against the server's base URL
+(``AbsoluteImageLinks``): a relative ``/static/x.png`` names the server's
+picture, and an export or an offline reading must still say where it is.
+
 Mirroring adds and updates; it removes a local item only when the server's
 stream said so (``thread.item.removed``, as a retry does). A failure to mirror
 is logged and never loses what is already stored.
@@ -16,6 +20,7 @@ is logged and never loses what is already stored.
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -24,6 +29,7 @@ from chatkit.types import ThreadItem, ThreadMetadata
 from pydantic import TypeAdapter, ValidationError
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.image_links import AbsoluteImageLinks
 from kitdesk.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -64,10 +70,17 @@ class Mirror:
         await self.store.save_thread(thread, _CONTEXT)
         return thread
 
-    async def save_items(self, thread_id: str, raw_items: list[Any]) -> list[str]:
-        """Store items in the order given; returns the ids stored."""
+    async def save_items(
+        self, thread_id: str, raw_items: list[Any], base_url: str | None = None
+    ) -> list[str]:
+        """Store items in the order given; returns the ids stored. With the server's
+        ``base_url``, relative image URLs are stored absolute (``raw_items`` is not changed)."""
         saved: list[str] = []
+        absolute = AbsoluteImageLinks(base_url) if base_url else None
         for raw in raw_items:
+            if absolute is not None and isinstance(raw, dict):
+                raw = copy.deepcopy(raw)
+                absolute.rewrite(raw)
             try:
                 item = _ITEM.validate_python(raw)
             except ValidationError:
@@ -77,10 +90,16 @@ class Mirror:
             saved.append(item.id)
         return saved
 
-    async def replay(self, provider_id: str, thread_id: str, changes: list[dict[str, Any]]) -> None:
+    async def replay(
+        self,
+        provider_id: str,
+        thread_id: str,
+        changes: list[dict[str, Any]],
+        base_url: str | None = None,
+    ) -> None:
         """Apply what a relayed stream said (``RemoteStream.changes``) to the local copy:
         no second request to the server, so a turn is mirrored even if the server goes
-        away right after it."""
+        away right after it. ``base_url``: the server's, for its relative image URLs."""
         for event in changes:
             kind = event["type"]
             if kind in ("thread.created", "thread.updated") and isinstance(
@@ -88,6 +107,6 @@ class Mirror:
             ):
                 await self.save_thread(provider_id, event["thread"])
             elif kind in ("thread.item.done", "thread.item.replaced"):
-                await self.save_items(thread_id, [event.get("item")])
+                await self.save_items(thread_id, [event.get("item")], base_url)
             elif kind == "thread.item.removed" and isinstance(event.get("item_id"), str):
                 await self.store.delete_thread_item(thread_id, event["item_id"], _CONTEXT)

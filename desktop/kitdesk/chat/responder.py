@@ -3,7 +3,8 @@
 The dispatcher (``dispatcher.py``) owns the protocol; this object answers
 what the protocol leaves to the server: ``respond`` (a turn, ``turn.py``),
 ``action`` (the tool approval cards' buttons), ``transcribe`` (dictation),
-``add_feedback``, and what to keep when a stream is stopped.
+``add_feedback``, and what to keep when a stream is stopped. The turn engine
+(and the ``openai`` client) comes from ``lazy_engine.py`` on the first turn.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from chatkit.actions import Action
 from chatkit.errors import CustomStreamError
 from chatkit.types import (
@@ -32,17 +32,19 @@ from chatkit.types import (
 )
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.lazy_engine import LazyEngine
 from kitdesk.chat.protocol import ResponderEvent
 from kitdesk.chat.tool_steps import ALLOWED_KEY, PENDING_KEY, load_pending
 from kitdesk.chat.tool_ui import APPROVAL_ACTION, DECISIONS, decided_card
-from kitdesk.chat.turn import TurnEngine
 from kitdesk.chat.turn_choices import THREAD_MODEL_KEY, string_list
-from kitdesk.chat.upstream_errors import describe_upstream_error
 from kitdesk.errors import UserFacingError
 from kitdesk.i18n import text
 from kitdesk.providers.resolver import ProviderNotReady, ProviderResolver, ResolvedModel
 from kitdesk.store.organise import ARCHIVED_KEY, FOLDER_KEY, PINNED_KEY
 from kitdesk.store.sqlite import ACTIVITY_KEY, SQLiteStore
+
+if TYPE_CHECKING:
+    from kitdesk.chat.turn import TurnEngine
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +78,25 @@ def transcription_model(model: ResolvedModel) -> str:
 class KitdeskResponder:
     """Implements ``dispatcher.Responder`` for the app."""
 
-    def __init__(self, engine: TurnEngine) -> None:
-        self.engine = engine
-        self.store: SQLiteStore = engine.store
+    def __init__(self, store: SQLiteStore, engines: LazyEngine) -> None:
+        self.engines = engines
+        self.store = store
         self._background: set[asyncio.Task[None]] = set()
 
     def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
     ) -> AsyncIterator[ResponderEvent]:
-        return self.engine.respond(thread, message, context)
+        engine = self.engines.built
+        if engine is not None:  # every turn but the first: no extra step per event
+            return engine.respond(thread, message, context)
+        return self._first_respond(thread, message, context)
+
+    async def _first_respond(
+        self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
+    ) -> AsyncIterator[ResponderEvent]:
+        engine = await self.engines.get()
+        async for batch in engine.respond(thread, message, context):
+            yield batch
 
     def public_metadata(self, thread: ThreadMetadata) -> dict[str, Any]:
         return {key: thread.metadata[key] for key in PUBLIC_METADATA if key in thread.metadata}
@@ -110,7 +122,8 @@ class KitdeskResponder:
             allowed = string_list(thread.metadata.get(ALLOWED_KEY))
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
         yield ThreadItemReplacedEvent(item=decided_card(sender, decision, context.language))
-        async for batch in self.engine.resume(thread, waiting, decision == "deny", context):
+        engine = await self.engines.get()
+        async for batch in engine.resume(thread, waiting, decision == "deny", context):
             yield batch
 
     async def sync_action(
@@ -134,7 +147,8 @@ class KitdeskResponder:
         """
 
         async def save() -> None:
-            await self.engine.drop_checkpoints(thread.id)  # the partial answer replaces them
+            engine: TurnEngine = await self.engines.get()
+            await engine.drop_checkpoints(thread.id)  # the partial answer replaces them
             for item in pending:
                 if isinstance(item, AssistantMessageItem) and any(
                     part.text.strip() for part in item.content
@@ -163,14 +177,19 @@ class KitdeskResponder:
         await self.store.save_feedback(thread_id, item_ids, kind)
 
     async def transcribe(self, audio: AudioInput, context: RequestContext) -> TranscriptionResult:
-        resolver = ProviderResolver(self.engine.settings(), self.engine.keys)
+        engine = await self.engines.get()
+        import openai  # loaded with the engine
+
+        from kitdesk.chat.upstream_errors import describe_upstream_error
+
+        resolver = ProviderResolver(engine.settings(), engine.keys)
         try:
             model = resolver.resolve_for_transcription()
         except ProviderNotReady as exc:
             raise TranscriptionUnavailable(str(exc)) from None
         extension = audio.media_type.rsplit("/", 1)[-1] or "webm"
         try:
-            result = await self.engine.clients.get(model).audio.transcriptions.create(
+            result = await engine.clients.get(model).audio.transcriptions.create(
                 model=transcription_model(model),
                 file=(f"dictation.{extension}", audio.data, audio.media_type),
             )

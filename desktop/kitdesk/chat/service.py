@@ -1,47 +1,59 @@
 """The chat service: the dispatcher, the turn engine and what they share, built once.
 
 ``app.py`` builds it after the app already answers the UI's first requests;
-``POST /chatkit`` waits for it. Nothing here imports the Agents SDK.
+``POST /chatkit`` waits for it. Nothing here imports the Agents SDK, and the
+turn engine (with the ``openai`` client) is built by the first turn
+(``lazy_engine.py``), not here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-
-import openai
+from typing import TYPE_CHECKING
 
 from kitdesk.chat.dispatcher import Dispatcher
+from kitdesk.chat.lazy_engine import LazyEngine
 from kitdesk.chat.responder import KitdeskResponder
-from kitdesk.chat.turn import TurnEngine
 from kitdesk.keys import KeyStore
-from kitdesk.providers.clients import (
+from kitdesk.providers.timeouts import (
     CONNECT_TIMEOUT_SECONDS,
     MAX_RETRIES,
     READ_TIMEOUT_SECONDS,
-    ClientCache,
 )
 from kitdesk.settings import Settings
 from kitdesk.store.sqlite import SQLiteStore
 from kitdesk.tools.base import NoTools, ToolBox
 
+if TYPE_CHECKING:
+    from kitdesk.chat.turn import TurnEngine
 
-@dataclass
+
 class ChatService:
-    dispatcher: Dispatcher
-    engine: TurnEngine
-    responder: KitdeskResponder
-    clients: ClientCache
-    toolbox: ToolBox
+    def __init__(
+        self,
+        store: SQLiteStore,
+        settings: Callable[[], Settings],
+        engines: LazyEngine,
+        toolbox: ToolBox,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.engines = engines
+        self.toolbox = toolbox
+        self.responder = KitdeskResponder(store, engines)
+        self.dispatcher = Dispatcher(store, self.responder)
 
     @property
-    def store(self) -> SQLiteStore:
-        return self.engine.store
+    def engine(self) -> TurnEngine:
+        """The turn engine (built now if no turn has needed it yet)."""
+        return self.engines.now()
 
     async def aclose(self) -> None:
         """Stop tool servers and close the provider connection pools (at shutdown)."""
         await self.toolbox.aclose()
-        await self.clients.aclose()
+        engine = self.engines.built
+        if engine is not None:
+            await engine.clients.aclose()
 
 
 def build_chat_service(
@@ -54,8 +66,14 @@ def build_chat_service(
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
     max_retries: int = MAX_RETRIES,
 ) -> ChatService:
-    clients = ClientCache(openai.Timeout(read_timeout, connect=connect_timeout), max_retries)
     tools = toolbox or NoTools()
-    engine = TurnEngine(store, settings, keys, tools, clients)
-    responder = KitdeskResponder(engine)
-    return ChatService(Dispatcher(store, responder), engine, responder, clients, tools)
+    engines = LazyEngine(
+        store,
+        settings,
+        keys,
+        tools,
+        read_timeout=read_timeout,
+        connect_timeout=connect_timeout,
+        max_retries=max_retries,
+    )
+    return ChatService(store, settings, engines, tools)

@@ -13,9 +13,18 @@ A catalog is a plain dict per language with named ``{placeholders}``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kitdesk.i18n.catalog import CATALOG, DEFAULT_LANGUAGE, PluralCategory, plural_category
 
-__all__ = ["DEFAULT_LANGUAGE", "match_language", "pick_language", "plural", "text"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "language_for",
+    "match_language",
+    "pick_language",
+    "plural",
+    "text",
+]
 
 
 def match_language(header: str | None) -> str | None:
@@ -52,6 +61,16 @@ def match_language(header: str | None) -> str | None:
 def pick_language(header: str | None, setting: str | None) -> str:
     """The request's language, else the setting (unless "system"), else English."""
     return match_language(header) or (setting if setting in CATALOG else DEFAULT_LANGUAGE)
+
+
+def language_for(setting: str | None, system_languages: Sequence[str]) -> str:
+    """The language the desktop window writes in: the setting when it names a shipped
+    language, else the first shipped one of the system's (BCP 47 or POSIX tags, best
+    first), else English. The web UI resolves "system" the same way from the browser's."""
+    if setting in CATALOG:
+        return setting
+    tags = [tag.split(".")[0].split("@")[0].replace("_", "-") for tag in system_languages]
+    return match_language(",".join(tag for tag in tags if tag)) or DEFAULT_LANGUAGE
 
 
 def text(language: str, key: str, **values: object) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from kitdesk.i18n.desktop_words import DESKTOP_WORDS
+
 PluralCategory = Literal["zero", "one", "two", "few", "many", "other"]
 DEFAULT_LANGUAGE = "en"
 
@@ -234,3 +236,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "number.decimal": ".",
     },
 }
+
+# The desktop window's words (tray, global shortcut) are kept in their own module.
+for _language, _words in DESKTOP_WORDS.items():
+    CATALOG[_language].update(_words)

@@ -16,11 +16,8 @@ import openai
 from openai import AsyncOpenAI, omit
 
 from kitdesk.providers.resolver import ResolvedModel
+from kitdesk.providers.timeouts import CONNECT_TIMEOUT_SECONDS, MAX_RETRIES, READ_TIMEOUT_SECONDS
 
-CONNECT_TIMEOUT_SECONDS = 10.0
-# Between two bytes of a streamed answer; reasoning models can think for a while.
-READ_TIMEOUT_SECONDS = 120.0
-MAX_RETRIES = 0
 # Local servers (Ollama, LM Studio, llama.cpp) want no key, but the openai
 # client insists on one; this placeholder is what they receive.
 NO_KEY_PLACEHOLDER = "no-key"
@@ -43,8 +40,14 @@ class ProviderClient(AsyncOpenAI):
 class ClientCache:
     """One AsyncOpenAI client (and its connection pool) per provider endpoint and key."""
 
-    def __init__(self, timeout: openai.Timeout, max_retries: int) -> None:
-        self.timeout = timeout
+    def __init__(
+        self,
+        *,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+        connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        max_retries: int = MAX_RETRIES,
+    ) -> None:
+        self.timeout = openai.Timeout(read_timeout, connect=connect_timeout)
         self.max_retries = max_retries
         self._clients: dict[tuple[str, str, str | None], AsyncOpenAI] = {}
 

@@ -14,6 +14,22 @@ import ipaddress
 from urllib.parse import urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# This machine and private networks, named one by one (``ipaddress``'s ``is_private``
+# also counts documentation and reserved ranges, which are nobody's local network).
+LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "127.0.0.0/8",  # loopback
+        "0.0.0.0/8",  # "this host"
+        "10.0.0.0/8",  # private (RFC 1918)
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",  # link-local
+        "::1/128",
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+    )
+)
 
 
 def origin_of(url: str) -> str:
@@ -44,4 +60,6 @@ def sends_in_cleartext(url: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return True  # a name: it may resolve anywhere
-    return not (address.is_loopback or address.is_private or address.is_link_local)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not any(address in network for network in LOCAL_NETWORKS)

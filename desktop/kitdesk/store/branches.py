@@ -106,30 +106,31 @@ def switch_branch(db: sqlite3.Connection, thread_id: str, item_id: str) -> list[
         if parent not in newest_child or seq > newest_child[parent][0]:
             newest_child[parent] = (seq, child)
     path: list[str] = []
+    wanted: set[str] = set()  # the path as a set: a deep item's walk stays linear
     current: str | None = item_id
-    while current is not None and current not in path:
+    while current is not None and current not in wanted:
         path.append(current)
+        wanted.add(current)
         current = parents.get(current)
     path.reverse()
     current = item_id
-    while current in newest_child:
+    while current in newest_child and newest_child[current][1] not in wanted:
         current = newest_child[current][1]
         path.append(current)
-    wanted = set(path)
-    now_active = {row[0] for row in rows if row[3]}
-    # Set-based: one statement each way, so the flips of a long path cost one pass.
-    off, on = sorted(now_active - wanted), sorted(wanted - now_active)
+        wanted.add(current)
+    # Set-based: one statement each way, so the flips of a long path cost one pass;
+    # rows are found by seq (the rowid), not through the (thread_id, id) index.
+    off = [row[2] for row in rows if row[3] and row[0] not in wanted]
+    on = [row[2] for row in rows if not row[3] and row[0] in wanted]
     if off:
         db.execute(
-            "UPDATE items SET active = 0 WHERE thread_id = ? AND active = 1 "
-            "AND id IN (SELECT value FROM json_each(?))",
-            (thread_id, json.dumps(off)),
+            "UPDATE items SET active = 0 WHERE seq IN (SELECT value FROM json_each(?))",
+            (json.dumps(off),),
         )
     if on:
         db.execute(
-            "UPDATE items SET active = 1 WHERE thread_id = ? AND active = 0 "
-            "AND id IN (SELECT value FROM json_each(?))",
-            (thread_id, json.dumps(on)),
+            "UPDATE items SET active = 1 WHERE seq IN (SELECT value FROM json_each(?))",
+            (json.dumps(on),),
         )
     return path
 

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter
 from kitdesk.transfer import kitdesk_json
 from kitdesk.transfer.chatkit_items import to_neutral
 from kitdesk.transfer.documents import many_to_markdown, to_html
+from kitdesk.transfer.model import FolderInfo, Organisation
 
 ExportFormat = Literal["json", "markdown", "html"]
 EXTENSIONS: dict[ExportFormat, str] = {"json": "json", "markdown": "md", "html": "html"}
@@ -44,6 +45,7 @@ class StoredTree:
     thread: ThreadMetadata
     items: list[tuple[str | None, ThreadItem]]
     active_ids: frozenset[str]
+    organisation: Organisation | None = None
 
     @property
     def active_leaf(self) -> str | None:
@@ -74,8 +76,21 @@ def all_thread_ids(db: sqlite3.Connection) -> list[str]:
     return [row[0] for row in db.execute("SELECT id FROM threads ORDER BY updated_at DESC, id")]
 
 
+_THREAD_WITH_ORGANISATION = (
+    "SELECT t.data, t.pinned, t.archived, f.name, f.system_prompt, f.default_model "
+    "FROM threads t LEFT JOIN folders f ON f.id = t.folder_id WHERE t.id = ?"
+)
+
+
+def _organisation(
+    pinned: int, archived: int, name: str | None, prompt: str | None, model: str | None
+) -> Organisation | None:
+    folder = FolderInfo(name, prompt, model) if name is not None else None
+    return Organisation(pinned=bool(pinned), archived=bool(archived), folder=folder) or None
+
+
 def load_tree(db: sqlite3.Connection, thread_id: str) -> StoredTree | None:
-    row = db.execute("SELECT data FROM threads WHERE id = ?", (thread_id,)).fetchone()
+    row = db.execute(_THREAD_WITH_ORGANISATION, (thread_id,)).fetchone()
     if row is None:
         return None
     items: list[tuple[str | None, ThreadItem]] = []
@@ -88,7 +103,12 @@ def load_tree(db: sqlite3.Connection, thread_id: str) -> StoredTree | None:
         items.append((parent, item))
         if is_active:
             active.add(item.id)
-    return StoredTree(ThreadMetadata.model_validate_json(row[0]), items, frozenset(active))
+    return StoredTree(
+        ThreadMetadata.model_validate_json(row[0]),
+        items,
+        frozenset(active),
+        _organisation(*row[1:]),
+    )
 
 
 def iter_trees(db: sqlite3.Connection, thread_ids: Sequence[str] | None) -> Iterator[StoredTree]:
@@ -126,13 +146,15 @@ def export_file(
                     for tree in trees:
                         threads += 1
                         messages += _messages([item for _, item in tree.items])
-                        yield to_neutral(tree.thread, tree.items, tree.active_leaf)
+                        yield to_neutral(
+                            tree.thread, tree.items, tree.active_leaf, tree.organisation
+                        )
 
                 kitdesk_json.write(out, neutral(), app_version=app_version, now=now)
             else:
-                chosen = [(tree.thread, tree.active_path()) for tree in trees]
+                chosen = [(tree.thread, tree.active_path(), tree.organisation) for tree in trees]
                 threads = len(chosen)
-                messages = sum(_messages(items) for _, items in chosen)
+                messages = sum(_messages(items) for _, items, _ in chosen)
                 if fmt == "markdown":
                     out.write(many_to_markdown(chosen))
                 else:

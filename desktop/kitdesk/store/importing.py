@@ -1,39 +1,63 @@
 """Importing a file of conversations: a bad file adds nothing, a file twice adds nothing.
 
-An import runs in two steps:
+An import reads the file twice, streaming both times, so memory stays bounded:
 
-1. Stage: the file is streamed (``kitdesk.transfer``) into a private SQLite
-   file beside the database, one conversation at a time, so memory stays
-   bounded and a bad or truncated file is refused before anything is written.
-   A crash here leaves only the staging file (removed an hour later by the
-   automatic backup's tidy-up, ``kitdesk.transfer.retention.stale_leftovers``).
-2. Commit: the staged threads the database does not have yet (thread ids are
-   stable per source conversation, so importing the same file again adds
-   nothing) are copied with their items, in transactions of about
-   ``CHUNK_ITEMS`` items. Each thread arrives whole or not at all; a crash
-   between chunks leaves some threads in, and importing the file again adds
-   exactly the rest. Chunks keep the write lock short, so the app's own
-   writes (an answer streaming in the window while ``kitdesk import`` runs)
-   wait for one chunk at most.
+1. Check (``kitdesk.transfer.check_file``): the whole file is parsed without
+   keeping anything, so a bad or truncated file is refused before anything
+   is written.
+2. Copy: a worker thread turns the conversations into rows, in batches of
+   about ``BATCH_ITEMS`` items, one batch ahead of the writer thread, which
+   commits each batch in its own transaction (``commit_batch``). Thread ids
+   are stable per source conversation and inserted with ``INSERT OR IGNORE``,
+   so importing the same file again adds nothing, and a thread arrives whole
+   or not at all: a kill -9 between batches leaves whole threads, and
+   importing the file again adds exactly the rest. Batches keep the write
+   lock short, so the app's own writes (an answer streaming in the window
+   while ``kitdesk import`` runs) wait for one batch at most. The full-text
+   index follows through the store's triggers, so search is right after
+   every batch.
+
+Should the second read fail where the first did not (the file changed in
+between), the threads this import added are deleted again (``remove_threads``):
+nothing is half-imported.
+
+Rows are written straight from the neutral threads: message JSON without a
+pydantic model per message (``message_item_json``); Kitdesk's own export
+keeps its exact items through ``to_storable``.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from chatkit.types import ThreadMetadata
 
+from kitdesk.store import import_organisation
 from kitdesk.store.search import searchable_text
-from kitdesk.transfer import Skipped, read_threads
-from kitdesk.transfer.chatkit_items import StorableThread, to_storable
+from kitdesk.transfer import ImportedThread, Skipped, read_threads
+from kitdesk.transfer.chatkit_items import (
+    imported_thread_metadata,
+    message_item_json,
+    to_storable,
+)
+from kitdesk.transfer.model import Organisation, Source
 from kitdesk.transfer.reading import ProgressCallback
 
-STAGING_PREFIX = ".kitdesk-import-"
+# Items per write transaction: the app's writes wait for at most one batch.
+BATCH_ITEMS = 5000
+# Batches between WAL checkpoints during an import (about 60 MB of WAL).
+CHECKPOINT_EVERY_BATCHES = 4
+# The share of an import's progress that checking the file stands for.
+CHECK_SHARE = 0.2
+# Rows per INSERT statement when a batch goes into the temporary tables.
+_ROWS_PER_STATEMENT = 1000
+# Threads per statement when an import that failed half-way is taken back out.
+_REMOVE_AT_ONCE = 500
 
 
 @dataclass
@@ -54,19 +78,38 @@ class ImportResult:
         return line
 
 
-_STAGING_SCHEMA = """
-CREATE TABLE threads (
-    id TEXT PRIMARY KEY, title TEXT, created_at TEXT NOT NULL, updated_at INTEGER NOT NULL,
-    status TEXT NOT NULL, metadata TEXT NOT NULL, data TEXT NOT NULL,
-    messages INTEGER NOT NULL, items INTEGER NOT NULL
-);
-CREATE TABLE items (
-    ord INTEGER PRIMARY KEY, thread_id TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
-    data TEXT NOT NULL, search_text TEXT, parent_id TEXT, active INTEGER NOT NULL,
-    UNIQUE (thread_id, id)
-);
-CREATE TABLE skipped (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);
-"""
+# (thread_id, id, type, data, search_text, parent_id, active), in parent-first order.
+ItemRow = tuple[str, str, str, str, str | None, str | None, int]
+
+
+@dataclass(frozen=True)
+class ThreadRows:
+    """One conversation as the rows ``threads`` and ``items`` get."""
+
+    thread_id: str
+    # (id, title, created_at, updated_at, status, metadata, data)
+    thread: tuple[object, ...]
+    items: list[ItemRow]
+    messages: int
+    # Pinned, archived and folder, as Kitdesk's own export records them.
+    organisation: Organisation | None = None
+
+
+@dataclass
+class Batch:
+    """Threads to commit in one transaction, and how far through the file they reach."""
+
+    threads: list[ThreadRows] = field(default_factory=list)
+    items: int = 0
+    read_share: float = 0.0
+
+
+@dataclass
+class FileTotals:
+    """Filled in while the file is read: distinct conversations and what was skipped."""
+
+    conversations: int = 0
+    skipped: Skipped = field(default_factory=Skipped)
 
 
 def _us(moment: datetime) -> int:
@@ -75,19 +118,16 @@ def _us(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def _active_ids(storable: StorableThread) -> set[str]:
-    parents = {item.id: parent for parent, item in storable.items}
+def _active_ids(parents: dict[str, str | None], leaf: str | None) -> set[str]:
     active: set[str] = set()
-    current = storable.active_item_id
+    current = leaf
     while current is not None and current in parents and current not in active:
         active.add(current)
         current = parents[current]
     return active
 
 
-def _thread_row(
-    thread: ThreadMetadata, updated_at: int, messages: int, items: int
-) -> tuple[object, ...]:
+def _thread_row(thread: ThreadMetadata, updated_at: int) -> tuple[object, ...]:
     return (
         thread.id,
         thread.title,
@@ -96,142 +136,167 @@ def _thread_row(
         thread.status.model_dump_json(),
         json.dumps(thread.metadata),
         thread.model_dump_json(include=set(ThreadMetadata.model_fields)),
-        messages,
-        items,
     )
 
 
-def stage(path: Path, folder: Path, progress: ProgressCallback | None = None) -> Path:
-    """Stream ``path`` into a new staging file in ``folder``; ImportFormatError when it is bad."""
-    staging = folder / f"{STAGING_PREFIX}{secrets.token_hex(6)}.db"
-    db = sqlite3.connect(staging, isolation_level=None)
-    try:
-        db.execute("PRAGMA journal_mode = OFF")  # a throwaway file: a crash just discards it
-        db.execute("PRAGMA synchronous = OFF")
-        db.executescript(_STAGING_SCHEMA)
-        skipped = Skipped()
-        db.execute("BEGIN")
-        for imported in read_threads(path, progress=progress):
-            storable = to_storable(imported)
-            skipped.update(storable.skipped)
-            created = _us(storable.thread.created_at)
-            latest = max((_us(item.created_at) for _, item in storable.items), default=created)
-            added = db.execute(
-                "INSERT OR IGNORE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _thread_row(
-                    storable.thread,
-                    max(created, latest),
-                    storable.message_count,
-                    len(storable.items),
-                ),
-            ).rowcount
-            if not added:
-                continue  # the same conversation twice in one file
-            active = _active_ids(storable)
-            db.executemany(
-                "INSERT OR IGNORE INTO items (thread_id, id, type, data, search_text, parent_id,"
-                " active) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        storable.thread.id,
-                        item.id,
-                        item.type,
-                        item.model_dump_json(),
-                        searchable_text(item),
-                        parent,
-                        int(item.id in active),
-                    )
-                    for parent, item in storable.items
-                ],
-            )
-        db.executemany("INSERT INTO skipped VALUES (?, ?)", list(skipped.items()))
-        db.execute("COMMIT")
-    except BaseException:
-        db.close()
-        staging.unlink(missing_ok=True)
-        raise
-    db.close()
-    return staging
+def thread_rows(
+    imported: ImportedThread, now: datetime | None = None
+) -> tuple[ThreadRows, Skipped]:
+    """The rows for one conversation, and what of it was skipped."""
+    # (parent id, id, type, JSON, searchable text) per item, parent-first.
+    written: list[tuple[str | None, str, str, str, str | None]]
+    if imported.source == "kitdesk" and imported.native is not None:
+        storable = to_storable(imported)
+        thread, leaf, skipped = storable.thread, storable.active_item_id, storable.skipped
+        written = [
+            (parent, item.id, item.type, item.model_dump_json(), searchable_text(item))
+            for parent, item in storable.items
+        ]
+        stamps = [_us(item.created_at) for _, item in storable.items]
+        messages = storable.message_count
+        organisation = storable.organisation
+    else:
+        thread = imported_thread_metadata(imported, now)
+        leaf, skipped = imported.active_leaf_id, Skipped(imported.skipped)
+        source, fallback = imported.source, thread.created_at
+        written = [
+            (node.parent_id, node.id, *message_item_json(node, thread.id, fallback, source))
+            for node in imported.nodes
+        ]
+        stamps = [_us(node.created_at) for node in imported.nodes if node.created_at]
+        messages = len(imported.nodes)
+        organisation = imported.organisation
+    active = _active_ids({row[1]: row[0] for row in written}, leaf)
+    seen: set[str] = set()
+    items: list[ItemRow] = []
+    for parent, item_id, kind, data, text in written:
+        if item_id in seen:
+            continue  # the same node id twice in one conversation: the first one counts
+        seen.add(item_id)
+        items.append((thread.id, item_id, kind, data, text, parent, int(item_id in active)))
+    created = _us(thread.created_at)
+    updated = max(created, max(stamps, default=created))
+    rows = ThreadRows(thread.id, _thread_row(thread, updated), items, messages, organisation)
+    return rows, skipped
 
 
-# Items per commit transaction: the app's writes wait for at most one chunk.
-CHUNK_ITEMS = 5000
+def read_batches(
+    path: Path,
+    source: Source,
+    totals: FileTotals,
+    progress: ProgressCallback | None = None,
+) -> Generator[Batch, None, None]:
+    """The file's conversations as batches of rows; each conversation once, however
+    often the file holds it. ``totals`` is complete once the iterator is exhausted."""
+    seen: set[str] = set()
+    share = 0.0
+
+    def note(read: float) -> None:
+        nonlocal share
+        share = read
+        if progress is not None:
+            progress(read)
+
+    batch = Batch()
+    for imported in read_threads(path, source, progress=note):
+        rows, skipped = thread_rows(imported)
+        if rows.thread_id in seen:
+            continue  # the same conversation twice in one file
+        seen.add(rows.thread_id)
+        totals.conversations += 1
+        totals.skipped.update(skipped)
+        batch.threads.append(rows)
+        batch.items += len(rows.items)
+        if batch.items >= BATCH_ITEMS:
+            batch.read_share = share
+            yield batch
+            batch = Batch()
+    if batch.threads:
+        batch.read_share = share
+        yield batch
 
 
-def attach(db: sqlite3.Connection, staging: Path) -> list[tuple[int, int]]:
-    """Attach a staging file (outside any transaction); return the chunks to commit,
-    as inclusive ranges of staged thread rowids."""
-    db.execute("ATTACH DATABASE ? AS staged", (str(staging),))
-    chunks: list[tuple[int, int]] = []
-    first = size = 0
-    last = None
-    for rowid, items in db.execute("SELECT rowid, items FROM staged.threads ORDER BY rowid"):
-        if last is None:
-            first = rowid
-        elif size + items > CHUNK_ITEMS and size:
-            chunks.append((first, last))
-            first, size = rowid, 0
-        size += items
-        last = rowid
-    if last is not None:
-        chunks.append((first, last))
-    return chunks
+_BATCH_TABLES = """
+CREATE TEMP TABLE IF NOT EXISTS import_threads (
+    id TEXT PRIMARY KEY, title TEXT, created_at TEXT, updated_at INTEGER, status TEXT,
+    metadata TEXT, data TEXT
+);
+CREATE TEMP TABLE IF NOT EXISTS import_items (
+    ord INTEGER PRIMARY KEY, thread_id TEXT, id TEXT, type TEXT, data TEXT, search_text TEXT,
+    parent_id TEXT, active INTEGER
+);
+"""
 
 
-def detach(db: sqlite3.Connection) -> None:
-    db.execute("DETACH DATABASE staged")
+def commit_batch(db: sqlite3.Connection, batch: Batch) -> tuple[list[str], int]:
+    """Inside the caller's transaction: add the batch's threads the database does not have
+    yet, with their items; return the ids added and how many messages they hold.
 
-
-def commit_chunk(db: sqlite3.Connection, first: int, last: int) -> tuple[int, int]:
-    """Inside the caller's transaction: copy the staged threads ``first..last`` that the
-    database does not have yet, with their items; return (threads, messages) added."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS import_new (id TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM temp.import_new")
-    db.execute(
-        "INSERT INTO temp.import_new SELECT id FROM staged.threads "
-        "WHERE rowid BETWEEN ? AND ? AND id NOT IN (SELECT id FROM main.threads)",
-        (first, last),
+    The rows go through temporary tables and arrive in ``threads`` and ``items``
+    with one statement each: every statement that fires the full-text triggers
+    makes FTS5 write its pending index out (at its savepoint), so a statement
+    per row would write a tiny index segment per message and merge them over
+    and over, several times the cost of the whole import.
+    """
+    for statement in _BATCH_TABLES.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("DELETE FROM temp.import_threads")
+    db.execute("DELETE FROM temp.import_items")
+    _insert_many(db, "INSERT INTO temp.import_threads VALUES", [r.thread for r in batch.threads])
+    db.execute("DELETE FROM temp.import_threads WHERE id IN (SELECT id FROM main.threads)")
+    new = {row[0] for row in db.execute("SELECT id FROM temp.import_threads")}
+    if not new:
+        return [], 0
+    added = [rows for rows in batch.threads if rows.thread_id in new]
+    _insert_many(
+        db,
+        "INSERT INTO temp.import_items (thread_id, id, type, data, search_text, parent_id,"
+        " active) VALUES",
+        [item for rows in added for item in rows.items],
     )
     db.execute(
         "INSERT INTO main.threads (id, title, created_at, updated_at, status, metadata, data)"
         " SELECT id, title, created_at, updated_at, status, metadata, data"
-        " FROM staged.threads WHERE id IN (SELECT id FROM temp.import_new) ORDER BY rowid"
+        " FROM temp.import_threads ORDER BY rowid"
     )
     db.execute(
         "INSERT INTO main.items (thread_id, id, type, data, search_text, parent_id, active)"
         " SELECT thread_id, id, type, data, search_text, parent_id, active"
-        " FROM staged.items WHERE thread_id IN (SELECT id FROM temp.import_new) ORDER BY ord"
+        " FROM temp.import_items ORDER BY ord"
     )
-    added, messages = db.execute(
-        "SELECT count(*), coalesce(sum(messages), 0) FROM staged.threads "
-        "WHERE id IN (SELECT id FROM temp.import_new)"
-    ).fetchone()
-    return int(added), int(messages)
+    # Pinned, archived, folder (Kitdesk JSON) for the threads added: import_organisation.py
+    import_organisation.apply(db, [(rows.thread_id, rows.organisation) for rows in added])
+    return [rows.thread_id for rows in added], sum(rows.messages for rows in added)
 
 
-def staged_totals(db: sqlite3.Connection) -> tuple[int, Skipped]:
-    """How many distinct conversations the file held, and what was skipped."""
-    total = db.execute("SELECT count(*) FROM staged.threads").fetchone()[0]
-    return int(total), Skipped(dict(db.execute("SELECT reason, count FROM staged.skipped")))
+def _insert_many(db: sqlite3.Connection, insert: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """``insert`` (ending in VALUES) for every row, many rows per statement.
+
+    Not ``executemany``: it releases the GIL around every row's step, and while
+    the import's reader thread holds the GIL each row would wait for it (the
+    thread switch interval, more on a busy machine); a statement of hundreds of
+    rows waits once.
+    """
+    if not rows:
+        return
+    columns = len(rows[0])
+    limit = db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(_ROWS_PER_STATEMENT, limit // columns))
+    row_marks = "(" + ", ".join("?" * columns) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        db.execute(
+            f"{insert} {', '.join([row_marks] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
 
 
-def commit_all(db: sqlite3.Connection, staging: Path) -> ImportResult:
-    """Attach, commit every chunk in its own transaction, detach (``db`` in autocommit mode)."""
-    chunks = attach(db, staging)
-    try:
-        result = ImportResult()
-        for first, last in chunks:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                added, messages = commit_chunk(db, first, last)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            result.threads += added
-            result.messages += messages
-        total, result.skipped = staged_totals(db)
-        result.already_present = total - result.threads
-    finally:
-        detach(db)
-    return result
+def remove_threads(db: sqlite3.Connection, thread_ids: list[str]) -> None:
+    """Inside the caller's transaction: take an unfinished import's threads back out
+    (their items, and the search index entries, follow by cascade and trigger)."""
+    for start in range(0, len(thread_ids), _REMOVE_AT_ONCE):
+        db.execute(
+            "DELETE FROM threads WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(thread_ids[start : start + _REMOVE_AT_ONCE]),),
+        )

@@ -2,9 +2,9 @@
 
 The work itself lives in ``importing.py``, ``exporting.py`` and
 ``kitdesk.transfer.backup``; this mixin runs it on the right threads:
-staging and exporting on worker threads with their own connections (the
-app's reads and writes go on), each import chunk as one write on the writer
-thread (the app's writes interleave), and a restore with every connection of
+checking and reading an import and exporting on worker threads (the app's
+reads and writes go on), each import batch as one write on the writer thread
+(the app's writes interleave), and a restore with every connection of
 this store closed and every queued read and write waiting until the restored
 file is open again.
 """
@@ -21,16 +21,19 @@ from pathlib import Path
 from kitdesk.store.database import Database, StoreClosedError, T
 from kitdesk.store.exporting import ExportFormat, ExportSummary, export_file
 from kitdesk.store.importing import (
+    CHECK_SHARE,
+    CHECKPOINT_EVERY_BATCHES,
+    FileTotals,
     ImportResult,
-    attach,
-    commit_chunk,
-    detach,
-    stage,
-    staged_totals,
+    commit_batch,
+    read_batches,
+    remove_threads,
 )
 from kitdesk.store.migrations import LATEST_VERSION
-from kitdesk.transfer.backup import RestoreResult, create_backup, restore_backup
+from kitdesk.transfer import check_file
+from kitdesk.transfer.backup import create_backup
 from kitdesk.transfer.reading import ProgressCallback
+from kitdesk.transfer.restore import RestoreResult, restore_backup
 
 
 class DataTransfers(Database):
@@ -40,32 +43,53 @@ class DataTransfers(Database):
         self, path: Path, progress: ProgressCallback | None = None
     ) -> ImportResult:
         """Import a ChatGPT, Open WebUI or Kitdesk export; ImportFormatError when it is bad
-        (then nothing is imported). ``progress`` gets 0..1: reading is the first 80%."""
+        (then nothing is imported). ``progress`` gets 0..1: checking the file is the first
+        ``CHECK_SHARE``, then each committed batch reports how far the file is read."""
 
-        def staging_progress(share: float) -> None:
+        def checking(share: float) -> None:
             if progress is not None:
-                progress(share * 0.8)
+                progress(share * CHECK_SHARE)
 
-        folder = self.db_path.parent
-        staging = await asyncio.to_thread(stage, path, folder, staging_progress)
+        source = await asyncio.to_thread(check_file, path, None, checking)
+        totals = FileTotals()
+        batches = read_batches(path, source, totals)
+        result = ImportResult()
+        added_ids: list[str] = []
+        committed = 0
+        ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
         try:
-            chunks = await self._run_unlocked(lambda db: attach(db, staging))
-            result = ImportResult()
-            try:
-                for done, (first, last) in enumerate(chunks, start=1):
-                    added, messages = await self._run_write(
-                        lambda db, first=first, last=last: commit_chunk(db, first, last)
-                    )
-                    result.threads += added
-                    result.messages += messages
-                    if progress is not None:
-                        progress(0.8 + 0.2 * done / len(chunks))
-                total, result.skipped = await self._run_unlocked(staged_totals)
-                result.already_present = total - result.threads
-            finally:
-                await self._run_unlocked(detach)
+            while (batch := await ahead) is not None:
+                # A worker thread makes the next batch while the writer commits this one.
+                ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                added, messages = await self._run_write(
+                    lambda db, batch=batch: commit_batch(db, batch)
+                )
+                added_ids.extend(added)
+                result.threads += len(added)
+                result.messages += messages
+                committed += 1
+                if committed % CHECKPOINT_EVERY_BATCHES == 0:
+                    # Copy the WAL into the database as the import goes (on the checkpoint
+                    # thread), so it does not grow by the whole import.
+                    await self._run_unlocked(lambda db: self._request_checkpoint())
+                if progress is not None:
+                    progress(CHECK_SHARE + (1 - CHECK_SHARE) * batch.read_share)
+        except Exception:
+            # The file changed since it was checked, or a write failed: take back what
+            # this import added, so nothing is half-imported.
+            if added_ids:
+                await self._run_write(lambda db: remove_threads(db, added_ids))
+            raise
         finally:
-            staging.unlink(missing_ok=True)
+            # The reader must be idle before it is closed (its file handle with it).
+            await asyncio.wait({ahead})
+            if not ahead.cancelled():
+                ahead.exception()  # retrieved: a failure after ours is not reported twice
+            await asyncio.to_thread(batches.close)
+        result.already_present = totals.conversations - result.threads
+        result.skipped = totals.skipped
+        if progress is not None:
+            progress(1.0)
         return result
 
     async def export_file(

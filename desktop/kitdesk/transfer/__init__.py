@@ -6,7 +6,7 @@ files into the neutral model of ``model.py``; the store turns those into
 threads (see ``kitdesk.store``).
 """
 
-from kitdesk.transfer.importers import read_threads
+from kitdesk.transfer.importers import check_file, read_threads
 from kitdesk.transfer.model import ImportedThread, ImportFormatError, MessageNode, Skipped
 from kitdesk.transfer.reading import detect_source
 
@@ -15,6 +15,7 @@ __all__ = [
     "ImportedThread",
     "MessageNode",
     "Skipped",
+    "check_file",
     "detect_source",
     "read_threads",
 ]

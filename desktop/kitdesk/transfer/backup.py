@@ -1,4 +1,4 @@
-"""Backups a person can make, check and restore: one zip file per backup.
+"""Backups a person can make and check: one zip file per backup.
 
 A backup holds ``kitdesk.db`` (a consistent copy made with SQLite's online
 backup API while the app keeps writing: with WAL, readers never block the
@@ -9,17 +9,9 @@ version and the app version. A backup is written as ``<name>.partial``,
 fsynced, then renamed: a crash or a full disk never leaves a file that looks
 like a backup.
 
-Restore checks everything before touching anything: each file is extracted
-next to the database while its checksum is verified, then the copy passes
-``PRAGMA integrity_check``. Only then is the current database backed up
-(``kitdesk-before-restore-*.zip``) and replaced with ``os.replace``, an atomic
-rename: at every instant the data folder holds either the old database or the
-new one. Attachment files are added before the swap (ids are unique, so they
-never clash); files the restored database does not reference are removed by
-the store's sweep at its next start. The prompt library is swapped in the
-same way when the backup has one; a backup without one (made before any
-prompt was saved) leaves the current library as it is. Restore needs the database closed: it
-says so if another connection still has it open.
+Restoring one is ``restore.py``; it reads backups through the checks here
+(``read_manifest``, ``extract_checked``), which refuse a damaged or foreign
+file with a sentence before anything is touched.
 """
 
 from __future__ import annotations
@@ -90,13 +82,7 @@ class Manifest:
         }
 
 
-@dataclass(frozen=True)
-class RestoreResult:
-    manifest: Manifest
-    previous: Path | None  # the backup of the database that was replaced
-
-
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     if os.name == "nt":  # directories cannot be opened for fsync on Windows
         return
     fd = os.open(folder, os.O_RDONLY)
@@ -181,7 +167,7 @@ def create_backup(
                 archive.writestr(MANIFEST, json.dumps(manifest.to_json(), indent=2))
         _fsync_file(partial)
         os.replace(partial, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise BackupError(
@@ -221,7 +207,7 @@ def _add(archive: zipfile.ZipFile, path: Path, name: str, compression: int) -> B
     return BackupFile(name, written, digest)
 
 
-def _refuse(path: Path, reason: str) -> BackupError:
+def refuse(path: Path, reason: str) -> BackupError:
     return BackupError(f"{path.name} cannot be restored: {reason}. Nothing was changed.")
 
 
@@ -230,14 +216,14 @@ def read_manifest(archive: zipfile.ZipFile, path: Path) -> Manifest:
     try:
         raw = json.loads(archive.read(MANIFEST))
     except KeyError:
-        raise _refuse(path, "it has no manifest, so it is not a Kitdesk backup") from None
+        raise refuse(path, "it has no manifest, so it is not a Kitdesk backup") from None
     except (ValueError, zipfile.BadZipFile, zlib.error) as error:
-        raise _refuse(path, f"its manifest is damaged ({error})") from None
+        raise refuse(path, f"its manifest is damaged ({error})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise _refuse(path, "it is not a Kitdesk backup")
+        raise refuse(path, "it is not a Kitdesk backup")
     version = raw.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise _refuse(path, "it was made by a newer Kitdesk; update Kitdesk to restore it")
+        raise refuse(path, "it was made by a newer Kitdesk; update Kitdesk to restore it")
     try:
         files = tuple(
             BackupFile(str(f["path"]), int(f["size"]), str(f["sha256"])) for f in raw["files"]
@@ -249,161 +235,69 @@ def read_manifest(archive: zipfile.ZipFile, path: Path) -> Manifest:
             files,
         )
     except (KeyError, TypeError, ValueError):
-        raise _refuse(path, "its manifest is incomplete") from None
+        raise refuse(path, "its manifest is incomplete") from None
     names = [f.path for f in files]
     if DATABASE not in names:
-        raise _refuse(path, "it holds no database")
+        raise refuse(path, "it holds no database")
     for name in names:
         if name not in (DATABASE, PROMPTS) and not (
             name.startswith(ATTACHMENTS) and _SAFE_ATTACHMENT.match(name[len(ATTACHMENTS) :])
         ):
-            raise _refuse(path, f"it lists an unexpected file ({name[:80]})")
+            raise refuse(path, f"it lists an unexpected file ({name[:80]})")
     return manifest
 
 
 @contextlib.contextmanager
-def _open_archive(path: Path) -> Iterator[zipfile.ZipFile]:
+def open_backup(path: Path) -> Iterator[zipfile.ZipFile]:
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise BackupError(f"{path} does not exist.") from None
     except (zipfile.BadZipFile, OSError) as error:
-        raise _refuse(path, f"it is not a readable zip file ({error})") from None
+        raise refuse(path, f"it is not a readable zip file ({error})") from None
     with archive:
         yield archive
 
 
-def _check_schema(manifest: Manifest, path: Path, max_schema_version: int | None) -> None:
+def check_schema(manifest: Manifest, path: Path, max_schema_version: int | None) -> None:
     if max_schema_version is not None and manifest.schema_version > max_schema_version:
-        raise _refuse(
+        raise refuse(
             path,
             f"its database has schema version {manifest.schema_version} and this Kitdesk "
             f"reads up to {max_schema_version}; update Kitdesk to restore it",
         )
 
 
-def _extract(archive: zipfile.ZipFile, entry: BackupFile, path: Path, target: IO[bytes]) -> None:
+def extract_checked(
+    archive: zipfile.ZipFile, entry: BackupFile, path: Path, target: IO[bytes]
+) -> None:
     try:
         with archive.open(entry.path) as source:
             size, digest = _copy_hashing(source, target)
     except KeyError:
-        raise _refuse(path, f"{entry.path} is missing from the archive") from None
+        raise refuse(path, f"{entry.path} is missing from the archive") from None
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise _refuse(path, f"{entry.path} is damaged ({error})") from None
+        raise refuse(path, f"{entry.path} is damaged ({error})") from None
     if size != entry.size or digest != entry.sha256:
-        raise _refuse(path, f"{entry.path} does not match its checksum, so the file is damaged")
+        raise refuse(path, f"{entry.path} does not match its checksum, so the file is damaged")
 
 
 def verify_backup(path: Path, *, max_schema_version: int | None = None) -> Manifest:
     """Read every file of a backup against its checksum; the manifest when all match."""
-    with _open_archive(path) as archive:
+    with open_backup(path) as archive:
         manifest = read_manifest(archive, path)
-        _check_schema(manifest, path, max_schema_version)
+        check_schema(manifest, path, max_schema_version)
         sink = open(os.devnull, "wb")
         with sink:
             for entry in manifest.files:
-                _extract(archive, entry, path, sink)
+                extract_checked(archive, entry, path, sink)
     return manifest
-
-
-def restore_backup(
-    path: Path,
-    db_path: Path,
-    attachments_dir: Path,
-    backups_dir: Path,
-    *,
-    app_version: str,
-    max_schema_version: int | None = None,
-    now: datetime | None = None,
-) -> RestoreResult:
-    """Replace the database and add the attachments of a verified backup (see module doc)."""
-    now = now or datetime.now(UTC)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kitdesk-restore-", dir=db_path.parent))
-    try:
-        with _open_archive(path) as archive:
-            manifest = read_manifest(archive, path)
-            _check_schema(manifest, path, max_schema_version)
-            for entry in manifest.files:
-                staged = staging / entry.path
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                with staged.open("wb") as target:
-                    _extract(archive, entry, path, target)
-                    target.flush()
-                    os.fsync(target.fileno())
-        _check_database(staging / DATABASE, path)
-        previous = _set_aside_current(db_path, attachments_dir, backups_dir, app_version, now)
-        attachments_dir.mkdir(parents=True, exist_ok=True)
-        staged_attachments = staging / ATTACHMENTS.rstrip("/")
-        if staged_attachments.is_dir():
-            for file in staged_attachments.iterdir():
-                os.replace(file, attachments_dir / file.name)
-            _fsync_dir(attachments_dir)
-        if (staging / PROMPTS).is_file():
-            os.replace(staging / PROMPTS, db_path.parent / PROMPTS)
-        os.replace(staging / DATABASE, db_path)  # the moment the restore takes effect
-        _fsync_dir(db_path.parent)
-    except OSError as error:
-        raise BackupError(
-            f"The restore could not write to {db_path.parent}: {error.strerror or error}. "
-            "The current data was left as it was."
-        ) from error
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return RestoreResult(manifest, previous)
-
-
-def _check_database(copy: Path, path: Path) -> None:
-    try:
-        db = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-        try:
-            result = db.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as error:
-        raise _refuse(path, f"its database cannot be opened ({error})") from None
-    if result != "ok":
-        raise _refuse(path, f"its database fails SQLite's integrity check ({result})")
-
-
-def _set_aside_current(
-    db_path: Path, attachments_dir: Path, backups_dir: Path, app_version: str, now: datetime
-) -> Path | None:
-    """Make sure nobody else has the current database open, then back it up."""
-    if not db_path.exists():
-        return None
-    # Leaving WAL mode needs the only connection: this fails while Kitdesk has the
-    # file open, and otherwise folds the -wal file in, so no stale WAL outlives the swap.
-    try:
-        db = sqlite3.connect(db_path, timeout=0.5, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode = DELETE").fetchone()
-        finally:
-            db.close()
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            raise BackupError(
-                "Kitdesk is using this database right now. Close the Kitdesk window (or stop "
-                "`kitdesk serve`) and restore again, or restore from Settings > Data. "
-                "Nothing was changed."
-            ) from None
-        raise
-    return create_backup(
-        db_path,
-        attachments_dir,
-        backups_dir / backup_name("before-restore", now),
-        app_version=app_version,
-        kind="before-restore",
-        now=now,
-    )
 
 
 __all__ = [
     "BackupError",
     "Manifest",
-    "RestoreResult",
     "create_backup",
-    "restore_backup",
     "snapshot_database",
     "verify_backup",
 ]

@@ -127,7 +127,8 @@ def _message(
     texts, media = _parts(content.get("parts"))
     if not any(text.strip() for text in texts) and not media:
         return None, "empty"
-    skipped.update(media)
+    if media:
+        skipped.update(media)
     model = metadata.get("model_slug")
     return (
         MessageNode(
@@ -143,14 +144,19 @@ def _message(
     )
 
 
+_NO_MEDIA = Skipped()  # shared, never written to: most messages are only text
+
+
 def _parts(parts: Any) -> tuple[list[str], Skipped]:
     """Text parts kept in order, and the media parts (images, audio) with no bytes to import."""
     texts: list[str] = []
-    media = Skipped()
+    media = _NO_MEDIA
     for part in parts if isinstance(parts, list) else []:
         if isinstance(part, str):
             texts.append(part)
         elif isinstance(part, dict):
+            if media is _NO_MEDIA:
+                media = Skipped()
             kind = part.get("content_type")
             if kind == "audio_transcription" and isinstance(part.get("text"), str):
                 texts.append(part["text"])

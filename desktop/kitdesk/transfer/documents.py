@@ -24,6 +24,8 @@ from urllib.parse import quote
 
 from chatkit.types import AssistantMessageItem, ThreadItem, ThreadMetadata, UserMessageItem
 
+from kitdesk.transfer.model import Organisation
+
 UNTITLED = "Untitled conversation"
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
@@ -53,16 +55,46 @@ def _started(thread: ThreadMetadata) -> str:
     return f"{thread.created_at:%Y-%m-%d %H:%M}"
 
 
-def to_markdown(thread: ThreadMetadata, items: Sequence[ThreadItem]) -> str:
+# A conversation to write: its thread, the active path, and how it is organised (optional).
+Document = (
+    tuple[ThreadMetadata, Sequence[ThreadItem]]
+    | tuple[ThreadMetadata, Sequence[ThreadItem], Organisation | None]
+)
+
+
+def _parts(document: Document) -> tuple[ThreadMetadata, Sequence[ThreadItem], Organisation | None]:
+    if len(document) == 3:
+        return document
+    thread, items = document
+    return thread, items, None
+
+
+def _organised(organisation: Organisation | None) -> str:
+    """'Folder: Work · Pinned · Archived' (empty for an unorganised conversation)."""
+    if not organisation:
+        return ""
+    parts = [f"Folder: {organisation.folder.name}"] if organisation.folder else []
+    if organisation.pinned:
+        parts.append("Pinned")
+    if organisation.archived:
+        parts.append("Archived")
+    return " · ".join(parts)
+
+
+def to_markdown(
+    thread: ThreadMetadata, items: Sequence[ThreadItem], organisation: Organisation | None = None
+) -> str:
     lines = [f"# {thread.title or UNTITLED}", ""]
     lines.append(f"_Exported from Kitdesk. Started {_started(thread)}._")
+    if organised := _organised(organisation):
+        lines += ["", f"_{organised}_"]
     for speaker, text in _messages(items):
         lines += ["", f"## {speaker}", "", text]
     return "\n".join(lines) + "\n"
 
 
-def many_to_markdown(threads: Iterable[tuple[ThreadMetadata, Sequence[ThreadItem]]]) -> str:
-    return "\n---\n\n".join(to_markdown(thread, items) for thread, items in threads)
+def many_to_markdown(threads: Iterable[Document]) -> str:
+    return "\n---\n\n".join(to_markdown(*_parts(document)) for document in threads)
 
 
 _STYLE = """
@@ -73,7 +105,7 @@ _STYLE = """
 body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
   background: var(--bg); max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin-bottom: .25rem; }
-h1 + p { color: var(--muted); margin-top: 0; }
+h1 + p, .organised { color: var(--muted); margin-top: 0; }
 article { border-top: 1px solid color-mix(in srgb, var(--muted) 30%, transparent); }
 .message { margin: 1rem 0; }
 .speaker { font-size: .8rem; font-weight: 600; color: var(--muted); margin-bottom: .25rem; }
@@ -83,9 +115,13 @@ article { border-top: 1px solid color-mix(in srgb, var(--muted) 30%, transparent
 """.strip()
 
 
-def _thread_html(thread: ThreadMetadata, items: Sequence[ThreadItem]) -> str:
+def _thread_html(
+    thread: ThreadMetadata, items: Sequence[ThreadItem], organisation: Organisation | None = None
+) -> str:
     title = html.escape(thread.title or UNTITLED)
     parts = [f"<article><h1>{title}</h1><p>Started {html.escape(_started(thread))}</p>"]
+    if organised := _organised(organisation):
+        parts.append(f'<p class="organised">{html.escape(organised)}</p>')
     for speaker, text in _messages(items):
         css = "you" if speaker == "You" else "assistant"
         parts.append(
@@ -97,13 +133,13 @@ def _thread_html(thread: ThreadMetadata, items: Sequence[ThreadItem]) -> str:
 
 
 def to_html(
-    threads: Iterable[tuple[ThreadMetadata, Sequence[ThreadItem]]],
+    threads: Iterable[Document],
     *,
     page_title: str,
     exported_at: datetime,
 ) -> str:
     """One offline page holding one or more conversations."""
-    body = "\n".join(_thread_html(thread, items) for thread, items in threads)
+    body = "\n".join(_thread_html(*_parts(document)) for document in threads)
     return (
         "<!doctype html>\n"
         '<html lang="und"><head><meta charset="utf-8">'

@@ -9,6 +9,12 @@ The header (``format``, ``version``) comes before ``threads``, so a reader
 can refuse a foreign or newer file before reading any conversation; threads
 are read one at a time (bounded memory) and written one at a time.
 
+How the person organised a conversation travels with it: ``pinned`` and
+``archived`` (written only when true) and ``folder`` (its name, system prompt
+and default model; folders are matched by name on import, since ids are local
+to one database). These are optional fields, so the format version stays 1 and
+older Kitdesk versions read such files (without the organisation).
+
 Also read: the single-conversation JSON that Kitdesk 0.1 exported
 (``{"kitdesk_export": 1, "thread": ..., "items": [...]}``), as one branch.
 """
@@ -24,9 +30,11 @@ from typing import IO, Any
 import ijson
 
 from kitdesk.transfer.model import (
+    FolderInfo,
     ImportedThread,
     ImportFormatError,
     MessageNode,
+    Organisation,
     Role,
     Skipped,
 )
@@ -124,6 +132,47 @@ def _datetime(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _organisation(record: dict[str, Any]) -> Organisation | None:
+    """``pinned``, ``archived`` and ``folder`` of a ``threads[]`` entry; None when unorganised.
+
+    A folder without a usable name is left out (the conversation still arrives).
+    """
+    folder = record.get("folder")
+    info = None
+    if isinstance(folder, dict) and _text_or_none(folder.get("name")):
+        info = FolderInfo(
+            name=folder["name"],
+            system_prompt=_text_or_none(folder.get("system_prompt")),
+            default_model=_text_or_none(folder.get("default_model")),
+        )
+    organisation = Organisation(
+        pinned=record.get("pinned") is True, archived=record.get("archived") is True, folder=info
+    )
+    return organisation or None
+
+
+def organisation_fields(organisation: Organisation | None) -> dict[str, Any]:
+    """The optional ``threads[]`` fields for ``organisation`` (none for an unorganised thread)."""
+    fields: dict[str, Any] = {}
+    if organisation is None:
+        return fields
+    if organisation.pinned:
+        fields["pinned"] = True
+    if organisation.archived:
+        fields["archived"] = True
+    if organisation.folder is not None:
+        fields["folder"] = {
+            "name": organisation.folder.name,
+            "system_prompt": organisation.folder.system_prompt,
+            "default_model": organisation.folder.default_model,
+        }
+    return fields
+
+
 def to_thread(record: Any, path: Path) -> ImportedThread:
     """One ``threads[]`` entry as a neutral thread whose nodes keep their items whole."""
     thread = record.get("thread") if isinstance(record, dict) else None
@@ -160,6 +209,7 @@ def to_thread(record: Any, path: Path) -> ImportedThread:
         active_leaf_id=active if isinstance(active, str) else None,
         skipped=skipped,
         native=thread,
+        organisation=_organisation(record),
     )
 
 
@@ -187,6 +237,7 @@ def write(
         record = {
             "thread": thread.native,
             "active_item_id": thread.active_leaf_id,
+            **organisation_fields(thread.organisation),
             "items": [{"parent_id": node.parent_id, "item": node.native} for node in thread.nodes],
         }
         out.write(",\n    " if count else "\n    ")

@@ -86,6 +86,27 @@ class MessageNode:
         return "\n\n".join(part for part in self.text_parts if part)
 
 
+@dataclass(frozen=True)
+class FolderInfo:
+    """A folder as an export names it: folders are matched by name on import, never by id."""
+
+    name: str
+    system_prompt: str | None = None
+    default_model: str | None = None
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """How a conversation was organised in Kitdesk: pinned, archived, in a folder."""
+
+    pinned: bool = False
+    archived: bool = False
+    folder: FolderInfo | None = None
+
+    def __bool__(self) -> bool:
+        return self.pinned or self.archived or self.folder is not None
+
+
 @dataclass
 class ImportedThread:
     """One conversation: its nodes in parent-before-child order and the active leaf."""
@@ -100,6 +121,8 @@ class ImportedThread:
     skipped: Skipped = field(default_factory=Skipped)
     # Kitdesk's own export: the ChatKit ThreadMetadata JSON, kept whole.
     native: dict[str, Any] | None = None
+    # Kitdesk's own export: pinned, archived and folder (other sources have none).
+    organisation: Organisation | None = None
 
     def node(self, node_id: str) -> MessageNode:
         return self._by_id()[node_id]

@@ -114,6 +114,31 @@ def iter_json_items(stream: IO[bytes], prefix: str, path: Path) -> Iterator[Any]
         raise damaged_file_error(path, e) from None
 
 
+class _ReportingStream:
+    """A stream that tells ``progress`` how far the file is read at each read."""
+
+    def __init__(self, opened: OpenedFile, progress: ProgressCallback) -> None:
+        self._opened = opened
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._opened.stream.read(size)
+        self._progress(self._opened.fraction())
+        return data
+
+
+def check_json(path: Path, progress: ProgressCallback | None = None) -> None:
+    """Parse all of ``path`` as JSON, keeping nothing; ImportFormatError when it is not whole.
+
+    Much cheaper than reading its conversations (no Python objects are built),
+    so an import can refuse a damaged file before it writes anything.
+    """
+    with open_stream(path) as opened:
+        stream = opened.stream if progress is None else _ReportingStream(opened, progress)
+        for _ in iter_json_items(stream, "\x00nothing", path):  # type: ignore[arg-type]
+            pass
+
+
 def detect_source(path: Path) -> Source:
     """Which app wrote ``path``, from the first keys of its first conversation."""
     with open_stream(path) as opened:

@@ -4,8 +4,9 @@ A body announced as too large (``Content-Length``) is refused at once; one
 sent in chunks is counted as it arrives and refused the moment it passes the
 limit, so a 100 MB post costs at most the limit in memory, never the whole
 body. Limits by route: ``/chatkit`` has room for base64 audio, every other
-``/api`` body (settings, providers, keys) is small; uploads stream to disk
-within their own limit (web/uploads.py).
+``/api`` body (settings, providers, keys) is small; uploads (attachments, a
+file to import, a backup to restore) stream to disk within their own limits
+(web/uploads.py, web/routes/data.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ MB = 1024 * 1024
 CHATKIT_BODY_LIMIT = 32 * MB  # base64 audio for input.transcribe
 API_BODY_LIMIT = 1 * MB
 TOO_LARGE_MESSAGE = "The request is too large."
+# Whole files sent as the body (an export to import, a backup to restore).
+STREAMED_FILE_ROUTES = frozenset({"/api/data/import", "/api/data/restore/upload"})
 
 
 def body_limit(path: str) -> int | None:
@@ -25,6 +28,8 @@ def body_limit(path: str) -> int | None:
         return CHATKIT_BODY_LIMIT
     if path.startswith("/api/attachments/") and path.endswith("/upload"):
         return None  # web/uploads.py streams the file to disk within its own limit
+    if path in STREAMED_FILE_ROUTES:
+        return None  # routes/data.py streams the file to disk within its own limit
     if path.startswith("/api/"):
         return API_BODY_LIMIT
     return None

@@ -4,7 +4,8 @@ Every window (the main one, extra ones from "New window", the quick-ask
 window) shows the app served on loopback. Each has its own private browser
 profile, so each first load carries the launch token and trades it for that
 window's own cookie; the quick window adds ``#quick``, which survives the
-token redirect. The navigation guard and the permission policy hold the
+token redirect, and a window opened on one thread adds ``#thread=<id>``. The
+navigation guard and the permission policy hold the
 windows to ``origin``. A change in how the server is addressed is one edit here.
 """
 
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from kitdesk.web.server import RunningServer
 
 QUICK_FRAGMENT = "#quick"
+THREAD_FRAGMENT = "#thread="  # webui/src/app/desktop.ts threadFromLocation reads it
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class AppPages:
     def main(self) -> str:
         """A main window: the app, on the thread that window's own memory names (or a new one)."""
         return self.launch
+
+    def thread(self, thread_id: str) -> str:
+        """A main window opened on one thread ("Open in new window" on a chat)."""
+        return f"{self.launch}{THREAD_FRAGMENT}{quote(thread_id, safe='')}"
 
     def quick(self) -> str:
         """The quick-ask window: the compact composer on the default model."""

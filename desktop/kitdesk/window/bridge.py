@@ -1,11 +1,13 @@
 """The few native abilities the web UI may call: ``window.pywebview.api.<name>(...)``.
 
-Exactly eight functions are exposed: open the data folder, open the log folder,
+Exactly nine functions are exposed: open the data folder, open the log folder,
 save an export through the native save dialog, choose a folder in the native
-folder dialog (where "Back up now" writes its file), copy text to the clipboard
+folder dialog (where "Back up now" writes its file), choose a backup file in the
+native open dialog ("Restore from file…"), copy text to the clipboard
 (for when ``navigator.clipboard`` is refused), report that an answer finished
-(so the window can notify when it is not focused), try a quick-ask hotkey, and
-open a new main window. They are registered
+(so the window can notify when it is not focused), try a quick-ask hotkey (the
+reason it cannot be used comes back in the language the page names), and open a
+new main window (on a new chat, or on a given thread). They are registered
 one by one with ``Window.expose`` rather than handing pywebview an object as
 ``js_api``: pywebview resolves a js_api call by walking any dotted attribute
 path the page names, private ones included, so an object would expose far more
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Protocol
 
+from kitdesk.i18n import match_language, text
 from kitdesk.paths import Paths
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ EXPOSED = (
     "open_log_folder",
     "save_export",
     "choose_folder",
+    "choose_backup_file",
     "copy_to_clipboard",
     "answer_finished",
     "set_quick_ask_hotkey",
@@ -42,6 +46,7 @@ MAX_EXPORT_CHARS = (
 )
 MAX_CLIPBOARD_CHARS = 10_000_000
 MAX_NOTIFICATION_CHARS = 500
+BACKUP_FILE_TYPES = ("Kitdesk backups (*.zip)", "All files (*.*)")
 
 
 class NativeWindow(Protocol):
@@ -87,8 +92,8 @@ class Bridge:
         set_clipboard: Callable[[str], None],
         open_folder: Callable[[Path], None] = open_in_file_manager,
         on_answer_finished: Callable[[str, str, str], None] | None = None,
-        set_hotkey: Callable[[str], str] | None = None,
-        new_window: Callable[[], None] | None = None,
+        set_hotkey: Callable[[str, str], str] | None = None,
+        new_window: Callable[[str | None], None] | None = None,
     ) -> None:
         self._paths = paths
         self._window = window
@@ -149,6 +154,27 @@ class Bridge:
         folder = chosen if isinstance(chosen, str) else next(iter(chosen))  # type: ignore[arg-type]
         return str(folder) if folder else None
 
+    def choose_backup_file(self) -> str | None:
+        """Ask for a backup file to restore; its path, or None if the user cancelled.
+
+        As with ``choose_folder`` only the path comes back: the page asks the server to
+        restore from it, and the server verifies the file before changing anything.
+        """
+        import webview  # deferred: the bridge is importable without a GUI stack
+
+        backups = self._paths.backups_dir
+        with self._dialog_lock:
+            chosen = self._window.create_file_dialog(
+                webview.FileDialog.OPEN,
+                directory=str(backups if backups.is_dir() else Path.home()),
+                allow_multiple=False,
+                file_types=BACKUP_FILE_TYPES,
+            )
+        if not chosen:
+            return None
+        path = chosen if isinstance(chosen, str) else next(iter(chosen), None)  # type: ignore[arg-type]
+        return str(path) if path else None
+
     def copy_to_clipboard(self, text: str) -> bool:
         """Put ``text`` on the system clipboard."""
         if not isinstance(text, str):
@@ -170,19 +196,35 @@ class Bridge:
             )
         return True
 
-    def set_quick_ask_hotkey(self, hotkey: str) -> str:
-        """Listen for ``hotkey`` now ('' turns it off); '' if it works, else the reason."""
+    def set_quick_ask_hotkey(self, hotkey: str, language: str = "") -> str:
+        """Listen for ``hotkey`` now ('' turns it off); '' if it works, else the reason.
+
+        The reason is in ``language`` (the page's language) when that is a shipped
+        one, else in the language the window's settings pick.
+        """
         if not isinstance(hotkey, str) or len(hotkey) > 60:
             raise ValueError("the shortcut must be short text, like Ctrl+Alt+Space")
-        if self._set_hotkey is None:
-            return "Global shortcuts are not available in this window."
-        return self._set_hotkey(hotkey)
+        if not isinstance(language, str):
+            raise TypeError("the language must be a language tag")
+        chosen = match_language(language) if language else None
+        if chosen is None:
+            from kitdesk.window.language import window_language
 
-    def new_window(self) -> bool:
-        """Open another main window on a new chat (Ctrl+Shift+N); False where there are none."""
+            chosen = window_language(self._paths.settings_path)
+        if self._set_hotkey is None:
+            return text(chosen, "hotkey.unavailable")
+        return self._set_hotkey(hotkey, chosen)
+
+    def new_window(self, thread_id: str | None = None) -> bool:
+        """Open another main window: on ``thread_id`` when given (a chat's "Open in new
+        window"), else on a new chat (Ctrl+Shift+N); False where there are none."""
+        if thread_id is not None and (
+            not isinstance(thread_id, str) or not thread_id or len(thread_id) > 200
+        ):
+            raise ValueError("the thread id is not valid")
         if self._new_window is None:
             return False
-        self._new_window()
+        self._new_window(thread_id)
         return True
 
 

@@ -1,154 +1,178 @@
 """The global quick-ask hotkey: a key combination that works while another program has focus.
 
-X11: XGrabKey on the root window through python-xlib, in a thread with its own
-display connection. X refuses a grab another client already holds (BadAccess);
-that becomes ``HotkeyTaken``, a sentence for the person. Windows would use
-RegisterHotKey and macOS a Carbon/AppKit event tap (neither is built or tested
-here yet). Wayland lets no application grab keys: there the person binds
+One interface over three platform APIs, each in its own module:
+X11 grabs the key on the root window (hotkey_x11.py), Windows registers it with
+``RegisterHotKey`` on a message-loop thread (hotkey_windows.py), macOS with
+Carbon's ``RegisterEventHotKey`` (hotkey_macos.py). Each refuses a combination
+another program holds with ``HotkeyTaken``. Wayland lets no application grab
+keys (under XWayland an X grab only sees keys typed into other X windows, so a
+Wayland session is refused even with a DISPLAY): there the person binds
 ``kitdesk --quick-ask`` in the desktop's own keyboard-shortcut settings, and the
 single-instance channel forwards it to the running app.
+
+The words are parsed here into a platform-neutral ``Hotkey``; each platform
+module turns that into its own codes with pure functions (tested on any OS).
+Errors carry a catalog key, so the reason reaches the person in their language
+(``HotkeyError.sentence``); ``str(error)`` is the English sentence for logs.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
+
+from kitdesk.i18n import DEFAULT_LANGUAGE, text
 
 log = logging.getLogger(__name__)
 
-MODIFIER_NAMES = {
-    "ctrl": "Control",
-    "control": "Control",
-    "alt": "Mod1",
-    "shift": "Shift",
-    "super": "Mod4",
-    "meta": "Mod4",
+# Neutral modifier names, in the order a hotkey keeps them.
+MODIFIERS = ("ctrl", "alt", "shift", "super")
+MODIFIER_ALIASES = {
+    "ctrl": "ctrl",
+    "control": "ctrl",
+    "alt": "alt",
+    "option": "alt",
+    "opt": "alt",
+    "shift": "shift",
+    "super": "super",
+    "meta": "super",
+    "win": "super",
+    "cmd": "super",
+    "command": "super",
 }
-KEY_ALIASES = {"space": "space", "enter": "Return", "return": "Return", "tab": "Tab"}
+# Key names as X keysyms name them (the neutral names every platform module maps).
+KEY_ALIASES = {
+    "space": "space",
+    "enter": "Return",
+    "return": "Return",
+    "tab": "Tab",
+    "esc": "Escape",
+    "escape": "Escape",
+    "backspace": "BackSpace",
+    "delete": "Delete",
+    "del": "Delete",
+    "insert": "Insert",
+    "ins": "Insert",
+    "home": "Home",
+    "end": "End",
+    "pageup": "Prior",
+    "pgup": "Prior",
+    "prior": "Prior",
+    "pagedown": "Next",
+    "pgdn": "Next",
+    "next": "Next",
+    "left": "Left",
+    "right": "Right",
+    "up": "Up",
+    "down": "Down",
+    ",": "comma",
+    ".": "period",
+    "-": "minus",
+    "=": "equal",
+    "/": "slash",
+    ";": "semicolon",
+    "'": "apostrophe",
+    "[": "bracketleft",
+    "]": "bracketright",
+    "\\": "backslash",
+    "`": "grave",
+}
 
 
 class HotkeyError(ValueError):
-    """The hotkey cannot be used; the message says why in a sentence."""
+    """The hotkey cannot be used; ``sentence(language)`` says why, ``str()`` in English."""
+
+    def __init__(self, catalog_key: str, /, **values: object) -> None:
+        self.catalog_key = catalog_key
+        self.values = values
+        super().__init__(text(DEFAULT_LANGUAGE, catalog_key, **values))
+
+    def sentence(self, language: str) -> str:
+        return text(language, self.catalog_key, **self.values)
 
 
 class HotkeyTaken(HotkeyError):
     """Another program already holds this key combination."""
 
+    def __init__(self) -> None:
+        super().__init__("hotkey.taken")
+
 
 @dataclass(frozen=True)
 class Hotkey:
-    modifiers: tuple[str, ...]  # X modifier names: Control, Mod1, Shift, Mod4
-    key: str  # an X keysym name: space, k, F5
+    modifiers: tuple[str, ...]  # neutral names from MODIFIERS, in that order
+    key: str  # an X keysym name: space, k, F5, Return, comma
 
     @classmethod
-    def parse(cls, text: str) -> Hotkey:
+    def parse(cls, words: str) -> Hotkey:
         """'Ctrl+Alt+Space' -> Hotkey; HotkeyError with a sentence for anything else."""
-        parts = [part.strip() for part in text.split("+") if part.strip()]
+        parts = [part.strip() for part in words.split("+") if part.strip()]
         if len(parts) < 2:
-            raise HotkeyError(
-                f"“{text}” is not a key combination: use modifiers and a key, like Ctrl+Alt+Space."
-            )
+            raise HotkeyError("hotkey.not_combination", text=words)
         *mods, key = parts
-        modifiers: list[str] = []
+        chosen: set[str] = set()
         for mod in mods:
-            name = MODIFIER_NAMES.get(mod.lower())
+            name = MODIFIER_ALIASES.get(mod.lower())
             if name is None:
-                raise HotkeyError(f"“{mod}” is not a modifier key (use Ctrl, Alt, Shift or Super).")
-            if name not in modifiers:
-                modifiers.append(name)
-        keysym = KEY_ALIASES.get(key.lower(), key if len(key) > 1 else key.lower())
-        return cls(tuple(modifiers), keysym)
+                raise HotkeyError("hotkey.not_modifier", name=mod)
+            chosen.add(name)
+        return cls(tuple(m for m in MODIFIERS if m in chosen), key_name(key))
 
 
-def global_hotkeys_supported() -> str | None:
-    """None when this session can grab keys; otherwise the reason (a sentence)."""
-    if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
-        return (
-            "Wayland does not let apps set global shortcuts. Bind `kitdesk --quick-ask` "
-            "in your desktop's keyboard shortcut settings instead."
-        )
+def key_name(key: str) -> str:
+    """The neutral (X keysym) name of a key as a person writes it: 'Enter' -> 'Return'."""
+    alias = KEY_ALIASES.get(key.lower())
+    if alias is not None:
+        return alias
+    if len(key) == 1:
+        return key.lower()
+    if key[:1] in "fF" and key[1:].isdigit():
+        return f"F{int(key[1:])}"
+    return key  # any other X keysym name (XF86AudioPlay); the other platforms refuse it
+
+
+class GrabbedHotkey(Protocol):
+    """A hotkey a platform module holds until ``stop``; ``text`` is the words it came from."""
+
+    text: str
+
+    def stop(self) -> None: ...
+
+
+def global_hotkeys_supported(platform: str = sys.platform) -> str | None:
+    """None when this session can grab keys; otherwise the catalog key of the reason."""
+    if platform in ("win32", "darwin"):
+        return None
+    if os.environ.get("WAYLAND_DISPLAY"):
+        # Also with XWayland's DISPLAY: an X grab there only sees keys typed into X windows.
+        return "hotkey.wayland"
     if not os.environ.get("DISPLAY"):
-        return "There is no X display to listen for a global shortcut on."
+        return "hotkey.no_display"
     return None
 
 
-class X11Hotkey:
-    """Grabs one key combination on the X root window and calls back on each press."""
-
-    def __init__(self, hotkey: Hotkey, on_press: Callable[[], None], text: str = "") -> None:
-        from Xlib import XK, X, display, error
-
-        self.text = text
-        self._on_press = on_press
-        self._display: Any = display.Display()
-        self._root = self._display.screen().root
-        keysym = XK.string_to_keysym(hotkey.key)
-        self._keycode = self._display.keysym_to_keycode(keysym) if keysym else 0
-        if not self._keycode:
-            self._display.close()
-            raise HotkeyError(f"“{hotkey.key}” is not a key this keyboard has.")
-        mask = 0
-        for name in hotkey.modifiers:
-            mask |= getattr(X, f"{name}Mask")
-        # The grab must also match with Caps Lock and Num Lock on.
-        self._masks = [
-            mask | extra for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask)
-        ]
-        refused: list[Any] = []
-        catcher = error.CatchError(error.BadAccess)
-        for each in self._masks:
-            self._root.grab_key(
-                self._keycode, each, True, X.GrabModeAsync, X.GrabModeAsync, onerror=catcher
-            )
-        self._display.sync()
-        if catcher.get_error() is not None:
-            refused.append(catcher.get_error())
-        if refused:
-            self._ungrab()
-            self._display.close()
-            raise HotkeyTaken("Another program already uses this shortcut. Choose another one.")
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._listen, name="kitdesk-hotkey", daemon=True)
-        self._thread.start()
-
-    def _ungrab(self) -> None:
-        for each in self._masks:
-            self._root.ungrab_key(self._keycode, each)
-        self._display.sync()
-
-    def _listen(self) -> None:
-        from Xlib import X
-
-        while not self._stopped.is_set():
-            try:
-                event = self._display.next_event()
-            except Exception:
-                return
-            if event.type == X.KeyPress and event.detail == self._keycode:
-                try:
-                    self._on_press()
-                except Exception:
-                    log.exception("the quick-ask hotkey handler failed")
-
-    def stop(self) -> None:
-        self._stopped.set()
-        try:
-            self._ungrab()
-            self._display.close()
-        except Exception:
-            log.debug("hotkey display already closed", exc_info=True)
-
-
-def grab_hotkey(text: str, on_press: Callable[[], None]) -> X11Hotkey:
-    """Start listening for ``text`` ('Ctrl+Alt+Space'); HotkeyError says why it cannot."""
+def grab_hotkey(words: str, on_press: Callable[[], None]) -> GrabbedHotkey:
+    """Start listening for ``words`` ('Ctrl+Alt+Space'); HotkeyError says why it cannot."""
+    hotkey = Hotkey.parse(words)  # words that are no shortcut are wrong everywhere
     reason = global_hotkeys_supported()
     if reason is not None:
         raise HotkeyError(reason)
-    return X11Hotkey(Hotkey.parse(text), on_press, text)
+    if sys.platform == "win32":
+        from kitdesk.window.hotkey_windows import WindowsHotkey
+
+        return WindowsHotkey(hotkey, on_press, words)
+    if sys.platform == "darwin":
+        from kitdesk.window.hotkey_macos import MacHotkey
+
+        return MacHotkey(hotkey, on_press, words)
+    from kitdesk.window.hotkey_x11 import X11Hotkey
+
+    return X11Hotkey(hotkey, on_press, words)
 
 
 class QuickAskHotkey:
@@ -157,26 +181,26 @@ class QuickAskHotkey:
     def __init__(self, on_press: Callable[[], None]) -> None:
         self._on_press = on_press
         self._lock = threading.Lock()
-        self._grab: X11Hotkey | None = None
+        self._grab: GrabbedHotkey | None = None
 
-    def set(self, text: str) -> str:
-        """Listen for ``text`` instead of the current hotkey ('' turns it off).
+    def set(self, words: str, language: str = DEFAULT_LANGUAGE) -> str:
+        """Listen for ``words`` instead of the current hotkey ('' turns it off).
 
-        Returns '' when it works, else the reason (a sentence); on failure the
+        Returns '' when it works, else the reason in ``language``; on failure the
         previous hotkey stays in place.
         """
-        text = text.strip()
+        words = words.strip()
         with self._lock:
-            if not text:
+            if not words:
                 self._release()
                 return ""
             previous = self._grab
             self._release()
             try:
-                self._grab = grab_hotkey(text, self._on_press)
+                self._grab = grab_hotkey(words, self._on_press)
             except HotkeyError as exc:
                 self._grab = previous and _regrab(previous, self._on_press)
-                return str(exc)
+                return exc.sentence(language)
             return ""
 
     def _release(self) -> None:
@@ -189,7 +213,7 @@ class QuickAskHotkey:
             self._release()
 
 
-def _regrab(previous: X11Hotkey, on_press: Callable[[], None]) -> X11Hotkey | None:
+def _regrab(previous: GrabbedHotkey, on_press: Callable[[], None]) -> GrabbedHotkey | None:
     try:
         return grab_hotkey(previous.text, on_press)
     except HotkeyError:

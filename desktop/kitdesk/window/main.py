@@ -128,13 +128,13 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
 
     geometry_path = paths.config_dir / GEOMETRY_FILE
     geometry = WindowGeometry.load(geometry_path)
-    tray = AppTray(gui, icon_path())
+    tray = AppTray(gui, icon_path(), paths.settings_path)
     windows = MainWindows(
         paths,
         gui,
         icon_path(),
         LOADING_HTML,
-        set_hotkey=lambda text: hotkey.set(text),
+        set_hotkey=lambda words, language: hotkey.set(words, language),
         tray_shown=tray.shown,
     )
     first = windows.create_first(geometry)
@@ -189,7 +189,7 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
             watch_navigation(window, guard, pages.main())
             windows.prepare_new = lambda new: watch_navigation(new, guard, pages.main())
         window.load_url(pages.main())
-        windows.set_app_url(pages.main())
+        windows.set_pages(pages)
         quick.create(make_bridge_csp_safe, pages.quick())
         tray.install(
             window,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kitdesk.paths import Paths
+from kitdesk.window.app_pages import AppPages
 from kitdesk.window.backend import TITLE
 from kitdesk.window.bridge import Bridge, exposed_functions
 from kitdesk.window.csp_bridge import make_bridge_csp_safe
@@ -49,7 +50,7 @@ class MainWindows:
         gui: str,
         icon: Path,
         loading_html: str,
-        set_hotkey: Callable[[str], str],
+        set_hotkey: Callable[[str, str], str],
         tray_shown: Callable[[], bool],
     ) -> None:
         self._paths = paths
@@ -61,7 +62,7 @@ class MainWindows:
         self._lock = threading.Lock()
         self._open: list[MainWindow] = []
         self._quitting = False
-        self._app_url: str | None = None
+        self._pages: AppPages | None = None
         # Called when the last main window is about to close; False keeps it (hidden to the tray).
         self.on_last_closing: Callable[[MainWindow], bool] = lambda entry: True
         # Called with each window opened later, before it loads the app (the navigation watch).
@@ -88,15 +89,16 @@ class MainWindows:
         assert window is not None
         return self._adopt(window)
 
-    def set_app_url(self, url: str) -> None:
-        """The page every new window loads (``AppPages.main``), once the server answers."""
-        self._app_url = url
+    def set_pages(self, pages: AppPages) -> None:
+        """Where new windows point, once the server answers."""
+        self._pages = pages
 
-    def open_new(self) -> None:
-        """A new main window on a new chat (call from any thread but the GUI's)."""
+    def open_new(self, thread_id: str | None = None) -> None:
+        """A new main window on ``thread_id``, or on a new chat (from any thread but the GUI's)."""
         import webview
 
-        if self._app_url is None or self._quitting:
+        pages = self._pages
+        if pages is None or self._quitting:
             log.info("a new window was asked for before the app was ready")
             return
         front = self.front()
@@ -117,7 +119,7 @@ class MainWindows:
         assert window is not None
         self._adopt(window)
         self.prepare_new(window)
-        window.load_url(self._app_url)
+        window.load_url(pages.main() if thread_id is None else pages.thread(thread_id))
         log.info("new window opened (%d open)", len(self.open_windows()))
 
     def _adopt(self, window: webview.Window) -> MainWindow:
@@ -140,8 +142,10 @@ class MainWindows:
         window.events.closed += lambda: self._forget(entry)
         return entry
 
-    def open_new_in_background(self) -> None:
-        threading.Thread(target=self.open_new, name="kitdesk-new-window", daemon=True).start()
+    def open_new_in_background(self, thread_id: str | None = None) -> None:
+        threading.Thread(
+            target=self.open_new, args=(thread_id,), name="kitdesk-new-window", daemon=True
+        ).start()
 
     # ---------------------------------------------------------------- which is open
 

@@ -17,19 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kitdesk.i18n import DEFAULT_LANGUAGE, text
+
 if TYPE_CHECKING:
     import webview
 
 log = logging.getLogger(__name__)
 
-# The tray exists before the web UI (and its language) loads; these are its words.
-MENU_LABELS = {
-    "new_chat": "New chat",
-    "new_window": "New window",
-    "quick_ask": "Quick ask",
-    "toggle": "Show/Hide Kitdesk",
-    "quit": "Quit Kitdesk",
-}
+# The tray exists before the web UI loads, so its words come from the server's catalog
+# (kitdesk/i18n/desktop_words.py), in the language window_language picks.
+MENU_KEYS = ("new_chat", "new_window", "quick_ask", "toggle", "quit")
+
+
+def menu_labels(language: str) -> dict[str, str]:
+    """The tray menu's words in ``language``, by entry."""
+    return {key: text(language, f"tray.{key}") for key in MENU_KEYS}
 
 
 @dataclass
@@ -53,11 +55,17 @@ def tray_available() -> bool:
 class QtTray:
     """Owns the tray icon and its menu (Qt objects must stay referenced to stay alive)."""
 
-    def __init__(self, icon: Path, commands: TrayCommands) -> None:
+    def __init__(
+        self,
+        icon: Path,
+        commands: TrayCommands,
+        language: Callable[[], str] = lambda: DEFAULT_LANGUAGE,
+    ) -> None:
         from qtpy.QtGui import QAction, QIcon
         from qtpy.QtWidgets import QMenu, QSystemTrayIcon
 
         self._commands = commands
+        self._language = language
         self.menu = QMenu()
         self.actions: dict[str, Any] = {}
         entries: list[tuple[str, Callable[[], None] | None]] = [
@@ -72,17 +80,26 @@ class QtTray:
                 continue
             if key == "quit":
                 self.menu.addSeparator()
-            action = QAction(MENU_LABELS[key], self.menu)
+            action = QAction(key, self.menu)
             action.setObjectName(f"kitdesk-tray-{key}")
             action.triggered.connect(_ignoring_arguments(handler))
             self.menu.addAction(action)
             self.actions[key] = action
+        self.relabel()
+        # A language changed in Settings shows the next time the menu opens.
+        self.menu.aboutToShow.connect(_ignoring_arguments(self.relabel))
         self.icon = QSystemTrayIcon(QIcon(str(icon)))
         self.icon.setToolTip("Kitdesk")
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
         self.icon.show()
         log.info("tray icon shown (system tray available: %s)", tray_available())
+
+    def relabel(self) -> None:
+        labels = menu_labels(self._language())
+        for key, action in self.actions.items():
+            if action.text() != labels[key]:
+                action.setText(labels[key])
 
     def _on_activated(self, reason: Any) -> None:
         from qtpy.QtWidgets import QSystemTrayIcon
@@ -105,9 +122,10 @@ class AppTray:
     the GUI thread, where pywebview calls that wait for that same thread would deadlock.
     """
 
-    def __init__(self, gui: str, icon: Path) -> None:
+    def __init__(self, gui: str, icon: Path, settings_path: Path | None = None) -> None:
         self._gui = gui
         self._icon = icon
+        self._settings_path = settings_path
         self._tray: QtTray | None = None
 
     def install(self, window: webview.Window, commands: TrayCommands) -> None:
@@ -137,11 +155,18 @@ class AppTray:
             # the app; pywebview itself exits once its last window is gone.
             QApplication.setQuitOnLastWindowClosed(False)
             try:
-                self._tray = QtTray(self._icon, in_background)
+                self._tray = QtTray(self._icon, in_background, self._language)
             except Exception:
                 log.exception("no tray icon")
 
         on_qt_main_thread(window, create)
+
+    def _language(self) -> str:
+        if self._settings_path is None:
+            return DEFAULT_LANGUAGE
+        from kitdesk.window.language import window_language
+
+        return window_language(self._settings_path)
 
     def shown(self) -> bool:
         return self._tray is not None and self._tray.visible

@@ -2,9 +2,10 @@ import { ChatKit, useChatKit, type UseChatKitReturn } from "@openai/chatkit-reac
 import type { ChatKitOptions, StartScreenPrompt, SupportedLocale } from "@openai/chatkit";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { fetchInLanguage, type ModelOption } from "./api";
+import { answerClientTool, currentContext } from "./clientTools";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
-import { continueInKitdesk, hideQuickAsk, reportAnswerFinished } from "./desktop";
+import { continueInKitdesk, hideQuickAsk, reportAnswerFinished, takeThreadFromLocation } from "./desktop";
 import { useI18n, type T } from "./i18n";
 import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
@@ -66,8 +67,9 @@ type ChatScreenProps = {
 
 /** The conversation: the `<openai-chatkit>` element driven through the official React bindings. */
 export function ChatScreen({ scheme, models, servers, onOpenSettings, events, onControl, quick = false }: ChatScreenProps) {
-  // The quick-ask window always starts on a fresh thread and leaves the main window's memory alone.
-  const initialThread = useRef(quick ? null : lastThread()).current;
+  // The quick-ask window always starts on a fresh thread and leaves the main window's memory alone;
+  // a window opened on one chat ("Open in new window") starts on it.
+  const [initialThread] = useState(() => (quick ? null : (takeThreadFromLocation() ?? lastThread())));
   const currentThread = useRef<string | null>(initialThread);
   const [quickThread, setQuickThread] = useState<string | null>(null);
   const { t, language } = useI18n();
@@ -131,6 +133,9 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
       if (threadId && !quick) reportAnswerFinished(threadId, t("notify.answerReady"), t("notify.answerReadyBody"));
     },
     onError: ({ error }) => events.onError(error instanceof Error ? error.message : String(error)),
+    // A ChatKit server's client tool calls: a few harmless ones answered, any other
+    // name a structured error the server goes on from (nothing shown to the person).
+    onClientTool: (call) => answerClientTool(call, currentContext(language)),
     onLog: ({ name, data }) => {
       if (name === "composer.model") setComposerModel(typeof data?.modelId === "string" ? data.modelId : null);
     },

@@ -10,6 +10,12 @@
 // server writes the backup there; in a browser the backup is made in the data
 // folder (listed below) and then downloaded, so the browser puts a copy where
 // the person chooses.
+//
+// "Restore from file…" restores a backup kept anywhere (another disk, another
+// computer): the window asks for it in the native open dialog
+// (`choose_backup_file`) and the server restores from that path; a browser
+// uploads the file, which the server verifies the same way before it changes
+// anything.
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { inlineError } from "./api";
@@ -41,7 +47,16 @@ const KIND_LABELS: Record<string, AppKey> = {
 type SaveBridge = {
   save_export?: (filename: string, content: string) => Promise<string | null>;
   choose_folder?: () => Promise<string | null>;
+  choose_backup_file?: () => Promise<string | null>;
 };
+
+/** A backup file picked to restore: a path (the window's open dialog) or the file itself (a browser). */
+type PickedBackup = { name: string; path: string } | { name: string; file: File };
+
+/** The last part of a path, whatever the platform's separator. */
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
 
 function saveBridge(): SaveBridge | null {
   return (window as unknown as { pywebview?: { api?: SaveBridge } }).pywebview?.api ?? null;
@@ -222,7 +237,10 @@ function BackupsPanel({ onRestored }: { onRestored: () => void }) {
   const [backups, setBackups] = useState<BackupEntry[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [picked, setPicked] = useState<PickedBackup | null>(null);
   const [status, setStatus] = useState<{ error: boolean; text: string } | null>(null);
+  const fileInput = useRef<HTMLInputElement | null>(null);
+  const bridge = saveBridge();
 
   const load = useCallback(async () => {
     try {
@@ -267,6 +285,30 @@ function BackupsPanel({ onRestored }: { onRestored: () => void }) {
       return t("dataTransfer.restored", { name });
     });
 
+  const pick = (chosen: PickedBackup) => {
+    setConfirming(null);
+    setStatus(null);
+    setPicked(chosen);
+  };
+  const chooseInWindow = async () => {
+    const path = await bridge?.choose_backup_file?.();
+    if (path) pick({ name: baseName(path), path });
+  };
+  const forgetPicked = () => {
+    setPicked(null);
+    if (fileInput.current) fileInput.current.value = "";
+  };
+  const restorePicked = (chosen: PickedBackup) =>
+    act(async () => {
+      try {
+        await ("path" in chosen ? dataApi.restorePath(chosen.path) : dataApi.restoreUpload(chosen.file));
+      } finally {
+        forgetPicked();
+      }
+      onRestored();
+      return t("dataTransfer.restored", { name: chosen.name });
+    });
+
   const when = (entry: BackupEntry) =>
     entry.created_at
       ? new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(entry.created_at))
@@ -276,11 +318,44 @@ function BackupsPanel({ onRestored }: { onRestored: () => void }) {
     <fieldset className="kd-field kd-data-panel">
       <legend>{t("dataTransfer.backupsTitle")}</legend>
       <small className="kd-hint">{t("dataTransfer.backupsHint")}</small>
-      <div>
+      <div className="kd-inline-actions">
         <button type="button" className="kd-button" disabled={busy} onClick={() => void backUp()}>
           {t("dataTransfer.backUpNow")}
         </button>
+        {bridge?.choose_backup_file ? (
+          <button type="button" className="kd-button kd-button-quiet" disabled={busy} onClick={() => void chooseInWindow()}>
+            {t("dataTransfer.restoreFromFile")}
+          </button>
+        ) : (
+          <label className={`kd-button kd-button-quiet${busy ? " kd-disabled" : ""}`}>
+            {t("dataTransfer.restoreFromFile")}
+            <input
+              ref={fileInput}
+              type="file"
+              className="kd-visually-hidden"
+              accept=".zip,application/zip"
+              disabled={busy}
+              onChange={(event) => {
+                const file = event.target.files?.[0];
+                if (file) pick({ name: file.name, file });
+              }}
+            />
+          </label>
+        )}
       </div>
+      {picked && (
+        <div className="kd-confirm" role="alertdialog" aria-label={t("dataTransfer.restoreFileLabel", { name: picked.name })}>
+          <p>{t("dataTransfer.restoreConfirm")}</p>
+          <div className="kd-actions">
+            <button type="button" className="kd-button kd-button-quiet" autoFocus disabled={busy} onClick={forgetPicked}>
+              {t("common.cancel")}
+            </button>
+            <button type="button" className="kd-button kd-button-danger" disabled={busy} onClick={() => void restorePicked(picked)}>
+              {busy ? t("dataTransfer.restoring") : t("dataTransfer.restoreThis")}
+            </button>
+          </div>
+        </div>
+      )}
       {backups && backups.length === 0 && <p className="kd-muted">{t("dataTransfer.noBackups")}</p>}
       {backups && backups.length > 0 && (
         <ul className="kd-backups" aria-label={t("dataTransfer.backupsTitle")}>
@@ -306,7 +381,10 @@ function BackupsPanel({ onRestored }: { onRestored: () => void }) {
                   className="kd-button kd-button-quiet"
                   aria-label={t("dataTransfer.restoreLabel", { when: when(entry) })}
                   disabled={busy}
-                  onClick={() => setConfirming(entry.name)}
+                  onClick={() => {
+                    forgetPicked();
+                    setConfirming(entry.name);
+                  }}
                 >
                   {t("dataTransfer.restore")}
                 </button>

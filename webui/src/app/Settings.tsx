@@ -15,7 +15,7 @@ import {
 } from "./api";
 import { headerNames, HeaderRows, initialHeaderRows, saveHeaderValues, typedHeaderValues, type HeaderRow } from "./ChatKitHeaders";
 import { ConfirmRemoval } from "./ConfirmRemoval";
-import { originOf, sameOrigin, sendsInCleartext } from "./providerUrl";
+import { useUrlWarnings } from "./providerUrl";
 import { DataTransfer } from "./DataSettings";
 import { Field } from "./Field";
 import { McpSettings } from "./McpSettings";
@@ -460,6 +460,7 @@ function ProviderForm({
   const [error, setError] = useState<string | null>(null);
   const keyInput = useRef<HTMLInputElement>(null);
   const { t } = useI18n();
+  const urlWarnings = useUrlWarnings(baseUrl, editing?.id);
 
   useEffect(() => {
     if (editing) return;
@@ -567,12 +568,12 @@ function ProviderForm({
             {(props) => <input {...props} value={apiVersion} onChange={(e) => setApiVersion(e.target.value)} spellCheck={false} />}
           </Field>
         )}
-        {sendsInCleartext(baseUrl) && (
+        {urlWarnings.includes("cleartext") && (
           <p className="kd-notice kd-notice-warn" role="alert">
             {t("providers.cleartextWarning")}
           </p>
         )}
-        {editing && editing.key.source === "keyring" && originOf(baseUrl) !== null && !sameOrigin(editing.base_url, baseUrl) && (
+        {urlWarnings.includes("key_cleared") && (
           <p className="kd-notice kd-notice-warn" role="alert">
             {t("providers.keyWillBeCleared")}
           </p>
@@ -786,7 +787,7 @@ function ChatSection({ settings, update }: { settings: SettingsData; update: Upd
 /** Key names the window understands (not words for a person, so not translated). */
 const EXAMPLE_HOTKEY = ["Ctrl", "Alt", "Space"].join("+");
 
-type HotkeyBridge = { set_quick_ask_hotkey?: (hotkey: string) => Promise<string> };
+type HotkeyBridge = { set_quick_ask_hotkey?: (hotkey: string, language: string) => Promise<string> };
 
 function hotkeyBridge(): HotkeyBridge | undefined {
   return (window as unknown as { pywebview?: { api?: HotkeyBridge } }).pywebview?.api;
@@ -797,10 +798,10 @@ function canSetHotkey(): boolean {
   return typeof hotkeyBridge()?.set_quick_ask_hotkey === "function";
 }
 
-/** '' when the window now listens for `hotkey`, else the reason it cannot. */
-async function trySetHotkey(hotkey: string): Promise<string> {
+/** '' when the window now listens for `hotkey`, else the reason it cannot (in `language`). */
+async function trySetHotkey(hotkey: string, language: string): Promise<string> {
   const set = hotkeyBridge()?.set_quick_ask_hotkey;
-  return set ? await set(hotkey) : "";
+  return set ? await set(hotkey, language) : "";
 }
 
 function AppearanceSection({ settings, update }: { settings: SettingsData; update: Update }) {
@@ -886,13 +887,13 @@ function DesktopOptions({ settings, update }: { settings: SettingsData; update: 
 
 /** The global quick-ask shortcut: tried in the desktop window first, saved only when it works. */
 function QuickAskHotkeyField({ initial, update }: { initial: string; update: Update }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [text, setText] = useState(initial);
   const save = useSaveState();
   const apply = () =>
     void save.run(async () => {
       // Refused (held by another program, not a key combination): shown, and not saved.
-      const reason = await trySetHotkey(text.trim());
+      const reason = await trySetHotkey(text.trim(), language);
       if (reason) throw new Error(reason);
       await update({ quick_ask_hotkey: text.trim() });
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { filenameFromDisposition, skippedCount } from "./dataApi";
+import { baseName } from "./DataSettings";
 import { monthLabel } from "./UsageTotals";
 
 describe("Settings > Data helpers", () => {
@@ -15,6 +16,12 @@ describe("Settings > Data helpers", () => {
     const result = { threads: 1, messages: 2, already_present: 0, skipped: { image: 2, system: 1 }, summary: "" };
     expect(skippedCount(result)).toBe(3);
     expect(skippedCount({ ...result, skipped: {} })).toBe(0);
+  });
+
+  it("names a picked backup by its file name on any platform", () => {
+    expect(baseName("/home/ana/Backups/kitdesk-backup-20261201.zip")).toBe("kitdesk-backup-20261201.zip");
+    expect(baseName("C:\\Users\\Ana\\Sauvegarde – Café.zip")).toBe("Sauvegarde – Café.zip");
+    expect(baseName("backup.zip")).toBe("backup.zip");
   });
 
   it("writes a usage month the language's way", () => {

@@ -99,5 +99,16 @@ export const dataApi = {
   /** Where a listed backup downloads from. */
   backupFileUrl: (name: string) => `api/data/backups/${encodeURIComponent(name)}/file`,
   restore: (name: string) => json<RestoreResult>("POST", "api/data/restore", { name }),
+  /** A backup file the window's native open dialog picked, restored where it is. */
+  restorePath: (path: string) => json<RestoreResult>("POST", "api/data/restore", { path }),
+  /** A backup file from anywhere, as the raw body: the server verifies it before changing anything. */
+  restoreUpload: async (file: File): Promise<RestoreResult> =>
+    (await (
+      await send("api/data/restore/upload", {
+        method: "POST",
+        headers: { "Content-Type": "application/octet-stream", "X-Filename": encodeURIComponent(file.name) },
+        body: file,
+      })
+    ).json()) as RestoreResult,
   usage: () => json<{ months: UsageMonth[] }>("GET", "api/usage"),
 };

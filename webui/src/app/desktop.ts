@@ -12,6 +12,8 @@
  * is on screen, its composer has the focus and the window has the keyboard.
  */
 
+import { threadOfFragment } from "../chatkit/state/newWindow";
+
 export const COMMAND_EVENT = "kitdesk:command";
 
 export type DesktopCommand = { action: "newChat" } | { action: "openThread"; threadId: string };
@@ -23,7 +25,7 @@ type AnswerBridge = {
   answer_finished?: (threadId: string, title: string, body: string) => Promise<unknown>;
   hide_quick_ask?: () => Promise<unknown>;
   continue_in_kitdesk?: (threadId: string) => Promise<unknown>;
-  new_window?: () => Promise<unknown>;
+  new_window?: (threadId?: string | null) => Promise<unknown>;
 };
 
 function bridge(): AnswerBridge | undefined {
@@ -43,6 +45,19 @@ export function hideQuickAsk(): void {
 /** Quick-ask window: open this thread in the main window and hide the quick one. */
 export function continueInKitdesk(threadId: string): void {
   bridge()?.continue_in_kitdesk?.(threadId).catch(() => undefined);
+}
+
+/**
+ * The thread this page was opened on (`#thread=<id>`: a chat's "Open in new window",
+ * in a desktop window or a browser tab), or null. The fragment is then dropped from
+ * the address, so a reload follows the thread the person moved on to.
+ */
+export function takeThreadFromLocation(): string | null {
+  const threadId = threadOfFragment(window.location.hash);
+  if (threadId !== null) {
+    history.replaceState(history.state, "", window.location.pathname + window.location.search);
+  }
+  return threadId;
 }
 
 /** Whether this page is in a desktop main window, which can open another one. */

@@ -1,55 +1,46 @@
 /**
  * What the provider form says about an address before anything is sent to it.
  *
- * The same rules as the server's (desktop/kitdesk/providers/origins.py), which
- * enforces them; here they only warn while the person types:
- * - `sendsInCleartext`: `http://` to a host that is neither this machine nor a
- *   private network, where a key can be read on the way;
- * - `sameOrigin`: a stored key is bound to its provider's origin (scheme, host,
- *   port); saving another origin clears it.
+ * The server holds the rules (desktop/kitdesk/providers/origins.py) and enforces
+ * them; the form asks it (`GET api/providers/check-url`) while the person types,
+ * a moment after they pause, and shows what it answers:
+ * - `cleartext`: `http://` to a host that is neither this machine nor a private
+ *   network, where a key can be read on the way;
+ * - `key_cleared`: a saved provider with a stored key moved to another origin
+ *   (scheme, host, port); saving clears the key.
  */
+import { useEffect, useState } from "react";
+import { request } from "./api";
 
-const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };
+export type UrlWarning = "cleartext" | "key_cleared";
 
-function parse(url: string): URL | null {
-  try {
-    return new URL(url.trim());
-  } catch {
-    return null;
-  }
+/** How long typing must pause before the address is checked. */
+export const CHECK_DELAY_MS = 250;
+
+export async function checkProviderUrl(url: string, providerId?: string): Promise<UrlWarning[]> {
+  const query = new URLSearchParams({ url });
+  if (providerId) query.set("provider_id", providerId);
+  const answer = await request<{ warnings?: unknown }>("GET", `api/providers/check-url?${query.toString()}`);
+  const warnings = Array.isArray(answer?.warnings) ? answer.warnings : [];
+  return warnings.filter((w): w is UrlWarning => w === "cleartext" || w === "key_cleared");
 }
 
-export function originOf(url: string): string | null {
-  const parsed = parse(url);
-  if (!parsed) return null;
-  return `${parsed.protocol}//${parsed.hostname.toLowerCase()}:${parsed.port || DEFAULT_PORTS[parsed.protocol] || ""}`;
-}
-
-export function sameOrigin(first: string, second: string): boolean {
-  const a = originOf(first);
-  return a !== null && a === originOf(second);
-}
-
-function isPrivateIPv4(host: string): boolean | null {
-  const parts = host.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
-  const [a, b] = parts.map(Number) as [number, number, number, number];
-  return (
-    a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || a === 0
-  );
-}
-
-function isPrivateIPv6(host: string): boolean | null {
-  if (!host.startsWith("[")) return null;
-  const address = host.slice(1, -1).toLowerCase();
-  return address === "::1" || /^f[cd]/.test(address) || /^fe[89ab]/.test(address);
-}
-
-export function sendsInCleartext(url: string): boolean {
-  const parsed = parse(url);
-  if (!parsed || parsed.protocol !== "http:") return false;
-  const host = parsed.hostname.toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return false;
-  const local = isPrivateIPv4(host) ?? isPrivateIPv6(host);
-  return local === null ? true : !local; // a name may resolve anywhere
+/** The server's warnings for `url` as typed (for the saved provider `providerId`, if any). */
+export function useUrlWarnings(url: string, providerId?: string): UrlWarning[] {
+  const [warnings, setWarnings] = useState<UrlWarning[]>([]);
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      checkProviderUrl(url.trim(), providerId).then(
+        (found) => current && setWarnings(found),
+        // Unanswered, the form says nothing; the server still enforces the rules on save.
+        () => current && setWarnings([]),
+      );
+    }, CHECK_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [url, providerId]);
+  return warnings;
 }

@@ -53,6 +53,7 @@ export const en = {
   "organise.confirmDeleteFolder": "Delete the folder “{name}”? Its chats stay, outside any folder.",
   "organise.confirmDeleteFolderYes": "Delete folder",
   "organise.folderActions": "Actions for the folder {name}",
+  "organise.openInNewWindow": "Open in new window",
   "organise.pin": "Pin",
   "organise.unpin": "Unpin",
   "organise.archive": "Archive",

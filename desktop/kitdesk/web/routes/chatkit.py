@@ -239,7 +239,7 @@ def build_chatkit_router(
         context = replace(
             context,
             language=pick_language(
-                request.headers.get("accept-language"), server.engine.settings().language
+                request.headers.get("accept-language"), server.settings().language
             ),
         )
         if refusal := _check_limits(parsed):

@@ -18,7 +18,8 @@ Everything else returns None: Kitdesk's own server answers. After each relayed
 turn the thread is mirrored again. The server never sees the window's token and
 needs no CORS: only Kitdesk talks to it. The images its answers name on its own
 origin are pointed at ``IMAGE_ROUTE`` (``chat/image_links.py``), which
-``image()`` serves (``chat/remote_images.py``); the mirror keeps the originals.
+``image()`` serves (``chat/remote_images.py``); the mirror keeps the originals
+(made absolute).
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ class ChatKitProxy:
     # -- mirroring ----------------------------------------------------------------
 
     def _mirror_later(
-        self, provider_id: str, thread_id: str, changes: list[dict[str, Any]]
+        self, provider: Provider, thread_id: str, changes: list[dict[str, Any]]
     ) -> None:
         previous = self._pending.get(thread_id)
 
@@ -188,7 +189,7 @@ class ChatKitProxy:
             if previous is not None:  # turns of one thread are mirrored in order
                 await asyncio.wait([previous])
             try:
-                await self.mirror.replay(provider_id, thread_id, changes)
+                await self.mirror.replay(provider.id, thread_id, changes, provider.base_url)
             except Exception:
                 log.exception("could not mirror a turn of thread %s", thread_id)
 
@@ -241,7 +242,7 @@ class ChatKitProxy:
                 # In the background, so the answer ends without waiting for SQLite.
                 mirrored = stream.thread_id or thread_id
                 if mirrored is not None and stream.changes:
-                    self._mirror_later(provider.id, mirrored, stream.changes)
+                    self._mirror_later(provider, mirrored, stream.changes)
 
         return _sse(relay())
 
@@ -279,9 +280,9 @@ class ChatKitProxy:
                 await self.mirror.save_thread(endpoint.provider_id, answer)
                 items = answer.get("items")
                 if isinstance(items, dict) and isinstance(items.get("data"), list):
-                    await self.mirror.save_items(thread_id, items["data"])
+                    await self.mirror.save_items(thread_id, items["data"], endpoint.url)
             elif op == "items.list" and isinstance(answer.get("data"), list):
-                await self.mirror.save_items(thread_id, answer["data"])
+                await self.mirror.save_items(thread_id, answer["data"], endpoint.url)
             elif op == "threads.delete":
                 await self.mirror.store.delete_thread(thread_id, RequestContext(origin=""))
         except Exception:

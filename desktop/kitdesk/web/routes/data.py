@@ -13,7 +13,14 @@
 - ``GET /api/data/backups/{name}/file``: a listed backup as a download (what a
   browser on ``kitdesk serve`` does after "Back up now": the person's browser
   puts it where they choose).
-- ``POST /api/data/restore`` ``{"name"}`` (a listed backup) or ``{"path"}``.
+- ``POST /api/data/restore`` ``{"name"}`` (a listed backup) or ``{"path"}`` (a
+  file the window's native open dialog picked).
+- ``POST /api/data/restore/upload``: a backup file from anywhere, as the raw
+  request body (``X-Filename``, percent-encoded, for its name): what a browser
+  on ``kitdesk serve`` sends for "Restore from file…". It is streamed to a
+  private temporary folder (refused past ``MAX_RESTORE_BYTES``), then restored
+  exactly as a listed backup is: verified first, the current database kept as
+  a backup, swapped atomically; the temporary copy is removed either way.
 """
 
 from __future__ import annotations
@@ -21,11 +28,13 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from chatkit.store import NotFoundError
 from fastapi import APIRouter, BackgroundTasks, Query, Request
@@ -38,10 +47,12 @@ from kitdesk.errors import UserFacingError
 from kitdesk.store.exporting import EXTENSIONS, MEDIA_TYPES
 from kitdesk.store.importing import ImportResult
 from kitdesk.transfer.documents import content_disposition, download_filename
+from kitdesk.transfer.restore import RestoreResult
 from kitdesk.transfer.retention import list_backups, parse_backup_name
 from kitdesk.web.services import ApiServices
 
 MAX_IMPORT_BYTES = 4 * 1024**3
+MAX_RESTORE_BYTES = 4 * 1024**3
 _THREADS_QUERY = Query(None, description="thread ids to export; every thread when none")
 _MAX_JOBS = 20
 
@@ -99,6 +110,29 @@ def _backup_json(path: Path) -> dict[str, Any]:
         "created_at": entry.created_at.isoformat() if entry else None,
         "size": path.stat().st_size,
     }
+
+
+def _restored_json(name: str, result: RestoreResult) -> dict[str, Any]:
+    return {
+        "restored": name,
+        "created_at": result.manifest.created_at.isoformat(),
+        "previous": str(result.previous) if result.previous else None,
+    }
+
+
+def _uploaded_name(header: str | None, fallback: str) -> str:
+    """The file name a browser sent (percent-encoded): no folders, no control characters."""
+    name = Path(unquote(header or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
+    return name[:120] or fallback
+
+
+def _too_large_to_restore() -> UserFacingError:
+    return UserFacingError(
+        "The file is larger than 4 GB; restore it with `kitdesk restore PATH`.",
+        status=413,
+        code="upload_too_large",
+    )
 
 
 def _user_path(text: str) -> Path:
@@ -240,10 +274,34 @@ def build_router(services: ApiServices) -> APIRouter:
         if not source.is_file():
             raise NotFound(f"There is no backup at {source}.")
         result = await store.restore(source, app_version=services.version)
-        return {
-            "restored": source.name,
-            "created_at": result.manifest.created_at.isoformat(),
-            "previous": str(result.previous) if result.previous else None,
-        }
+        return _restored_json(source.name, result)
+
+    @router.post("/restore/upload")
+    async def restore_upload(request: Request) -> dict[str, Any]:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_RESTORE_BYTES:
+            raise _too_large_to_restore()
+        name = _uploaded_name(request.headers.get("x-filename"), "backup.zip")
+        paths.cache_dir.mkdir(parents=True, exist_ok=True)
+        # Under its own name, so a refusal ("<name> cannot be restored: ...") names it.
+        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, "", "restore-", paths.cache_dir))
+        spooled = folder / name
+        try:
+            received = 0
+            with spooled.open("wb") as handle:
+                async for chunk in request.stream():
+                    received += len(chunk)
+                    if received > MAX_RESTORE_BYTES:
+                        raise _too_large_to_restore()
+                    await asyncio.to_thread(handle.write, chunk)
+            result = await store.restore(spooled, app_version=services.version)
+        except ClientDisconnect:
+            raise UserFacingError(
+                "The upload was interrupted before it finished. Nothing was changed.",
+                code="bad_upload",
+            ) from None
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+        return _restored_json(name, result)
 
     return router

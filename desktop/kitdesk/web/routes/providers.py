@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from pydantic import ValidationError
@@ -36,6 +37,7 @@ from kitdesk.web.services import ApiServices, ProviderNotFound, ReadOnlyProvider
 log = logging.getLogger(__name__)
 
 AZURE_PLACEHOLDER = "YOUR-RESOURCE"
+MAX_CHECKED_URL = 2048  # longer than any real base URL
 
 
 class ProviderCreate(Body):
@@ -172,6 +174,24 @@ def _test_headers(
     return headers
 
 
+def _has_origin(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) address (a half-typed one warns of nothing)."""
+    try:
+        parts = urlsplit(url.strip())
+        _port = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def _stored_key(keys: KeyStore, provider_id: str) -> bool:
+    """Whether the keyring holds a key for the provider (one the environment gives stays)."""
+    try:
+        return keys.status(provider_id).source == "keyring"
+    except KeyringUnavailable:
+        return False
+
+
 def build_router(services: ApiServices) -> APIRouter:
     router = APIRouter()
     settings_file = services.settings_file
@@ -191,6 +211,27 @@ def build_router(services: ApiServices) -> APIRouter:
     @router.get("/providers/presets")
     def list_presets() -> list[dict[str, Any]]:
         return [_preset_json(kind) for kind in PRESETS]
+
+    @router.get("/providers/check-url")
+    def check_url(url: str = "", provider_id: str | None = None) -> dict[str, Any]:
+        """What the provider form warns about an address while it is typed, by the rules
+        the server enforces (``providers/origins.py``): ``cleartext`` (a key would travel
+        unencrypted) and, for a saved provider (``provider_id``), ``key_cleared`` (another
+        origin: saving forgets its stored key). Nothing is sent to the address."""
+        if len(url) > MAX_CHECKED_URL:
+            raise UserFacingError(
+                f"That address is longer than {MAX_CHECKED_URL} characters.",
+                status=422,
+                code="invalid_url",
+            )
+        warnings: list[str] = []
+        if sends_in_cleartext(url):
+            warnings.append("cleartext")
+        if provider_id is not None and _has_origin(url):
+            saved = any_provider(settings_file.settings, provider_id)
+            if not same_origin(saved.base_url, url) and _stored_key(keys, provider_id):
+                warnings.append("key_cleared")
+        return {"url": url, "warnings": warnings}
 
     @router.post("/providers", status_code=201)
     def create_provider(body: ProviderCreate) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from kitdesk.app_info import Basics, describe_app
-from kitdesk.keys import backend_name
+from kitdesk.keys import keyring_status
 from kitdesk.web.services import ApiServices
 
 
@@ -29,7 +29,7 @@ def build_router(services: ApiServices) -> APIRouter:
             "version": services.version,
             "data_dir": str(services.paths.data_dir),
             "store": store_status,
-            "keyring": backend_name(),
+            "keyring": keyring_status().backend,  # no keyring import before first use
         }
 
     return router

@@ -48,6 +48,7 @@ const ar: Record<LocaleKey, string> = {
   "organise.confirmDeleteFolder": "حذف المجلد «{name}»؟ تبقى محادثاته خارج أي مجلد.",
   "organise.confirmDeleteFolderYes": "حذف المجلد",
   "organise.folderActions": "إجراءات المجلد {name}",
+  "organise.openInNewWindow": "فتح في نافذة جديدة",
   "organise.pin": "تثبيت",
   "organise.unpin": "إلغاء التثبيت",
   "organise.archive": "أرشفة",

@@ -48,6 +48,7 @@ const de: Record<LocaleKey, string> = {
   "organise.confirmDeleteFolder": "Den Ordner „{name}“ löschen? Seine Chats bleiben erhalten, außerhalb jedes Ordners.",
   "organise.confirmDeleteFolderYes": "Ordner löschen",
   "organise.folderActions": "Aktionen für den Ordner {name}",
+  "organise.openInNewWindow": "In neuem Fenster öffnen",
   "organise.pin": "Anheften",
   "organise.unpin": "Lösen",
   "organise.archive": "Archivieren",

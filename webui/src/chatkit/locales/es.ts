@@ -48,6 +48,7 @@ const es: Record<LocaleKey, string> = {
   "organise.confirmDeleteFolder": "¿Eliminar la carpeta «{name}»? Sus chats se conservan, fuera de cualquier carpeta.",
   "organise.confirmDeleteFolderYes": "Eliminar carpeta",
   "organise.folderActions": "Acciones para la carpeta {name}",
+  "organise.openInNewWindow": "Abrir en una ventana nueva",
   "organise.pin": "Fijar",
   "organise.unpin": "Desfijar",
   "organise.archive": "Archivar",

@@ -48,6 +48,7 @@ const fr: Record<LocaleKey, string> = {
   "organise.confirmDeleteFolder": "Supprimer le dossier « {name} » ? Ses discussions sont conservées, hors de tout dossier.",
   "organise.confirmDeleteFolderYes": "Supprimer le dossier",
   "organise.folderActions": "Actions pour le dossier {name}",
+  "organise.openInNewWindow": "Ouvrir dans une nouvelle fenêtre",
   "organise.pin": "Épingler",
   "organise.unpin": "Désépingler",
   "organise.archive": "Archiver",

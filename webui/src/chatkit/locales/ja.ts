@@ -48,6 +48,7 @@ const ja: Record<LocaleKey, string> = {
   "organise.confirmDeleteFolder": "フォルダー「{name}」を削除しますか？チャットはフォルダーの外に残ります。",
   "organise.confirmDeleteFolderYes": "フォルダーを削除",
   "organise.folderActions": "フォルダー {name} の操作",
+  "organise.openInNewWindow": "新しいウィンドウで開く",
   "organise.pin": "ピン留め",
   "organise.unpin": "ピン留めを外す",
   "organise.archive": "アーカイブ",

@@ -48,6 +48,7 @@ const ptBR: Record<LocaleKey, string> = {
   "organise.confirmDeleteFolder": "Excluir a pasta “{name}”? As conversas ficam, fora de qualquer pasta.",
   "organise.confirmDeleteFolderYes": "Excluir pasta",
   "organise.folderActions": "Ações da pasta {name}",
+  "organise.openInNewWindow": "Abrir em nova janela",
   "organise.pin": "Fixar",
   "organise.unpin": "Desafixar",
   "organise.archive": "Arquivar",

@@ -48,6 +48,7 @@ const zhCN: Record<LocaleKey, string> = {
   "organise.confirmDeleteFolder": "删除文件夹“{name}”？其中的对话会保留，不属于任何文件夹。",
   "organise.confirmDeleteFolderYes": "删除文件夹",
   "organise.folderActions": "文件夹 {name} 的操作",
+  "organise.openInNewWindow": "在新窗口中打开",
   "organise.pin": "置顶",
   "organise.unpin": "取消置顶",
   "organise.archive": "归档",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ThreadStreamEvent } from "../protocol/types";
 import { answerEvents, fakeFetch, sseBytes, thread, userItem } from "../test/fixtures";
 import { ChatController } from "./controller";
-import { nextSelection } from "./organise";
+import { extendSelection, nextSelection } from "./organise";
 
 const T = "thr_o";
 const FOLDER = { id: "fld_1", name: "French", system_prompt: "Answer in French.", default_model: "p::folder-model", threads: 0 };
@@ -20,6 +20,39 @@ describe("organising the history", () => {
     expect(nextSelection(["e"], "d", "b", order, "range")).toEqual(["e", "b", "c", "d"]);
     // No anchor (or one no longer shown): a range click selects just that chat.
     expect(nextSelection([], "gone", "c", order, "range")).toEqual(["c"]);
+  });
+
+  it("grows and shrinks a keyboard range from the anchor, keeping what was selected before", () => {
+    const order = ["a", "b", "c", "d", "e"];
+    // Nothing selected yet: Shift+Down from b selects b and c, with b as the anchor.
+    let state = { selected: [] as readonly string[], anchor: null as string | null, rangeBase: [] as readonly string[] };
+    state = extendSelection(state, "b", "c", order);
+    expect(state).toEqual({ selected: ["b", "c"], anchor: "b", rangeBase: [] });
+    state = extendSelection(state, "c", "d", order);
+    expect(state.selected).toEqual(["b", "c", "d"]);
+    state = extendSelection(state, "d", "c", order); // Shift+Up shrinks back
+    expect(state.selected).toEqual(["b", "c"]);
+    state = extendSelection(state, "c", "a", order); // past the anchor: the other side
+    expect(state.selected).toEqual(["a", "b"]);
+    // A chat ticked before the anchor was set stays selected.
+    state = extendSelection({ selected: ["e"], anchor: "b", rangeBase: ["e", "b"] }, "b", "a", order);
+    expect(state.selected).toEqual(["e", "b", "a"]);
+    // An anchor no longer shown: the row the keys moved from takes its place.
+    state = extendSelection({ selected: ["x"], anchor: "gone", rangeBase: [] }, "d", "e", order);
+    expect(state).toEqual({ selected: ["x", "d", "e"], anchor: "d", rangeBase: ["x"] });
+  });
+
+  it("selects every chat shown, and a Shift+Arrow after a click extends from the clicked chat", () => {
+    const controller = new ChatController({ emit: () => undefined, schedule: (cb) => cb() });
+    const organiser = controller.organiser;
+    const order = ["a", "b", "c", "d"];
+    organiser.select("c", order, "toggle");
+    organiser.extend("c", "b", order);
+    expect(controller.getState().organise.selected).toEqual(["c", "b"]);
+    organiser.selectAll(order);
+    expect(controller.getState().organise).toMatchObject({ selected: order, selecting: true });
+    organiser.clearSelection();
+    expect(controller.getState().organise).toMatchObject({ selected: [], anchor: null, rangeBase: [], selecting: false });
   });
 
   it("starts a new chat shown in a folder inside it, on the folder's default model", async () => {

@@ -40,8 +40,10 @@ export interface OrganiseState {
   /** Checkbox mode: rows show a checkbox and a click selects. */
   selecting: boolean;
   selected: readonly string[];
-  /** The last row clicked, where a Shift click extends from. */
+  /** The last row clicked, where a Shift click or Shift+Arrow extends from. */
   anchor: string | null;
+  /** The selection before the keyboard range from the anchor (Shift+Arrow grows and shrinks it). */
+  rangeBase: readonly string[];
   error: string | null;
 }
 
@@ -59,6 +61,7 @@ export function initialOrganiseState(): OrganiseState {
     selecting: false,
     selected: [],
     anchor: null,
+    rangeBase: [],
     error: null,
   };
 }
@@ -87,6 +90,25 @@ export function nextSelection(
     return [...new Set([...selected, ...range])];
   }
   return selected.includes(id) ? selected.filter((s) => s !== id) : [...selected, id];
+}
+
+/**
+ * Shift+Arrow from row `from` to row `to` among `order`: the selection is what it was
+ * when the anchor was set plus every row from the anchor to `to`, so moving back
+ * shrinks the range again. Without an anchor still shown, `from` becomes the anchor.
+ */
+export function extendSelection(
+  state: Pick<OrganiseState, "selected" | "anchor" | "rangeBase">,
+  from: string,
+  to: string,
+  order: readonly string[],
+): { selected: string[]; anchor: string; rangeBase: readonly string[] } {
+  const anchored = state.anchor !== null && order.includes(state.anchor);
+  const anchor = anchored ? state.anchor! : from;
+  const rangeBase = anchored ? state.rangeBase : state.selected;
+  const ends = [order.indexOf(anchor), order.indexOf(to)].sort((a, b) => a - b);
+  const range = ends[0]! < 0 ? [anchor] : order.slice(ends[0], ends[1]! + 1);
+  return { selected: [...new Set([...rangeBase, ...range])], anchor, rangeBase };
 }
 
 export interface OrganiserDeps {
@@ -158,7 +180,7 @@ export class Organiser {
   }
 
   async setView(view: HistoryView): Promise<void> {
-    this.patch({ view, threads: [], after: null, hasMore: false, selected: [], anchor: null, error: null });
+    this.patch({ view, threads: [], after: null, hasMore: false, selected: [], anchor: null, rangeBase: [], error: null });
     this.deps.viewChanged();
     if (view.kind !== "all") await this.loadViewThreads(true);
   }
@@ -186,17 +208,27 @@ export class Organiser {
   // ---- selection ----
 
   setSelecting(selecting: boolean): void {
-    this.patch({ selecting, selected: selecting ? this.deps.get().selected : [], anchor: null });
+    this.patch({ selecting, selected: selecting ? this.deps.get().selected : [], anchor: null, rangeBase: [] });
   }
 
   select(id: string, order: readonly string[], mode: "toggle" | "range"): void {
     const state = this.deps.get();
     const selected = nextSelection(state.selected, state.anchor, id, order, mode);
-    this.patch({ selected, anchor: id, selecting: state.selecting || selected.length > 0 });
+    this.patch({ selected, anchor: id, rangeBase: selected, selecting: state.selecting || selected.length > 0 });
+  }
+
+  /** Shift+ArrowUp/Down: the keyboard moved from row `from` to row `to` (see extendSelection). */
+  extend(from: string, to: string, order: readonly string[]): void {
+    this.patch({ ...extendSelection(this.deps.get(), from, to, order), selecting: true });
+  }
+
+  /** Ctrl/Cmd+A: every chat shown. */
+  selectAll(order: readonly string[]): void {
+    this.patch({ selected: [...order], anchor: null, rangeBase: [...order], selecting: true });
   }
 
   clearSelection(): void {
-    this.patch({ selected: [], anchor: null, selecting: false });
+    this.patch({ selected: [], anchor: null, rangeBase: [], selecting: false });
   }
 
   // ---- changes ----
@@ -216,7 +248,9 @@ export class Organiser {
       return false;
     }
     this.deps.log(`thread.${action}`, { count: threadIds.length });
-    this.patch({ selected: this.deps.get().selected.filter((id) => !threadIds.includes(id)) });
+    const state = this.deps.get();
+    const kept = (ids: readonly string[]) => ids.filter((id) => !threadIds.includes(id));
+    this.patch({ selected: kept(state.selected), rangeBase: kept(state.rangeBase) });
     if (action === "delete") await this.deps.forget(threadIds);
     await Promise.all([this.deps.reloadHistory(), this.loadViewThreads(true), this.loadFolders()]);
     return true;

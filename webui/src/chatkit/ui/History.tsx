@@ -4,7 +4,8 @@
  * text through the server when it offers /api/search, titles otherwise).
  * With Kitdesk's organise API (``Organise.tsx``): pinned chats first, folders
  * and an Archived view, a menu per chat, drag and drop onto a folder, and a
- * selection (checkboxes, Shift or Ctrl/Cmd click) to act on several chats.
+ * selection (checkboxes, Shift or Ctrl/Cmd click; Space, Shift+ArrowUp/Down and
+ * Ctrl/Cmd+A from the keyboard) to act on several chats.
  */
 import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from "react";
 import type { ThreadMetadata } from "../protocol/types";
@@ -75,6 +76,15 @@ function threadRows(threads: readonly ThreadMetadata[]): Row[] {
 
 function resultRow(result: SearchResult): Row {
   return { id: result.thread_id, title: result.title, snippet: result.snippet, date: result.updated_at ?? "" };
+}
+
+/** The chat row an arrow key, Home or End moves to from `current` (the list has one tab stop). */
+function rowFor(current: HTMLButtonElement, key: string): HTMLButtonElement | undefined {
+  const list = current.closest(".ck-history-list");
+  const rows = list ? Array.from(list.querySelectorAll<HTMLButtonElement>(".ck-hrow-main")) : [];
+  const index = rows.indexOf(current);
+  const next = key === "Home" ? 0 : key === "End" ? rows.length - 1 : index + (key === "ArrowDown" ? 1 : -1);
+  return rows[Math.max(0, Math.min(rows.length - 1, next))];
 }
 
 function HistoryRow({
@@ -222,15 +232,18 @@ function HistoryRow({
           } else if (event.key === "Delete" && showDelete) {
             event.preventDefault();
             setMode("confirm");
+          } else if (organising && event.shiftKey && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+            // Shift+Arrow moves and extends the selection from its anchor.
+            event.preventDefault();
+            const next = rowFor(event.currentTarget, event.key);
+            const nextId = next?.dataset["rowId"];
+            if (!next || !nextId) return;
+            next.focus();
+            organiser.extend(row.id, nextId, order);
           } else if (["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) {
             // One tab stop for the whole list; arrows move between chats.
             event.preventDefault();
-            const list = event.currentTarget.closest(".ck-history-list");
-            const rows = list ? Array.from(list.querySelectorAll<HTMLButtonElement>(".ck-hrow-main")) : [];
-            const index = rows.indexOf(event.currentTarget);
-            const next =
-              event.key === "Home" ? 0 : event.key === "End" ? rows.length - 1 : index + (event.key === "ArrowDown" ? 1 : -1);
-            rows[Math.max(0, Math.min(rows.length - 1, next))]?.focus();
+            rowFor(event.currentTarget, event.key)?.focus();
           }
         }}
         onContextMenu={(event) => {
@@ -346,6 +359,12 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
           event.preventDefault();
           event.stopPropagation();
           controller.organiser.clearSelection();
+        }
+        // Ctrl/Cmd+A on a chat (not in a text field) selects every chat shown.
+        const onRow = event.target instanceof Element && event.target.closest(".ck-hrow") && !event.target.matches("input:not([type=checkbox]), textarea");
+        if (organise.selecting && onRow && (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "a") {
+          event.preventDefault();
+          controller.organiser.selectAll(order);
         }
       }}
     >

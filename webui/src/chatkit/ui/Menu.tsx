@@ -1,8 +1,30 @@
 /**
  * A small accessible popup menu: a trigger button, items navigable with the
- * arrow keys, Escape closes and returns focus to the trigger.
+ * arrow keys, Escape closes and returns focus to the trigger. The open menu is
+ * placed on screen (``menuPlacement.ts``): above its trigger when there is no
+ * room below, never clipped by the list it sits in; scrolling that list closes it.
  */
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactElement, type ReactNode } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactElement, type ReactNode } from "react";
+import { placeMenu } from "./menuPlacement";
+
+/** Put an open menu where all of it is visible (see menuPlacement.ts). */
+function placeOnScreen(list: HTMLElement, trigger: HTMLElement, preferred: "up" | "down", align: "start" | "end"): void {
+  const style = list.style;
+  // Measure from the fixed containing block's origin (the element's host may be one), at full height.
+  Object.assign(style, { position: "fixed", top: "0px", left: "0px", right: "auto", bottom: "auto", maxHeight: "none" });
+  const origin = list.getBoundingClientRect();
+  const root = document.documentElement;
+  const place = placeMenu(
+    trigger.getBoundingClientRect(),
+    { width: origin.width, height: list.scrollHeight },
+    { width: root.clientWidth, height: root.clientHeight },
+    preferred,
+    align,
+    getComputedStyle(trigger).direction === "rtl",
+  );
+  Object.assign(style, { top: `${place.top - origin.top}px`, left: `${place.left - origin.left}px`, maxHeight: `${place.maxHeight}px` });
+  list.dataset["side"] = place.side;
+}
 
 export interface MenuItem {
   id: string;
@@ -43,17 +65,36 @@ export function Menu({
   const listRef = useRef<HTMLDivElement | null>(null);
   const id = useId();
 
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    const button = triggerRef.current;
+    if (!open || !list || !button) return;
+    const place = () => placeOnScreen(list, button, placement, align);
+    place();
+    window.addEventListener("resize", place);
+    return () => window.removeEventListener("resize", place);
+  }, [open, placement, align, items.length]);
+
   useEffect(() => {
     if (!open) return;
     const list = listRef.current;
     const buttons = list ? Array.from(list.querySelectorAll<HTMLButtonElement>("[role^=menuitem]:not([disabled])")) : [];
-    (buttons.find((b) => b.getAttribute("aria-checked") === "true") ?? buttons[0])?.focus();
+    (buttons.find((b) => b.getAttribute("aria-checked") === "true") ?? buttons[0])?.focus({ preventScroll: true });
     const onDown = (event: Event) => {
       const path = event.composedPath();
       if (list && !path.includes(list) && triggerRef.current && !path.includes(triggerRef.current)) setOpen(false);
     };
+    // The menu stays put while the list under it scrolls: close it rather than float away.
+    const root = triggerRef.current?.getRootNode() ?? document;
+    const onScroll = (event: Event) => {
+      if (!(list && event.target instanceof Node && list.contains(event.target))) setOpen(false);
+    };
     window.addEventListener("pointerdown", onDown, true);
-    return () => window.removeEventListener("pointerdown", onDown, true);
+    root.addEventListener("scroll", onScroll, true);
+    return () => {
+      window.removeEventListener("pointerdown", onDown, true);
+      root.removeEventListener("scroll", onScroll, true);
+    };
   }, [open]);
 
   const close = (focusTrigger: boolean) => {

@@ -12,6 +12,7 @@ import { folderOf, isArchived, isPinned } from "../state/organise";
 import { useChatState, useEnv } from "./context";
 import { Icon } from "./icons";
 import { Menu, type MenuItem } from "./Menu";
+import { openThreadInNewWindow } from "../state/newWindow";
 
 /** The drag payload: the ids of the chats dragged (one, or the selection). */
 export const DRAG_TYPE = "application/x-kitdesk-threads";
@@ -213,7 +214,7 @@ export function FolderNav(): ReactElement {
   );
 }
 
-/** What a chat's menu offers: pin, archive or restore, move, export, rename, delete. */
+/** What a chat's menu offers: open in a new window, pin, archive or restore, move, export. */
 export function threadMenu(
   thread: ThreadMetadata | undefined,
   folders: readonly Folder[],
@@ -223,6 +224,7 @@ export function threadMenu(
   const archived = thread ? isArchived(thread) : false;
   const folder = thread ? folderOf(thread) : null;
   const items: MenuItem[] = [];
+  if (thread) items.push({ id: "newWindow", label: t("organise.openInNewWindow"), icon: <Icon name="external-link" size={14} /> });
   if (!archived) items.push({ id: pinned ? "unpin" : "pin", label: pinned ? t("organise.unpin") : t("organise.pin"), icon: <Icon name="pin" size={14} /> });
   items.push({ id: archived ? "restore" : "archive", label: archived ? t("organise.restore") : t("organise.archive"), icon: <Icon name="archive" size={14} /> });
   for (const f of folders) {
@@ -237,6 +239,10 @@ export function threadMenu(
 
 /** Run a menu choice (from a chat's menu or the selection bar) on some chats. */
 export async function runMenuChoice(organiser: Organiser, choice: string, ids: readonly string[]): Promise<string | null> {
+  if (choice === "newWindow") {
+    for (const id of ids) openThreadInNewWindow(id);
+    return null;
+  }
   if (choice.startsWith("move:")) {
     await organiser.change("move", ids, choice.slice(5) || null);
     return null;
