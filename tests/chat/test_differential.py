@@ -250,7 +250,13 @@ class Pair:
         parsed = _REQUEST_ADAPTER.validate_python(request)
         try:
             if request["type"] in STREAMING:
-                return [json.loads(chunk[6:]) async for chunk in self.kd.stream(parsed, CONTEXT)]
+                # Kitdesk sends events made together in one chunk: split it into frames.
+                return [
+                    json.loads(frame[6:])
+                    async for chunk in self.kd.stream(parsed, CONTEXT)
+                    for frame in chunk.split(b"\n\n")
+                    if frame
+                ]
             return json.loads(await self.kd.json(parsed, CONTEXT))
         except Exception as exc:
             return raised(exc)

@@ -1,8 +1,8 @@
 """A thread's stored items -> the input a model receives, for either wire API.
 
 Items become Responses API input items first (the richer form), and
-``chat_messages`` turns those into Chat Completions messages. Both are plain
-dicts in wire form: no SDK converter runs per turn (the Agents SDK's cost
+``chat_wire.chat_messages`` turns those into Chat Completions messages. Both
+are plain dicts in wire form: no SDK converter runs per turn (the Agents SDK's cost
 about a second of imports), and a thread can switch between a Responses
 provider and a Chat Completions provider mid-conversation, tool calls
 included, because both forms come from the same stored items.
@@ -34,6 +34,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chatkit.store import NotFoundError, Store
@@ -98,6 +99,15 @@ def tool_output_text(output: Any) -> str:
     return output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
 
 
+@dataclass
+class ConvertedPrefix:
+    """The converted form of a history's leading items (all but the last) for one API."""
+
+    api: WireApi
+    count: int = 0  # how many leading items ``inputs`` holds
+    inputs: list[InputItem] = field(default_factory=list)
+
+
 class HistoryConverter:
     """Converts stored thread items for one wire API ("responses" or "chat_completions")."""
 
@@ -108,11 +118,21 @@ class HistoryConverter:
         self._parts: OrderedDict[tuple[str, WireApi], tuple[object, InputItem, int]] = OrderedDict()
         self._cached_chars = 0
 
-    async def to_input(self, items: Sequence[ThreadItem], api: WireApi) -> list[InputItem]:
-        output: list[InputItem] = []
-        last = items[-1] if items else None
-        for item in items:
-            output.extend(await self._convert(item, api, is_last=item is last))
+    async def to_input(
+        self, items: Sequence[ThreadItem], api: WireApi, done: ConvertedPrefix | None = None
+    ) -> list[InputItem]:
+        """The items as input for ``api``. With ``done`` (kept by the caller while
+        ``items`` only grows, as in a turn's tool steps), each item before the last is
+        converted once: a step converts what the previous one added, not the thread."""
+        if done is None or done.api != api:
+            done = ConvertedPrefix(api)
+        last = len(items) - 1
+        for item in items[done.count : last]:
+            done.inputs.extend(await self._convert(item, api, is_last=False))
+        done.count = max(done.count, last)
+        output = list(done.inputs)
+        if items:  # the last item's form depends on being last (a quoted passage)
+            output.extend(await self._convert(items[-1], api, is_last=True))
         return output
 
     async def _convert(self, item: ThreadItem, api: WireApi, *, is_last: bool) -> list[InputItem]:
@@ -327,60 +347,3 @@ async def load_history(store: Store[Any], thread_id: str, context: Any) -> list[
         if not page.has_more or page.after is None:
             return items
         after = page.after
-
-
-# -- Chat Completions ------------------------------------------------------------
-
-
-def _chat_content(parts: list[InputItem]) -> str | list[dict[str, Any]]:
-    if all(part.get("type") == "input_text" for part in parts):
-        return "\n".join(str(part.get("text", "")) for part in parts)
-    content: list[dict[str, Any]] = []
-    for part in parts:
-        kind = part.get("type")
-        if kind == "input_text":
-            content.append({"type": "text", "text": part.get("text", "")})
-        elif kind == "input_image":
-            content.append({"type": "image_url", "image_url": {"url": part.get("image_url")}})
-        elif kind == "input_file":
-            content.append({"type": "text", "text": f"[file {part.get('filename', '')}]"})
-    return content
-
-
-def chat_messages(items: list[InputItem], system_prompt: str | None) -> list[dict[str, Any]]:
-    """Responses-style input items -> Chat Completions messages (system prompt first).
-
-    Consecutive function calls join one assistant message's ``tool_calls`` (with
-    the assistant text just before them, if any); each output is a ``tool`` message.
-    """
-    messages: list[dict[str, Any]] = []
-    if system_prompt:
-        messages.append({"role": "system", "content": system_prompt})
-    for item in items:
-        kind = item.get("type")
-        if kind == "message":
-            role = item.get("role")
-            parts = list(item.get("content") or [])
-            if role == "assistant":
-                text = "".join(str(p.get("text", "")) for p in parts)
-                messages.append({"role": "assistant", "content": text})
-            else:
-                messages.append({"role": role or "user", "content": _chat_content(parts)})
-        elif kind == "function_call":
-            call = {
-                "id": item["call_id"],
-                "type": "function",
-                "function": {"name": item["name"], "arguments": item.get("arguments") or "{}"},
-            }
-            last = messages[-1] if messages else None
-            if last is not None and last.get("role") == "assistant":
-                last.setdefault("tool_calls", []).append(call)
-                if not last.get("content"):
-                    last["content"] = None
-            else:
-                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        elif kind == "function_call_output":
-            messages.append(
-                {"role": "tool", "tool_call_id": item["call_id"], "content": item.get("output", "")}
-            )
-    return messages

@@ -37,12 +37,18 @@ from kitdesk.chat.context import RequestContext
 DEFAULT_PAGE_SIZE = 20  # as the SDK: threads.get_by_id returns the first 20 items
 
 
+# What a responder streams: events one by one, or lists of events made at the same
+# moment (one read of the provider's stream, one tool call's items). The pipeline
+# stores a list's finished items in one transaction and sends the list in one write.
+ResponderEvent = ThreadStreamEvent | list[ThreadStreamEvent]
+
+
 class Responder(Protocol):
     """What answers: the SDK's ``ChatKitServer`` hooks, as a separate object."""
 
     def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> AsyncIterator[ThreadStreamEvent]: ...
+    ) -> AsyncIterator[ResponderEvent]: ...
 
     def action(
         self,
@@ -50,7 +56,7 @@ class Responder(Protocol):
         action: Action[str, Any],
         sender: WidgetItem | None,
         context: RequestContext,
-    ) -> AsyncIterator[ThreadStreamEvent]: ...
+    ) -> AsyncIterator[ResponderEvent]: ...
 
     async def sync_action(
         self,
@@ -87,6 +93,11 @@ def serialize(value: BaseModel) -> bytes:
 
 def sse(event: ThreadStreamEvent) -> bytes:
     return b"data: " + serialize(event) + b"\n\n"
+
+
+def sse_batch(events: list[ThreadStreamEvent]) -> bytes:
+    """Several events as one chunk of the stream (one write to the socket)."""
+    return b"".join([sse(event) for event in events])
 
 
 def is_hidden(item: ThreadItem) -> bool:

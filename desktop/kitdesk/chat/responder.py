@@ -26,7 +26,6 @@ from chatkit.types import (
     ThreadItem,
     ThreadItemReplacedEvent,
     ThreadMetadata,
-    ThreadStreamEvent,
     TranscriptionResult,
     UserMessageItem,
     WidgetItem,
@@ -34,6 +33,7 @@ from chatkit.types import (
 
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.lazy_engine import LazyEngine
+from kitdesk.chat.protocol import ResponderEvent
 from kitdesk.chat.tool_steps import ALLOWED_KEY, PENDING_KEY, load_pending
 from kitdesk.chat.tool_ui import APPROVAL_ACTION, DECISIONS, decided_card
 from kitdesk.chat.turn_choices import THREAD_MODEL_KEY, string_list
@@ -85,7 +85,7 @@ class KitdeskResponder:
 
     def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> AsyncIterator[ThreadStreamEvent]:
+    ) -> AsyncIterator[ResponderEvent]:
         engine = self.engines.built
         if engine is not None:  # every turn but the first: no extra step per event
             return engine.respond(thread, message, context)
@@ -93,10 +93,10 @@ class KitdeskResponder:
 
     async def _first_respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> AsyncIterator[ThreadStreamEvent]:
+    ) -> AsyncIterator[ResponderEvent]:
         engine = await self.engines.get()
-        async for event in engine.respond(thread, message, context):
-            yield event
+        async for batch in engine.respond(thread, message, context):
+            yield batch
 
     def public_metadata(self, thread: ThreadMetadata) -> dict[str, Any]:
         return {key: thread.metadata[key] for key in PUBLIC_METADATA if key in thread.metadata}
@@ -109,7 +109,7 @@ class KitdeskResponder:
         action: Action[str, Any],
         sender: WidgetItem | None,
         context: RequestContext,
-    ) -> AsyncIterator[ThreadStreamEvent]:
+    ) -> AsyncIterator[ResponderEvent]:
         payload = action.payload if isinstance(action.payload, dict) else {}
         decision = payload.get("decision")
         if action.type != APPROVAL_ACTION or decision not in DECISIONS or sender is None:
@@ -123,8 +123,8 @@ class KitdeskResponder:
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
         yield ThreadItemReplacedEvent(item=decided_card(sender, decision, context.language))
         engine = await self.engines.get()
-        async for event in engine.resume(thread, waiting, decision == "deny", context):
-            yield event
+        async for batch in engine.resume(thread, waiting, decision == "deny", context):
+            yield batch
 
     async def sync_action(
         self,

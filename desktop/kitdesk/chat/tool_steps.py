@@ -96,8 +96,12 @@ class ToolSteps:
 
     async def run(
         self, calls: list[PendingCall], outcome: StepOutcome
-    ) -> AsyncIterator[ThreadStreamEvent]:
-        """Run calls in order until one needs approval; the rest wait with it."""
+    ) -> AsyncIterator[list[ThreadStreamEvent]]:
+        """Run calls in order until one needs approval; the rest wait with it.
+
+        Each call's events are one list, sent before the next call starts; the
+        activity's end goes with the last call's events."""
+        batch: list[ThreadStreamEvent] = []
         for index, call in enumerate(calls):
             if self.needs_approval(call.name):
                 spec = self.specs[call.name]
@@ -106,19 +110,24 @@ class ToolSteps:
                 waiting = calls[index:]
                 waiting[0].card_id = card.id
                 outcome.waiting = waiting
-                for event in self._close_activity():
-                    yield event
-                yield ThreadItemAddedEvent(item=card)
-                yield ThreadItemDoneEvent(item=card)
+                yield [
+                    *batch,
+                    *self.close_activity(),
+                    ThreadItemAddedEvent(item=card),
+                    ThreadItemDoneEvent(item=card),
+                ]
                 return
-            async for event in self.execute(call, outcome):
-                yield event
-        for event in self._close_activity():
-            yield event
+            if batch:
+                yield batch
+            batch = await self.execute(call, outcome)
+        batch.extend(self.close_activity())
+        if batch:
+            yield batch
 
     async def execute(
         self, call: PendingCall, outcome: StepOutcome, *, denied: bool = False
-    ) -> AsyncIterator[ThreadStreamEvent]:
+    ) -> list[ThreadStreamEvent]:
+        """Run (or refuse) one call; its activity events and its finished item."""
         arguments, problem = parse_arguments(call.arguments)
         spec = self.specs.get(call.name)
         started = time.perf_counter()
@@ -146,9 +155,9 @@ class ToolSteps:
             output=("Error: " + result.output) if result.is_error else result.output,
         )
         outcome.items.append(item)
-        for event in self._log(spec, call.name, arguments, result):
-            yield event
-        yield ThreadItemDoneEvent(item=item)
+        events = self._log(spec, call.name, arguments, result)
+        events.append(ThreadItemDoneEvent(item=item))
+        return events
 
     def _log(
         self, spec: ToolSpec | None, name: str, arguments: dict[str, Any], result: ToolResult
@@ -168,7 +177,7 @@ class ToolSteps:
         )
         return events
 
-    def _close_activity(self) -> list[ThreadStreamEvent]:
+    def close_activity(self) -> list[ThreadStreamEvent]:
         if not self.activity.started:
             return []
         self.activity.summary()

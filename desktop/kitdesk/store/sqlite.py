@@ -295,21 +295,28 @@ class SQLiteStore(
         self, thread_id: str, item: ThreadItem, context: RequestContext
     ) -> None:
         """Append an item to the thread's active path and bump the thread's last activity."""
-        text = searchable_text(item)
+        await self.add_thread_items(thread_id, [item], context)
+
+    async def add_thread_items(
+        self, thread_id: str, items: list[ThreadItem], context: RequestContext
+    ) -> None:
+        """Append items in order, in one transaction (all of them or none)."""
+        texts = [searchable_text(item) for item in items]
 
         def work(db: sqlite3.Connection) -> None:
-            row = (thread_id, item.id, item.type, stored_item_json(db, item), text)
             _touch_thread(db, thread_id)
-            try:
-                db.execute(
-                    "INSERT INTO items (thread_id, id, type, data, search_text, parent_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (*row, active_leaf(db, thread_id)),
-                )
-            except sqlite3.IntegrityError as error:
-                raise DuplicateItemError(
-                    f"Thread {thread_id} already has an item {item.id}"
-                ) from error
+            for item, text in zip(items, texts, strict=True):
+                row = (thread_id, item.id, item.type, stored_item_json(db, item), text)
+                try:
+                    db.execute(
+                        "INSERT INTO items (thread_id, id, type, data, search_text, parent_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (*row, active_leaf(db, thread_id)),
+                    )
+                except sqlite3.IntegrityError as error:
+                    raise DuplicateItemError(
+                        f"Thread {thread_id} already has an item {item.id}"
+                    ) from error
 
         await self._run_write(work)
 

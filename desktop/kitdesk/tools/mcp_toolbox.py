@@ -98,11 +98,17 @@ class McpToolBox:
         self._closed = False
 
     async def launch_config(self, server: McpServer) -> LaunchConfig:
-        """The server's settings with its secret values read from the keyring (off the loop)."""
+        """The server's settings with its secret values read from the keyring (off the loop).
+
+        A server without secrets needs no keyring, so no thread: this runs before
+        every turn that offers tools."""
+        names = server.secret_names()
+        if not names:
+            return LaunchConfig(server, {}, {})
 
         def read() -> LaunchConfig:
             secrets: dict[str, dict[str, str]] = {"env": {}, "header": {}}
-            for kind, name in server.secret_names():
+            for kind, name in names:
                 value = self._keys.get(secret_key_name(server.id, kind, name))
                 if value is not None:
                     secrets[kind][name] = value
