@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -37,6 +38,12 @@ EngineState = Literal["idle", "loading", "ready"]
 
 def _import_engine_modules() -> None:
     import kitdesk.chat.turn  # noqa: F401  (and with it openai, relay, titles, clients)
+
+    # The openai client imports its API resources on first use: without these the
+    # first request would still pay for them (about 50 ms) after a warm-up.
+    importlib.import_module("openai.lib.streaming.chat")
+    importlib.import_module("openai.resources.chat.completions.completions")
+    importlib.import_module("openai.resources.responses")
 
 
 class LazyEngine:
