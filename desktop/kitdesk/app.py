@@ -27,6 +27,7 @@ from kitdesk.updates.installation import detect_installation
 from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
 from kitdesk.web.responses import error_response
+from kitdesk.web.routes.chat_warm import build_chat_warm_router
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
 from kitdesk.web.routes.chatkit_images import build_chatkit_images_router
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
@@ -82,6 +83,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
             installation=detect_installation(),
         ),
         restart=restart_after_update,
+        engine_state=lambda: _engine_state(chat_server),
     )
 
     app = FastAPI(
@@ -138,11 +140,18 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
 
     app.include_router(build_chatkit_router(chat_server, proxy))
     app.include_router(build_chatkit_images_router(proxy))
+    app.include_router(build_chat_warm_router(chat_server))
     app.include_router(build_api_router(services))
     app.include_router(build_export_router(store))
     app.include_router(build_hosted_router(settings_file))
 
     return app
+
+
+def _engine_state(chat_server: concurrent.futures.Future[ChatService]) -> str:
+    if not chat_server.done() or chat_server.exception() is not None:
+        return "idle"
+    return chat_server.result().engines.state
 
 
 def start_chat_server(app: FastAPI) -> ChatService:

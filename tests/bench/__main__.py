@@ -18,6 +18,7 @@ BENCHMARKS = {
     "store": "tests.bench.bench_store",
     "relay": "tests.bench.bench_relay",
     "serve": "tests.bench.bench_serve",
+    "first_turn": "tests.bench.bench_first_turn",
     "webui": "tests.bench.bench_webui",
     "launch": "tests.bench.bench_launch",
     "import": "tests.bench.bench_import",

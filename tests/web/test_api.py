@@ -150,6 +150,7 @@ async def test_health_reports_store_and_keyring_backend(
         "data_dir": str(kitdesk_home.data_dir),
         "store": "ok",
         "keyring": "tests.conftest.MemoryKeyring",
+        "engine": "idle",  # no turn yet, and nobody started typing
     }
     await api.services.store.close()
     closed = (await api.client.get("/api/health")).json()

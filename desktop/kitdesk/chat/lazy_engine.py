@@ -6,14 +6,22 @@ else the ChatKit endpoint does (listing and reading threads, feedback,
 retitling) goes to the store and never needs them, so an idle server does not
 load them. The first turn imports them in a worker thread, so the event loop
 goes on answering meanwhile; after that the engine is used directly.
+
+``warm()`` starts that same build early, when the UI sees the person start
+typing (``POST /api/chat/warm``): the import then runs while they write, and
+the first answer does not wait for it. Nothing warms at start-up, so an idle
+server still holds none of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import importlib
+import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from kitdesk.keys import KeyStore
 from kitdesk.settings import Settings
@@ -23,9 +31,19 @@ if TYPE_CHECKING:
     from kitdesk.chat.turn import TurnEngine
     from kitdesk.store.sqlite import SQLiteStore
 
+log = logging.getLogger(__name__)
+
+EngineState = Literal["idle", "loading", "ready"]
+
 
 def _import_engine_modules() -> None:
     import kitdesk.chat.turn  # noqa: F401  (and with it openai, relay, titles, clients)
+
+    # The openai client imports its API resources on first use: without these the
+    # first request would still pay for them (about 50 ms) after a warm-up.
+    importlib.import_module("openai.lib.streaming.chat")
+    importlib.import_module("openai.resources.chat.completions.completions")
+    importlib.import_module("openai.resources.responses")
 
 
 class LazyEngine:
@@ -51,17 +69,58 @@ class LazyEngine:
         self._max_retries = max_retries
         self._engine: TurnEngine | None = None
         self._lock = threading.Lock()
+        # The background build under way (warm() or the first turn); None before or after failing.
+        self._building: concurrent.futures.Future[TurnEngine] | None = None
+        self._start_lock = threading.Lock()
 
     @property
     def built(self) -> TurnEngine | None:
         """The engine if a turn has needed it already, else None (nothing is imported)."""
         return self._engine
 
+    @property
+    def state(self) -> EngineState:
+        """``idle`` (nothing imported), ``loading`` (a build is under way) or ``ready``."""
+        if self._engine is not None:
+            return "ready"
+        building = self._building
+        return "loading" if building is not None and not building.done() else "idle"
+
+    def warm(self) -> EngineState:
+        """Start building the engine in a background thread unless it is built or being
+        built; the state before this call. Safe to call any number of times."""
+        before = self.state
+        self._start()
+        return before
+
     async def get(self) -> TurnEngine:
-        """The engine; the first call imports its modules off the event loop."""
-        if self._engine is None:
-            await asyncio.to_thread(_import_engine_modules)
-        return self.now()
+        """The engine; the first call waits for the build off the event loop."""
+        if self._engine is not None:
+            return self._engine
+        return await asyncio.wrap_future(self._start())
+
+    def _start(self) -> concurrent.futures.Future[TurnEngine]:
+        with self._start_lock:
+            building = self._building
+            if building is None:
+                building = concurrent.futures.Future()
+                self._building = building
+                threading.Thread(
+                    target=self._build_into, args=(building,), name="kitdesk-engine", daemon=True
+                ).start()
+            return building
+
+    def _build_into(self, building: concurrent.futures.Future[TurnEngine]) -> None:
+        try:
+            _import_engine_modules()
+            engine = self.now()
+        except BaseException as exc:
+            log.warning("the turn engine could not be built: %s", exc)
+            with self._start_lock:
+                self._building = None  # the next turn tries again
+            building.set_exception(exc)
+            return
+        building.set_result(engine)
 
     def now(self) -> TurnEngine:
         """The engine, built in the calling thread if need be (tests, shutdown)."""

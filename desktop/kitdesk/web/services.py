@@ -3,6 +3,7 @@ and the refusals more than one router raises."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ class ApiServices:
     # None where nothing can update (tests of other routes): /api/updates then says so.
     updates: UpdateChecker | None = None
     restart: RestartAfterUpdate | None = None
+    # The turn engine's state for /api/health: idle, loading or ready (chat/lazy_engine.py).
+    engine_state: Callable[[], str] = lambda: "idle"
 
     @cached_property
     def prompts(self) -> PromptLibrary:

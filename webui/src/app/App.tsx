@@ -13,6 +13,7 @@ import { stopResponse, focusHistorySearch } from "./elementBridge";
 import { announceQuickReady, isQuickMode, onDesktopCommand, openNewWindow } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
+import { warmTurnEngine } from "./warmup";
 
 type Phase = { name: "loading" } | { name: "failed"; message: string } | { name: "onboarding" } | { name: "chat" };
 
@@ -171,6 +172,7 @@ export function App() {
         setHelpOpen(false);
         const threadId = command.action === "openThread" ? command.threadId : null;
         const show = quick ? ++quickShows.current : 0;
+        if (quick) warmTurnEngine(); // the quick-ask window was called up to ask something
         stopAnnouncing.current?.();
         void control.setThreadId(threadId).then(() =>
           requestAnimationFrame(() => {

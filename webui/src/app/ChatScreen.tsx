@@ -9,6 +9,7 @@ import { continueInKitdesk, hideQuickAsk, reportAnswerFinished, takeThreadFromLo
 import { useI18n, type T } from "./i18n";
 import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
+import { warmOnLog } from "./warmup";
 
 const LAST_THREAD_KEY = "kitdesk.lastThread";
 const MB = 1024 * 1024;
@@ -138,6 +139,8 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
     onClientTool: (call) => answerClientTool(call, currentContext(language)),
     onLog: ({ name, data }) => {
       if (name === "composer.model") setComposerModel(typeof data?.modelId === "string" ? data.modelId : null);
+      // A draft or dictation started: the server builds its turn engine while they write.
+      warmOnLog(name);
     },
   });
 

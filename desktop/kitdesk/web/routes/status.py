@@ -30,6 +30,8 @@ def build_router(services: ApiServices) -> APIRouter:
             "data_dir": str(services.paths.data_dir),
             "store": store_status,
             "keyring": keyring_status().backend,  # no keyring import before first use
+            # Built by the first turn, or earlier once typing starts (POST /api/chat/warm).
+            "engine": services.engine_state(),
         }
 
     return router

@@ -1126,7 +1126,10 @@ export class ChatController {
   // ---- composer ----
 
   setComposerText(text: string): void {
+    const starting = this.state.composer.text === "" && text !== "";
     this.setComposer({ text });
+    // The person started a draft in an empty composer: a send is near (hosts may prepare for it).
+    if (starting) this.log("composer.draft");
   }
 
   /** The person picked an entity for the `@query` they were typing. */

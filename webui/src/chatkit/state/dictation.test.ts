@@ -63,7 +63,8 @@ describe("dictation", () => {
     // Inserted, never sent.
     expect(requests.map((r) => r.type)).toEqual(["input.transcribe"]);
     expect(mic.tracks.every((t) => t.stopped)).toBe(true);
-    expect(logs()).toEqual(["composer.dictation.start", "composer.dictation.stop", "composer.dictation.done"]);
+    // The typed text started a draft before the dictation.
+    expect(logs()).toEqual(["composer.draft", "composer.dictation.start", "composer.dictation.stop", "composer.dictation.done"]);
   });
 
   it("adds to the end when the composer never had a caret", async () => {
