@@ -144,9 +144,6 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     window = first.window
     quick = QuickAskWindow(gui, windows.open_thread, LOADING_HTML)
     hotkey = QuickAskHotkey(lambda: threading.Thread(target=quick.show, daemon=True).start())
-    hotkey_text = current_settings(paths.settings_path).quick_ask_hotkey
-    if problem := hotkey.set(hotkey_text):
-        log.warning("quick-ask hotkey not available: %s", problem)
     tracker = GeometryTracker(geometry)
     tracker.connect(window)
 
@@ -176,6 +173,11 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     failure: list[str] = []
 
     def load_app() -> None:
+        # Read here, once the GUI runs: the settings model is a large import that the
+        # server thread makes meanwhile, and the window need not wait for it.
+        hotkey_text = current_settings(paths.settings_path).quick_ask_hotkey
+        if problem := hotkey.set(hotkey_text):
+            log.warning("quick-ask hotkey not available: %s", problem)
         try:
             server = starter.wait()
         except RuntimeError as exc:
