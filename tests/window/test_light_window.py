@@ -1,5 +1,8 @@
 """The lighter Linux window (issue 9): what it does not load until asked.
 
+The window module reaches ``webview.start()`` without the server's large imports
+(the server thread makes them meanwhile).
+
 The quick-ask window's page costs a renderer process of its own, so with no
 hotkey set it does not exist until it is asked for (here by ``kitdesk
 --quick-ask``, the same channel the tray's Quick ask uses). Qt draws the web
@@ -10,6 +13,7 @@ mapped into the process, unless the person chose Qt graphics settings themselves
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,6 +94,20 @@ def test_the_quick_window_and_gl_wait_until_asked_for(
         assert app.wait(EXIT_TIMEOUT) == 0, app.output()[-3000:]
     finally:
         app.kill()
+
+
+def test_the_window_starts_without_the_server_s_large_imports() -> None:
+    # The server thread imports these while Qt starts; the window's own path to
+    # webview.start() does not wait for them.
+    heavy = ["pydantic", "kitdesk.settings", "fastapi", "openai", "sqlite3"]
+    probe = (
+        "import sys, kitdesk.cli, kitdesk.window.main; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == ""
 
 
 def test_the_person_s_own_qt_graphics_choice_wins() -> None:
