@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from tests.window import cdp, harness, x11
 EXIT_TIMEOUT = 30.0
 # Mesa's drivers and the GL loader: what an OpenGL scene graph maps under Xvfb.
 GL_LIBRARIES = ("swrast_dri.so", "libLLVM", "libGLX_mesa", "_dri.so")
+# The quick page's word that its first show takes typing (web UI desktop.ts).
+QUICK_READY = "document.documentElement.getAttribute('data-quick-ready') === '1'"
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +89,14 @@ def test_the_quick_window_and_gl_wait_until_asked_for(
         harness.wait_interactive(quick)
         assert len(_quick_pages(app)) == 1
         assert _renderers(app) == 2
+        # It answers like the eagerly created one (its first show takes typing).
+        quick.wait_for(QUICK_READY, 60, "the first show ready for typing")
+        quick.type_text("Created when asked?")
+        quick.press_enter()
+        deadline = time.monotonic() + 60
+        while "Echo: Created when asked?" not in quick.text():
+            assert time.monotonic() < deadline, "the quick window showed no answer"
+            time.sleep(0.2)
         quick.close()
         main.close()
 

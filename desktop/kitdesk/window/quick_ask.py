@@ -11,8 +11,10 @@ thread in the main window and hides this one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,11 @@ TITLE = "Kitdesk Quick Ask"
 SIZE = (640, 460)
 QUICK_EXPOSED = ("hide_quick_ask", "continue_in_kitdesk")
 SHOW_WAIT = 60.0  # a show asked for while the GUI is still starting waits this long for the window
+# The web UI takes commands once its chat is on screen (App.tsx: data-phase, the chat element).
+APP_LISTENS = (
+    "document.querySelector('.kd-app')?.dataset.phase === 'chat'"
+    " && document.querySelector('openai-chatkit') !== null"
+)
 
 
 class QuickAskWindow:
@@ -63,7 +70,19 @@ class QuickAskWindow:
         with self._creating:
             if self._window is None and self._recipe is not None:
                 self.create(*self._recipe)
+                self._wait_until_the_app_listens(self._window)
             return self._window
+
+    def _wait_until_the_app_listens(self, window: webview.Window | None) -> None:
+        """A command sent before the web UI shows its chat is lost (App.tsx handles
+        commands in the chat phase): after creating the window, wait for that."""
+        deadline = time.monotonic() + SHOW_WAIT
+        while window is not None and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):  # the page may be between loads
+                if window.evaluate_js(APP_LISTENS) is True:
+                    return
+            time.sleep(0.05)
+        log.warning("the quick-ask page did not start in time")
 
     def create(self, prepare: Callable[[webview.Window], None], url: str) -> None:
         """Create the hidden window (from a thread other than the GUI's), let ``prepare``
