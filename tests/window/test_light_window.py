@@ -123,14 +123,24 @@ def test_the_window_starts_without_the_server_s_large_imports() -> None:
 
 def test_the_person_s_own_qt_graphics_choice_wins() -> None:
     lighter = {"QT_QUICK_BACKEND": "software", "QT_XCB_GL_INTEGRATION": "none"}
+    gc = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--expose-gc"}
     env: dict[str, str] = {"LANG": "C.UTF-8"}
-    assert apply_qt_defaults(env) == lighter
-    assert env == {"LANG": "C.UTF-8", **lighter}
+    assert apply_qt_defaults(env) == lighter | gc
+    assert env == {"LANG": "C.UTF-8", **lighter, **gc}
     for own in (
         {"QT_QUICK_BACKEND": "opengl"},
         {"QMLSCENE_DEVICE": "opengl"},
         {"QT_XCB_GL_INTEGRATION": "xcb_egl"},
     ):
         env = dict(own)
-        assert apply_qt_defaults(env) == {}
-        assert env == own
+        assert apply_qt_defaults(env) == gc
+        assert env == own | gc
+
+
+def test_the_person_s_own_chromium_flags_are_kept() -> None:
+    env = {"QTWEBENGINE_CHROMIUM_FLAGS": "--force-dark-mode"}
+    apply_qt_defaults(env)
+    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--force-dark-mode --js-flags=--expose-gc"
+    own_js = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--max-lazy"}
+    apply_qt_defaults(own_js)
+    assert own_js["QTWEBENGINE_CHROMIUM_FLAGS"] == "--js-flags=--max-lazy"

@@ -5,6 +5,7 @@ import { fetchInLanguage, type ModelOption } from "./api";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
 import { continueInKitdesk, hideQuickAsk, reportAnswerFinished } from "./desktop";
+import { collectWhenQuiet } from "./idleGarbage";
 import { useI18n, type T } from "./i18n";
 import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
@@ -117,6 +118,7 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
     [scheme, models, tools, onOpenSettings, initialThread, t, language, promptMenu.commands, quick],
   );
 
+  const garbage = useMemo(() => collectWhenQuiet(), []);
   const chatkit = useChatKit({
     ...options,
     onThreadChange: ({ threadId }) => {
@@ -124,9 +126,13 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
       if (quick) setQuickThread(threadId);
       else rememberThread(threadId);
     },
-    onResponseStart: () => events.onResponseStart(),
+    onResponseStart: () => {
+      garbage.answerStarted();
+      events.onResponseStart();
+    },
     onResponseEnd: () => {
       events.onResponseEnd();
+      garbage.answerEnded();
       const threadId = currentThread.current;
       if (threadId && !quick) reportAnswerFinished(threadId, t("notify.answerReady"), t("notify.answerReadyBody"));
     },
