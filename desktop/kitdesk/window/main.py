@@ -45,6 +45,7 @@ from kitdesk.window.navigation import (
     watch_navigation,
 )
 from kitdesk.window.permissions import PermissionPolicy, install_qt_permission_policy
+from kitdesk.window.qt_tuning import apply_qt_defaults
 from kitdesk.window.quick_ask import QuickAskWindow
 from kitdesk.window.server_start import ServerStarter
 from kitdesk.window.shell import DesktopShell
@@ -112,6 +113,8 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
         show_native_error(str(exc))
         return 1
     starter = ServerStarter(paths).start()
+    if gui == "qt" and (lighter := apply_qt_defaults()):
+        log.info("Qt defaults: %s", lighter)
 
     import webview
 
@@ -141,8 +144,6 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     window = first.window
     quick = QuickAskWindow(gui, windows.open_thread, LOADING_HTML)
     hotkey = QuickAskHotkey(lambda: threading.Thread(target=quick.show, daemon=True).start())
-    if problem := hotkey.set(current_settings(paths.settings_path).quick_ask_hotkey):
-        log.warning("quick-ask hotkey not available: %s", problem)
     tracker = GeometryTracker(geometry)
     tracker.connect(window)
 
@@ -172,6 +173,11 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     failure: list[str] = []
 
     def load_app() -> None:
+        # Read here, once the GUI runs: the settings model is a large import that the
+        # server thread makes meanwhile, and the window need not wait for it.
+        hotkey_text = current_settings(paths.settings_path).quick_ask_hotkey
+        if problem := hotkey.set(hotkey_text):
+            log.warning("quick-ask hotkey not available: %s", problem)
         try:
             server = starter.wait()
         except RuntimeError as exc:
@@ -190,7 +196,8 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
             windows.prepare_new = lambda new: watch_navigation(new, guard, pages.main())
         window.load_url(pages.main())
         windows.set_pages(pages)
-        quick.create(make_bridge_csp_safe, pages.quick())
+        # Without a hotkey the quick window may never be asked for: its renderer waits.
+        quick.prepare(make_bridge_csp_safe, pages.quick(), now=bool(hotkey_text))
         tray.install(
             window,
             TrayCommands(

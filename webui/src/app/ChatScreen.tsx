@@ -6,6 +6,7 @@ import { answerClientTool, currentContext } from "./clientTools";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
 import { continueInKitdesk, hideQuickAsk, reportAnswerFinished, takeThreadFromLocation } from "./desktop";
+import { collectWhenQuiet } from "./idleGarbage";
 import { useI18n, type T } from "./i18n";
 import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
@@ -120,6 +121,7 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
     [scheme, models, tools, onOpenSettings, initialThread, t, language, promptMenu.commands, quick],
   );
 
+  const garbage = useMemo(() => collectWhenQuiet(), []);
   const chatkit = useChatKit({
     ...options,
     onThreadChange: ({ threadId }) => {
@@ -127,9 +129,13 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
       if (quick) setQuickThread(threadId);
       else rememberThread(threadId);
     },
-    onResponseStart: () => events.onResponseStart(),
+    onResponseStart: () => {
+      garbage.answerStarted();
+      events.onResponseStart();
+    },
     onResponseEnd: () => {
       events.onResponseEnd();
+      garbage.answerEnded();
       const threadId = currentThread.current;
       if (threadId && !quick) reportAnswerFinished(threadId, t("notify.answerReady"), t("notify.answerReadyBody"));
     },

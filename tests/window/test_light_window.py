@@ -1,0 +1,146 @@
+"""The lighter Linux window (issue 9): what it does not load until asked.
+
+The window module reaches ``webview.start()`` without the server's large imports
+(the server thread makes them meanwhile).
+
+The quick-ask window's page costs a renderer process of its own, so with no
+hotkey set it does not exist until it is asked for (here by ``kitdesk
+--quick-ask``, the same channel the tray's Quick ask uses). Qt draws the web
+view with its software scene graph and no OpenGL on X11, so no GL driver is
+mapped into the process, unless the person chose Qt graphics settings themselves.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from kitdesk.window.qt_tuning import apply_qt_defaults
+
+from tests.upstream import Upstream
+from tests.window import cdp, harness, x11
+
+EXIT_TIMEOUT = 30.0
+# Mesa's drivers and the GL loader: what an OpenGL scene graph maps under Xvfb.
+GL_LIBRARIES = ("swrast_dri.so", "libLLVM", "libGLX_mesa", "_dri.so")
+# The quick page's word that its first show takes typing (web UI desktop.ts).
+QUICK_READY = "document.documentElement.getAttribute('data-quick-ready') === '1'"
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    with harness.window_display() as name:
+        yield name
+
+
+def _renderers(app: harness.App) -> int:
+    count = 0
+    for process in app.tree():
+        try:
+            count += "--type=renderer" in process.cmdline()
+        except psutil.Error:
+            continue
+    return count
+
+
+def _mapped_gl_libraries(process: psutil.Process) -> list[str]:
+    return sorted({m.path for m in process.memory_maps() if any(g in m.path for g in GL_LIBRARIES)})
+
+
+def _quick_pages(app: harness.App) -> list[str]:
+    return [t["url"] for t in cdp.page_targets(app.cdp_port) if t["url"].endswith("#quick")]
+
+
+@pytest.mark.window
+def test_the_quick_window_and_gl_wait_until_asked_for(
+    display: str, upstream: Upstream, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    env = harness.base_env(display) | {
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_BASE_URL": upstream.base_url,
+    }
+    app = harness.launch(
+        harness.dev_command(), home=home, display=display, env=env, log_path=tmp_path / "out.log"
+    )
+    try:
+        main = harness.attach(app)
+        harness.wait_interactive(main)
+        window = x11.wait_for_window(display, "Kitdesk")
+        assert _quick_pages(app) == []
+        assert _renderers(app) == 1
+        assert _mapped_gl_libraries(app.kitdesk()) == []
+
+        # Asked for (what a desktop shortcut or the tray does), it is created and usable.
+        asked = subprocess.run(
+            [*harness.dev_command(), "--quick-ask"],
+            env=harness.base_env(display) | {"KITDESK_HOME": str(home)},
+            capture_output=True,
+            timeout=60,
+        )
+        assert asked.returncode == 0, asked.stderr.decode(errors="replace")
+        x11.wait_for_window(display, "Kitdesk Quick Ask", timeout=60)
+        quick = harness.attach(app, quick=True)
+        harness.wait_interactive(quick)
+        assert len(_quick_pages(app)) == 1
+        assert _renderers(app) == 2
+        # It answers like the eagerly created one (its first show takes typing).
+        quick.wait_for(QUICK_READY, 60, "the first show ready for typing")
+        quick.type_text("Created when asked?")
+        quick.press_enter()
+        deadline = time.monotonic() + 60
+        while "Echo: Created when asked?" not in quick.text():
+            assert time.monotonic() < deadline, "the quick window showed no answer"
+            time.sleep(0.2)
+        quick.close()
+        main.close()
+
+        with x11.Display(display) as dpy:
+            dpy.request_close(window.window)
+        assert app.wait(EXIT_TIMEOUT) == 0, app.output()[-3000:]
+    finally:
+        app.kill()
+
+
+def test_the_window_starts_without_the_server_s_large_imports() -> None:
+    # The server thread imports these while Qt starts; the window's own path to
+    # webview.start() does not wait for them.
+    heavy = ["pydantic", "kitdesk.settings", "fastapi", "openai", "sqlite3"]
+    probe = (
+        "import sys, kitdesk.cli, kitdesk.window.main; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_the_person_s_own_qt_graphics_choice_wins() -> None:
+    lighter = {"QT_QUICK_BACKEND": "software", "QT_XCB_GL_INTEGRATION": "none"}
+    gc = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--expose-gc"}
+    env: dict[str, str] = {"LANG": "C.UTF-8"}
+    assert apply_qt_defaults(env) == lighter | gc
+    assert env == {"LANG": "C.UTF-8", **lighter, **gc}
+    for own in (
+        {"QT_QUICK_BACKEND": "opengl"},
+        {"QMLSCENE_DEVICE": "opengl"},
+        {"QT_XCB_GL_INTEGRATION": "xcb_egl"},
+    ):
+        env = dict(own)
+        assert apply_qt_defaults(env) == gc
+        assert env == own | gc
+
+
+def test_the_person_s_own_chromium_flags_are_kept() -> None:
+    env = {"QTWEBENGINE_CHROMIUM_FLAGS": "--force-dark-mode"}
+    apply_qt_defaults(env)
+    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--force-dark-mode --js-flags=--expose-gc"
+    own_js = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--max-lazy"}
+    apply_qt_defaults(own_js)
+    assert own_js["QTWEBENGINE_CHROMIUM_FLAGS"] == "--js-flags=--max-lazy"

@@ -1,0 +1,35 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { QUIET_MS, collectWhenQuiet } from "./idleGarbage";
+
+describe("collectWhenQuiet", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("collects once, after the last answer has been quiet long enough", () => {
+    const collect = vi.fn();
+    const quiet = collectWhenQuiet(collect);
+    quiet.answerEnded();
+    vi.advanceTimersByTime(QUIET_MS - 1);
+    quiet.answerEnded(); // another answer ended before the quiet period was over
+    vi.advanceTimersByTime(QUIET_MS - 1);
+    expect(collect).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    vi.runAllTimers(); // the idle callback
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it("never collects while an answer streams", () => {
+    const collect = vi.fn();
+    const quiet = collectWhenQuiet(collect);
+    quiet.answerEnded();
+    quiet.answerStarted();
+    vi.runAllTimers();
+    expect(collect).not.toHaveBeenCalled();
+  });
+
+  it("does nothing where the page has no gc() (a browser tab)", () => {
+    const quiet = collectWhenQuiet(null);
+    quiet.answerEnded();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
