@@ -28,6 +28,7 @@ import asyncio
 import os
 import statistics
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,8 +79,8 @@ def _answer(index: int, text: str, at: datetime) -> AssistantMessageItem:
     )
 
 
-async def _build(store: SQLiteStore) -> None:
-    """5,000 items: a fork on the first answer and one on the last."""
+async def _build(store: SQLiteStore, items: int) -> None:
+    """`items` items: a fork on the first answer and one on the last."""
     context = RequestContext(origin="http://127.0.0.1:1")
     start = datetime.now(UTC) - timedelta(days=1)
     await store.save_thread(
@@ -93,29 +94,32 @@ async def _build(store: SQLiteStore) -> None:
     await store.add_thread_item(THREAD, _answer(1, SHORT, at(1)), context)
     await store.branch_off_after(THREAD, "p00000")
     await store.add_thread_item(THREAD, _answer(2, LONG, at(2)), context)
-    last_question = ITEMS - 3  # index of the question whose answer was regenerated
+    last_question = items - 3  # index of the question whose answer was regenerated
     for index in range(3, last_question):
         text = f"Message {index} on the long branch."
         item = _user(index, text, at(index)) if index % 2 else _answer(index, text, at(index))
         await store.add_thread_item(THREAD, item, context)
     question = _user(last_question, "Deep question.", at(last_question))
     await store.add_thread_item(THREAD, question, context)
-    await store.add_thread_item(THREAD, _answer(ITEMS - 2, DEEP_ONE, at(ITEMS - 2)), context)
+    await store.add_thread_item(THREAD, _answer(items - 2, DEEP_ONE, at(items - 2)), context)
     await store.branch_off_after(THREAD, question.id)
-    await store.add_thread_item(THREAD, _answer(ITEMS - 1, DEEP_TWO, at(ITEMS - 1)), context)
+    await store.add_thread_item(THREAD, _answer(items - 1, DEEP_TWO, at(items - 1)), context)
 
 
-def _seed(home: Path) -> None:
+def seed_forked_thread(home: Path, items: int = ITEMS) -> None:
+    """Writes the thread into the data folder of KITDESK_HOME=home (before a server starts)."""
     paths = resolve_paths(home).create()
 
     async def work() -> None:
         store = SQLiteStore(paths.db_path, paths.attachments_dir)
         try:
-            await _build(store)
+            await _build(store, items)
         finally:
             await store.close()
 
-    asyncio.run(work())
+    # Its own thread: a live sync Playwright (the browser tests') holds this one's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, work()).result()
 
 
 # Only the rows on screen are in the DOM (the list is virtualized): markers are
@@ -239,7 +243,7 @@ def measure() -> list[Case]:
     require_server_parts()
     with tempfile.TemporaryDirectory() as folder, Upstream() as upstream:
         home = Path(folder) / "home"
-        _seed(home)
+        seed_forked_thread(home)
         server = start_server(home, {})
         try:
             server.add_upstream_provider(upstream)
