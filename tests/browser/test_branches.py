@@ -6,10 +6,20 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.bench.branches_in_browser import (
+    DEEP_TWO,
+    LONG,
+    OPEN,
+    SCROLL_TO_ROW,
+    SHORT,
+    THREAD,
+    seed_forked_thread,
+)
 from tests.browser.chat import (
     assistant_messages,
     item_text,
@@ -21,7 +31,14 @@ from tests.browser.chat import (
     wait_focused,
     wait_until_answered,
 )
-from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
+from tests.browser.conftest import (
+    KitdeskServer,
+    PageErrors,
+    require_server_parts,
+    screenshot,
+    start_server,
+    stop_server,
+)
 from tests.upstream import Turn, Upstream
 
 pytestmark = pytest.mark.browser
@@ -132,3 +149,36 @@ def test_a_search_hit_in_an_earlier_answer_opens_that_branch(
     expect(assistant_messages(page)).to_have_text([re.compile("A pelican answer.")])
     expect(versions(page)).to_contain_text("1 / 2")
     assert page_errors.errors == []
+
+
+def test_switching_at_a_fork_far_above_shows_the_new_paths_latest(
+    tmp_path: Path, page: Page, upstream: Upstream, page_errors: PageErrors
+) -> None:
+    """The first answer of a 200-item thread regenerated: its switcher is only on
+    screen once the reader has scrolled up past the latest page. Going to the
+    other version and back lands on the long path's latest answer, not on
+    whatever rows the old scroll offset happens to fall on."""
+    require_server_parts()
+    home = tmp_path / "home"
+    seed_forked_thread(home, items=200)
+    server = start_server(home, {})
+    try:
+        server.add_upstream_provider(upstream)
+        server.api("PUT", "/api/settings", {"updates": "off"})
+        page.set_default_timeout(SLOW)
+        open_chat(page, server)
+        page.evaluate(OPEN, [THREAD, DEEP_TWO])
+        page.evaluate(SCROLL_TO_ROW, LONG)
+
+        long_row = page.locator("openai-chatkit .ck-row").filter(has_text=LONG)
+        long_row.hover()
+        long_row.get_by_role("button", name="Previous version").click()
+        expect(assistant_messages(page)).to_have_text([re.compile(re.escape(SHORT))])
+
+        short_row = page.locator("openai-chatkit .ck-row").filter(has_text=SHORT)
+        short_row.get_by_role("button", name="Next version").click()
+        expect(page.locator("openai-chatkit .ck-row").filter(has_text=DEEP_TWO)).to_be_in_viewport()
+        expect(page.locator("openai-chatkit .ck-row").filter(has_text=SHORT)).to_have_count(0)
+        assert page_errors.errors == []
+    finally:
+        stop_server(server)

@@ -80,6 +80,7 @@ describe("ChatController branches", () => {
     expect(Object.keys(state.forks)).toEqual(["a1"]);
     expect(state.forks.a1!.index).toBe(1);
     expect(state.announcement).toBe("Showing version 1 of 2");
+    expect(state.switchedTo).toEqual({ itemId: "a1", serial: 1 });
   });
 
   it("opens a search hit from an inactive branch on that branch", async () => {

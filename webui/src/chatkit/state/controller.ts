@@ -126,6 +126,11 @@ export interface ChatState {
   forks: ForkMap;
   /** The server keeps branches (Kitdesk's does): messages can be edited into a new branch. */
   branchesAvailable: boolean;
+  /**
+   * The version last switched to (`serial` counts the switches): the pane keeps
+   * the reader's place when it is among the loaded items, else shows the latest.
+   */
+  switchedTo: { itemId: string; serial: number } | null;
   /** Tokens the open thread's answers used (Kitdesk's usage API), by the answer's last item. */
   usage: ThreadUsage;
   /** Pinned, archived, folders and the sidebar's selection (Kitdesk's organise API). */
@@ -156,6 +161,7 @@ function initialState(): ChatState {
     pendingActions: {},
     forks: NO_FORKS,
     branchesAvailable: false,
+    switchedTo: null,
     usage: NO_USAGE,
     organise: initialOrganiseState(),
   };
@@ -838,7 +844,7 @@ export class ChatController {
       const view = await this.fetchThread(threadId);
       if (this.state.view.thread?.id !== threadId || this.state.responding) return;
       const forks = forkMap(body.forks);
-      this.set({ view, forks });
+      this.set({ view, forks, switchedTo: { itemId, serial: (this.state.switchedTo?.serial ?? 0) + 1 } });
       void this.loadUsage(threadId);
       const shown = forks[itemId];
       if (shown) this.set({ announcement: this.translate("branch.shown", { index: shown.index, count: shown.count }) });

@@ -317,6 +317,20 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [threadId]);
 
+  // After a switch to another version the path below it is new. When the version
+  // is not among the loaded items (a fork far above the latest page), the page
+  // shows the new path's latest, as opening the thread does, not wherever the
+  // old scroll offset lands (which also paged in older items first).
+  const switchedTo = useChatState((s) => s.switchedTo);
+  useLayoutEffect(() => {
+    if (!switchedTo || items.some((item) => item.id === switchedTo.itemId)) return;
+    stick.current = true;
+    setShowJump(false);
+    if (items.length) virtualizer.scrollToIndex(items.length - 1, { align: "end" });
+    scrollToBottom();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [switchedTo?.serial]);
+
   // A message sent by the reader always brings them to the bottom.
   const lastItem = items[items.length - 1];
   useLayoutEffect(() => {
