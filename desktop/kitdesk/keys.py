@@ -289,11 +289,13 @@ class KeyStore:
             generation = self._generation
         if found is not None and 0 <= self._clock() - found[0] < self._memory_seconds:
             return found[1]
-        import keyring.errors  # loaded already by usable_backend()
 
         try:
             key = backend.get_password(self.service, provider_id)
-        except (keyring.errors.KeyringError, OSError) as exc:  # OSError: the bus went away
+        except Exception as exc:
+            # KeyringError, an OSError when the bus went away within the availability
+            # answer's few seconds, SecretStorage's own errors (a dismissed unlock
+            # prompt): the key cannot be read now, which the turn reports in words.
             log.warning("could not read a key from the keyring: %s", type(exc).__name__)
             return None
         with self._lock:
