@@ -65,8 +65,11 @@ async def _template(client: AsyncOpenAI, path: str) -> RequestTemplate:
             headers={"X-Stainless-Raw-Response": "stream"},
             security={"bearer_auth": True},
         )
-        # The first build may look up the platform (blocking calls): off the loop.
-        request = await asyncio.to_thread(client._build_request, options)  # pyright: ignore[reportPrivateUsage]
+        # The platform headers are looked up once (blocking calls, then cached
+        # by the client): off the loop. The request is built on the loop, as
+        # the client names the async library it runs under in a header.
+        await asyncio.to_thread(client.platform_headers)
+        request = client._build_request(options)  # pyright: ignore[reportPrivateUsage]
         headers = [
             (name, value)
             for name, value in request.headers.multi_items()
