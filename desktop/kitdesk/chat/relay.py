@@ -8,9 +8,10 @@ drops the connection, ``RunResultStreaming.stream_events()`` raises without
 yielding the deltas it had already queued, so a "kept" partial answer lost
 its tail.
 
-Here the ``openai`` client still makes the request (auth, base URL, Azure
-query, status errors as typed ``openai`` exceptions), but the body is read as
-raw bytes. Every read returns whatever the socket has, often many SSE events;
+Here the request goes through the ``openai`` client's own HTTP client, URL
+and headers (auth, base URL, Azure query; status errors as typed ``openai``
+exceptions) without its typed layers (``providers/streaming.py``), and the
+body is read as raw bytes. Every read returns whatever the socket has, often many SSE events;
 all text deltas found in one read become one ChatKit delta event.
 A slow stream is relayed delta by delta (nothing is held back to wait for
 more), a fast one in fewer, larger events: the client sees the same text.
@@ -36,6 +37,7 @@ from kitdesk.chat.chat_wire import chat_messages
 from kitdesk.chat.history import InputItem
 from kitdesk.chat.sse import ProviderStreamError, StreamEndedEarly, read_payloads
 from kitdesk.providers.resolver import ResolvedModel
+from kitdesk.providers.streaming import post_streaming
 
 __all__ = [
     "AnswerBuilder",
@@ -53,13 +55,10 @@ __all__ = [
 CHAT_REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
-# UNTRANSFORMED: the history goes in ``extra_body`` (merged into the JSON as
-# is) rather than as ``input=`` / ``messages=``. The openai client walks typed
-# parameters against their TypedDict annotations before sending: measured here
-# at about 0.25 ms per message, 55 ms for a 200-message thread, on every turn.
-# Our items are already in wire form. The other options go there too (each
-# typed one costs about 25 microseconds per request); only ``model`` and
-# ``stream`` stay typed, as the client reads them.
+# UNTRANSFORMED: the body is sent as is, never through the openai client's
+# typed parameters, which walk every value against its TypedDict annotation
+# before sending: measured here at about 0.25 ms per message, 55 ms for a
+# 200-message thread, on every turn. Our items are already in wire form.
 
 
 def responses_tools(tools: list[dict[str, Any]], web_search: bool) -> list[dict[str, Any]]:
@@ -124,7 +123,7 @@ async def stream_responses(
         reasoning_options = Reasoning(summary="auto")
         if reasoning_effort:
             reasoning_options["effort"] = reasoning_effort  # type: ignore[typeddict-item]
-    extra: dict[str, Any] = {"input": items}  # see UNTRANSFORMED
+    extra: dict[str, Any] = {"model": model.model, "input": items, "stream": True}  # UNTRANSFORMED
     if instructions:
         extra["instructions"] = instructions
     if temperature is not None:
@@ -134,9 +133,7 @@ async def stream_responses(
     extra["store"] = False
     if wire_tools:
         extra["tools"] = wire_tools
-    async with client.responses.with_streaming_response.create(
-        model=model.model, extra_body=extra, stream=True
-    ) as response:
+    async with post_streaming(client, "/responses", extra) as response:
         completed = False
         failure: ProviderStreamError | None = None
         async for payloads in read_payloads(response):
@@ -222,7 +219,11 @@ async def stream_chat(
     reasoning_effort: str | None = None,
 ) -> AsyncIterator[list[ThreadStreamEvent]]:
     """One Chat Completions answer, as lists of ChatKit events (one list per socket read)."""
-    extra: dict[str, Any] = {"messages": chat_messages(items, instructions)}  # UNTRANSFORMED
+    extra: dict[str, Any] = {
+        "model": model.model,
+        "messages": chat_messages(items, instructions),
+        "stream": True,
+    }  # UNTRANSFORMED
     if temperature is not None:
         extra["temperature"] = temperature
     extra["stream_options"] = {"include_usage": True}
@@ -230,9 +231,7 @@ async def stream_chat(
         extra["tools"] = chat_tools(tools)
     if reasoning_effort:
         extra["reasoning_effort"] = reasoning_effort
-    async with client.chat.completions.with_streaming_response.create(
-        model=model.model, messages=[], extra_body=extra, stream=True
-    ) as response:
+    async with post_streaming(client, "/chat/completions", extra) as response:
         done = False
         finished = False
         think = ThinkSplitter()

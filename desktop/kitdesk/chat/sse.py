@@ -85,10 +85,10 @@ def as_connection_error(exc: Exception, request: Any) -> openai.OpenAIError:
 
 
 async def read_payloads(response: Any) -> AsyncIterator[list[bytes]]:
-    """Complete SSE payloads, grouped by socket read."""
+    """Complete SSE payloads of an open ``httpx`` response, grouped by socket read."""
     decoder = SSEDecoder()
     try:
-        async for chunk in response.iter_bytes():
+        async for chunk in response.aiter_bytes():
             payloads = decoder.feed(chunk)
             if payloads:
                 yield payloads
@@ -96,5 +96,5 @@ async def read_payloads(response: Any) -> AsyncIterator[list[bytes]]:
         raise
     except Exception as exc:
         if type(exc).__module__.split(".", 1)[0] in ("httpx", "httpx2", "httpcore", "httpcore2"):
-            raise as_connection_error(exc, response.http_request) from exc
+            raise as_connection_error(exc, response.request) from exc
         raise
