@@ -58,9 +58,33 @@ def test_edit_makes_a_sibling_branch_and_switching_back_restores_it(
     switched = live_chat.client.post(
         f"/api/threads/{thread_id}/branches", json={"item_id": original}
     ).json()
-    assert switched["path"][0] == original
+    assert set(switched) == {"forks"}  # no page asked for: the client reloads itself
     assert switched["forks"][0]["index"] == 1
     assert user_texts(live_chat, thread_id) == ["Capital of France?"]
+
+    # With "page": the new path's newest items come back, as items.list answers them.
+    again = live_chat.client.post(
+        f"/api/threads/{thread_id}/branches", json={"item_id": edited.id, "page": 1}
+    ).json()
+    assert again["thread"]["id"] == thread_id
+    assert again["forks"][0]["index"] == 2
+    listed = live_chat.chatkit("items.list", thread_id=thread_id, order="desc", limit=1).json()
+    assert again["items"] == listed
+    assert listed["has_more"] is True
+    assert user_texts(live_chat, thread_id) == ["Capital of Italy?"]
+
+
+def test_a_switch_asking_for_a_page_out_of_range_is_refused(
+    live_chat: LiveServer, upstream: Upstream
+) -> None:
+    upstream.script(Turn(text="One."))
+    thread_id = create_thread(live_chat, "First")
+    original = first_user_message_id(live_chat, thread_id)
+    answer = live_chat.client.post(
+        f"/api/threads/{thread_id}/branches", json={"item_id": original, "page": 0}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "invalid_request"
 
 
 def test_editing_a_message_off_the_active_path_is_refused(

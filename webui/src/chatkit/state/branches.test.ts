@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ThreadItem, ThreadStreamEvent } from "../protocol/types";
 import { answerEvents, assistantItem, fakeFetch, sseBytes, thread, userItem, type RecordedRequest } from "../test/fixtures";
-import { forkMap, forkOfTurn, siblingTowards, type Fork } from "./branches";
+import { forkMap, forkOfTurn, siblingTowards, switchedView, type Fork } from "./branches";
 import { ChatController } from "./controller";
 
 const T = "thr_b";
@@ -14,7 +14,7 @@ const texts = (items: ThreadItem[]) =>
  * A tiny Kitdesk server for one thread whose answer was regenerated: two sibling
  * answers (a1, a2) to u1, a2 active; it keeps the switch as the real one does.
  */
-function branchingServer(options: { missing?: boolean } = {}) {
+function branchingServer(options: { missing?: boolean; withoutPage?: boolean } = {}) {
   const answers: Record<string, ThreadItem> = { a1: assistantItem("a1", T, "First answer"), a2: assistantItem("a2", T, "Second answer") };
   let active = "a2";
   const fork = (): Fork => ({ item_id: active, index: active === "a1" ? 1 : 2, count: 2, sibling_ids: ["a1", "a2"] });
@@ -25,7 +25,10 @@ function branchingServer(options: { missing?: boolean } = {}) {
         const id = (r.body as { item_id: string }).item_id;
         if (!(id in answers)) return { json: { error: { code: "not_found", message: "That message no longer exists." } }, status: 404 };
         active = id;
-        return { json: { path: ["u1", active], forks: [fork()] } };
+        const page = (r.body as { page?: number }).page;
+        if (page === undefined || options.withoutPage) return { json: { forks: [fork()] } };
+        const newestFirst = [answers[active]!, userItem("u1", T, "Question")].slice(0, page);
+        return { json: { forks: [fork()], thread: { ...thread(T), items: { data: [], has_more: false } }, items: { data: newestFirst, has_more: page < 2, after: null } } };
       }
       return { json: { forks: [fork()] } };
     }
@@ -60,6 +63,18 @@ describe("branch helpers", () => {
     expect(forkOfTurn(["w1", "b", "eot"], map)).toBe(map.b);
     expect(forkOfTurn(["x"], map)).toBeNull();
   });
+
+  it("builds the new path's view from a switch reply, oldest first, or none without a page", () => {
+    const view = switchedView({
+      thread: { ...thread(T), items: { data: [], has_more: false } },
+      items: { data: [assistantItem("a1", T, "Answer"), userItem("u1", T, "Question")], has_more: true, after: "u1" },
+    });
+    expect(view?.thread?.id).toBe(T);
+    expect(texts(view!.items)).toEqual(["Question", "Answer"]);
+    expect(view?.hasOlder).toBe(true);
+    expect(view?.olderCursor).toBe("u1");
+    expect(switchedView({ forks: [] })).toBeNull();
+  });
 });
 
 describe("ChatController branches", () => {
@@ -72,15 +87,30 @@ describe("ChatController branches", () => {
     expect(state.forks.a2).toEqual({ item_id: "a2", index: 2, count: 2, sibling_ids: ["a1", "a2"] });
     expect(texts(state.view.items)).toEqual(["Question", "Second answer"]);
 
+    const before = requests.length;
     await controller.switchBranch("a1");
     state = controller.getState();
     const post = requests.find((r) => r.method === "POST" && r.url === BRANCHES)!;
-    expect(post.body).toEqual({ item_id: "a1" });
+    expect(post.body).toEqual({ item_id: "a1", page: 40 });
+    // One round trip: the reply carried the new path, nothing was reloaded.
+    expect(requests.slice(before).filter((r) => r.type === "threads.get_by_id" || r.type === "items.list")).toHaveLength(0);
     expect(texts(state.view.items)).toEqual(["Question", "First answer"]);
     expect(Object.keys(state.forks)).toEqual(["a1"]);
     expect(state.forks.a1!.index).toBe(1);
     expect(state.announcement).toBe("Showing version 1 of 2");
     expect(state.switchedTo).toEqual({ itemId: "a1", serial: 1 });
+  });
+
+  it("reloads the thread when the switch reply carries no page", async () => {
+    const { controller, requests } = setup(branchingServer({ withoutPage: true }));
+    await controller.setThreadId(T);
+    await settle();
+    const before = requests.length;
+    await controller.switchBranch("a1");
+    const state = controller.getState();
+    expect(requests.slice(before).some((r) => r.type === "threads.get_by_id")).toBe(true);
+    expect(texts(state.view.items)).toEqual(["Question", "First answer"]);
+    expect(state.forks.a1!.index).toBe(1);
   });
 
   it("opens a search hit from an inactive branch on that branch", async () => {

@@ -3,11 +3,12 @@
  * regenerated answer stays a sibling of the new one, and one path is active.
  * The server lists the items on the active path that have siblings
  * (`GET /api/threads/{id}/branches`); the UI shows `‹ 2 / 3 ›` on them and
- * switches with `POST` (stored, then the active path is loaded again).
+ * switches with `POST` (stored; the reply carries the new path's latest page,
+ * so the window paints it without loading the thread again).
  * Other ChatKit servers have no such route: a 404 means "no branches here".
  */
-import type { ThreadItem } from "../protocol/types";
-import type { ThreadView } from "./thread";
+import type { Page, Thread, ThreadItem } from "../protocol/types";
+import { emptyThreadView, prependOlder, type ThreadView } from "./thread";
 
 /** An item on the active path with sibling versions, oldest first. */
 export interface Fork {
@@ -30,6 +31,25 @@ export function forkMap(forks: readonly Fork[] | undefined): ForkMap {
     }
   }
   return map;
+}
+
+/**
+ * The answer to a switch: the new path's forks and, when a page was asked for,
+ * the thread (as `threads.get_by_id` answers it) and its newest items (as
+ * `items.list` with `order: "desc"` answers them).
+ */
+export interface SwitchReply {
+  forks?: Fork[];
+  thread?: Thread;
+  items?: Page<ThreadItem>;
+}
+
+/** The view of the new path from a switch's reply; null when the reply lacks it (reload then). */
+export function switchedView(reply: SwitchReply): ThreadView | null {
+  const { thread, items: page } = reply;
+  if (!thread || typeof thread.id !== "string" || !page || !Array.isArray(page.data)) return null;
+  const { items: _unused, ...meta } = thread;
+  return prependOlder(emptyThreadView(meta), [...page.data].reverse(), page.after ?? null, page.has_more === true);
 }
 
 /** The sibling one step before (-1) or after (+1) the shown version; null at either end. */

@@ -36,7 +36,7 @@ import {
 } from "./thread";
 import { fileAccepted, maxSizeFor } from "./attachments";
 import { messageOf } from "./errors";
-import { NO_FORKS, branchesPath, dropItemsFrom, forkMap, type Fork, type ForkMap } from "./branches";
+import { NO_FORKS, branchesPath, dropItemsFrom, forkMap, switchedView, type Fork, type ForkMap, type SwitchReply } from "./branches";
 import { NO_USAGE, usagePath, type ThreadUsage, type TokenCounts } from "./usage";
 import {
   actionForWire,
@@ -840,8 +840,9 @@ export class ChatController {
     if (!threadId || this.state.responding) return;
     this.forksToken += 1; // a load already under way answers for the old path
     try {
-      const body = await this.client.postJson<{ forks?: Fork[] }>(this.client.resolve(branchesPath(threadId)), { item_id: itemId });
-      const view = await this.fetchThread(threadId);
+      const body = await this.client.postJson<SwitchReply>(this.client.resolve(branchesPath(threadId)), { item_id: itemId, page: ITEM_PAGE });
+      // The reply carries the new path's latest page (one round trip); an older server's does not.
+      const view = switchedView(body) ?? (await this.fetchThread(threadId));
       if (this.state.view.thread?.id !== threadId || this.state.responding) return;
       const forks = forkMap(body.forks);
       this.set({ view, forks, switchedTo: { itemId, serial: (this.state.switchedTo?.serial ?? 0) + 1 } });
