@@ -40,6 +40,7 @@ class DesktopNotifier:
     def notify(self, thread_id: str, title: str, body: str) -> bool:
         """Show a notification about ``thread_id``; False if no notification service answered."""
         from jeepney import DBusAddress, new_method_call
+        from jeepney.wrappers import unwrap_msg
 
         try:
             conn = self._connection()
@@ -59,11 +60,12 @@ class DesktopNotifier:
                     EXPIRE_DEFAULT,
                 ),
             )
-            reply = conn.send_and_get_reply(message, timeout=5)
+            # The router hands back a D-Bus error as a reply; unwrap_msg raises it instead
+            # (with no daemon on the bus: "org.freedesktop.Notifications was not provided").
+            (notification_id,) = unwrap_msg(conn.send_and_get_reply(message, timeout=5))
         except Exception as exc:  # no session bus, no daemon, a daemon that broke
             log.info("no notification shown (%s)", type(exc).__name__)
             return False
-        (notification_id,) = reply.body
         with self._lock:
             self._threads_by_id[int(notification_id)] = thread_id
         return True
