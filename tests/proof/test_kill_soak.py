@@ -80,6 +80,10 @@ def stream_answer(
                             )
                             first_delta = first_delta or time.monotonic()
                 if first_delta is not None and time.monotonic() - first_delta >= kill_after:
+                    # Killed with the stream still open: leaving the ``with`` first would
+                    # close it, and a server that sees its client go keeps the partial
+                    # answer as a stopped one (as after Stop), which is not a crash.
+                    server.kill()
                     break
     except httpx.HTTPError:
         pass
