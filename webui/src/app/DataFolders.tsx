@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { api, messageOf, type AppInfo } from "./api";
 import { useI18n } from "./i18n";
+import { ErrorNotice } from "./ErrorNotice";
 
 type DesktopBridge = { open_data_folder?: () => Promise<unknown>; open_log_folder?: () => Promise<unknown> };
 
@@ -44,11 +45,7 @@ export function DataSection({ info }: { info: AppInfo }) {
           </div>
         )}
       </div>
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { useI18n } from "./i18n";
 import { FALLBACK_PRESETS, KIND_LABELS, kindLabel, mergePresets } from "./presets";
 import { isChatKitServer, needsKey, useProviderKinds } from "./providerKinds";
 import { addProvider } from "./providerSetup";
+import { ErrorNotice } from "./ErrorNotice";
 
 export function ProviderForm({
   editing,
@@ -158,11 +159,7 @@ export function ProviderForm({
         )}
       </div>
       {chatkitServer && keyringUsable && <HeaderRows rows={headers} onChange={setHeaders} />}
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <div className="kd-actions">
         {chatkitServer && (
           <button type="button" className="kd-button" onClick={runTest} disabled={test.state === "testing"}>

@@ -9,6 +9,7 @@ import { kindLabel } from "./presets";
 import { makeDefaultProvider } from "./providerSetup";
 import { explainTestFailure } from "./wording";
 import { ProviderForm } from "./ProviderForm";
+import { ErrorNotice } from "./ErrorNotice";
 
 export function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged: () => void }) {
   const [providers, setProviders] = useState<ProviderView[] | null>(null);
@@ -40,11 +41,7 @@ export function ProvidersSection({ info, onChanged }: { info: AppInfo; onChanged
           {info.keyring.message ?? t("keyring.unusable")}
         </p>
       )}
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {providers?.length === 0 && !adding && <p className="kd-muted">{t("providers.none")}</p>}
       <ul className="kd-provider-list" aria-label={t("settings.providers")}>
         {providers?.map((p) => (
@@ -258,11 +255,7 @@ function ProviderCard({
         </ConfirmRemoval>
       )}
 
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
 
       {mode === "view" && (
         <div className="kd-card-footer">

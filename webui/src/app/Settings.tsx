@@ -13,6 +13,7 @@ import { ModelsSection, ChatSection } from "./ChatSettings";
 import { AppearanceSection } from "./AppearanceSettings";
 import { DataSection } from "./DataFolders";
 import { AboutSection } from "./AboutSettings";
+import { ErrorNotice } from "./ErrorNotice";
 
 export type SectionId =
   | "providers"
@@ -98,11 +99,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
         </nav>
         <section className="kd-settings-section" aria-labelledby={`settings-${section}`}>
           <h3 id={`settings-${section}`}>{t(SECTIONS.find((s) => s.id === section)!.label)}</h3>
-          {loadError && (
-            <p className="kd-notice kd-notice-error" role="alert">
-              {loadError}
-            </p>
-          )}
+          <ErrorNotice message={loadError} />
           {section === "providers" && <ProvidersSection info={info} onChanged={providersChanged} />}
           {section === "models" && settings && <ModelsSection settings={settings} update={update} />}
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
