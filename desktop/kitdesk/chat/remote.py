@@ -28,7 +28,7 @@ import httpx
 
 from kitdesk.chat.remote_failures import (
     RemoteFailure,
-    not_chatkit,
+    failure,
     refusal,
     transport_failure,
 )
@@ -165,9 +165,9 @@ class RemoteChatKit:
         try:
             answer = json.loads(content)
         except ValueError:
-            raise not_chatkit(endpoint) from None
+            raise failure("not_chatkit", endpoint) from None
         if not isinstance(answer, dict):
-            raise not_chatkit(endpoint)
+            raise failure("not_chatkit", endpoint)
         return answer
 
     async def open_stream(self, endpoint: RemoteEndpoint, content: bytes) -> RemoteStream:
@@ -183,7 +183,7 @@ class RemoteChatKit:
             raise (
                 refusal(endpoint, response.status_code)
                 if response.status_code != 200
-                else not_chatkit(endpoint)
+                else failure("not_chatkit", endpoint)
             )
         return RemoteStream(endpoint, response, timeout)
 
@@ -213,5 +213,5 @@ async def check_chatkit_server(
     finally:
         await remote.aclose()
     if not isinstance(answer.get("data"), list):
-        return False, str(not_chatkit(endpoint))
+        return False, str(failure("not_chatkit", endpoint))
     return True, "Connected: the ChatKit server answers"

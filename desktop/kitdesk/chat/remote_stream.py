@@ -28,9 +28,11 @@ from pydantic_core import from_json
 from kitdesk.chat.image_links import ImageLinks
 from kitdesk.chat.remote_failures import (
     Named,
-    dropped_mid_answer,
     error_frame,
     transport_failure,
+)
+from kitdesk.chat.remote_failures import (
+    failure as remote_failure,
 )
 from kitdesk.chat.remote_http import UpstreamResponse
 
@@ -102,7 +104,7 @@ class RemoteStream:
             self.failed = True
             failure = transport_failure(self.server, exc, self.timeout)
             if failure.code == "remote_dropped":
-                failure = dropped_mid_answer(self.server)
+                failure = remote_failure("dropped_mid_answer", self.server)
             yield error_frame(str(failure), allow_retry=True)
             return
         finally:
