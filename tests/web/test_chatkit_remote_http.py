@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 from chatkit.types import AssistantMessageItem, ThreadCreatedEvent
+from kitdesk.chat import remote_http
 from kitdesk.chat.remote import RemoteChatKit, RemoteEndpoint
 from kitdesk.chat.remote_failures import RemoteFailure
 from kitdesk.chat.remote_http import UpstreamPool
@@ -94,6 +95,19 @@ async def test_keep_alive_connections_are_reused_and_chunks_joined() -> None:
     assert b"Content-Length: 7\r\n\r\n" in sent
     assert b'\r\n\r\n{"a":1}POST /chatkit' in sent
     assert sent.endswith(b'\r\n\r\n{"b":2}')
+
+
+async def test_an_idle_connection_past_its_expiry_is_not_reused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(remote_http, "KEEPALIVE_EXPIRY", 0.0)
+    answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"
+    async with raw_server(lambda _: answer) as requests:
+        pool = UpstreamPool()
+        assert await post(pool, url_of(requests)) == (200, b"{}")
+        assert await post(pool, url_of(requests)) == (200, b"{}")
+        await pool.aclose()
+    assert len(requests[1:]) == 2
 
 
 async def test_a_body_that_ends_with_the_connection_and_a_compressed_one_are_read() -> None:

@@ -29,8 +29,11 @@ import httpx
 
 # Reading from the server pauses while this much of its answer waits for the window.
 MAX_BUFFERED_BYTES = 4 * 1024 * 1024
-# Idle keep-alive connections kept per origin.
+# Idle keep-alive connections kept per origin, and for how long (httpx's default:
+# servers close idle connections after a few seconds, uvicorn after 5, and one reused
+# just as it closes would cost a turn).
 MAX_IDLE_PER_ORIGIN = 8
+KEEPALIVE_EXPIRY = 5.0
 _ILLEGAL = ("\r", "\n", "\0")
 
 Origin = tuple[str, str, int]  # scheme, host, port
@@ -44,6 +47,7 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.lost = False
         self.busy = False
+        self.idle_since = 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -274,6 +278,7 @@ class UpstreamPool:
         if len(idle) >= MAX_IDLE_PER_ORIGIN:
             connection.close()
         else:
+            connection.idle_since = connection.loop.time()
             idle.append(connection)
 
     async def aclose(self) -> None:
@@ -323,9 +328,11 @@ class UpstreamPool:
         connection = None
         while idle:
             candidate = idle.pop()
-            if not candidate.lost and not candidate.transport.is_closing():  # type: ignore[union-attr]
+            fresh = candidate.loop.time() - candidate.idle_since < KEEPALIVE_EXPIRY
+            if fresh and not candidate.lost and not candidate.transport.is_closing():  # type: ignore[union-attr]
                 connection = candidate
                 break
+            candidate.close()
         if connection is None:
             connection = await self._connect(origin, limits.connect)
         connection.send(request, limits.read)
