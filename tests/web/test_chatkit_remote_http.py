@@ -130,6 +130,23 @@ async def test_a_body_that_ends_with_the_connection_and_a_compressed_one_are_rea
         await pool.aclose()
 
 
+async def test_an_informational_answer_before_the_real_one_is_skipped() -> None:
+    answer = (
+        b"HTTP/1.1 103 Early Hints\r\nlink: </x.css>\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+    )
+    async with raw_server(lambda _: answer) as requests:
+        pool = UpstreamPool()
+        response = await pool.post(url_of(requests), [], b"{}", LIMITS)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        assert "link" not in response.headers
+        assert await response.aread() == b"{}"
+        assert await post(pool, url_of(requests)) == (200, b"{}")  # and kept alive
+        await pool.aclose()
+    assert len(requests[1:]) == 1
+
+
 async def test_cookies_a_server_sets_go_back_to_it_and_failures_are_httpx_errors() -> None:
     setting = b"HTTP/1.1 200 OK\r\nset-cookie: session=s1; Path=/\r\ncontent-length: 2\r\n\r\n{}"
     async with raw_server(lambda _: setting) as requests:

@@ -119,6 +119,9 @@ class _Connection(asyncio.Protocol):
         self.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self._informational():  # 100 Continue, 103 Early Hints: the answer follows
+            self.raw_headers = []
+            return
         self.headers_done = True
         self._wake()
 
@@ -128,12 +131,17 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def on_message_complete(self) -> None:
+        if self._informational():
+            return
         self.keep_alive = self.parser.should_keep_alive()
         self.complete = True
         self._stop_timer()
         self._wake()
 
     # -- the response ---------------------------------------------------------------
+
+    def _informational(self) -> bool:
+        return 100 <= self.parser.get_status_code() < 200 and not self.headers_done
 
     def _ends_at_close(self) -> bool:
         names = {name.lower() for name, _ in self.raw_headers}
