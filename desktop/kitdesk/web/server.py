@@ -166,7 +166,10 @@ class DeferredApp:
         if answered_early:
             return
         try:
-            app = await asyncio.wrap_future(self.built)
+            # Once built, taken as it is: wrapping a done concurrent future still hands
+            # its result over through the loop's self-pipe, on every request.
+            built = self.built
+            app = built.result() if built.done() else await asyncio.wrap_future(built)
         except Exception as exc:
             message = str(exc) if isinstance(exc, StartupProblem) else BUILD_FAILED_MESSAGE
             await _send_json(send, 503, {"error": {"code": "not_started", "message": message}})
