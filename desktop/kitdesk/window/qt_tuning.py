@@ -20,16 +20,19 @@ its own seccomp sandbox at start as it would after forking from that zygote.
 The renderers' zygote and sandbox are unchanged (checked as a non-root user:
 the renderer runs in its own PID namespace with seccomp-bpf on).
 
-Tried and not kept: ``--disable-gpu``, ``--in-process-gpu``,
-``--num-raster-threads=1`` (there is no GPU process to remove, and Chromium
-already composites in software with one raster thread here),
-``--js-flags=--optimize-for-size`` and ``--max-semi-space-size=1`` (no
-difference), ``--js-flags=--lite-mode`` (3-5 MB off the renderer for no
-optimising JIT, a poor trade for rendering long streamed answers),
-``--renderer-process-limit=1`` (pywebview gives each window its own profile
-and Chromium never shares a renderer between profiles). Site isolation costs
-nothing at idle (one origin, one renderer); turning it off would only put the
-sandboxed HTML-preview iframes into the app's renderer process, so it stays.
+Not needed: ``--in-process-gpu``, ``--disable-gpu-compositing``,
+``--num-raster-threads=1``: Qt already runs the GPU thread in the browser
+process (there is no GPU process) and gives the renderer the other two.
+Tried and not kept: ``--disable-gpu`` and ``--js-flags=--optimize-for-size``
+(no difference), ``--js-flags=--max-semi-space-size=1`` (none either),
+``--js-flags=--lite-mode`` (3-5 MB off the renderer for no optimising JIT, a
+poor trade for rendering long streamed answers), ``MALLOC_ARENA_MAX=2`` for
+the whole tree (about 4 MB, 1%, not worth a process-wide allocator change
+that every child process would inherit), ``--renderer-process-limit=1``
+(pywebview gives each window its own profile and Chromium never shares a
+renderer between profiles). Site isolation adds no process at idle (one
+origin, one renderer), and it is what can give the sandboxed HTML-preview
+iframes a process of their own, so it stays.
 ``--no-zygote`` and ``--single-process`` need the sandbox off.
 
 The person's own choice wins: if any of the Qt variables is set, none is; a
