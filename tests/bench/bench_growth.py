@@ -6,12 +6,14 @@ in one thread through the element's own `sendUserMessage()`, each answered by
 a short Markdown answer with a list and a code block (about 90 deltas). At
 0 / 100 / 500 / N turns (those not above N) it reads:
 
-- the renderer processes' PSS (psutil) as the window holds it: 3.5 s after the
-  last answer, once the web UI's own idle collection has run (Chromium runs
-  with `--js-flags=--expose-gc`, as the desktop window does);
+- the renderer processes' PSS and USS (psutil) as the window holds them: 3.5 s
+  after the last answer, once the web UI's own idle collection has run
+  (Chromium runs with `--js-flags=--expose-gc`, as the desktop window does).
+  USS is the steadier figure on a shared machine: PSS also moves with other
+  processes mapping the same Chromium libraries;
 - the PSS of the `kitdesk serve` process (the server half of the desktop app);
 - then, after DevTools' full collection: the V8 heap in use, Blink's DOM node
-  count, JS event listeners and the renderer PSS again.
+  count, JS event listeners and the renderer PSS and USS again.
 
 Growth per 1,000 turns is taken from the readings after the first 100 turns,
 so the start-up work done once (JIT, lazily loaded chunks, fonts) is not
@@ -102,6 +104,7 @@ def run_turn(page: DevToolsPage, turn: int) -> None:
 class Reading:
     turns: int
     idle_pss: int  # bytes, after the UI's own idle collection
+    idle_uss: int  # bytes, private memory at the same time
     server_pss: int  # bytes, the kitdesk serve process
     memory: Memory  # after DevTools' full collection
     wall: float  # seconds since the first turn
@@ -139,13 +142,15 @@ def measure(turns: int, snapshots: Path | None, *, network: bool = False) -> lis
                         done += 1
                     wall = time.perf_counter() - started
                     time.sleep(IDLE_WAIT)
-                    idle_pss = page.renderer_pss()
+                    idle_pss, idle_uss = page.renderer_memory()
                     memory = page.memory()
-                    readings.append(Reading(done, idle_pss, server_pss(server), memory, wall))
+                    server_now = server_pss(server)
+                    readings.append(Reading(done, idle_pss, idle_uss, server_now, memory, wall))
                     print(
                         f"  {done:>5} turns: heap {memory.js_heap / MB:6.1f} MB, "
                         f"{memory.dom_nodes} nodes, PSS {idle_pss / MB:6.1f} MB idle, "
-                        f"{memory.renderer_pss / MB:6.1f} MB after GC",
+                        f"{memory.renderer_pss / MB:6.1f} MB after GC, "
+                        f"USS {idle_uss / MB:6.1f} MB idle",
                         flush=True,
                     )
                     if snapshots is not None:
@@ -169,28 +174,32 @@ def print_table(readings: list[Reading]) -> None:
     print()
     print(
         "| turns | JS heap after GC | DOM nodes | listeners | renderer PSS, idle "
-        "| renderer PSS after GC | server PSS | wall s |"
+        "| renderer PSS after GC | renderer USS, idle | renderer USS after GC | server PSS "
+        "| wall s |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in readings:
         m = r.memory
         print(
             f"| {r.turns} | {m.js_heap / MB:.1f} MB | {m.dom_nodes} | {m.listeners} "
             f"| {r.idle_pss / MB:.1f} MB | {m.renderer_pss / MB:.1f} MB "
+            f"| {r.idle_uss / MB:.1f} MB | {m.renderer_uss / MB:.1f} MB "
             f"| {r.server_pss / MB:.1f} MB | {r.wall:.0f} |"
         )
     heap = per_thousand(readings, lambda r: r.memory.js_heap)
     idle = per_thousand(readings, lambda r: r.idle_pss)
     pss = per_thousand(readings, lambda r: r.memory.renderer_pss)
+    uss = per_thousand(readings, lambda r: r.idle_uss)
     server = per_thousand(readings, lambda r: r.server_pss)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    if heap is None or idle is None or pss is None or server is None:
+    if heap is None or idle is None or pss is None or uss is None or server is None:
         print(f"(no growth figure: it needs readings at 100 turns and later; load {load})")
         return
-    verdict = "met" if max(heap, idle, pss) <= TARGET_MB else "missed"
+    verdict = "met" if max(heap, idle, pss, uss) <= TARGET_MB else "missed"
     print(
         f"growth per 1,000 turns (from turn 100 on): JS heap {heap:+.1f} MB, renderer PSS "
-        f"{idle:+.1f} MB idle, {pss:+.1f} MB after GC; server PSS {server:+.1f} MB; "
+        f"{idle:+.1f} MB idle, {pss:+.1f} MB after GC; renderer USS {uss:+.1f} MB idle; "
+        f"server PSS {server:+.1f} MB; "
         f"target {TARGET_MB:.0f} MB (renderer): {verdict} (load {load})"
     )
 
