@@ -28,6 +28,7 @@ BENCHMARKS = {
     "chatkit": "tests.bench.bench_chatkit_proxy",
     "mcp": "tests.bench.bench_mcp",
     "backends": "tests.bench.bench_backends",
+    "growth": "tests.bench.bench_growth",
 }
 
 

@@ -80,3 +80,31 @@ def focused_label(page: Page) -> str:
 def wait_focused(page: Page, label: str) -> None:
     """Waits until the element labelled `label` has focus (inside the element's shadow root too)."""
     page.wait_for_function(f"(label) => ({FOCUSED_LABEL})() === label", arg=label)
+
+
+# Sends `question` through the element's own sendUserMessage() (no composer, so no
+# editing history either) and resolves once the last answer shows `want` and has
+# finished streaming. A function expression: Playwright passes [question, want].
+SEND_THROUGH_ELEMENT = """([question, want]) => new Promise((resolve, reject) => {
+  const element = document.querySelector('openai-chatkit');
+  const root = element.shadowRoot;
+  const started = Date.now();
+  const done = () => {
+    const answers = root.querySelectorAll('.ck-assistant');
+    const last = answers[answers.length - 1];
+    return !!last && last.textContent.includes(want)
+      && !root.querySelector('.ck-assistant[aria-busy]')
+      && !root.querySelector('[aria-label="Stop generating"]');
+  };
+  const poll = () => {
+    if (done()) resolve(true);
+    else if (Date.now() - started > 60000) reject(new Error('no answer to ' + question));
+    else setTimeout(poll, 10);
+  };
+  element.sendUserMessage({ text: question }).then(poll, reject);
+})"""
+
+
+def send_through_element(page: Page, question: str, want: str) -> None:
+    """One turn through the element's API; returns once its answer (showing `want`) is done."""
+    page.evaluate(SEND_THROUGH_ELEMENT, [question, want])

@@ -9,15 +9,26 @@
  * which gives pages a `gc()` function; a browser tab has none and this does nothing.
  * The collection runs once no answer has streamed for `QUIET_MS` and the page is
  * idle; an answer that starts cancels a pending one, so it never runs mid-stream.
+ *
+ * A plain `gc()` frees the garbage but V8 keeps the emptied heap pages for the
+ * next allocations: after 200 answers the Qt renderer still held 147 MB with
+ * 7 MB of the heap in use. The memory-reducing collection (`flavor:
+ * "last-resort"`, what DevTools' "collect garbage" runs) compacts and gives
+ * the pages back: 124 MB, the same as DevTools' collection. A V8 without the
+ * options object ignores it and runs a plain full collection.
  */
 
 export const QUIET_MS = 2000;
 
-type Collect = () => void;
+/** The V8 `gc()` options of a full, synchronous, memory-reducing collection. */
+export const REDUCING_GC = { type: "major", execution: "sync", flavor: "last-resort" } as const;
 
-function pageCollector(): Collect | null {
-  const gc = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === "function" ? () => (gc as Collect)() : null;
+type Collect = () => void;
+type PageGc = (options?: typeof REDUCING_GC) => void;
+
+export function pageCollector(scope: { gc?: unknown } = globalThis as { gc?: unknown }): Collect | null {
+  const gc = scope.gc;
+  return typeof gc === "function" ? () => (gc as PageGc)(REDUCING_GC) : null;
 }
 
 function whenIdle(run: () => void): void {

@@ -8,6 +8,7 @@
  */
 import DOMPurify from "dompurify";
 import mermaid from "mermaid";
+import { BoundedCache } from "./boundedCache";
 
 export type Scheme = "light" | "dark";
 
@@ -21,7 +22,12 @@ const SECURE_KEYS = [
 
 const MAX_SOURCE = 20_000;
 const CACHE_LIMIT = 100;
-const cache = new Map<string, DiagramResult>();
+// Mermaid's SVG runs to tens of kilobytes a diagram: a count alone would let
+// 100 of them stay for as long as the window is open.
+const CACHE_CHARS = 2_000_000;
+const cache = new BoundedCache<DiagramResult>(CACHE_LIMIT, CACHE_CHARS, (result) =>
+  "svg" in result ? result.svg.length : result.error.length,
+);
 let configured: Scheme | null = null;
 let counter = 0;
 // Mermaid keeps global state: one diagram at a time.
@@ -89,7 +95,6 @@ export function renderDiagram(source: string, scheme: Scheme): Promise<DiagramRe
   queue = result.catch(() => undefined);
   return result.then((value) => {
     cache.set(key, value);
-    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     return value;
   });
 }

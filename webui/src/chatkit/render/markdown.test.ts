@@ -1,5 +1,12 @@
-import { describe, expect, it } from "vitest";
-import { IncrementalMarkdown, renderMarkdown } from "./markdown";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  FINISHED_LIMIT,
+  IncrementalMarkdown,
+  finishedCacheUse,
+  renderFinishedMarkdown,
+  renderMarkdown,
+  resetFinishedCache,
+} from "./markdown";
 import { assertInert, dom } from "../test/page";
 
 const LABELS = { copyCode: "Copy", codeLanguageFallback: "text" };
@@ -107,5 +114,27 @@ describe("markdown rendering", () => {
     expect(second[0]!.html).toBe(first[0]!.html);
     expect(second[1]!.html).toBe("<p>Para two is longer</p>\n");
     expect(second.map((b) => b.key)).toEqual(first.map((b) => b.key));
+  });
+});
+
+describe("the finished-message cache over a long thread", () => {
+  afterEach(() => resetFinishedCache());
+
+  it("stays within its character budget after many long answers", () => {
+    // The real budget is 2 million characters; a small one shows the same bound quickly.
+    const budget = 60_000;
+    resetFinishedCache(FINISHED_LIMIT, budget);
+    const paragraph = "A long answer keeps going with **more** words. ".repeat(40);
+    let last = "";
+    let lastText = "";
+    for (let turn = 0; turn < 120; turn += 1) {
+      lastText = `## Answer ${turn}\n\n${paragraph}${turn}`;
+      last = renderFinishedMarkdown(lastText, LABELS);
+    }
+    const use = finishedCacheUse();
+    expect(use.chars).toBeLessThanOrEqual(budget);
+    expect(use.chars).toBeGreaterThan(budget / 2);
+    expect(use.entries).toBeLessThan(120); // the characters bound it, not the count
+    expect(renderFinishedMarkdown(lastText, LABELS)).toBe(last); // the latest is still kept
   });
 });

@@ -12,6 +12,7 @@ import { highlightCode } from "./highlight";
 import { isLoaded } from "./lazy";
 import { mathExtension, mayHoldMath } from "./math";
 import { escapeHtml, sanitizeHtml, type SanitizeContext } from "./sanitize";
+import { BoundedCache } from "./boundedCache";
 
 export interface MarkdownLabels {
   /** The code copy button's accessible name ("Copy code"). */
@@ -180,22 +181,32 @@ export class IncrementalMarkdown {
 }
 
 /**
- * Finished messages render once: a small LRU keyed by labels, allowed image
- * domains and text, so rows re-mounted by the virtual list cost nothing.
+ * Finished messages render once: an LRU keyed by labels, allowed image
+ * domains and text, so rows re-mounted by the virtual list cost nothing. It is
+ * bounded by characters too: 400 long answers with highlighted code would
+ * otherwise keep tens of megabytes of HTML for as long as the window is open.
  */
-const FINISHED_LIMIT = 400;
-const finished = new Map<string, string>();
+export const FINISHED_LIMIT = 400;
+export const FINISHED_CHARS = 2_000_000;
+const weighHtml = (html: string) => html.length;
+let finished = new BoundedCache<string>(FINISHED_LIMIT, FINISHED_CHARS, weighHtml);
 const engines = new Map<string, IncrementalMarkdown>();
+
+/** What the finished-message cache holds (for tests): entries and characters. */
+export function finishedCacheUse(): { entries: number; chars: number } {
+  return { entries: finished.size, chars: finished.weight };
+}
+
+/** An empty finished-message cache with other bounds (tests use small ones to stay quick). */
+export function resetFinishedCache(maxEntries = FINISHED_LIMIT, maxChars = FINISHED_CHARS): void {
+  finished = new BoundedCache<string>(maxEntries, maxChars, weighHtml);
+}
 
 export function renderFinishedMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
   const ctxKey = `${isLoaded("katex") ? "k" : ""}\u0001${labels.viewCode ?? ""}\u0001${labels.copyCode}\u0001${labels.copyCodeText ?? ""}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
   const key = `${ctxKey}\u0002${text}`;
   const hit = finished.get(key);
-  if (hit !== undefined) {
-    finished.delete(key);
-    finished.set(key, hit);
-    return hit;
-  }
+  if (hit !== undefined) return hit;
   let engine = engines.get(ctxKey);
   if (!engine) {
     engine = new IncrementalMarkdown(labels, ctx);
@@ -203,7 +214,6 @@ export function renderFinishedMarkdown(text: string, labels: MarkdownLabels, ctx
   }
   const html = engine.renderWhole(text);
   finished.set(key, html);
-  if (finished.size > FINISHED_LIMIT) finished.delete(finished.keys().next().value as string);
   return html;
 }
 
