@@ -6,7 +6,7 @@ import { answerClientTool, currentContext } from "./clientTools";
 import { toolsForModel } from "./composerTools";
 import type { McpServerView } from "./mcpApi";
 import { continueInKitdesk, hideQuickAsk, reportAnswerFinished, takeThreadFromLocation } from "./desktop";
-import { collectWhenQuiet } from "./idleGarbage";
+import { ACTIVITY_EVENTS, collectWhenQuiet } from "./idleGarbage";
 import { useI18n, type T } from "./i18n";
 import { usePromptMenu } from "./promptMenu";
 import { ACCENT, type ColorScheme } from "./theme";
@@ -122,6 +122,13 @@ export function ChatScreen({ scheme, models, servers, onOpenSettings, events, on
   );
 
   const garbage = useMemo(() => collectWhenQuiet(), []);
+  useEffect(() => {
+    const active = () => garbage.personActive();
+    for (const name of ACTIVITY_EVENTS) window.addEventListener(name, active, { capture: true, passive: true });
+    return () => {
+      for (const name of ACTIVITY_EVENTS) window.removeEventListener(name, active, { capture: true });
+    };
+  }, [garbage]);
   const chatkit = useChatKit({
     ...options,
     onThreadChange: ({ threadId }) => {

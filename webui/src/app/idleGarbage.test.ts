@@ -27,6 +27,21 @@ describe("collectWhenQuiet", () => {
     expect(collect).not.toHaveBeenCalled();
   });
 
+  it("waits for another quiet period when the person types while a collection is pending", () => {
+    const collect = vi.fn();
+    const quiet = collectWhenQuiet(collect);
+    quiet.answerEnded();
+    vi.advanceTimersByTime(QUIET_MS - 1);
+    quiet.personActive();
+    vi.advanceTimersByTime(QUIET_MS - 1);
+    expect(collect).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    vi.runAllTimers();
+    expect(collect).toHaveBeenCalledTimes(1);
+    quiet.personActive(); // nothing pending: activity alone schedules nothing
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("does nothing where the page has no gc() (a browser tab)", () => {
     const quiet = collectWhenQuiet(null);
     quiet.answerEnded();

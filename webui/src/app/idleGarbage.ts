@@ -16,6 +16,10 @@
  * "last-resort"`, what DevTools' "collect garbage" runs) compacts and gives
  * the pages back: 124 MB, the same as DevTools' collection. A V8 without the
  * options object ignores it and runs a plain full collection.
+ *
+ * That collection stops the page for 100-450 ms on a busy 2-core machine, so it
+ * must not land under a keystroke: while one is pending, anything the person
+ * does (typing, clicking, scrolling) starts the quiet period again.
  */
 
 export const QUIET_MS = 2000;
@@ -41,7 +45,12 @@ export interface QuietCollector {
   answerStarted(): void;
   /** An answer ended: collect once the chat has been quiet for `QUIET_MS`. */
   answerEnded(): void;
+  /** The person did something: a pending collection waits for another quiet period. */
+  personActive(): void;
 }
+
+/** The events that count as the person being at the window. */
+export const ACTIVITY_EVENTS = ["keydown", "pointerdown", "wheel"] as const;
 
 export function collectWhenQuiet(collect: Collect | null = pageCollector()): QuietCollector {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -49,15 +58,19 @@ export function collectWhenQuiet(collect: Collect | null = pageCollector()): Qui
     if (timer !== null) clearTimeout(timer);
     timer = null;
   };
+  const schedule = () => {
+    if (!collect) return;
+    cancel();
+    timer = setTimeout(() => {
+      timer = null;
+      whenIdle(collect);
+    }, QUIET_MS);
+  };
   return {
     answerStarted: cancel,
-    answerEnded: () => {
-      if (!collect) return;
-      cancel();
-      timer = setTimeout(() => {
-        timer = null;
-        whenIdle(collect);
-      }, QUIET_MS);
+    answerEnded: schedule,
+    personActive: () => {
+      if (timer !== null) schedule();
     },
   };
 }
