@@ -120,6 +120,8 @@ class TurnEngine:
         when an approval card waits, as the history must show the note it becomes."""
         if PENDING_KEY in thread.metadata:
             return await self.store.folder_of_thread(thread.id), None
+        if context.new_thread and message is not None:
+            return None, [message]  # nothing to read: no round trip to the reader thread
         return await asyncio.gather(
             self.store.folder_of_thread(thread.id), self.history_for(thread, message, context)
         )
