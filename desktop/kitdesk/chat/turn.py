@@ -167,9 +167,10 @@ class TurnEngine:
             if pending:
                 outcome = StepOutcome()
                 async for batch in steps.run(pending, outcome):
-                    if held is not None:
-                        yield held
-                    held = batch
+                    if outcome.last:
+                        held = batch
+                    else:
+                        yield batch  # a call's events, sent before the next call runs
                 turn.history.extend(outcome.items)
                 turn.tool_calls += len(outcome.items)
                 if outcome.waiting or step == limit:
