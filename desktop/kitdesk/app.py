@@ -4,6 +4,7 @@ ChatKit server, HTTP routes and security together into a FastAPI app."""
 from __future__ import annotations
 
 import concurrent.futures
+import inspect
 import logging
 import os
 import sqlite3
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from kitdesk import __version__
 from kitdesk.app_info import Basics, open_basics
@@ -26,6 +28,7 @@ from kitdesk.updates.checker import UpdateChecker, UpdateConfig
 from kitdesk.updates.installation import detect_installation
 from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.web.api import ApiServices, build_api_router, install_error_handlers
+from kitdesk.web.chatkit_entry import ChatKitEntry
 from kitdesk.web.responses import error_response
 from kitdesk.web.routes.chat_warm import build_chat_warm_router
 from kitdesk.web.routes.chatkit import INTERNAL_MESSAGE, build_chatkit_router
@@ -33,6 +36,7 @@ from kitdesk.web.routes.chatkit_images import build_chatkit_images_router
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.routes.export import build_export_router
 from kitdesk.web.routes.hosted import build_hosted_router
+from kitdesk.web.security import route_path
 
 if TYPE_CHECKING:
     from kitdesk.chat.service import ChatService
@@ -42,6 +46,34 @@ log = logging.getLogger(__name__)
 FILE_ERROR_MESSAGE = (
     "Kitdesk could not read or write one of its files. The details are in its log file."
 )
+
+
+class KitdeskApp(FastAPI):
+    """FastAPI, with ``POST /chatkit`` offered to ``chatkit_entry`` first: a turn relayed to
+    a ChatKit server then skips FastAPI's stack (``web/chatkit_entry.py`` says why)."""
+
+    chatkit_entry: ChatKitEntry | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry = self.chatkit_entry
+        if (
+            entry is not None
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and route_path(scope) == "/chatkit"
+        ):
+            await entry(scope, receive, send, super().__call__)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def answer_error(self, scope: Scope, receive: Receive, exc: Exception) -> Response | None:
+        """What this app's exception handlers answer to ``exc`` (None: no handler)."""
+        for kind in type(exc).__mro__:
+            handler = self.exception_handlers.get(kind)
+            if handler is not None:
+                answer = handler(Request(scope, receive), exc)
+                return await answer if inspect.isawaitable(answer) else answer
+        return None
 
 
 def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
@@ -86,7 +118,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         engine_state=lambda: _engine_state(chat_server),
     )
 
-    app = FastAPI(
+    app = KitdeskApp(
         title="Kitdesk",
         version=__version__,
         docs_url=None,
@@ -139,6 +171,7 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
         return error_response(500, "internal_error", INTERNAL_MESSAGE)
 
     app.include_router(build_chatkit_router(chat_server, proxy))
+    app.chatkit_entry = ChatKitEntry(proxy, app.answer_error)
     app.include_router(build_chatkit_images_router(proxy))
     app.include_router(build_chat_warm_router(chat_server))
     app.include_router(build_api_router(services))

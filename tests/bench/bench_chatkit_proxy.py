@@ -18,10 +18,16 @@ HTTP client and the same reading of the stream:
 - CPU seconds Kitdesk's process spends per relayed "hello" turn (mirroring
   included), next to the ChatKit server's own per turn: on a shared machine
   this moves less with load than the latencies do.
+
+A/B: with ``KITDESK_BENCH_BASELINE=<another checkout>/desktop`` a second
+``kitdesk serve`` runs from that source tree in front of the same ChatKit server,
+and its requests are interleaved with the others (direct, baseline, this tree),
+so old and new code meet the same load; it gets its own rows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -47,10 +53,15 @@ PROVIDER_ID = "agent"
 TARGETS = "targets: added first-delta p50 <= 2 ms; throughput >= 0.5x direct"
 
 
+BASELINE_ENV = "KITDESK_BENCH_BASELINE"
+
+
 @contextmanager
-def kitdesk_in_front_of(chatkit_url: str) -> Iterator[tuple[str, str, int]]:
+def kitdesk_in_front_of(
+    chatkit_url: str, source: str | None = None
+) -> Iterator[tuple[str, str, int]]:
     """``kitdesk serve`` whose one provider is the ChatKit server; yields (base URL, token,
-    process id)."""
+    process id). ``source``: the ``desktop`` directory to run Kitdesk from (else this one's)."""
     with tempfile.TemporaryDirectory(prefix="kitdesk-bench-") as home:
         config = Path(home) / "config"
         config.mkdir(parents=True)
@@ -59,6 +70,8 @@ def kitdesk_in_front_of(chatkit_url: str) -> Iterator[tuple[str, str, int]]:
         (config / "settings.json").write_text(json.dumps(settings))
         env = {**os.environ, "KITDESK_HOME": home}
         env.pop("OPENAI_API_KEY", None)
+        if source is not None:
+            env["PYTHONPATH"] = source
         process = subprocess.Popen(
             [sys.executable, "-m", "kitdesk", "serve", "--port", "0"],
             stdout=subprocess.PIPE,
@@ -125,61 +138,82 @@ def cpu_seconds(process: psutil.Process) -> float:
     return times.user + times.system
 
 
+class Route:
+    """One way to reach the ChatKit server, with what was measured through it."""
+
+    def __init__(self, label: str, client: httpx.Client, model: str | None, pid: int) -> None:
+        self.label = label
+        self.client = client
+        self.model = model
+        self.process = psutil.Process(pid)
+        self.first: list[float] = []
+        self.whole: list[float] = []
+        self.cpu = 0.0
+
+    def turn(self) -> float:
+        return first_delta(self.client, "/chatkit", new_thread("hello", self.model))
+
+    def stream(self) -> float:
+        seconds, count = whole_answer(
+            self.client, "/chatkit", new_thread("stream 1000", self.model)
+        )
+        assert count == STREAM_DELTAS, count
+        return seconds
+
+
 def main() -> None:
     model = f"{PROVIDER_ID}::default"
-    with (
-        chatkit_server_process() as server,
-        kitdesk_in_front_of(server.url) as (url, token, pid),
-    ):
-        kitdesk, agent = psutil.Process(pid), psutil.Process(server.proc.pid)
-        direct = httpx.Client(base_url=server.base_url, timeout=60)
-        through = httpx.Client(
-            base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=60
-        )
+    baseline = os.environ.get(BASELINE_ENV)
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(chatkit_server_process())
+        direct_client = httpx.Client(base_url=server.base_url, timeout=60)
+        routes = [Route("direct", direct_client, None, server.proc.pid)]
+        kitdesks: list[tuple[str, str | None]] = [("through", None)]
+        if baseline:
+            kitdesks.insert(0, ("baseline", baseline))
+        for label, source in kitdesks:
+            url, token, pid = stack.enter_context(kitdesk_in_front_of(server.url, source))
+            headers = {"authorization": f"Bearer {token}"}
+            client = httpx.Client(base_url=url, headers=headers, timeout=60)
+            routes.append(Route(label, client, model, pid))
         for _ in range(WARMUP):
-            first_delta(direct, "/chatkit", new_thread("hello", None))
-            first_delta(through, "/chatkit", new_thread("hello", model))
-        plain: list[float] = []
-        proxied: list[float] = []
-        kitdesk_cpu, agent_cpu = cpu_seconds(kitdesk), cpu_seconds(agent)
-        for _ in range(LATENCY_SAMPLES):
-            plain.append(first_delta(direct, "/chatkit", new_thread("hello", None)))
-            proxied.append(first_delta(through, "/chatkit", new_thread("hello", model)))
+            for route in routes:
+                route.turn()
+        started = [cpu_seconds(route.process) for route in routes]
+        for sample in range(LATENCY_SAMPLES):
+            # Each round starts with another route, so none always follows another's turn
+            # (whose mirroring runs meanwhile).
+            shift = sample % len(routes)
+            for route in routes[shift:] + routes[:shift]:
+                route.first.append(route.turn())
         time.sleep(0.2)  # the last turn's mirroring
-        kitdesk_cpu = (cpu_seconds(kitdesk) - kitdesk_cpu) / LATENCY_SAMPLES
-        agent_cpu = (cpu_seconds(agent) - agent_cpu) / (2 * LATENCY_SAMPLES)
-        added = [p - d for p, d in zip(proxied, plain, strict=True)]
-
-        direct_times: list[float] = []
-        proxied_times: list[float] = []
+        for route, before in zip(routes, started, strict=True):
+            route.cpu = (cpu_seconds(route.process) - before) / LATENCY_SAMPLES
+        # The ChatKit server answered every route's turns.
+        routes[0].cpu /= len(routes)
         for _ in range(THROUGHPUT_RUNS):
-            seconds, count = whole_answer(direct, "/chatkit", new_thread("stream 1000", None))
-            assert count == STREAM_DELTAS, count
-            direct_times.append(seconds)
-            seconds, count = whole_answer(through, "/chatkit", new_thread("stream 1000", model))
-            assert count == STREAM_DELTAS, count
-            proxied_times.append(seconds)
-        direct.close()
-        through.close()
+            for route in routes:
+                route.whole.append(route.stream())
+        for route in routes:
+            route.client.close()
 
-    direct_rate = STREAM_DELTAS / statistics.median(direct_times)
-    proxied_rate = STREAM_DELTAS / statistics.median(proxied_times)
+    direct = routes[0]
+    direct_rate = STREAM_DELTAS / statistics.median(direct.whole)
     print(TARGETS)
     print(f"{'':<10} {'first delta p50/p99 (ms)':>26} {'deltas/s (stream 1000)':>24}")
-    for label, samples, rate in (
-        ("direct", plain, direct_rate),
-        ("through", proxied, proxied_rate),
-    ):
-        p50, p99 = statistics.median(samples) * 1e3, percentile(samples, 0.99) * 1e3
-        print(f"{label:<10} {p50:>12.2f}/{p99:<13.2f} {rate:>24,.0f}")
-    print(
-        f"added first delta p50/p99: {statistics.median(added) * 1e3:.2f}/"
-        f"{percentile(added, 0.99) * 1e3:.2f} ms; throughput ratio {proxied_rate / direct_rate:.2f}"
-    )
-    print(
-        f"CPU per relayed 'hello' turn: Kitdesk {kitdesk_cpu * 1e3:.2f} ms "
-        f"(the ChatKit server's own: {agent_cpu * 1e3:.2f} ms)"
-    )
+    for route in routes:
+        p50, p99 = statistics.median(route.first) * 1e3, percentile(route.first, 0.99) * 1e3
+        rate = STREAM_DELTAS / statistics.median(route.whole)
+        print(f"{route.label:<10} {p50:>12.2f}/{p99:<13.2f} {rate:>24,.0f}")
+    for route in routes[1:]:
+        added = [p - d for p, d in zip(route.first, direct.first, strict=True)]
+        rate = STREAM_DELTAS / statistics.median(route.whole)
+        print(
+            f"{route.label}: added first delta p50/p99: {statistics.median(added) * 1e3:.2f}/"
+            f"{percentile(added, 0.99) * 1e3:.2f} ms; throughput ratio {rate / direct_rate:.2f}; "
+            f"CPU per relayed 'hello' turn: Kitdesk {route.cpu * 1e3:.2f} ms"
+        )
+    print(f"(the ChatKit server's own CPU per turn: {direct.cpu * 1e3:.2f} ms)")
     print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 

@@ -8,7 +8,9 @@ launches, each measuring
   then (wall times on a busy 2-core machine mostly measure the other load);
 - idle PSS: summed proportional set size of Kitdesk and every process it
   started (Qt WebEngine's zygote, GPU and renderer processes), 3 s after the UI
-  became interactive;
+  became interactive; and the same counted as if the tree ran alone
+  (tree_memory.py: /proc's PSS drops when another Qt window on the machine
+  shares the library pages), with its split per process kind;
 - idle CPU: the share of one core the whole tree uses over the next 5 s, with
   the window open and nothing happening (a chat app should not drain a laptop);
 - close: WM_DELETE_WINDOW sent until the process has exited.
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import psutil
 
+from tests.bench.tree_memory import tree_pss
 from tests.upstream import Upstream
 from tests.window import harness, x11
 
@@ -46,6 +49,8 @@ class Launch:
     interactive: float
     cpu: float
     pss_mb: float
+    alone_mb: float | None  # tree_memory.tree_pss; None without root
+    by_kind: dict[str, float]  # alone MB (or PSS without root) per process kind
     idle_cpu_percent: float
     processes: int
     close: float
@@ -69,6 +74,24 @@ def _pss_mb(processes: list[psutil.Process]) -> float:
     return total / 1e6
 
 
+def _kind(process: psutil.Process) -> str:
+    """``kitdesk``, or Chromium's process type (zygote, renderer, gpu-process, utility)."""
+    command = process.cmdline()
+    for arg in command:
+        if arg.startswith("--type="):
+            return arg.removeprefix("--type=")
+    return "kitdesk"
+
+
+def _by_kind(tree: list[psutil.Process], mb: dict[int, float]) -> dict[str, float]:
+    kinds: dict[str, float] = {}
+    for process in tree:
+        with contextlib.suppress(psutil.Error):
+            name = _kind(process)
+            kinds[name] = kinds.get(name, 0.0) + mb.get(process.pid, 0.0)
+    return kinds
+
+
 def measure_once(command: list[str], display: str, upstream: Upstream, root: Path) -> Launch:
     home = Path(tempfile.mkdtemp(dir=root))
     env = harness.base_env(display) | {
@@ -90,6 +113,9 @@ def measure_once(command: list[str], display: str, upstream: Upstream, root: Pat
         time.sleep(IDLE_SECONDS)
         tree = app.tree()
         pss = _pss_mb(tree)
+        alone = tree_pss([p.pid for p in tree])
+        per_process = alone or {p.pid: _pss_mb([p]) for p in tree}
+        by_kind = _by_kind(tree, per_process)
         before = _cpu_seconds(tree)
         time.sleep(IDLE_CPU_SECONDS)
         idle_cpu = (_cpu_seconds(tree) - before) / IDLE_CPU_SECONDS * 100
@@ -100,10 +126,25 @@ def measure_once(command: list[str], display: str, upstream: Upstream, root: Pat
         closed_in = time.perf_counter() - closing
         if code != 0:
             raise RuntimeError(f"kitdesk exited with {code}:\n{app.output()[-2000:]}")
-        return Launch(window_at, interactive_at, cpu, pss, idle_cpu, len(tree), closed_in)
+        return Launch(
+            window_at,
+            interactive_at,
+            cpu,
+            pss,
+            None if alone is None else sum(alone.values()),
+            by_kind,
+            idle_cpu,
+            len(tree),
+            closed_in,
+        )
     finally:
         app.kill()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _alone(runs: list[Launch]) -> str:
+    alone = [r.alone_mb for r in runs if r.alone_mb is not None]
+    return f"{statistics.median(alone):.0f}" if alone else "n/a (not root)"
 
 
 def bundle_size() -> int | None:
@@ -117,6 +158,7 @@ def main() -> None:
     if (BUNDLE / "kitdesk").is_file():
         variants["bundle (build/dist/kitdesk)"] = [str(BUNDLE / "kitdesk")]
     rows: list[tuple[str, ...]] = []
+    kinds: dict[str, dict[str, float]] = {}
     with (
         Upstream() as upstream,
         x11.xvfb() as display,
@@ -128,8 +170,10 @@ def main() -> None:
                 runs = [measure_once(command, display, upstream, Path(tmp)) for _ in range(RUNS)]
             except Exception as exc:  # one broken variant must not hide the other's figures
                 failure = f"FAILED: {type(exc).__name__}: {str(exc)[:80]}"
-                rows.append((name, failure, "", "", "", "", "", ""))
+                rows.append((name, failure, "", "", "", "", "", "", ""))
                 continue
+            median_run = sorted(runs, key=lambda r: r.alone_mb or r.pss_mb)[len(runs) // 2]
+            kinds[name] = median_run.by_kind
             rows.append(
                 (
                     name,
@@ -138,6 +182,7 @@ def main() -> None:
                     f"{statistics.median(r.interactive for r in runs):.2f}",
                     f"{statistics.median(r.cpu for r in runs):.2f}",
                     f"{statistics.median(r.pss_mb for r in runs):.0f} ({runs[-1].processes})",
+                    _alone(runs),
                     f"{statistics.median(r.idle_cpu_percent for r in runs):.1f}",
                     f"{max(r.close for r in runs):.2f}",
                 )
@@ -149,6 +194,7 @@ def main() -> None:
         "interactive s",
         "CPU s to interactive",
         "idle PSS MB (procs)",
+        "alone MB",
         "idle CPU %",
         "close->exit s (max)",
     )
@@ -161,6 +207,13 @@ def main() -> None:
         if size is not None
         else "\nLinux bundle size: not built (make bundle)"
     )
+    for name, by_kind in kinds.items():
+        print(
+            f"{name}, per process (median run): "
+            + ", ".join(
+                f"{kind} {mb:.0f} MB" for kind, mb in sorted(by_kind.items(), key=lambda i: -i[1])
+            )
+        )
     print("targets: interactive <= 1.0 s warm, idle PSS <= 350 MB, bundle <= 400 MB")
 
 

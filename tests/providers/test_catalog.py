@@ -1,6 +1,7 @@
-"""Model lists fetched from the fake upstream through the real ``openai``
-client: the ChatKit ModelOption shape, ordering, caching (memory, disk, TTL,
-refresh), and the messages a person sees when a provider cannot be reached."""
+"""Model lists fetched from the fake upstream (over httpx2, the request the
+``openai`` client sends: test_model_request.py): the ChatKit ModelOption shape,
+ordering, caching (memory, disk, TTL, refresh), and the messages a person sees
+when a provider cannot be reached."""
 
 from __future__ import annotations
 
@@ -520,8 +521,9 @@ async def test_connection_test_errors(api: ApiHarness) -> None:
 async def test_keys_never_reach_the_logs_even_at_debug_level(
     api: ApiHarness, upstream: Upstream, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)  # every logger, including openai, httpx and httpcore
-    for name in ("openai", "httpx", "httpcore"):  # set to WARNING by tests that configure logging
+    caplog.set_level(logging.DEBUG)  # every logger, including openai, httpx2 and httpcore2
+    # Set to WARNING by tests that configure logging.
+    for name in ("openai", "httpx", "httpcore", "httpx2", "httpcore2"):
         caplog.set_level(logging.DEBUG, logger=name)
     upstream.require_key = RIGHT_KEY
     await add_provider(api, kind="openrouter", base_url=upstream.base_url)
@@ -534,7 +536,8 @@ async def test_keys_never_reach_the_logs_even_at_debug_level(
         json={"kind": "openai", "base_url": upstream.base_url, "key": WRONG_KEY},
     )
     await api.client.put("/api/providers/openrouter/key", json={"key": "bad\nkey"})
-    # The openai client logged its requests: the check below is not vacuous.
-    assert any(r.name.startswith("openai") for r in caplog.records)
+    # The HTTP client logged its requests and their headers' progress: the check below
+    # is not vacuous.
+    assert any(r.name.startswith("httpcore2") for r in caplog.records)
     assert RIGHT_KEY not in caplog.text
     assert WRONG_KEY not in caplog.text

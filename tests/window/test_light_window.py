@@ -8,6 +8,8 @@ hotkey set it does not exist until it is asked for (here by ``kitdesk
 --quick-ask``, the same channel the tray's Quick ask uses). Qt draws the web
 view with its software scene graph and no OpenGL on X11, so no GL driver is
 mapped into the process, unless the person chose Qt graphics settings themselves.
+Chromium starts without its unsandboxed zygote (nothing forks from it under Qt
+WebEngine); a person's own Chromium flags are kept, ours appended after theirs.
 """
 
 from __future__ import annotations
@@ -48,6 +50,29 @@ def _renderers(app: harness.App) -> int:
     return count
 
 
+def _zygotes(app: harness.App) -> list[list[str]]:
+    zygotes: list[list[str]] = []
+    for process in app.tree():
+        try:
+            command = process.cmdline()
+        except psutil.Error:
+            continue
+        if "--type=zygote" in command:
+            zygotes.append(command)
+    return zygotes
+
+
+def _renderer_command(app: harness.App) -> str:
+    for process in app.tree():
+        try:
+            command = " ".join(process.cmdline())
+        except psutil.Error:
+            continue
+        if "--type=renderer" in command:
+            return command
+    raise AssertionError("no renderer process")
+
+
 def _mapped_gl_libraries(process: psutil.Process) -> list[str]:
     return sorted({m.path for m in process.memory_maps() if any(g in m.path for g in GL_LIBRARIES)})
 
@@ -75,6 +100,11 @@ def test_the_quick_window_and_gl_wait_until_asked_for(
         assert _quick_pages(app) == []
         assert _renderers(app) == 1
         assert _mapped_gl_libraries(app.kitdesk()) == []
+        # Only the zygote renderers fork from: the unsandboxed one (for GPU and
+        # utility processes, which Qt runs in-process) is not started.
+        zygotes = _zygotes(app)
+        assert len(zygotes) == 1, zygotes
+        assert "--no-zygote-sandbox" not in zygotes[0]
 
         # Asked for (what a desktop shortcut or the tray does), it is created and usable.
         asked = subprocess.run(
@@ -123,24 +153,75 @@ def test_the_window_starts_without_the_server_s_large_imports() -> None:
 
 def test_the_person_s_own_qt_graphics_choice_wins() -> None:
     lighter = {"QT_QUICK_BACKEND": "software", "QT_XCB_GL_INTEGRATION": "none"}
-    gc = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--expose-gc"}
+    flags = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--expose-gc --no-unsandboxed-zygote"}
     env: dict[str, str] = {"LANG": "C.UTF-8"}
-    assert apply_qt_defaults(env) == lighter | gc
-    assert env == {"LANG": "C.UTF-8", **lighter, **gc}
+    assert apply_qt_defaults(env) == lighter | flags
+    assert env == {"LANG": "C.UTF-8", **lighter, **flags}
     for own in (
         {"QT_QUICK_BACKEND": "opengl"},
         {"QMLSCENE_DEVICE": "opengl"},
         {"QT_XCB_GL_INTEGRATION": "xcb_egl"},
     ):
         env = dict(own)
-        assert apply_qt_defaults(env) == gc
-        assert env == own | gc
+        assert apply_qt_defaults(env) == flags
+        assert env == own | flags
 
 
-def test_the_person_s_own_chromium_flags_are_kept() -> None:
-    env = {"QTWEBENGINE_CHROMIUM_FLAGS": "--force-dark-mode"}
+@pytest.mark.parametrize(
+    ("own", "merged"),
+    [
+        ("--force-dark-mode", "--force-dark-mode --js-flags=--expose-gc --no-unsandboxed-zygote"),
+        # Chromium keeps only the last --js-flags: the person's stay the only ones.
+        ("--js-flags=--max-lazy", "--js-flags=--max-lazy --no-unsandboxed-zygote"),
+        (
+            '--js-flags="--max-lazy --expose-gc" --force-dark-mode',
+            '--js-flags="--max-lazy --expose-gc" --force-dark-mode --no-unsandboxed-zygote',
+        ),
+        (
+            "--no-unsandboxed-zygote --js-flags=--expose-gc",
+            "--no-unsandboxed-zygote --js-flags=--expose-gc",
+        ),
+    ],
+)
+def test_the_person_s_own_chromium_flags_are_kept(own: str, merged: str) -> None:
+    env = {"QTWEBENGINE_CHROMIUM_FLAGS": own}
     apply_qt_defaults(env)
-    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--force-dark-mode --js-flags=--expose-gc"
-    own_js = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--max-lazy"}
-    apply_qt_defaults(own_js)
-    assert own_js["QTWEBENGINE_CHROMIUM_FLAGS"] == "--js-flags=--max-lazy"
+    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == merged
+
+
+@pytest.mark.window
+def test_the_person_s_own_flags_reach_chromium(
+    display: str, upstream: Upstream, tmp_path: Path
+) -> None:
+    # What a person sets in the environment is what Chromium runs with; ours only add to it.
+    env = harness.base_env(display) | {
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_BASE_URL": upstream.base_url,
+        "QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--max-lazy",
+        "QT_QUICK_BACKEND": "software",
+    }
+    app = harness.launch(
+        harness.dev_command(),
+        home=tmp_path / "home",
+        display=display,
+        env=env,
+        log_path=tmp_path / "out.log",
+    )
+    try:
+        main = harness.attach(app)
+        harness.wait_interactive(main)
+        renderer = _renderer_command(app)
+        assert "--js-flags=--max-lazy" in renderer
+        assert "--expose-gc" not in renderer
+        assert len(_zygotes(app)) == 1
+        # QT_QUICK_BACKEND was the person's choice, so QT_XCB_GL_INTEGRATION is left
+        # alone (a child's environment is the one Kitdesk ran Qt with).
+        zygote = next(p for p in app.tree() if "--type=zygote" in p.cmdline())
+        assert "QT_XCB_GL_INTEGRATION" not in zygote.environ()
+        main.close()
+        window = x11.wait_for_window(display, "Kitdesk")
+        with x11.Display(display) as dpy:
+            dpy.request_close(window.window)
+        assert app.wait(EXIT_TIMEOUT) == 0, app.output()[-3000:]
+    finally:
+        app.kill()

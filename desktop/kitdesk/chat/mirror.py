@@ -71,15 +71,22 @@ class Mirror:
         return thread
 
     async def save_items(
-        self, thread_id: str, raw_items: list[Any], base_url: str | None = None
+        self,
+        thread_id: str,
+        raw_items: list[Any],
+        base_url: str | None = None,
+        *,
+        owned: bool = False,
     ) -> list[str]:
         """Store items in the order given; returns the ids stored. With the server's
-        ``base_url``, relative image URLs are stored absolute (``raw_items`` is not changed)."""
+        ``base_url``, relative image URLs are stored absolute (``raw_items`` is not changed
+        unless ``owned``: nothing else will read them, so they need no copy)."""
         saved: list[str] = []
         absolute = AbsoluteImageLinks(base_url) if base_url else None
         for raw in raw_items:
             if absolute is not None and isinstance(raw, dict):
-                raw = copy.deepcopy(raw)
+                if not owned:
+                    raw = copy.deepcopy(raw)
                 absolute.rewrite(raw)
             try:
                 item = _ITEM.validate_python(raw)
@@ -99,7 +106,9 @@ class Mirror:
     ) -> None:
         """Apply what a relayed stream said (``RemoteStream.changes``) to the local copy:
         no second request to the server, so a turn is mirrored even if the server goes
-        away right after it. ``base_url``: the server's, for its relative image URLs."""
+        away right after it. ``base_url``: the server's, for its relative image URLs.
+        The events are the mirror's own (``RemoteStream`` decoded them for it alone), so
+        they are changed in place, not copied first."""
         for event in changes:
             kind = event["type"]
             if kind in ("thread.created", "thread.updated") and isinstance(
@@ -107,6 +116,6 @@ class Mirror:
             ):
                 await self.save_thread(provider_id, event["thread"])
             elif kind in ("thread.item.done", "thread.item.replaced"):
-                await self.save_items(thread_id, [event.get("item")], base_url)
+                await self.save_items(thread_id, [event.get("item")], base_url, owned=True)
             elif kind == "thread.item.removed" and isinstance(event.get("item_id"), str):
                 await self.store.delete_thread_item(thread_id, event["item_id"], _CONTEXT)

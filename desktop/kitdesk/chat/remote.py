@@ -8,10 +8,10 @@ headers read from the keyring. Streamed answers are relayed by
 ``chat/remote_stream.py``; every failure becomes a sentence
 (``chat/remote_failures.py``). Nothing here knows about FastAPI or the store.
 
-A relayed turn is on the path of every word the person waits for, so the request
-goes to the pool's transport directly: httpx's client layer (redirect and auth
-hooks, a cookie jar consulted on every request) cost more CPU than the rest of
-the exchange. The cookie jar is kept, but only touched when a server sets a
+A relayed turn is on the path of every word the person waits for, so requests go
+through a lean HTTP/1.1 client (``chat/remote_http.py``): httpx's client layer and
+its transport's stack cost more CPU than the rest of the exchange. httpx still
+names the failures and keeps the cookie jar, touched only when a server sets a
 cookie. The body is sent as the window sent it whenever Kitdesk changes nothing.
 """
 
@@ -21,8 +21,6 @@ import asyncio
 import functools
 import json
 import logging
-import socket
-import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +28,11 @@ import httpx
 
 from kitdesk.chat.remote_failures import (
     RemoteFailure,
-    not_chatkit,
+    failure,
     refusal,
     transport_failure,
 )
+from kitdesk.chat.remote_http import UpstreamPool, UpstreamResponse
 from kitdesk.chat.remote_stream import RemoteStream
 from kitdesk.keys import KeyStore
 from kitdesk.settings import Provider
@@ -88,11 +87,18 @@ def _parsed_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
-def _headers(endpoint: RemoteEndpoint) -> httpx.Headers:
-    headers = httpx.Headers({"user-agent": "Kitdesk"})
-    headers.update(endpoint.headers)  # names match whatever their case
-    headers.update(REQUEST_HEADERS)
-    return headers
+def _headers(endpoint: RemoteEndpoint) -> list[tuple[str, str]]:
+    """The request's headers: the provider's, then Kitdesk's over any of the same name
+    (whatever their case)."""
+    ours = {name.lower() for name in REQUEST_HEADERS}
+    head = [("User-Agent", "Kitdesk")] if "user-agent" not in _lower(endpoint.headers) else []
+    head += [(n, v) for n, v in endpoint.headers.items() if n.lower() not in ours]
+    head += list(REQUEST_HEADERS.items())
+    return head
+
+
+def _lower(headers: dict[str, str]) -> set[str]:
+    return {name.lower() for name in headers}
 
 
 def request_timeout() -> httpx.Timeout:
@@ -100,59 +106,48 @@ def request_timeout() -> httpx.Timeout:
 
 
 class RemoteChatKit:
-    """Sends ChatKit requests to remote servers over one connection pool."""
+    """Sends ChatKit requests to remote servers over one pool of keep-alive connections."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pools: dict[str, httpx.AsyncHTTPTransport] = {}  # by URL scheme
+        self._pool = UpstreamPool()
         self._cookies = httpx.Cookies()
 
-    def _transport(self, scheme: str) -> httpx.AsyncHTTPTransport:
+    def _current_pool(self) -> UpstreamPool:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._loop, self._pools = loop, {}
-        transport = self._pools.get(scheme)
-        if transport is None:
-            # Loading the CA certificates costs ~150 ms, which the first turn would wait
-            # for: only https needs them. The plain pool's context has none, so it could
-            # never accept a certificate.
-            verify: ssl.SSLContext | bool = (
-                True if scheme == "https" else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            )
-            # TCP_NODELAY: httpx writes a request's headers and body in two sends, and
-            # Nagle's algorithm would hold the body for the server's delayed ACK (~40 ms).
-            transport = httpx.AsyncHTTPTransport(
-                verify=verify, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-            )
-            self._pools[scheme] = transport
-        return transport
+        if self._loop is not loop:  # connections belong to the loop that made them
+            self._loop, self._pool = loop, UpstreamPool()
+        return self._pool
 
     async def aclose(self) -> None:
-        pools, self._pools, self._loop = self._pools, {}, None
-        for transport in pools.values():
-            await transport.aclose()
+        pool, self._pool, self._loop = self._pool, UpstreamPool(), None
+        await pool.aclose()
 
     async def _send(
         self, endpoint: RemoteEndpoint, content: bytes, limits: httpx.Timeout
-    ) -> httpx.Response:
+    ) -> UpstreamResponse:
         """The server's response, its headers read and its body not yet; or RemoteFailure."""
         url = _parsed_url(endpoint.url)
-        request = httpx.Request(
-            "POST",
-            url,
-            content=content,
-            headers=_headers(endpoint),
-            extensions={"timeout": limits.as_dict()},
-        )
+        head = _headers(endpoint)
+        request: httpx.Request | None = None
         if self._cookies:
+            request = httpx.Request("POST", url)
             self._cookies.set_cookie_header(request)
+            cookie = request.headers.get("cookie")
+            if cookie:
+                head.append(("Cookie", cookie))
         try:
-            response = await self._transport(url.scheme).handle_async_request(request)
+            response = await self._current_pool().post(url, head, content, limits)
         except httpx.HTTPError as exc:
             raise transport_failure(endpoint, exc, limits) from None
-        response.request = request
         if "set-cookie" in response.headers:
-            self._cookies.extract_cookies(response)
+            self._cookies.extract_cookies(
+                httpx.Response(
+                    response.status_code,
+                    headers=response.headers,
+                    request=request or httpx.Request("POST", url),
+                )
+            )
         return response
 
     async def call(self, endpoint: RemoteEndpoint, body: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +155,7 @@ class RemoteChatKit:
         timeout = request_timeout()
         response = await self._send(endpoint, json.dumps(body).encode(), timeout)
         try:
-            await response.aread()
+            content = await response.aread()
         except httpx.HTTPError as exc:
             raise transport_failure(endpoint, exc, timeout) from None
         finally:
@@ -168,11 +163,11 @@ class RemoteChatKit:
         if response.status_code != 200:
             raise refusal(endpoint, response.status_code)
         try:
-            answer = response.json()
+            answer = json.loads(content)
         except ValueError:
-            raise not_chatkit(endpoint) from None
+            raise failure("not_chatkit", endpoint) from None
         if not isinstance(answer, dict):
-            raise not_chatkit(endpoint)
+            raise failure("not_chatkit", endpoint)
         return answer
 
     async def open_stream(self, endpoint: RemoteEndpoint, content: bytes) -> RemoteStream:
@@ -188,7 +183,7 @@ class RemoteChatKit:
             raise (
                 refusal(endpoint, response.status_code)
                 if response.status_code != 200
-                else not_chatkit(endpoint)
+                else failure("not_chatkit", endpoint)
             )
         return RemoteStream(endpoint, response, timeout)
 
@@ -218,5 +213,5 @@ async def check_chatkit_server(
     finally:
         await remote.aclose()
     if not isinstance(answer.get("data"), list):
-        return False, str(not_chatkit(endpoint))
+        return False, str(failure("not_chatkit", endpoint))
     return True, "Connected: the ChatKit server answers"

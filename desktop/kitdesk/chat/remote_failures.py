@@ -4,12 +4,15 @@ Every failure of the relay (``chat/remote.py``, ``chat/remote_stream.py``)
 becomes one ``RemoteFailure`` whose text names the server and says what to do,
 as a model provider's failures do (``chat/upstream_errors.py``): refused (an
 HTTP error status), no answer (connect or read timeout), not ChatKit, dropped
-connection. Inside a stream the same sentence travels as a ChatKit ``error``
-event (``error_frame``), so the window shows it where the answer stopped.
+connection. The sentences live in one table, ``FAILURES``; ``refusal`` and
+``transport_failure`` pick a row by HTTP status or exception, ``failure`` by
+name. Inside a stream the same sentence travels as a ChatKit ``error`` event
+(``error_frame``), so the window shows it where the answer stopped.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
@@ -42,91 +45,113 @@ def error_frame(message: str, *, allow_retry: bool) -> bytes:
     return b"data: " + event.model_dump_json().encode() + b"\n\n"
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """One row of ``FAILURES``: the sentence (``{name}``, ``{url}``, ``{status}``,
+    ``{connect}``, ``{read}`` filled in), the HTTP status a non-streaming request is
+    answered with, the error code, and whether nothing answered at all."""
+
+    sentence: str
+    status: int
+    code: str
+    unreachable: bool = False
+
+
+_SERVER = "The ChatKit server “{name}”"
+_CONNECTION = "The connection to the ChatKit server “{name}”"
+
+FAILURES: dict[str, _Failure] = {
+    "redirect": _Failure(
+        f"{_SERVER} answered with a redirect (HTTP {{status}}). Kitdesk does not follow "
+        "redirects: put the final address in Settings instead of {url}.",
+        502,
+        "remote_redirect",
+    ),
+    "refused": _Failure(
+        f"{_SERVER} refused the request (HTTP {{status}}). Check its request headers in Settings.",
+        502,
+        "remote_refused",
+    ),
+    "not_found": _Failure(
+        f"{_SERVER} answered “not found” (HTTP 404). The conversation may have been deleted "
+        "there, or {url} is not its ChatKit endpoint.",
+        404,
+        "remote_not_found",
+    ),
+    "rate_limited": _Failure(
+        f"{_SERVER} is rate limiting requests (HTTP 429). Try again in a moment.",
+        502,
+        "remote_rate_limited",
+    ),
+    "unavailable": _Failure(
+        f"{_SERVER} is unavailable or failed (HTTP {{status}}). Try again later.",
+        502,
+        "remote_unavailable",
+    ),
+    "could_not": _Failure(f"{_SERVER} could not do that (HTTP {{status}}).", 502, "remote_refused"),
+    "connect_timeout": _Failure(
+        f"{_SERVER} did not answer within {{connect:g}} seconds. Is it running at {{url}}?",
+        504,
+        "remote_timeout",
+        unreachable=True,
+    ),
+    "read_timeout": _Failure(
+        f"{_SERVER} stopped answering for {{read:g}} seconds. Try again later.",
+        504,
+        "remote_timeout",
+    ),
+    "unreachable": _Failure(
+        "Could not connect to the ChatKit server “{name}” at {url}. Is it running?",
+        502,
+        "remote_unreachable",
+        unreachable=True,
+    ),
+    "dropped": _Failure(f"{_CONNECTION} dropped. Try again.", 502, "remote_dropped"),
+    "dropped_mid_answer": _Failure(
+        f"{_CONNECTION} dropped mid-answer. What arrived is kept; try again.",
+        502,
+        "remote_dropped",
+    ),
+    "not_chatkit": _Failure(
+        "The server at {url} did not answer like a ChatKit server. "
+        "Check the provider's base URL: it is the server's ChatKit endpoint.",
+        502,
+        "remote_malformed",
+    ),
+}
+
+
+def failure(kind: str, server: Named, **values: object) -> RemoteFailure:
+    """The ``FAILURES`` row ``kind`` as a RemoteFailure naming ``server``."""
+    row = FAILURES[kind]
+    return RemoteFailure(
+        row.sentence.format(name=server.name, url=server.url, **values),
+        status=row.status,
+        code=row.code,
+        unreachable=row.unreachable,
+    )
+
+
 def refusal(server: Named, status: int) -> RemoteFailure:
     """The server answered with an HTTP status other than 200."""
-    name = f"The ChatKit server “{server.name}”"
     if 300 <= status < 400:
-        return RemoteFailure(
-            f"{name} answered with a redirect (HTTP {status}). Kitdesk does not follow "
-            f"redirects: put the final address in Settings instead of {server.url}.",
-            status=502,
-            code="remote_redirect",
-        )
-    if status in (401, 403):
-        return RemoteFailure(
-            f"{name} refused the request (HTTP {status}). Check its request headers in Settings.",
-            status=502,
-            code="remote_refused",
-        )
-    if status == 404:
-        return RemoteFailure(
-            f"{name} answered “not found” (HTTP 404). The conversation may have been deleted "
-            f"there, or {server.url} is not its ChatKit endpoint.",
-            status=404,
-            code="remote_not_found",
-        )
-    if status == 429:
-        return RemoteFailure(
-            f"{name} is rate limiting requests (HTTP 429). Try again in a moment.",
-            status=502,
-            code="remote_rate_limited",
-        )
-    if status >= 500:
-        return RemoteFailure(
-            f"{name} is unavailable or failed (HTTP {status}). Try again later.",
-            status=502,
-            code="remote_unavailable",
-        )
-    return RemoteFailure(
-        f"{name} could not do that (HTTP {status}).", status=502, code="remote_refused"
-    )
+        kind = "redirect"
+    elif status in (401, 403):
+        kind = "refused"
+    else:
+        kind = {404: "not_found", 429: "rate_limited"}.get(status)
+        kind = kind or ("unavailable" if status >= 500 else "could_not")
+    return failure(kind, server, status=status)
 
 
 def transport_failure(server: Named, exc: Exception, timeout: httpx.Timeout) -> RemoteFailure:
     """Connecting or reading failed; ``timeout`` is the one the request was sent with."""
-    name = f"The ChatKit server “{server.name}”"
     if isinstance(exc, httpx.ConnectTimeout):
-        return RemoteFailure(
-            f"{name} did not answer within {timeout.connect or 0:g} seconds. Is it running at "
-            f"{server.url}?",
-            status=504,
-            code="remote_timeout",
-            unreachable=True,
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return RemoteFailure(
-            f"{name} stopped answering for {timeout.read or 0:g} seconds. Try again later.",
-            status=504,
-            code="remote_timeout",
-        )
-    if isinstance(exc, httpx.ConnectError):
-        return RemoteFailure(
-            f"Could not connect to the ChatKit server “{server.name}” at {server.url}. "
-            "Is it running?",
-            status=502,
-            code="remote_unreachable",
-            unreachable=True,
-        )
-    return RemoteFailure(
-        f"The connection to the ChatKit server “{server.name}” dropped. Try again.",
-        status=502,
-        code="remote_dropped",
-    )
-
-
-def dropped_mid_answer(server: Named) -> RemoteFailure:
-    return RemoteFailure(
-        f"The connection to the ChatKit server “{server.name}” dropped mid-answer. "
-        "What arrived is kept; try again.",
-        status=502,
-        code="remote_dropped",
-    )
-
-
-def not_chatkit(server: Named) -> RemoteFailure:
-    return RemoteFailure(
-        f"The server at {server.url} did not answer like a ChatKit server. "
-        "Check the provider's base URL: it is the server's ChatKit endpoint.",
-        status=502,
-        code="remote_malformed",
-    )
+        kind = "connect_timeout"
+    elif isinstance(exc, httpx.TimeoutException):
+        kind = "read_timeout"
+    elif isinstance(exc, httpx.ConnectError):
+        kind = "unreachable"
+    else:
+        kind = "dropped"
+    return failure(kind, server, connect=timeout.connect or 0, read=timeout.read or 0)

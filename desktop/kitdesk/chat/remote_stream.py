@@ -19,7 +19,6 @@ the stream with an ``error`` event (``remote_failures``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,14 +28,15 @@ from pydantic_core import from_json
 from kitdesk.chat.image_links import ImageLinks
 from kitdesk.chat.remote_failures import (
     Named,
-    dropped_mid_answer,
     error_frame,
     transport_failure,
 )
+from kitdesk.chat.remote_failures import (
+    failure as remote_failure,
+)
+from kitdesk.chat.remote_http import UpstreamResponse
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
-# At most this many pieces of the body wait for the relay before reading pauses.
-MAX_QUEUED_PIECES = 4096
 # The stream events that change what a thread holds: the mirror replays them.
 MIRRORED_EVENTS = frozenset(
     {
@@ -47,8 +47,6 @@ MIRRORED_EVENTS = frozenset(
         "thread.item.removed",
     }
 )
-
-_Piece = bytes | BaseException | None
 
 
 class RemoteStream:
@@ -61,7 +59,7 @@ class RemoteStream:
 
     links: ImageLinks | None = None  # set before iterating: image URLs pointed at Kitdesk
 
-    def __init__(self, server: Named, response: httpx.Response, timeout: httpx.Timeout) -> None:
+    def __init__(self, server: Named, response: UpstreamResponse, timeout: httpx.Timeout) -> None:
         self.server = server
         self.response = response
         self.timeout = timeout  # the request's, for the sentence when the server goes quiet
@@ -73,7 +71,7 @@ class RemoteStream:
         name = f"The ChatKit server “{self.server.name}”"
         buffer = b""
         try:
-            async for chunk in self._chunks():
+            async for chunk in self.response.chunks():
                 buffer = buffer + chunk if buffer else chunk
                 if b"\r" in buffer:
                     buffer = buffer.replace(b"\r\n", b"\n")
@@ -106,7 +104,7 @@ class RemoteStream:
             self.failed = True
             failure = transport_failure(self.server, exc, self.timeout)
             if failure.code == "remote_dropped":
-                failure = dropped_mid_answer(self.server)
+                failure = remote_failure("dropped_mid_answer", self.server)
             yield error_frame(str(failure), allow_retry=True)
             return
         finally:
@@ -118,47 +116,6 @@ class RemoteStream:
                 "What arrived is kept; try again.",
                 allow_retry=True,
             )
-
-    def _body(self) -> AsyncIterator[bytes]:
-        # Kitdesk asks for the body as it is (no accept-encoding); a server that
-        # compresses anyway is decoded.
-        if self.response.headers.get("content-encoding", "identity") == "identity":
-            return self.response.aiter_raw()
-        return self.response.aiter_bytes()
-
-    async def _read(self, queue: asyncio.Queue[_Piece]) -> None:
-        try:
-            async for chunk in self._body():
-                await queue.put(chunk)
-        except httpx.HTTPError as exc:
-            await queue.put(exc)
-            return
-        await queue.put(None)
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        """The body as it arrives, with everything read in one go joined into one piece.
-
-        httpx hands over one piece per HTTP chunk, and servers write one chunk per
-        event; forwarding each alone would cost a write per event. A reader task
-        queues the pieces; whatever has queued up by the time the relay is ready
-        goes on together (nothing waits for more to arrive)."""
-        queue: asyncio.Queue[_Piece] = asyncio.Queue(maxsize=MAX_QUEUED_PIECES)
-        reader = asyncio.ensure_future(self._read(queue))
-        try:
-            while True:
-                pieces = [await queue.get()]
-                while not queue.empty():
-                    pieces.append(queue.get_nowait())
-                last = pieces[-1]
-                data = [piece for piece in pieces if isinstance(piece, bytes)]
-                if data:
-                    yield data[0] if len(data) == 1 else b"".join(data)
-                if last is None:
-                    return
-                if isinstance(last, BaseException):
-                    raise last
-        finally:
-            reader.cancel()
 
     def _check(self, frame: bytes) -> bytes | None:
         """The frame to forward, or None when it is malformed. A frame is comments and

@@ -1,7 +1,8 @@
 """The models each provider offers, for the composer's model picker.
 
-Lists come from each provider's ``GET {base_url}/models`` through the real
-``openai`` client, fetched concurrently with a short timeout so one slow or
+Lists come from each provider's ``GET {base_url}/models``, sent as the
+``openai`` client sends it but without importing it (``model_listing.py``),
+fetched concurrently with a short timeout so one slow or
 broken provider never holds up or breaks the others. Successful lists are
 cached in memory and in ``<cache_dir>/models.json`` (``models_cache.py``; so
 the picker fills instantly after a restart) for ``ttl`` seconds; failures are
@@ -31,9 +32,9 @@ from kitdesk.providers.kinds import WireApi
 from kitdesk.providers.model_listing import (
     DEFAULT_TIMEOUT,
     ModelsUnavailable,
-    describe_failure,
+    describe_http_failure,
+    fetch_model_ids,
     new_http_client,
-    openai_client,
 )
 from kitdesk.providers.models_cache import (
     CACHE_FILE_NAME,
@@ -46,7 +47,7 @@ from kitdesk.providers.resolver import ProviderResolver, all_providers, make_ref
 from kitdesk.settings import Provider, Settings
 
 if TYPE_CHECKING:
-    import openai
+    import httpx2
 
 __all__ = [
     "CACHE_FILE_NAME",
@@ -144,7 +145,7 @@ class ModelsCatalog:
         self._entries: dict[str, ListEntry] = self._load_disk()
         self._inflight: dict[str, asyncio.Task[ListEntry]] = {}
         self._dirty = False  # the disk copy lags the memory one
-        self._http: tuple[asyncio.AbstractEventLoop, openai.DefaultAsyncHttpxClient] | None = None
+        self._http: tuple[asyncio.AbstractEventLoop, httpx2.AsyncClient] | None = None
 
     # -- public ---------------------------------------------------------------
 
@@ -212,7 +213,7 @@ class ModelsCatalog:
             self._http = None
             await client.aclose()
 
-    def _http_client(self) -> openai.DefaultAsyncHttpxClient:
+    def _http_client(self) -> httpx2.AsyncClient:
         """One connection pool for all fetches, tied to the running event loop."""
         loop = asyncio.get_running_loop()
         if self._http is None or self._http[0] is not loop or self._http[1].is_closed:
@@ -342,22 +343,20 @@ class ModelsCatalog:
 
     async def fetch_model_ids(self, provider: Provider, key: str | None) -> list[str]:
         """The ids the provider lists; raises ModelsUnavailable with a person's sentence."""
-        client = openai_client(
+        request = fetch_model_ids(
+            self._http_client(),
             base_url=provider.base_url,
             key=key,
             kind=provider.kind,
             api_version=provider.api_version,
-            timeout=self.timeout,
-            http_client=self._http_client(),
+            phase_timeout=self.timeout,
         )
         try:
-            # The client's timeout covers each phase; this caps the whole call.
-            # (No ``async with``: that would close the shared pool.)
-            page = await asyncio.wait_for(client.models.list(), self.timeout + 1)
-            ids = [model.id for model in page.data]
+            # The request's timeout covers each phase; this caps the whole call.
+            ids = await asyncio.wait_for(request, self.timeout + 1)
         except Exception as exc:
             log.info("listing models of provider %s failed: %s", provider.id, type(exc).__name__)
-            message = describe_failure(
+            message = describe_http_failure(
                 exc, base_url=provider.base_url, timeout=self.timeout, sent_key=bool(key)
             )
             raise ModelsUnavailable(message) from None

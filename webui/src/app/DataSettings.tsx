@@ -30,6 +30,7 @@ import {
 import { useI18n } from "./i18n";
 import type { AppKey } from "./strings";
 import { UsageTotals } from "./UsageTotals";
+import { ErrorNotice } from "./ErrorNotice";
 
 const FORMAT_LABELS: Record<ExportFormat, AppKey> = {
   json: "dataTransfer.formatJson",
@@ -223,11 +224,7 @@ function ImportPanel({ onImported }: { onImported: () => void }) {
           {result.already_present > 0 ? ` ${t("dataTransfer.importAlreadyPresent", { n: result.already_present })}` : ""}
         </p>
       )}
-      {failure && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <ErrorNotice message={failure} />
     </fieldset>
   );
 }

@@ -19,6 +19,7 @@ import {
   type McpTestResult,
   type McpTransport,
 } from "./mcpApi";
+import { ErrorNotice } from "./ErrorNotice";
 
 /** Sample input shown in empty fields: the same in every language. */
 const EXAMPLES = {
@@ -73,11 +74,7 @@ export function McpSettings() {
   return (
     <div className="kd-stack">
       <p className="kd-muted">{t("mcp.intro")}</p>
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {servers?.length === 0 && !adding && <p className="kd-muted">{t("mcp.empty")}</p>}
       <ul className="kd-provider-list" aria-label={t("mcp.listLabel")}>
         {servers?.map((s) => (
@@ -221,11 +218,7 @@ function McpServerCard({ server, onChanged }: { server: McpServerView; onChanged
           </select>
         )}
       </Field>
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {mode === "confirm-remove" ? (
         <ConfirmRemoval
           label={t("mcp.confirmRemove", { name: server.name })}
@@ -459,11 +452,7 @@ function McpServerForm({
           )}
         </Field>
       </div>
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <TestOutcome test={test} name={name.trim() || t("mcp.newServer")} />
       <div className="kd-actions">
         <button type="button" className="kd-button" onClick={testNow} disabled={test.state === "testing"}>

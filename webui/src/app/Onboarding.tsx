@@ -15,6 +15,7 @@ import { needsKey, useProviderKinds } from "./providerKinds";
 import { addProvider, makeDefaultProvider } from "./providerSetup";
 import type { AppKey } from "./strings";
 import { explainTestFailure } from "./wording";
+import { ErrorNotice } from "./ErrorNotice";
 
 type Choice = "openai" | "other" | "local";
 
@@ -240,11 +241,7 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
           <TestResult test={test} />
         </div>
 
-        {error && (
-          <p className="kd-notice kd-notice-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNotice message={error} />
 
         <div className="kd-actions">
           <button type="button" className="kd-button kd-button-quiet" onClick={onDone}>

@@ -11,6 +11,7 @@ import { Field } from "./Field";
 import { useI18n } from "./i18n";
 import { promptsApi, type SavedPrompt } from "./promptsApi";
 import { variablesOf } from "./promptVariables";
+import { ErrorNotice } from "./ErrorNotice";
 
 const VARIABLE_EXAMPLE = "{{topic}}";
 
@@ -35,11 +36,7 @@ export function PromptSettings() {
   return (
     <div className="kd-stack">
       <p className="kd-hint">{t("prompts.intro", { example: VARIABLE_EXAMPLE })}</p>
-      {loadError && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {loadError}
-        </p>
-      )}
+      <ErrorNotice message={loadError} />
       {prompts && prompts.length === 0 && <p className="kd-muted">{t("prompts.empty")}</p>}
       {prompts && prompts.length > 0 && (
         <ul className="kd-provider-list" aria-label={t("prompts.listLabel")}>
@@ -108,11 +105,7 @@ function PromptCard({ prompt, onChanged }: { prompt: SavedPrompt; onChanged: () 
       </div>
       <p className="kd-muted kd-prompt-text">{prompt.text}</p>
       {prompt.variables.length > 0 && <p className="kd-muted">{t("prompts.asksFor", { names: prompt.variables.join(", ") })}</p>}
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {mode === "confirm-remove" ? (
         <ConfirmRemoval
           label={t("prompts.confirmRemove", { name: prompt.name })}
@@ -191,11 +184,7 @@ function PromptForm({
       >
         {(props) => <textarea {...props} rows={6} value={text} onChange={(e) => setText(e.target.value)} maxLength={20_000} required />}
       </Field>
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <div className="kd-actions">
         <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
           {t("common.cancel")}

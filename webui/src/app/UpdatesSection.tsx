@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import { messageOf } from "./api";
 import { useI18n } from "./i18n";
 import { describeUpdate, isBusy, updatesApi, type UpdateState } from "./updates";
+import { ErrorNotice } from "./ErrorNotice";
 
 const POLL_MS = 1000;
 
@@ -118,11 +119,7 @@ export function UpdatesSection() {
           )}
         </div>
       )}
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { Field } from "./Field";
 import { useI18n, withNodes } from "./i18n";
 import { runsWorkflows, useProviderKinds } from "./providerKinds";
 import { hostedUrl, WORKFLOW_ID, workflowsApi, type Workflow } from "./workflowsApi";
+import { ErrorNotice } from "./ErrorNotice";
 
 export function WorkflowSettings() {
   const [workflows, setWorkflows] = useState<Workflow[] | null>(null);
@@ -41,11 +42,7 @@ export function WorkflowSettings() {
         {t("workflows.terms")}
       </p>
       <p className="kd-muted">{t("workflows.intro")}</p>
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {workflows?.length === 0 && !adding && <p className="kd-muted">{t("workflows.none")}</p>}
       <ul className="kd-provider-list" aria-label={t("settings.workflows")}>
         {workflows?.map((w) => (
@@ -130,11 +127,7 @@ function WorkflowCard({
           {withNodes(t, "workflows.removeText", { name: <strong>{workflow.name}</strong> })}
         </ConfirmRemoval>
       )}
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {!confirming && (
         <div className="kd-card-actions">
           {/* The hosted document replaces this page; it has a way back to Kitdesk. */}
@@ -230,11 +223,7 @@ function WorkflowForm({
           </Field>
         </div>
       )}
-      {error && (
-        <p className="kd-notice kd-notice-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <div className="kd-actions">
         <button type="button" className="kd-button kd-button-quiet" onClick={onCancel}>
           {t("common.cancel")}

@@ -13,8 +13,8 @@ import json
 import logging
 import typing
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from chatkit.store import NotFoundError
 from chatkit.types import (
@@ -188,6 +188,48 @@ async def _check_message(
     return None
 
 
+@dataclass(frozen=True)
+class OfferedRequest:
+    """A ``POST /chatkit`` that ``web/chatkit_entry.py`` read, checked and offered to the
+    proxy, which declined it: the route goes on from there (in the ASGI scope under
+    ``OFFERED_KEY``, so the body is not read or parsed twice)."""
+
+    context: RequestContext
+    parsed: ChatKitReq
+
+
+OFFERED_KEY = "kitdesk.chatkit_offered"
+
+
+def parse_chatkit_body(body: bytes) -> tuple[bytes, dict[str, Any], ChatKitReq] | Response:
+    """The request as it came, its JSON and the validated request; or the refusal that
+    says what is wrong with it."""
+    if len(body) > MAX_BODY_BYTES:
+        return error_response(413, "request_too_large", "The request is too large.")
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
+        return error_response(400, "invalid_json", "The request body is not valid JSON.")
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        return error_response(
+            400,
+            "missing_type",
+            'The request needs a "type" naming the operation, such as "threads.list".',
+        )
+    if raw["type"] not in REQUEST_TYPES:
+        return error_response(
+            400,
+            "unknown_request_type",
+            f"Kitdesk does not know the request type “{raw['type'][:80]}”. "
+            f"Known types: {', '.join(REQUEST_TYPES)}.",
+        )
+    try:
+        parsed = _REQUEST_ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        return error_response(400, "invalid_request", describe_validation_error(exc))
+    return body, raw, parsed
+
+
 def build_chatkit_router(
     chat_server: concurrent.futures.Future[ChatService],
     proxy: ChatKitProxy | None = None,
@@ -199,36 +241,19 @@ def build_chatkit_router(
 
     @router.post("/chatkit")
     async def chatkit(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return error_response(413, "request_too_large", "The request is too large.")
-        try:
-            raw = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: RecursionError
-            return error_response(400, "invalid_json", "The request body is not valid JSON.")
-        if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
-            return error_response(
-                400,
-                "missing_type",
-                'The request needs a "type" naming the operation, such as "threads.list".',
-            )
-        if raw["type"] not in REQUEST_TYPES:
-            return error_response(
-                400,
-                "unknown_request_type",
-                f"Kitdesk does not know the request type “{raw['type'][:80]}”. "
-                f"Known types: {', '.join(REQUEST_TYPES)}.",
-            )
-        try:
-            parsed = _REQUEST_ADAPTER.validate_python(raw)
-        except ValidationError as exc:
-            return error_response(400, "invalid_request", describe_validation_error(exc))
-
-        context = request_context(request)
-        if proxy is not None:
-            relayed = await proxy.maybe_proxy(body, raw, parsed, context)
-            if relayed is not None:
-                return relayed
+        handed: OfferedRequest | None = request.scope.get(OFFERED_KEY)
+        if handed is not None:  # read, checked and declined by the proxy already
+            context, parsed = handed.context, handed.parsed
+        else:
+            checked = parse_chatkit_body(await request.body())
+            if isinstance(checked, Response):
+                return checked
+            body, raw, parsed = checked
+            context = request_context(request)
+            if proxy is not None:
+                relayed = await proxy.maybe_proxy(body, raw, parsed, context)
+                if relayed is not None:
+                    return relayed
         if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):
             return refusal
         try:

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from chatkit.types import ChatKitReq, StreamingReq, ThreadsCreateReq, ThreadsListReq
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.image_links import ImageLinks
@@ -55,7 +55,7 @@ from kitdesk.providers.resolver import (
 )
 from kitdesk.settings import Provider, SettingsFile
 from kitdesk.store.sqlite import SQLiteStore
-from kitdesk.web.responses import error_response
+from kitdesk.web.responses import RelayResponse, error_response
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,8 @@ _STREAMING_TYPES = frozenset(
 )
 
 
-def _sse(frames: AsyncIterator[bytes]) -> StreamingResponse:
-    return StreamingResponse(frames, media_type="text/event-stream", headers=STREAM_HEADERS)
+def _sse(frames: AsyncIterator[bytes]) -> RelayResponse:
+    return RelayResponse(frames, media_type="text/event-stream", headers=STREAM_HEADERS)
 
 
 async def _one_frame(frame: bytes) -> AsyncIterator[bytes]:
