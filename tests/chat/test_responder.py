@@ -234,3 +234,36 @@ def test_retry_after_item_replaces_the_answer(kitdesk: Kitdesk) -> None:
     assert [i.content[0].text for i in stored if isinstance(i, AssistantMessageItem)] == [
         "second try"
     ]
+
+
+def test_a_new_chat_is_answered_without_reading_the_store(
+    kitdesk: Kitdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread was made by the same request: its history is the message itself, so
+    the turn does not wait for the reader thread (a later message reads its history)."""
+    store = kitdesk.store
+    reads: list[str] = []
+
+    def counted(name: str) -> None:
+        real = getattr(store, name)
+
+        async def read(*args: object, **kwargs: object) -> object:
+            reads.append(name)
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(store, name, read)
+
+    for name in ("load_thread_items", "folder_of_thread", "load_thread"):
+        counted(name)
+    answer = kitdesk.send("first words")
+    assert answer.text == "Echo: first words"
+    assert reads == []
+    assert sent_messages(kitdesk.upstream.chat_requests[-1].json)[1:] == [("user", "first words")]
+
+    kitdesk.send("more words", answer.thread_id)
+    assert "load_thread_items" in reads and "folder_of_thread" in reads
+    assert sent_messages(kitdesk.upstream.chat_requests[-1].json)[1:] == [
+        ("user", "first words"),
+        ("assistant", "Echo: first words"),
+        ("user", "more words"),
+    ]

@@ -154,3 +154,28 @@ def test_refused_connection_is_a_connection_error() -> None:
 
     error = asyncio.run(attempt())
     assert type(error) is openai.APIConnectionError
+
+
+def test_cookies_the_client_holds_are_sent_as_the_openai_client_sends_them(
+    upstream: Upstream,
+) -> None:
+    """The lean request skips the client's merge of its defaults, except what only the
+    merge adds: a cookie a provider's load balancer set goes back on both paths."""
+    model = model_for(upstream, "openrouter")
+    path, extra = body_for(model.api)
+    upstream.script(Turn(text="one"), Turn(text="two"))
+
+    async def both() -> None:
+        cache = ClientCache()
+        client = cache.get(model)
+        client._client.cookies.set("sticky", "node-2")  # pyright: ignore[reportPrivateUsage]
+        try:
+            await through_sdk(client, model.api, extra)
+            await through_lean(client, path, extra)
+        finally:
+            await cache.aclose()
+
+    asyncio.run(both())
+    sdk, lean = upstream.chat_requests
+    assert sdk.headers.get("cookie") == "sticky=node-2"
+    assert comparable(lean) == comparable(sdk)

@@ -14,3 +14,6 @@ class RequestContext:
     # The shipped language server-built thread text is written in (approval cards,
     # tool activity): the request's Accept-Language, else the setting, else English.
     language: str = "en"
+    # Set by ``threads.create`` for its own turn when the new thread is in no folder:
+    # it holds only what this request writes, so the turn has no history or folder to read.
+    new_thread: bool = False

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -143,7 +144,9 @@ class Dispatcher(JsonRequests):
         )
         metadata = ThreadMetadata(**thread.model_dump())
         saved = self._in_background(self.store.save_thread(metadata, context))
-        if isinstance(folder_id, str) and folder_id and isinstance(self.store, OrganiseRecords):
+        if not (isinstance(folder_id, str) and folder_id):
+            context = replace(context, new_thread=True)  # its turn reads no history
+        elif isinstance(self.store, OrganiseRecords):
             # A chat started in a folder is in it before its first turn reads the
             # folder's system prompt and default model (a folder deleted meanwhile: none).
             await asyncio.shield(saved)

@@ -40,8 +40,8 @@ def _import_engine_modules() -> None:
     import kitdesk.chat.turn  # noqa: F401  (and with it openai, relay, titles, clients)
 
     # The openai client imports its API resources on first use: without these the
-    # first request would still pay for them (about 50 ms) after a warm-up.
-    importlib.import_module("openai.lib.streaming.chat")
+    # first request would still pay for them (about 50 ms) after a warm-up. (The chat
+    # completions resource imports its streaming helpers itself.)
     importlib.import_module("openai.resources.chat.completions.completions")
     importlib.import_module("openai.resources.responses")
 
@@ -68,10 +68,11 @@ class LazyEngine:
         self._connect_timeout = connect_timeout
         self._max_retries = max_retries
         self._engine: TurnEngine | None = None
-        self._lock = threading.Lock()
-        # The background build under way (warm() or the first turn); None before or after failing.
+        # The one build (warm(), the first turn or now()), in its own thread; None before
+        # it starts or after it failed. The lock guards only starting it: the build runs
+        # outside it, so the event loop never waits behind an import.
         self._building: concurrent.futures.Future[TurnEngine] | None = None
-        self._start_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     @property
     def built(self) -> TurnEngine | None:
@@ -100,7 +101,7 @@ class LazyEngine:
         return await asyncio.wrap_future(self._start())
 
     def _start(self) -> concurrent.futures.Future[TurnEngine]:
-        with self._start_lock:
+        with self._lock:
             building = self._building
             if building is None:
                 building = concurrent.futures.Future()
@@ -113,21 +114,21 @@ class LazyEngine:
     def _build_into(self, building: concurrent.futures.Future[TurnEngine]) -> None:
         try:
             _import_engine_modules()
-            engine = self.now()
+            engine = self._build()
         except BaseException as exc:
             log.warning("the turn engine could not be built: %s", exc)
-            with self._start_lock:
+            with self._lock:
                 self._building = None  # the next turn tries again
             building.set_exception(exc)
             return
+        self._engine = engine
         building.set_result(engine)
 
     def now(self) -> TurnEngine:
-        """The engine, built in the calling thread if need be (tests, shutdown)."""
-        with self._lock:
-            if self._engine is None:
-                self._engine = self._build()
+        """The engine, waiting for its build (started now if need be; tests, shutdown)."""
+        if self._engine is not None:
             return self._engine
+        return self._start().result()
 
     def _build(self) -> TurnEngine:
         from kitdesk.chat.turn import TurnEngine

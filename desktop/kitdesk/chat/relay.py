@@ -25,7 +25,7 @@ to the turn engine, which runs them and asks again. Usage and citations
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from chatkit.types import ThreadStreamEvent
@@ -115,7 +115,7 @@ async def stream_responses(
     tools: list[dict[str, Any]] | None = None,
     web_search: bool = False,
     reasoning_effort: str | None = None,
-) -> AsyncIterator[list[ThreadStreamEvent]]:
+) -> AsyncGenerator[list[ThreadStreamEvent], None]:
     """One Responses API answer, as lists of ChatKit events (one list per socket read)."""
     wire_tools = responses_tools(tools or [], web_search)
     reasoning_options: Reasoning | None = None
@@ -217,7 +217,7 @@ async def stream_chat(
     answer: AnswerBuilder,
     tools: list[dict[str, Any]] | None = None,
     reasoning_effort: str | None = None,
-) -> AsyncIterator[list[ThreadStreamEvent]]:
+) -> AsyncGenerator[list[ThreadStreamEvent], None]:
     """One Chat Completions answer, as lists of ChatKit events (one list per socket read)."""
     extra: dict[str, Any] = {
         "model": model.model,

@@ -68,6 +68,9 @@ class StepOutcome:
 
     items: list[ClientToolCallItem] = field(default_factory=list)
     waiting: list[PendingCall] = field(default_factory=list)
+    # Set when the step hands over its last events (the engine starts the next model
+    # request before passing them on; the earlier calls' events go out as they come).
+    last: bool = False
 
 
 class ToolSteps:
@@ -110,6 +113,7 @@ class ToolSteps:
                 waiting = calls[index:]
                 waiting[0].card_id = card.id
                 outcome.waiting = waiting
+                outcome.last = True
                 yield [
                     *batch,
                     *self.close_activity(),
@@ -122,6 +126,7 @@ class ToolSteps:
             batch = await self.execute(call, outcome)
         batch.extend(self.close_activity())
         if batch:
+            outcome.last = True
             yield batch
 
     async def execute(

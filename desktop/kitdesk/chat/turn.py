@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 from chatkit.errors import CustomStreamError
@@ -39,6 +39,7 @@ from kitdesk.chat.answer import AnswerBuilder
 from kitdesk.chat.budget import fit_history
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.early_stream import EarlyStream
 from kitdesk.chat.folders import folder_model, settings_in_folder
 from kitdesk.chat.history import ConvertedPrefix, HistoryConverter, load_history
 from kitdesk.chat.relay import stream_chat, stream_responses
@@ -120,6 +121,8 @@ class TurnEngine:
         when an approval card waits, as the history must show the note it becomes."""
         if PENDING_KEY in thread.metadata:
             return await self.store.folder_of_thread(thread.id), None
+        if context.new_thread and message is not None:
+            return None, [message]  # nothing to read: no round trip to the reader thread
         return await asyncio.gather(
             self.store.folder_of_thread(thread.id), self.history_for(thread, message, context)
         )
@@ -160,12 +163,20 @@ class TurnEngine:
         limit = settings.tool_step_limit
         converted = ConvertedPrefix(model.api)  # each step converts only what it adds
         for step in range(limit + 1):
+            held: list[ThreadStreamEvent] | None = None  # the step's last events
             if pending:
                 outcome = StepOutcome()
                 async for batch in steps.run(pending, outcome):
-                    yield batch
+                    if outcome.last:
+                        held = batch
+                    else:
+                        yield batch  # a call's events, sent before the next call runs
                 turn.history.extend(outcome.items)
                 turn.tool_calls += len(outcome.items)
+                if outcome.waiting or step == limit:
+                    if held is not None:
+                        yield held
+                    held = None
                 if outcome.waiting:
                     thread.metadata[PENDING_KEY] = dump_pending(outcome.waiting)
                     return
@@ -184,7 +195,18 @@ class TurnEngine:
             )
             checkpoints = turn.checkpoints
             assert checkpoints is not None
-            async for batch in self._stream(turn, settings, answer, model_input, specs):
+            stream = self._stream(turn, settings, answer, model_input, specs)
+            if held is not None:
+                # The next request goes out while the tool step's events are stored and sent.
+                early = EarlyStream(stream)
+                try:
+                    yield held
+                except BaseException:
+                    turn.answer = None  # nothing of it was shown: nothing to keep
+                    await early.aclose()
+                    raise
+                stream = early.events()
+            async for batch in stream:
                 for event in batch:
                     if isinstance(event, ThreadItemDoneEvent):
                         await checkpoints.release(event.item.id)
@@ -211,7 +233,7 @@ class TurnEngine:
         answer: AnswerBuilder,
         model_input: list[dict[str, Any]],
         specs: list[ToolSpec],
-    ) -> AsyncIterator[list[ThreadStreamEvent]]:
+    ) -> AsyncGenerator[list[ThreadStreamEvent], None]:
         model = turn.model
         client = self.clients.get(model)
         tools = [

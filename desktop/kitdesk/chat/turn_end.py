@@ -37,6 +37,7 @@ from kitdesk.chat.upstream_errors import cut_off_note, describe_upstream_error
 from kitdesk.providers.resolver import ResolvedModel
 from kitdesk.settings import Settings
 from kitdesk.store.sqlite import SQLiteStore
+from kitdesk.store.usage import TokenCounts
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +61,17 @@ class TurnState:
 
 
 async def finish_turn(store: SQLiteStore, turn: TurnState, settings: Settings) -> None:
-    """The steps ended without an error: remember, save the usage, name the thread."""
+    """The steps ended without an error: remember the model, name the thread, and save
+    it with the usage in one write (the pipeline's save of the changed thread then finds
+    it written)."""
     thread, model = turn.thread, turn.model
     remember_model(thread, model)
-    await save_usage(store, turn)
     if PENDING_KEY in thread.metadata:
         give_up_title(turn, settings)  # waiting for approval: name it now
+        await save_turn_end(store, turn)
         return
     if not "".join(turn.answered).strip() and not turn.tool_calls:
+        await save_usage(store, turn)
         give_up_title(turn, settings)
         log.warning("answer from %s (%s) was empty", model.provider_id, model.model)
         raise CustomStreamError(
@@ -84,6 +88,7 @@ async def finish_turn(store: SQLiteStore, turn: TurnState, settings: Settings) -
     )
     if turn.title_task is not None:
         thread.title = await turn.title_task
+    await save_turn_end(store, turn)
 
 
 async def fail_turn(
@@ -136,6 +141,19 @@ async def save_usage(store: SQLiteStore, turn: TurnState) -> None:
         )
     except Exception:
         log.exception("could not save token usage")
+
+
+async def save_turn_end(store: SQLiteStore, turn: TurnState) -> None:
+    usage = turn.usage
+    counted = usage.input_tokens is not None or usage.output_tokens is not None
+    counts = (
+        TokenCounts(usage.input_tokens or 0, usage.output_tokens or 0, usage.reasoning_tokens or 0)
+        if counted
+        else None
+    )
+    item_id = turn.history[-1].id if turn.history else ""
+    model = turn.model
+    await store.save_turn_end(turn.thread, item_id, model.provider_id, model.model, counts)
 
 
 def give_up_title(turn: TurnState, settings: Settings) -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import httpx2
 from openai import AsyncOpenAI
 from openai._models import FinalRequestOptions
 
@@ -47,6 +48,10 @@ class RequestTemplate:
 
     url: str
     headers: list[tuple[str, str]]
+    # The same, parsed once: a request built from these skips the HTTP client's
+    # merging of its defaults (URL, headers, timeout), which the template already has.
+    parsed_url: httpx2.URL
+    parsed_headers: httpx2.Headers
 
 
 _templates: weakref.WeakKeyDictionary[AsyncOpenAI, dict[str, RequestTemplate]] = (
@@ -75,9 +80,32 @@ async def _template(client: AsyncOpenAI, path: str) -> RequestTemplate:
             for name, value in request.headers.multi_items()
             if name.lower() != "content-length"
         ]
-        template = RequestTemplate(url=str(request.url), headers=headers)
+        template = RequestTemplate(
+            url=str(request.url),
+            headers=headers,
+            parsed_url=httpx2.URL(str(request.url)),
+            parsed_headers=httpx2.Headers(headers),
+        )
         by_path[path] = template
     return template
+
+
+def _build(
+    http: httpx2.AsyncClient, template: RequestTemplate, body: bytes, timeout: Any
+) -> httpx2.Request:
+    """The request the client's ``build_request`` would make, without re-merging what the
+    template holds; with cookies or query defaults on the client, its own merge."""
+    if http.cookies or http.params:
+        return http.build_request(
+            "POST", template.url, headers=template.headers, content=body, timeout=timeout
+        )
+    return httpx2.Request(
+        "POST",
+        template.parsed_url,
+        headers=template.parsed_headers,
+        content=body,
+        extensions={"timeout": httpx2.Timeout(timeout).as_dict()},
+    )
 
 
 def _is_transport_error(exc: BaseException) -> bool:
@@ -98,13 +126,7 @@ async def post_streaming(
     template = await _template(client, path)
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     http = client._client  # pyright: ignore[reportPrivateUsage]
-    request = http.build_request(
-        "POST",
-        template.url,
-        headers=template.headers,
-        content=content.encode(),
-        timeout=client.timeout,  # pyright: ignore[reportArgumentType]
-    )
+    request = _build(http, template, content.encode(), client.timeout)
     try:
         response = await http.send(request, stream=True)
     except Exception as exc:

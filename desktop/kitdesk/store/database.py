@@ -70,6 +70,7 @@ class Database:
         self.last_backup: Path | None = None
         self._db: sqlite3.Connection | None = None
         self._closed = False
+        self._last_write: object = None  # what the last write submitted wrote, if it said
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kitdesk-store")
         # Commits only append to the WAL (synchronous=NORMAL: no fsync). Copying
         # the WAL back into the database (a checkpoint) fsyncs and can take tens
@@ -216,14 +217,25 @@ class Database:
             raise StoreClosedError("the store is closed")
         return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, work)
 
-    async def _run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def _run_write(self, work: Callable[[sqlite3.Connection], T], *, writes: Any = None) -> T:
         """A write on the worker thread; once submitted it completes even if the caller is
-        cancelled."""
+        cancelled. ``writes`` names what it writes (``is_last_write``)."""
         if self._closed:
             raise StoreClosedError("the store is closed")
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._write, work)
         future.add_done_callback(_note_failed_write)
+        self._last_write = writes
+        if writes is not None:
+            future.add_done_callback(lambda done: self._forget_failed(done, writes))
         return await asyncio.shield(future)
+
+    def _forget_failed(self, done: asyncio.Future[Any], writes: object) -> None:
+        if (done.cancelled() or done.exception() is not None) and self._last_write is writes:
+            self._last_write = None  # nothing was written
+
+    def is_last_write(self, writes: object) -> bool:
+        """Whether the last write submitted wrote ``writes`` (and nothing was submitted since)."""
+        return self._last_write is not None and self._last_write == writes
 
     # ---- lifecycle -----------------------------------------------------------
 

@@ -39,7 +39,6 @@ import asyncio
 import logging
 import secrets
 import sqlite3
-from typing import Any
 
 from chatkit.store import AttachmentStore, NotFoundError, Store, StoreItemType
 from chatkit.types import (
@@ -63,6 +62,7 @@ from kitdesk.store.feedback import FeedbackRecords
 from kitdesk.store.migrations import SchemaError
 from kitdesk.store.organise import ACTIVITY_KEY, OrganiseRecords, listed_thread
 from kitdesk.store.search import SearchHit, parse_query, searchable_text
+from kitdesk.store.thread_rows import thread_row, upsert_thread
 from kitdesk.store.thread_search import search_threads
 from kitdesk.store.transfers import DataTransfers
 from kitdesk.store.usage import UsageRecords
@@ -85,7 +85,6 @@ log = logging.getLogger(__name__)
 # The most rows one page returns, whatever the client asks; it pages on for more.
 MAX_PAGE_SIZE = 500
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
-_metadata_adapter: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 # Page queries, keyed by "descending". Keyset cursors: (updated_at, id) for
@@ -119,11 +118,6 @@ _ITEMS_AFTER = {
 
 class DuplicateItemError(ValueError):
     """add_thread_item was given an id the thread already has (use save_item to replace)."""
-
-
-def _thread_json(thread: ThreadMetadata) -> str:
-    # A full Thread (with items) may be passed; store only the metadata fields.
-    return thread.model_dump_json(include=set(ThreadMetadata.model_fields))
 
 
 class SQLiteStore(
@@ -175,34 +169,11 @@ class SQLiteStore(
 
     async def save_thread(self, thread: ThreadMetadata, context: RequestContext) -> None:
         """Insert or update a thread; a new thread's last activity is now."""
-        data = _thread_json(thread)
-        status = thread.status.model_dump_json()
-        meta_json = _metadata_adapter.dump_json(thread.metadata).decode()
-        row = (
-            thread.id,
-            thread.title,
-            thread.created_at.isoformat(),
-            now_us(),
-            status,
-            meta_json,
-            data,
-        )
-
-        def work(db: sqlite3.Connection) -> None:
-            db.execute(
-                """
-                INSERT INTO threads (id, title, created_at, updated_at, status, metadata, data)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET
-                    title = excluded.title,
-                    status = excluded.status,
-                    metadata = excluded.metadata,
-                    data = excluded.data
-                """,
-                row,
-            )
-
-        await self._run_write(work)
+        row = thread_row(thread)
+        if self.is_last_write(row):
+            return  # the turn's end wrote this very row, and nothing was written since
+        updated_at = now_us()
+        await self._run_write(lambda db: upsert_thread(db, row, updated_at))
 
     async def load_threads(
         self, limit: int, after: str | None, order: str, context: RequestContext

@@ -159,6 +159,7 @@ class DataTransfers(Database):
             finally:
                 release.set()
 
+        self._last_write = None  # the file changes under every row (thread_rows.py)
         future = asyncio.get_running_loop().run_in_executor(self._executor, work)
         return await asyncio.shield(future)
 
@@ -166,6 +167,7 @@ class DataTransfers(Database):
         """Run ``work`` on the writer's connection outside a transaction (ATTACH, DETACH)."""
         if self._closed:
             raise StoreClosedError("the store is closed")
+        self._last_write = None  # rows may change (thread_rows.py)
         future = asyncio.get_running_loop().run_in_executor(
             self._executor, lambda: work(self._conn())
         )

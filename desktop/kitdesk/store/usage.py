@@ -14,7 +14,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from chatkit.types import ThreadMetadata
+
 from kitdesk.store.database import Database, now_us
+from kitdesk.store.thread_rows import thread_row, upsert_thread
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,26 @@ class UsageRecords(Database):
         await self._run_write(
             lambda db: save_usage(db, thread_id, item_id, provider_id, model, counts, created)
         )
+
+    async def save_turn_end(
+        self,
+        thread: ThreadMetadata,
+        item_id: str,
+        provider_id: str,
+        model: str,
+        counts: TokenCounts | None,
+    ) -> None:
+        """The thread as a turn leaves it, and the turn's usage (if counted), in one
+        transaction; saving the same thread next costs nothing (``thread_rows.py``)."""
+        row = thread_row(thread)
+        created = now_us()
+
+        def work(db: sqlite3.Connection) -> None:
+            upsert_thread(db, row, created)
+            if counts is not None:
+                save_usage(db, thread.id, item_id, provider_id, model, counts, created)
+
+        await self._run_write(work, writes=row)
 
     async def thread_usage(self, thread_id: str) -> TokenCounts:
         """The thread's total over every answer, any branch."""

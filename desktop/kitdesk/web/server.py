@@ -33,6 +33,7 @@ from kitdesk.logs import register_secret
 from kitdesk.paths import Paths
 from kitdesk.web.connections import ConnectionLimits, guarded_protocol
 from kitdesk.web.limits import BodyLimits
+from kitdesk.web.ready import ready
 from kitdesk.web.security import SecurityMiddleware, new_prefix, route_path
 from kitdesk.web.static import build_ui_app, is_ui_request
 
@@ -166,10 +167,7 @@ class DeferredApp:
         if answered_early:
             return
         try:
-            # Once built, taken as it is: wrapping a done concurrent future still hands
-            # its result over through the loop's self-pipe, on every request.
-            built = self.built
-            app = built.result() if built.done() else await asyncio.wrap_future(built)
+            app = await ready(self.built)
         except Exception as exc:
             message = str(exc) if isinstance(exc, StartupProblem) else BUILD_FAILED_MESSAGE
             await _send_json(send, 503, {"error": {"code": "not_started", "message": message}})

@@ -8,7 +8,6 @@ and guards streams so they always end with an ``error`` event instead.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import json
 import logging
@@ -46,6 +45,7 @@ from kitdesk.store.sqlite import (
     MAX_ATTACHMENTS_PER_MESSAGE,
     MAX_PAGE_SIZE,
 )
+from kitdesk.web.ready import ready
 from kitdesk.web.responses import describe_validation_error, error_response
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.services import request_context
@@ -257,7 +257,7 @@ def build_chatkit_router(
         if isinstance(parsed, AttachmentsCreateReq) and (refusal := _check_attachment(parsed)):
             return refusal
         try:
-            server = await asyncio.wrap_future(chat_server)
+            server = await ready(chat_server)
         except Exception:
             return error_response(503, "not_started", BUILD_FAILED_MESSAGE)
         # Server-built thread text follows the UI's language (the app sends it on every request).

@@ -130,6 +130,10 @@ class ChatKitProxy:
         ref = options.model if options is not None else None
         if not ref:
             settings = self.settings_file.settings
+            if not any(p.kind_info.is_chatkit for p in all_providers(settings)):
+                # No ChatKit server to go to, whichever is the default: no need to
+                # find out which (that reads keys, a thread hop before every new chat).
+                return None
             resolver = ProviderResolver(settings, self.keys)
             chosen = default_provider(settings)
             if chosen is not None and chosen.id == settings.default_provider:
