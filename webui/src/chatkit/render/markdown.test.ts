@@ -1,9 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadModule } from "./lazy";
 import { IncrementalMarkdown, renderMarkdown } from "./markdown";
 import { assertInert, dom } from "../test/page";
 
 const LABELS = { copyCode: "Copy", codeLanguageFallback: "text" };
 
+
+// highlight.js loads on demand (highlight.test.ts covers the render before it arrives).
+beforeAll(() => loadModule("highlight"));
 
 describe("markdown rendering of hostile model output", () => {
   const MARKDOWN_ATTACKS = [
