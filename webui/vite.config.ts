@@ -27,6 +27,17 @@ export default defineConfig({
     target: "es2022",
     sourcemap: false,
     chunkSizeWarningLimit: 800,
+    rolldownOptions: {
+      output: {
+        // Everything the first paint needs (what index.html's entry imports
+        // statically) in one chunk: left alone, modules shared with a lazy part
+        // (api, Modal, i18n, DOMPurify...) each become a small chunk of their
+        // own, a dozen requests before the first paint. The lazy parts
+        // (Settings' sections, onboarding, highlight.js, KaTeX, Mermaid, the
+        // other languages' catalogues) stay chunks of their own.
+        codeSplitting: { groups: [{ name: "index", tags: ["$initial"] }] },
+      },
+    },
   },
   test: {
     environment: "jsdom",

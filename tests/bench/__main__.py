@@ -20,6 +20,7 @@ BENCHMARKS = {
     "serve": "tests.bench.bench_serve",
     "first_turn": "tests.bench.bench_first_turn",
     "webui": "tests.bench.bench_webui",
+    "first_load": "tests.bench.bench_first_load",
     "launch": "tests.bench.bench_launch",
     "import": "tests.bench.bench_import",
     "branches": "tests.bench.bench_branches",

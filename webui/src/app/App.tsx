@@ -1,12 +1,11 @@
 import type { UseChatKitReturn } from "@openai/chatkit-react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, messageOf, ServerUnreachable, type AppInfo, type ModelOption } from "./api";
 import { ChatScreen, useQuickAskEscape, type ChatEvents } from "./ChatScreen";
 import { useConnection, type Connection } from "./connection";
 import { mcpApi, type McpServerView } from "./mcpApi";
-import { LogoMark, Onboarding } from "./Onboarding";
+import { LogoMark } from "./LogoMark";
 import { SettingsDialog } from "./Settings";
-import { ShortcutHelp } from "./ShortcutHelp";
 import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
 import { stopResponse, focusHistorySearch } from "./elementBridge";
@@ -14,6 +13,11 @@ import { announceQuickReady, isQuickMode, onDesktopCommand, openNewWindow } from
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 import { warmTurnEngine } from "./warmup";
+
+// Not on the chat screen's first paint: each loads (its own chunk) when first shown.
+// Onboarding runs only while no provider is set up; Settings' sections load inside it.
+const Onboarding = lazy(() => import("./Onboarding").then((m) => ({ default: m.Onboarding })));
+const ShortcutHelp = lazy(() => import("./ShortcutHelp").then((m) => ({ default: m.ShortcutHelp })));
 
 type Phase = { name: "loading" } | { name: "failed"; message: string } | { name: "onboarding" } | { name: "chat" };
 
@@ -189,6 +193,13 @@ export function App() {
     <OfflineNotice connection={connection} fullscreen={phase.name === "loading" && !modalOpen} />
   );
 
+  const splash = (
+    <div className="kd-splash" aria-busy="true" aria-live="polite">
+      <LogoMark size={48} />
+      <p>{t("app.starting")}</p>
+    </div>
+  );
+
   return (
     <div className={quick ? "kd-app kd-quick" : "kd-app"} data-phase={phase.name}>
       {!modalOpen && offlineNotice}
@@ -213,12 +224,7 @@ export function App() {
         </div>
       )}
 
-      {phase.name === "loading" && connection.reachable && (
-        <div className="kd-splash" aria-busy="true" aria-live="polite">
-          <LogoMark size={48} />
-          <p>{t("app.starting")}</p>
-        </div>
-      )}
+      {phase.name === "loading" && connection.reachable && splash}
 
       {phase.name === "failed" && (
         <div className="kd-splash" role="alert">
@@ -230,7 +236,12 @@ export function App() {
         </div>
       )}
 
-      {phase.name === "onboarding" && info && <Onboarding info={info} onDone={finishOnboarding} />}
+      {phase.name === "onboarding" && info && (
+        // Until its chunk is in, the start-up splash stays: the same screen, no jump.
+        <Suspense fallback={splash}>
+          <Onboarding info={info} onDone={finishOnboarding} />
+        </Suspense>
+      )}
 
       {phase.name === "chat" && (
         <ChatScreen
@@ -259,7 +270,12 @@ export function App() {
           }}
         />
       )}
-      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} notice={offlineNotice} />}
+      {helpOpen && (
+        // A small dialog from a local chunk: nothing to show for the moment it takes.
+        <Suspense fallback={null}>
+          <ShortcutHelp onClose={() => setHelpOpen(false)} notice={offlineNotice} />
+        </Suspense>
+      )}
     </div>
   );
 }

@@ -3,12 +3,11 @@
 // choose approval and remove. Secrets typed here go to the system keyring and
 // never come back to the page.
 
-import type { ToolOption } from "@openai/chatkit";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ConfirmRemoval } from "./ConfirmRemoval";
 import { inlineError, messageOf } from "./api";
 import { Field } from "./Field";
-import { currentT, useI18n, type T } from "./i18n";
+import { useI18n } from "./i18n";
 import {
   formatPairs,
   mcpApi,
@@ -32,28 +31,6 @@ const EXAMPLES = {
 
 /** The transports' technical names, the same in every language. */
 const TRANSPORT_BADGE: Record<McpTransport, string> = { stdio: "stdio", http: "HTTP" };
-
-/** The tool choice id the composer sends in `inference_options.tool_choice` (chat/turn.py reads it). */
-export const SERVER_CHOICE_PREFIX = "mcp:";
-
-/**
- * The composer's tools menu: nothing chosen offers every enabled server's tools;
- * "Only <server>" limits the chat to that server. A choice stays for the next
- * messages until changed (ChatKit's `persistent`).
- */
-export function composerTools(servers: McpServerView[], t: T = currentT()): ToolOption[] {
-  return servers
-    .filter((s) => s.enabled)
-    .map(
-      (s): ToolOption => ({
-        id: `${SERVER_CHOICE_PREFIX}${s.id}`,
-        label: t("mcp.composerOnly", { name: s.name }),
-        shortLabel: s.name,
-        icon: "bolt",
-        persistent: true,
-      }),
-    );
-}
 
 export function McpSettings() {
   const { t } = useI18n();

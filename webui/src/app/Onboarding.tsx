@@ -1,10 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import {
   api,
-  describeConnection,
   messageOf,
   type AppInfo,
-  type ConnectionResult,
   type ProviderCreate,
   type ProviderKind,
 } from "./api";
@@ -16,6 +14,8 @@ import { addProvider, makeDefaultProvider } from "./providerSetup";
 import type { AppKey } from "./strings";
 import { explainTestFailure } from "./wording";
 import { ErrorNotice } from "./ErrorNotice";
+import { LogoMark } from "./LogoMark";
+import { TestResult, type TestState } from "./TestResult";
 
 type Choice = "openai" | "other" | "local";
 
@@ -27,8 +27,6 @@ const CHOICES: { id: Choice; title: AppKey; detail: AppKey }[] = [
 
 const OTHER_KINDS: ProviderKind[] = ["openrouter", "azure", "custom"];
 const LOCAL_KINDS: ProviderKind[] = ["ollama", "lmstudio", "custom"];
-
-type TestState = { state: "idle" } | { state: "testing" } | { state: "done"; result: ConnectionResult };
 
 export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void }) {
   const [choice, setChoice] = useState<Choice>("openai");
@@ -255,35 +253,3 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
     </main>
   );
 }
-
-export function TestResult({ test }: { test: TestState }) {
-  const { t } = useI18n();
-  return (
-    <p className="kd-test-result" role="status" aria-live="polite">
-      {test.state === "testing" && <span className="kd-muted">{t("common.connecting")}</span>}
-      {test.state === "done" && (
-        <span className={test.result.ok ? "kd-ok" : "kd-bad"}>
-          <span aria-hidden="true">{test.result.ok ? "✓ " : "✕ "}</span>
-          {describeConnection(test.result, t)}
-        </span>
-      )}
-    </p>
-  );
-}
-
-export function LogoMark({ size = 40 }: { size?: number }) {
-  return (
-    <svg width={size} height={size} viewBox="0 0 40 40" aria-hidden="true">
-      <rect width="40" height="40" rx="11" fill="var(--kd-accent)" />
-      <path
-        d="M12.5 11.5h15a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3H20l-5 4v-4h-2.5a3 3 0 0 1-3-3v-8a3 3 0 0 1 3-3z"
-        fill="none"
-        stroke="#fff"
-        strokeWidth="2.2"
-        strokeLinejoin="round"
-      />
-    </svg>
-  );
-}
-
-export type { TestState };

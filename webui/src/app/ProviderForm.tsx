@@ -4,7 +4,7 @@ import { api, messageOf, type ProviderCreate, type ProviderKind, type ProviderVi
 import { headerNames, HeaderRows, initialHeaderRows, saveHeaderValues, typedHeaderValues, type HeaderRow } from "./ChatKitHeaders";
 import { useUrlWarnings } from "./providerUrl";
 import { Field } from "./Field";
-import { TestResult, type TestState } from "./Onboarding";
+import { TestResult, type TestState } from "./TestResult";
 import { useI18n } from "./i18n";
 import { FALLBACK_PRESETS, KIND_LABELS, kindLabel, mergePresets } from "./presets";
 import { isChatKitServer, needsKey, useProviderKinds } from "./providerKinds";

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { api, describeKey, inlineError, messageOf, type AppInfo, type ModelList, type ProviderView } from "./api";
 import { ConfirmRemoval } from "./ConfirmRemoval";
 import { Field } from "./Field";
-import { TestResult, type TestState } from "./Onboarding";
+import { TestResult, type TestState } from "./TestResult";
 import { useI18n, withNodes } from "./i18n";
 import { kindLabel } from "./presets";
 import { makeDefaultProvider } from "./providerSetup";

@@ -1,19 +1,23 @@
 /** The settings dialog: the list of sections and the one shown; each section lives in a module of its own. */
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState, useTransition, type ReactNode } from "react";
 import { api, inlineError, type AppInfo, type Settings as SettingsData, type SettingsPatch } from "./api";
-import { DataTransfer } from "./DataSettings";
-import { McpSettings } from "./McpSettings";
 import { Modal } from "./Modal";
-import { PromptSettings } from "./PromptSettings";
 import { useI18n } from "./i18n";
 import type { AppKey } from "./strings";
-import { WorkflowSettings } from "./WorkflowSettings";
-import { ProvidersSection } from "./ProviderSettings";
-import { ModelsSection, ChatSection } from "./ChatSettings";
-import { AppearanceSection } from "./AppearanceSettings";
-import { DataSection } from "./DataFolders";
-import { AboutSection } from "./AboutSettings";
 import { ErrorNotice } from "./ErrorNotice";
+
+// Each section is its own chunk, loaded when first shown: none of them is on
+// the chat's first paint, and opening Settings loads only the section it opens on.
+const ProvidersSection = lazy(() => import("./ProviderSettings").then((m) => ({ default: m.ProvidersSection })));
+const ModelsSection = lazy(() => import("./ChatSettings").then((m) => ({ default: m.ModelsSection })));
+const ChatSection = lazy(() => import("./ChatSettings").then((m) => ({ default: m.ChatSection })));
+const PromptSettings = lazy(() => import("./PromptSettings").then((m) => ({ default: m.PromptSettings })));
+const McpSettings = lazy(() => import("./McpSettings").then((m) => ({ default: m.McpSettings })));
+const WorkflowSettings = lazy(() => import("./WorkflowSettings").then((m) => ({ default: m.WorkflowSettings })));
+const AppearanceSection = lazy(() => import("./AppearanceSettings").then((m) => ({ default: m.AppearanceSection })));
+const DataSection = lazy(() => import("./DataFolders").then((m) => ({ default: m.DataSection })));
+const DataTransfer = lazy(() => import("./DataSettings").then((m) => ({ default: m.DataTransfer })));
+const AboutSection = lazy(() => import("./AboutSettings").then((m) => ({ default: m.AboutSection })));
 
 export type SectionId =
   | "providers"
@@ -54,6 +58,8 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
   const [settings, setSettings] = useState<SettingsData | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const { t } = useI18n();
+  // Switching sections keeps the current one on screen until the next one's chunk is in.
+  const [, startTransition] = useTransition();
 
   const reload = useCallback(async () => {
     try {
@@ -91,7 +97,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
               className="kd-nav-item"
               aria-current={section === s.id ? "page" : undefined}
               data-autofocus={s.id === initialSection ? true : undefined}
-              onClick={() => setSection(s.id)}
+              onClick={() => startTransition(() => setSection(s.id))}
             >
               {t(s.label)}
             </button>
@@ -100,6 +106,8 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
         <section className="kd-settings-section" aria-labelledby={`settings-${section}`}>
           <h3 id={`settings-${section}`}>{t(SECTIONS.find((s) => s.id === section)!.label)}</h3>
           <ErrorNotice message={loadError} />
+          {/* Only the first section shown waits on its chunk: an empty, busy area, no spinner. */}
+          <Suspense fallback={<div className="kd-section-loading" aria-busy="true" />}>
           {section === "providers" && <ProvidersSection info={info} onChanged={providersChanged} />}
           {section === "models" && settings && <ModelsSection settings={settings} update={update} />}
           {section === "chat" && settings && <ChatSection settings={settings} update={update} />}
@@ -114,6 +122,7 @@ export function SettingsDialog({ info, onClose, onChanged, initialSection = "pro
             </>
           )}
           {section === "about" && <AboutSection info={info} />}
+          </Suspense>
         </section>
       </div>
     </Modal>

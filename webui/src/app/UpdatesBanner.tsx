@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { messageOf } from "./api";
 import { useI18n } from "./i18n";
-import { useUpdateState } from "./UpdatesSection";
+import { useUpdateState } from "./updateState";
 import { updatesApi } from "./updates";
 
 export function UpdatesBanner() {

@@ -1,54 +1,12 @@
 // Settings > About > Updates: the automatic-check choice, "Check now", the
 // status in one sentence, and "Restart to update" once a verified download waits.
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import { messageOf } from "./api";
 import { useI18n } from "./i18n";
 import { describeUpdate, isBusy, updatesApi, type UpdateState } from "./updates";
 import { ErrorNotice } from "./ErrorNotice";
-
-const POLL_MS = 1000;
-
-const CHANGED = "kitdesk:updates";
-
-/**
- * The server's update state, polled while it is checking or downloading. Every
- * user of this hook (the banner, Settings > About) sees the same latest answer.
- */
-export function useUpdateState(): {
-  state: UpdateState | null;
-  setState: (state: UpdateState) => void;
-  error: string | null;
-  setError: (error: string | null) => void;
-} {
-  const [state, setLocalState] = useState<UpdateState | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const setState = useCallback((next: UpdateState) => {
-    window.dispatchEvent(new CustomEvent<UpdateState>(CHANGED, { detail: next }));
-  }, []);
-  useEffect(() => {
-    let cancelled = false;
-    const onChanged = (event: Event) => setLocalState((event as CustomEvent<UpdateState>).detail);
-    window.addEventListener(CHANGED, onChanged);
-    updatesApi
-      .state()
-      .then((s) => !cancelled && setLocalState(s))
-      .catch((e: unknown) => !cancelled && setError(messageOf(e)));
-    return () => {
-      cancelled = true;
-      window.removeEventListener(CHANGED, onChanged);
-    };
-  }, []);
-  const busy = state !== null && isBusy(state);
-  useEffect(() => {
-    if (!busy) return;
-    const timer = window.setInterval(() => {
-      updatesApi.state().then(setState, () => undefined);
-    }, POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [busy]);
-  return { state, setState, error, setError };
-}
+import { useUpdateState } from "./updateState";
 
 export function UpdatesSection() {
   const { t } = useI18n();

@@ -6,7 +6,6 @@
 import type { ToolOption } from "@openai/chatkit";
 import type { ModelOption } from "./api";
 import { currentT, type T } from "./i18n";
-import { composerTools } from "./McpSettings";
 import type { McpServerView } from "./mcpApi";
 
 /** The tool choice id that turns on the provider's hosted web search (turn.py WEB_SEARCH_TOOL). */
@@ -26,4 +25,26 @@ export function webSearchTool(t: T = currentT()): ToolOption {
 /** The entries for the composer's current model (undefined while unknown: no web search). */
 export function toolsForModel(model: ModelOption | undefined, servers: McpServerView[], t: T = currentT()): ToolOption[] {
   return [...(model?.web_search ? [webSearchTool(t)] : []), ...composerTools(servers, t)];
+}
+
+/** The tool choice id the composer sends in `inference_options.tool_choice` (chat/turn.py reads it). */
+export const SERVER_CHOICE_PREFIX = "mcp:";
+
+/**
+ * The composer's tools menu: nothing chosen offers every enabled server's tools;
+ * "Only <server>" limits the chat to that server. A choice stays for the next
+ * messages until changed (ChatKit's `persistent`).
+ */
+export function composerTools(servers: McpServerView[], t: T = currentT()): ToolOption[] {
+  return servers
+    .filter((s) => s.enabled)
+    .map(
+      (s): ToolOption => ({
+        id: `${SERVER_CHOICE_PREFIX}${s.id}`,
+        label: t("mcp.composerOnly", { name: s.name }),
+        shortLabel: s.name,
+        icon: "bolt",
+        persistent: true,
+      }),
+    );
 }

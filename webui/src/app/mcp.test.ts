@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { composerTools } from "./McpSettings";
+import { composerTools } from "./composerTools";
 import { formatPairs, parsePairs, type McpServerView } from "./mcpApi";
 import { createTranslator } from "../chatkit/i18n";
 import { appEn, type AppKey } from "./strings";

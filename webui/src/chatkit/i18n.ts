@@ -65,6 +65,15 @@ export type Vars = Record<string, string | number>;
 export type Translator<K extends string> = (key: K, vars?: Vars) => string;
 
 /**
+ * A message MessageFormat would print unchanged: no argument or plural braces
+ * and no apostrophe (ICU's quoting character). Tags are text here (`ignoreTag`)
+ * and `#` means something only inside a plural.
+ */
+export function isPlainMessage(text: string): boolean {
+  return !/[{}']/.test(text);
+}
+
+/**
  * `t(key, vars)` for one language: its catalogue, English for any key it lacks
  * (the catalogue test makes that never happen in a shipped language), and the
  * raw English text if a message cannot be formatted.
@@ -74,10 +83,17 @@ export function createTranslator<K extends string>(
   table: Catalogue<K>,
   english: Record<K, string>,
 ): Translator<K> {
-  const compiled = new Map<K, IntlMessageFormat | null>();
-  const compile = (key: K): IntlMessageFormat | null => {
+  const compiled = new Map<K, IntlMessageFormat | string | null>();
+  const compile = (key: K): IntlMessageFormat | string | null => {
     if (compiled.has(key)) return compiled.get(key)!;
     const own = table[key];
+    const text = own ?? english[key];
+    if (text !== undefined && isPlainMessage(text)) {
+      // Most messages are plain text: no MessageFormat to build (its parse and
+      // Intl set-up were most of the i18n cost of the first paint).
+      compiled.set(key, text);
+      return text;
+    }
     let format: IntlMessageFormat | null = null;
     try {
       format = new IntlMessageFormat(own ?? english[key] ?? String(key), own ? locale : "en", undefined, {
@@ -91,6 +107,7 @@ export function createTranslator<K extends string>(
   };
   return (key, vars) => {
     const format = compile(key);
+    if (typeof format === "string") return format;
     if (format) {
       try {
         const text = format.format(vars);

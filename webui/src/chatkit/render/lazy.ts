@@ -1,5 +1,5 @@
 /**
- * Heavy renderers (KaTeX, Mermaid, the HTML preview) load on demand with a
+ * Heavy renderers (KaTeX, Mermaid, the HTML preview, highlight.js) load on demand with a
  * dynamic `import()`, each in its own chunk, the first time a message needs
  * one: an answer without maths or diagrams loads none of them. Rendering stays
  * synchronous: until a module has arrived the markdown shows the source, and
@@ -11,11 +11,13 @@ import type katexModule from "katex";
 export type Katex = typeof katexModule;
 export type MermaidModule = typeof import("./diagram");
 export type PreviewModule = typeof import("./preview");
+export type HighlightModule = typeof import("./highlightLanguages");
 
 interface Modules {
   katex: Katex;
   diagram: MermaidModule;
   preview: PreviewModule;
+  highlight: HighlightModule;
 }
 
 export type LazyName = keyof Modules;
@@ -27,6 +29,7 @@ const loaders: { [K in LazyName]: () => Promise<Modules[K]> } = {
   }),
   diagram: () => import("./diagram"),
   preview: () => import("./preview"),
+  highlight: () => import("./highlightLanguages"),
 };
 
 const loaded: Partial<Modules> = {};
@@ -70,6 +73,15 @@ export function loadModule<K extends LazyName>(name: K): Promise<Modules[K]> {
 /** Whether a module has arrived (no load is started). */
 export function isLoaded(name: LazyName): boolean {
   return loaded[name] !== undefined;
+}
+
+/**
+ * Which of the modules that change markdown's HTML (KaTeX, highlight.js) have
+ * arrived: part of every markdown cache key, so what was rendered before one
+ * arrived (maths as source, code unhighlighted) is rendered again.
+ */
+export function renderedWith(): string {
+  return `${isLoaded("katex") ? "k" : ""}${isLoaded("highlight") ? "h" : ""}`;
 }
 
 /** Increases each time a module arrives. */

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadModule } from "./lazy";
 import {
   FINISHED_LIMIT,
   IncrementalMarkdown,
@@ -11,6 +12,9 @@ import { assertInert, dom } from "../test/page";
 
 const LABELS = { copyCode: "Copy", codeLanguageFallback: "text" };
 
+
+// highlight.js loads on demand (highlight.test.ts covers the render before it arrives).
+beforeAll(() => loadModule("highlight"));
 
 describe("markdown rendering of hostile model output", () => {
   const MARKDOWN_ATTACKS = [

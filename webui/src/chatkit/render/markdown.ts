@@ -9,7 +9,7 @@
  */
 import { Marked, Renderer, type Token, type Tokens, type TokensList } from "marked";
 import { highlightCode } from "./highlight";
-import { isLoaded } from "./lazy";
+import { renderedWith } from "./lazy";
 import { mathExtension, mayHoldMath } from "./math";
 import { escapeHtml, sanitizeHtml, type SanitizeContext } from "./sanitize";
 import { BoundedCache } from "./boundedCache";
@@ -107,7 +107,7 @@ export class IncrementalMarkdown {
   private readonly plainMarked: Marked;
   private cache = new Map<string, string>();
   private nextCache = new Map<string, string>();
-  private katexLoaded = isLoaded("katex");
+  private renderedWith = renderedWith();
 
   constructor(labels: MarkdownLabels, private readonly ctx: SanitizeContext = {}) {
     this.marked = createMarked(labels);
@@ -126,9 +126,10 @@ export class IncrementalMarkdown {
    * same text reuse every block that did not change.
    */
   render(text: string, live = false): RenderedBlock[] {
-    if (this.katexLoaded !== isLoaded("katex")) {
-      // Blocks rendered before KaTeX arrived show maths as source: render them again.
-      this.katexLoaded = isLoaded("katex");
+    if (this.renderedWith !== renderedWith()) {
+      // Blocks rendered before KaTeX or highlight.js arrived show maths as source
+      // or code plain: render them again.
+      this.renderedWith = renderedWith();
       this.cache.clear();
     }
     const tokens = this.marked.lexer(text);
@@ -203,7 +204,7 @@ export function resetFinishedCache(maxEntries = FINISHED_LIMIT, maxChars = FINIS
 }
 
 export function renderFinishedMarkdown(text: string, labels: MarkdownLabels, ctx: SanitizeContext = {}): string {
-  const ctxKey = `${isLoaded("katex") ? "k" : ""}\u0001${labels.viewCode ?? ""}\u0001${labels.copyCode}\u0001${labels.copyCodeText ?? ""}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
+  const ctxKey = `${renderedWith()}\u0001${labels.viewCode ?? ""}\u0001${labels.copyCode}\u0001${labels.copyCodeText ?? ""}\u0001${labels.codeLanguageFallback}\u0001${ctx.blockedImageLabel ?? ""}\u0001${(ctx.allowedImageDomains ?? []).join(",")}`;
   const key = `${ctxKey}\u0002${text}`;
   const hit = finished.get(key);
   if (hit !== undefined) return hit;
