@@ -1,4 +1,5 @@
-"""Memory over a long thread: Debian's Chromium against `kitdesk serve` and the fake upstream.
+"""Memory over a long thread: Debian's Chromium against `kitdesk serve` and the fake upstream
+(or, with KITDESK_BENCH_WINDOW=qt, the real Kitdesk window: tests/bench/growth_window.py).
 
 Issue 9's target: the window grows by at most 30 MB over 1,000 streamed turns
 in one thread. This drives N turns (env KITDESK_BENCH_TURNS, default 1,000)
@@ -26,78 +27,36 @@ Playwright: Playwright's Network domain makes Blink keep every response body.
     KITDESK_BENCH_TURNS=300 python -m tests.bench growth
     KITDESK_BENCH_SNAPSHOTS=/tmp/snaps python -m tests.bench growth   (heap snapshots too)
     KITDESK_BENCH_NETWORK=1 python -m tests.bench growth   (with DevTools' Network domain on)
+    KITDESK_BENCH_WINDOW=qt python -m tests.bench growth   (the real Kitdesk window instead:
+                                                            tests/bench/growth_window.py)
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from tests.bench.growth_cdp import DevToolsPage, Memory, devtools_page
-from tests.browser.chat import SEND_THROUGH_ELEMENT
+from tests.bench import growth_window
+from tests.bench.growth_cdp import Memory, devtools_page
+from tests.bench.growth_turns import (
+    MB,
+    TARGET_MB,
+    answer,
+    checkpoints,
+    per_thousand,
+    run_turn,
+    wait_ready,
+)
 from tests.browser.conftest import KitdeskServer, require_server_parts, start_server, stop_server
 from tests.upstream import Turn, Upstream
 
-TARGET_MB = 30.0
 IDLE_WAIT = 3.5  # seconds: the UI collects 2 s after the last answer, when idle
-CHECKPOINTS = (0, 100, 500, 1000)
-MB = 1024 * 1024
-
-
-def answer(turn: int) -> str:
-    """A short answer with the blocks a real one has: heading, list, inline code, code."""
-    return (
-        f"## Answer {turn}\n\n"
-        f"Here is what turn **{turn}** asked for, with `item_{turn}` in mind:\n\n"
-        "- first, read the item\n- then, check its *state*\n- last, write it back\n\n"
-        "```python\n"
-        f"def handle_{turn}(item):\n"
-        "    if item.done:\n"
-        "        return item\n"
-        f"    return item.update(step={turn})\n"
-        "```\n\n"
-        f"That is all for turn {turn}."
-    )
-
-
-READY = """new Promise((resolve, reject) => {
-  const started = Date.now();
-  const poll = () => {
-    const element = document.querySelector('openai-chatkit');
-    const box = element?.shadowRoot?.querySelector('textarea');
-    if (box && typeof element.sendUserMessage === 'function') resolve(true);
-    else if (Date.now() - started > 60000) reject(new Error('no composer'));
-    else setTimeout(poll, 50);
-  };
-  poll();
-})"""
-
-
-def wait_ready(page: DevToolsPage) -> None:
-    """Waits for the composer; the page may still be navigating (the launch token's redirect)."""
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            page.evaluate(READY)
-            return
-        except RuntimeError as error:
-            if "context" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def run_turn(page: DevToolsPage, turn: int) -> None:
-    question = f"Question {turn}: what about item {turn}?"
-    want = f"That is all for turn {turn}."
-    page.evaluate(f"({SEND_THROUGH_ELEMENT})({json.dumps([question, want])})")
 
 
 @dataclass
@@ -123,7 +82,6 @@ def server_pss(server: KitdeskServer) -> int:
 
 
 def measure(turns: int, snapshots: Path | None, *, network: bool = False) -> list[Reading]:
-    checkpoints = sorted({c for c in CHECKPOINTS if c < turns} | {turns})
     readings: list[Reading] = []
     with tempfile.TemporaryDirectory() as folder, Upstream() as upstream:
         upstream.script(*(Turn(text=answer(n)) for n in range(turns)))
@@ -136,7 +94,7 @@ def measure(turns: int, snapshots: Path | None, *, network: bool = False) -> lis
                 wait_ready(page)
                 done = 0
                 started = time.perf_counter()
-                for checkpoint in checkpoints:
+                for checkpoint in checkpoints(turns):
                     while done < checkpoint:
                         run_turn(page, done)
                         done += 1
@@ -159,15 +117,6 @@ def measure(turns: int, snapshots: Path | None, *, network: bool = False) -> lis
         finally:
             stop_server(server)
     return readings
-
-
-def per_thousand(readings: list[Reading], value: Callable[[Reading], int]) -> float | None:
-    """Growth in MB per 1,000 turns between the first reading at 100+ turns and the last."""
-    later = [r for r in readings if r.turns >= 100]
-    if len(later) < 2:
-        return None  # before turn 100 the one-time start-up work dominates
-    first, last = later[0], later[-1]
-    return (value(last) - value(first)) / MB * 1000 / (last.turns - first.turns)
 
 
 def print_table(readings: list[Reading]) -> None:
@@ -205,6 +154,9 @@ def print_table(readings: list[Reading]) -> None:
 
 
 def main() -> None:
+    if os.environ.get("KITDESK_BENCH_WINDOW") == "qt":
+        growth_window.main()  # the real Kitdesk window instead of Debian's Chromium
+        return
     turns = int(os.environ.get("KITDESK_BENCH_TURNS", "1000"))
     folder = os.environ.get("KITDESK_BENCH_SNAPSHOTS")
     network = os.environ.get("KITDESK_BENCH_NETWORK") == "1"
