@@ -8,8 +8,8 @@ still behind the security gate and the body limits (``server.py`` puts them in
 front of the whole app). This reads the body, checks it exactly as the route
 does (``parse_chatkit_body``) and offers it to the proxy:
 
-- a request the proxy answers is answered from here (its streaming response is
-  Starlette's, so a window that goes away still cancels the relay);
+- a request the proxy answers is answered from here (its ``RelayResponse`` still
+  cancels the relay when the window goes away);
 - any other request goes on to FastAPI's route with the parsed request in its
   scope (``OFFERED_KEY``), so nothing is read or parsed twice;
 - a failure before an answer gets the app's own exception handlers' answer.
@@ -23,16 +23,11 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kitdesk.chat.context import RequestContext
 from kitdesk.web.routes.chatkit import OFFERED_KEY, OfferedRequest, parse_chatkit_body
 from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
+from kitdesk.web.services import request_context
 
 OnError = Callable[[Scope, Receive, Exception], Awaitable[Response | None]]
-
-
-def request_origin(scope: Scope) -> RequestContext:
-    """``web/services.request_context`` from the scope alone: origin and launch prefix."""
-    return RequestContext(origin=str(HTTPConnection(scope).base_url).rstrip("/"))
 
 
 class ChatKitEntry:
@@ -50,7 +45,7 @@ class ChatKitEntry:
             await checked(scope, receive, send)
             return
         body, raw, parsed = checked
-        context = request_origin(scope)
+        context = request_context(HTTPConnection(scope))
         try:
             relayed = await self.proxy.maybe_proxy(body, raw, parsed, context)
         except Exception as exc:

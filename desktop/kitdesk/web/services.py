@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from kitdesk.chat.context import RequestContext
 from kitdesk.errors import UserFacingError
@@ -73,6 +73,7 @@ class AttachmentNotFound(UserFacingError):
         super().__init__("That attachment does not exist. It may have been deleted.")
 
 
-def request_context(request: Request) -> RequestContext:
-    """The address this request reached Kitdesk at: origin and launch prefix."""
+def request_context(request: HTTPConnection) -> RequestContext:
+    """The address this request reached Kitdesk at: origin and launch prefix (a
+    FastAPI ``Request`` or a bare ASGI scope's ``HTTPConnection``)."""
     return RequestContext(origin=str(request.base_url).rstrip("/"))
