@@ -265,3 +265,39 @@ async def test_database_locked_by_another_program_is_explained(kitdesk_home: Pat
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+class _WatchedConnection(sqlite3.Connection):
+    """A connection that notes, when its backup starts and ends, which files in the
+    backups folder already carry a backup's name."""
+
+    folder: Path
+    seen: list[set[str]]
+
+    def backup(self, target: sqlite3.Connection, **kwargs: object) -> None:  # type: ignore[override]
+        self.seen.append({p.name for p in self.folder.glob("kitdesk-v*-*.db")})
+        super().backup(target, **kwargs)  # type: ignore[arg-type]
+        self.seen.append({p.name for p in self.folder.glob("kitdesk-v*-*.db")})
+
+
+def test_a_pre_migration_copy_has_a_backups_name_only_once_whole(tmp_path: Path) -> None:
+    """A process killed while copying (SIGKILL runs no clean-up) must not leave a
+    half copy that looks like a backup: the copy is written under a ``.partial``
+    name and renamed once complete."""
+    source = tmp_path / "kitdesk.db"
+    folder = tmp_path / "backups"
+    db = sqlite3.connect(source, factory=_WatchedConnection)
+    db.folder, db.seen = folder, []
+    try:
+        db.execute("CREATE TABLE t (x)")
+        db.execute("INSERT INTO t VALUES (1)")
+        db.commit()
+        db.execute("PRAGMA user_version = 3")
+        copy = migrations.backup_database(db, folder, 3)
+    finally:
+        db.close()
+    assert db.seen == [set(), set()]  # neither before nor during the copy
+    assert [p.name for p in folder.iterdir()] == [copy.name]
+    with sqlite3.connect(copy) as restored:
+        assert restored.execute("SELECT x FROM t").fetchall() == [(1,)]
+        assert restored.execute("PRAGMA user_version").fetchone()[0] == 3

@@ -32,6 +32,7 @@ from chatkit.types import ThreadItem
 from pydantic import TypeAdapter, ValidationError
 
 from kitdesk.store.search import searchable_text
+from kitdesk.transfer.retention import PARTIAL_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -266,17 +267,22 @@ def backup_database(db: sqlite3.Connection, backups_dir: Path, version: int) -> 
     backups_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups_dir / f"kitdesk-v{version}-{stamp}.db"
-    copy = sqlite3.connect(target)
+    # Written under a ``.partial`` name and renamed once whole: a process killed
+    # mid-copy (no ``except`` runs on SIGKILL) must not leave a half copy that looks
+    # like a backup. The backups folder's clean-up removes stale ``.partial`` files.
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
+    copy = sqlite3.connect(partial)
     try:
         db.backup(copy)
         # The copy inherits WAL mode from the page header; a backup should be one
         # self-contained file that opens anywhere, read-only media included.
         copy.execute("PRAGMA journal_mode = DELETE")
+        copy.close()
+        partial.replace(target)
     except BaseException:
         copy.close()
-        target.unlink(missing_ok=True)  # never leave a half copy that looks like a backup
+        partial.unlink(missing_ok=True)
         raise
-    copy.close()
     return target
 
 
