@@ -32,7 +32,7 @@ from chatkit.types import ThreadItem
 from pydantic import TypeAdapter, ValidationError
 
 from kitdesk.store.search import searchable_text
-from kitdesk.transfer.retention import PARTIAL_SUFFIX
+from kitdesk.transfer.retention import PARTIAL_SUFFIX, backups_to_prune, list_backups
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +287,6 @@ def backup_database(db: sqlite3.Connection, backups_dir: Path, version: int) -> 
 
 
 def _prune_pre_migration_copies(backups_dir: Path) -> None:
-    from kitdesk.transfer.retention import backups_to_prune, list_backups
-
     for entry in backups_to_prune(list_backups(backups_dir)):
         if entry.kind == "pre-migration":
             entry.path.unlink(missing_ok=True)
