@@ -9,9 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from chatkit.store import NotFoundError
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageItem,
+    ImageAttachment,
     InferenceOptions,
     ThreadMetadata,
     UserMessageItem,
@@ -22,6 +24,7 @@ from kitdesk.paths import Paths
 from kitdesk.store import migrations
 from kitdesk.store.migrations import LATEST_VERSION, SchemaError
 from kitdesk.store.sqlite import SQLiteStore
+from pydantic import AnyUrl
 
 from tests.store.test_search import assert_index_matches_content
 
@@ -301,3 +304,51 @@ def test_a_pre_migration_copy_has_a_backups_name_only_once_whole(tmp_path: Path)
     with sqlite3.connect(copy) as restored:
         assert restored.execute("SELECT x FROM t").fetchall() == [(1,)]
         assert restored.execute("PRAGMA user_version").fetchone()[0] == 3
+
+
+async def test_attachments_sent_by_the_first_store_survive_the_unsent_clean_up(
+    kitdesk_home: Paths,
+) -> None:
+    """The first store saved sent attachments without their thread, the mark of an
+    upload never sent, which a start forgets after a day: a file from then, opened
+    today, must keep the image its message shows (it did not before version 6)."""
+    build_v1_database(kitdesk_home.db_path)
+    two_days_ago = int((datetime.now().timestamp() - 2 * 86400) * 1_000_000)
+    sent = ImageAttachment(
+        id="atc_sent", name="a.png", mime_type="image/png", preview_url=AnyUrl("http://x/p")
+    )
+    unsent = sent.model_copy(update={"id": "atc_unsent", "name": "never sent.png"})
+    message = UserMessageItem(
+        id="u2",
+        thread_id="thr_old",
+        created_at=WHEN,
+        content=[UserMessageTextContent(text="What is in this picture?")],
+        attachments=[sent],
+        inference_options=InferenceOptions(),
+    )
+    kitdesk_home.attachments_dir.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(kitdesk_home.db_path) as db:
+        db.execute(
+            "INSERT INTO items (thread_id, id, type, data) VALUES (?, ?, ?, ?)",
+            ("thr_old", message.id, message.type, message.model_dump_json()),
+        )
+        for attachment in (sent, unsent):
+            db.execute(
+                "INSERT INTO attachments (id, thread_id, created_at, data) VALUES (?, NULL, ?, ?)",
+                (attachment.id, two_days_ago, attachment.model_dump_json()),
+            )
+            (kitdesk_home.attachments_dir / attachment.id).write_bytes(b"\x89PNG" + b"0" * 16)
+    db.close()
+
+    store = SQLiteStore(kitdesk_home.db_path, kitdesk_home.attachments_dir)
+    try:
+        assert await store.read_attachment_bytes("atc_sent") == b"\x89PNG" + b"0" * 16
+        with pytest.raises(NotFoundError):
+            await store.read_attachment_bytes("atc_unsent")
+    finally:
+        await store.close()
+    assert sorted(p.name for p in kitdesk_home.attachments_dir.iterdir()) == ["atc_sent"]
+    with sqlite3.connect(kitdesk_home.db_path) as db:
+        rows = db.execute("SELECT id, thread_id FROM attachments").fetchall()
+    db.close()
+    assert rows == [("atc_sent", "thr_old")]

@@ -16,12 +16,17 @@ become one branch, unchanged (see ``branches.py``).
 Version 4: token usage per answer (see ``usage.py``).
 Version 5: organising: pinned and archived threads, and folders with an
 optional system prompt and default model (see ``organise.py``).
+Version 6: every attachment sent in a message names its thread. The first
+store left ``thread_id`` empty on them, and an attachment with none is an
+upload never sent, which is forgotten after a day (``attachments.py``): those
+files would go on the first start of a newer Kitdesk.
 
 Pre-migration copies are pruned like automatic backups: the newest 7 stay.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -248,12 +253,33 @@ _V5_ORGANISE = """
             WHERE folder_id IS NOT NULL;
         """
 
+
+def _v6_sent_attachments_know_their_thread(db: sqlite3.Connection) -> None:
+    unlinked = {row[0] for row in db.execute("SELECT id FROM attachments WHERE thread_id IS NULL")}
+    if not unlinked:
+        return
+    messages = db.execute("SELECT thread_id, data FROM items WHERE type = 'user_message'")
+    for thread_id, data in messages.fetchall():
+        try:
+            attachments = json.loads(data).get("attachments") or []
+        except (ValueError, AttributeError):  # an unreadable row keeps what it has
+            continue
+        for attachment in attachments:
+            attachment_id = attachment.get("id") if isinstance(attachment, dict) else None
+            if attachment_id in unlinked:
+                db.execute(
+                    "UPDATE attachments SET thread_id = ? WHERE id = ?", (thread_id, attachment_id)
+                )
+                unlinked.discard(attachment_id)
+
+
 MIGRATIONS: list[Migration] = [
     sql_step(_V1_CORE),
     _v2_feedback_and_search,
     sql_step(_V3_BRANCHES),
     sql_step(_V4_USAGE),
     sql_step(_V5_ORGANISE),
+    _v6_sent_attachments_know_their_thread,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 
