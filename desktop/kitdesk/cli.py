@@ -139,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         run = getattr(data_commands, f"{args.command}_command")
         return run(paths, args.path)
     from kitdesk.window.main import run_window
+    from kitdesk.window.process_exit import end_process
 
-    return run_window(paths, quick_ask=args.quick_ask)
+    # Not a return: a JS-bridge thread pywebview left waiting must not hold the exit.
+    end_process(run_window(paths, quick_ask=args.quick_ask))
 
 
 if __name__ == "__main__":
