@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -60,8 +61,13 @@ async def fill(store: SQLiteStore, thread_id: str, title: str, texts: list[str])
     await store.save_thread(
         ThreadMetadata(id=thread_id, title=title, created_at=datetime(2026, 1, 2)), CTX
     )
-    for index, text in enumerate(texts):
-        await store.add_thread_item(thread_id, message(thread_id, f"m{index}", text), CTX)
+    # Submitted together: the store's one writer runs them in order, many per commit.
+    await asyncio.gather(
+        *(
+            store.add_thread_item(thread_id, message(thread_id, f"m{index}", text), CTX)
+            for index, text in enumerate(texts)
+        )
+    )
     attachment = await store.create_attachment(
         AttachmentCreateParams(name="p.png", size=len(PICTURE), mime_type="image/png"), CTX
     )
