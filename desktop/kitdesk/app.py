@@ -79,8 +79,8 @@ class KitdeskApp(FastAPI):
 def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     """The application without its ChatKit server and without the security gate.
 
-    ``start_chat_server(app)`` completes it: that step imports the openai
-    client and the chat engine, so ``server.py`` runs it after this app already
+    ``start_chat_server(app)`` completes it: that step imports the chat
+    service and its dispatcher, so ``server.py`` runs it after this app already
     answers the UI's settings, models and history requests; ``POST /chatkit``
     waits for it. ``app.state.close()`` finishes pending writes at shutdown.
     """

@@ -7,8 +7,8 @@ retries, no redirects) on an ``httpx2`` client, the HTTP library ``openai``
 itself runs on (so TLS trusts the same certificates). The models catalog
 (``catalog.py``) uses it: the web UI asks for models as soon as the window
 shows, and the ``openai`` package is about 15 MB of memory and 0.4-0.9 s of
-CPU to import, on the server thread while the window starts. It now loads
-when the person starts typing (``POST /api/chat/warm``) or on the first turn.
+CPU to import, on the server thread while the window starts. Turns do not
+load it either (``endpoint.py``); only hosted workflows do.
 
 ``openai_client`` builds an ``AsyncOpenAI`` for a provider that never falls
 back to environment variables (the hosted workflows, ``workflows.py``, use it);
