@@ -10,8 +10,14 @@ status errors the same status, message, body, code and headers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import socket
+import ssl
+import subprocess
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -319,3 +325,56 @@ def test_endpoints_are_pooled_per_kind_url_and_key(upstream: Upstream) -> None:
     assert cache.get(openai_model) is cache.get(openai_model)
     assert cache.get(openai_model) is not cache.get(other)
     asyncio.run(cache.aclose())
+
+
+def test_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
+    """Endpoints share one TLS context (``providers/tls.py``): it still verifies."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+
+        def handshake() -> None:
+            connection, _ = listener.accept()
+            with connection, contextlib.suppress(OSError):
+                server_side.wrap_socket(connection, server_side=True).close()
+
+        threading.Thread(target=handshake, daemon=True).start()
+        model = ResolvedModel(
+            provider_id="self-signed",
+            provider_name="Self-signed",
+            kind="openai_compatible",
+            base_url=f"https://127.0.0.1:{listener.getsockname()[1]}/v1",
+            api_key="sk-test",
+            model="gpt-test",
+            api="chat_completions",
+        )
+
+        async def attempt() -> None:
+            cache = ClientCache(connect_timeout=5)
+            try:
+                await through_endpoint(cache.get(model), "/chat/completions", {"messages": []})
+            finally:
+                await cache.aclose()
+
+        with pytest.raises(ProviderConnectionError) as caught:
+            asyncio.run(attempt())
+    causes: list[BaseException] = []
+    error: BaseException | None = caught.value
+    while error is not None and len(causes) < 10:
+        causes.append(error)
+        error = error.__cause__ or error.__context__
+    assert any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes), causes

@@ -37,6 +37,7 @@ from kitdesk.providers.provider_errors import (
     is_transport_error,
     status_error,
 )
+from kitdesk.providers.tls import shared_tls_context
 
 USER_AGENT = f"Kitdesk/{__version__}"
 # Local servers (Ollama, LM Studio, llama.cpp) want no key; they receive this placeholder,
@@ -97,6 +98,7 @@ class ProviderEndpoint:
             follow_redirects=False,
             timeout=timeout,
             limits=POOL_LIMITS,
+            verify=shared_tls_context(),
         )
         self._templates: dict[str, RequestTemplate] = {}
 

@@ -25,6 +25,8 @@ import asyncio
 import os
 from typing import TYPE_CHECKING, Any
 
+from kitdesk.providers.tls import shared_tls_context
+
 if TYPE_CHECKING:
     import httpx2
     import openai
@@ -44,7 +46,7 @@ def new_http_client() -> httpx2.AsyncClient:
     to another host."""
     import httpx2
 
-    return httpx2.AsyncClient(follow_redirects=False)
+    return httpx2.AsyncClient(follow_redirects=False, verify=shared_tls_context())
 
 
 def models_request(
