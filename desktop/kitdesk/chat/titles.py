@@ -98,12 +98,10 @@ def _responses_text(reply: dict[str, Any]) -> str:
 
 def _chat_text(reply: dict[str, Any]) -> str | None:
     """The first choice's message content of a Chat Completions reply."""
-    for choice in _dicts(reply.get("choices")):
-        for message in _dicts([choice.get("message")]):
-            content = message.get("content")
-            return content if isinstance(content, str) else None
-        return None
-    return None
+    choices = _dicts(reply.get("choices"))
+    messages = _dicts([choices[0].get("message")]) if choices else []
+    content = messages[0].get("content") if messages else None
+    return content if isinstance(content, str) else None
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
