@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
+from kitdesk.idle_memory import freeze_loaded_modules
 from kitdesk.keys import KeyStore
 from kitdesk.settings import Settings
 from kitdesk.tools.base import ToolBox
@@ -115,6 +116,7 @@ class LazyEngine:
             building.set_exception(exc)
             return
         self._engine = engine
+        freeze_loaded_modules()  # the engine's modules live as long as the process
         building.set_result(engine)
 
     def now(self) -> TurnEngine:
