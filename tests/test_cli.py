@@ -123,8 +123,8 @@ server.stop()
 # the protocol with its own dispatcher; about 40 MB and a second of imports),
 # the MCP client (only when a tool server is used), and the keyring library
 # with SecretStorage and cryptography (only when a key is first read or
-# written; about 8 MiB), and the openai client (the first turn builds the turn
-# engine; about 12 MiB).
+# written; about 8 MiB), the turn engine (built by the first turn), and the
+# openai client (only hosted workflows use it; about 12 MiB).
 NOT_AT_IDLE = (
     "agents",
     "chatkit.server",

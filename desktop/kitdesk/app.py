@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from kitdesk import __version__
 from kitdesk.app_info import Basics, open_basics
 from kitdesk.errors import StartupProblem
+from kitdesk.idle_memory import IdleMemory
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import ModelsCatalog
 from kitdesk.store.problems import storage_problem
@@ -53,8 +54,20 @@ class KitdeskApp(FastAPI):
     a ChatKit server then skips FastAPI's stack (``web/chatkit_entry.py`` says why)."""
 
     chatkit_entry: ChatKitEntry | None = None
+    idle_memory: IdleMemory | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        idle = self.idle_memory
+        if idle is None or scope["type"] != "http":
+            await self._dispatch(scope, receive, send)
+            return
+        idle.enter()
+        try:
+            await self._dispatch(scope, receive, send)
+        finally:
+            idle.leave()
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         entry = self.chatkit_entry
         if (
             entry is not None
@@ -79,8 +92,8 @@ class KitdeskApp(FastAPI):
 def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     """The application without its ChatKit server and without the security gate.
 
-    ``start_chat_server(app)`` completes it: that step imports the openai
-    client and the chat engine, so ``server.py`` runs it after this app already
+    ``start_chat_server(app)`` completes it: that step imports the chat
+    service and its dispatcher, so ``server.py`` runs it after this app already
     answers the UI's settings, models and history requests; ``POST /chatkit``
     waits for it. ``app.state.close()`` finishes pending writes at shutdown.
     """
@@ -137,7 +150,11 @@ def create_app(paths: Paths, basics: Basics | None = None) -> FastAPI:
     app.state.tools = tools
     proxy = ChatKitProxy(settings_file, keys, store)
 
+    # Once no request has run for a moment: garbage collected, caches emptied.
+    app.idle_memory = idle_memory = IdleMemory(store.release_memory)
+
     async def close() -> None:
+        await idle_memory.aclose()
         backups.stop()
         if chat_server.done() and chat_server.exception() is None:
             await chat_server.result().aclose()

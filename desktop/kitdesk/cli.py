@@ -85,11 +85,13 @@ def _paths(args: argparse.Namespace) -> Paths:
 
 
 def serve(paths: Paths, port: int) -> int:
+    from kitdesk.idle_memory import allow_freezing
     from kitdesk.web.server import ServerStartError, start_server
 
     if not 0 <= port <= 65535:
         print(f"kitdesk: --port must be between 0 and 65535, not {port}", file=sys.stderr)
         return 2
+    allow_freezing()  # this process is Kitdesk (idle_memory.py)
     try:
         running = start_server(paths, port)
     except ServerStartError as exc:

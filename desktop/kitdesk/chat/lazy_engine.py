@@ -1,11 +1,13 @@
 """The turn engine, built when the first turn (or dictation) needs it.
 
-The engine's modules import the ``openai`` client: over 500 modules, about
-12 MiB of an idle server's memory and a few hundred milliseconds. Everything
-else the ChatKit endpoint does (listing and reading threads, feedback,
-retitling) goes to the store and never needs them, so an idle server does not
-load them. The first turn imports them in a worker thread, so the event loop
-goes on answering meanwhile; after that the engine is used directly.
+The engine's modules (relay, tool loop, titles, history conversion, provider
+endpoints) are about 50 modules, 3 MiB and 0.1 s here; they were 590 modules,
+16 MiB and 0.7 s while they imported the ``openai`` client
+(``providers/endpoint.py`` says why they no longer do). Everything else the
+ChatKit endpoint does (listing and reading threads, feedback, retitling) goes
+to the store and never needs them, so an idle server does not load them. The
+first turn imports them in a worker thread, so the event loop goes on
+answering meanwhile; after that the engine is used directly.
 
 ``warm()`` starts that same build early, when the UI sees the person start
 typing (``POST /api/chat/warm``): the import then runs while they write, and
@@ -17,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib
 import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
+from kitdesk.idle_memory import freeze_loaded_modules
 from kitdesk.keys import KeyStore
 from kitdesk.settings import Settings
 from kitdesk.tools.base import ToolBox
@@ -37,13 +39,7 @@ EngineState = Literal["idle", "loading", "ready"]
 
 
 def _import_engine_modules() -> None:
-    import kitdesk.chat.turn  # noqa: F401  (and with it openai, relay, titles, clients)
-
-    # The openai client imports its API resources on first use: without these the
-    # first request would still pay for them (about 50 ms) after a warm-up. (The chat
-    # completions resource imports its streaming helpers itself.)
-    importlib.import_module("openai.resources.chat.completions.completions")
-    importlib.import_module("openai.resources.responses")
+    import kitdesk.chat.turn  # noqa: F401  (and with it relay, titles, endpoints, httpx2)
 
 
 class LazyEngine:
@@ -58,7 +54,6 @@ class LazyEngine:
         *,
         read_timeout: float,
         connect_timeout: float,
-        max_retries: int,
     ) -> None:
         self._store = store
         self._settings = settings
@@ -66,7 +61,6 @@ class LazyEngine:
         self._toolbox = toolbox
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
-        self._max_retries = max_retries
         self._engine: TurnEngine | None = None
         # The one build (warm(), the first turn or now()), in its own thread; None before
         # it starts or after it failed. The lock guards only starting it: the build runs
@@ -122,6 +116,7 @@ class LazyEngine:
             building.set_exception(exc)
             return
         self._engine = engine
+        freeze_loaded_modules()  # the engine's modules live as long as the process
         building.set_result(engine)
 
     def now(self) -> TurnEngine:
@@ -137,6 +132,5 @@ class LazyEngine:
         clients = ClientCache(
             read_timeout=self._read_timeout,
             connect_timeout=self._connect_timeout,
-            max_retries=self._max_retries,
         )
         return TurnEngine(self._store, self._settings, self._keys, self._toolbox, clients)

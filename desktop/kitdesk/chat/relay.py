@@ -8,10 +8,10 @@ drops the connection, ``RunResultStreaming.stream_events()`` raises without
 yielding the deltas it had already queued, so a "kept" partial answer lost
 its tail.
 
-Here the request goes through the ``openai`` client's own HTTP client, URL
-and headers (auth, base URL, Azure query; status errors as typed ``openai``
-exceptions) without its typed layers (``providers/streaming.py``), and the
-body is read as raw bytes. Every read returns whatever the socket has, often many SSE events;
+Here the request goes to the provider's endpoint (``providers/endpoint.py``:
+auth, base URL, Azure query; failures as ``providers/provider_errors.py``
+types) without the ``openai`` client or its typed layers, and the body is read
+as raw bytes. Every read returns whatever the socket has, often many SSE events;
 all text deltas found in one read become one ChatKit delta event.
 A slow stream is relayed delta by delta (nothing is held back to wait for
 more), a fast one in fewer, larger events: the client sees the same text.
@@ -29,15 +29,13 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from chatkit.types import ThreadStreamEvent
-from openai import AsyncOpenAI
-from openai.types.shared_params import Reasoning
 
 from kitdesk.chat.answer import AnswerBuilder, NewId, ThinkSplitter, ToolCall, Usage
 from kitdesk.chat.chat_wire import chat_messages
 from kitdesk.chat.history import InputItem
 from kitdesk.chat.sse import ProviderStreamError, StreamEndedEarly, read_payloads
+from kitdesk.providers.endpoint import ProviderEndpoint
 from kitdesk.providers.resolver import ResolvedModel
-from kitdesk.providers.streaming import post_streaming
 
 __all__ = [
     "AnswerBuilder",
@@ -55,10 +53,10 @@ __all__ = [
 CHAT_REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
-# UNTRANSFORMED: the body is sent as is, never through the openai client's
-# typed parameters, which walk every value against its TypedDict annotation
-# before sending: measured here at about 0.25 ms per message, 55 ms for a
-# 200-message thread, on every turn. Our items are already in wire form.
+# UNTRANSFORMED: the body is sent as is. (The openai client's typed parameters,
+# used here before, walked every value against its TypedDict annotation before
+# sending: measured at about 0.25 ms per message, 55 ms for a 200-message
+# thread, on every turn.) Our items are already in wire form.
 
 
 def responses_tools(tools: list[dict[str, Any]], web_search: bool) -> list[dict[str, Any]]:
@@ -104,7 +102,7 @@ def _usage_from(data: Any) -> Usage:
 
 
 async def stream_responses(
-    client: AsyncOpenAI,
+    endpoint: ProviderEndpoint,
     model: ResolvedModel,
     items: list[InputItem],
     *,
@@ -118,11 +116,11 @@ async def stream_responses(
 ) -> AsyncGenerator[list[ThreadStreamEvent], None]:
     """One Responses API answer, as lists of ChatKit events (one list per socket read)."""
     wire_tools = responses_tools(tools or [], web_search)
-    reasoning_options: Reasoning | None = None
+    reasoning_options: dict[str, str] | None = None
     if reasoning or reasoning_effort:
-        reasoning_options = Reasoning(summary="auto")
+        reasoning_options = {"summary": "auto"}
         if reasoning_effort:
-            reasoning_options["effort"] = reasoning_effort  # type: ignore[typeddict-item]
+            reasoning_options["effort"] = reasoning_effort
     extra: dict[str, Any] = {"model": model.model, "input": items, "stream": True}  # UNTRANSFORMED
     if instructions:
         extra["instructions"] = instructions
@@ -133,7 +131,7 @@ async def stream_responses(
     extra["store"] = False
     if wire_tools:
         extra["tools"] = wire_tools
-    async with post_streaming(client, "/responses", extra) as response:
+    async with endpoint.stream("/responses", extra) as response:
         completed = False
         failure: ProviderStreamError | None = None
         async for payloads in read_payloads(response):
@@ -208,7 +206,7 @@ async def stream_responses(
 
 
 async def stream_chat(
-    client: AsyncOpenAI,
+    endpoint: ProviderEndpoint,
     model: ResolvedModel,
     items: list[InputItem],
     *,
@@ -231,7 +229,7 @@ async def stream_chat(
         extra["tools"] = chat_tools(tools)
     if reasoning_effort:
         extra["reasoning_effort"] = reasoning_effort
-    async with post_streaming(client, "/chat/completions", extra) as response:
+    async with endpoint.stream("/chat/completions", extra) as response:
         done = False
         finished = False
         think = ThinkSplitter()

@@ -4,7 +4,7 @@ The dispatcher (``dispatcher.py``) owns the protocol; this object answers
 what the protocol leaves to the server: ``respond`` (a turn, ``turn.py``),
 ``action`` (the tool approval cards' buttons), ``transcribe`` (dictation),
 ``add_feedback``, and what to keep when a stream is stopped. The turn engine
-(and the ``openai`` client) comes from ``lazy_engine.py`` on the first turn.
+comes from ``lazy_engine.py`` on the first turn.
 """
 
 from __future__ import annotations
@@ -178,9 +178,8 @@ class KitdeskResponder:
 
     async def transcribe(self, audio: AudioInput, context: RequestContext) -> TranscriptionResult:
         engine = await self.engines.get()
-        import openai  # loaded with the engine
-
-        from kitdesk.chat.upstream_errors import describe_upstream_error
+        from kitdesk.chat.upstream_errors import describe_upstream_error  # loaded with the engine
+        from kitdesk.providers.provider_errors import ProviderError, ProviderStatusError
 
         resolver = ProviderResolver(engine.settings(), engine.keys)
         try:
@@ -189,11 +188,12 @@ class KitdeskResponder:
             raise TranscriptionUnavailable(str(exc)) from None
         extension = audio.media_type.rsplit("/", 1)[-1] or "webm"
         try:
-            result = await engine.clients.get(model).audio.transcriptions.create(
-                model=transcription_model(model),
-                file=(f"dictation.{extension}", audio.data, audio.media_type),
+            result = await engine.clients.get(model).post_form(
+                "/audio/transcriptions",
+                {"model": transcription_model(model)},
+                {"file": (f"dictation.{extension}", audio.data, audio.media_type)},
             )
-        except openai.APIStatusError as exc:
+        except ProviderStatusError as exc:
             if exc.status_code in (404, 405, 501):
                 raise TranscriptionUnavailable(
                     f"{model.provider_name} does not offer speech-to-text, so dictation "
@@ -203,8 +203,9 @@ class KitdeskResponder:
             raise TranscriptionUnavailable(
                 "Dictation failed: " + describe_upstream_error(exc, model).message, status=502
             ) from None
-        except openai.APIConnectionError as exc:
+        except ProviderError as exc:
             raise TranscriptionUnavailable(
                 "Dictation failed: " + describe_upstream_error(exc, model).message, status=502
             ) from None
-        return TranscriptionResult(text=result.text.strip())
+        transcript = result.get("text")
+        return TranscriptionResult(text=transcript.strip() if isinstance(transcript, str) else "")

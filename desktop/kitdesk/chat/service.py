@@ -2,7 +2,7 @@
 
 ``app.py`` builds it after the app already answers the UI's first requests;
 ``POST /chatkit`` waits for it. Nothing here imports the Agents SDK, and the
-turn engine (with the ``openai`` client) is built by the first turn
+turn engine (with the relay and the provider endpoints) is built by the first turn
 (``lazy_engine.py``), not here.
 """
 
@@ -15,11 +15,7 @@ from kitdesk.chat.dispatcher import Dispatcher
 from kitdesk.chat.lazy_engine import LazyEngine
 from kitdesk.chat.responder import KitdeskResponder
 from kitdesk.keys import KeyStore
-from kitdesk.providers.timeouts import (
-    CONNECT_TIMEOUT_SECONDS,
-    MAX_RETRIES,
-    READ_TIMEOUT_SECONDS,
-)
+from kitdesk.providers.timeouts import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
 from kitdesk.settings import Settings
 from kitdesk.store.sqlite import SQLiteStore
 from kitdesk.tools.base import NoTools, ToolBox
@@ -64,7 +60,6 @@ def build_chat_service(
     toolbox: ToolBox | None = None,
     read_timeout: float = READ_TIMEOUT_SECONDS,
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
-    max_retries: int = MAX_RETRIES,
 ) -> ChatService:
     tools = toolbox or NoTools()
     engines = LazyEngine(
@@ -74,6 +69,5 @@ def build_chat_service(
         tools,
         read_timeout=read_timeout,
         connect_timeout=connect_timeout,
-        max_retries=max_retries,
     )
     return ChatService(store, settings, engines, tools)

@@ -2,9 +2,9 @@
 
 Every socket read returns whatever arrived, often many events; the payloads
 of one read are handed on together so the relay can merge their deltas.
-Transport failures while reading become the ``openai`` client's own error
-types, so every provider failure is described by one module
-(``upstream_errors.py``).
+Transport failures while reading become ``ProviderTimeout`` /
+``ProviderConnectionError`` (``providers/provider_errors.py``), as when sending,
+so every provider failure is described by one module (``upstream_errors.py``).
 
 An event has a size cap: a provider that sends a line with no end (a broken
 proxy, a hostile server) would otherwise grow the buffer until memory ran
@@ -15,9 +15,10 @@ repeats a whole answer, stays far below it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-import openai
+import httpx2
+
+from kitdesk.providers.provider_errors import ProviderError, connection_error, is_transport_error
 
 
 class ProviderStreamError(Exception):
@@ -77,24 +78,17 @@ class SSEDecoder:
         return payloads
 
 
-def as_connection_error(exc: Exception, request: Any) -> openai.OpenAIError:
-    """Transport failures while reading the body, as the openai client would name them."""
-    if "timeout" in type(exc).__name__.lower():
-        return openai.APITimeoutError(request=request)
-    return openai.APIConnectionError(request=request)
-
-
-async def read_payloads(response: Any) -> AsyncIterator[list[bytes]]:
-    """Complete SSE payloads of an open ``httpx`` response, grouped by socket read."""
+async def read_payloads(response: httpx2.Response) -> AsyncIterator[list[bytes]]:
+    """Complete SSE payloads of an open ``httpx2`` response, grouped by socket read."""
     decoder = SSEDecoder()
     try:
         async for chunk in response.aiter_bytes():
             payloads = decoder.feed(chunk)
             if payloads:
                 yield payloads
-    except openai.OpenAIError:
+    except ProviderError:
         raise
     except Exception as exc:
-        if type(exc).__module__.split(".", 1)[0] in ("httpx", "httpx2", "httpcore", "httpcore2"):
-            raise as_connection_error(exc, response.request) from exc
+        if is_transport_error(exc):
+            raise connection_error(exc) from exc
         raise

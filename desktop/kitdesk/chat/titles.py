@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import Any, cast
 
 from chatkit.types import ThreadItem, ThreadMetadata, UserMessageItem, UserMessageTextContent
-from openai import AsyncOpenAI, omit
 
+from kitdesk.providers.endpoint import ProviderEndpoint
 from kitdesk.providers.resolver import ResolvedModel
 from kitdesk.settings import Settings
 
@@ -84,46 +85,72 @@ def _conversation(user_text: str, answer_text: str) -> str:
     return f"User: {user_text[:_EXCERPT_CHARS]}\nAssistant: {answer_text[:_EXCERPT_CHARS]}"
 
 
+def _responses_text(reply: dict[str, Any]) -> str:
+    """The text of a Responses API reply's messages (the SDK's ``output_text``)."""
+    texts: list[str] = []
+    for item in _dicts(reply.get("output")):
+        if item.get("type") == "message":
+            for part in _dicts(item.get("content")):
+                if part.get("type") == "output_text" and isinstance(part.get("text"), str):
+                    texts.append(part["text"])
+    return "".join(texts)
+
+
+def _chat_text(reply: dict[str, Any]) -> str | None:
+    """The first choice's message content of a Chat Completions reply."""
+    choices = _dicts(reply.get("choices"))
+    messages = _dicts([choices[0].get("message")]) if choices else []
+    content = messages[0].get("content") if messages else None
+    return content if isinstance(content, str) else None
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list (anything else in a provider's reply is skipped)."""
+    if not isinstance(value, list):
+        return []
+    entries = cast(list[object], value)
+    return [cast(dict[str, Any], entry) for entry in entries if isinstance(entry, dict)]
+
+
 async def ask_for_title(
-    client: AsyncOpenAI, model: ResolvedModel, user_text: str, answer_text: str
+    endpoint: ProviderEndpoint, model: ResolvedModel, user_text: str, answer_text: str
 ) -> str | None:
-    """The provider's title suggestion, cleaned; raises on provider errors."""
+    """The provider's title suggestion, cleaned; raises on provider errors.
+
+    Not streamed, and never retried: the fallback is good enough."""
     conversation = _conversation(user_text, answer_text)
-    # A title is not worth a retry: the fallback is good enough.
-    client = client.with_options(max_retries=0)
     if model.api == "responses":
         reasoning = is_reasoning_model(model.model)
-        response = await client.responses.create(
-            model=model.model,
-            instructions=TITLE_INSTRUCTIONS,
-            input=conversation,
-            max_output_tokens=600 if reasoning else 32,
-            store=False,
-            timeout=TITLE_TIMEOUT_SECONDS,
-            reasoning={"effort": "low"} if reasoning else omit,
-        )
-        return sanitize_title(response.output_text)
-    completion = await client.chat.completions.create(
-        model=model.model,
-        messages=[
+        body: dict[str, Any] = {
+            "model": model.model,
+            "instructions": TITLE_INSTRUCTIONS,
+            "input": conversation,
+            "max_output_tokens": 600 if reasoning else 32,
+            "store": False,
+        }
+        if reasoning:
+            body["reasoning"] = {"effort": "low"}
+        reply = await endpoint.post_json("/responses", body, phase_timeout=TITLE_TIMEOUT_SECONDS)
+        return sanitize_title(_responses_text(reply))
+    body = {
+        "model": model.model,
+        "messages": [
             {"role": "system", "content": TITLE_INSTRUCTIONS},
             {"role": "user", "content": conversation},
         ],
-        max_tokens=32,
-        timeout=TITLE_TIMEOUT_SECONDS,
-    )
-    if not completion.choices:
-        return None
-    return sanitize_title(completion.choices[0].message.content)
+        "max_tokens": 32,
+    }
+    reply = await endpoint.post_json("/chat/completions", body, phase_timeout=TITLE_TIMEOUT_SECONDS)
+    return sanitize_title(_chat_text(reply))
 
 
 async def make_title(
-    client: AsyncOpenAI | None, model: ResolvedModel | None, user_text: str, answer_text: str
+    endpoint: ProviderEndpoint | None, model: ResolvedModel | None, user_text: str, answer_text: str
 ) -> str:
     """A title for a new thread: the provider's, else the fallback. Never raises."""
-    if client is not None and model is not None:
+    if endpoint is not None and model is not None:
         try:
-            title = await ask_for_title(client, model, user_text, answer_text)
+            title = await ask_for_title(endpoint, model, user_text, answer_text)
             if title:
                 return title
         except Exception as exc:
@@ -140,7 +167,7 @@ def user_text(item: UserMessageItem) -> str:
 
 
 def start_title(
-    client: AsyncOpenAI,
+    endpoint: ProviderEndpoint,
     thread: ThreadMetadata,
     history: list[ThreadItem],
     model: ResolvedModel,
@@ -152,7 +179,7 @@ def start_title(
     users = [item for item in history if isinstance(item, UserMessageItem)]
     if len(users) != 1:
         return None
-    return asyncio.create_task(make_title(client, model, user_text(users[0]), ""))
+    return asyncio.create_task(make_title(endpoint, model, user_text(users[0]), ""))
 
 
 def name_after_first_words(

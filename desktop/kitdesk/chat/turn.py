@@ -235,7 +235,7 @@ class TurnEngine:
         specs: list[ToolSpec],
     ) -> AsyncGenerator[list[ThreadStreamEvent], None]:
         model = turn.model
-        client = self.clients.get(model)
+        endpoint = self.clients.get(model)
         tools = [
             {"name": s.name, "description": s.description, "parameters": s.parameters}
             for s in specs
@@ -243,7 +243,7 @@ class TurnEngine:
         effort = settings.reasoning_effort.get(make_ref(model.provider_id, model.model))
         if model.api == "responses":
             return stream_responses(
-                client,
+                endpoint,
                 model,
                 model_input,
                 instructions=settings.system_prompt or None,
@@ -255,7 +255,7 @@ class TurnEngine:
                 reasoning_effort=effort,
             )
         return stream_chat(
-            client,
+            endpoint,
             model,
             model_input,
             instructions=settings.system_prompt or None,

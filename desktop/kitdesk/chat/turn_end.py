@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import openai
 from chatkit.errors import CustomStreamError
 from chatkit.types import (
     AssistantMessageContent,
@@ -34,6 +33,7 @@ from kitdesk.chat.titles import name_after_first_words
 from kitdesk.chat.tool_steps import PENDING_KEY
 from kitdesk.chat.turn_choices import remember_model
 from kitdesk.chat.upstream_errors import cut_off_note, describe_upstream_error
+from kitdesk.providers.provider_errors import ProviderStatusError
 from kitdesk.providers.resolver import ResolvedModel
 from kitdesk.settings import Settings
 from kitdesk.store.sqlite import SQLiteStore
@@ -108,7 +108,7 @@ async def fail_turn(
         model.provider_id,
         model.model,
         type(exc).__name__,
-        f" {exc.status_code}" if isinstance(exc, openai.APIStatusError) else "",
+        f" {exc.status_code}" if isinstance(exc, ProviderStatusError) else "",
     )
     partial = False
     answer = turn.answer

@@ -14,7 +14,6 @@ import json
 import time
 from collections.abc import Mapping
 
-import openai
 from chatkit.errors import CustomStreamError
 
 from kitdesk import i18n
@@ -24,6 +23,12 @@ from kitdesk.chat.sse import (
     ProviderEventTooLarge,
     ProviderStreamError,
     StreamEndedEarly,
+)
+from kitdesk.providers.provider_errors import (
+    ProviderConnectionError,
+    ProviderMalformedReply,
+    ProviderStatusError,
+    ProviderTimeout,
 )
 from kitdesk.providers.resolver import ResolvedModel
 
@@ -71,7 +76,7 @@ def _quote(text: str, secret: str | None) -> str:
     return text
 
 
-def _provider_message(error: openai.APIStatusError) -> str:
+def _provider_message(error: ProviderStatusError) -> str:
     body = error.body
     if isinstance(body, dict):
         message = body.get("message")
@@ -80,11 +85,8 @@ def _provider_message(error: openai.APIStatusError) -> str:
     return ""
 
 
-def _error_code(error: openai.APIStatusError) -> str:
-    code = error.code if isinstance(error.code, str) else None
-    if code is None and isinstance(error.body, dict):
-        code = error.body.get("code") if isinstance(error.body.get("code"), str) else None
-    return code or ""
+def _error_code(error: ProviderStatusError) -> str:
+    return error.code or ""
 
 
 def cut_off_note(model: ResolvedModel, language: str) -> str:
@@ -99,14 +101,14 @@ def describe_upstream_error(
     name = model.provider_name
     if isinstance(error, CustomStreamError):
         return error
-    if isinstance(error, openai.APITimeoutError):
+    if isinstance(error, ProviderTimeout):
         return CustomStreamError(
             f"{name} took too long to answer and Kitdesk stopped waiting. "
             + ("The partial answer was kept. " if partial else "")
             + "Try again, or pick a faster model.",
             allow_retry=True,
         )
-    if isinstance(error, openai.APIConnectionError):
+    if isinstance(error, ProviderConnectionError):
         if partial:
             return CustomStreamError(
                 f"The connection to {name} dropped in the middle of the answer. "
@@ -118,7 +120,7 @@ def describe_upstream_error(
             "Check your internet connection, or that the server is running, and try again.",
             allow_retry=True,
         )
-    if isinstance(error, openai.APIStatusError):
+    if isinstance(error, ProviderStatusError):
         return _describe_status(error, model)
     if isinstance(error, ProviderStreamError):
         detail = _quote(error.provider_message, model.api_key)
@@ -151,7 +153,7 @@ def describe_upstream_error(
             + ". Try again to get a full answer.",
             allow_retry=True,
         )
-    if isinstance(error, json.JSONDecodeError | openai.APIResponseValidationError):
+    if isinstance(error, json.JSONDecodeError | ProviderMalformedReply):
         return CustomStreamError(
             f"{name} sent a reply Kitdesk could not read"
             + (" partway through the answer; the partial answer was kept" if partial else "")
@@ -166,7 +168,7 @@ def describe_upstream_error(
     )
 
 
-def _describe_status(error: openai.APIStatusError, model: ResolvedModel) -> CustomStreamError:
+def _describe_status(error: ProviderStatusError, model: ResolvedModel) -> CustomStreamError:
     name = model.provider_name
     status = error.status_code
     if status == 401:
@@ -193,7 +195,7 @@ def _describe_status(error: openai.APIStatusError, model: ResolvedModel) -> Cust
                 "Check the plan and billing with the provider.",
                 allow_retry=False,
             )
-        wait = retry_after_seconds(error.response.headers if error.response else None)
+        wait = retry_after_seconds(error.headers)
         when = f"Try again in {describe_wait(wait)}." if wait else "Wait a moment and try again."
         return CustomStreamError(
             f"{name} is rate limiting requests right now. {when}", allow_retry=True

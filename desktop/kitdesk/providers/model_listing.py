@@ -7,8 +7,8 @@ retries, no redirects) on an ``httpx2`` client, the HTTP library ``openai``
 itself runs on (so TLS trusts the same certificates). The models catalog
 (``catalog.py``) uses it: the web UI asks for models as soon as the window
 shows, and the ``openai`` package is about 15 MB of memory and 0.4-0.9 s of
-CPU to import, on the server thread while the window starts. It now loads
-when the person starts typing (``POST /api/chat/warm``) or on the first turn.
+CPU to import, on the server thread while the window starts. Turns do not
+load it either (``endpoint.py``); only hosted workflows do.
 
 ``openai_client`` builds an ``AsyncOpenAI`` for a provider that never falls
 back to environment variables (the hosted workflows, ``workflows.py``, use it);
@@ -24,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import os
 from typing import TYPE_CHECKING, Any
+
+from kitdesk.providers.tls import shared_tls_context
 
 if TYPE_CHECKING:
     import httpx2
@@ -44,7 +46,7 @@ def new_http_client() -> httpx2.AsyncClient:
     to another host."""
     import httpx2
 
-    return httpx2.AsyncClient(follow_redirects=False)
+    return httpx2.AsyncClient(follow_redirects=False, verify=shared_tls_context())
 
 
 def models_request(

@@ -47,6 +47,11 @@ def from_us(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1_000_000, UTC)
 
 
+def _shrink(db: sqlite3.Connection | None) -> None:
+    if db is not None:
+        db.execute("PRAGMA shrink_memory")
+
+
 def require_thread(db: sqlite3.Connection, thread_id: str) -> None:
     if db.execute("SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone() is None:
         raise NotFoundError(f"Thread {thread_id} was not found")
@@ -205,6 +210,18 @@ class Database:
             return work(db)
         finally:
             db.execute("COMMIT")
+
+    async def release_memory(self) -> None:
+        """Empty each connection's page cache on the connection's own thread (``PRAGMA
+        shrink_memory``; pages are read again when needed, from the OS's file cache)."""
+        if self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            loop.run_in_executor(self._executor, lambda: _shrink(self._db)),
+            loop.run_in_executor(self._reader, lambda: _shrink(self._reader_db)),
+            loop.run_in_executor(self._checkpointer, lambda: _shrink(self._checkpoint_db)),
+        )
 
     def _close_reader_connection(self) -> None:
         if self._reader_db is not None:

@@ -313,8 +313,11 @@ def start_server(
 
     def finish(app: FastAPI) -> None:
         from kitdesk.app import start_chat_server
+        from kitdesk.idle_memory import freeze_loaded_modules
 
         start_chat_server(app)
+        # Every module the server needs is loaded: out of the collector's way for good.
+        freeze_loaded_modules()
 
     deferred = DeferredApp(prepare, build, finish)
     limits = limits or ConnectionLimits()

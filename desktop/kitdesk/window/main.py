@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from kitdesk.idle_memory import allow_freezing
 from kitdesk.paths import Paths
 from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.window.app_pages import AppPages
@@ -112,6 +113,7 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     except BackendUnavailable as exc:
         show_native_error(str(exc))
         return 1
+    allow_freezing()  # this process is Kitdesk (idle_memory.py)
     starter = ServerStarter(paths).start()
     if gui == "qt" and (lighter := apply_qt_defaults()):
         log.info("Qt defaults: %s", lighter)

@@ -1,7 +1,8 @@
 """``POST /api/chat/warm``: the person is about to send, so build the turn engine now.
 
-The turn engine (and the ``openai`` client it imports) is built by the first
-turn, not at start, so an idle server stays small (``chat/lazy_engine.py``).
+The turn engine (with the relay, the tool loop and the provider endpoints) is
+built by the first turn, not at start, so an idle server stays small
+(``chat/lazy_engine.py``).
 The UI calls this once when the person starts typing in a composer or opens the
 quick-ask window, and the import runs while they write instead of delaying the
 first answer. It never runs at start-up or on a listing. It is idempotent:

@@ -51,7 +51,7 @@ from kitdesk.web.routes.chatkit_proxy import ChatKitProxy
 from kitdesk.web.services import request_context
 from kitdesk.web.uploads import claims_text
 
-if TYPE_CHECKING:  # the chat service imports the openai client: not at start-up
+if TYPE_CHECKING:  # the chat service is built after start-up (app.py)
     from kitdesk.chat.service import ChatService
 
 log = logging.getLogger(__name__)
