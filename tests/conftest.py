@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,36 @@ import kitdesk.keys
 import pytest
 from kitdesk.paths import Paths, resolve_paths
 
+from tests.proof.figures import FIGURES, SOAK
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 pytest_plugins = ["tests.upstream", "tests.live_server"]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the proof figures it recorded to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["proof_figures"] = dict(FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """In the controller: add up each finished worker's proof figures."""
+    FIGURES.update(getattr(node, "workeroutput", {}).get("proof_figures", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The proof suite's figures (tests/proof/figures.py), and a JSON copy on request."""
+    if not FIGURES:
+        return
+    terminalreporter.section("proof suite figures" + (" (soak)" if SOAK else ""))
+    for name, value in sorted(FIGURES.items()):
+        terminalreporter.write_line(f"{name}: {value:,}")
+    target = os.environ.get("KITDESK_PROOF_FIGURES")
+    if target:
+        Path(target).write_text(json.dumps(dict(sorted(FIGURES.items())), indent=2) + "\n")
 
 
 def require(condition: bool, reason: str) -> None:

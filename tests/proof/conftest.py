@@ -1,9 +1,9 @@
 """Fixtures of the proof suite: the fake upstream's address for a served process,
-a real Secret Service for it, and the figures printed at the end of the run."""
+and a real Secret Service for it. The figures the tests record are printed at the
+end of the run by the suite's root conftest (it also gathers them from workers)."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from tests.proof.figures import FIGURES, SOAK
 from tests.proof.secret_service import SecretServiceDaemon, secret_service_daemon
 from tests.upstream import Upstream
 
@@ -32,17 +31,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.proof)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not FIGURES:
-        return
-    terminalreporter.section("proof suite figures" + (" (soak)" if SOAK else ""))
-    for name, value in sorted(FIGURES.items()):
-        terminalreporter.write_line(f"{name}: {value:,}")
-    target = os.environ.get("KITDESK_PROOF_FIGURES")
-    if target:
-        Path(target).write_text(json.dumps(dict(sorted(FIGURES.items())), indent=2) + "\n")
 
 
 @pytest.fixture
