@@ -36,11 +36,18 @@ def send_button(page: Page) -> Locator:
     return page.get_by_role("button", name="Send message")
 
 
+# A whole model turn, the first of a server (it builds the chat engine, maybe starts
+# an MCP server) on a 2-core machine running the suite on two workers: seconds.
+ANSWER_TIMEOUT_MS = 30_000
+
+
 def wait_until_answered(page: Page, count: int) -> None:
     """Waits for `count` assistant messages and the end of streaming."""
-    expect(assistant_messages(page)).to_have_count(count)
-    expect(stop_button(page)).to_have_count(0)
-    expect(page.locator("openai-chatkit .ck-assistant[aria-busy]")).to_have_count(0)
+    expect(assistant_messages(page)).to_have_count(count, timeout=ANSWER_TIMEOUT_MS)
+    expect(stop_button(page)).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("openai-chatkit .ck-assistant[aria-busy]")).to_have_count(
+        0, timeout=ANSWER_TIMEOUT_MS
+    )
 
 
 def open_chat(page: Page, server: KitdeskServer) -> None:

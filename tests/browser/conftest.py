@@ -28,6 +28,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Response,
+    expect,
     sync_playwright,
 )
 
@@ -47,6 +48,11 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 WEBUI_INDEX = ROOT / "desktop" / "kitdesk" / "webui_dist" / "index.html"
 UPSTREAM_KEY = "sk-browser-test-key-4f9a2c"
+
+# Waits, not delays: a passing check returns as soon as it holds. Playwright's 5 s
+# default is short for a 2-core machine running the suite on two workers
+# (tests/run-pytest.sh); only a failing check waits this long.
+expect.set_options(timeout=15_000)
 
 # Starts an unlocked Secret Service on the private bus, then becomes the server.
 KEYRING_SHELL = (
@@ -261,7 +267,7 @@ def page(context: BrowserContext, page_errors: PageErrors) -> Page:
     page.on("pageerror", lambda error: page_errors.errors.append(f"pageerror: {error}"))
     page.on("console", page_errors.on_console)
     page.on("response", page_errors.on_response)
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     return page
 
 
