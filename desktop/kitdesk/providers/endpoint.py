@@ -150,14 +150,7 @@ class ProviderEndpoint:
             raise
         if response.is_success:
             return response
-        try:
-            await response.aread()
-        except Exception as exc:
-            if is_transport_error(exc):
-                raise connection_error(exc) from exc
-            raise
-        finally:
-            await response.aclose()
+        await _read_whole(response)
         raise status_error(response)
 
     @asynccontextmanager
@@ -189,15 +182,7 @@ class ProviderEndpoint:
         return await self._read_json(request)
 
     async def _read_json(self, request: httpx2.Request) -> dict[str, Any]:
-        response = await self.send(request)
-        try:
-            content = await response.aread()
-        except Exception as exc:
-            if is_transport_error(exc):
-                raise connection_error(exc) from exc
-            raise
-        finally:
-            await response.aclose()
+        content = await _read_whole(await self.send(request))
         try:
             data = json.loads(content)
         except ValueError:
@@ -208,3 +193,16 @@ class ProviderEndpoint:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+async def _read_whole(response: httpx2.Response) -> bytes:
+    """The rest of the response's body, then the response closed; a connection
+    lost on the way is the provider's connection error."""
+    try:
+        return await response.aread()
+    except Exception as exc:
+        if is_transport_error(exc):
+            raise connection_error(exc) from exc
+        raise
+    finally:
+        await response.aclose()

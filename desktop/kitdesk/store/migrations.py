@@ -259,7 +259,9 @@ def _v6_sent_attachments_know_their_thread(db: sqlite3.Connection) -> None:
     if not unlinked:
         return
     messages = db.execute("SELECT thread_id, data FROM items WHERE type = 'user_message'")
-    for thread_id, data in messages.fetchall():
+    for thread_id, data in messages:  # row by row: a big store is not read into memory
+        if not unlinked:
+            return
         try:
             attachments = json.loads(data).get("attachments") or []
         except (ValueError, AttributeError):  # an unreadable row keeps what it has
