@@ -30,6 +30,7 @@ BENCHMARKS = {
     "mcp": "tests.bench.bench_mcp",
     "backends": "tests.bench.bench_backends",
     "growth": "tests.bench.bench_growth",
+    "history": "tests.bench.bench_history",
 }
 
 

@@ -54,6 +54,8 @@ from chatkit.types import (
     WorkflowItem,
 )
 
+from kitdesk.chat.budget import CHARS_PER_TOKEN
+
 log = logging.getLogger(__name__)
 
 WireApi = Literal["responses", "chat_completions"]
@@ -337,13 +339,57 @@ def _is_utf8(data: bytes) -> bool:
 HISTORY_PAGE_SIZE = 200
 
 
-async def load_history(store: Store[Any], thread_id: str, context: Any) -> list[ThreadItem]:
-    """Every item of the thread's active path, oldest first, read in keyset pages."""
-    items: list[ThreadItem] = []
-    after: str | None = None
+class History(list[ThreadItem]):
+    """A thread's items, oldest first; ``complete`` is False when its oldest were not read."""
+
+    complete: bool = True
+
+
+def least_tokens(item: ThreadItem) -> int:
+    """A floor under ``budget.estimate_tokens`` of the item's converted form: its own text.
+
+    Whatever else conversion adds (attachments, wrappers, notes) only raises the
+    estimate, so items that pass the budget on this floor surely pass it converted.
+    """
+    if isinstance(item, UserMessageItem | AssistantMessageItem):
+        return sum(len(part.text) for part in item.content) // CHARS_PER_TOKEN
+    return 0
+
+
+async def load_history(
+    store: Store[Any], thread_id: str, context: Any, budget_tokens: int | None = None
+) -> History:
+    """The items of the thread's active path, oldest first, read in keyset pages.
+
+    With ``budget_tokens``, pages are read newest first, and reading stops once the
+    items read are surely over the budget: ``budget.fit_history`` would leave out
+    every older item anyway (it drops whole turns from the start until the rest
+    fits, and the rest read here does not). A turn then costs what the budget
+    allows, not what the whole thread weighs.
+    """
+    if budget_tokens is None:
+        history = History()
+        after: str | None = None
+        while True:
+            page = await store.load_thread_items(
+                thread_id, after, HISTORY_PAGE_SIZE, "asc", context
+            )
+            history.extend(page.data)
+            if not page.has_more or page.after is None:
+                return history
+            after = page.after
+    newest_first: list[ThreadItem] = []
+    tokens = 0
+    after = None
     while True:
-        page = await store.load_thread_items(thread_id, after, HISTORY_PAGE_SIZE, "asc", context)
-        items.extend(page.data)
+        page = await store.load_thread_items(thread_id, after, HISTORY_PAGE_SIZE, "desc", context)
+        for item in page.data:
+            newest_first.append(item)
+            tokens += least_tokens(item)
+            if tokens > budget_tokens:
+                history = History(reversed(newest_first))
+                history.complete = False
+                return history
         if not page.has_more or page.after is None:
-            return items
+            return History(reversed(newest_first))
         after = page.after

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from chatkit.types import ThreadItem, ThreadMetadata, UserMessageItem, UserMessageTextContent
 
+from kitdesk.chat.history import History
 from kitdesk.providers.endpoint import ProviderEndpoint
 from kitdesk.providers.resolver import ResolvedModel
 from kitdesk.settings import Settings
@@ -176,6 +177,8 @@ def start_title(
     """Name the thread after its first exchange (when titles are on and it has none)."""
     if not settings.auto_title or thread.title:
         return None
+    if isinstance(history, History) and not history.complete:
+        return None  # older messages were not read: this is no first exchange
     users = [item for item in history if isinstance(item, UserMessageItem)]
     if len(users) != 1:
         return None

@@ -41,7 +41,7 @@ from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.early_stream import EarlyStream
 from kitdesk.chat.folders import folder_model, settings_in_folder
-from kitdesk.chat.history import ConvertedPrefix, HistoryConverter, load_history
+from kitdesk.chat.history import ConvertedPrefix, History, HistoryConverter, load_history
 from kitdesk.chat.relay import stream_chat, stream_responses
 from kitdesk.chat.titles import is_reasoning_model, name_after_first_words, start_title
 from kitdesk.chat.tool_steps import (
@@ -316,12 +316,15 @@ class TurnEngine:
 
     async def history_for(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> list[ThreadItem]:
-        """The thread's items, the new message last, even if its write is still under way."""
+    ) -> History:
+        """The thread's items, the new message last, even if its write is still under way;
+        only the newest when the thread outweighs the history budget (``load_history``)."""
         try:
-            history = await load_history(self.store, thread.id, context)
+            history = await load_history(
+                self.store, thread.id, context, self.settings().history_token_budget
+            )
         except NotFoundError:  # a new thread whose write is still under way
-            history = []
+            history = History()
         if message is not None and all(item.id != message.id for item in history):
             history.append(message)
         return history
