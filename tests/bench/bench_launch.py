@@ -16,6 +16,11 @@ launches, each measuring
 - close: WM_DELETE_WINDOW sent until the process has exited.
 Plus the size of the Linux bundle in build/dist/kitdesk when it was built.
 
+The baseline measured in the same run is the floor (launch_floor.py): a bare
+pywebview window on Qt WebEngine with Kitdesk's Qt flags and a page holding only
+a textarea, measured the same way. What Kitdesk adds to launch time and memory is
+the difference; the toolkit's own share moves with the machine.
+
 Targets (issue 4): interactive <= 1.0 s warm; idle PSS <= 350 MB; bundle <= 400 MB.
 
     python -m tests.bench launch
@@ -24,8 +29,10 @@ Targets (issue 4): interactive <= 1.0 s warm; idle PSS <= 350 MB; bundle <= 400 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -37,7 +44,7 @@ from tests.bench.tree_memory import tree_pss
 from tests.upstream import Upstream
 from tests.window import harness, x11
 
-RUNS = 3
+RUNS = 5
 IDLE_SECONDS = 3.0
 IDLE_CPU_SECONDS = 5.0
 BUNDLE = harness.REPO / "build" / "dist" / "kitdesk"
@@ -92,18 +99,32 @@ def _by_kind(tree: list[psutil.Process], mb: dict[int, float]) -> dict[str, floa
     return kinds
 
 
-def measure_once(command: list[str], display: str, upstream: Upstream, root: Path) -> Launch:
+def measure_once(
+    command: list[str],
+    display: str,
+    upstream: Upstream,
+    root: Path,
+    extra_env: dict[str, str] | None = None,
+) -> Launch:
     home = Path(tempfile.mkdtemp(dir=root))
     env = harness.base_env(display) | {
         "OPENAI_API_KEY": "bench-key",
         "OPENAI_BASE_URL": upstream.base_url,
+        **(extra_env or {}),
     }
     started = time.perf_counter()
     app = harness.launch(
         command, home=home / "home", display=display, env=env, log_path=home / "out.log"
     )
     try:
-        window = x11.wait_for_window(display, "Kitdesk", timeout=120)
+        try:
+            window = x11.wait_for_window(display, "Kitdesk", timeout=120)
+        except TimeoutError as exc:
+            with x11.Display(display) as dpy:
+                shown = dpy.stacking()
+            logs = "".join(f"\n--- {p.name}:\n{p.read_text()[-2000:]}" for p in home.rglob("*.log"))
+            processes = [" ".join(p.cmdline()[:3]) for p in app.tree()]
+            raise TimeoutError(f"{exc}; windows {shown}; processes {processes}{logs}") from None
         window_at = time.perf_counter() - started
         page = harness.attach(app, timeout=120)
         harness.wait_interactive(page, timeout=120)
@@ -153,40 +174,81 @@ def bundle_size() -> int | None:
     return sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def main() -> None:
-    variants = {"source (python -m kitdesk)": harness.dev_command()}
+FLOOR = "floor: bare pywebview + Qt, same flags"
+
+
+@dataclass
+class Variant:
+    command: list[str]
+    env: dict[str, str]
+    first: Launch | None = None
+    runs: list[Launch] | None = None
+    failure: str | None = None
+
+
+def _variants() -> dict[str, Variant]:
+    variants = {
+        # The last word names the process for harness.App.kitdesk(), which finds it by "kitdesk".
+        FLOOR: Variant(
+            [sys.executable, str(Path(__file__).with_name("launch_floor.py")), "kitdesk-floor"], {}
+        ),
+        "source (python -m kitdesk)": Variant(harness.dev_command(), {}),
+    }
+    # Another checkout's source, for an A/B in one run: KITDESK_BENCH_LAUNCH_OTHER=/path/to/tree
+    other = os.environ.get("KITDESK_BENCH_LAUNCH_OTHER")
+    if other:
+        variants[f"source at {other}"] = Variant(
+            harness.dev_command(), {"PYTHONPATH": str(Path(other) / "desktop")}
+        )
     if (BUNDLE / "kitdesk").is_file():
-        variants["bundle (build/dist/kitdesk)"] = [str(BUNDLE / "kitdesk")]
-    rows: list[tuple[str, ...]] = []
-    kinds: dict[str, dict[str, float]] = {}
+        variants["bundle (build/dist/kitdesk)"] = Variant([str(BUNDLE / "kitdesk")], {})
+    return variants
+
+
+def main() -> None:
+    variants = _variants()
     with (
         Upstream() as upstream,
         x11.xvfb() as display,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        for name, command in variants.items():
-            try:
-                first = measure_once(command, display, upstream, Path(tmp))
-                runs = [measure_once(command, display, upstream, Path(tmp)) for _ in range(RUNS)]
-            except Exception as exc:  # one broken variant must not hide the other's figures
-                failure = f"FAILED: {type(exc).__name__}: {str(exc)[:80]}"
-                rows.append((name, failure, "", "", "", "", "", "", ""))
-                continue
-            median_run = sorted(runs, key=lambda r: r.alone_mb or r.pss_mb)[len(runs) // 2]
-            kinds[name] = median_run.by_kind
-            rows.append(
-                (
-                    name,
-                    f"{first.interactive:.2f}",
-                    f"{statistics.median(r.window for r in runs):.2f}",
-                    f"{statistics.median(r.interactive for r in runs):.2f}",
-                    f"{statistics.median(r.cpu for r in runs):.2f}",
-                    f"{statistics.median(r.pss_mb for r in runs):.0f} ({runs[-1].processes})",
-                    _alone(runs),
-                    f"{statistics.median(r.idle_cpu_percent for r in runs):.1f}",
-                    f"{max(r.close for r in runs):.2f}",
-                )
+        # Rounds, each variant once per round: this VM's speed drifts by 2x within
+        # minutes, so a variant is compared with the floor measured next to it.
+        for round_number in range(RUNS + 1):
+            for variant in variants.values():
+                if variant.failure is not None:
+                    continue
+                try:
+                    launch = measure_once(
+                        variant.command, display, upstream, Path(tmp), variant.env
+                    )
+                except Exception as exc:  # one broken variant must not hide the other's figures
+                    variant.failure = f"FAILED: {type(exc).__name__}: {str(exc)[:80]}"
+                    print(f"{variant.command}: {type(exc).__name__}: {exc}", flush=True)
+                    continue
+                if round_number == 0:
+                    variant.first = launch
+                else:
+                    variant.runs = [*(variant.runs or []), launch]
+    rows: list[tuple[str, ...]] = []
+    for name, variant in variants.items():
+        runs, first = variant.runs, variant.first
+        if variant.failure is not None or not runs or first is None:
+            rows.append((name, variant.failure or "FAILED", "", "", "", "", "", "", ""))
+            continue
+        rows.append(
+            (
+                name,
+                f"{first.interactive:.2f}",
+                f"{statistics.median(r.window for r in runs):.2f}",
+                f"{statistics.median(r.interactive for r in runs):.2f}",
+                f"{statistics.median(r.cpu for r in runs):.2f}",
+                f"{statistics.median(r.pss_mb for r in runs):.0f} ({runs[-1].processes})",
+                _alone(runs),
+                f"{statistics.median(r.idle_cpu_percent for r in runs):.1f}",
+                f"{max(r.close for r in runs):.2f}",
             )
+        )
     header = (
         "variant",
         "first launch s",
@@ -207,12 +269,33 @@ def main() -> None:
         if size is not None
         else "\nLinux bundle size: not built (make bundle)"
     )
-    for name, by_kind in kinds.items():
+    for name, variant in variants.items():
+        if not variant.runs:
+            continue
+        median_run = sorted(variant.runs, key=lambda r: r.alone_mb or r.pss_mb)[
+            len(variant.runs) // 2
+        ]
         print(
             f"{name}, per process (median run): "
             + ", ".join(
-                f"{kind} {mb:.0f} MB" for kind, mb in sorted(by_kind.items(), key=lambda i: -i[1])
+                f"{kind} {mb:.0f} MB"
+                for kind, mb in sorted(median_run.by_kind.items(), key=lambda i: -i[1])
             )
+        )
+    for name, variant in variants.items():
+        if variant.runs:
+            rounds = " ".join(f"{r.interactive:.2f}" for r in variant.runs)
+            print(f"{name}, interactive s by round: {rounds}")
+    floor = variants[FLOOR].runs
+    for name, variant in variants.items():
+        if name == FLOOR or not variant.runs or not floor:
+            continue
+        pairs = list(zip(variant.runs, floor, strict=False))
+        print(
+            f"{name} over the floor, paired by round: interactive "
+            f"{statistics.median(a.interactive - b.interactive for a, b in pairs):+.2f} s "
+            f"(CPU to interactive {statistics.median(a.cpu - b.cpu for a, b in pairs):+.2f} s), "
+            f"idle PSS {statistics.median(a.pss_mb - b.pss_mb for a, b in pairs):+.0f} MB"
         )
     print("targets: interactive <= 1.0 s warm, idle PSS <= 350 MB, bundle <= 400 MB")
 

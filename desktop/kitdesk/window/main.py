@@ -175,11 +175,6 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     failure: list[str] = []
 
     def load_app() -> None:
-        # Read here, once the GUI runs: the settings model is a large import that the
-        # server thread makes meanwhile, and the window need not wait for it.
-        hotkey_text = current_settings(paths.settings_path).quick_ask_hotkey
-        if problem := hotkey.set(hotkey_text):
-            log.warning("quick-ask hotkey not available: %s", problem)
         try:
             server = starter.wait()
         except RuntimeError as exc:
@@ -198,6 +193,11 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
             windows.prepare_new = lambda new: watch_navigation(new, guard, pages.main())
         window.load_url(pages.main())
         windows.set_pages(pages)
+        # Read once the page is on its way: the settings model is a large import (the
+        # server thread makes it meanwhile), and the page need not wait for it.
+        hotkey_text = current_settings(paths.settings_path).quick_ask_hotkey
+        if problem := hotkey.set(hotkey_text):
+            log.warning("quick-ask hotkey not available: %s", problem)
         # Without a hotkey the quick window may never be asked for: its renderer waits.
         quick.prepare(make_bridge_csp_safe, pages.quick(), now=bool(hotkey_text))
         tray.install(
