@@ -41,25 +41,24 @@ QUERIES: dict[str, list[str]] = {
 UI_PATHS = ["/", "/index.html", "/favicon.ico"]
 
 
-def _files(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+def _files(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Digests of the files under ``folder``; names starting with ``skip`` are not
+    read (a download's staging file may be deleted between listing and reading)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        name = str(path.relative_to(folder))
+        if path.is_file() and not name.startswith(skip):
+            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def _snapshot(paths: Paths, keyring: MemoryKeyring) -> dict[str, Any]:
     """Everything Kitdesk keeps, logs and caches aside."""
     with closing(sqlite3.connect(paths.db_path)) as db:
         database = list(db.iterdump())
-    files = {
-        name: digest
-        for name, digest in _files(paths.data_dir).items()
-        # The database is compared by content; ``.kitdesk-*`` are a download's
-        # staging files, deleted once it is sent.
-        if not name.startswith(("kitdesk.db", ".kitdesk-"))
-    }
+    # The database is compared by content; ``.kitdesk-*`` are a download's
+    # staging files, deleted once it is sent.
+    files = _files(paths.data_dir, skip=("kitdesk.db", ".kitdesk-"))
     return {
         "database": database,
         "data files": files,

@@ -1,0 +1,68 @@
+"""A Secret Service the keyring library missed at its first look is used once it answers
+(kitdesk/keys.py ``_secret_service_come_late``).
+
+The keyring library chooses its backend once per process. Here a real Kitdesk key
+store, in its own process, first asks while the session bus cannot be reached (as
+when the login keyring starts after Kitdesk, or a D-Bus call times out on a busy
+machine), then again once the bus with a real gnome-keyring is reachable: the key
+must land in the Secret Service without a restart. Before the fix it was refused
+until Kitdesk restarted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.proof.secret_service import secret_service_daemon
+
+PROGRAM = """
+import json, os, time
+from kitdesk import keys
+reachable = os.environ["DBUS_SESSION_BUS_ADDRESS"]
+os.environ["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/kitdesk-test-bus"
+store = keys.KeyStore("kitdesk")
+try:
+    store.set("late", "sk-late-key-0000000000001")
+    first = "stored"
+except keys.KeyringUnavailable as exc:
+    first = "refused: " + str(exc)
+os.environ["DBUS_SESSION_BUS_ADDRESS"] = reachable
+later = []
+for _ in range(5):  # a busy machine's D-Bus may miss one look: a person would try again
+    time.sleep(keys._LATE_LOOK_SECONDS + 0.1)
+    try:
+        store.set("late", "sk-late-key-0000000000001")
+        later.append("stored")
+        break
+    except keys.KeyringUnavailable as exc:
+        later.append("refused: " + str(exc))
+print(json.dumps({"first": first, "later": later, "status": keys.keyring_status().usable}))
+"""
+
+
+def test_a_secret_service_that_answers_late_takes_the_key_without_a_restart(
+    tmp_path: Path,
+) -> None:
+    with secret_service_daemon(tmp_path / "xdg") as service:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTHON_KEYRING", "DBUS_", "XDG_"))
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", PROGRAM],
+            env={**env, **service.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["first"].startswith("refused: No usable system keyring"), result
+        assert result["later"][-1] == "stored", result
+        assert result["status"] is True, result
+        assert service.lookup("late") == "sk-late-key-0000000000001"
