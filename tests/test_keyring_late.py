@@ -1,5 +1,5 @@
 """A Secret Service the keyring library missed at its first look is used once it answers
-(kitdesk/keys.py ``_secret_service_come_late``).
+(kitdesk/keyring_late.py).
 
 The keyring library chooses its backend once per process. Here a real Kitdesk key
 store, in its own process, first asks while the session bus cannot be reached (as
@@ -21,7 +21,7 @@ from tests.proof.secret_service import secret_service_daemon
 
 PROGRAM = """
 import json, os, time
-from kitdesk import keys
+from kitdesk import keys, keyring_late
 reachable = os.environ["DBUS_SESSION_BUS_ADDRESS"]
 os.environ["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/kitdesk-test-bus"
 store = keys.KeyStore("kitdesk")
@@ -33,7 +33,7 @@ except keys.KeyringUnavailable as exc:
 os.environ["DBUS_SESSION_BUS_ADDRESS"] = reachable
 later = []
 for _ in range(5):  # a busy machine's D-Bus may miss one look: a person would try again
-    time.sleep(keys._LATE_LOOK_SECONDS + 0.1)
+    time.sleep(keyring_late.LATE_LOOK_SECONDS + 0.1)
     try:
         store.set("late", "sk-late-key-0000000000001")
         later.append("stored")

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from kitdesk.keyring_late import secret_service_come_late
 from kitdesk.keyring_presence import presence
 from kitdesk.logs import register_secret
 
@@ -180,7 +181,7 @@ def usable_backend(*, recent_ok: bool = False) -> keyring.backend.KeyringBackend
     accepts an availability answer a few seconds old (for reads)."""
     backend = _selected()
     if backend is None:
-        return _secret_service_come_late()
+        return secret_service_come_late(_available)
     import keyring.backends.chainer
 
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
@@ -192,41 +193,7 @@ def usable_backend(*, recent_ok: bool = False) -> keyring.backend.KeyringBackend
         found = backend
     else:
         found = None
-    return found or _secret_service_come_late()
-
-
-# How often, at most, to look for a Secret Service that came after the library chose.
-_LATE_LOOK_SECONDS = 2.0
-_last_late_look = [float("-inf")]
-
-
-def _secret_service_come_late() -> keyring.backend.KeyringBackend | None:
-    """The Secret Service, when the session bus offers it now although the keyring
-    library chose a backend without it.
-
-    The library chooses once per process (``keyring.core`` keeps its choice and
-    ``keyring.backend.get_all_keyring`` runs once). If the bus did not answer at
-    that moment (a login keyring started after Kitdesk, a D-Bus call that timed
-    out on a busy machine), keys could not be stored until Kitdesk was restarted.
-    ``presence()`` asks the bus (cheaply) and says nothing when the person chose a
-    backend themselves (``PYTHON_KEYRING_BACKEND``, keyring's config file).
-    """
-    now = time.monotonic()
-    if now - _last_late_look[0] < _LATE_LOOK_SECONDS:
-        return None
-    _last_late_look[0] = now
-    offered = presence()
-    if offered is None or not offered.usable:
-        return None
-    import keyring.core
-    from keyring.backends import SecretService
-
-    candidate = SecretService.Keyring()
-    if not _available(candidate):
-        return None
-    keyring.core.set_keyring(candidate)
-    log.info("the Secret Service is there now; keys are stored in it")
-    return candidate
+    return found or secret_service_come_late(_available)
 
 
 def backend_name() -> str:

@@ -367,29 +367,22 @@ async def load_history(
     fits, and the rest read here does not). A turn then costs what the budget
     allows, not what the whole thread weighs.
     """
-    if budget_tokens is None:
-        history = History()
-        after: str | None = None
-        while True:
-            page = await store.load_thread_items(
-                thread_id, after, HISTORY_PAGE_SIZE, "asc", context
-            )
-            history.extend(page.data)
-            if not page.has_more or page.after is None:
-                return history
-            after = page.after
-    newest_first: list[ThreadItem] = []
+    descending = budget_tokens is not None
+    read: list[ThreadItem] = []
     tokens = 0
-    after = None
+    after: str | None = None
     while True:
-        page = await store.load_thread_items(thread_id, after, HISTORY_PAGE_SIZE, "desc", context)
+        page = await store.load_thread_items(
+            thread_id, after, HISTORY_PAGE_SIZE, "desc" if descending else "asc", context
+        )
         for item in page.data:
-            newest_first.append(item)
-            tokens += least_tokens(item)
-            if tokens > budget_tokens:
-                history = History(reversed(newest_first))
-                history.complete = False
-                return history
+            read.append(item)
+            if budget_tokens is not None:
+                tokens += least_tokens(item)
+                if tokens > budget_tokens:
+                    history = History(reversed(read))
+                    history.complete = False
+                    return history
         if not page.has_more or page.after is None:
-            return History(reversed(newest_first))
+            return History(reversed(read) if descending else read)
         after = page.after
