@@ -13,6 +13,7 @@ import keyring.errors
 import kitdesk.keys
 import pytest
 from kitdesk.paths import Paths, resolve_paths
+from kitdesk.providers.resolver import forget_listed_models
 
 from tests.proof.figures import FIGURES, SOAK
 
@@ -88,6 +89,7 @@ def kitdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("OPENAI_DEFAULT_MODEL", raising=False)
+    forget_listed_models()  # an earlier test's model lists are not this one's
     return resolve_paths().create()
 
 

@@ -168,3 +168,27 @@ def test_the_ui_is_served_before_anything_heavy_is_imported() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_a_first_message_goes_to_the_model_the_picker_shows(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """OPENAI_BASE_URL at a local server (Ollama, say) that does not have OpenAI's
+    fallback model name: the picker defaults to the server's first model, and a
+    message sent with no model (the composer's first, the quick-ask window's) goes
+    there too, not to a name the server refuses."""
+    upstream.models = ["qwen3:8b", "llama3.2:3b"]
+    env = {"OPENAI_API_KEY": "sk-cli-test-key-123456", "OPENAI_BASE_URL": upstream.base_url}
+    with serve_process(tmp_path / "home", **env) as served:
+        client = httpx.Client(
+            base_url=served.base_url,
+            headers={"Authorization": f"Bearer {served.token}"},
+            timeout=30,
+        )
+        models = client.get("/api/models").json()["models"]
+        assert [m["id"] for m in models if m["default"]] == ["environment::llama3.2:3b"]
+        with client.stream("POST", "/chatkit", json=new_thread_request("Hello")) as reply:
+            streamed = b"".join(reply.iter_bytes())
+        assert b"assistant_message" in streamed
+    answered = [r.model for r in upstream.requests if r.path == "/v1/chat/completions"]
+    assert answered and set(answered) == {"llama3.2:3b"}

@@ -19,6 +19,7 @@ import pytest
 from kitdesk.keys import KeyStore
 from kitdesk.paths import Paths
 from kitdesk.providers.catalog import CACHE_FILE_NAME, ModelsCatalog
+from kitdesk.providers.resolver import ProviderResolver, forget_listed_models
 from kitdesk.settings import Provider, Settings
 
 from tests.api_harness import ApiHarness, api_harness
@@ -416,6 +417,31 @@ async def test_environment_server_offers_its_own_models_not_the_openai_fallback(
         ("environment::gpt-test", True),
         ("environment::gpt-test-mini", False),
     ]
+
+
+async def test_a_message_sent_with_no_model_goes_where_the_picker_points(
+    kitdesk_home: Paths, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OPENAI_BASE_URL at a server without OpenAI's fallback name: the turn's default
+    (the resolver) is the picker's default, once the list is known and after a restart."""
+    monkeypatch.setenv("OPENAI_API_KEY", RIGHT_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", upstream.base_url)
+    upstream.models = ["qwen3:8b", "llama3.2:3b"]
+    assert ProviderResolver(Settings(), KeyStore()).resolve(None).model == "gpt-4.1-mini"
+    async with api_harness(kitdesk_home) as api:
+        shown = [m["id"] for m in (await get_models(api))["models"] if m["default"]]
+    assert shown == ["environment::llama3.2:3b"]
+    assert ProviderResolver(Settings(), KeyStore()).resolve(None).model == "llama3.2:3b"
+
+    forget_listed_models()  # a new process: the list comes from the cache file
+    upstream.requests.clear()
+    async with api_harness(kitdesk_home):
+        assert ProviderResolver(Settings(), KeyStore()).resolve(None).model == "llama3.2:3b"
+    assert model_requests(upstream) == []
+
+    # The person's own choice still wins.
+    monkeypatch.setenv("OPENAI_DEFAULT_MODEL", "qwen3:8b")
+    assert ProviderResolver(Settings(), KeyStore()).resolve(None).model == "qwen3:8b"
 
 
 async def test_an_unreadable_cache_file_is_ignored(kitdesk_home: Paths, upstream: Upstream) -> None:

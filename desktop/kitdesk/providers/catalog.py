@@ -43,7 +43,14 @@ from kitdesk.providers.models_cache import (
     load_lists,
     write_atomically,
 )
-from kitdesk.providers.resolver import ProviderResolver, all_providers, make_ref
+from kitdesk.providers.resolver import (
+    OPENAI_BASE_URL,
+    ProviderResolver,
+    all_providers,
+    environment_model,
+    make_ref,
+    note_listed_models,
+)
 from kitdesk.settings import Provider, Settings
 
 if TYPE_CHECKING:
@@ -116,6 +123,14 @@ class ConnectionResult:
     ok: bool
     message: str
     model_count: int | None = None
+
+
+def chat_models(kind: str, model_ids: Iterable[str]) -> set[str]:
+    """The names a provider lists that can chat (only OpenAI's list is filtered)."""
+    names = set(model_ids)
+    if kind == "openai":
+        names = {name for name in names if not _NOT_CHAT.search(name)}
+    return names
 
 
 def plural(count: int, word: str) -> str:
@@ -254,9 +269,9 @@ class ModelsCatalog:
         preferred: str | None,
         default_ref: str | None,
     ) -> list[ModelOption]:
-        names = set(model_ids)
-        if provider.kind == "openai":
-            names = {name for name in names if not _NOT_CHAT.search(name)}
+        names = chat_models(provider.kind, model_ids)
+        if provider.id == ENV_PROVIDER_ID:
+            note_listed_models(provider.base_url, names)  # a turn sent with no model agrees
         if (
             preferred
             and names
@@ -267,7 +282,7 @@ class ModelsCatalog:
             # OPENAI_BASE_URL points at another server (Ollama, vLLM...): the OpenAI
             # fallback name means nothing there, so offer its first model instead.
             was_default = default_ref == make_ref(provider.id, preferred)
-            preferred = min(names, key=lambda name: (name.casefold(), name))
+            preferred = environment_model(provider.base_url, names)
             if was_default:
                 default_ref = make_ref(provider.id, preferred)
         if preferred:
@@ -372,7 +387,14 @@ class ModelsCatalog:
         return self._entries
 
     def _load_disk(self) -> dict[str, ListEntry]:
-        return load_lists(self.cache_path)
+        entries = load_lists(self.cache_path)
+        env = entries.get(ENV_PROVIDER_ID)
+        if env is not None and env.model_ids:
+            # Known from the last run: a first message sent before the picker has its
+            # list goes to the model the picker will show.
+            kind = "openai" if env.base_url.rstrip("/") == OPENAI_BASE_URL else "custom"
+            note_listed_models(env.base_url, chat_models(kind, env.model_ids))
+        return entries
 
     async def _save_disk(self) -> None:
         if not self._dirty:

@@ -11,11 +11,16 @@ arbitrary base URL is rarely OpenAI itself) and is read-only. Its model is
 ``OPENAI_DEFAULT_MODEL`` (the Agents SDK's own variable) or an OpenAI default,
 so a key in the environment is enough to chat; OpenAI-compatible gateways
 mostly accept OpenAI's model names, and the composer offers the real list.
+When ``OPENAI_BASE_URL`` points at a server whose list lacks that OpenAI name
+(Ollama, LM Studio), its first listed model is the default instead: in the
+picker and for a message sent with no model alike (``environment_model``).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
@@ -62,6 +67,41 @@ def split_ref(ref: str) -> tuple[str | None, str]:
     return None, ref
 
 
+# The model names each base URL listed last, as the models catalog fetched or
+# cached them (providers/catalog.py notes them); only ``environment_model`` reads them.
+_listed_models: dict[str, frozenset[str]] = {}
+_listed_lock = threading.Lock()
+
+
+def note_listed_models(base_url: str, names: Iterable[str]) -> None:
+    """Remember what the server at ``base_url`` lists (the catalog calls this)."""
+    with _listed_lock:
+        _listed_models[base_url.rstrip("/")] = frozenset(names)
+
+
+def forget_listed_models() -> None:
+    """Forget every noted list (a test's fresh start)."""
+    with _listed_lock:
+        _listed_models.clear()
+
+
+def environment_model(base_url: str, listed: Iterable[str] | None = None) -> str:
+    """The environment provider's model: ``OPENAI_DEFAULT_MODEL``, else OpenAI's
+    fallback name, unless the server at ``base_url`` lists models and not that one
+    (OPENAI_BASE_URL at Ollama, say, where the name means nothing): then its first
+    model by name. ``listed`` is that server's list; by default the one noted last."""
+    chosen = os.environ.get("OPENAI_DEFAULT_MODEL", "").strip()
+    if chosen:
+        return chosen
+    if listed is None:
+        with _listed_lock:
+            listed = _listed_models.get(base_url.rstrip("/"), frozenset())
+    names = set(listed)
+    if names and FALLBACK_OPENAI_MODEL not in names:
+        return min(names, key=lambda name: (name.casefold(), name))
+    return FALLBACK_OPENAI_MODEL
+
+
 def environment_provider() -> Provider | None:
     if not os.environ.get("OPENAI_API_KEY"):
         return None
@@ -72,7 +112,7 @@ def environment_provider() -> Provider | None:
         name="OpenAI (environment)" if is_openai else "Environment (OPENAI_BASE_URL)",
         kind="openai" if is_openai else "custom",
         base_url=base_url,
-        default_model=os.environ.get("OPENAI_DEFAULT_MODEL", "").strip() or FALLBACK_OPENAI_MODEL,
+        default_model=environment_model(base_url),
     )
 
 

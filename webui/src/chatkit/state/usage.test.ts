@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ThreadStreamEvent } from "../protocol/types";
 import { answerEvents, fakeFetch, sseBytes, thread, userItem } from "../test/fixtures";
 import { ChatController } from "./controller";
-import { hasTokens, turnUsage } from "./usage";
+import { chatTotal, hasTokens, turnUsage } from "./usage";
 
 const T = "thr_u";
 const counts = (input: number, output: number) => ({ input_tokens: input, output_tokens: output, reasoning_tokens: 0 });
@@ -14,6 +14,16 @@ describe("token usage", () => {
     expect(turnUsage(["w"], answers)).toBeNull();
     expect(hasTokens(counts(0, 0))).toBe(false);
     expect(hasTokens(counts(0, 3))).toBe(true);
+  });
+
+  it("shows the chat's total only when it says more than the last answer's line", () => {
+    const one = { threadId: T, answers: { a1: counts(10, 5) }, total: counts(10, 5) };
+    expect(chatTotal(one, ["a1"])).toBeNull();
+    const two = { threadId: T, answers: { a1: counts(10, 5), a2: counts(20, 5) }, total: counts(30, 10) };
+    expect(chatTotal(two, ["a2"])).toEqual(counts(30, 10));
+    // A last answer with no recorded counts (an error, say): the total is all there is.
+    expect(chatTotal(one, ["e1"])).toEqual(counts(10, 5));
+    expect(chatTotal({ ...one, total: null }, ["a1"])).toBeNull();
   });
 
   it("loads the thread's counts after an answer, and stops asking when the server has no usage API", async () => {

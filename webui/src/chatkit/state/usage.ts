@@ -36,3 +36,16 @@ export function turnUsage(itemIds: readonly string[], answers: Readonly<Record<s
 export function hasTokens(counts: TokenCounts | null | undefined): counts is TokenCounts {
   return Boolean(counts && (counts.input_tokens > 0 || counts.output_tokens > 0));
 }
+
+/**
+ * The thread's total, when it says more than the last answer's own line: a chat
+ * with one answer (or whose every token went to its last answer) would show the
+ * same counts twice.
+ */
+export function chatTotal(usage: ThreadUsage, lastTurnIds: readonly string[]): TokenCounts | null {
+  const total = usage.total;
+  if (!hasTokens(total)) return null;
+  const last = turnUsage(lastTurnIds, usage.answers);
+  const same = last !== null && last.input_tokens === total.input_tokens && last.output_tokens === total.output_tokens;
+  return same ? null : total;
+}

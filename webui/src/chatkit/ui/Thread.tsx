@@ -8,7 +8,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from "react";
 import type { FeedbackKind, ThreadItem } from "../protocol/types";
 import { forkOfTurn, type Fork, type ForkMap } from "../state/branches";
-import { hasTokens, turnUsage, type TokenCounts } from "../state/usage";
+import { chatTotal, hasTokens, turnUsage, type TokenCounts } from "../state/usage";
 import { withoutDescribedToolCalls } from "../state/toolActivity";
 import { formatNumber } from "../i18n";
 import { BranchSwitcher, EditMessage, UserMessageActions } from "./Branches";
@@ -208,11 +208,18 @@ const ItemView = memo(function ItemView({
   }
 });
 
+/** The ids of the items after the last user message: the last answer. */
+function lastTurnIds(items: readonly ThreadItem[]): string[] {
+  const ids: string[] = [];
+  for (let i = items.length - 1; i >= 0 && items[i]!.type !== "user_message"; i -= 1) ids.push(items[i]!.id);
+  return ids;
+}
+
 function Footer({ view, responding }: { view: ThreadView; responding: boolean }): ReactElement {
   const { t, controller } = useEnv();
   const usage = useChatState((s) => s.usage);
-  const total = usage.threadId === view.thread?.id && !responding ? usage.total : null;
   const last = view.items[view.items.length - 1];
+  const total = usage.threadId === view.thread?.id && !responding ? chatTotal(usage, lastTurnIds(view.items)) : null;
   const waiting = responding && (!last || last.type === "user_message" || last.type === "end_of_turn") && !view.progress;
   return (
     <div className="ck-footer">
