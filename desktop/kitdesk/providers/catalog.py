@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from kitdesk.providers.kinds import WireApi
 from kitdesk.providers.model_listing import (
     DEFAULT_TIMEOUT,
     ModelsUnavailable,
+    chat_models,
     describe_http_failure,
     fetch_model_ids,
     new_http_client,
@@ -70,14 +70,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 600.0
 DEFAULT_ERROR_TTL = 30.0
-
-# OpenAI's own list mixes in models that cannot chat (embeddings, speech,
-# images, moderation); only OpenAI's list is filtered, since a custom server's
-# names are the user's own choice.
-_NOT_CHAT = re.compile(
-    r"embed|tts|whisper|transcribe|dall-e|gpt-image|moderation|realtime|^babbage|^davinci",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -123,14 +115,6 @@ class ConnectionResult:
     ok: bool
     message: str
     model_count: int | None = None
-
-
-def chat_models(kind: str, model_ids: Iterable[str]) -> set[str]:
-    """The names a provider lists that can chat (only OpenAI's list is filtered)."""
-    names = set(model_ids)
-    if kind == "openai":
-        names = {name for name in names if not _NOT_CHAT.search(name)}
-    return names
 
 
 def plural(count: int, word: str) -> str:

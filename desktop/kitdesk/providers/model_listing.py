@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kitdesk.providers.tls import shared_tls_context
@@ -201,3 +203,20 @@ def _status_sentence(status: int, retry_after: str | None, *, base_url: str, sen
     if status >= 500:
         return f"The provider had a server error (HTTP {status}). Try again later."
     return f"The provider answered with an error (HTTP {status})."
+
+
+# OpenAI's own list mixes in models that cannot chat (embeddings, speech,
+# images, moderation); only OpenAI's list is filtered, since a custom server's
+# names are the user's own choice.
+_NOT_CHAT = re.compile(
+    r"embed|tts|whisper|transcribe|dall-e|gpt-image|moderation|realtime|^babbage|^davinci",
+    re.IGNORECASE,
+)
+
+
+def chat_models(kind: str, model_ids: Iterable[str]) -> set[str]:
+    """The names a provider lists that can chat (only OpenAI's list is filtered)."""
+    names = set(model_ids)
+    if kind == "openai":
+        names = {name for name in names if not _NOT_CHAT.search(name)}
+    return names
