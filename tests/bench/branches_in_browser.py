@@ -144,6 +144,9 @@ SCROLL_TO_ROW = """async (rowText) => {
     const ready = row && row.querySelector('.ck-branch button:not([disabled])');
     if (ready) return performance.now() - started;
     if (performance.now() - started > 180000) throw new Error('never reached ' + rowText);
+    // The reader's wheel first: only their own input unsticks the view from the bottom.
+    const wheel = { deltaY: -scroll.clientHeight, bubbles: true, composed: true };
+    scroll.dispatchEvent(new WheelEvent('wheel', wheel));
     scroll.scrollTop = 0;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -67,7 +67,11 @@ def widget_of_type(page: Page, widget_type: str) -> Locator:
         caption = page.locator(".ck-w-caption", has_text=re.compile(f"^{widget_type}$"))
         found = widgets(page).filter(has=caption)
     scroller = page.locator("openai-chatkit .ck-scroll")
-    scroller.evaluate("el => { el.scrollTop = 0; }")
+    # As the reader's wheel would: only their own input unsticks the view from the bottom.
+    scroller.evaluate(
+        "el => { const wheel = { deltaY: -el.clientHeight, bubbles: true, composed: true };"
+        " el.dispatchEvent(new WheelEvent('wheel', wheel)); el.scrollTop = 0; }"
+    )
     for _ in range(200):
         if found.count() >= 1:
             try:  # rows come and go as the virtualizer measures: centre it, then look again

@@ -57,13 +57,6 @@ def two_long_answers(page: Page, server: KitdeskServer, upstream: Upstream) -> N
     wait_until_answered(page, 2)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug, about half of runs: after the second long answer the view stays "
-    "~500 px above the bottom with Jump to latest shown, though the reader never scrolled "
-    "(Thread.tsx's onScroll takes a browser-made upward offset change for the reader's); "
-    "an input-only unstick fixed it but broke test_branches' far-fork switch",
-)
 def test_content_that_shrinks_then_grows_is_still_followed(
     page: Page, ready_server: KitdeskServer, upstream: Upstream
 ) -> None:

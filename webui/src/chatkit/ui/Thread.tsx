@@ -30,6 +30,9 @@ import {
 import { Markdown } from "./Markdown";
 
 const BOTTOM_SLACK = 48;
+// How long after a key press, wheel turn or touch an upward scroll counts as the
+// reader's (smooth scrolling keeps moving for a few hundred milliseconds).
+const READER_SCROLL_MS = 1000;
 
 interface Turn {
   /** Index of the last assistant-side item of each turn -> the turn's assistant items. */
@@ -378,15 +381,24 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
     void controller.loadOlder().finally(() => setOlderLoading(false));
   }, [controller, view.hasOlder, olderLoading, firstId]);
 
+  // The browser moves the offset by itself too: scroll anchoring and the list's
+  // re-measuring of rows above shift it up when content changes. Only an upward
+  // move that follows the reader's own input (keys, a held pointer on the
+  // scrollbar, touch, the wheel) unsticks the view from the bottom.
   const lastTop = useRef(0);
+  const readerInputAt = useRef(-Infinity);
+  const pointerHeld = useRef(false);
+  const noteReaderInput = useCallback(() => {
+    readerInputAt.current = performance.now();
+  }, []);
   const onScroll = useCallback(() => {
     const el = scrollRef.current;
     if (!el) return;
     const top = el.scrollTop;
     const atBottom = el.scrollHeight - top - el.clientHeight < BOTTOM_SLACK;
-    // Only the reader scrolling up unsticks; content growing below must not.
+    const byReader = pointerHeld.current || performance.now() - readerInputAt.current < READER_SCROLL_MS;
     if (atBottom) stick.current = true;
-    else if (top < lastTop.current - 2) stick.current = false;
+    else if (top < lastTop.current - 2 && byReader) stick.current = false;
     lastTop.current = top;
     setShowJump(!atBottom && !stick.current);
     maybeLoadOlder();
@@ -414,7 +426,24 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
         className="ck-scroll"
         onScroll={onScroll}
         onWheel={(e) => {
+          noteReaderInput();
           if (e.deltaY < 0) stick.current = false;
+        }}
+        onKeyDown={noteReaderInput}
+        onTouchMove={noteReaderInput}
+        onPointerDown={() => {
+          pointerHeld.current = true;
+          noteReaderInput();
+        }}
+        onPointerUp={() => {
+          pointerHeld.current = false;
+        }}
+        onPointerCancel={() => {
+          pointerHeld.current = false;
+        }}
+        onPointerMove={(e) => {
+          // Released outside the list, or a drag the page never heard end.
+          if (e.buttons === 0) pointerHeld.current = false;
         }}
         tabIndex={0}
         role="region"
