@@ -43,6 +43,8 @@ def check_webui(folder: Path | None = None) -> str:
         ref
         for ref in _ASSET_REF.findall(html)
         if not re.match(r"^[a-z][a-z0-9+.-]*:|^//", ref, re.IGNORECASE)
+        # The page preloads the server's first answer (api/app), not a file.
+        and not ref.startswith(("api/", "./api/"))
     ]
     missing = [ref for ref in local if not (folder / ref.lstrip("./")).is_file()]
     if missing:

@@ -4,6 +4,7 @@ import {
   FINISHED_LIMIT,
   IncrementalMarkdown,
   finishedCacheUse,
+  isPlainProse,
   renderFinishedMarkdown,
   renderMarkdown,
   resetFinishedCache,
@@ -140,5 +141,53 @@ describe("the finished-message cache over a long thread", () => {
     expect(use.chars).toBeGreaterThan(budget / 2);
     expect(use.entries).toBeLessThan(120); // the characters bound it, not the count
     expect(renderFinishedMarkdown(lastText, LABELS)).toBe(last); // the latest is still kept
+  });
+});
+
+describe("one line of plain prose", () => {
+  const PLAIN = [
+    "Answers can be wrong. Check anything important.",
+    "Les réponses peuvent être fausses. Vérifiez tout ce qui est important.",
+    "قد تكون الإجابات خاطئة. تحقّق من كل ما هو مهم.",
+    "回答が誤っている場合があります。重要な情報は確認してください。",
+    "It's \"quoted\" (and in brackets), 50% off; well!",
+    "  padded on both sides  ",
+  ];
+  // Each of these is Markdown (or HTML, an address, maths) that marked turns into markup.
+  const MARKUP = [
+    "some *emphasis*",
+    "some _emphasis_",
+    "a `code` span",
+    "a [link](https://example.com)",
+    "an <b>element</b>",
+    "an &amp; entity",
+    "an \\* escape",
+    "# heading",
+    "- a list item",
+    "+ a list item",
+    "1. an ordered item",
+    "2) an ordered item",
+    "> a quote",
+    "    indented code",
+    "---",
+    "=== underline",
+    "a | table | row",
+    "~~struck~~",
+    "maths $x^2$",
+    "see https://example.com",
+    "see www.example.com",
+    "mail me@example.com",
+    "two\nlines",
+  ];
+
+  it.each(PLAIN)("renders %j to the DOM marked would, without marked", (text) => {
+    expect(isPlainProse(text)).toBe(true);
+    const direct = dom(renderFinishedMarkdown(text, LABELS));
+    const viaMarked = dom(new IncrementalMarkdown(LABELS).renderWhole(text));
+    expect(direct.innerHTML.trim()).toBe(viaMarked.innerHTML.trim());
+  });
+
+  it.each(MARKUP)("leaves %j to marked", (text) => {
+    expect(isPlainProse(text)).toBe(false);
   });
 });
