@@ -11,7 +11,8 @@ import socket
 import httpx
 import pytest
 from kitdesk.paths import Paths
-from kitdesk.web.security import COOKIE_NAME, new_prefix
+from kitdesk.web.address import new_prefix
+from kitdesk.web.security import COOKIE_NAME
 
 from tests.live_server import LiveServer
 
@@ -192,7 +193,7 @@ def test_request_without_host_header_is_refused(live_server: LiveServer) -> None
 
 
 def test_listens_on_loopback_only(live_server: LiveServer) -> None:
-    assert live_server.running._sock.getsockname()[0] == "127.0.0.1"
+    assert live_server.running.address.sock.getsockname()[0] == "127.0.0.1"
 
 
 def test_token_never_reaches_the_log(live_server: LiveServer, kitdesk_home: Paths) -> None:

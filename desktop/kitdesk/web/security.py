@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import secrets
 from collections.abc import Iterable
 from urllib.parse import parse_qs
 
@@ -70,11 +69,6 @@ PAGE_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"DENY"),
 ]
-
-
-def new_prefix() -> str:
-    """A per-launch secret path prefix, such as ``/k/3q2Xa…``."""
-    return f"/k/{secrets.token_urlsafe(18)}"
 
 
 def route_path(scope: Scope) -> str:

@@ -6,10 +6,8 @@ come up at once, while the full application (FastAPI, the ChatKit and Agents
 SDKs, the store) is built in a second thread. Requests other than the UI's
 files wait for that build; none fails because of it.
 
-The listening socket is created here, before the app, so the port (needed by
-the Host check) is known up front, and with IPPROTO_TCP so uvicorn sets
-TCP_NODELAY on accepted connections (a plain ``socket.socket()`` added ~40 ms
-to the first bytes of every stream).
+The listening socket (``address.py``) exists before the server: the window
+may point at it while uvicorn still imports, and the Host check knows the port.
 """
 
 from __future__ import annotations
@@ -18,8 +16,6 @@ import asyncio
 import concurrent.futures
 import json
 import logging
-import secrets
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -29,12 +25,12 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from kitdesk.errors import BUILD_FAILED_MESSAGE, StartupProblem
-from kitdesk.logs import register_secret
 from kitdesk.paths import Paths
+from kitdesk.web.address import LOOPBACK, LaunchAddress, ServerStartError
 from kitdesk.web.connections import ConnectionLimits, guarded_protocol
 from kitdesk.web.limits import BodyLimits
 from kitdesk.web.ready import ready
-from kitdesk.web.security import SecurityMiddleware, new_prefix, route_path
+from kitdesk.web.security import SecurityMiddleware, route_path
 from kitdesk.web.static import build_ui_app, is_ui_request
 
 if TYPE_CHECKING:
@@ -43,8 +39,6 @@ if TYPE_CHECKING:
     from kitdesk.app_info import Basics
 
 log = logging.getLogger(__name__)
-
-LOOPBACK = "127.0.0.1"
 
 
 async def _send_json(send: Send, status: int, body: object) -> None:
@@ -56,26 +50,6 @@ async def _send_json(send: Send, status: int, body: object) -> None:
         }
     )
     await send({"type": "http.response.body", "body": json.dumps(body).encode()})
-
-
-class ServerStartError(RuntimeError):
-    pass
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def bind_loopback(port: int = 0) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((LOOPBACK, port))
-    except OSError as exc:
-        sock.close()
-        raise ServerStartError(f"Could not listen on {LOOPBACK}:{port}: {exc.strerror}") from None
-    sock.listen(128)
-    return sock
 
 
 class DeferredApp:
@@ -213,35 +187,32 @@ class RunningServer:
     def __init__(
         self,
         *,
-        port: int,
-        token: str,
-        prefix: str,
+        address: LaunchAddress,
         deferred: DeferredApp,
         server: uvicorn.Server,
         thread: threading.Thread,
-        sock: socket.socket,
     ) -> None:
-        self.port = port
-        self.token = token
-        self.prefix = prefix
+        self.address = address
+        self.port = address.port
+        self.token = address.token
+        self.prefix = address.prefix
         self._deferred = deferred
         self._server = server
         self._thread = thread
-        self._sock = sock
 
     @property
     def origin(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        return self.address.origin
 
     @property
     def base_url(self) -> str:
         """Where the UI, ``/api`` and ``/chatkit`` live: the origin and this launch's prefix."""
-        return f"{self.origin}{self.prefix}"
+        return self.address.base_url
 
     @property
     def url(self) -> str:
         """The launch link: the first load trades the token for a cookie."""
-        return f"{self.base_url}/?token={self.token}"
+        return self.address.url
 
     @property
     def app(self) -> FastAPI:
@@ -277,7 +248,7 @@ class RunningServer:
         if not stopped:
             self._server.force_exit = True
             self._thread.join(1.0)
-        self._sock.close()
+        self.address.sock.close()
         return stopped
 
 
@@ -286,20 +257,18 @@ def start_server(
     port: int = 0,
     *,
     token: str | None = None,
+    address: LaunchAddress | None = None,
     ready_timeout: float = 30.0,
     limits: ConnectionLimits | None = None,
 ) -> RunningServer:
     """Start Kitdesk's server in a daemon thread; return once it accepts connections.
 
-    The UI is served from then on; ``RunningServer.app`` / ``wait_until_built``
-    wait for the full application.
+    It listens on ``address`` when given (bound earlier, see ``address.py``),
+    else on a new one at ``port``. The UI is served from then on;
+    ``RunningServer.app`` / ``wait_until_built`` wait for the full application.
     """
-    token = token or new_token()
-    register_secret(token)
-    prefix = new_prefix()
-    register_secret(prefix)
-    sock = bind_loopback(port)
-    actual_port = sock.getsockname()[1]
+    address = address or LaunchAddress.bind(port, token)
+    sock = address.sock
 
     def prepare() -> Basics:
         from kitdesk.app_info import open_basics
@@ -322,7 +291,9 @@ def start_server(
     deferred = DeferredApp(prepare, build, finish)
     limits = limits or ConnectionLimits()
     config = uvicorn.Config(
-        SecurityMiddleware(BodyLimits(deferred), token=token, port=actual_port, prefix=prefix),
+        SecurityMiddleware(
+            BodyLimits(deferred), token=address.token, port=address.port, prefix=address.prefix
+        ),
         log_config=None,  # windowed builds have no stdout; logging goes to our file
         access_log=False,
         # Connections are capped, and a request's head must arrive in time and
@@ -351,13 +322,5 @@ def start_server(
             raise ServerStartError("Kitdesk's server did not become ready in time.")
         time.sleep(0.002)
     deferred.start_building()
-    log.info("server listening on %s:%s", LOOPBACK, actual_port)
-    return RunningServer(
-        port=actual_port,
-        token=token,
-        prefix=prefix,
-        deferred=deferred,
-        server=server,
-        thread=thread,
-        sock=sock,
-    )
+    log.info("server listening on %s:%s", LOOPBACK, address.port)
+    return RunningServer(address=address, deferred=deferred, server=server, thread=thread)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from kitdesk.web.server import RunningServer
+    from kitdesk.web.address import LaunchAddress
 
 QUICK_FRAGMENT = "#quick"
 THREAD_FRAGMENT = "#thread="  # webui/src/app/desktop.ts threadFromLocation reads it
@@ -24,14 +24,15 @@ THREAD_FRAGMENT = "#thread="  # webui/src/app/desktop.ts threadFromLocation read
 
 @dataclass(frozen=True)
 class AppPages:
-    """The addresses of the running server's pages, for the windows to load."""
+    """The addresses of the server's pages, for the windows to load (known as soon as
+    its socket listens, before it answers)."""
 
     origin: str  # scheme://host:port, what the windows may navigate within
     launch: str  # the first load of a window: trades the launch token for a cookie
 
     @classmethod
-    def of(cls, server: RunningServer) -> AppPages:
-        return cls(origin=server.origin, launch=server.url)
+    def of(cls, address: LaunchAddress) -> AppPages:
+        return cls(origin=address.origin, launch=address.url)
 
     def main(self) -> str:
         """A main window: the app, on the thread that window's own memory names (or a new one)."""

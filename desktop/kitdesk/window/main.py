@@ -1,10 +1,12 @@
 """The desktop window: one pywebview window showing the app served on loopback.
 
-Start-up runs in parallel: the server starts in a worker thread while the GUI
-toolkit initialises and the window appears with a blank page in the app's
-colours; the app URL (with the launch token, traded for a cookie on first load)
-is loaded as soon as the server answers. Closing the window stops the server
-(which finishes in-flight writes and closes the store) before we return.
+Start-up runs in parallel: the server's socket is bound first (a millisecond),
+then the server starts in a worker thread while the GUI toolkit initialises.
+The window is created on the app URL (with the launch token, traded for a
+cookie on first load), so the page's navigation starts as soon as the window
+exists; its first request waits in the socket's backlog until the server
+answers. Closing the window stops the server (which finishes in-flight writes
+and closes the store) before we return.
 
 Backends: Qt WebEngine on Linux (the ``kitdesk[qt]`` extra), WebKitGTK when
 Qt is absent, Edge WebView2 on Windows (never the IE renderer: if WebView2 is
@@ -45,6 +47,7 @@ from kitdesk.window.navigation import (
     install_qt_navigation_guard,
     watch_navigation,
 )
+from kitdesk.window.page_colour import start_in_app_colours
 from kitdesk.window.permissions import PermissionPolicy, install_qt_permission_policy
 from kitdesk.window.qt_tuning import apply_qt_defaults
 from kitdesk.window.quick_ask import QuickAskWindow
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERVER_STOP_TIMEOUT = 2.0
+WINDOW_SHOWN_TIMEOUT = 60.0
 # Shown for the fraction of a second before the server answers; follows the OS theme
 # so a dark desktop does not get a white flash.
 LOADING_HTML = """<!doctype html><html><head><meta charset="utf-8">
@@ -142,8 +146,17 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
         set_hotkey=lambda words, language: hotkey.set(words, language),
         tray_shown=tray.shown,
     )
-    first = windows.create_first(geometry)
+    # The address is known before the server answers: the window loads the app at
+    # once and its first request waits until the server serves it.
+    pages = AppPages.of(starter.address) if starter.address is not None else None
+    if pages is not None:
+        guard.set_app_url(pages.origin)
+        permissions.set_app_url(pages.origin)
+        windows.set_pages(pages)
+    first = windows.create_first(geometry, pages.main() if pages is not None else None)
     window = first.window
+    if gui == "qt":
+        start_in_app_colours(window, paths.settings_path)
     quick = QuickAskWindow(gui, windows.open_thread, LOADING_HTML)
     hotkey = QuickAskHotkey(lambda: threading.Thread(target=quick.show, daemon=True).start())
     tracker = GeometryTracker(geometry)
@@ -176,7 +189,7 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
 
     def load_app() -> None:
         try:
-            server = starter.wait()
+            starter.wait()
         except RuntimeError as exc:
             failure.append(str(exc))
             window.load_html(
@@ -185,14 +198,14 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
                 )
             )
             return
-        pages = AppPages.of(server)
-        guard.set_app_url(pages.origin)
-        permissions.set_app_url(pages.origin)
+        assert pages is not None  # the server started, so its address was bound
+        # The tray and the quick window reach the GUI thread through the first window's
+        # native widget, which exists once the window is shown.
+        window.events.shown.wait(WINDOW_SHOWN_TIMEOUT)
+        app_url = pages.main()
         if gui != "qt":  # Qt's guard is installed for every window; the others watch each one
-            watch_navigation(window, guard, pages.main())
-            windows.prepare_new = lambda new: watch_navigation(new, guard, pages.main())
-        window.load_url(pages.main())
-        windows.set_pages(pages)
+            watch_navigation(window, guard, app_url)
+            windows.prepare_new = lambda new: watch_navigation(new, guard, app_url)
         # Read once the page is on its way: the settings model is a large import (the
         # server thread makes it meanwhile), and the page need not wait for it.
         hotkey_text = current_settings(paths.settings_path).quick_ask_hotkey

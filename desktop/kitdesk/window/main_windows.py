@@ -70,13 +70,15 @@ class MainWindows:
 
     # ---------------------------------------------------------------- creating
 
-    def create_first(self, geometry: WindowGeometry) -> MainWindow:
-        """The window of the launch, created before ``webview.start()``."""
+    def create_first(self, geometry: WindowGeometry, url: str | None) -> MainWindow:
+        """The window of the launch, created before ``webview.start()``: on ``url``
+        (the app, which loads as soon as the server answers), else the loading page."""
         import webview
 
         window = webview.create_window(
             TITLE,
-            html=self._loading_html,
+            url=url,
+            html=None if url else self._loading_html,
             width=geometry.width,
             height=geometry.height,
             x=geometry.x,

@@ -1,4 +1,9 @@
-"""Starting the local server in a worker thread, so the GUI toolkit initialises meanwhile."""
+"""Starting the local server in a worker thread, so the GUI toolkit initialises meanwhile.
+
+The address (socket, prefix, token) is made at once, before the server's
+imports, so the window can load the app right away: its first request waits in
+the socket's backlog until the server answers.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from kitdesk.paths import Paths
+from kitdesk.web.address import LaunchAddress, ServerStartError
 
 if TYPE_CHECKING:
     from kitdesk.web.server import RunningServer
@@ -22,9 +28,18 @@ class ServerStarter:
         self._done = threading.Event()
         self._server: RunningServer | None = None
         self._error: BaseException | None = None
+        self.address: LaunchAddress | None = None
         self._thread = threading.Thread(target=self._run, name="kitdesk-server-start", daemon=True)
 
     def start(self) -> ServerStarter:
+        """Bind the address (``address`` is None if that failed) and start the server."""
+        try:
+            self.address = LaunchAddress.bind()
+        except ServerStartError as exc:
+            log.error("the server could not listen: %s", exc)
+            self._error = exc
+            self._done.set()
+            return self
         self._thread.start()
         return self
 
@@ -32,7 +47,7 @@ class ServerStarter:
         try:
             from kitdesk.web.server import start_server
 
-            self._server = start_server(self._paths)
+            self._server = start_server(self._paths, address=self.address)
         except BaseException as exc:
             self._error = exc
             log.exception("the server did not start")
@@ -42,8 +57,6 @@ class ServerStarter:
     def wait(self) -> RunningServer:
         self._done.wait()
         if self._server is None:
-            from kitdesk.web.server import ServerStartError
-
             if isinstance(self._error, ServerStartError):  # its message is written for a person
                 raise RuntimeError(str(self._error))
             raise RuntimeError(f"the local server did not start ({type(self._error).__name__})")
@@ -52,4 +65,8 @@ class ServerStarter:
     def stop(self, timeout: float) -> bool:
         """Stop the server (it closes the store); False if it had to be forced."""
         self._done.wait()
-        return self._server.stop(timeout) if self._server is not None else True
+        if self._server is not None:
+            return self._server.stop(timeout)
+        if self.address is not None:
+            self.address.sock.close()
+        return True

@@ -1,0 +1,103 @@
+"""The window's page starts in the app's colours, and the app loads once the server answers.
+
+The window is created on the app's address while the server is still starting;
+until the app paints, the page shows the theme's background, not Qt's white.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kitdesk.window.page_colour import DARK, LIGHT, chosen_theme, page_background
+
+from tests.upstream import Upstream
+from tests.window import harness, x11
+
+HOLD = 6.0  # seconds the server's start is held back
+
+
+@pytest.mark.parametrize(
+    ("content", "theme"),
+    [
+        ('{"theme": "dark"}', "dark"),
+        ('{"theme": "light", "updates": "off"}', "light"),
+        ('{"theme": "system"}', "system"),
+        ('{"theme": "purple"}', "system"),
+        ("not json", "system"),
+        ("[1, 2]", "system"),
+    ],
+)
+def test_the_theme_is_read_from_the_settings_file(tmp_path: Path, content: str, theme: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(content)
+    assert chosen_theme(path) == theme
+
+
+def test_a_missing_settings_file_follows_the_system(tmp_path: Path) -> None:
+    assert chosen_theme(tmp_path / "absent.json") == "system"
+
+
+def test_the_background_follows_the_theme_then_the_desktop() -> None:
+    assert page_background("dark", desktop_is_dark=False) == DARK
+    assert page_background("light", desktop_is_dark=True) == LIGHT
+    assert page_background("system", desktop_is_dark=True) == DARK
+    assert page_background("system", desktop_is_dark=False) == LIGHT
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    with harness.window_display(screenshots=True) as name:
+        yield name
+
+
+def centre_colour(display: str, shot: Path) -> str:
+    x11.screenshot(display, shot)
+    out = subprocess.run(
+        ["convert", str(shot), "-format", "%[hex:p{640,400}]", "info:"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    return "#" + out.strip().lower()[:6]
+
+
+@pytest.mark.window
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_page_waits_for_the_server_in_the_themes_colour(
+    display: str, upstream: Upstream, tmp_path: Path, theme: str
+) -> None:
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"updates": "off", "theme": theme}))
+    env = harness.base_env(display) | {
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_BASE_URL": upstream.base_url,
+    }
+    started = time.monotonic()
+    app = harness.launch(
+        [sys.executable, str(Path(__file__).with_name("held_server.py")), str(HOLD)],
+        home=home,
+        display=display,
+        env=env,
+        log_path=tmp_path / "kitdesk.log",
+    )
+    try:
+        x11.wait_for_window(display, "Kitdesk")
+        time.sleep(1.0)  # the window is mapped and painted; the server is still held
+        colour = centre_colour(display, tmp_path / "early.png")
+        held = time.monotonic() - started < HOLD
+        # The page asked for the app when the window appeared; it loads once the server answers.
+        page = harness.attach(app, timeout=120)
+        harness.wait_interactive(page, timeout=120)
+    finally:
+        app.kill()
+    if not held:
+        pytest.skip("the machine was too slow to look at the window while the server was held")
+    assert colour == (DARK if theme == "dark" else LIGHT)
