@@ -14,6 +14,7 @@ from kitdesk.app_info import Basics, open_basics
 from kitdesk.errors import StartupProblem
 from kitdesk.paths import Paths
 from kitdesk.web.server import BUILD_FAILED_MESSAGE, DeferredApp
+from kitdesk.web.static import page_files
 
 BASE = "http://127.0.0.1:8123"
 
@@ -135,6 +136,37 @@ async def test_the_heavy_build_waits_for_the_first_answer(kitdesk_home: Paths) -
     assert not await asyncio.to_thread(build_started.wait, 0.3)
     try:
         assert (await get(deferred, "/api/app")).status_code == 200
+        assert await asyncio.to_thread(build_started.wait, 10)
+    finally:
+        gate.set()
+    await close_when_built(deferred)
+
+
+async def test_while_a_page_loads_the_build_also_waits_for_its_scripts(
+    kitdesk_home: Paths,
+) -> None:
+    # The page asks for api/app while its scripts download (a preload): the build's
+    # imports must not slow the sending of those scripts either.
+    files = sorted(page_files())
+    assert any(name.endswith(".js") for name in files), "the web UI is not built (make webui)"
+    build_started = threading.Event()
+    gate = threading.Event()
+    inner = gated_build(kitdesk_home, gate)
+
+    def build(basics: Basics) -> FastAPI:
+        build_started.set()
+        return inner(basics)
+
+    deferred = DeferredApp(lambda: open_basics(kitdesk_home), build, first_answer_grace=60)
+    deferred.start_building()
+    await asyncio.wrap_future(deferred.basics)
+    try:
+        assert (await get(deferred, "/")).status_code == 200
+        assert (await get(deferred, "/api/app")).status_code == 200
+        for name in files[:-1]:
+            assert (await get(deferred, name)).status_code == 200
+        assert not await asyncio.to_thread(build_started.wait, 0.3)
+        assert (await get(deferred, files[-1])).status_code == 200
         assert await asyncio.to_thread(build_started.wait, 10)
     finally:
         gate.set()

@@ -1,8 +1,5 @@
-"""The window's page starts in the app's colours, and the app loads once the server answers.
-
-The window is created on the app's address while the server is still starting;
-until the app paints, the page shows the theme's background, not Qt's white.
-"""
+"""The window shows the theme's colours until the app paints, and asks for the app
+before the server answers: the app loads once it does."""
 
 from __future__ import annotations
 
@@ -14,12 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kitdesk.window.page_colour import DARK, LIGHT, chosen_theme, page_background
+from kitdesk.window.page_colour import DARK, LIGHT, chosen_theme, loading_page, window_background
 
 from tests.upstream import Upstream
 from tests.window import harness, x11
 
-HOLD = 6.0  # seconds the server's start is held back
+HOLD = 8.0  # seconds the server's start is held back
+ROOT_BLACK = "#000000"
 
 
 @pytest.mark.parametrize(
@@ -43,11 +41,16 @@ def test_a_missing_settings_file_follows_the_system(tmp_path: Path) -> None:
     assert chosen_theme(tmp_path / "absent.json") == "system"
 
 
-def test_the_background_follows_the_theme_then_the_desktop() -> None:
-    assert page_background("dark", desktop_is_dark=False) == DARK
-    assert page_background("light", desktop_is_dark=True) == LIGHT
-    assert page_background("system", desktop_is_dark=True) == DARK
-    assert page_background("system", desktop_is_dark=False) == LIGHT
+def test_the_loading_page_takes_the_chosen_theme_or_the_desktops() -> None:
+    assert f"background:{DARK}" in loading_page("dark")
+    assert LIGHT not in loading_page("dark")
+    assert f"background:{LIGHT}" in loading_page("light")
+    assert DARK not in loading_page("light")
+    system = loading_page("system")
+    assert f"background:{LIGHT}" in system
+    assert f"@media (prefers-color-scheme: dark){{html,body{{background:{DARK}}}}}" in system
+    assert window_background("dark") == DARK
+    assert window_background("system") == window_background("light") == LIGHT
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +93,11 @@ def test_the_page_waits_for_the_server_in_the_themes_colour(
     )
     try:
         x11.wait_for_window(display, "Kitdesk")
-        time.sleep(1.0)  # the window is mapped and painted; the server is still held
+        # Until the window is painted the screen there is the bare root window (black).
         colour = centre_colour(display, tmp_path / "early.png")
+        while colour == ROOT_BLACK and time.monotonic() - started < HOLD - 1:
+            time.sleep(0.2)
+            colour = centre_colour(display, tmp_path / "early.png")
         held = time.monotonic() - started < HOLD
         # The page asked for the app when the window appeared; it loads once the server answers.
         page = harness.attach(app, timeout=120)

@@ -31,7 +31,7 @@ from kitdesk.web.connections import ConnectionLimits, guarded_protocol
 from kitdesk.web.limits import BodyLimits
 from kitdesk.web.ready import ready
 from kitdesk.web.security import SecurityMiddleware, route_path
-from kitdesk.web.static import build_ui_app, is_ui_request
+from kitdesk.web.static import build_ui_app, is_ui_request, page_files
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -63,8 +63,10 @@ class DeferredApp:
 
     The imports hold the GIL almost all the time, and every step of answering a
     request needs it too, so ``build`` waits (at most ``first_answer_grace``
-    seconds) until that first answer has gone out or a request needs the full
-    app: the UI's first question is not queued behind a second of imports.
+    seconds) until that first answer has gone out and, when a page is loading,
+    index.html's own scripts and styles have been sent too (the page asks for
+    ``api/app`` while they download), or until a request needs the full app:
+    the page's first paint is not queued behind a second of imports.
     """
 
     def __init__(
@@ -78,6 +80,10 @@ class DeferredApp:
         self._ui = build_ui_app()
         self._first_answer_grace = first_answer_grace
         self._full_app_wanted = threading.Event()
+        # What the page's first paint needs from us (see the class docstring);
+        # touched only in the event loop.
+        self._app_info_sent = False
+        self._page_files_left: set[str] | None = None  # None: no page is loading
         # ``basics``: GET /api/app can be answered. ``built``: the app answers
         # requests. ``complete``: ``finish`` (the ChatKit server and its Agents
         # SDK import) is done too.
@@ -130,6 +136,7 @@ class DeferredApp:
         path = route_path(scope) if scope["type"] == "http" else ""
         if scope["type"] == "http" and is_ui_request(scope["method"], path):
             await self._ui(scope, receive, send)
+            self._note_page_file(path)
             return
         answered_early = (
             scope["type"] == "http"
@@ -137,9 +144,11 @@ class DeferredApp:
             and not self.built.done()
             and await self._answer_app_info_early(send)
         )
-        self._full_app_wanted.set()
         if answered_early:
+            self._app_info_sent = True
+            self._release_build_when_page_ready()
             return
+        self._full_app_wanted.set()
         try:
             app = await ready(self.built)
         except Exception as exc:
@@ -147,6 +156,19 @@ class DeferredApp:
             await _send_json(send, 503, {"error": {"code": "not_started", "message": message}})
             return
         await app(scope, receive, send)
+
+    def _note_page_file(self, path: str) -> None:
+        if self.built.done():
+            return
+        if path in ("/", "/index.html"):
+            self._page_files_left = set(page_files())
+        elif self._page_files_left is not None:
+            self._page_files_left.discard(path)
+        self._release_build_when_page_ready()
+
+    def _release_build_when_page_ready(self) -> None:
+        if self._app_info_sent and not self._page_files_left:
+            self._full_app_wanted.set()
 
     async def _answer_app_info_early(self, send: Send) -> bool:
         """Answer GET /api/app from the basics; False leaves it to the full app

@@ -16,6 +16,7 @@ for good; index.html is looked up per request, so a rebuilt UI is picked up.
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -86,6 +87,18 @@ async def _index(request: Request) -> Response:
     if not page.is_file():
         return HTMLResponse(MISSING_UI_PAGE, status_code=503)
     return file_response(request, page, "no-cache")
+
+
+_PAGE_ASSET = re.compile(r"""<(?:script|link)\b[^>]*\b(?:src|href)=["']\./(assets/[^"'?#]+)""")
+
+
+def page_files(directory: Path = WEBUI_DIR) -> frozenset[str]:
+    """The asset paths (``/assets/…``) index.html itself loads: its scripts and styles."""
+    try:
+        html = (directory / "index.html").read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    return frozenset(f"/{found}" for found in _PAGE_ASSET.findall(html))
 
 
 def build_ui_app(directory: Path = WEBUI_DIR) -> Starlette:

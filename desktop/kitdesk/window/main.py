@@ -2,9 +2,9 @@
 
 Start-up runs in parallel: the server's socket is bound first (a millisecond),
 then the server starts in a worker thread while the GUI toolkit initialises.
-The window is created on the app URL (with the launch token, traded for a
-cookie on first load), so the page's navigation starts as soon as the window
-exists; its first request waits in the socket's backlog until the server
+The window appears with a blank page in the chosen theme's colours and asks for
+the app URL (with the launch token, traded for a cookie on first load) as soon
+as it is shown; that request waits in the socket's backlog until the server
 answers. Closing the window stops the server (which finishes in-flight writes
 and closes the store) before we return.
 
@@ -47,7 +47,12 @@ from kitdesk.window.navigation import (
     install_qt_navigation_guard,
     watch_navigation,
 )
-from kitdesk.window.page_colour import start_in_app_colours
+from kitdesk.window.page_colour import (
+    chosen_theme,
+    loading_page,
+    start_qt_page_in,
+    window_background,
+)
 from kitdesk.window.permissions import PermissionPolicy, install_qt_permission_policy
 from kitdesk.window.qt_tuning import apply_qt_defaults
 from kitdesk.window.quick_ask import QuickAskWindow
@@ -67,14 +72,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERVER_STOP_TIMEOUT = 2.0
-WINDOW_SHOWN_TIMEOUT = 60.0
-# Shown for the fraction of a second before the server answers; follows the OS theme
-# so a dark desktop does not get a white flash.
-LOADING_HTML = """<!doctype html><html><head><meta charset="utf-8">
-<meta name="color-scheme" content="light dark">
-<style>html,body{margin:0;height:100%;background:#ffffff}
-@media (prefers-color-scheme: dark){html,body{background:#1e1e1e}}</style>
-</head><body></body></html>"""
 ERROR_HTML = """<!doctype html><html><head><meta charset="utf-8">
 <meta name="color-scheme" content="light dark">
 <style>body{{font:15px system-ui,sans-serif;margin:3em;line-height:1.5}}</style>
@@ -135,6 +132,9 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
         install_qt_navigation_guard(guard)
         install_qt_permission_policy(permissions)
 
+    # Until the app paints, the windows show the chosen theme's background.
+    theme = chosen_theme(paths.settings_path)
+    loading, background = loading_page(theme), window_background(theme)
     geometry_path = paths.config_dir / GEOMETRY_FILE
     geometry = WindowGeometry.load(geometry_path)
     tray = AppTray(gui, icon_path(), paths.settings_path)
@@ -142,22 +142,23 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
         paths,
         gui,
         icon_path(),
-        LOADING_HTML,
+        loading,
         set_hotkey=lambda words, language: hotkey.set(words, language),
         tray_shown=tray.shown,
+        background=background,
     )
-    # The address is known before the server answers: the window loads the app at
-    # once and its first request waits until the server serves it.
+    # The address is known before the server answers: the window asks for the app as
+    # soon as it is shown, and that request waits until the server serves it.
     pages = AppPages.of(starter.address) if starter.address is not None else None
     if pages is not None:
         guard.set_app_url(pages.origin)
         permissions.set_app_url(pages.origin)
         windows.set_pages(pages)
-    first = windows.create_first(geometry, pages.main() if pages is not None else None)
+    first = windows.create_first(geometry)
     window = first.window
     if gui == "qt":
-        start_in_app_colours(window, paths.settings_path)
-    quick = QuickAskWindow(gui, windows.open_thread, LOADING_HTML)
+        start_qt_page_in(window, theme)
+    quick = QuickAskWindow(gui, windows.open_thread, loading, background=background)
     hotkey = QuickAskHotkey(lambda: threading.Thread(target=quick.show, daemon=True).start())
     tracker = GeometryTracker(geometry)
     tracker.connect(window)
@@ -188,6 +189,8 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
     failure: list[str] = []
 
     def load_app() -> None:
+        if pages is not None:
+            window.load_url(pages.main())  # waits for the window to be shown
         try:
             starter.wait()
         except RuntimeError as exc:
@@ -199,9 +202,6 @@ def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
             )
             return
         assert pages is not None  # the server started, so its address was bound
-        # The tray and the quick window reach the GUI thread through the first window's
-        # native widget, which exists once the window is shown.
-        window.events.shown.wait(WINDOW_SHOWN_TIMEOUT)
         app_url = pages.main()
         if gui != "qt":  # Qt's guard is installed for every window; the others watch each one
             watch_navigation(window, guard, app_url)

@@ -52,11 +52,14 @@ class MainWindows:
         loading_html: str,
         set_hotkey: Callable[[str, str], str],
         tray_shown: Callable[[], bool],
+        *,
+        background: str = "#FFFFFF",
     ) -> None:
         self._paths = paths
         self._gui = gui
         self._icon = icon
         self._loading_html = loading_html
+        self._background = background
         self._set_hotkey = set_hotkey
         self._tray_shown = tray_shown
         self._lock = threading.Lock()
@@ -70,22 +73,20 @@ class MainWindows:
 
     # ---------------------------------------------------------------- creating
 
-    def create_first(self, geometry: WindowGeometry, url: str | None) -> MainWindow:
-        """The window of the launch, created before ``webview.start()``: on ``url``
-        (the app, which loads as soon as the server answers), else the loading page."""
+    def create_first(self, geometry: WindowGeometry) -> MainWindow:
+        """The window of the launch, created before ``webview.start()``."""
         import webview
 
         window = webview.create_window(
             TITLE,
-            url=url,
-            html=None if url else self._loading_html,
+            html=self._loading_html,
             width=geometry.width,
             height=geometry.height,
             x=geometry.x,
             y=geometry.y,
             min_size=MIN_SIZE,
             maximized=geometry.maximized,
-            background_color="#FFFFFF",
+            background_color=self._background,
             text_select=True,
         )
         assert window is not None
@@ -115,7 +116,7 @@ class MainWindows:
             x=x,
             y=y,
             min_size=MIN_SIZE,
-            background_color="#FFFFFF",
+            background_color=self._background,
             text_select=True,
         )
         assert window is not None

@@ -1,9 +1,10 @@
-"""The colour a window's page starts in, before the app paints its own.
+"""The page a window shows before the app paints, in the app's colours.
 
-The window loads the app as soon as it exists, and the app's first frame comes a
-few hundred milliseconds later; until then Qt WebEngine paints the page white.
-On a dark theme (chosen in Settings, or the desktop's when the setting follows
-the system) that white would flash, so the page starts in the app's background.
+The window shows it for the fraction of a second until the server answers (or
+longer, on a slow start). A white page on a dark theme would flash, so it takes
+the theme chosen in Settings, read straight from the file (the window opens
+before the settings model, a large import, is needed); "system" follows the
+desktop through ``prefers-color-scheme``.
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ log = logging.getLogger(__name__)
 LIGHT = "#ffffff"
 DARK = "#17181b"
 
+_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<meta name="color-scheme" content="{scheme}">
+<style>html,body{{margin:0;height:100%;background:{background}}}{dark_rule}</style>
+</head><body></body></html>"""
+_SYSTEM_DARK = f"@media (prefers-color-scheme: dark){{html,body{{background:{DARK}}}}}"
+
 
 def chosen_theme(settings_path: Path) -> str:
-    """The theme setting ("light", "dark" or "system"), read straight from the file:
-    the window opens before the settings model (a large import) is needed."""
+    """The theme setting: "light", "dark" or "system" (also for a missing or odd file)."""
     try:
         raw = json.loads(settings_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -34,10 +40,18 @@ def chosen_theme(settings_path: Path) -> str:
     return theme if theme in ("light", "dark") else "system"
 
 
-def page_background(theme: str, desktop_is_dark: bool) -> str:
-    if theme == "system":
-        return DARK if desktop_is_dark else LIGHT
+def window_background(theme: str) -> str:
+    """The window's own colour, under the page (pywebview's ``background_color``)."""
     return DARK if theme == "dark" else LIGHT
+
+
+def loading_page(theme: str) -> str:
+    """The HTML of the page shown until the app's first paint."""
+    if theme == "dark":
+        return _PAGE.format(scheme="dark", background=DARK, dark_rule="")
+    if theme == "light":
+        return _PAGE.format(scheme="light", background=LIGHT, dark_rule="")
+    return _PAGE.format(scheme="light dark", background=LIGHT, dark_rule=_SYSTEM_DARK)
 
 
 def qt_desktop_is_dark() -> bool:
@@ -52,16 +66,19 @@ def qt_desktop_is_dark() -> bool:
         return False
 
 
-def start_in_app_colours(window: webview.Window, settings_path: Path) -> None:
-    """Qt: paint ``window``'s page in the app's background until the app paints."""
+def start_qt_page_in(window: webview.Window, theme: str) -> None:
+    """Qt: paint ``window``'s page in the theme's background from the start.
+
+    The window asks for the app as soon as it is shown, which can cut the loading
+    page short; Qt WebEngine would then paint white until the app's first frame."""
 
     def paint(window: webview.Window) -> None:
         from qtpy.QtGui import QColor
 
-        colour = page_background(chosen_theme(settings_path), qt_desktop_is_dark())
+        dark = theme == "dark" or (theme == "system" and qt_desktop_is_dark())
         try:
             native: Any = window.native
-            native.webview.page().setBackgroundColor(QColor(colour))
+            native.webview.page().setBackgroundColor(QColor(DARK if dark else LIGHT))
         except Exception:  # a cosmetic touch: never a reason not to open
             log.exception("could not set the page's starting colour")
 

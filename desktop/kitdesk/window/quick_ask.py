@@ -47,10 +47,18 @@ class QuickAskWindow:
     answers waits; the first show creates the window if ``prepare`` did not.
     """
 
-    def __init__(self, gui: str, open_in_main: Callable[[str], None], loading_html: str) -> None:
+    def __init__(
+        self,
+        gui: str,
+        open_in_main: Callable[[str], None],
+        loading_html: str,
+        *,
+        background: str = "#FFFFFF",
+    ) -> None:
         self._gui = gui
         self._open_in_main = open_in_main
         self._loading_html = loading_html
+        self._background = background
         self._window: webview.Window | None = None
         self._recipe: tuple[Callable[[webview.Window], None], str] | None = None
         self._known = threading.Event()  # the recipe is known: the window can be created
@@ -97,7 +105,7 @@ class QuickAskWindow:
             on_top=True,
             hidden=True,
             resizable=True,
-            background_color="#FFFFFF",
+            background_color=self._background,
             text_select=True,
         )
         assert window is not None
