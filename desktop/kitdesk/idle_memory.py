@@ -25,7 +25,6 @@ moment's collection walks only what requests created since.
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import ctypes.util
 import gc
@@ -33,6 +32,10 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,10 @@ class IdleMemory:
         """A request has finished; the last one out starts the quiet clock."""
         self._in_flight -= 1
         if self._in_flight == 0:
+            # asyncio is imported where the server runs: the window imports this
+            # module on its start-up path (allow_freezing), where asyncio costs ~35 ms.
+            import asyncio
+
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(self._quiet, self._start_release)
 
@@ -122,10 +129,14 @@ class IdleMemory:
         self._timer = None
         if self._in_flight or (self._releasing is not None and not self._releasing.done()):
             return
+        import asyncio
+
         self._releasing = asyncio.get_running_loop().create_task(self.release())
 
     async def release(self) -> None:
         """Give memory back now (the quiet clock calls this; so may tests)."""
+        import asyncio
+
         collected = gc.collect()
         try:
             await self._release_store()
@@ -140,4 +151,6 @@ class IdleMemory:
             self._timer.cancel()
             self._timer = None
         if self._releasing is not None:
+            import asyncio
+
             await asyncio.gather(self._releasing, return_exceptions=True)
