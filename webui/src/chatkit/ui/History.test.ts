@@ -20,6 +20,14 @@ describe("history grouping", () => {
     ]);
   });
 
+  it("names months in each language it is asked for, one after the other", () => {
+    const rows = [45, 400].map((n) => ({ date: daysAgo(n), n }));
+    const labels = (locale: string) => groupRows(rows, t, NOW, locale).map((g) => g.label);
+    expect(labels("de")).toEqual(["Oktober", "Oktober 2025"]);
+    expect(labels("en-US")).toEqual(["October", "October 2025"]);
+    expect(labels("fr")).toEqual(["octobre", "octobre 2025"]);
+  });
+
   it("dates rows by activity so an old thread touched today sorts under Today", () => {
     const threads = [
       { id: "old-but-active", created_at: daysAgo(40) },

@@ -35,8 +35,20 @@ export function groupLabel(dateText: string, now: Date, t: Translate, locale?: s
   if (days === 1) return t("history.yesterday");
   if (days < 7) return t("history.previous7");
   if (days < 30) return t("history.previous30");
-  const sameYear = date.getFullYear() === now.getFullYear();
-  return date.toLocaleDateString(locale, sameYear ? { month: "long" } : { month: "long", year: "numeric" });
+  return monthFormat(locale, date.getFullYear() !== now.getFullYear()).format(date);
+}
+
+// One formatter per language and shape: toLocaleDateString with options builds a new
+// ICU formatter for every row, and a long history labels many rows older than a month.
+const monthFormats = new Map<string, Intl.DateTimeFormat>();
+function monthFormat(locale: string | undefined, withYear: boolean): Intl.DateTimeFormat {
+  const key = `${locale ?? ""}\u0001${withYear}`;
+  let format = monthFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, withYear ? { month: "long", year: "numeric" } : { month: "long" });
+    monthFormats.set(key, format);
+  }
+  return format;
 }
 
 export function groupRows<T extends { date: string }>(rows: T[], t: Translate, now = new Date(), locale?: string): { label: string; rows: T[] }[] {
