@@ -30,6 +30,20 @@ def gated_build(paths: Paths, gate: threading.Event) -> Callable[[Basics], FastA
     return build
 
 
+def noted_build(
+    paths: Paths, gate: threading.Event
+) -> tuple[Callable[[Basics], FastAPI], threading.Event]:
+    """``gated_build``, and an event set when the build begins."""
+    started = threading.Event()
+    inner = gated_build(paths, gate)
+
+    def build(basics: Basics) -> FastAPI:
+        started.set()
+        return inner(basics)
+
+    return build, started
+
+
 async def close_when_built(deferred: DeferredApp) -> None:
     """Let a test's build finish and close its store, so no thread outlives the test."""
     app = await asyncio.wait_for(asyncio.wrap_future(deferred.built), timeout=30)
@@ -122,14 +136,8 @@ async def test_an_unexpected_build_failure_gets_the_generic_message(kitdesk_home
 
 async def test_the_heavy_build_waits_for_the_first_answer(kitdesk_home: Paths) -> None:
     # The build's imports would compete with answering the UI's first question.
-    build_started = threading.Event()
     gate = threading.Event()
-    inner = gated_build(kitdesk_home, gate)
-
-    def build(basics: Basics) -> FastAPI:
-        build_started.set()
-        return inner(basics)
-
+    build, build_started = noted_build(kitdesk_home, gate)
     deferred = DeferredApp(lambda: open_basics(kitdesk_home), build, first_answer_grace=60)
     deferred.start_building()
     await asyncio.wrap_future(deferred.basics)
@@ -149,14 +157,8 @@ async def test_while_a_page_loads_the_build_also_waits_for_its_scripts(
     # imports must not slow the sending of those scripts either.
     files = sorted(page_files())
     assert any(name.endswith(".js") for name in files), "the web UI is not built (make webui)"
-    build_started = threading.Event()
     gate = threading.Event()
-    inner = gated_build(kitdesk_home, gate)
-
-    def build(basics: Basics) -> FastAPI:
-        build_started.set()
-        return inner(basics)
-
+    build, build_started = noted_build(kitdesk_home, gate)
     deferred = DeferredApp(lambda: open_basics(kitdesk_home), build, first_answer_grace=60)
     deferred.start_building()
     await asyncio.wrap_future(deferred.basics)
