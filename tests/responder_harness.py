@@ -169,7 +169,9 @@ class Kitdesk:
             params: dict[str, Any] = {"thread_id": thread_id, "limit": 50, "order": "asc"}
             if after:
                 params["after"] = after
-            page = self.request("items.list", **params).json()
+            response = self.request("items.list", **params)
+            assert response.status_code == 200, response.text
+            page = response.json()
             items.extend(ITEMS.validate_python(item) for item in page["data"])
             if not page["has_more"]:
                 return items

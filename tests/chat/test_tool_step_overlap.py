@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import pytest
 from chatkit.types import AssistantMessageItem, ClientToolCallItem, ThreadItem
 from kitdesk.chat.context import RequestContext
 from kitdesk.paths import Paths
+from kitdesk.store import sqlite as sqlite_store
 from kitdesk.store.problems import DISK_ERROR
+from kitdesk.store.thread_rows import ThreadRow, upsert_thread
 
 from tests.chat.test_tools import LocalTools
 from tests.responder_harness import Kitdesk, start_kitdesk
@@ -99,3 +102,33 @@ def test_when_the_tool_steps_events_cannot_be_stored_the_early_answer_is_dropped
     assert answer.assistant == []  # nothing of the next answer was shown
     stored = app.items(answer.thread_id)
     assert not any(isinstance(item, AssistantMessageItem) for item in stored)
+
+
+def test_a_turn_that_fails_ends_only_once_its_new_thread_is_stored(
+    app: Kitdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client reads the thread as soon as the error arrives: the thread and the
+    message, written in the background while the answer streamed, are stored by then.
+    (A slow disk, here the thread's row held in the writer, used to let the error out
+    first, and reading the thread then said it no longer existed.)"""
+    store = app.store
+    real = store.add_thread_items
+
+    async def failing_tool_write(
+        thread_id: str, items: list[ThreadItem], context: RequestContext
+    ) -> None:
+        if has_tool_call(items):
+            raise sqlite3.OperationalError("disk I/O error")
+        await real(thread_id, items, context)
+
+    def slow_thread_row(db: sqlite3.Connection, row: ThreadRow, updated_at: int) -> None:
+        time.sleep(1.0)  # in the store's writer thread: the writes queued behind it wait too
+        upsert_thread(db, row, updated_at)
+
+    monkeypatch.setattr(store, "add_thread_items", failing_tool_write)
+    monkeypatch.setattr(sqlite_store, "upsert_thread", slow_thread_row)
+    script_tool_turn(app.upstream)
+    answer = app.send("use the tool")
+    assert [error.message for error in answer.errors] == [DISK_ERROR]
+    kinds = [type(item).__name__ for item in app.items(answer.thread_id)]
+    assert kinds == ["UserMessageItem"]

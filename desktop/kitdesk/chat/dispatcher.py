@@ -181,10 +181,17 @@ class Dispatcher(JsonRequests):
         saved = self._in_background(self.store.add_thread_item(thread.id, message, context))
         await asyncio.sleep(0)
         first: list[ThreadStreamEvent] | None = [*(ahead or ()), ThreadItemDoneEvent(item=message)]
-        async for batch in self._respond(thread, message, context):
-            if first is not None:
-                batch, first = first + batch, None
-            yield batch
+        try:
+            async for batch in self._respond(thread, message, context):
+                if first is not None:
+                    batch, first = first + batch, None
+                yield batch
+        except BaseException:
+            # The answer failed or was stopped: the response still ends only once the
+            # thread and the message are stored, since the client reads them right away
+            # (their own failures are the store's to log; the answer's error is the one told).
+            await asyncio.wait({task for task in (thread_saved, saved) if task is not None})
+            raise
         await asyncio.shield(saved)  # a failed write surfaces as an error
 
     async def _client_tool_output(
