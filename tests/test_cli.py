@@ -192,3 +192,28 @@ def test_a_first_message_goes_to_the_model_the_picker_shows(
         assert b"assistant_message" in streamed
     answered = [r.model for r in upstream.requests if r.path == "/v1/chat/completions"]
     assert answered and set(answered) == {"llama3.2:3b"}
+
+
+def test_on_the_first_launch_a_message_sent_before_the_picker_asks_goes_to_a_listed_model(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """No list cached yet (the very first launch) and the message sent before anything
+    asked for the models: the turn asks the server for its list first, rather than
+    sending OpenAI's fallback name, which a server such as Ollama refuses."""
+    upstream.models = ["qwen3:8b", "llama3.2:3b"]
+    env = {"OPENAI_API_KEY": "sk-cli-test-key-123456", "OPENAI_BASE_URL": upstream.base_url}
+    with serve_process(tmp_path / "home", **env) as served:
+        client = httpx.Client(
+            base_url=served.base_url,
+            headers={"Authorization": f"Bearer {served.token}"},
+            timeout=30,
+        )
+        with client.stream("POST", "/chatkit", json=new_thread_request("Hello")) as reply:
+            streamed = b"".join(reply.iter_bytes())
+        assert b"assistant_message" in streamed
+        models = client.get("/api/models").json()["models"]
+        assert [m["id"] for m in models if m["default"]] == ["environment::llama3.2:3b"]
+    paths = [r.path for r in upstream.requests]
+    assert paths.index("/v1/models") < paths.index("/v1/chat/completions")
+    answered = [r.model for r in upstream.requests if r.path == "/v1/chat/completions"]
+    assert answered and set(answered) == {"llama3.2:3b"}

@@ -213,7 +213,11 @@ def start_chat_server(app: FastAPI) -> ChatService:
         services: ApiServices = app.state.services
         settings_file = services.settings_file
         chat_server = build_chat_service(
-            services.store, lambda: settings_file.settings, services.keys, toolbox=app.state.tools
+            services.store,
+            lambda: settings_file.settings,
+            services.keys,
+            toolbox=app.state.tools,
+            default_model_ready=services.models.learn_environment_list,
         )
     except BaseException as exc:
         log.exception("the chat service could not be built")

@@ -21,7 +21,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Literal
 
 from kitdesk.idle_memory import freeze_loaded_modules
@@ -54,7 +54,9 @@ class LazyEngine:
         *,
         read_timeout: float,
         connect_timeout: float,
+        default_model_ready: Callable[[Settings], Awaitable[None]] | None = None,
     ) -> None:
+        self._default_model_ready = default_model_ready
         self._store = store
         self._settings = settings
         self._keys = keys
@@ -133,4 +135,11 @@ class LazyEngine:
             read_timeout=self._read_timeout,
             connect_timeout=self._connect_timeout,
         )
-        return TurnEngine(self._store, self._settings, self._keys, self._toolbox, clients)
+        return TurnEngine(
+            self._store,
+            self._settings,
+            self._keys,
+            self._toolbox,
+            clients,
+            default_model_ready=self._default_model_ready,
+        )

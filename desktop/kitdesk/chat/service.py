@@ -8,7 +8,7 @@ turn engine (with the relay and the provider endpoints) is built by the first tu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from kitdesk.chat.dispatcher import Dispatcher
@@ -60,6 +60,7 @@ def build_chat_service(
     toolbox: ToolBox | None = None,
     read_timeout: float = READ_TIMEOUT_SECONDS,
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+    default_model_ready: Callable[[Settings], Awaitable[None]] | None = None,
 ) -> ChatService:
     tools = toolbox or NoTools()
     engines = LazyEngine(
@@ -69,5 +70,6 @@ def build_chat_service(
         tools,
         read_timeout=read_timeout,
         connect_timeout=connect_timeout,
+        default_model_ready=default_model_ready,
     )
     return ChatService(store, settings, engines, tools)

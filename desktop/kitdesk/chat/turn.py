@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from chatkit.errors import CustomStreamError
@@ -55,6 +55,7 @@ from kitdesk.chat.tool_steps import (
     retire_waiting,
 )
 from kitdesk.chat.turn_choices import (
+    chosen_model_ref,
     chosen_servers,
     resolve_model,
     string_list,
@@ -83,12 +84,16 @@ class TurnEngine:
         keys: KeyStore,
         toolbox: ToolBox,
         clients: ClientCache,
+        default_model_ready: Callable[[Settings], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.keys = keys
         self.toolbox = toolbox
         self.clients = clients
+        # Awaited before a turn that names no model goes to the default one: the models
+        # catalog learns the environment server's list if nothing is known of it yet.
+        self.default_model_ready = default_model_ready
         self.history = HistoryConverter(store.read_attachment_bytes, store.attachment_fingerprint)
         self.checkpoints: dict[str, Checkpoints] = {}  # by thread id, while answering
 
@@ -99,6 +104,9 @@ class TurnEngine:
     ) -> AsyncIterator[list[ThreadStreamEvent]]:
         folder, history = await self._folder_and_history(thread, message, context)
         settings = settings_in_folder(self.settings(), thread, folder)
+        chosen = chosen_model_ref(thread, message, folder_model(folder))
+        if chosen is None and self.default_model_ready is not None:
+            await self.default_model_ready(settings)
         try:
             model = self.resolve(thread, message, folder_model(folder))
         except CustomStreamError:

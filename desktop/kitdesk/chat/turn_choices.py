@@ -29,20 +29,27 @@ def string_list(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+def chosen_model_ref(
+    thread: ThreadMetadata, message: UserMessageItem | None, folder_default: str | None = None
+) -> str | None:
+    """The composer's choice, else the thread's last model, else its folder's default;
+    None when nothing chose one (the default provider's default answers)."""
+    if message is not None and message.inference_options and message.inference_options.model:
+        return message.inference_options.model
+    last = thread.metadata.get(THREAD_MODEL_KEY)
+    if isinstance(last, str) and last:
+        return last
+    return folder_default or None
+
+
 def model_ref(
     thread: ThreadMetadata,
     message: UserMessageItem | None,
     resolver: ProviderResolver,
     folder_default: str | None = None,
 ) -> str | None:
-    """The composer's choice, else the thread's last model, else its folder's default,
-    else the default."""
-    if message is not None and message.inference_options and message.inference_options.model:
-        return message.inference_options.model
-    last = thread.metadata.get(THREAD_MODEL_KEY)
-    if isinstance(last, str) and last:
-        return last
-    return folder_default or resolver.default_ref()
+    """The model chosen for this turn (``chosen_model_ref``), else the default."""
+    return chosen_model_ref(thread, message, folder_default) or resolver.default_ref()
 
 
 def resolve_model(

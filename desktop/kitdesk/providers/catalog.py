@@ -48,6 +48,8 @@ from kitdesk.providers.resolver import (
     ProviderResolver,
     all_providers,
     environment_model,
+    environment_provider,
+    listed_models_known,
     make_ref,
     note_listed_models,
 )
@@ -169,6 +171,33 @@ class ModelsCatalog:
             models.extend(self._options(provider, entry.model_ids or (), preferred, default_ref))
         await self._save_disk()
         return ModelList(models=models, errors=errors)
+
+    async def learn_environment_list(self, settings: Settings) -> None:
+        """Fetch the environment server's list now if a turn with no model would go to
+        it and nothing is known of that list yet (the very first launch, a message sent
+        before the picker asked): the turn then goes where the picker will point, not to
+        OpenAI's fallback name, which a server such as Ollama refuses. A listing the
+        picker started is shared; a failed one leaves the fallback name."""
+        env = environment_provider()
+        if (
+            env is None
+            or env.base_url.rstrip("/") == OPENAI_BASE_URL  # the fallback name is OpenAI's
+            or os.environ.get("OPENAI_DEFAULT_MODEL")
+            or listed_models_known(env.base_url)
+        ):
+            return
+        resolver = ProviderResolver(settings, self.keys)
+        default = await asyncio.to_thread(resolver.default_provider)  # keyring: off the loop
+        if (
+            default is None
+            or default.id != ENV_PROVIDER_ID
+            or resolver.model_for(default) != (env.default_model)
+        ):
+            return  # the turn goes elsewhere, or to a model chosen in Settings
+        key = await asyncio.to_thread(self.keys.get, ENV_PROVIDER_ID)
+        entry = await self._entry_for(env, key, refresh=False)
+        if entry.model_ids is not None:
+            note_listed_models(env.base_url, chat_models(env.kind, entry.model_ids))
 
     async def test_connection(
         self,

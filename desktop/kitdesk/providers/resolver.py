@@ -85,6 +85,12 @@ def forget_listed_models() -> None:
         _listed_models.clear()
 
 
+def listed_models_known(base_url: str) -> bool:
+    """Whether the server at ``base_url`` has had its list noted in this run."""
+    with _listed_lock:
+        return base_url.rstrip("/") in _listed_models
+
+
 def environment_model(base_url: str, listed: Iterable[str] | None = None) -> str:
     """The environment provider's model: ``OPENAI_DEFAULT_MODEL``, else OpenAI's
     fallback name, unless the server at ``base_url`` lists models and not that one
