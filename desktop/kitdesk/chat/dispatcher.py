@@ -188,8 +188,9 @@ class Dispatcher(JsonRequests):
                 yield batch
         except BaseException:
             # The answer failed or was stopped: the response still ends only once the
-            # thread and the message are stored, since the client reads them right away
-            # (their own failures are the store's to log; the answer's error is the one told).
+            # thread and the message are stored, since the client reads them right away.
+            # The answer's error is the one told; a failed write of theirs is not raised
+            # over it (it is most likely the same disk problem).
             await asyncio.wait({task for task in (thread_saved, saved) if task is not None})
             raise
         await asyncio.shield(saved)  # a failed write surfaces as an error
