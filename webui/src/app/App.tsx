@@ -21,9 +21,23 @@ const ShortcutHelp = lazy(() => import("./ShortcutHelp").then((m) => ({ default:
 
 type Phase = { name: "loading" } | { name: "failed"; message: string } | { name: "onboarding" } | { name: "chat" };
 
-export function App() {
-  const [phase, setPhase] = useState<Phase>({ name: "loading" });
-  const [info, setInfo] = useState<AppInfo | null>(null);
+/** The app's first question to the server (`api/app`), asked before the first render. */
+export type FirstAnswer = {
+  /** The answer itself: the first load takes it instead of asking again. */
+  answer: Promise<AppInfo>;
+  /** The answer when it had already come (preloaded by index.html) as the scripts ran:
+   * the first render is then the chat or onboarding, without the start-up splash. */
+  info: AppInfo | null;
+};
+
+function phaseFor(info: AppInfo): Phase {
+  return info.needs_onboarding ? { name: "onboarding" } : { name: "chat" };
+}
+
+export function App({ first }: { first?: FirstAnswer }) {
+  const [phase, setPhase] = useState<Phase>(() => (first?.info ? phaseFor(first.info) : { name: "loading" }));
+  const [info, setInfo] = useState<AppInfo | null>(first?.info ?? null);
+  const firstAnswer = useRef(first?.answer);
   const [models, setModels] = useState<ModelOption[]>([]);
   const [modelErrors, setModelErrors] = useState<string[]>([]);
   const [servers, setServers] = useState<McpServerView[]>([]);
@@ -51,12 +65,12 @@ export function App() {
   }, []);
 
   const load = useCallback(async () => {
+    const answer = firstAnswer.current ?? api.app();
+    firstAnswer.current = undefined; // asked once: a later load (Try again, back online) asks anew
     try {
-      const next = await api.app();
+      const next = await answer;
       setInfo(next);
-      setPhase((current) =>
-        current.name === "chat" ? current : next.needs_onboarding ? { name: "onboarding" } : { name: "chat" },
-      );
+      setPhase((current) => (current.name === "chat" ? current : phaseFor(next)));
       if (!next.needs_onboarding) void loadModels();
     } catch (e) {
       // Unreachable: the connection watcher shows that and calls load again.

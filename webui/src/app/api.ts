@@ -141,13 +141,20 @@ export class ServerUnreachable extends Error {
 type Listener = (reachable: boolean) => void;
 const reachabilityListeners = new Set<Listener>();
 
-/** Called with false when a request fails at the network level, true when one succeeds again. */
+/** What the latest request showed; a listener added later hears it at once. */
+let reachableNow = true;
+
+/** Called with false when a request fails at the network level, true when one succeeds
+ * again; and at once with what the latest request showed (the app's first question is
+ * asked before the app renders, so before anything listens). */
 export function onReachability(listener: Listener): () => void {
   reachabilityListeners.add(listener);
+  listener(reachableNow);
   return () => reachabilityListeners.delete(listener);
 }
 
 function report(reachable: boolean): void {
+  reachableNow = reachable;
   for (const listener of reachabilityListeners) listener(reachable);
 }
 

@@ -179,22 +179,43 @@ describe("reachability", () => {
     const seen: boolean[] = [];
     const stop = onReachability((reachable) => seen.push(reachable));
     try {
+      expect(seen).toEqual([true]); // what the latest request showed, at once
       // A slow request is in flight when the server stops taking new connections.
       const slow = appFetch("/api/models");
       const refused = appFetch("/api/settings");
       call(1).refuse();
       await expect(refused).rejects.toThrow(TypeError);
-      expect(seen).toEqual([false]);
+      expect(seen).toEqual([true, false]);
       // The stopping server still finishes the slow one: that proves nothing.
       call(0).answer();
       expect((await slow).status).toBe(200);
-      expect(seen).toEqual([false]);
+      expect(seen).toEqual([true, false]);
       // A request sent after the failure that gets an answer does.
       const probe = appFetch("/api/health");
       call(2).answer();
       await probe;
-      expect(seen).toEqual([false, true]);
+      expect(seen).toEqual([true, false, true]);
       expect(calls.map((call) => call.url)).toEqual(["/api/models", "/api/settings", "/api/health"]);
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe("onReachability", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("tells a listener that starts after a failed request that the server is not answering", async () => {
+    // The app's first question is asked before the app renders and listens.
+    vi.stubGlobal("fetch", () => Promise.reject(new TypeError("Failed to fetch")));
+    await expect(appFetch("/api/app")).rejects.toThrow(TypeError);
+    const seen: boolean[] = [];
+    const stop = onReachability((reachable) => seen.push(reachable));
+    try {
+      expect(seen).toEqual([false]);
+      vi.stubGlobal("fetch", () => Promise.resolve(new Response("{}", { status: 200 })));
+      await appFetch("/api/health");
+      expect(seen).toEqual([false, true]);
     } finally {
       stop();
     }
