@@ -103,6 +103,22 @@ class App:
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def stuck_report(self) -> str:
+        """Where a launch that never showed its window stands: every thread's stack
+        (``kill -USR1`` makes Kitdesk write them to crash.log), its processes, its output."""
+        stacks = "(no stacks)"
+        with contextlib.suppress(psutil.Error, RuntimeError, OSError):
+            os.kill(self.kitdesk().pid, signal.SIGUSR1)
+            time.sleep(1.0)
+            crash = self.home / "logs" / "crash.log"
+            stacks = crash.read_text(encoding="utf-8", errors="replace")[-6000:]
+        processes: list[str] = []
+        with contextlib.suppress(psutil.Error, RuntimeError):
+            for process in self.tree():
+                with contextlib.suppress(psutil.Error):
+                    processes.append(f"{process.pid} {process.status()} {process.cmdline()[:2]}")
+        return f"stacks:\n{stacks}\nprocesses: {processes}\noutput:\n{self.output()[-3000:]}"
+
     def kill(self) -> None:
         """Last resort for a test that failed: end the whole process group."""
         if self.proc.poll() is None:
@@ -141,6 +157,15 @@ def launch(
             start_new_session=True,
         )
     return App(proc=proc, home=home, display=display, cdp_port=cdp_port, log_path=log_path)
+
+
+def wait_for_window(app: App, name: str = "Kitdesk", timeout: float = 30.0) -> x11.TopLevel:
+    """``app``'s window named ``name``; if it never comes, the error says where the
+    launch stands (``App.stuck_report``)."""
+    try:
+        return x11.wait_for_window(app.display, name, timeout)
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc}\n{app.stuck_report()}") from None
 
 
 def dev_command() -> list[str]:

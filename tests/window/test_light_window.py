@@ -96,7 +96,7 @@ def test_the_quick_window_and_gl_wait_until_asked_for(
     try:
         main = harness.attach(app)
         harness.wait_interactive(main)
-        window = x11.wait_for_window(display, "Kitdesk")
+        window = harness.wait_for_window(app)
         assert _quick_pages(app) == []
         assert _renderers(app) == 1
         assert _mapped_gl_libraries(app.kitdesk()) == []

@@ -97,7 +97,7 @@ def test_the_page_waits_for_the_server_in_the_themes_colour(
         log_path=tmp_path / "kitdesk.log",
     )
     try:
-        x11.wait_for_window(display, "Kitdesk")
+        harness.wait_for_window(app)
         # Until the window is painted the screen there is the bare root window (black).
         colour = centre_colour(display, tmp_path / "early.png")
         while colour in (None, ROOT_BLACK) and time.monotonic() - started < HOLD - 1:

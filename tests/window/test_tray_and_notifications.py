@@ -186,7 +186,7 @@ def test_close_to_tray_hides_the_window_until_quit(
         page = harness.attach(app)
         harness.wait_interactive(page)
         wait_for_lines(services / "tray.jsonl", 1)
-        window = x11.wait_for_window(display, "Kitdesk")
+        window = harness.wait_for_window(app)
         assert map_state(display, window.window) == "IsViewable"
 
         # The close button hides the window; the app (and its server) keep running.

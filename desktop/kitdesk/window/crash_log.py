@@ -2,12 +2,17 @@
 
 A desktop app has no terminal to print to, so the file is where a person (or a
 bug report) finds what went wrong; tracebacks are scrubbed of secrets first.
+
+A Kitdesk that hangs (no window, a frozen one) can be asked where it is: on
+Linux and macOS ``kill -USR1 <pid>`` appends every thread's stack to the same
+file, and the app goes on. The window tests do this when a window never comes.
 """
 
 from __future__ import annotations
 
 import faulthandler
 import logging
+import signal
 import sys
 import threading
 import traceback
@@ -27,6 +32,8 @@ def install_crash_logging(log_dir: Path) -> IO[str]:
     log_dir.mkdir(parents=True, exist_ok=True)
     crash_file = open(log_dir / CRASH_FILE, "a", encoding="utf-8")
     faulthandler.enable(file=crash_file, all_threads=True)
+    if hasattr(signal, "SIGUSR1"):  # not on Windows
+        faulthandler.register(signal.SIGUSR1, file=crash_file, all_threads=True, chain=False)
 
     def record(kind: str, exc: BaseException | None, tb: TracebackType | None) -> None:
         text = scrub("".join(traceback.format_exception(exc))) if exc else "(no exception)\n"
