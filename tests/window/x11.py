@@ -227,6 +227,10 @@ def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
             f"{width}x{height}x24",
             "-nolisten",
             "tcp",
+            # Without it the server resets when its last client leaves, and a window
+            # launched during the reset (seconds on a loaded machine) gets "could not
+            # connect to display" and never appears.
+            "-noreset",
         ],
         pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
