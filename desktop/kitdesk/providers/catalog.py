@@ -22,12 +22,10 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kitdesk.keys import ENV_PROVIDER_ID, KeyStore
-from kitdesk.providers.kinds import WireApi
 from kitdesk.providers.model_listing import (
     DEFAULT_TIMEOUT,
     ModelsUnavailable,
@@ -35,6 +33,12 @@ from kitdesk.providers.model_listing import (
     describe_http_failure,
     fetch_model_ids,
     new_http_client,
+)
+from kitdesk.providers.model_options import (
+    ConnectionResult,
+    ModelList,
+    ModelOption,
+    ProviderProblem,
 )
 from kitdesk.providers.models_cache import (
     CACHE_FILE_NAME,
@@ -72,51 +76,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 600.0
 DEFAULT_ERROR_TTL = 30.0
-
-
-@dataclass(frozen=True)
-class ModelOption:
-    """ChatKit's ``ModelOption``: the id is a model ref, ``<provider_id>::<model>``."""
-
-    id: str
-    label: str
-    description: str
-    default: bool = False
-    # What the model's provider speaks and offers, so the composer and Settings
-    # show only the choices that apply (the web search tool, reasoning effort).
-    api: WireApi = "chat_completions"
-    web_search: bool = False
-    reasoning_effort: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "description": self.description,
-            "default": self.default,
-            "api": self.api,
-            "web_search": self.web_search,
-            "reasoning_effort": self.reasoning_effort,
-        }
-
-
-@dataclass(frozen=True)
-class ProviderProblem:
-    provider_id: str
-    message: str
-
-
-@dataclass(frozen=True)
-class ModelList:
-    models: list[ModelOption]
-    errors: list[ProviderProblem]
-
-
-@dataclass(frozen=True)
-class ConnectionResult:
-    ok: bool
-    message: str
-    model_count: int | None = None
 
 
 def plural(count: int, word: str) -> str:
