@@ -120,11 +120,16 @@ class App:
         return f"stacks:\n{stacks}\nprocesses: {processes}\noutput:\n{self.output()[-3000:]}"
 
     def kill(self) -> None:
-        """Last resort for a test that failed: end the whole process group."""
+        """End the whole process group, and wait until every process of it is gone: a
+        window whose process is still dying would be the next test's "Kitdesk" window."""
         if self.proc.poll() is None:
+            tree: list[psutil.Process] = []
+            with contextlib.suppress(psutil.Error):
+                tree = psutil.Process(self.proc.pid).children(recursive=True)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+            psutil.wait_procs(tree, timeout=10)
 
 
 def launch(
