@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 
 @dataclass
 class ServeProcess:
@@ -23,6 +25,12 @@ class ServeProcess:
     @property
     def token(self) -> str:
         return self.url.split("/?token=")[1]
+
+    def client(self) -> httpx.Client:
+        """An HTTP client that presents this launch's token."""
+        return httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
+        )
 
 
 @contextmanager

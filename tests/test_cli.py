@@ -180,11 +180,7 @@ def test_a_first_message_goes_to_the_model_the_picker_shows(
     upstream.models = ["qwen3:8b", "llama3.2:3b"]
     env = {"OPENAI_API_KEY": "sk-cli-test-key-123456", "OPENAI_BASE_URL": upstream.base_url}
     with serve_process(tmp_path / "home", **env) as served:
-        client = httpx.Client(
-            base_url=served.base_url,
-            headers={"Authorization": f"Bearer {served.token}"},
-            timeout=30,
-        )
+        client = served.client()
         models = client.get("/api/models").json()["models"]
         assert [m["id"] for m in models if m["default"]] == ["environment::llama3.2:3b"]
         with client.stream("POST", "/chatkit", json=new_thread_request("Hello")) as reply:
@@ -203,11 +199,7 @@ def test_on_the_first_launch_a_message_sent_before_the_picker_asks_goes_to_a_lis
     upstream.models = ["qwen3:8b", "llama3.2:3b"]
     env = {"OPENAI_API_KEY": "sk-cli-test-key-123456", "OPENAI_BASE_URL": upstream.base_url}
     with serve_process(tmp_path / "home", **env) as served:
-        client = httpx.Client(
-            base_url=served.base_url,
-            headers={"Authorization": f"Bearer {served.token}"},
-            timeout=30,
-        )
+        client = served.client()
         with client.stream("POST", "/chatkit", json=new_thread_request("Hello")) as reply:
             streamed = b"".join(reply.iter_bytes())
         assert b"assistant_message" in streamed

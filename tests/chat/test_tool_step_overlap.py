@@ -47,6 +47,20 @@ def has_tool_call(items: list[ThreadItem]) -> bool:
     return any(isinstance(item, ClientToolCallItem) for item in items)
 
 
+def fail_tool_step_writes(app: Kitdesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storing a tool step's items fails as a broken disk would; other writes go through."""
+    real = app.store.add_thread_items
+
+    async def failing_tool_write(
+        thread_id: str, items: list[ThreadItem], context: RequestContext
+    ) -> None:
+        if has_tool_call(items):
+            raise sqlite3.OperationalError("disk I/O error")
+        await real(thread_id, items, context)
+
+    monkeypatch.setattr(app.store, "add_thread_items", failing_tool_write)
+
+
 def test_the_next_request_is_sent_while_the_tool_steps_events_are_stored(
     app: Kitdesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,17 +99,7 @@ def test_the_next_request_is_sent_while_the_tool_steps_events_are_stored(
 def test_when_the_tool_steps_events_cannot_be_stored_the_early_answer_is_dropped(
     app: Kitdesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = app.store
-    real = store.add_thread_items
-
-    async def failing_tool_write(
-        thread_id: str, items: list[ThreadItem], context: RequestContext
-    ) -> None:
-        if has_tool_call(items):
-            raise sqlite3.OperationalError("disk I/O error")
-        await real(thread_id, items, context)
-
-    monkeypatch.setattr(store, "add_thread_items", failing_tool_write)
+    fail_tool_step_writes(app, monkeypatch)
     script_tool_turn(app.upstream)
     answer = app.send("use the tool")
     assert [error.message for error in answer.errors] == [DISK_ERROR]
@@ -111,21 +115,12 @@ def test_a_turn_that_fails_ends_only_once_its_new_thread_is_stored(
     message, written in the background while the answer streamed, are stored by then.
     (A slow disk, here the thread's row held in the writer, used to let the error out
     first, and reading the thread then said it no longer existed.)"""
-    store = app.store
-    real = store.add_thread_items
-
-    async def failing_tool_write(
-        thread_id: str, items: list[ThreadItem], context: RequestContext
-    ) -> None:
-        if has_tool_call(items):
-            raise sqlite3.OperationalError("disk I/O error")
-        await real(thread_id, items, context)
 
     def slow_thread_row(db: sqlite3.Connection, row: ThreadRow, updated_at: int) -> None:
         time.sleep(1.0)  # in the store's writer thread: the writes queued behind it wait too
         upsert_thread(db, row, updated_at)
 
-    monkeypatch.setattr(store, "add_thread_items", failing_tool_write)
+    fail_tool_step_writes(app, monkeypatch)
     monkeypatch.setattr(sqlite_store, "upsert_thread", slow_thread_row)
     script_tool_turn(app.upstream)
     answer = app.send("use the tool")

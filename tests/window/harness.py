@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from kitdesk.paths import resolve_paths
+from kitdesk.window.crash_log import CRASH_FILE
 
 from tests.conftest import require
 from tests.window import cdp, x11
@@ -108,10 +110,13 @@ class App:
         (``kill -USR1`` makes Kitdesk write them to crash.log), its processes, its output."""
         stacks = "(no stacks)"
         with contextlib.suppress(psutil.Error, RuntimeError, OSError):
+            crash = resolve_paths(self.home).log_dir / CRASH_FILE
+            before = crash.stat().st_size if crash.exists() else 0
             os.kill(self.kitdesk().pid, signal.SIGUSR1)
             time.sleep(1.0)
-            crash = self.home / "logs" / "crash.log"
-            stacks = crash.read_text(encoding="utf-8", errors="replace")[-6000:]
+            with crash.open("rb") as log:  # this dump only, whole, however many threads
+                log.seek(before)
+                stacks = log.read().decode("utf-8", errors="replace")
         processes: list[str] = []
         with contextlib.suppress(psutil.Error, RuntimeError):
             for process in self.tree():

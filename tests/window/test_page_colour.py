@@ -89,12 +89,7 @@ def test_the_page_waits_for_the_server_in_the_themes_colour(
         "OPENAI_BASE_URL": upstream.base_url,
     }
     # The screen's centre must show this launch's window, not one a test before left.
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with x11.Display(display) as dpy:
-            if not dpy.find("Kitdesk"):
-                break
-        time.sleep(0.1)
+    x11.wait_for_no_window(display, "Kitdesk")
     started = time.monotonic()
     app = harness.launch(
         [sys.executable, str(Path(__file__).with_name("held_server.py")), str(HOLD)],

@@ -198,6 +198,18 @@ class Display:
         return [t.name for t in self.top_levels()]
 
 
+def wait_for_no_window(display: str, name: str, timeout: float = 10.0) -> None:
+    """Until no top-level window named ``name`` is left (a closed app's may linger a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with Display(display) as dpy:
+            if not dpy.find(name):
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"a window named {name!r} is still on {display}")
+        time.sleep(0.1)
+
+
 def wait_for_window(display: str, name: str, timeout: float = 30.0) -> TopLevel:
     deadline = time.monotonic() + timeout
     while True:

@@ -104,11 +104,12 @@ class TurnEngine:
     ) -> AsyncIterator[list[ThreadStreamEvent]]:
         folder, history = await self._folder_and_history(thread, message, context)
         settings = settings_in_folder(self.settings(), thread, folder)
-        chosen = chosen_model_ref(thread, message, folder_model(folder))
+        folder_default = folder_model(folder)
+        chosen = chosen_model_ref(thread, message, folder_default)
         if chosen is None and self.default_model_ready is not None:
             await self.default_model_ready(settings)
         try:
-            model = self.resolve(thread, message, folder_model(folder))
+            model = self.resolve(thread, message, folder_default)
         except CustomStreamError:
             name_after_first_words(thread, message, settings)
             raise

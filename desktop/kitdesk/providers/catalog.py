@@ -146,14 +146,17 @@ class ModelsCatalog:
         ):
             return
         resolver = ProviderResolver(settings, self.keys)
-        default = await asyncio.to_thread(resolver.default_provider)  # keyring: off the loop
-        if (
-            default is None
-            or default.id != ENV_PROVIDER_ID
-            or resolver.model_for(default) != (env.default_model)
-        ):
-            return  # the turn goes elsewhere, or to a model chosen in Settings
-        key = await asyncio.to_thread(self.keys.get, ENV_PROVIDER_ID)
+
+        def goes_to_env_default() -> tuple[bool, str | None]:  # keyring reads: off the loop
+            default = resolver.default_provider()
+            if default is None or default.id != ENV_PROVIDER_ID:
+                return False, None  # the turn goes to another provider
+            # Not when a default model is chosen in Settings: the turn goes to that one.
+            return resolver.model_for(default) == env.default_model, self.keys.get(env.id)
+
+        wanted, key = await asyncio.to_thread(goes_to_env_default)
+        if not wanted:
+            return
         entry = await self._entry_for(env, key, refresh=False)
         if entry.model_ids is not None:
             note_listed_models(env.base_url, chat_models(env.kind, entry.model_ids))
