@@ -4,7 +4,13 @@ the CSP-safe bridge script, crash logging and the backend choice."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -152,6 +158,62 @@ def test_uncaught_thread_errors_land_in_the_crash_log_without_secrets(tmp_path: 
     assert "RuntimeError: boom with [redacted]" in text
     assert token not in text
     assert "sk-abcdefghijklmnop1234" not in text
+
+
+# A process whose threads keep running Python (as pydantic building schemas does at
+# start-up) while the main thread waits; it says "ready" once all of that runs.
+BUSY_PROCESS = textwrap.dedent(
+    """
+    import sys, threading, time
+    from typing import Dict, List, Optional
+    from kitdesk.window.crash_log import dump_stacks_on_request, install_crash_logging
+
+    assert dump_stacks_on_request(install_crash_logging(__import__("pathlib").Path(sys.argv[1])))
+
+    def keeps_building_types():
+        while True:
+            Optional[List[Dict[str, int]]]
+            [n * n for n in range(50)]
+
+    for _ in range(3):
+        threading.Thread(target=keeps_building_types, daemon=True).start()
+
+    def main_thread_waits_here():
+        print("ready", flush=True)
+        time.sleep(60)
+
+    main_thread_waits_here()
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="no SIGUSR1 on Windows")
+def test_sigusr1_dumps_every_threads_stack_and_the_app_goes_on(tmp_path: Path) -> None:
+    # faulthandler.register() did this from inside the signal handler and crashed
+    # the app (segmentation fault) about one time in three while threads ran Python.
+    process = subprocess.Popen(
+        [sys.executable, "-c", BUSY_PROCESS, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        crash = tmp_path / CRASH_FILE
+        for dumps in range(1, 11):
+            process.send_signal(signal.SIGUSR1)
+            deadline = time.monotonic() + 10
+            while crash.read_text().count("in main_thread_waits_here") < dumps:
+                assert process.poll() is None, crash.read_text()[-3000:]
+                assert time.monotonic() < deadline, crash.read_text()[-3000:]
+                time.sleep(0.05)
+        text = crash.read_text()
+        assert process.poll() is None
+        assert "Segmentation fault" not in text
+        assert text.count("in keeps_building_types") >= 10 * 3
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_kitdesk_gui_forces_a_backend(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,7 +31,7 @@ from kitdesk.paths import Paths
 from kitdesk.updates.relaunch import restart_after_update
 from kitdesk.window.app_pages import AppPages
 from kitdesk.window.backend import BackendUnavailable, choose_gui, show_native_error
-from kitdesk.window.crash_log import install_crash_logging
+from kitdesk.window.crash_log import dump_stacks_on_request, install_crash_logging
 from kitdesk.window.csp_bridge import make_bridge_csp_safe
 from kitdesk.window.desktop_settings import current_settings
 from kitdesk.window.geometry import (
@@ -89,7 +89,7 @@ def run_window(paths: Paths, *, quick_ask: bool = False) -> int:
     ``quick_ask`` also shows the quick-ask window (in the running instance, if there is one).
     """
     paths.create()
-    install_crash_logging(paths.log_dir)
+    dump_stacks_on_request(install_crash_logging(paths.log_dir))
     lock = InstanceLock(paths.data_dir)
     if not lock.acquire():
         request = REQUEST_QUICK_ASK if quick_ask else REQUEST_SHOW
