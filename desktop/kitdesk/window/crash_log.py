@@ -3,10 +3,10 @@
 A desktop app has no terminal to print to, so the file is where a person (or a
 bug report) finds what went wrong; tracebacks are scrubbed of secrets first.
 
-A Kitdesk that hangs (no window, a frozen one) can be asked where it is: on
-Linux and macOS ``kill -USR1 <pid>`` appends every thread's stack to the same
-file, and the app goes on (``dump_stacks_on_request``). The window tests do this
-when a window never comes.
+A Kitdesk that hangs (no window, a frozen one) can be asked where it is: where
+the window runs on Qt (Linux's default), ``kill -USR1 <pid>`` appends every
+thread's stack to the same file, and the app goes on (``dump_stacks_on_request``).
+The window tests do this when a window never comes.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from kitdesk.idle_memory import allow_freezing
 from kitdesk.paths import Paths
@@ -89,7 +89,7 @@ def run_window(paths: Paths, *, quick_ask: bool = False) -> int:
     ``quick_ask`` also shows the quick-ask window (in the running instance, if there is one).
     """
     paths.create()
-    dump_stacks_on_request(install_crash_logging(paths.log_dir))
+    crash_file = install_crash_logging(paths.log_dir)
     lock = InstanceLock(paths.data_dir)
     if not lock.acquire():
         request = REQUEST_QUICK_ASK if quick_ask else REQUEST_SHOW
@@ -103,18 +103,22 @@ def run_window(paths: Paths, *, quick_ask: bool = False) -> int:
             )
             return 1
     try:
-        return _run(paths, lock, quick_ask)
+        return _run(paths, lock, crash_file, quick_ask)
     finally:
         lock.release()
 
 
-def _run(paths: Paths, lock: InstanceLock, quick_ask: bool = False) -> int:
+def _run(paths: Paths, lock: InstanceLock, crash_file: IO[str], quick_ask: bool = False) -> int:
     try:
         gui = choose_gui()
     except BackendUnavailable as exc:
         show_native_error(str(exc))
         return 1
     allow_freezing()  # this process is Kitdesk (idle_memory.py)
+    if gui == "qt":
+        # Not under GTK: PyGObject's main loop wakes on signals through Python's wakeup
+        # fd only when no one else holds it, and SIGTERM's handler needs that wake.
+        dump_stacks_on_request(crash_file)
     starter = ServerStarter(paths).start()
     if gui == "qt" and (lighter := apply_qt_defaults()):
         log.info("Qt defaults: %s", lighter)
