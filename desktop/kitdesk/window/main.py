@@ -54,6 +54,7 @@ from kitdesk.window.page_colour import (
     window_background,
 )
 from kitdesk.window.permissions import PermissionPolicy, install_qt_permission_policy
+from kitdesk.window.qt_enums import promote_only_used_enums
 from kitdesk.window.qt_tuning import apply_qt_defaults
 from kitdesk.window.quick_ask import QuickAskWindow
 from kitdesk.window.server_start import ServerStarter
@@ -116,6 +117,7 @@ def _run(paths: Paths, lock: InstanceLock, crash_file: IO[str], quick_ask: bool 
         return 1
     allow_freezing()  # this process is Kitdesk (idle_memory.py)
     if gui == "qt":
+        promote_only_used_enums()  # before qtpy's Qt modules load (qt_enums.py)
         # Not under GTK: PyGObject's main loop wakes on signals through Python's wakeup
         # fd only when no one else holds it, and SIGTERM's handler needs that wake.
         dump_stacks_on_request(crash_file)
