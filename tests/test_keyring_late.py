@@ -32,14 +32,18 @@ except keys.KeyringUnavailable as exc:
     first = "refused: " + str(exc)
 os.environ["DBUS_SESSION_BUS_ADDRESS"] = reachable
 later = []
-for _ in range(5):  # a busy machine's D-Bus may miss one look: a person would try again
+# A busy machine's D-Bus or keyring daemon may miss a look (the bus check waits 2 s):
+# a person would try again. r20 on a clean clone, under the whole suite's load, saw
+# five looks in 10 s miss and the sixth find it.
+deadline = time.monotonic() + 40
+while time.monotonic() < deadline:
     time.sleep(keyring_late.LATE_LOOK_SECONDS + 0.1)
     try:
         store.set("late", "sk-late-key-0000000000001")
         later.append("stored")
         break
     except keys.KeyringUnavailable as exc:
-        later.append("refused: " + str(exc))
+        later.append("refused: " + str(exc)[:40])
 print(json.dumps({"first": first, "later": later, "status": keys.keyring_status().usable}))
 """
 
@@ -58,7 +62,7 @@ def test_a_secret_service_that_answers_late_takes_the_key_without_a_restart(
             env={**env, **service.env},
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=90,
         )
         assert done.returncode == 0, done.stderr[-3000:]
         result = json.loads(done.stdout.strip().splitlines()[-1])

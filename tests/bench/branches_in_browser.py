@@ -134,15 +134,29 @@ OPEN = """async ([threadId, marker]) => {
   }
 }"""
 
-# Scroll up, as a reader does, until the row with `rowText` and its switcher is in the DOM.
+# Scroll up, as a reader does, until the row with `rowText` and its switcher is on screen,
+# and still there two frames later. In the DOM is not enough: when older items are
+# prepended the list moves the offset to keep the reader's place, and the rows it
+# rendered for the old offset stay in the DOM until its scroll handler has run.
 SCROLL_TO_ROW = """async (rowText) => {
   const root = document.querySelector('openai-chatkit').shadowRoot;
   const scroll = root.querySelector('.ck-scroll');
   const started = performance.now();
-  for (;;) {
+  const onScreen = () => {
     const row = [...root.querySelectorAll('.ck-row')].find((r) => r.textContent.includes(rowText));
-    const ready = row && row.querySelector('.ck-branch button:not([disabled])');
-    if (ready) return performance.now() - started;
+    if (!row || !row.querySelector('.ck-branch button:not([disabled])')) return false;
+    const shown = row.getBoundingClientRect();
+    const view = scroll.getBoundingClientRect();
+    return shown.bottom > view.top && shown.top < view.bottom;
+  };
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  for (;;) {
+    if (onScreen()) {
+      const reached = performance.now() - started;
+      await frame();
+      await frame();
+      if (onScreen()) return reached;
+    }
     if (performance.now() - started > 180000) throw new Error('never reached ' + rowText);
     // The reader's wheel first: only their own input unsticks the view from the bottom.
     const wheel = { deltaY: -scroll.clientHeight, bubbles: true, composed: true };
