@@ -72,16 +72,16 @@ def dump_stacks_on_request(crash_file: IO[str]) -> bool:
         return False
     reader, writer = socket.socketpair()
     writer.setblocking(False)
+    handler = signal.getsignal(usr1)
     try:
         signal.signal(usr1, lambda signum, frame: None)  # the C handler does the waking
         previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
     except (ValueError, OSError):  # not the main thread
-        reader.close()
-        writer.close()
-        return False
-    if previous != -1:  # someone else's wakeup fd (an event loop on this thread): keep it
-        signal.set_wakeup_fd(previous)
-        signal.signal(usr1, signal.SIG_DFL)
+        previous = None
+    if previous != -1:  # not set up, or someone else's wakeup fd (an event loop): keep theirs
+        if previous is not None:
+            signal.set_wakeup_fd(previous)
+            signal.signal(usr1, handler)
         reader.close()
         writer.close()
         return False
