@@ -3,6 +3,7 @@ the element gives one (Playwright's locators pierce its open shadow root)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -59,6 +60,22 @@ def threads(server: KitdeskServer) -> list[dict[str, Any]]:
     """The stored threads, newest first, through the ChatKit protocol."""
     body = server.api("POST", "/chatkit", {"type": "threads.list", "params": {"limit": 50}})
     return body["data"]
+
+
+def wait_for_stored_titles(
+    server: KitdeskServer, expected: set[str], timeout: float = 15.0
+) -> None:
+    """Waits until the store holds threads with exactly these titles.
+
+    For changes the UI shows before the server has answered (a rename is shown at
+    once, then sent): what is on screen says nothing about what is stored yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        titles = {t["title"] for t in threads(server)}
+        if titles == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert titles == expected
 
 
 def thread_items(server: KitdeskServer, thread_id: str) -> list[dict[str, Any]]:

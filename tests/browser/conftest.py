@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Request,
     Response,
     expect,
     sync_playwright,
@@ -238,6 +239,20 @@ class PageErrors:
     """Uncaught page errors and console errors, to assert none happened."""
 
     errors: list[str] = field(default_factory=list)
+    # For the report of a failed test: requests not answered yet, and ones that
+    # failed without an answer (an aborted search is normal, so not an error).
+    in_flight: dict[Request, str] = field(default_factory=dict)
+    unanswered: list[str] = field(default_factory=list)
+
+    def on_request(self, request: Request) -> None:
+        self.in_flight[request] = f"{request.method} {_without_token(request.url)}"
+
+    def on_request_done(self, request: Request) -> None:
+        self.in_flight.pop(request, None)
+
+    def on_request_failed(self, request: Request) -> None:
+        described = self.in_flight.pop(request, f"{request.method} {_without_token(request.url)}")
+        self.unanswered.append(f"{described}: {request.failure}")
 
     def on_console(self, message: ConsoleMessage) -> None:
         # Failed loads are recorded with their URL by on_response instead.
@@ -267,8 +282,50 @@ def page(context: BrowserContext, page_errors: PageErrors) -> Page:
     page.on("pageerror", lambda error: page_errors.errors.append(f"pageerror: {error}"))
     page.on("console", page_errors.on_console)
     page.on("response", page_errors.on_response)
+    page.on("request", page_errors.on_request)
+    page.on("requestfinished", page_errors.on_request_done)
+    page.on("requestfailed", page_errors.on_request_failed)
     page.set_default_timeout(20_000)
     return page
+
+
+# The page's text, the element's shadow root included (body.innerText skips it).
+SHOWN_TEXT = """() => {
+  const parts = [document.body.innerText];
+  for (const host of document.querySelectorAll("*")) {
+    if (host.shadowRoot) for (const el of host.shadowRoot.children) parts.push(el.innerText ?? "");
+  }
+  return parts.filter(Boolean).join("\\n");
+}"""
+
+
+def _without_token(url: str) -> str:
+    return url.split("?token=")[0]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed browser test's report says what the page showed and which requests
+    were still open or failed: a locator that found nothing does not say why."""
+    report = yield
+    funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+    page, errors = funcargs.get("page"), funcargs.get("page_errors")
+    if call.when != "call" or not report.failed or not isinstance(page, Page):
+        return report
+    try:
+        shown = str(page.evaluate(SHOWN_TEXT))
+    except Exception as exc:  # the page may be closed or hung: the report still goes out
+        shown = f"(could not read the page: {type(exc).__name__})"
+    report.sections.append(("page text at the failure", shown[-4000:]))
+    if isinstance(errors, PageErrors):
+        open_requests = "\n".join(errors.in_flight.values()) or "(none)"
+        failed = "\n".join(errors.unanswered) or "(none)"
+        report.sections.append(
+            ("requests at the failure", f"open:\n{open_requests}\nfailed:\n{failed}")
+        )
+    return report
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -27,6 +27,7 @@ from tests.browser.chat import (
     threads,
     user_messages,
     wait_focused,
+    wait_for_stored_titles,
     wait_until_answered,
 )
 from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
@@ -115,7 +116,7 @@ def test_history_rename_search_and_delete(
     title_box.fill("Fruit notes")
     title_box.press("Enter")
     expect(history.get_by_text("Fruit notes")).to_be_visible()
-    assert {t["title"] for t in threads(ready_server)} == {"Fruit notes", "Bananas Are Soft And"}
+    wait_for_stored_titles(ready_server, {"Fruit notes", "Bananas Are Soft And"})
 
     # Full-text search finds words in messages, not just titles, and marks them.
     search = history.get_by_role("searchbox", name="Search chats")
@@ -293,6 +294,32 @@ def test_keyboard_only(page: Page, ready_server: KitdeskServer, upstream: Upstre
     expect(page.get_by_role("dialog", name="Settings")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog", name="Settings")).to_have_count(0)
+
+
+# Ctrl+N, and at once (before the next frame) the person moves to the search box.
+CTRL_N_THEN_SEARCH_BOX = """async () => {
+  const ctrlN = { key: "n", ctrlKey: true, bubbles: true };
+  document.body.dispatchEvent(new KeyboardEvent("keydown", ctrlN));
+  const root = document.querySelector("openai-chatkit").shadowRoot;
+  root.querySelector('input[type="search"]').focus();
+  for (let i = 0; i < 5; i++) await new Promise((frame) => requestAnimationFrame(frame));
+}"""
+
+
+def test_a_new_chat_does_not_take_the_focus_from_where_the_person_went(
+    page: Page, ready_server: KitdeskServer
+) -> None:
+    """Ctrl+N focuses the new chat's composer a frame later; by then the person may
+    be typing in the search box (r-CI: a busy machine's delayed frame sent the
+    search words into the composer)."""
+    open_chat(page, ready_server)
+    page.evaluate(CTRL_N_THEN_SEARCH_BOX)
+    assert focused_label(page) == "Search chats"
+    page.keyboard.type("pelican")
+    expect(composer(page)).to_have_value("")
+    # Left where it was, Ctrl+N still lands in the composer.
+    page.keyboard.press("Control+n")
+    wait_focused(page, "Message")
 
 
 def test_a_dropped_answer_shows_in_words_and_retry_recovers(

@@ -8,7 +8,7 @@ import { LogoMark } from "./LogoMark";
 import { SettingsDialog } from "./Settings";
 import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
-import { stopResponse, focusHistorySearch } from "./elementBridge";
+import { stopResponse, focusHistorySearch, focusedElement, focusUnlessMoved } from "./elementBridge";
 import { announceQuickReady, isQuickMode, onDesktopCommand, openNewWindow } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
@@ -165,8 +165,12 @@ export function App({ first }: { first?: FirstAnswer }) {
       setHelpOpen(false);
       const control = chatkit.current;
       if (action === "newChat") {
-        // The new thread renders on the next frame; focus its composer after that.
-        void control.setThreadId(null).then(() => requestAnimationFrame(() => void control.focusComposer()));
+        // The new thread renders on the next frame; focus its composer after that,
+        // unless the person has clicked somewhere (the search box) meanwhile.
+        const before = focusedElement();
+        void control
+          .setThreadId(null)
+          .then(() => requestAnimationFrame(() => focusUnlessMoved(before, () => void control.focusComposer())));
       } else if (action === "search") {
         void control.showHistory().then(() => focusHistorySearch(control.ref.current));
       } else if (action === "focusComposer") {

@@ -39,3 +39,20 @@ export function focusHistorySearch(element: HTMLElement | null, frames = 10): vo
     requestAnimationFrame(() => focusHistorySearch(element, frames - 1));
   }
 }
+
+/** The focused element, looking into open shadow roots. */
+export function focusedElement(): Element | null {
+  let element = document.activeElement;
+  while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+  return element;
+}
+
+/**
+ * Runs `focus` (a later frame's focus move) only if the person has not put the
+ * focus somewhere themselves since `before` was taken: a shortcut's delayed
+ * focus must not take the search box they clicked and are typing into.
+ */
+export function focusUnlessMoved(before: Element | null, focus: () => void): void {
+  const now = focusedElement();
+  if (now === before || now === null || now === document.body) focus();
+}

@@ -20,6 +20,7 @@ export const en = {
   "history.clearSearch": "Clear search",
   "history.empty": "No chats yet. Your conversations will appear here.",
   "history.noResults": "No chats match “{query}”.",
+  "history.searchFailed": "Could not search the messages; only chat titles were searched.",
   "history.loading": "Loading chats…",
   "history.today": "Today",
   "history.yesterday": "Yesterday",

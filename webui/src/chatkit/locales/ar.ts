@@ -15,6 +15,7 @@ const ar: Record<LocaleKey, string> = {
   "history.clearSearch": "مسح البحث",
   "history.empty": "لا توجد محادثات بعد. ستظهر محادثاتك هنا.",
   "history.noResults": "لا توجد محادثات تطابق «{query}».",
+  "history.searchFailed": "تعذّر البحث في الرسائل؛ جرى البحث في عناوين المحادثات فقط.",
   "history.loading": "جارٍ تحميل المحادثات…",
   "history.today": "اليوم",
   "history.yesterday": "أمس",

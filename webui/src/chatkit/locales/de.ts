@@ -15,6 +15,7 @@ const de: Record<LocaleKey, string> = {
   "history.clearSearch": "Suche löschen",
   "history.empty": "Noch keine Chats. Deine Unterhaltungen erscheinen hier.",
   "history.noResults": "Keine Chats passen zu „{query}“.",
+  "history.searchFailed": "Die Nachrichten konnten nicht durchsucht werden; nur Chat-Titel wurden durchsucht.",
   "history.loading": "Chats werden geladen…",
   "history.today": "Heute",
   "history.yesterday": "Gestern",

@@ -15,6 +15,7 @@ const es: Record<LocaleKey, string> = {
   "history.clearSearch": "Borrar búsqueda",
   "history.empty": "Aún no hay chats. Tus conversaciones aparecerán aquí.",
   "history.noResults": "Ningún chat coincide con «{query}».",
+  "history.searchFailed": "No se pudieron buscar los mensajes; solo se buscó en los títulos de los chats.",
   "history.loading": "Cargando chats…",
   "history.today": "Hoy",
   "history.yesterday": "Ayer",

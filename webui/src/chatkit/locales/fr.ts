@@ -15,6 +15,7 @@ const fr: Record<LocaleKey, string> = {
   "history.clearSearch": "Effacer la recherche",
   "history.empty": "Aucune discussion pour l’instant. Vos conversations apparaîtront ici.",
   "history.noResults": "Aucune discussion ne correspond à « {query} ».",
+  "history.searchFailed": "Impossible de rechercher dans les messages ; seuls les titres des discussions ont été parcourus.",
   "history.loading": "Chargement des discussions…",
   "history.today": "Aujourd’hui",
   "history.yesterday": "Hier",

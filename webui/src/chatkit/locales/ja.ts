@@ -15,6 +15,7 @@ const ja: Record<LocaleKey, string> = {
   "history.clearSearch": "検索をクリア",
   "history.empty": "まだチャットはありません。会話はここに表示されます。",
   "history.noResults": "「{query}」に一致するチャットはありません。",
+  "history.searchFailed": "メッセージを検索できませんでした。チャットのタイトルのみを検索しました。",
   "history.loading": "チャットを読み込み中…",
   "history.today": "今日",
   "history.yesterday": "昨日",

@@ -15,6 +15,7 @@ const ptBR: Record<LocaleKey, string> = {
   "history.clearSearch": "Limpar pesquisa",
   "history.empty": "Nenhum chat ainda. Suas conversas aparecerão aqui.",
   "history.noResults": "Nenhum chat corresponde a “{query}”.",
+  "history.searchFailed": "Não foi possível pesquisar as mensagens; apenas os títulos dos chats foram pesquisados.",
   "history.loading": "Carregando chats…",
   "history.today": "Hoje",
   "history.yesterday": "Ontem",

@@ -15,6 +15,7 @@ const zhCN: Record<LocaleKey, string> = {
   "history.clearSearch": "清除搜索",
   "history.empty": "还没有聊天。你的对话会显示在这里。",
   "history.noResults": "没有与“{query}”匹配的聊天。",
+  "history.searchFailed": "无法搜索消息内容；仅搜索了聊天标题。",
   "history.loading": "正在加载聊天…",
   "history.today": "今天",
   "history.yesterday": "昨天",

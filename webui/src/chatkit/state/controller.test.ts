@@ -306,6 +306,31 @@ describe("ChatController", () => {
     expect(controller.getState().search.results?.map((r) => r.thread_id)).toEqual(["t1"]);
   });
 
+  it("says a failed message search searched titles only, and searches again on retry", async () => {
+    let searchStatus = 500;
+    const { controller } = setup(
+      (r) => {
+        if (r.type === "threads.list") return { json: { data: [thread("t1", "Python tips"), thread("t2", "Dinner")], has_more: false } };
+        if (r.url.includes("/api/search")) {
+          if (searchStatus !== 200) return { json: { error: { code: "internal", message: "broken" } }, status: searchStatus };
+          return { json: { results: [{ thread_id: "t2", title: "Dinner", snippet: "a <mark>python</mark> recipe", updated_at: NOW }] } };
+        }
+        throw new Error(r.type);
+      },
+      { history: { enabled: true } },
+    );
+    await new Promise((r) => setTimeout(r, 0));
+    controller.setSearchQuery("python");
+    await new Promise((r) => setTimeout(r, 250));
+    expect(controller.getState().search).toMatchObject({ failed: true, source: "local" });
+    expect(controller.getState().search.results?.map((r) => r.thread_id)).toEqual(["t1"]);
+    searchStatus = 200;
+    controller.retrySearch();
+    await new Promise((r) => setTimeout(r, 250));
+    expect(controller.getState().search).toMatchObject({ failed: false, source: "server" });
+    expect(controller.getState().search.results?.map((r) => r.thread_id)).toEqual(["t2"]);
+  });
+
   it("uploads attachments through attachments.create and the upload URL, within limits", async () => {
     const { controller, requests } = setup(
       (r) => {

@@ -89,6 +89,8 @@ export interface SearchState {
   loading: boolean;
   /** "server" when the Kitdesk search API answered, "local" for a title filter. */
   source: "server" | "local" | null;
+  /** The Kitdesk search API failed (not missing): only titles were searched. */
+  failed: boolean;
 }
 
 export interface ComposerState {
@@ -152,7 +154,7 @@ function initialState(): ChatState {
     threadError: null,
     responding: false,
     history: { open: false, threads: [], after: null, hasMore: false, loading: false, loaded: false, error: null },
-    search: { query: "", results: null, loading: false, source: null },
+    search: { query: "", results: null, loading: false, source: null, failed: false },
     composer: { text: "", attachments: [], modelId: null, toolId: null, reply: null, error: null, focusToken: 0, tags: [] },
     dictation: { phase: "idle", startedAt: null },
     feedback: {},
@@ -661,11 +663,16 @@ export class ChatController {
     if (this.searchTimer) clearTimeout(this.searchTimer);
     this.searchAbort?.abort();
     if (!query.trim()) {
-      this.set({ search: { query, results: null, loading: false, source: null } });
+      this.set({ search: { query, results: null, loading: false, source: null, failed: false } });
       return;
     }
-    this.set({ search: { ...this.state.search, query, loading: true } });
+    this.set({ search: { ...this.state.search, query, loading: true, failed: false } });
     this.searchTimer = setTimeout(() => void this.runSearch(query), 180);
+  }
+
+  /** Search again for the current query (after a failed search). */
+  retrySearch(): void {
+    this.setSearchQuery(this.state.search.query);
   }
 
   private localSearch(query: string): SearchResult[] {
@@ -678,6 +685,7 @@ export class ChatController {
   private async runSearch(query: string): Promise<void> {
     let results: SearchResult[] | null = null;
     let source: SearchState["source"] = "local";
+    let failed = false;
     if (!this.searchApiMissing) {
       const abort = new AbortController();
       this.searchAbort = abort;
@@ -691,11 +699,16 @@ export class ChatController {
       } catch (error) {
         if (isAbortError(error)) return;
         if (error instanceof ChatKitRequestError && (error.status === 404 || error.status === 405)) this.searchApiMissing = true;
+        else {
+          // Say so rather than pass title matches off as every match.
+          failed = true;
+          this.log("search.failed", { reason: messageOf(error) });
+        }
       }
     }
     if (this.state.search.query !== query) return;
     if (results === null) results = this.localSearch(query);
-    this.set({ search: { query, results, loading: false, source } });
+    this.set({ search: { query, results, loading: false, source, failed } });
   }
 
   // ---- streaming ----

@@ -444,7 +444,15 @@ export function History({ overlay }: { overlay: boolean }): ReactElement {
             </section>
           ) : null,
         )}
-        {searching && !search.loading && rows.length === 0 ? <p className="ck-history-empty">{t("history.noResults", { query: search.query })}</p> : null}
+        {searching && !search.loading && search.failed ? (
+          <div className="ck-history-empty" role="alert">
+            <p>{t("history.searchFailed")}</p>
+            <button type="button" className="ck-btn ck-btn-secondary ck-btn-xs" onClick={() => controller.retrySearch()}>
+              {t("history.retry")}
+            </button>
+          </div>
+        ) : null}
+        {searching && !search.loading && !search.failed && rows.length === 0 ? <p className="ck-history-empty">{t("history.noResults", { query: search.query })}</p> : null}
         {!searching && !otherView && history.loaded && rows.length === 0 && !history.error ? <p className="ck-history-empty">{t("history.empty")}</p> : null}
         {otherView && !organise.loading && rows.length === 0 && !organise.error ? (
           <p className="ck-history-empty">{organise.view.kind === "archived" ? t("organise.emptyArchived") : t("organise.emptyFolder")}</p>
