@@ -34,6 +34,7 @@ Playwright: Playwright's Network domain makes Blink keep every response body.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 import time
@@ -86,10 +87,15 @@ def measure(turns: int, snapshots: Path | None, *, network: bool = False) -> lis
     with tempfile.TemporaryDirectory() as folder, Upstream() as upstream:
         upstream.script(*(Turn(text=answer(n)) for n in range(turns)))
         require_server_parts()
-        server = start_server(Path(folder) / "home", {})
+        home = Path(folder) / "home"
+        (home / "config").mkdir(parents=True)
+        # KITDESK_BENCH_SETTINGS='{"history_token_budget": 2000}' measures with other
+        # settings (the settings file holds some that the UI does not offer).
+        chosen = json.loads(os.environ.get("KITDESK_BENCH_SETTINGS", "{}"))
+        (home / "config" / "settings.json").write_text(json.dumps({"updates": "off", **chosen}))
+        server = start_server(home, {})
         try:
             server.add_upstream_provider(upstream)
-            server.api("PUT", "/api/settings", {"updates": "off"})
             with devtools_page(server.url, network=network) as page:
                 wait_ready(page)
                 done = 0
