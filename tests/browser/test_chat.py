@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.chat import (
     assistant_messages,
@@ -138,6 +138,34 @@ def test_history_rename_search_and_delete(
     ).to_be_visible()
     assert [t["title"] for t in threads(ready_server)] == ["Fruit notes"]
     assert page_errors.errors == []
+
+
+def test_a_failed_message_search_says_only_titles_were_searched(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream
+) -> None:
+    """When the server's search answers an error, the list says so and offers to try
+    again, instead of showing title matches as if they were every match."""
+    open_chat(page, ready_server)
+    send(page, "Cherries grow on trees")
+    wait_until_answered(page, 1)
+    history = page.get_by_role("navigation", name="Chat history")
+    expect(history.get_by_text("Cherries Grow On Trees")).to_be_visible()
+
+    def broken(route: Route) -> None:
+        route.fulfill(status=500, json={"error": {"code": "internal", "message": "broken"}})
+
+    page.route("**/api/search?*", broken)
+    history.get_by_role("searchbox", name="Search chats").fill("trees")
+    alert = history.get_by_role("alert")
+    expect(alert).to_contain_text("only chat titles were searched")
+    expect(history.get_by_role("button").filter(has_text="Cherries Grow On Trees")).to_have_count(1)
+    expect(history.locator("mark")).to_have_count(0)  # no message text was searched
+    screenshot(page, "history-search-failed")
+
+    page.unroute("**/api/search?*", broken)
+    alert.get_by_role("button", name="Try again").click()
+    expect(alert).to_have_count(0)
+    expect(history.locator("mark")).to_contain_text(re.compile("trees", re.IGNORECASE))
 
 
 def test_model_picked_in_the_composer_reaches_the_upstream(
