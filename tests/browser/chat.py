@@ -78,6 +78,20 @@ def wait_for_stored_titles(
     assert titles == expected
 
 
+def wait_for_stored_setting(
+    server: KitdeskServer, name: str, expected: Any, timeout: float = 15.0
+) -> None:
+    """Waits until the server's settings hold ``name`` = ``expected`` (for controls that
+    show a change at once and save it after)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = server.api("GET", "/api/settings")[name]
+        if value == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert value == expected
+
+
 def thread_items(server: KitdeskServer, thread_id: str) -> list[dict[str, Any]]:
     body = server.api(
         "POST", "/chatkit", {"type": "items.list", "params": {"thread_id": thread_id, "limit": 100}}
