@@ -55,6 +55,11 @@ function usePicker<T>(textareaRef: RefObject<HTMLTextAreaElement | null>, config
   const [active, setActive] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const token = useRef(0);
+  // The mention a pick was made for, and whether that pick is done. Until the picker
+  // re-renders shut, its key handler still sees the old mention and results: an Enter
+  // right after a click (a busy machine is slow to re-render) must not pick again over
+  // the stale range, and once the pick is done it is the composer's (send).
+  const picked = useRef<{ mention: Mention; done: boolean } | null>(null);
   const enabled = Boolean(search);
 
   const update = useCallback(() => {
@@ -97,8 +102,10 @@ function usePicker<T>(textareaRef: RefObject<HTMLTextAreaElement | null>, config
   };
 
   const choose = (item: T) => {
-    if (!mention) return;
+    if (!mention || picked.current?.mention === mention) return;
     const chosenAt = mention;
+    const pick = { mention, done: false };
+    picked.current = pick;
     const mine = ++token.current;
     Promise.resolve()
       .then(() => config.choose(item, chosenAt))
@@ -106,11 +113,16 @@ function usePicker<T>(textareaRef: RefObject<HTMLTextAreaElement | null>, config
         (next) => {
           if (mine !== token.current) return;
           if (Array.isArray(next) && next.length) {
+            picked.current = null; // a sub-menu: the next pick is for the same mention
             setResults(next);
             setActive(0);
-          } else close();
+          } else {
+            pick.done = true;
+            close();
+          }
         },
         (failure: unknown) => {
+          pick.done = true;
           controller.reportPageError(failure);
           close();
         },
@@ -135,6 +147,12 @@ function usePicker<T>(textareaRef: RefObject<HTMLTextAreaElement | null>, config
   const open = mention !== null && (results.length > 0 || error !== null);
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): boolean => {
     if (!mention) return false;
+    if (picked.current?.mention === mention) {
+      if (picked.current.done) return false; // closing: the key is the composer's
+      const picking = (event.key === "Enter" || event.key === "Tab") && !event.shiftKey;
+      if (picking) event.preventDefault(); // still picking: not a second pick, not a send
+      return picking;
+    }
     if (event.key === "Escape") {
       event.preventDefault();
       close();

@@ -68,6 +68,27 @@ describe("entities", () => {
     ]);
   });
 
+  it("Enter pressed right after a click on an option sends, and the tag goes in once", async () => {
+    // On a busy machine the Enter can come before the picker has re-rendered shut;
+    // it once picked the option a second time over a stale range.
+    const { shadow, requests } = mount(
+      (r) => (r.type === "threads.list" ? { json: { data: [], has_more: false } } : { sse: [sseBytes([{ type: "thread.created", thread: thread(T) }])] }),
+      { onTagSearch: async (query) => PEOPLE.filter((p) => p.title.toLowerCase().startsWith(query.toLowerCase())) },
+    );
+    const area = await until(() => shadow.querySelector<HTMLTextAreaElement>("textarea.ck-input"));
+    type(area, "ask @ad");
+    const option = await until(() => shadow.querySelector<HTMLElement>("[role=option]"));
+    option.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, cancelable: true }));
+    // The pick's own steps (microtasks) run; the picker has not re-rendered yet.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    key(area, "Enter");
+    const create = await until(() => requests.find((r) => r.type === "threads.create"));
+    expect((create.params as { input: { content: unknown } }).input.content).toEqual([
+      { type: "input_text", text: "ask " },
+      { type: "input_tag", id: "p_ada", text: "Ada Lovelace", group: "People", interactive: true },
+    ]);
+  });
+
   it("Esc closes the picker and the @ button starts a mention", async () => {
     const { shadow } = mount(() => ({ json: { data: [], has_more: false } }), { onTagSearch: async () => PEOPLE, showComposerMenu: true });
     const area = await until(() => shadow.querySelector<HTMLTextAreaElement>("textarea.ck-input"));
