@@ -4,7 +4,8 @@ the element gives one (Playwright's locators pierce its open shadow root)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -62,34 +63,28 @@ def threads(server: KitdeskServer) -> list[dict[str, Any]]:
     return body["data"]
 
 
-def wait_for_stored_titles(
-    server: KitdeskServer, expected: set[str], timeout: float = 15.0
-) -> None:
-    """Waits until the store holds threads with exactly these titles.
+T = TypeVar("T")
 
-    For changes the UI shows before the server has answered (a rename is shown at
-    once, then sent): what is on screen says nothing about what is stored yet."""
+
+def wait_for_stored(read: Callable[[], T], expected: T, timeout: float = 15.0) -> None:
+    """Waits until ``read()`` (the server's state) gives ``expected``.
+
+    For controls that show a change at once and save it after (a rename, a setting):
+    what is on screen says nothing about what is stored yet."""
     deadline = time.monotonic() + timeout
-    while True:
-        titles = {t["title"] for t in threads(server)}
-        if titles == expected or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert titles == expected
-
-
-def wait_for_stored_setting(
-    server: KitdeskServer, name: str, expected: Any, timeout: float = 15.0
-) -> None:
-    """Waits until the server's settings hold ``name`` = ``expected`` (for controls that
-    show a change at once and save it after)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = server.api("GET", "/api/settings")[name]
-        if value == expected or time.monotonic() > deadline:
-            break
+    while (value := read()) != expected and time.monotonic() < deadline:
         time.sleep(0.05)
     assert value == expected
+
+
+def stored_titles(server: KitdeskServer) -> Callable[[], set[str]]:
+    """Reads the titles of the stored threads (for ``wait_for_stored``)."""
+    return lambda: {t["title"] for t in threads(server)}
+
+
+def stored_setting(server: KitdeskServer, name: str) -> Callable[[], Any]:
+    """Reads one setting as the server has it (for ``wait_for_stored``)."""
+    return lambda: server.api("GET", "/api/settings")[name]
 
 
 def thread_items(server: KitdeskServer, thread_id: str) -> list[dict[str, Any]]:

@@ -245,14 +245,14 @@ class PageErrors:
     unanswered: list[str] = field(default_factory=list)
 
     def on_request(self, request: Request) -> None:
-        self.in_flight[request] = f"{request.method} {_without_token(request.url)}"
+        self.in_flight[request] = _described(request)
 
     def on_request_done(self, request: Request) -> None:
         self.in_flight.pop(request, None)
 
     def on_request_failed(self, request: Request) -> None:
-        described = self.in_flight.pop(request, f"{request.method} {_without_token(request.url)}")
-        self.unanswered.append(f"{described}: {request.failure}")
+        self.in_flight.pop(request, None)
+        self.unanswered.append(f"{_described(request)}: {request.failure}")
 
     def on_console(self, message: ConsoleMessage) -> None:
         # Failed loads are recorded with their URL by on_response instead.
@@ -299,8 +299,9 @@ SHOWN_TEXT = """() => {
 }"""
 
 
-def _without_token(url: str) -> str:
-    return url.split("?token=")[0]
+def _described(request: Request) -> str:
+    """Method and URL, without the launch token a page URL may carry."""
+    return f"{request.method} {request.url.split('?token=')[0]}"
 
 
 @pytest.hookimpl(wrapper=True)

@@ -23,11 +23,12 @@ from tests.browser.chat import (
     send,
     send_button,
     stop_button,
+    stored_titles,
     thread_items,
     threads,
     user_messages,
     wait_focused,
-    wait_for_stored_titles,
+    wait_for_stored,
     wait_until_answered,
 )
 from tests.browser.conftest import KitdeskServer, PageErrors, screenshot
@@ -116,7 +117,7 @@ def test_history_rename_search_and_delete(
     title_box.fill("Fruit notes")
     title_box.press("Enter")
     expect(history.get_by_text("Fruit notes")).to_be_visible()
-    wait_for_stored_titles(ready_server, {"Fruit notes", "Bananas Are Soft And"})
+    wait_for_stored(stored_titles(ready_server), {"Fruit notes", "Bananas Are Soft And"})
 
     # Full-text search finds words in messages, not just titles, and marks them.
     search = history.get_by_role("searchbox", name="Search chats")

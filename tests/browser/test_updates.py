@@ -12,7 +12,7 @@ import socket
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat import wait_for_stored_setting
+from tests.browser.chat import stored_setting, wait_for_stored
 from tests.browser.conftest import UPSTREAM_KEY, KitdeskServer, PageErrors, screenshot
 from tests.upstream import Upstream
 
@@ -64,7 +64,7 @@ def test_first_run_question_then_settings_about_offline(
     expect(updates.get_by_test_id("update-status")).to_have_text(OFFLINE)
     expect(updates.get_by_role("button", name="Restart to update")).to_have_count(0)
     # The box shows the change at once and saves it after: wait for the save.
-    wait_for_stored_setting(ready_server, "updates", "off")
+    wait_for_stored(stored_setting(ready_server, "updates"), "off")
     state = ready_server.api("GET", "/api/updates")
     assert (state["status"], state["install_kind"]) == ("could_not_check", "source")
     assert page_errors.errors == []

@@ -14,7 +14,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat import assistant_messages, open_chat, send, wait_until_answered
+from tests.browser.chat import (
+    assistant_messages,
+    open_chat,
+    send,
+    stored_setting,
+    wait_for_stored,
+    wait_until_answered,
+)
 from tests.browser.conftest import UPSTREAM_KEY, KitdeskServer, PageErrors, screenshot
 from tests.browser.test_settings import open_settings, section
 from tests.upstream import Turn, Upstream
@@ -121,9 +128,5 @@ def test_reasoning_effort_is_kept_per_openai_model(
     screenshot(page, "settings-reasoning-effort")
     effort.select_option(label="Model default")
     expect(effort).to_have_value("")
-    for _ in range(300):  # until the server has it (a wait, not a timing assertion)
-        if ready_server.api("GET", "/api/settings")["reasoning_effort"] == {}:
-            break
-        page.wait_for_timeout(200)
-    assert ready_server.api("GET", "/api/settings")["reasoning_effort"] == {}
+    wait_for_stored(stored_setting(ready_server, "reasoning_effort"), {}, timeout=LONG / 1000)
     assert page_errors.errors == []

@@ -8,8 +8,8 @@ import { LogoMark } from "./LogoMark";
 import { SettingsDialog } from "./Settings";
 import { UpdatesBanner } from "./UpdatesBanner";
 import { isTypingTarget, matchShortcut } from "./shortcuts";
-import { stopResponse, focusHistorySearch, focusedElement, focusUnlessMoved } from "./elementBridge";
-import { announceQuickReady, isQuickMode, onDesktopCommand, openNewWindow } from "./desktop";
+import { stopResponse, focusHistorySearch, focusUnlessMoved } from "./elementBridge";
+import { announceQuickReady, deepActiveElement, isQuickMode, onDesktopCommand, openNewWindow } from "./desktop";
 import { isLanguageSetting, useI18n, withNodes } from "./i18n";
 import { rememberedTheme, useColorScheme } from "./theme";
 import { warmTurnEngine } from "./warmup";
@@ -167,7 +167,7 @@ export function App({ first }: { first?: FirstAnswer }) {
       if (action === "newChat") {
         // The new thread renders on the next frame; focus its composer after that,
         // unless the person has clicked somewhere (the search box) meanwhile.
-        const before = focusedElement();
+        const before = deepActiveElement();
         void control
           .setThreadId(null)
           .then(() => requestAnimationFrame(() => focusUnlessMoved(before, () => void control.focusComposer())));

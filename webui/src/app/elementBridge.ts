@@ -1,6 +1,9 @@
 // The two shortcuts the ChatKit element API has no method for (stop, focus the
-// history search). Our element has a method for stopping; otherwise these
-// reach into the element's own controls by their accessible names.
+// history search), and the rule for a shortcut's delayed focus. Our element has
+// a method for stopping; otherwise these reach into the element's own controls
+// by their accessible names.
+
+import { deepActiveElement } from "./desktop";
 
 function root(element: HTMLElement | null): ParentNode | null {
   if (!element) return null;
@@ -40,19 +43,12 @@ export function focusHistorySearch(element: HTMLElement | null, frames = 10): vo
   }
 }
 
-/** The focused element, looking into open shadow roots. */
-export function focusedElement(): Element | null {
-  let element = document.activeElement;
-  while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
-  return element;
-}
-
 /**
  * Runs `focus` (a later frame's focus move) only if the person has not put the
  * focus somewhere themselves since `before` was taken: a shortcut's delayed
  * focus must not take the search box they clicked and are typing into.
  */
 export function focusUnlessMoved(before: Element | null, focus: () => void): void {
-  const now = focusedElement();
+  const now = deepActiveElement();
   if (now === before || now === null || now === document.body) focus();
 }

@@ -281,50 +281,46 @@ describe("ChatController", () => {
     expect(controller.getState().history.threads.map((t) => t.title)).toEqual(["Renamed"]);
   });
 
-  it("searches through /api/search and falls back to titles when it is missing", async () => {
-    let searchStatus = 200;
-    const { controller, requests } = setup(
+  /** Two chats, "Python tips" and "Dinner"; /api/search answers the Dinner chat (its
+   * text mentions `word`) while `status.code` is 200, else that status. */
+  function searchableHistory(word: string, status: { code: number }) {
+    return setup(
       (r) => {
         if (r.type === "threads.list") return { json: { data: [thread("t1", "Python tips"), thread("t2", "Dinner")], has_more: false } };
         if (r.url.includes("/api/search")) {
-          if (searchStatus !== 200) return { json: { error: { code: "not_found", message: "no" } }, status: searchStatus };
-          return { json: { results: [{ thread_id: "t2", title: "Dinner", snippet: "a <mark>pasta</mark> recipe", updated_at: NOW }] } };
+          if (status.code !== 200) return { json: { error: { code: "failed", message: "no" } }, status: status.code };
+          return { json: { results: [{ thread_id: "t2", title: "Dinner", snippet: `a <mark>${word}</mark> recipe`, updated_at: NOW }] } };
         }
         throw new Error(r.type);
       },
       { history: { enabled: true } },
     );
+  }
+
+  it("searches through /api/search and falls back to titles when it is missing", async () => {
+    const status = { code: 200 };
+    const { controller, requests } = searchableHistory("pasta", status);
     await new Promise((r) => setTimeout(r, 0));
     controller.setSearchQuery("pasta");
     await new Promise((r) => setTimeout(r, 250));
     expect(requests.at(-1)!.url).toBe("http://127.0.0.1:9/api/search?q=pasta");
     expect(controller.getState().search.results?.map((r) => r.thread_id)).toEqual(["t2"]);
-    searchStatus = 404;
+    status.code = 404;
     controller.setSearchQuery("python");
     await new Promise((r) => setTimeout(r, 250));
-    expect(controller.getState().search.source).toBe("local");
+    expect(controller.getState().search).toMatchObject({ source: "local", failed: false }); // missing, not failed
     expect(controller.getState().search.results?.map((r) => r.thread_id)).toEqual(["t1"]);
   });
 
   it("says a failed message search searched titles only, and searches again on retry", async () => {
-    let searchStatus = 500;
-    const { controller } = setup(
-      (r) => {
-        if (r.type === "threads.list") return { json: { data: [thread("t1", "Python tips"), thread("t2", "Dinner")], has_more: false } };
-        if (r.url.includes("/api/search")) {
-          if (searchStatus !== 200) return { json: { error: { code: "internal", message: "broken" } }, status: searchStatus };
-          return { json: { results: [{ thread_id: "t2", title: "Dinner", snippet: "a <mark>python</mark> recipe", updated_at: NOW }] } };
-        }
-        throw new Error(r.type);
-      },
-      { history: { enabled: true } },
-    );
+    const status = { code: 500 };
+    const { controller } = searchableHistory("python", status);
     await new Promise((r) => setTimeout(r, 0));
     controller.setSearchQuery("python");
     await new Promise((r) => setTimeout(r, 250));
     expect(controller.getState().search).toMatchObject({ failed: true, source: "local" });
     expect(controller.getState().search.results?.map((r) => r.thread_id)).toEqual(["t1"]);
-    searchStatus = 200;
+    status.code = 200;
     controller.retrySearch();
     await new Promise((r) => setTimeout(r, 250));
     expect(controller.getState().search).toMatchObject({ failed: false, source: "server" });
