@@ -14,7 +14,7 @@ import pytest
 from kitdesk.window.hotkey import grab_hotkey
 
 from tests.upstream import Upstream
-from tests.window import harness, x11
+from tests.window import cdp, harness, x11
 from tests.window.test_tray_and_notifications import (
     EXIT_TIMEOUT,
     LAST_THREAD,
@@ -36,6 +36,24 @@ QUICK_TITLE = "Kitdesk Quick Ask"
 # its composer focused, the window holding the keyboard (web UI desktop.ts).
 def ready(show: int) -> str:
     return f"document.documentElement.getAttribute('data-quick-ready') === '{show}'"
+
+
+def wait_ready(quick: cdp.Page, show: int, screen: str) -> None:
+    """Wait for the Nth show to take typing; a timeout says where the keyboard was."""
+    try:
+        quick.wait_for(ready(show), 30, f"show {show} ready for typing")
+    except TimeoutError as error:
+        page = quick.evaluate(
+            "JSON.stringify({pageFocused: document.hasFocus(), "
+            "readyShow: document.documentElement.getAttribute('data-quick-ready')})"
+        )
+        focus = subprocess.run(
+            ["xdotool", "getwindowfocus", "getwindowname"],
+            env={"DISPLAY": screen, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+        )
+        raise AssertionError(f"{error}: page {page}, X focus on {focus.stdout.strip()!r}") from None
 
 
 def press(screen: str, keys: str) -> None:
@@ -85,7 +103,7 @@ def test_hotkey_quick_window_answers_and_hands_over(
         # A question gets its answer streamed in the quick window. Showing starts a fresh
         # question with its composer focused: the person just types, no click (the page is
         # still being laid out at its new size right after the window maps).
-        quick.wait_for(ready(1), 30, "the first show ready for typing")
+        wait_ready(quick, 1, display)
         quick.type_text("What is quick ask?")
         quick.press_enter()
         wait_text(quick, "Echo: What is quick ask?")
@@ -115,7 +133,7 @@ def test_hotkey_quick_window_answers_and_hands_over(
         # The hotkey again shows it on a fresh question; Esc hides it.
         press(display, "ctrl+alt+k")
         wait_map_state(display, window.window, "IsViewable")
-        quick.wait_for(ready(2), 30, "the second show ready for typing")
+        wait_ready(quick, 2, display)
         # A fresh question, not the handed-over one: no answer on screen.
         assert quick.evaluate(quick.query(".ck-assistant", ".isConnected")) is None
         press(display, "Escape")
@@ -131,7 +149,7 @@ def test_hotkey_quick_window_answers_and_hands_over(
         )
         assert second.returncode == 0, second.stderr.decode(errors="replace")
         wait_map_state(display, window.window, "IsViewable")
-        quick.wait_for(ready(3), 30, "the third show ready for typing")
+        wait_ready(quick, 3, display)
         main.close()
         quick.close()
         (services / "tray-click-Quit Kitdesk").write_text("")

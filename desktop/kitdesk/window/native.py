@@ -29,6 +29,30 @@ def on_qt_main_thread(window: webview.Window, func: Callable[[], None]) -> None:
     window.native.create_window_trigger.emit(func)  # type: ignore[union-attr]
 
 
+def activate_qt_window(native: Any) -> None:
+    """Raise a shown Qt window and give it the keyboard (on the GUI thread).
+
+    Qt can be left believing a hidden window still has the keyboard: hide the
+    focused window and its focus-out may never reset Qt's focus window (seen
+    under Xvfb about one time in three: Esc hid the quick-ask window,
+    ``kitdesk --quick-ask`` showed it again). The window system then gives the
+    focus back, Qt sees no change and never activates the window's widgets: the
+    page does not get the focus and typing goes nowhere. So when Qt's focus
+    window is already this one but its widgets are not active, they are
+    activated here directly.
+    """
+    from qtpy.QtGui import QGuiApplication
+    from qtpy.QtWidgets import QApplication
+
+    native.raise_()
+    native.activateWindow()
+    handle = native.windowHandle()
+    if handle is not None and QGuiApplication.focusWindow() == handle:
+        if not native.isActiveWindow():
+            log.info("Qt's focus was stale on %r; activating it again", native.windowTitle())
+            QApplication.setActiveWindow(native)
+
+
 def bring_to_front(window: webview.Window, gui: str) -> None:
     """Raise, un-minimize and focus the window (called when a second launch asks).
 
@@ -48,8 +72,7 @@ def bring_to_front(window: webview.Window, gui: str) -> None:
                 state = native.windowState() & ~Qt.WindowState.WindowMinimized
                 native.setWindowState(state | Qt.WindowState.WindowActive)
                 native.show()
-                native.raise_()
-                native.activateWindow()
+                activate_qt_window(native)
                 QGuiApplication.sync()  # flush to the window system and wait until it took it
             finally:
                 raised.set()

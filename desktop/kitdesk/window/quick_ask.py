@@ -16,9 +16,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from kitdesk.window.native import on_qt_main_thread
+from kitdesk.window.native import activate_qt_window, on_qt_main_thread
 from kitdesk.window.shell import command_script
 
 if TYPE_CHECKING:
@@ -140,13 +140,7 @@ class QuickAskWindow:
         window.run_js(command_script({"action": "newChat"}))  # returns once it ran
         window.show()
         if self._gui == "qt":
-
-            def activate() -> None:
-                native: Any = window.native
-                native.raise_()
-                native.activateWindow()
-
-            on_qt_main_thread(window, activate)
+            on_qt_main_thread(window, lambda: activate_qt_window(window.native))
 
     def hide_quick_ask(self) -> bool:
         """Hide the window (the page's Esc)."""
