@@ -3,7 +3,7 @@
 Each turn reads the thread from the store, converts it to the wire form and
 fits it to the history budget (100,000 tokens, the default). Reading the whole
 thread made that cost grow with the thread even when the budget sent only its
-end; ``load_history`` with the budget reads newest first and stops once the
+end; ``read_history`` with the budget reads newest first and stops once the
 budget is surely passed. For threads of 100, 1,000 and 10,000 messages (answers
 of about 1,500 characters, as a chat model writes), in a real SQLite store,
 through the real converter, it times both ways (p50 of RUNS) and measures the
@@ -34,7 +34,8 @@ from chatkit.types import (
 )
 from kitdesk.chat.budget import fit_history
 from kitdesk.chat.context import RequestContext
-from kitdesk.chat.history import HistoryConverter, load_history
+from kitdesk.chat.history import HistoryConverter
+from kitdesk.chat.history_read import read_history
 from kitdesk.settings import Settings
 from kitdesk.store.sqlite import SQLiteStore
 
@@ -75,9 +76,10 @@ async def _fill(store: SQLiteStore, thread_id: str, messages: int) -> None:
 
 async def _turn(store: SQLiteStore, thread_id: str, budget: int | None) -> int:
     """One turn's history: read, convert, fit. The number of items sent."""
-    history = await load_history(store, thread_id, CTX, budget)
     converter = HistoryConverter(store.read_attachment_bytes, store.attachment_fingerprint)
-    sent = fit_history(await converter.to_input(history, "responses"), BUDGET, None)
+    history = await read_history(store, thread_id, CTX, converter, "responses", budget)
+    inputs = await converter.to_input(history.newest, "responses", history.older)
+    sent = fit_history(inputs, BUDGET, None)
     return len(sent)
 
 

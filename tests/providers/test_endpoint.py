@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import socket
 import ssl
@@ -24,7 +25,7 @@ import httpx2
 import openai
 import pytest
 from kitdesk.providers.clients import ClientCache
-from kitdesk.providers.endpoint import ProviderEndpoint
+from kitdesk.providers.endpoint import ProviderEndpoint, json_body
 from kitdesk.providers.kinds import ModelWireApi
 from kitdesk.providers.provider_errors import (
     ProviderConnectionError,
@@ -104,7 +105,7 @@ async def through_sdk(client: openai.AsyncOpenAI, api: str, extra: dict[str, Any
 
 async def through_endpoint(endpoint: ProviderEndpoint, path: str, extra: dict[str, Any]) -> bytes:
     body = {"model": "gpt-test", **extra, "stream": True}
-    async with endpoint.stream(path, body) as response:
+    async with endpoint.stream(endpoint.request(path, body)) as response:
         return b"".join([chunk async for chunk in response.aiter_bytes()])
 
 
@@ -378,3 +379,31 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
         causes.append(error)
         error = error.__cause__ or error.__context__
     assert any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes), causes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "m", "input": [], "stream": True},
+        {
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": 'naïve « quotes » \u2028 "escaped" \\ 日本語 😀'},
+                {"role": "assistant", "content": [{"type": "output_text", "text": "x" * 5000}]},
+                [1, 2.5, None, True, {"nested": ["list"]}],
+            ],
+            "temperature": 0.25,
+            "tools": [{"type": "function", "name": "lookup", "parameters": {}}],
+            "stream_options": {"include_usage": True},
+        },
+    ],
+)
+def test_a_body_is_sent_as_the_same_bytes_as_one_json_dumps(body: dict[str, Any]) -> None:
+    # Encoded a list element at a time (less memory at once); the bytes must not change.
+    whole = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    assert json_body(body) == whole.encode()
+
+
+def test_a_body_that_json_cannot_carry_is_refused_as_json_dumps_refuses_it() -> None:
+    with pytest.raises(ValueError, match="JSON compliant"):
+        json_body({"model": "m", "messages": [{"temperature": float("nan")}]})

@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chatkit.store import NotFoundError, Store
+from chatkit.store import NotFoundError
 from chatkit.types import (
     AssistantMessageItem,
     Attachment,
@@ -53,8 +53,6 @@ from chatkit.types import (
     WidgetItem,
     WorkflowItem,
 )
-
-from kitdesk.chat.budget import CHARS_PER_TOKEN
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +128,16 @@ class HistoryConverter:
             done = ConvertedPrefix(api)
         last = len(items) - 1
         for item in items[done.count : last]:
-            done.inputs.extend(await self._convert(item, api, is_last=False))
+            done.inputs.extend(await self.convert(item, api, is_last=False))
         done.count = max(done.count, last)
         output = list(done.inputs)
         if items:  # the last item's form depends on being last (a quoted passage)
-            output.extend(await self._convert(items[-1], api, is_last=True))
+            output.extend(await self.convert(items[-1], api, is_last=True))
         return output
 
-    async def _convert(self, item: ThreadItem, api: WireApi, *, is_last: bool) -> list[InputItem]:
+    async def convert(self, item: ThreadItem, api: WireApi, *, is_last: bool) -> list[InputItem]:
+        """One item's input items (none for what the model never sees). The last item of
+        what is sent is converted with ``is_last`` (a quoted passage goes with it)."""
         match item:
             case UserMessageItem():
                 return await self._user_message(item, api, is_last=is_last)
@@ -334,55 +334,3 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return b"\x00" not in data
-
-
-HISTORY_PAGE_SIZE = 200
-
-
-class History(list[ThreadItem]):
-    """A thread's items, oldest first; ``complete`` is False when its oldest were not read."""
-
-    complete: bool = True
-
-
-def least_tokens(item: ThreadItem) -> int:
-    """A floor under ``budget.estimate_tokens`` of the item's converted form: its own text.
-
-    Whatever else conversion adds (attachments, wrappers, notes) only raises the
-    estimate, so items that pass the budget on this floor surely pass it converted.
-    """
-    if isinstance(item, UserMessageItem | AssistantMessageItem):
-        return sum(len(part.text) for part in item.content) // CHARS_PER_TOKEN
-    return 0
-
-
-async def load_history(
-    store: Store[Any], thread_id: str, context: Any, budget_tokens: int | None = None
-) -> History:
-    """The items of the thread's active path, oldest first, read in keyset pages.
-
-    With ``budget_tokens``, pages are read newest first, and reading stops once the
-    items read are surely over the budget: ``budget.fit_history`` would leave out
-    every older item anyway (it drops whole turns from the start until the rest
-    fits, and the rest read here does not). A turn then costs what the budget
-    allows, not what the whole thread weighs.
-    """
-    descending = budget_tokens is not None
-    read: list[ThreadItem] = []
-    tokens = 0
-    after: str | None = None
-    while True:
-        page = await store.load_thread_items(
-            thread_id, after, HISTORY_PAGE_SIZE, "desc" if descending else "asc", context
-        )
-        for item in page.data:
-            read.append(item)
-            if budget_tokens is not None:
-                tokens += least_tokens(item)
-                if tokens > budget_tokens:
-                    history = History(reversed(read))
-                    history.complete = False
-                    return history
-        if not page.has_more or page.after is None:
-            return History(reversed(read) if descending else read)
-        after = page.after

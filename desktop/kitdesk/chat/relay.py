@@ -131,7 +131,9 @@ async def stream_responses(
     extra["store"] = False
     if wire_tools:
         extra["tools"] = wire_tools
-    async with endpoint.stream("/responses", extra) as response:
+    request = endpoint.request("/responses", extra)
+    del extra  # sent as bytes: the body's dicts need not live while the answer streams
+    async with endpoint.stream(request) as response:
         completed = False
         failure: ProviderStreamError | None = None
         async for payloads in read_payloads(response):
@@ -229,7 +231,9 @@ async def stream_chat(
         extra["tools"] = chat_tools(tools)
     if reasoning_effort:
         extra["reasoning_effort"] = reasoning_effort
-    async with endpoint.stream("/chat/completions", extra) as response:
+    request = endpoint.request("/chat/completions", extra)
+    del extra  # sent as bytes: the history's chat-form copy need not live while it streams
+    async with endpoint.stream(request) as response:
         done = False
         finished = False
         think = ThinkSplitter()

@@ -14,9 +14,8 @@ import logging
 import re
 from typing import Any, cast
 
-from chatkit.types import ThreadItem, ThreadMetadata, UserMessageItem, UserMessageTextContent
+from chatkit.types import ThreadMetadata, UserMessageItem, UserMessageTextContent
 
-from kitdesk.chat.history import History
 from kitdesk.providers.endpoint import ProviderEndpoint
 from kitdesk.providers.resolver import ResolvedModel
 from kitdesk.settings import Settings
@@ -170,19 +169,17 @@ def user_text(item: UserMessageItem) -> str:
 def start_title(
     endpoint: ProviderEndpoint,
     thread: ThreadMetadata,
-    history: list[ThreadItem],
+    first_question: UserMessageItem | None,
     model: ResolvedModel,
     settings: Settings,
 ) -> asyncio.Task[str] | None:
-    """Name the thread after its first exchange (when titles are on and it has none)."""
-    if not settings.auto_title or thread.title:
+    """Name the thread after its first exchange (when titles are on and it has none).
+
+    ``first_question`` is the thread's only user message (``ReadHistory.first_question``),
+    None when it has more, or when its oldest items were not read."""
+    if not settings.auto_title or thread.title or first_question is None:
         return None
-    if isinstance(history, History) and not history.complete:
-        return None  # older messages were not read: this is no first exchange
-    users = [item for item in history if isinstance(item, UserMessageItem)]
-    if len(users) != 1:
-        return None
-    return asyncio.create_task(make_title(endpoint, model, user_text(users[0]), ""))
+    return asyncio.create_task(make_title(endpoint, model, user_text(first_question), ""))
 
 
 def name_after_first_words(

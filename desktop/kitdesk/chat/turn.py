@@ -19,16 +19,13 @@ transaction and one socket write.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from chatkit.errors import CustomStreamError
-from chatkit.store import NotFoundError
 from chatkit.types import (
     NoticeEvent,
-    ThreadItem,
     ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadStreamEvent,
@@ -41,7 +38,8 @@ from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
 from kitdesk.chat.early_stream import EarlyStream
 from kitdesk.chat.folders import folder_model, settings_in_folder
-from kitdesk.chat.history import ConvertedPrefix, History, HistoryConverter, load_history
+from kitdesk.chat.history import ConvertedPrefix, HistoryConverter, WireApi
+from kitdesk.chat.history_read import ReadHistory, read_history
 from kitdesk.chat.relay import stream_chat, stream_responses
 from kitdesk.chat.titles import is_reasoning_model, name_after_first_words, start_title
 from kitdesk.chat.tool_steps import (
@@ -102,7 +100,7 @@ class TurnEngine:
     async def respond(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
     ) -> AsyncIterator[list[ThreadStreamEvent]]:
-        folder, history = await self._folder_and_history(thread, message, context)
+        folder = await self._folder(thread, message, context)
         settings = settings_in_folder(self.settings(), thread, folder)
         folder_default = folder_model(folder)
         chosen = chosen_model_ref(thread, message, folder_default)
@@ -116,25 +114,21 @@ class TurnEngine:
         retired = await retire_waiting(self.store, thread, context)
         if retired:
             yield retired  # a new message supersedes unanswered approvals
-        if history is None:  # read once the card became a note
-            history = await self.history_for(thread, message, context)
-        turn = TurnState(thread, model, history, context, message)
-        turn.title_task = start_title(self.clients.get(model), thread, history, model, settings)
+        # Read now: its pages are converted for the model's API as they are read, and
+        # an approval card retired above is a note the history must show.
+        history = await self.history_for(thread, message, context, model.api)
+        turn = TurnState(thread, model, history.newest, context, message, history.older)
+        question = history.first_question
+        turn.title_task = start_title(self.clients.get(model), thread, question, model, settings)
         async for batch in self.run(turn, settings, None):
             yield batch
 
-    async def _folder_and_history(
+    async def _folder(
         self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> tuple[Folder | None, list[ThreadItem] | None]:
-        """Both reads at once (the reader thread takes them in one go); no history yet
-        when an approval card waits, as the history must show the note it becomes."""
-        if PENDING_KEY in thread.metadata:
-            return await self.store.folder_of_thread(thread.id), None
+    ) -> Folder | None:
         if context.new_thread and message is not None:
-            return None, [message]  # nothing to read: no round trip to the reader thread
-        return await asyncio.gather(
-            self.store.folder_of_thread(thread.id), self.history_for(thread, message, context)
-        )
+            return None  # a thread being created is in no folder yet: no round trip
+        return await self.store.folder_of_thread(thread.id)
 
     async def run(
         self, turn: TurnState, settings: Settings, pending: list[PendingCall] | None
@@ -170,7 +164,7 @@ class TurnEngine:
             turn.context.language,
         )
         limit = settings.tool_step_limit
-        converted = ConvertedPrefix(model.api)  # each step converts only what it adds
+        converted = turn.converted  # each step converts only what it adds
         for step in range(limit + 1):
             held: list[ThreadStreamEvent] | None = None  # the step's last events
             if pending:
@@ -288,8 +282,8 @@ class TurnEngine:
         settings = settings_in_folder(self.settings(), thread, folder)
         model = self.resolve(thread, None, folder_model(folder))
         thread.metadata.pop(PENDING_KEY, None)
-        history = await self.history_for(thread, None, context)
-        turn = TurnState(thread, model, history, context, None)
+        history = await self.history_for(thread, None, context, model.api)
+        turn = TurnState(thread, model, history.newest, context, None, history.older)
         first, rest = waiting[0], waiting[1:]
         specs = await self.tool_specs(thread, None)
         steps = ToolSteps(
@@ -324,19 +318,23 @@ class TurnEngine:
         return await self.toolbox.specs(chosen_servers(thread, message))
 
     async def history_for(
-        self, thread: ThreadMetadata, message: UserMessageItem | None, context: RequestContext
-    ) -> History:
-        """The thread's items, the new message last, even if its write is still under way;
-        only the newest when the thread outweighs the history budget (``load_history``)."""
-        try:
-            history = await load_history(
-                self.store, thread.id, context, self.settings().history_token_budget
-            )
-        except NotFoundError:  # a new thread whose write is still under way
-            history = History()
-        if message is not None and all(item.id != message.id for item in history):
-            history.append(message)
-        return history
+        self,
+        thread: ThreadMetadata,
+        message: UserMessageItem | None,
+        context: RequestContext,
+        api: WireApi,
+    ) -> ReadHistory:
+        """The thread's items for ``api``, the new message last, even if its write is still
+        under way; only the newest when the thread outweighs the history budget."""
+        if context.new_thread and message is not None:  # nothing stored before it
+            history = ReadHistory(ConvertedPrefix(api))
+            history.newest.append(message)
+            history.count(message)
+            return history
+        budget = self.settings().history_token_budget
+        return await read_history(
+            self.store, thread.id, context, self.history, api, budget, message
+        )
 
     # ---- checkpoints ---------------------------------------------------------------------
 

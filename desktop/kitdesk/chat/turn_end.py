@@ -29,6 +29,7 @@ from chatkit.types import (
 from kitdesk.chat.answer import AnswerBuilder, Usage
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.history import ConvertedPrefix
 from kitdesk.chat.titles import name_after_first_words
 from kitdesk.chat.tool_steps import PENDING_KEY
 from kitdesk.chat.turn_choices import remember_model
@@ -51,6 +52,9 @@ class TurnState:
     history: list[ThreadItem]
     context: RequestContext
     message: UserMessageItem | None
+    # The wire form of the items before ``history`` (read converted, ``history_read.py``);
+    # each tool step adds what ``history`` gained.
+    converted: ConvertedPrefix
     title_task: asyncio.Task[str] | None = None
     checkpoints: Checkpoints | None = None
     answer: AnswerBuilder | None = None
