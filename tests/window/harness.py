@@ -219,6 +219,12 @@ def wait_interactive(page: cdp.Page, timeout: float = 60.0) -> None:
         raise TimeoutError(f"{exc}; the page shows:\n{shown}") from None
 
 
+def wait_for_bridge(page: cdp.Page, timeout: float = 30.0) -> None:
+    """pywebview fills in ``window.pywebview.api`` after the page has loaded (all its
+    functions at once), which can come after the composer is interactive."""
+    page.wait_for("Object.keys(window.pywebview?.api ?? {}).length > 0", timeout, "the bridge")
+
+
 def send_message(page: cdp.Page, text: str) -> None:
     """Click into the composer, type and press Enter, as a person would."""
     page.click(COMPOSER)

@@ -60,9 +60,12 @@ MARK_MENU_ENTRY = """((label) => {
 def open_in_new_window(page: cdp.Page, thread_id: str) -> None:
     """The chat's menu in the sidebar, then "Open in new window", with real clicks."""
     row = f'button.ck-hrow-main[data-row-id="{thread_id}"]'
-    page.wait_for(page.query(row, " !== null"), 30, "the chat's row in the sidebar")
+    menu = f'li:has(> {row}) button[aria-label^="More actions"]'
+    # The row comes with the chat list; its menu once the window has learnt that the
+    # server can organise chats (a request of its own, which may answer later).
+    page.wait_for(page.query(menu, " !== null"), 30, "the chat's menu in the sidebar")
     page.evaluate(page.query(row, ".focus()"))  # shows the row's actions, as hovering does
-    page.click(f'li:has(> {row}) button[aria-label^="More actions"]')
+    page.click(menu)
     page.wait_for(f"{MARK_MENU_ENTRY}('Open in new window')", 10, "the chat's menu")
     page.click("[data-test-entry]")
 

@@ -140,6 +140,7 @@ def test_tray_menu_and_a_clickable_notification(
             time.sleep(0.2)
 
         # With the window focused, a finished answer makes no notification.
+        harness.wait_for_bridge(page)
         page.evaluate("window.pywebview.api.answer_finished('thr_focused', 'x', 'y')")
         page.close()
 
@@ -229,6 +230,7 @@ def test_the_tray_and_the_shortcut_reason_speak_the_persons_language(
         ]
 
         # A shortcut the window cannot use is refused in the page's language.
+        harness.wait_for_bridge(page)
         reason = page.evaluate("window.pywebview.api.set_quick_ask_hotkey('Nope', 'fr')")
         assert reason.startswith("« Nope » n’est pas une combinaison de touches")
 

@@ -91,7 +91,8 @@ def test_a_message_sent_in_the_window_is_saved_and_closing_exits_cleanly(
         # The remembered size was applied (the web view fills the window).
         assert page.evaluate("[window.innerWidth, window.innerHeight]") == [900, 640]
 
-        # The page sees exactly the four native functions, and they answer under the CSP.
+        # The page sees exactly the native functions, and they answer under the CSP.
+        harness.wait_for_bridge(page)
         assert page.evaluate("Object.keys(window.pywebview.api).sort()") == sorted(EXPOSED)
         assert page.evaluate("window.pywebview.api.open_log_folder === undefined") is False
 
