@@ -191,14 +191,23 @@ function TableView({ node, env, path }: { node: AnyNode; env: WidgetEnv; path: s
                 if (width) style.width = width;
                 const padding = spacing(cell.padding);
                 if (padding) style.padding = padding;
+                const key = cell.key ?? cell.id ?? c;
                 const props = {
-                  key: cell.key ?? cell.id ?? c,
                   style,
                   colSpan: typeof cell.colSpan === "number" ? cell.colSpan : undefined,
                   rowSpan: typeof cell.rowSpan === "number" ? cell.rowSpan : undefined,
                 };
                 const content = <Children nodes={cell.children} env={env} path={`${path}.${r}.${c}`} />;
-                return row.header ? <th {...props}>{content}</th> : <td {...props}>{content}</td>;
+                // The key apart: React warns when a key arrives inside spread props.
+                return row.header ? (
+                  <th key={key} {...props}>
+                    {content}
+                  </th>
+                ) : (
+                  <td key={key} {...props}>
+                    {content}
+                  </td>
+                );
               })}
             </tr>
           ))}
