@@ -41,7 +41,6 @@ class ReadHistory:
     older: ConvertedPrefix
     newest: list[ThreadItem] = field(default_factory=list)
     complete: bool = True  # False when the oldest items were left unread (the budget)
-    items: int = 0  # the items it holds (read, and the new message)
     user_messages: int = 0
     question: UserMessageItem | None = None  # one of them: the only one if there is one
 
@@ -51,9 +50,13 @@ class ReadHistory:
         what a first exchange is named after."""
         return self.question if self.complete and self.user_messages == 1 else None
 
+    def add_newest(self, message: UserMessageItem) -> None:
+        """Hold the new message as the newest item (its write is still under way)."""
+        self.newest.append(message)
+        self.count(message)
+
     def count(self, item: ThreadItem) -> None:
         """Note an item it holds."""
-        self.items += 1
         if isinstance(item, UserMessageItem):
             self.user_messages += 1
             self.question = item
@@ -120,8 +123,7 @@ async def read_history(
         if read.newest:
             before = await converter.convert(read.newest.pop(), api, is_last=False)
             pages[0].extend(before)
-        read.newest.append(message)
-        read.count(message)
+        read.add_newest(message)
     for converted in reversed(pages):
         read.older.inputs.extend(converted)
     return read

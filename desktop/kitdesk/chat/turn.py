@@ -328,8 +328,7 @@ class TurnEngine:
         under way; only the newest when the thread outweighs the history budget."""
         if context.new_thread and message is not None:  # nothing stored before it
             history = ReadHistory(ConvertedPrefix(api))
-            history.newest.append(message)
-            history.count(message)
+            history.add_newest(message)
             return history
         budget = self.settings().history_token_budget
         return await read_history(
