@@ -44,6 +44,8 @@ kitdesk.keys.TRUSTED_BACKENDS = kitdesk.keys.TRUSTED_BACKENDS | {"__main__.Memor
 keyring.set_keyring(Memory())
 server = start_server(resolve_paths(Path(sys.argv[1])).create())
 upstream = sys.argv[2]
+SDK_CARRIERS = ("Thread", "ThreadCreatedEvent", "ThreadUpdatedEvent", "ThreadItemAddedEvent",
+                "ThreadItemUpdatedEvent", "ThreadItemDoneEvent", "ThreadItemReplacedEvent")
 
 def ask(method, path, body=None):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
@@ -73,6 +75,9 @@ for provider_id in (openai_id, provider("ollama")):
                                                  "params": {"thread_id": thread_id}}))
     seen[provider_id] = {"events": [e["type"] for e in events], "title": thread["title"]}
 seen["openai_imported"] = "openai" in sys.modules
+import chatkit.types
+seen["sdk_schemas_built"] = [name for name in SDK_CARRIERS
+                             if getattr(chatkit.types, name).__pydantic_complete__]
 print(json.dumps(seen))
 server.stop()
 """
@@ -100,10 +105,13 @@ def test_a_first_turn_and_its_title_do_not_import_openai(
     # Both turns were answered and titled by the provider, one on each wire API.
     assert [r.path for r in upstream.chat_requests] == ["/v1/responses", "/v1/chat/completions"]
     assert [r.path for r in upstream.title_requests] == ["/v1/responses", "/v1/chat/completions"]
-    turns = [value for key, value in seen.items() if key != "openai_imported"]
+    turns = [value for key, value in seen.items() if isinstance(value, dict)]
     assert len(turns) == 2
     for turn in turns:
         assert "error" not in turn["events"], turn
         assert "thread.item.done" in turn["events"]
         assert turn["title"] == "Tell Me About Tide"
     assert seen["openai_imported"] is False
+    # Nor does it build the SDK's own event and thread classes, each with a copy of
+    # every item and widget schema (about 0.8 MB each): it sends kitdesk.chat.events'.
+    assert seen["sdk_schemas_built"] == []

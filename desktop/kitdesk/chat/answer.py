@@ -29,9 +29,6 @@ from chatkit.types import (
     AssistantMessageItem,
     DurationSummary,
     ThoughtTask,
-    ThreadItemAddedEvent,
-    ThreadItemDoneEvent,
-    ThreadItemUpdatedEvent,
     ThreadStreamEvent,
     URLSource,
     Workflow,
@@ -39,6 +36,8 @@ from chatkit.types import (
     WorkflowTaskAdded,
     WorkflowTaskUpdated,
 )
+
+from kitdesk.chat.events import ItemAdded, ItemDone, ItemUpdated
 
 NewId = Callable[[StoreItemType], str]
 
@@ -168,9 +167,9 @@ class AnswerBuilder:
             created_at=datetime.now(),
             content=[],
         )
-        events.append(ThreadItemAddedEvent(item=self.message))
+        events.append(ItemAdded(item=self.message))
         events.append(
-            ThreadItemUpdatedEvent(
+            ItemUpdated(
                 item_id=self.message.id,
                 update=AssistantMessageContentPartAdded(
                     content_index=0, content=AssistantMessageContent(text="", annotations=[])
@@ -197,7 +196,7 @@ class AnswerBuilder:
         delta = "".join(self.pending)
         self.pending.clear()
         events.append(
-            ThreadItemUpdatedEvent(
+            ItemUpdated(
                 item_id=self.message.id,
                 update=AssistantMessageContentPartTextDelta(content_index=0, delta=delta),
             )
@@ -213,14 +212,14 @@ class AnswerBuilder:
                 created_at=datetime.now(),
                 workflow=Workflow(type="reasoning", tasks=[]),
             )
-            events.append(ThreadItemAddedEvent(item=self.workflow))
+            events.append(ItemAdded(item=self.workflow))
         tasks = self.workflow.workflow.tasks
         if self.thought is None or key != self.thought_key:
             self.thought = ThoughtTask(content=delta)
             self.thought_key = key
             tasks.append(self.thought)
             events.append(
-                ThreadItemUpdatedEvent(
+                ItemUpdated(
                     item_id=self.workflow.id,
                     update=WorkflowTaskAdded(task=self.thought, task_index=len(tasks) - 1),
                 )
@@ -228,7 +227,7 @@ class AnswerBuilder:
         else:
             self.thought.content += delta
             events.append(
-                ThreadItemUpdatedEvent(
+                ItemUpdated(
                     item_id=self.workflow.id,
                     update=WorkflowTaskUpdated(task=self.thought, task_index=len(tasks) - 1),
                 )
@@ -241,7 +240,7 @@ class AnswerBuilder:
         seconds = int((datetime.now() - workflow.created_at).total_seconds())
         workflow.workflow.summary = DurationSummary(duration=seconds)
         workflow.workflow.expanded = False
-        return [ThreadItemDoneEvent(item=workflow)]
+        return [ItemDone(item=workflow)]
 
     def finish(self) -> list[ThreadStreamEvent]:
         events: list[ThreadStreamEvent] = []
@@ -254,14 +253,14 @@ class AnswerBuilder:
             text="".join(self.text), annotations=list(self.annotations)
         )
         events.append(
-            ThreadItemUpdatedEvent(
+            ItemUpdated(
                 item_id=message.id,
                 update=AssistantMessageContentPartDone(content_index=0, content=content),
             )
         )
         done = message.model_copy(update={"content": [content]})
         self.finished_messages.append(done)
-        events.append(ThreadItemDoneEvent(item=done))
+        events.append(ItemDone(item=done))
         self.message = None
         self.text = []
         self.annotations = []

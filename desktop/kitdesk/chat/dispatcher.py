@@ -40,13 +40,8 @@ from chatkit.types import (
     ChatKitReq,
     ClientToolCallItem,
     ErrorEvent,
-    Page,
     StructuredInputItem,
-    Thread,
-    ThreadCreatedEvent,
     ThreadItem,
-    ThreadItemDoneEvent,
-    ThreadItemReplacedEvent,
     ThreadMetadata,
     ThreadsAddClientToolOutputReq,
     ThreadsAddStructuredInputReq,
@@ -61,6 +56,7 @@ from chatkit.types import (
 )
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.events import ItemDone, ItemReplaced, ThreadCreated
 from kitdesk.chat.json_requests import JsonRequests
 from kitdesk.chat.pipeline import run_pipeline
 from kitdesk.chat.protocol import (
@@ -139,8 +135,8 @@ class Dispatcher(JsonRequests):
     async def _create_thread(
         self, input: UserMessageInput, context: RequestContext, folder_id: object = None
     ) -> AsyncIterator[list[ThreadStreamEvent]]:
-        thread = Thread(
-            id=self.store.generate_thread_id(context), created_at=datetime.now(), items=Page()
+        thread = ThreadMetadata(
+            id=self.store.generate_thread_id(context), created_at=datetime.now()
         )
         metadata = ThreadMetadata(**thread.model_dump())
         saved = self._in_background(self.store.save_thread(metadata, context))
@@ -152,7 +148,7 @@ class Dispatcher(JsonRequests):
             await asyncio.shield(saved)
             if await self.store.place_new_thread(thread.id, folder_id):
                 thread.metadata[FOLDER_KEY] = folder_id
-        created = ThreadCreatedEvent(thread=self.thread_response(thread))
+        created = ThreadCreated(thread=self.thread_response(thread))
         if input.attachments:  # reading them may fail: the client learns of the thread first
             yield [created]
         message = await self._user_message(input, metadata, context)
@@ -180,7 +176,7 @@ class Dispatcher(JsonRequests):
         # and before any item of the answer (tasks start in the order they were made).
         saved = self._in_background(self.store.add_thread_item(thread.id, message, context))
         await asyncio.sleep(0)
-        first: list[ThreadStreamEvent] | None = [*(ahead or ()), ThreadItemDoneEvent(item=message)]
+        first: list[ThreadStreamEvent] | None = [*(ahead or ()), ItemDone(item=message)]
         try:
             async for batch in self._respond(thread, message, context):
                 if first is not None:
@@ -229,7 +225,7 @@ class Dispatcher(JsonRequests):
         updated = answered_structured_input(item, submission)
 
         async def events() -> AsyncIterator[ResponderEvent]:
-            yield ThreadItemReplacedEvent(item=updated)
+            yield ItemReplaced(item=updated)
             async for event in self.responder.respond(thread, None, context):
                 yield event
 

@@ -44,13 +44,13 @@ from chatkit.types import (
     ThreadItemUpdatedEvent,
     ThreadMetadata,
     ThreadStreamEvent,
-    ThreadUpdatedEvent,
     WorkflowItem,
     WorkflowTaskAdded,
     WorkflowTaskUpdated,
 )
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.events import ThreadUpdated
 from kitdesk.chat.protocol import ResponderEvent
 from kitdesk.store.problems import storage_problem
 
@@ -133,7 +133,7 @@ async def run_pipeline(
                     last = thread.model_copy(deep=True)
                     await store_finished()
                     await store.save_thread(thread, context=context)
-                    out.append(ThreadUpdatedEvent(thread=thread_response(thread)))
+                    out.append(ThreadUpdated(thread=thread_response(thread)))
             await store_finished()
             if out:
                 yield out
@@ -154,7 +154,7 @@ async def run_pipeline(
         yield [ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=True)]
     if thread != last:
         await store.save_thread(thread, context=context)
-        yield [ThreadUpdatedEvent(thread=thread_response(thread))]
+        yield [ThreadUpdated(thread=thread_response(thread))]
 
 
 def _apply_update(pending: dict[str, ThreadItem], event: ThreadItemUpdatedEvent) -> None:

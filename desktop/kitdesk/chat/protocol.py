@@ -33,6 +33,7 @@ from chatkit.types import (
 from pydantic import BaseModel
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.events import ThreadView
 
 DEFAULT_PAGE_SIZE = 20  # as the SDK: threads.get_by_id returns the first 20 items
 
@@ -108,7 +109,7 @@ def thread_response(
     thread: ThreadMetadata | Thread,
     items: Page[ThreadItem] | None,
     metadata: dict[str, Any],
-) -> Thread:
+) -> ThreadView:
     """The thread as a response shows it: its items (given, its own, or none) without the
     hidden ones, and the public ``metadata``."""
     page = items if items is not None else thread.items if isinstance(thread, Thread) else Page()
@@ -117,7 +118,7 @@ def thread_response(
         has_more=page.has_more,
         after=page.after,
     )
-    response = Thread(
+    response = ThreadView(
         id=thread.id,
         title=thread.title,
         created_at=thread.created_at,

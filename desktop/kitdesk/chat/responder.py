@@ -24,7 +24,6 @@ from chatkit.types import (
     SDKHiddenContextItem,
     SyncCustomActionResponse,
     ThreadItem,
-    ThreadItemReplacedEvent,
     ThreadMetadata,
     TranscriptionResult,
     UserMessageItem,
@@ -32,6 +31,7 @@ from chatkit.types import (
 )
 
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.events import ItemReplaced
 from kitdesk.chat.lazy_engine import LazyEngine
 from kitdesk.chat.protocol import ResponderEvent
 from kitdesk.chat.tool_steps import ALLOWED_KEY, PENDING_KEY, load_pending
@@ -121,7 +121,7 @@ class KitdeskResponder:
         if decision == "always":
             allowed = string_list(thread.metadata.get(ALLOWED_KEY))
             thread.metadata[ALLOWED_KEY] = sorted({*allowed, first.name})
-        yield ThreadItemReplacedEvent(item=decided_card(sender, decision, context.language))
+        yield ItemReplaced(item=decided_card(sender, decision, context.language))
         engine = await self.engines.get()
         async for batch in engine.resume(thread, waiting, decision == "deny", context):
             yield batch

@@ -21,10 +21,6 @@ from typing import Any
 from chatkit.store import NotFoundError, Store
 from chatkit.types import (
     ClientToolCallItem,
-    ThreadItemAddedEvent,
-    ThreadItemDoneEvent,
-    ThreadItemReplacedEvent,
-    ThreadItemUpdatedEvent,
     ThreadMetadata,
     ThreadStreamEvent,
     WidgetItem,
@@ -32,6 +28,7 @@ from chatkit.types import (
 )
 
 from kitdesk.chat.answer import ToolCall
+from kitdesk.chat.events import ItemAdded, ItemDone, ItemReplaced, ItemUpdated
 from kitdesk.chat.tool_ui import ActivityLog, approval_card, decided_card
 from kitdesk.tools.base import ToolBox, ToolResult, ToolSpec, cap_output
 
@@ -117,8 +114,8 @@ class ToolSteps:
                 yield [
                     *batch,
                     *self.close_activity(),
-                    ThreadItemAddedEvent(item=card),
-                    ThreadItemDoneEvent(item=card),
+                    ItemAdded(item=card),
+                    ItemDone(item=card),
                 ]
                 return
             if batch:
@@ -161,7 +158,7 @@ class ToolSteps:
         )
         outcome.items.append(item)
         events = self._log(spec, call.name, arguments, result)
-        events.append(ThreadItemDoneEvent(item=item))
+        events.append(ItemDone(item=item))
         return events
 
     def _log(
@@ -171,11 +168,11 @@ class ToolSteps:
         workflow = self.activity.item
         if not self.activity.started:
             self.activity.started = True
-            events.append(ThreadItemAddedEvent(item=workflow))
+            events.append(ItemAdded(item=workflow))
         task = self.activity.task(spec, name, arguments, result)
         workflow.workflow.tasks.append(task)
         events.append(
-            ThreadItemUpdatedEvent(
+            ItemUpdated(
                 item_id=workflow.id,
                 update=WorkflowTaskAdded(task=task, task_index=len(workflow.workflow.tasks) - 1),
             )
@@ -186,7 +183,7 @@ class ToolSteps:
         if not self.activity.started:
             return []
         self.activity.summary()
-        done = ThreadItemDoneEvent(item=self.activity.item)
+        done = ItemDone(item=self.activity.item)
         self.activity = ActivityLog(self.thread_id, self.language)
         return [done]
 
@@ -226,4 +223,4 @@ async def retire_waiting(
         return []
     if not isinstance(card, WidgetItem):
         return []
-    return [ThreadItemReplacedEvent(item=decided_card(card, "superseded", context.language))]
+    return [ItemReplaced(item=decided_card(card, "superseded", context.language))]

@@ -20,7 +20,6 @@ from chatkit.errors import CustomStreamError
 from chatkit.types import (
     AssistantMessageContent,
     ThreadItem,
-    ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadStreamEvent,
     UserMessageItem,
@@ -29,6 +28,7 @@ from chatkit.types import (
 from kitdesk.chat.answer import AnswerBuilder, Usage
 from kitdesk.chat.checkpoints import Checkpoints
 from kitdesk.chat.context import RequestContext
+from kitdesk.chat.events import ItemDone
 from kitdesk.chat.history import ConvertedPrefix
 from kitdesk.chat.titles import name_after_first_words
 from kitdesk.chat.tool_steps import PENDING_KEY
@@ -124,7 +124,7 @@ async def fail_turn(
         )
         if turn.checkpoints is not None:
             await turn.checkpoints.release(done.id)
-        yield [ThreadItemDoneEvent(item=done)]
+        yield [ItemDone(item=done)]
     raise describe_upstream_error(exc, model, partial=partial) from None
 
 

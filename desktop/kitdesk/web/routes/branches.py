@@ -20,11 +20,12 @@ import json
 from typing import Any
 
 from chatkit.store import NotFoundError
-from chatkit.types import HiddenContextItem, Page, SDKHiddenContextItem, Thread, ThreadItem
+from chatkit.types import HiddenContextItem, Page, SDKHiddenContextItem, ThreadItem
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from kitdesk.chat.events import ThreadView
 from kitdesk.errors import UserFacingError
 from kitdesk.store.branches import Fork, NotOnActivePathError
 from kitdesk.store.sqlite import MAX_PAGE_SIZE
@@ -102,7 +103,7 @@ def build_router(services: ApiServices) -> APIRouter:
             return Response(f'{{"forks":{forks}}}', media_type="application/json")
         context = request_context(request)
         meta = await store.load_thread(thread_id, context)
-        thread = Thread(
+        thread = ThreadView(
             id=meta.id,
             title=meta.title,
             created_at=meta.created_at,
