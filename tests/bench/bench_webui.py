@@ -321,7 +321,9 @@ def _shipped(page: Page, url: str) -> list[tuple[str, int, int]]:
     for name in sorted(set(names)):
         if not name.endswith((".js", ".css")):
             continue
-        data = (DIST / name.lstrip("/")).read_bytes()
+        # The server serves the files under its launch prefix (/k/<secret>/assets/...).
+        relative = name[name.index("/assets/") + 1 :] if "/assets/" in name else name.lstrip("/")
+        data = (DIST / relative).read_bytes()
         files.append((name, len(data), len(gzip.compress(data, compresslevel=9))))
     return files
 
