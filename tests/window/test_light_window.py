@@ -153,7 +153,11 @@ def test_the_window_starts_without_the_server_s_large_imports() -> None:
 
 def test_the_person_s_own_qt_graphics_choice_wins() -> None:
     lighter = {"QT_QUICK_BACKEND": "software", "QT_XCB_GL_INTEGRATION": "none"}
-    flags = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--expose-gc --no-unsandboxed-zygote"}
+    flags = {
+        "QTWEBENGINE_CHROMIUM_FLAGS": (
+            "--js-flags=--expose-gc --no-unsandboxed-zygote --disable-features=V8Turbofan"
+        )
+    }
     env: dict[str, str] = {"LANG": "C.UTF-8"}
     assert apply_qt_defaults(env) == lighter | flags
     assert env == {"LANG": "C.UTF-8", **lighter, **flags}
@@ -167,19 +171,40 @@ def test_the_person_s_own_qt_graphics_choice_wins() -> None:
         assert env == own | flags
 
 
+OURS = "--disable-features=V8Turbofan"
+
+
 @pytest.mark.parametrize(
     ("own", "merged"),
     [
-        ("--force-dark-mode", "--force-dark-mode --js-flags=--expose-gc --no-unsandboxed-zygote"),
+        (
+            "--force-dark-mode",
+            f"--force-dark-mode --js-flags=--expose-gc --no-unsandboxed-zygote {OURS}",
+        ),
         # Chromium keeps only the last --js-flags: the person's stay the only ones.
-        ("--js-flags=--max-lazy", "--js-flags=--max-lazy --no-unsandboxed-zygote"),
+        ("--js-flags=--max-lazy", f"--js-flags=--max-lazy --no-unsandboxed-zygote {OURS}"),
         (
             '--js-flags="--max-lazy --expose-gc" --force-dark-mode',
-            '--js-flags="--max-lazy --expose-gc" --force-dark-mode --no-unsandboxed-zygote',
+            f'--js-flags="--max-lazy --expose-gc" --force-dark-mode --no-unsandboxed-zygote {OURS}',
         ),
         (
             "--no-unsandboxed-zygote --js-flags=--expose-gc",
-            "--no-unsandboxed-zygote --js-flags=--expose-gc",
+            f"--no-unsandboxed-zygote --js-flags=--expose-gc {OURS}",
+        ),
+        # One --disable-features (Chromium keeps the last): theirs, then ours.
+        (
+            "--disable-features=Translate,MediaRouter --force-dark-mode",
+            "--force-dark-mode --js-flags=--expose-gc --no-unsandboxed-zygote"
+            " --disable-features=Translate,MediaRouter,V8Turbofan",
+        ),
+        (
+            "--disable-features=V8Turbofan",
+            "--disable-features=V8Turbofan --js-flags=--expose-gc --no-unsandboxed-zygote",
+        ),
+        # A feature the person enables stays enabled.
+        (
+            "--enable-features=V8Turbofan",
+            "--enable-features=V8Turbofan --js-flags=--expose-gc --no-unsandboxed-zygote",
         ),
     ],
 )
@@ -213,6 +238,9 @@ def test_the_person_s_own_flags_reach_chromium(
         renderer = _renderer_command(app)
         assert "--js-flags=--max-lazy" in renderer
         assert "--expose-gc" not in renderer
+        # Ours are added to theirs: V8's top tier stays off in the renderer.
+        disabled = [w for w in renderer.split() if w.startswith("--disable-features=")]
+        assert "V8Turbofan" in disabled[-1].split("=", 1)[1].split(","), disabled
         assert len(_zygotes(app)) == 1
         # QT_QUICK_BACKEND was the person's choice, so QT_XCB_GL_INTEGRATION is left
         # alone (a child's environment is the one Kitdesk ran Qt with).
