@@ -42,6 +42,21 @@ SHRINK_THEN_GROW = """() => new Promise((resolve) => {
 })"""
 
 
+# The list moves up 60 px on its own (no wheel, key or held pointer), then the next
+# answer's text grows it.
+MOVED_UP_BY_ITSELF_THEN_GROWN = """() => new Promise((resolve) => {
+  const root = document.querySelector('openai-chatkit').shadowRoot;
+  const el = root.querySelector('.ck-scroll');
+  el.scrollTop -= 60;
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    const grown = document.createElement('div');
+    grown.style.height = '400px';
+    root.querySelector('.ck-column').append(grown);
+    setTimeout(resolve, 300);
+  }));
+})"""
+
+
 def long_answer(turn: int) -> str:
     return "\n\n".join(f"Paragraph {n} of answer {turn}, long enough to wrap." for n in range(12))
 
@@ -87,3 +102,17 @@ def test_the_reader_scrolling_up_stops_the_following(
     assert page.evaluate(GAP) > away
     page.locator("openai-chatkit .ck-jump").click()
     expect(page.locator("openai-chatkit .ck-jump")).to_have_count(0)
+
+
+def test_a_click_in_a_message_does_not_stop_the_following(
+    page: Page, ready_server: KitdeskServer, upstream: Upstream
+) -> None:
+    # A click on a button in the list is not the reader scrolling. When the list then
+    # moves up by itself soon after (a tool card replaced by its decided form, rows
+    # re-measured as the next answer starts), the view still follows new content.
+    two_long_answers(page, ready_server, upstream)
+    page.locator("openai-chatkit .ck-assistant").last.hover()
+    page.get_by_role("button", name="Copy message").last.click()
+    page.evaluate(MOVED_UP_BY_ITSELF_THEN_GROWN)
+    expect(page.locator("openai-chatkit .ck-jump")).to_have_count(0)
+    assert page.evaluate(GAP) < 2

@@ -437,8 +437,11 @@ export function ThreadPane({ scheme }: { scheme: "light" | "dark" }): ReactEleme
         onKeyDown={noteReaderInput}
         onTouchMove={noteReaderInput}
         onPointerDown={() => {
+          // Moves while a pointer is held are the reader's (a scrollbar drag, a
+          // selection pulled past the edge); a click on a button in a message is
+          // not scrolling, so it opens no window after its release, in which the
+          // list's own moves (a card replaced, rows re-measured) would unstick it.
           pointerHeld.current = true;
-          noteReaderInput();
         }}
         onPointerUp={() => {
           pointerHeld.current = false;
