@@ -61,7 +61,7 @@ from chatkit.types import (
     WorkflowTaskAdded,
     WorkflowTaskUpdated,
 )
-from chatkit.widgets import Card, ListView, ListViewItem, Text
+from chatkit.widgets import Text
 from kitdesk.chat.events import (
     ItemAdded,
     ItemDone,
@@ -74,6 +74,8 @@ from kitdesk.chat.events import (
 from kitdesk.chat.protocol import serialize, thread_response
 from pydantic import AnyUrl, BaseModel
 
+from tests.chatkit_server.widgets import example_widgets
+
 NOW = datetime(2026, 12, 5, 1, 2, 3, 456789)
 THREAD = "thr_1"
 
@@ -82,32 +84,8 @@ def _base(n: int) -> dict[str, Any]:
     return {"id": f"item_{n}", "thread_id": THREAD, "created_at": NOW + timedelta(seconds=n)}
 
 
-def _card() -> Card:
-    return Card.model_validate(
-        {
-            "type": "Card",
-            "children": [
-                {
-                    "type": "Col",
-                    "padding": {"x": 4, "y": 3},
-                    "children": [
-                        {"type": "Title", "value": "Run the tool?", "size": "sm"},
-                        {"type": "Text", "value": "It reads one file.", "color": "secondary"},
-                        {
-                            "type": "Row",
-                            "children": [
-                                {
-                                    "type": "Button",
-                                    "label": "Allow",
-                                    "onClickAction": {"type": "allow"},
-                                }
-                            ],
-                        },
-                    ],
-                }
-            ],
-        }
-    )
+# Every SDK widget type, each in a root (tests/chatkit_server/widgets.py).
+WIDGETS = [root for _, root in example_widgets("http://127.0.0.1:9")]
 
 
 ITEMS: list[ThreadItem] = [
@@ -138,10 +116,9 @@ ITEMS: list[ThreadItem] = [
         ],
     ),
     ClientToolCallItem(**_base(3), call_id="c1", name="get_time", arguments={"tz": "UTC"}),
-    WidgetItem(**_base(4), widget=_card(), copy_text="copy"),
-    WidgetItem(
-        **_base(5),
-        widget=ListView(children=[ListViewItem(children=[Text(value="one")])]),
+    *(
+        WidgetItem(**_base(100 + n), widget=root, copy_text="copy")
+        for n, root in enumerate(WIDGETS)
     ),
     GeneratedImageItem(**_base(6), image=GeneratedImage(id="g", url="http://h/g.png")),
     GeneratedImageItem(**_base(7)),
@@ -183,7 +160,7 @@ UPDATES: list[BaseModel] = [
         content_index=0, content=AssistantMessageContent(text="Hello", annotations=[])
     ),
     WidgetStreamingTextValueDelta(component_id="t1", delta="x", done=False),
-    WidgetRootUpdated(widget=_card()),
+    *(WidgetRootUpdated(widget=root) for root in WIDGETS),
     WidgetComponentUpdated(component_id="t1", component=Text(value="new")),
     WorkflowTaskAdded(task_index=0, task=ThoughtTask(content="a")),
     WorkflowTaskUpdated(task_index=0, task=SearchTask(title="b", queries=["c"])),

@@ -138,7 +138,8 @@ class Dispatcher(JsonRequests):
         thread = ThreadMetadata(
             id=self.store.generate_thread_id(context), created_at=datetime.now()
         )
-        metadata = ThreadMetadata(**thread.model_dump())
+        # What is stored and answered; `thread` is what the client is shown (its folder).
+        metadata = thread.model_copy(deep=True)
         saved = self._in_background(self.store.save_thread(metadata, context))
         if not (isinstance(folder_id, str) and folder_id):
             context = replace(context, new_thread=True)  # its turn reads no history

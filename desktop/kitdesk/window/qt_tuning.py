@@ -103,10 +103,10 @@ def merged_chromium_flags(own: str) -> str:
     enabled = set(_features(words, ENABLE_FEATURES))
     disabled = _features(words, DISABLE_FEATURES)
     disable = [f for f in DISABLED_FEATURES if f not in enabled and f not in disabled]
-    if not disable:
-        return " ".join([*words, *added])
-    kept = [word for word in words if _switch(word) != DISABLE_FEATURES]
-    return " ".join([*kept, *added, f"{DISABLE_FEATURES}={','.join([*disabled, *disable])}"])
+    if disable:
+        words = [word for word in words if _switch(word) != DISABLE_FEATURES]
+        added.append(f"{DISABLE_FEATURES}={','.join([*disabled, *disable])}")
+    return " ".join([*words, *added])
 
 
 def apply_qt_defaults(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
